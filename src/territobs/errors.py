@@ -22,6 +22,7 @@ __all__ = [
     "GeometryRepairedWarning",
     "JoinError",
     "MethodError",
+    "MissingGeometryWarning",
     "SecrecyError",
     "SecrecyWarning",
     "SourceFetchError",
@@ -189,6 +190,10 @@ class EstimateWarning(TerritobsWarning):
 
 class GeometryRepairedWarning(TerritobsWarning):
     """Invalid geometries were repaired with ``make_valid``."""
+
+
+class MissingGeometryWarning(TerritobsWarning):
+    """Units were kept without a geometry, or with an outdated one."""
 
 
 class ZoneWarning(TerritobsWarning):

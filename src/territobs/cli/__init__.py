@@ -19,17 +19,40 @@ from territobs._version import __version__
 #: command name -> (module, function, one-line French help shown by --help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("territobs.cli.demo", "demo", "Construit la démonstration hors ligne."),
-    "read": (
-        "territobs.cli.read",
-        "read",
-        "Lit un fichier et résume ce qu'il contient.",
-    ),
+    "read": ("territobs.cli.read", "read", "Lit un fichier et résume ce qu'il contient."),
     "recompute": (
         "territobs.cli.recompute",
         "recompute",
         "Recalcule des indicateurs sur des zones.",
     ),
+    "secret-check": (
+        "territobs.cli.secret_check",
+        "secret_check",
+        "Recherche les risques de rupture du secret statistique.",
+    ),
+    "map": ("territobs.cli.map", "map_", "Dessine une carte (HTML autonome, PNG, SVG, PDF)."),
+    "atlas": ("territobs.cli.atlas", "atlas", "Construit ou rafraîchit un atlas."),
+    "portrait": ("territobs.cli.portrait", "portrait", "Produit le portrait d'un territoire."),
+    "fetch": ("territobs.cli.fetch", "fetch", "Télécharge les fichiers officiels (avec cache)."),
+    "cog": ("territobs.cli.cog", "cog", "Convertit une table d'un millésime du COG à un autre."),
 }
+
+
+HELP_TEXT = "Affiche cette aide et quitte."
+
+
+def _french_help(command: click.Command) -> click.Command:
+    """Give ``command``'s ``--help`` option a French description."""
+    original = command.get_help_option
+
+    def get_help_option(ctx: click.Context) -> click.Option | None:
+        option = original(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+    command.get_help_option = get_help_option  # type: ignore[method-assign]
+    return command
 
 
 class LazyGroup(click.Group):
@@ -44,7 +67,7 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module_name, attr, _ = COMMANDS[cmd_name]
-        return getattr(importlib.import_module(module_name), attr)
+        return _french_help(getattr(importlib.import_module(module_name), attr))
 
     def format_commands(
         self, ctx: click.Context, formatter: click.HelpFormatter
@@ -95,6 +118,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+
+
+_french_help(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

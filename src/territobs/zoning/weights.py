@@ -1,0 +1,508 @@
+"""Unit × zone weights: how much of each unit goes to each zone, and how we know.
+
+The :class:`Weights` value is built once per (territory, zones, method) and
+reused by every indicator, every map and every atlas page (as tobler's
+``table=``, but it remembers which row is which unit and how each pair was
+obtained).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from scipy import sparse
+
+from territobs.errors import (
+    CRSError,
+    GeometryError,
+    MethodError,
+    ZoneError,
+    ZoneWarning,
+    format_codes,
+)
+from territobs.zoning._overlay import overlaps
+from territobs.zoning._population import as_fine_population, population_in
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "METHOD_CODES",
+    "Method",
+    "PairMethod",
+    "Weights",
+    "build_weights",
+]
+
+#: Relative sliver tolerance: a unit at least ``1 - tol`` inside a zone is
+#: wholly inside; an overlap below ``tol`` of the unit is no pair.
+DEFAULT_TOLERANCE = 1e-6
+
+Method = Literal["exact", "area", "population", "auto"]
+PairMethod = Literal["exact", "area", "population"]
+
+#: Integer codes stored in :attr:`Weights.pair_method` (0 = no pair).
+METHOD_CODES: dict[str, int] = {"exact": 1, "area": 2, "population": 3}
+_METHOD_NAMES = {code: name for name, code in METHOD_CODES.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class Weights:
+    r"""A sparse unit × zone allocation matrix, with the method of each pair.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_array
+        ``n_units × n_zones``; ``matrix[i, j]`` is the share (0-1) of unit
+        ``i``'s counts allocated to zone ``j``. Overlapping zones may make a
+        row sum above 1; units outside every zone have an empty row.
+    pair_method : scipy.sparse.csr_array
+        Same shape and sparsity; ``int8`` codes of :data:`METHOD_CODES`
+        (1 exact, 2 area, 3 population).
+    units : pandas.Index
+        Unit codes, in row order.
+    zones : pandas.Index
+        Zone ids, in column order.
+    method : {"exact", "area", "population", "auto"}
+        The method that was asked for.
+    zone_report : pandas.DataFrame, optional
+        One row per zone (index = zone id) with at least ``outside_share``
+        (share of the zone's area outside the territory, 0 for membership
+        zones) and ``n_units``.
+
+    Notes
+    -----
+    A zone's count is :math:`v_j = \sum_i w_{ij} x_i`. A pair is *exact*
+    when the unit lies wholly in the zone (membership, or geometry within
+    tolerance) so :math:`w_{ij} = 1`; otherwise :math:`w_{ij}` is estimated
+    from areas or from population located at a finer grain.
+    """
+
+    matrix: sparse.csr_array
+    pair_method: sparse.csr_array
+    units: pd.Index
+    zones: pd.Index
+    method: str
+    zone_report: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        shape = (len(self.units), len(self.zones))
+        if self.matrix.shape != shape or self.pair_method.shape != shape:
+            raise ValueError(
+                f"Weights: matrice {self.matrix.shape} / méthodes "
+                f"{self.pair_method.shape} incohérentes avec {shape} (unités × zones)"
+            )
+        if not self.units.is_unique or not self.zones.is_unique:
+            raise ValueError(
+                "Weights: codes d'unités ou identifiants de zones en double"
+            )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_units, n_zones)``."""
+        return self.matrix.shape
+
+    @property
+    def estimated(self) -> sparse.csr_array:
+        """Weights of the estimated pairs only (area or population), same shape."""
+        est = self.pair_method.copy()
+        est.data = (est.data > METHOD_CODES["exact"]).astype(float)
+        return sparse.csr_array(self.matrix.multiply(est))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the pairs as a long table: ``unit, zone, weight, method``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per non-zero pair, sorted by zone then unit.
+        """
+        coo = sparse.coo_array(self.matrix)
+        methods = sparse.csr_array(self.pair_method)[coo.row, coo.col]
+        frame = pd.DataFrame(
+            {
+                "unit": self.units.to_numpy()[coo.row],
+                "zone": self.zones.to_numpy()[coo.col],
+                "weight": coo.data,
+                "method": pd.Categorical(
+                    [_METHOD_NAMES.get(int(m), "?") for m in np.asarray(methods)],
+                    categories=list(METHOD_CODES),
+                ),
+            }
+        )
+        return frame.sort_values(["zone", "unit"], ignore_index=True)
+
+    def __repr__(self) -> str:
+        n_units, n_zones = self.shape
+        counts = np.bincount(self.pair_method.data.astype(int), minlength=4)
+        return (
+            f"<Weights {self.method}: {n_units} unités × {n_zones} zones, "
+            f"{self.matrix.nnz} paires (exactes {counts[1]}, surface {counts[2]}, "
+            f"population {counts[3]})>"
+        )
+
+    def _repr_html_(self) -> str:
+        frame = self.to_frame()
+        summary = frame.groupby("method", observed=False).size().rename("paires")
+        return (
+            f"<p><code>{self.__repr__().replace('<', '&lt;').replace('>', '&gt;')}"
+            f"</code></p>{summary.to_frame().to_html()}"
+        )
+
+
+# ----------------------------------------------------------------------- builders
+def _check_crs(units: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> CRS:
+    """Units and geometric zones must share one projected CRS."""
+    if units.crs is None or zones.crs is None:
+        which = "unités" if units.crs is None else "zones"
+        raise CRSError(
+            f"{which} sans système de coordonnées (CRS) : définissez-le avec "
+            "set_crs(...) puis reprojetez les deux couches avec to_crs(2154).",
+            found=None,
+        )
+    ucrs, zcrs = CRS.from_user_input(units.crs), CRS.from_user_input(zones.crs)
+    if ucrs != zcrs:
+        raise CRSError(
+            f"les unités sont en {ucrs.to_string()} et les zones en "
+            f"{zcrs.to_string()} : reprojetez-les dans le même CRS projeté, par "
+            "ex. units.to_crs(2154) et zones.to_crs(2154).",
+            found=[ucrs.to_string(), zcrs.to_string()],
+            expected="EPSG:2154",
+        )
+    if not ucrs.is_projected:
+        raise CRSError(
+            f"unités et zones sont en {ucrs.to_string()} (coordonnées "
+            "géographiques, en degrés) : les surfaces exigent un CRS projeté ; "
+            "reprojetez avec to_crs(2154) (Lambert-93) ou le CRS officiel local.",
+            found=ucrs.to_string(),
+            expected="EPSG:2154",
+        )
+    return ucrs
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """Every unit × zone pair, membership and geometric, before weighting."""
+
+    unit: np.ndarray
+    zone: np.ndarray
+    share: np.ndarray
+    whole: np.ndarray
+    pieces: np.ndarray | None
+    outside_share: np.ndarray
+
+
+def _pairs(
+    units: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    tolerance: float,
+    n_jobs: int | None,
+    keep_pieces: bool,
+    check: Callable[[Any, Any], Any],
+) -> _Pairs:
+    from territobs.zoning.zones import _member_positions, _unit_codes, is_membership
+
+    codes = _unit_codes(units)
+    member = is_membership(zones)
+    outside = np.zeros(len(zones))
+    parts: list[tuple[np.ndarray, ...]] = []
+    if member.any():
+        members = pd.Series(
+            zones["members"].to_numpy()[member], index=zones["zone"][member]
+        )
+        pos, zone_local = _member_positions(members, units)
+        zone_pos = np.flatnonzero(member)[zone_local]
+        key = zone_pos.astype(np.int64) * len(codes) + pos
+        if len(np.unique(key)) != len(key):
+            raise ZoneError("un même membre est répété dans une zone.")
+        ones = np.ones(len(pos))
+        none = np.full(len(pos), None, dtype=object)
+        parts.append((pos, zone_pos, ones, ones.astype(bool), none))
+    geometric = np.flatnonzero(~member)
+    if len(geometric):
+        check(units, zones)
+        unit_geoms = np.asarray(units.geometry.array, dtype=object)
+        bad = shapely.is_missing(unit_geoms) | shapely.is_empty(unit_geoms)
+        bad |= ~bad & (shapely.area(unit_geoms) <= 0)
+        if bad.any():
+            raise GeometryError(
+                f"{int(bad.sum())} unité(s) sans géométrie surfacique : "
+                f"{format_codes(codes[bad].tolist())}.",
+                codes=codes[bad].tolist(),
+            )
+        zone_geoms = np.asarray(zones.geometry.array, dtype=object)[geometric]
+        missing = shapely.is_missing(zone_geoms) | shapely.is_empty(zone_geoms)
+        if missing.any():
+            ids = zones["zone"].to_numpy()[geometric][missing].tolist()
+            raise GeometryError(
+                f"{len(ids)} zone(s) sans géométrie ni membres : {format_codes(ids)}.",
+                codes=ids,
+            )
+        ov = overlaps(
+            unit_geoms,
+            zone_geoms,
+            tolerance=tolerance,
+            n_jobs=n_jobs,
+            keep_pieces=keep_pieces,
+        )
+        inside = np.bincount(ov.zone, weights=ov.area, minlength=len(zone_geoms))
+        zone_area = shapely.area(zone_geoms)
+        outside[geometric] = np.clip(1.0 - inside / zone_area, 0.0, 1.0)
+        pieces = ov.pieces if keep_pieces else np.full(len(ov.unit), None, dtype=object)
+        parts.append((ov.unit, geometric[ov.zone], ov.share, ov.whole, pieces))
+    if parts:
+        unit, zone, share, whole, pieces = (
+            np.concatenate(p) for p in zip(*parts, strict=True)
+        )
+    else:
+        unit = zone = np.empty(0, np.int64)
+        share, whole, pieces = np.empty(0), np.empty(0, bool), np.empty(0, object)
+    return _Pairs(
+        unit.astype(np.int64),
+        zone.astype(np.int64),
+        share,
+        whole.astype(bool),
+        pieces if keep_pieces else None,
+        outside,
+    )
+
+
+def _overlaps_of(
+    units: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    tolerance: float,
+    n_jobs: int | None,
+    check: Callable[[Any, Any], Any],
+) -> pd.DataFrame:
+    """Per-zone overlap report used by :func:`territobs.zoning.zones.check_zones`."""
+    pairs = _pairs(
+        units, zones, tolerance=tolerance, n_jobs=n_jobs, keep_pieces=False, check=check
+    )
+    n = len(zones)
+    return pd.DataFrame(
+        {
+            "name": zones["name"].to_numpy(),
+            "outside_share": pairs.outside_share,
+            "n_units_touched": np.bincount(pairs.zone, minlength=n),
+            "n_units_whole": np.bincount(pairs.zone[pairs.whole], minlength=n),
+        },
+        index=pd.Index(zones["zone"].to_numpy(), name="zone"),
+    )
+
+
+def build_weights(
+    units: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    method: Method = "auto",
+    *,
+    population: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+    population_column: str = "population",
+    tolerance: float = DEFAULT_TOLERANCE,
+    n_jobs: int | None = None,
+) -> Weights:
+    r"""Build the unit × zone weights, once, for every indicator and map.
+
+    Parameters
+    ----------
+    units : geopandas.GeoDataFrame
+        The territory's units: unique ``code`` column, non-overlapping
+        polygons in a projected CRS (only needed for geometric zones).
+    zones : geopandas.GeoDataFrame
+        A zones frame (:mod:`territobs.zoning.zones`): membership zones use
+        their ``members``, the others their geometry.
+    method : {"auto", "exact", "area", "population"}, default "auto"
+        How cut pairs (units a zone boundary actually cuts) are weighted:
+        ``"exact"`` refuses them, ``"area"`` uses area shares,
+        ``"population"`` population shares from ``population``, ``"auto"``
+        population shares when ``population`` is given, else area shares.
+        Units wholly in a zone always get weight 1 (exact).
+    population : GeoDataFrame or path, optional
+        Population at a finer grain: squares (e.g. INSEE Filosofi 200 m) or
+        points with a ``population_column``, or the path of a raster read
+        with rasterio; same CRS as the units.
+    population_column : str, default "population"
+        Population column of a ``population`` GeoDataFrame (``"Ind"`` for
+        Filosofi squares).
+    tolerance : float, default 1e-6
+        Relative sliver tolerance: a unit at least ``1 - tolerance`` inside a
+        zone counts as wholly inside (exact); an overlap below ``tolerance``
+        of the unit's area is no pair. Use 0 for raw geometry.
+    n_jobs : int, optional
+        Threads for the intersections (None or -1: every core).
+
+    Returns
+    -------
+    Weights
+        ``zone_report`` has, per zone: ``name``, ``outside_share``,
+        ``n_units``, ``n_exact``, ``n_estimated``, ``n_area_fallback`` (cut
+        units with no fine-grained population, weighted by area instead).
+
+    Raises
+    ------
+    MethodError
+        Unknown method, ``"population"`` without ``population=``, or
+        ``"exact"`` on zones that cut units (``error.pairs`` lists them).
+    CRSError
+        Units or zones without CRS, different CRSs, or a geographic CRS.
+    ZoneError
+        Members absent from the units.
+    GeometryError
+        Units or geometric zones without a polygon.
+
+    Warns
+    -----
+    ZoneWarning
+        Zones that contain no unit at all (``warning.codes``).
+
+    Notes
+    -----
+    For unit :math:`i` and zone :math:`j`:
+
+    * exact: :math:`w_{ij} = 1` when the unit is a member of the zone, or
+      lies in it (``contains``, bounding box inside a rectangular zone, or
+      :math:`|u_i \\cap z_j| \\ge (1 - \text{tol}) |u_i|`);
+    * area: :math:`w_{ij} = |u_i \\cap z_j| / |u_i|`;
+    * population: :math:`w_{ij} = P(u_i \\cap z_j) / P(u_i)` with
+      :math:`P(A) = \\sum_s p_s |s \\cap A| / |s|` over fine squares or
+      raster cells :math:`s` (:math:`\\sum_{s \\in A} p_s` for points);
+      when :math:`P(u_i) = 0` the pair falls back to area weights.
+
+    A zone's count is then :math:`v_j = \\sum_i w_{ij} x_i`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from territobs.zoning.zones import zones_from_polygons
+    >>> units = gpd.GeoDataFrame(
+    ...     {"code": ["93001", "93066"]},
+    ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+    ...     crs=2154,
+    ... )
+    >>> zones = zones_from_polygons(
+    ...     gpd.GeoDataFrame({"zone": ["Z"]}, geometry=[box(0, 0, 150, 100)], crs=2154)
+    ... )
+    >>> build_weights(units, zones).to_frame()[["unit", "weight", "method"]].values.tolist()
+    [['93001', 1.0, 'exact'], ['93066', 0.5, 'area']]
+    """
+    if method not in ("auto", "exact", "area", "population"):
+        raise MethodError(
+            f"méthode de pondération « {method} » inconnue ; méthodes possibles : "
+            "auto, exact, area, population.",
+            expected=["auto", "exact", "area", "population"],
+        )
+    if method == "population" and population is None:
+        raise MethodError(
+            "la méthode « population » exige une population localisée plus finement "
+            "(population= : carreaux Filosofi 200 m, points ou raster).",
+        )
+    use_population = population is not None and method in ("population", "auto")
+    pairs = _pairs(
+        units,
+        zones,
+        tolerance=tolerance,
+        n_jobs=n_jobs,
+        keep_pieces=use_population,
+        check=_check_crs,
+    )
+    unit_codes = pd.Index(units["code"].to_numpy(), name="unit")
+    zone_ids = pd.Index(zones["zone"].to_numpy(), name="zone")
+    cut = ~pairs.whole
+    if method == "exact" and cut.any():
+        cut_pairs = [
+            f"{unit_codes[u]}→{zone_ids[z]}"
+            for u, z in zip(pairs.unit[cut], pairs.zone[cut], strict=True)
+        ]
+        raise MethodError(
+            f"méthode « exact » impossible : {len(cut_pairs)} unité(s) coupée(s) par "
+            f"une limite de zone ({format_codes(cut_pairs)}). Utilisez "
+            "method='auto', 'area' ou 'population'.",
+            codes=sorted({str(unit_codes[u]) for u in pairs.unit[cut]}),
+            pairs=cut_pairs,
+        )
+    data = np.where(pairs.whole, 1.0, pairs.share)
+    codes = np.where(pairs.whole, METHOD_CODES["exact"], METHOD_CODES["area"]).astype(
+        np.int8
+    )
+    fallback = np.zeros(len(data), dtype=bool)
+    if use_population and cut.any():
+        data, codes, fallback = _population_weights(
+            units, pairs, data, codes, population, population_column
+        )
+    n_units, n_zones = len(unit_codes), len(zone_ids)
+    matrix = sparse.csr_array(
+        (data, (pairs.unit, pairs.zone)), shape=(n_units, n_zones)
+    )
+    pair_method = sparse.csr_array(
+        (codes, (pairs.unit, pairs.zone)), shape=(n_units, n_zones), dtype=np.int8
+    )
+    report = pd.DataFrame(
+        {
+            "name": zones["name"].to_numpy()
+            if "name" in zones
+            else zone_ids.to_numpy(),
+            "outside_share": pairs.outside_share,
+            "n_units": np.bincount(pairs.zone, minlength=n_zones),
+            "n_exact": np.bincount(pairs.zone[pairs.whole], minlength=n_zones),
+            "n_estimated": np.bincount(pairs.zone[cut], minlength=n_zones),
+            "n_area_fallback": np.bincount(pairs.zone[fallback], minlength=n_zones),
+        },
+        index=zone_ids,
+    )
+    empty = zone_ids[report["n_units"].to_numpy() == 0].tolist()
+    if empty:
+        warnings.warn(
+            ZoneWarning(
+                f"{len(empty)} zone(s) ne contiennent aucune unité : "
+                f"{format_codes(empty)} ; leurs valeurs seront vides.",
+                codes=empty,
+            ),
+            stacklevel=2,
+        )
+    return Weights(
+        matrix=matrix,
+        pair_method=pair_method,
+        units=unit_codes,
+        zones=zone_ids,
+        method=method,
+        zone_report=report,
+    )
+
+
+def _population_weights(
+    units: gpd.GeoDataFrame,
+    pairs: _Pairs,
+    data: np.ndarray,
+    codes: np.ndarray,
+    population: Any,
+    column: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Replace the area shares of cut pairs by population shares."""
+    cut = np.flatnonzero(~pairs.whole)
+    cut_units, inverse = np.unique(pairs.unit[cut], return_inverse=True)
+    unit_geoms = np.asarray(units.geometry.array, dtype=object)[cut_units]
+    bounds = shapely.total_bounds(unit_geoms)
+    fine = as_fine_population(population, column, units.crs, bounds)
+    unit_pop = population_in(unit_geoms, fine)
+    assert pairs.pieces is not None  # kept because population weights were asked
+    piece_pop = population_in(pairs.pieces[cut], fine)
+    denominator = unit_pop[inverse]
+    has_pop = denominator > 0
+    data = data.copy()
+    codes = codes.copy()
+    data[cut[has_pop]] = piece_pop[has_pop] / denominator[has_pop]
+    codes[cut[has_pop]] = METHOD_CODES["population"]
+    fallback = np.zeros(len(data), dtype=bool)
+    fallback[cut[~has_pop]] = True
+    return data, codes, fallback
