@@ -23,6 +23,7 @@ __all__ = [
     "JoinError",
     "MethodError",
     "MissingGeometryWarning",
+    "MissingValuesWarning",
     "SecrecyError",
     "SecrecyWarning",
     "SourceFetchError",
@@ -194,6 +195,10 @@ class GeometryRepairedWarning(TerritobsWarning):
 
 class MissingGeometryWarning(TerritobsWarning):
     """Units were kept without a geometry, or with an outdated one."""
+
+
+class MissingValuesWarning(TerritobsWarning):
+    """Needed inputs are missing (no value and no secrecy marker) for some units."""
 
 
 class ZoneWarning(TerritobsWarning):

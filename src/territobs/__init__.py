@@ -1,0 +1,98 @@
+"""territobs: territorial social observation for France.
+
+Load INSEE and CAF indicators and administrative boundaries, recompute the
+indicators on project-shaped zones (exactly where zones are made of whole
+units, with an honest estimate where they cut units), keep statistical secrecy,
+and publish offline choropleth maps, portraits of territory and atlases.
+
+The public API is flat: ``territobs.read_boundaries``, ``territobs.recompute``,
+``territobs.choropleth``... Submodules are imported on first use, so
+``import territobs`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from territobs._version import __version__
+
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # errors
+    "TerritobsError": "territobs.errors",
+    "TerritobsWarning": "territobs.errors",
+    # codes
+    "normalize_code": "territobs.codes",
+    "normalize_codes": "territobs.codes",
+    "arrondissement_to_commune": "territobs.codes",
+    "departement_of": "territobs.codes",
+    "level_of": "territobs.codes",
+    # readers
+    "read_boundaries": "territobs.io.boundaries",
+    "read_insee": "territobs.io.insee",
+    "read_caf": "territobs.io.caf",
+    "read_filosofi_grid": "territobs.io.filosofi_grid",
+    "read_zones": "territobs.io.zones",
+    "build_territory": "territobs.territory",
+    # demo data
+    "read_communes": "territobs.datasets",
+    # zones, weights, recompute
+    "zones_from_members": "territobs.zoning.zones",
+    "zones_from_attribute": "territobs.zoning.zones",
+    "zones_from_polygons": "territobs.zoning.zones",
+    "zones_from_buffer": "territobs.zoning.zones",
+    "grid_zones": "territobs.zoning.zones",
+    "check_zones": "territobs.zoning.zones",
+    "Weights": "territobs.zoning.weights",
+    "build_weights": "territobs.zoning.weights",
+    "Indicator": "territobs.catalog",
+    "Catalog": "territobs.catalog",
+    "default_catalog": "territobs.catalog",
+    "recompute": "territobs.zoning.recompute",
+    "to_geodataframe": "territobs.zoning.result",
+    # secrecy
+    "SecrecyRule": "territobs.secrecy",
+    "apply_secrecy": "territobs.secrecy",
+    "audit": "territobs.secrecy",
+    # maps
+    "choropleth": "territobs.maps",
+    "static_map": "territobs.maps",
+    "classify": "territobs.maps",
+    # portraits and atlases
+    "portrait": "territobs.portrait",
+    "build_atlas": "territobs.atlas",
+    "load_config": "territobs.atlas",
+    # vintages and sources
+    "detect_vintage": "territobs.cog",
+    "convert_vintage": "territobs.cog",
+    "fetch": "territobs.fetch",
+    # support
+    "show_versions": "territobs._show_versions",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'territobs' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from territobs.codes import (
+        arrondissement_to_commune,
+        departement_of,
+        level_of,
+        normalize_code,
+        normalize_codes,
+    )
+    from territobs.errors import TerritobsError, TerritobsWarning

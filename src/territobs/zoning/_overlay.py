@@ -1,0 +1,268 @@
+"""Geometry engine behind the weights: which unit overlaps which zone, by how much.
+
+One job: given unit and zone geometries (same projected CRS), return every
+pair with a positive overlap, its intersection area, and whether the unit lies
+wholly in the zone. Speed comes from doing as little geometry as possible:
+
+* candidate pairs come from one :class:`shapely.STRtree` query;
+* a unit wholly inside its zone needs no intersection: for axis-aligned
+  rectangles (grids) its bounding box inside the rectangle proves it, for other
+  zones a ``contains`` test against the *prepared* zone;
+* cut pairs with a rectangular zone use :func:`shapely.clip_by_rect` (one call
+  per zone, vectorised over its units), much cheaper than a general overlay;
+* other cut pairs use vectorised :func:`shapely.intersection` in chunks on a
+  thread pool (shapely releases the GIL inside GEOS).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+__all__ = ["Overlaps", "is_rectangle", "n_workers", "overlaps"]
+
+#: Below this many cut pairs a thread pool costs more than it saves.
+_PARALLEL_MIN_PAIRS = 4000
+
+
+@dataclass(frozen=True)
+class Overlaps:
+    """Unit × zone pairs with a positive overlap.
+
+    Attributes
+    ----------
+    unit, zone : numpy.ndarray
+        Positions (int64) of the unit and the zone of each pair.
+    area : numpy.ndarray
+        ``area(unit ∩ zone)`` of each pair (the unit's area when it lies
+        wholly inside by ``contains`` or by its bounding box).
+    whole : numpy.ndarray
+        Boolean: the unit lies wholly in the zone, within tolerance.
+    unit_area : numpy.ndarray
+        Area of every unit (length ``n_units``).
+    pieces : numpy.ndarray or None
+        ``unit ∩ zone`` geometries of the cut pairs (``None`` on whole pairs),
+        only when asked for.
+    """
+
+    unit: np.ndarray
+    zone: np.ndarray
+    area: np.ndarray
+    whole: np.ndarray
+    unit_area: np.ndarray
+    pieces: np.ndarray | None = None
+
+    @property
+    def share(self) -> np.ndarray:
+        """``area / unit_area`` of each pair (1 on whole pairs)."""
+        share = self.area / self.unit_area[self.unit]
+        return np.where(self.whole, 1.0, share)
+
+
+def n_workers(n_jobs: int | None) -> int:
+    """Resolve ``n_jobs`` (None or -1: every core available) to a thread count."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if n_jobs is None or n_jobs < 0:
+        return max(1, available)
+    return max(1, int(n_jobs))
+
+
+def is_rectangle(geoms: np.ndarray) -> np.ndarray:
+    """Tell which geometries are axis-aligned rectangles (4 corners, no hole).
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    polygon = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+    five = shapely.get_num_coordinates(geoms) == 5
+    candidate = polygon & five
+    candidate[candidate] &= shapely.get_num_interior_rings(geoms[candidate]) == 0
+    bounds = shapely.bounds(geoms[candidate])
+    box_area = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
+    area = shapely.area(geoms[candidate])
+    candidate[candidate] = (box_area > 0) & (
+        np.abs(area - box_area) <= 1e-12 * box_area
+    )
+    return candidate
+
+
+def _map_chunks(
+    func: Callable[[np.ndarray], list[np.ndarray] | np.ndarray],
+    index: np.ndarray,
+    workers: int,
+) -> list:
+    """Apply ``func`` to chunks of ``index``, on threads when it pays."""
+    if workers <= 1 or len(index) < _PARALLEL_MIN_PAIRS:
+        return [func(index)]
+    chunks = np.array_split(index, workers * 4)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(func, chunks))
+
+
+def _cut_general(
+    units: np.ndarray,
+    zones: np.ndarray,
+    unit: np.ndarray,
+    zone: np.ndarray,
+    workers: int,
+    keep_pieces: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Intersection areas (and pieces) of general cut pairs."""
+
+    def work(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        piece = shapely.intersection(units[unit[chunk]], zones[zone[chunk]])
+        return shapely.area(piece), (piece if keep_pieces else np.empty(0, object))
+
+    parts = _map_chunks(work, np.arange(len(unit)), workers)
+    area = np.concatenate([p[0] for p in parts]) if parts else np.empty(0)
+    pieces = np.concatenate([p[1] for p in parts]) if keep_pieces and parts else None
+    return area, pieces
+
+
+def _cut_rectangles(
+    units: np.ndarray,
+    zone_bounds: np.ndarray,
+    unit: np.ndarray,
+    zone: np.ndarray,
+    workers: int,
+    keep_pieces: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Intersection areas (and pieces) of cut pairs with rectangular zones.
+
+    ``clip_by_rect`` takes scalar bounds, so pairs are grouped by zone and each
+    zone clips all its units in one vectorised call.
+    """
+    if not len(unit):
+        return np.empty(0), (np.empty(0, dtype=object) if keep_pieces else None)
+    order = np.argsort(zone, kind="stable")
+    sorted_zone = zone[order]
+    starts = np.flatnonzero(np.r_[True, sorted_zone[1:] != sorted_zone[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    area = np.empty(len(unit))
+    pieces = np.empty(len(unit), dtype=object) if keep_pieces else None
+
+    def work(groups: np.ndarray) -> np.ndarray:
+        for g in groups:
+            idx = order[starts[g] : ends[g]]
+            piece = shapely.clip_by_rect(units[unit[idx]], *zone_bounds[zone[idx[0]]])
+            area[idx] = shapely.area(piece)
+            if pieces is not None:
+                pieces[idx] = piece
+        return groups
+
+    groups = np.arange(len(starts))
+    if len(unit) >= _PARALLEL_MIN_PAIRS * 4:
+        _map_chunks(work, groups, workers)
+    else:
+        work(groups)
+    return area, pieces
+
+
+def overlaps(
+    units: np.ndarray,
+    zones: np.ndarray,
+    *,
+    tolerance: float = 1e-6,
+    n_jobs: int | None = None,
+    keep_pieces: bool = False,
+) -> Overlaps:
+    """Find every unit × zone pair with a positive overlap.
+
+    Parameters
+    ----------
+    units, zones : numpy.ndarray of shapely geometries
+        Polygons in the same projected CRS. Units are assumed non-empty.
+    tolerance : float, default 1e-6
+        Relative sliver tolerance: a pair whose overlap is at least
+        ``(1 - tolerance)`` of the unit's area is *whole*; one below
+        ``tolerance`` of it is not a pair (a unit touching a zone on its
+        border only has a zero overlap and is never a pair).
+    n_jobs : int, optional
+        Threads for the intersections (None or -1: every core).
+    keep_pieces : bool, default False
+        Also return the ``unit ∩ zone`` geometries of the cut pairs.
+
+    Returns
+    -------
+    Overlaps
+    """
+    units = np.asarray(units, dtype=object)
+    zones = np.asarray(zones, dtype=object)
+    workers = n_workers(n_jobs)
+    unit_area = shapely.area(units)
+    tree = shapely.STRtree(units)
+    rect = is_rectangle(zones)
+    parts: list[tuple[np.ndarray, ...]] = []
+
+    # Rectangles: bounding-box candidates, bbox-inside = whole, clip the rest.
+    rect_pos = np.flatnonzero(rect)
+    if len(rect_pos):
+        z_local, u = tree.query(zones[rect_pos])
+        z = rect_pos[z_local]
+        zb = shapely.bounds(zones)
+        ub = shapely.bounds(units)
+        whole = (
+            (ub[u, 0] >= zb[z, 0])
+            & (ub[u, 1] >= zb[z, 1])
+            & (ub[u, 2] <= zb[z, 2])
+            & (ub[u, 3] <= zb[z, 3])
+        )
+        area = unit_area[u].copy()
+        cut = ~whole
+        pieces = np.full(len(u), None, dtype=object) if keep_pieces else None
+        cut_area, cut_pieces = _cut_rectangles(
+            units, zb, u[cut], z[cut], workers, keep_pieces
+        )
+        area[cut] = cut_area
+        if pieces is not None:
+            pieces[cut] = cut_pieces
+        parts.append((u, z, area, whole, pieces))
+
+    # Other zones: prepared intersects / contains, intersection of cut pairs only.
+    other_pos = np.flatnonzero(~rect)
+    if len(other_pos):
+        other = zones[other_pos]
+        shapely.prepare(other)
+        z_local, u = tree.query(other, predicate="intersects")
+        whole = shapely.contains(other[z_local], units[u])
+        z = other_pos[z_local]
+        area = unit_area[u].copy()
+        cut = ~whole
+        pieces = np.full(len(u), None, dtype=object) if keep_pieces else None
+        cut_area, cut_pieces = _cut_general(
+            units, zones, u[cut], z[cut], workers, keep_pieces
+        )
+        area[cut] = cut_area
+        if pieces is not None:
+            pieces[cut] = cut_pieces
+        parts.append((u, z, area, whole, pieces))
+
+    if not parts:
+        empty = np.empty(0, dtype=np.int64)
+        return Overlaps(empty, empty, np.empty(0), np.empty(0, bool), unit_area, None)
+    unit = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    zone = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    area = np.concatenate([p[2] for p in parts])
+    whole = np.concatenate([p[3] for p in parts])
+    pieces = np.concatenate([p[4] for p in parts]) if keep_pieces else None
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = area / unit_area[unit]
+    whole = whole | (share >= 1.0 - tolerance)
+    keep = whole | ((area > 0) & (share >= tolerance))
+    if pieces is not None:
+        pieces = pieces[keep]
+        pieces[whole[keep]] = None
+    return Overlaps(unit[keep], zone[keep], area[keep], whole[keep], unit_area, pieces)
