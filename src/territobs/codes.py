@@ -258,9 +258,10 @@ def normalize_codes(
     )
     if numeric:
         text = codes.map(lambda v: pd.NA if pd.isna(v) else _number_text(v))
+        text = text.astype("string")
     else:
-        text = codes.map(lambda v: pd.NA if pd.isna(v) else _clean(v))
-    text = text.astype("string")
+        # vectorised string methods: no Python call per value
+        text = codes.astype("string").str.strip().str.upper()
     missing = text.isna()
     if allow_missing:
         missing |= text.isin(NO_UNIT_MARKERS).fillna(False)

@@ -52,6 +52,9 @@ def _french_help(command: click.Command) -> click.Command:
         return option
 
     command.get_help_option = get_help_option  # type: ignore[method-assign]
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _french_help(sub)
     return command
 
 

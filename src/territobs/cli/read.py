@@ -1,0 +1,218 @@
+"""``territobs read``: read a file with the right reader and summarise it in French."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from territobs.io._csv import decode_bytes, find_column, sniff_separator
+
+_VECTOR_SUFFIXES = {
+    ".shp",
+    ".gpkg",
+    ".geojson",
+    ".json",
+    ".fgb",
+    ".parquet",
+    ".geoparquet",
+    ".gml",
+    ".kml",
+    ".zip",
+}
+_KIND_LABELS = {
+    "boundaries": "limites administratives",
+    "insee": "tableau INSEE",
+    "caf": "tableau CAF",
+    "grid": "carreaux INSEE",
+}
+_SEPARATORS = {";": "point-virgule", ",": "virgule", "\t": "tabulation", None: "-"}
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def _header(path: Path) -> list[str]:
+    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
+    with opener(path, "rb") as handle:
+        head = handle.read(65536)
+    text, _ = decode_bytes(head.split(b"\n")[0])
+    sep = sniff_separator(text)
+    return [c.strip().strip('"') for c in text.split(sep)]
+
+
+def guess_kind(path: Path) -> str:
+    """Guess which reader fits ``path`` from its suffix and header."""
+    if path.is_dir() or path.suffix.lower() in _VECTOR_SUFFIXES:
+        return "boundaries"
+    if path.suffix.lower() in (".xlsx", ".xls", ".xlsm", ".ods"):
+        return "insee"
+    columns = _header(path)
+    if find_column(columns, ["Idcar_200m", "Idcar_1km", "IdINSPIRE"]) or (
+        find_column(columns, ["x"]) and find_column(columns, ["y"])
+    ):
+        return "grid"
+    if find_column(columns, ["Codes_Insee", "Code_Insee"]):
+        return "caf"
+    return "insee"
+
+
+def _read(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
+    crs = options["crs"]
+    if crs is not None and crs.isdigit():
+        crs = int(crs)
+    if kind == "boundaries":
+        from territobs.io.boundaries import read_boundaries
+
+        return read_boundaries(
+            path,
+            layer=options["layer"],
+            level=options["level"],
+            crs=crs,
+            to_crs="auto" if options["reproject"] else None,
+        )
+    if kind == "caf":
+        from territobs.io.caf import read_caf
+
+        return read_caf(path, key=options["key"])
+    if kind == "grid":
+        from territobs.io.filosofi_grid import read_filosofi_grid
+
+        return read_filosofi_grid(path, size=options["size"], crs=crs)
+    from territobs.io.insee import read_insee
+
+    return read_insee(path, key=options["key"], level=options["level"])
+
+
+def summarise(frame: pd.DataFrame, kind: str) -> list[str]:
+    """Return the French summary lines of a frame read by ``kind``'s reader."""
+    info = frame.attrs.get("territobs", {})
+    lines = [f"Type : {_KIND_LABELS[kind]}", f"Lignes : {_number(len(frame))}"]
+    if "level" in frame.columns:
+        counts = frame["level"].value_counts()
+        lines.append(
+            "Niveau : "
+            + ", ".join(f"{lvl} ({_number(n)})" for lvl, n in counts.items())
+        )
+    crs = getattr(frame, "crs", None)
+    if crs is not None:
+        epsg = crs.to_epsg()
+        lines.append(f"CRS : {f'EPSG:{epsg}' if epsg else ''} {crs.name}".strip())
+    if info.get("crs_note"):
+        lines.append(f"Remarque CRS : {info['crs_note']}")
+    if info.get("repaired"):
+        lines.append(f"Géométries réparées : {_number(info['repaired'])}")
+    if "vintage" in info:
+        vintage = info["vintage"]
+        how = (
+            " (deviné d'après les noms de variables)"
+            if info.get("vintage_guessed")
+            else ""
+        )
+        lines.append(
+            f"Millésime : {vintage if vintage is not None else 'inconnu'}{how}"
+        )
+    if "encoding" in info:
+        lines.append(
+            f"Encodage : {info['encoding']} ; séparateur : "
+            f"{_SEPARATORS.get(info.get('separator'), info.get('separator'))} ; "
+            f"virgule décimale : {'oui' if info.get('decimal_comma') else 'non'}"
+        )
+    columns = [c for c in frame.columns if not str(c).endswith("__secret")]
+    shown = ", ".join(map(str, columns[:20]))
+    more = f" et {len(columns) - 20} autres" if len(columns) > 20 else ""
+    lines.append(f"Colonnes ({len(columns)}) : {shown}{more}")
+    masked = info.get("masked_cells") or {}
+    if masked:
+        top = sorted(masked.items(), key=lambda item: -item[1])[:5]
+        lines.append(
+            f"Cellules masquées (secret ou manquantes) : {_number(sum(masked.values()))} "
+            f"dans {len(masked)} variable(s) — "
+            + ", ".join(f"{col} : {_number(n)}" for col, n in top)
+        )
+    else:
+        lines.append("Cellules masquées : aucune")
+    if info.get("dropped_columns"):
+        lines.append(f"Colonnes écartées : {', '.join(info['dropped_columns'])}")
+    if info.get("blank_rows"):
+        lines.append(f"Lignes vides écartées : {_number(info['blank_rows'])}")
+    for code, values in (info.get("pseudo_communes") or {}).items():
+        lines.append(f"Pseudo-commune {code} ({values['signification']}) : non jointe")
+    if info.get("renamed_columns"):
+        renamed = ", ".join(f"{a} → {b}" for a, b in info["renamed_columns"].items())
+        lines.append(f"Colonnes renommées : {renamed}")
+    return lines
+
+
+@click.command(
+    help=(
+        "Lit FICHIER avec le lecteur adapté (limites IGN, tableau INSEE ou CAF, "
+        "carreaux Filosofi) et résume ce qu'il contient : lignes, niveau, CRS, "
+        "colonnes, cellules masquées, millésime deviné, encodage."
+    )
+)
+@click.argument("path", metavar="FICHIER", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(["auto", "boundaries", "insee", "caf", "grid"]),
+    default="auto",
+    show_default=True,
+    help="Nature du fichier (auto : d'après l'extension et l'en-tête).",
+)
+@click.option(
+    "--layer", default=None, help="Couche à lire (GeoPackage, dossier de shapefiles)."
+)
+@click.option(
+    "--level",
+    default=None,
+    help="Niveau géographique (commune, iris, epci, departement, region...).",
+)
+@click.option(
+    "--key", default=None, help="Colonne des codes d'un tableau (CODGEO, IRIS...)."
+)
+@click.option(
+    "--crs",
+    default=None,
+    help="CRS des coordonnées quand le fichier n'en déclare pas (par ex. 2154, 2975).",
+)
+@click.option(
+    "--size",
+    type=float,
+    default=None,
+    help="Côté des carreaux donnés par leur centre (m).",
+)
+@click.option(
+    "--reproject/--no-reproject",
+    default=True,
+    show_default=True,
+    help="Reprojeter les limites dans le CRS de calcul (Lambert-93, CRS d'outre-mer).",
+)
+def read(
+    path: Path,
+    kind: str,
+    layer: str | None,
+    level: str | None,
+    key: str | None,
+    crs: str | None,
+    size: float | None,
+    reproject: bool,
+) -> None:
+    """Read a file and print a French summary."""
+    if kind == "auto":
+        kind = guess_kind(path)
+    options = {
+        "layer": layer,
+        "level": level,
+        "key": key,
+        "crs": crs,
+        "size": size,
+        "reproject": reproject,
+    }
+    frame = _read(path, kind, options)
+    click.echo(f"Fichier : {path}")
+    for line in summarise(frame, kind):
+        click.echo(line)

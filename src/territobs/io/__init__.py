@@ -1,0 +1,40 @@
+"""Readers of producers' files: boundaries, INSEE and CAF tables, Filosofi grids.
+
+Each reader returns a canonical pandas/geopandas object (see
+``docs/architecture.md``): unit frames with ``code``, ``name``, ``level`` and
+``geometry``; indicator tables with ``code``, ``level``, the producer's
+variables as floats and ``"{variable}__secret"`` flags. Readers are imported
+on first use, so reading a CSV does not load geopandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "read_boundaries": "territobs.io.boundaries",
+    "projected_crs_for": "territobs.io.boundaries",
+    "read_insee": "territobs.io.insee",
+    "guess_vintage": "territobs.io.insee",
+    "read_caf": "territobs.io.caf",
+    "split_pseudo": "territobs.io.caf",
+    "read_filosofi_grid": "territobs.io.filosofi_grid",
+    "read_zones": "territobs.io.zones",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'territobs.io' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

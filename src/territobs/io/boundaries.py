@@ -1,0 +1,684 @@
+"""Read administrative boundaries into the canonical unit frame.
+
+Recognised layouts (column names compared case-insensitively):
+
+=============================  ===============  ==================  ===============
+layout                         code column      name column         level
+=============================  ===============  ==================  ===============
+CONTOURS-IRIS, map_iris        ``CODE_IRIS``    ``NOM_IRIS``        iris
+ADMIN EXPRESS ARRONDISSEMENT   ``INSEE_ARM``    ``NOM``             arrondissement
+_MUNICIPAL
+ADMIN EXPRESS COMMUNE          ``INSEE_COM``    ``NOM``             commune
+grand-paris ``map_com``        ``CODE_COM``     ``NOM_COM``         commune
+ADMIN EXPRESS EPCI             ``CODE_SIREN``   ``NOM``             epci
+ADMIN EXPRESS DEPARTEMENT      ``INSEE_DEP``    ``NOM``             departement
+ADMIN EXPRESS REGION           ``INSEE_REG``    ``NOM``             region
+grand-paris ``map_ept``        ``CODE_EPT``     ``CODE_EPT``        ept
+france-geojson, others         ``code``         ``nom``             from the codes
+=============================  ===============  ==================  ===============
+
+Anything pyogrio reads (shapefile, GeoPackage, GeoJSON, FlatGeobuf...) and
+GeoParquet are accepted; ``code_column=``/``name_column=``/``level=`` cover
+other layouts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS, Transformer
+
+from territobs.codes import (
+    LEVELS,
+    departement_of,
+    level_of,
+    normalize_codes,
+)
+from territobs.errors import (
+    CodeError,
+    CRSError,
+    GeometryError,
+    GeometryRepairedWarning,
+    SourceFormatError,
+    format_codes,
+    where,
+)
+from territobs.io._csv import find_column
+from territobs.io.insee import row_levels
+
+__all__ = [
+    "EXTRA_LEVELS",
+    "LOCAL_CRS",
+    "projected_crs_for",
+    "read_boundaries",
+    "recognise_crs",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Levels accepted beyond :data:`territobs.codes.LEVELS`; their codes are only
+#: checked for presence and uniqueness (no official pattern).
+EXTRA_LEVELS: tuple[str, ...] = ("ept", "canton", "carreau", "autre")
+
+#: Official projected CRS of each overseas département; metropolitan France
+#: (and Corsica) use Lambert-93, EPSG:2154.
+LOCAL_CRS: dict[str, int] = {
+    "971": 5490,  # Guadeloupe, RGAF09 / UTM 20N
+    "972": 5490,  # Martinique, RGAF09 / UTM 20N
+    "973": 2972,  # Guyane, RGFG95 / UTM 22N
+    "974": 2975,  # La Réunion, RGR92 / UTM 40S
+    "976": 4471,  # Mayotte, RGM04 / UTM 38S
+}
+METROPOLITAN_CRS = 2154
+
+# Layouts: (code column, name columns, level), tried in this order.
+_LAYOUTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("CODE_IRIS", ("NOM_IRIS",), "iris"),
+    ("INSEE_ARM", ("NOM", "NOM_M"), "arrondissement"),
+    ("INSEE_COM", ("NOM", "NOM_COM", "NOM_M"), "commune"),
+    ("CODE_COM", ("NOM_COM", "NOM"), "commune"),
+    ("CODE_SIREN", ("NOM", "NOM_M"), "epci"),
+    ("INSEE_DEP", ("NOM", "NOM_DEP", "NOM_M"), "departement"),
+    ("INSEE_REG", ("NOM", "NOM_REG", "NOM_M"), "region"),
+    ("CODE_EPT", ("NOM_EPT", "CODE_EPT"), "ept"),
+    ("CODE", ("NOM", "NAME", "LIBELLE"), ""),
+    ("CODGEO", ("LIBGEO", "NOM"), ""),
+)
+_LAYER_NAMES = {
+    "commune": ("commune",),
+    "arrondissement": ("arrondissement_municipal",),
+    "epci": ("epci",),
+    "departement": ("departement",),
+    "region": ("region",),
+    "iris": ("contours_iris", "iris"),
+}
+# CRSs a file without authority code may really be (compared by parameters).
+_KNOWN_CRS = (2154, 5490, 2972, 2975, 4471, 3035, 4326, 4171, 27572)
+# Envelopes (lon/lat) where French units lie: metropolitan France and Corsica,
+# the five overseas départements, other overseas collectivities.
+_FRANCE_ENVELOPES = (
+    (-5.5, 41.0, 10.0, 51.5),
+    (-63.2, 15.8, -60.8, 18.2),  # Guadeloupe, Saint-Martin, Saint-Barthélemy
+    (-61.3, 14.3, -60.7, 15.0),  # Martinique
+    (-54.7, 2.0, -51.5, 6.0),  # Guyane
+    (55.1, -21.5, 55.9, -20.8),  # La Réunion
+    (44.9, -13.1, 45.4, -12.5),  # Mayotte
+    (-56.6, 46.7, -56.0, 47.2),  # Saint-Pierre-et-Miquelon
+    (-180.0, -30.0, -130.0, -5.0),  # Polynésie, Wallis-et-Futuna (east)
+    (160.0, -23.0, 180.0, -12.0),  # Nouvelle-Calédonie, Wallis-et-Futuna
+)
+
+
+def projected_crs_for(departement: str) -> int:
+    """Return the EPSG code of the computation CRS of a département.
+
+    Parameters
+    ----------
+    departement : str
+        A département code (``"93"``, ``"2A"``, ``"974"``).
+
+    Returns
+    -------
+    int
+        2154 (Lambert-93) in metropolitan France and Corsica, 5490 for
+        Guadeloupe and Martinique, 2972 for Guyane, 2975 for La Réunion,
+        4471 for Mayotte.
+
+    Raises
+    ------
+    CRSError
+        For codes of other overseas collectivities (975, 977, 978, 98x), which
+        have no single official CRS here: reproject explicitly.
+
+    Examples
+    --------
+    >>> projected_crs_for("93"), projected_crs_for("974"), projected_crs_for("2A")
+    (2154, 2975, 2154)
+    """
+    code = str(departement).strip().upper()
+    if code in LOCAL_CRS:
+        return LOCAL_CRS[code]
+    if len(code) == 2:
+        return METROPOLITAN_CRS
+    raise CRSError(
+        f"pas de CRS de calcul connu pour « {code} » : reprojetez explicitement "
+        "(to_crs=EPSG).",
+        codes=[code],
+    )
+
+
+def recognise_crs(crs: CRS, *, known_unnamed: bool = False) -> int | None:
+    """Find the EPSG code of a CRS written without authority (an ESRI ``.prj``).
+
+    Parameters
+    ----------
+    crs : pyproj.CRS
+        The CRS as read.
+    known_unnamed : bool, default False
+        Skip ``crs.to_epsg()`` (slow on unnamed CRSs) when the caller already
+        knows it gives ``None``.
+
+    Returns
+    -------
+    int or None
+        Its EPSG code when ``crs.to_epsg()`` knows it, else the first of the
+        CRSs French data use (2154, 5490, 2972, 2975, 4471, 3035, 4326...)
+        with the same projection method, parameters and ellipsoid;
+        ``None`` if none matches.
+
+    Examples
+    --------
+    >>> lcc = CRS.from_proj4("+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 "
+    ...                      "+x_0=700000 +y_0=6600000 +ellps=GRS80 +units=m")
+    >>> recognise_crs(lcc, known_unnamed=True)
+    2154
+    """
+    epsg = None if known_unnamed else crs.to_epsg()
+    if epsg is not None:
+        return epsg
+    own = _parameters(crs)
+    for candidate in _KNOWN_CRS:
+        if _parameters(CRS.from_epsg(candidate)) == own:
+            return candidate
+    return None
+
+
+def _parameters(crs: CRS) -> tuple:
+    """Projection method, rounded parameters and ellipsoid of a CRS."""
+    ellipsoid = crs.ellipsoid
+    ell = (
+        (round(ellipsoid.semi_major_metre, 3), round(ellipsoid.inverse_flattening, 6))
+        if ellipsoid is not None
+        else None
+    )
+    if not crs.is_projected or crs.coordinate_operation is None:
+        return ("geographic", crs.is_geographic, ell)
+    op = crs.coordinate_operation
+    params = tuple(
+        sorted((p.code or p.name, round(float(p.value), 8)) for p in op.params)
+    )
+    return (op.method_code or op.method_name, params, ell)
+
+
+def _lonlat_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    transformer = Transformer.from_crs(frame.crs, 4326, always_xy=True)
+    return transformer.transform_bounds(*frame.total_bounds)
+
+
+def _check_location(frame: gpd.GeoDataFrame, path: str, label: str) -> None:
+    """Raise if the coordinates cannot lie in France in the declared CRS."""
+    xmin, ymin, xmax, ymax = frame.total_bounds
+    if not np.isfinite([xmin, ymin, xmax, ymax]).all():
+        return
+    looks_degrees = max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90
+    hint = (
+        " Les coordonnées ressemblent à des degrés (longitude/latitude) : le "
+        "fichier est sans doute en EPSG:4326 ; corrigez son CRS (crs=4326)."
+        if looks_degrees and frame.crs.is_projected
+        else " Vérifiez le CRS déclaré (crs=...) ou reprojetez la couche."
+    )
+    area = frame.crs.area_of_use
+    if frame.crs.is_projected and area is not None:
+        aw, as_, ae, an = area.bounds
+        # a 2 degree margin around the CRS's area of use, compared in its units.
+        inside = _inside_area(frame, (aw - 2, as_ - 2, ae + 2, an + 2))
+        if not inside:
+            raise CRSError(
+                f"{where(path)}les coordonnées ({xmin:.6g}, {ymin:.6g}) – "
+                f"({xmax:.6g}, {ymax:.6g}) sortent de la zone de validité du CRS "
+                f"déclaré {label} ({area.name}).{hint}",
+                path=path,
+                crs=label,
+                bounds=(xmin, ymin, xmax, ymax),
+            )
+    west, south, east, north = _lonlat_bounds(frame)
+    if not any(
+        west <= ex and east >= wx and south <= ny and north >= sy
+        for wx, sy, ex, ny in _FRANCE_ENVELOPES
+    ):
+        raise CRSError(
+            f"{where(path)}les coordonnées, lues en {label}, tombent hors de France "
+            f"(longitude {west:.3f} à {east:.3f}, latitude {south:.3f} à "
+            f"{north:.3f}).{hint}",
+            path=path,
+            crs=label,
+            bounds=(xmin, ymin, xmax, ymax),
+        )
+
+
+def _inside_area(
+    frame: gpd.GeoDataFrame, lonlat: tuple[float, float, float, float]
+) -> bool:
+    west, south, east, north = lonlat
+    to_crs = Transformer.from_crs(4326, frame.crs, always_xy=True)
+    axmin, aymin, axmax, aymax = to_crs.transform_bounds(
+        max(west, -180), max(south, -90), min(east, 180), min(north, 90)
+    )
+    xmin, ymin, xmax, ymax = frame.total_bounds
+    return xmin >= axmin and ymin >= aymin and xmax <= axmax and ymax <= aymax
+
+
+def _choose_layer(
+    path: str, layer: str | int | None, level: str | None
+) -> str | int | None:
+    if layer is not None or Path(path).suffix.lower() in (".parquet", ".geoparquet"):
+        return layer
+    try:
+        layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except pyogrio.errors.DataSourceError as exc:
+        raise SourceFormatError(
+            f"{where(path)}fichier géographique illisible ({exc}).", path=path
+        ) from exc
+    if len(layers) <= 1:
+        return None
+    if level is not None:
+        for wanted in _LAYER_NAMES.get(level, (level,)):
+            for name in layers:
+                if name.lower() == wanted:
+                    return name
+    raise SourceFormatError(
+        f"{where(path)}{len(layers)} couches : {format_codes(layers, shown=12)}. "
+        "Précisez layer=... (ou level=... pour une couche ADMIN EXPRESS).",
+        path=path,
+        layers=layers,
+    )
+
+
+def _read_frame(path: str, layer: str | int | None) -> gpd.GeoDataFrame:
+    if Path(path).suffix.lower() in (".parquet", ".geoparquet"):
+        return gpd.read_parquet(path)
+    try:
+        return gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise SourceFormatError(
+            f"{where(path)}fichier géographique illisible ({exc}).", path=path
+        ) from exc
+
+
+def _detect_layout(
+    frame: gpd.GeoDataFrame,
+    code_column: str | None,
+    name_column: str | None,
+    path: str,
+) -> tuple[str, str | None, str]:
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    if code_column is not None:
+        if code_column not in columns:
+            raise SourceFormatError(
+                f"{where(path)}colonne « {code_column} » absente. Colonnes "
+                f"trouvées : {format_codes(columns, shown=15)}.",
+                path=path,
+                column=code_column,
+                columns=columns,
+            )
+        layout = next((lay for lay in _LAYOUTS if lay[0] == code_column.upper()), None)
+        names = layout[1] if layout else ("NOM", "NAME", "LIBELLE", "LIBGEO")
+        level = layout[2] if layout else ""
+    else:
+        for layout_code, layout_names, layout_level in _LAYOUTS:
+            found = find_column(columns, [layout_code])
+            if found is not None:
+                code_column, names, level = found, layout_names, layout_level
+                break
+        else:
+            raise SourceFormatError(
+                f"{where(path)}aucune colonne de codes reconnue (CODE_IRIS, "
+                "INSEE_COM, INSEE_ARM, CODE_SIREN, INSEE_DEP, INSEE_REG, "
+                "CODE_COM, CODE_EPT, code). Colonnes trouvées : "
+                f"{format_codes(columns, shown=15)}. Précisez code_column=....",
+                path=path,
+                columns=columns,
+            )
+    if name_column is None:
+        name_column = find_column([c for c in columns if c != code_column], names)
+        if name_column is None and code_column.upper() in {n.upper() for n in names}:
+            name_column = code_column
+    elif name_column not in columns:
+        raise SourceFormatError(
+            f"{where(path)}colonne de noms « {name_column} » absente. Colonnes "
+            f"trouvées : {format_codes(columns, shown=15)}.",
+            path=path,
+            column=name_column,
+            columns=columns,
+        )
+    return code_column, name_column, level
+
+
+def _level_hint(path: str) -> str | None:
+    """Level told by a france-geojson file name whose codes look like communes.
+
+    Cantons (``9301``...) and départemental arrondissements are published
+    with 5-character codes that also fit the commune pattern; the file name
+    (``cantons-93-...``, ``arrondissements-93-...``) is the only clue.
+    """
+    stem = Path(path).stem.lower()
+    if stem.startswith("cantons"):
+        return "canton"
+    if stem.startswith("arrondissements") and "municipa" not in stem:
+        return "autre"
+    return None
+
+
+def _guess_level(codes: pd.Series, path: str, column: str) -> str:
+    sample = codes.dropna().astype(str)
+    levels = set()
+    for code in sample.drop_duplicates().head(500):
+        try:
+            found = level_of(code)
+        except CodeError:
+            continue
+        levels.add("commune" if found == "arrondissement" else found)
+    if len(levels) == 1:
+        return levels.pop()
+    raise SourceFormatError(
+        f"{where(path, column)}niveau géographique non reconnu d'après les codes "
+        f"(par ex. {format_codes(sample.head(3).tolist())}) : précisez level=... "
+        f"parmi {', '.join(LEVELS + EXTRA_LEVELS)}.",
+        path=path,
+        column=column,
+    )
+
+
+def _validate_codes(
+    frame: gpd.GeoDataFrame, column: str, level: str, path: str
+) -> pd.Series:
+    if level in LEVELS:
+        pattern_level = "commune" if level == "arrondissement" else level
+        codes = normalize_codes(frame[column], pattern_level, path=path, column=column)
+    else:
+        codes = frame[column].astype("string").str.strip()
+        empty = codes.isna() | (codes == "")
+        if empty.any():
+            rows = np.flatnonzero(empty.to_numpy()).tolist()
+            raise CodeError(
+                f"{where(path, column)}{len(rows)} entité(s) sans code "
+                f"(entités n° {format_codes(rows)}).",
+                path=path,
+                column=column,
+                rows=rows,
+            )
+    duplicated = codes[codes.duplicated(keep=False)]
+    if not duplicated.empty:
+        unique = list(dict.fromkeys(duplicated.tolist()))
+        raise CodeError(
+            f"{where(path, column)}{len(unique)} code(s) en double : "
+            f"{format_codes(unique)}. Une unité doit être une seule entité "
+            "(fusionnez les parties avec dissolve(by=...)).",
+            path=path,
+            column=column,
+            codes=unique,
+        )
+    return codes.astype(str)
+
+
+def _fix_geometries(
+    frame: gpd.GeoDataFrame, codes: pd.Series, path: str
+) -> gpd.GeoDataFrame:
+    geoms = frame.geometry.array
+    empty = np.asarray(frame.geometry.isna() | frame.geometry.is_empty)
+    if empty.any():
+        bad = codes[empty].tolist()
+        raise GeometryError(
+            f"{where(path)}{len(bad)} unité(s) sans géométrie ou à géométrie vide : "
+            f"{format_codes(bad)}. Corrigez le fichier ou retirez ces unités.",
+            path=path,
+            codes=bad,
+        )
+    invalid = ~np.asarray(shapely.is_valid(geoms))
+    if invalid.any():
+        repaired = shapely.make_valid(np.asarray(geoms)[invalid])
+        # keep the polygonal part: make_valid may add collapsed lines/points.
+        polygonal = np.array([_polygonal_part(geom) for geom in repaired], dtype=object)
+        bad = codes[invalid].tolist()
+        lost = [c for c, g in zip(bad, polygonal, strict=True) if g is None]
+        if lost:
+            raise GeometryError(
+                f"{where(path)}{len(lost)} géométrie(s) invalide(s) sans surface "
+                f"après réparation : {format_codes(lost)}.",
+                path=path,
+                codes=lost,
+            )
+        values = np.asarray(geoms, dtype=object).copy()
+        values[invalid] = polygonal
+        frame = frame.set_geometry(
+            gpd.GeoSeries(values, index=frame.index, crs=frame.crs)
+        )
+        warnings.warn(
+            GeometryRepairedWarning(
+                f"{where(path)}{len(bad)} géométrie(s) invalide(s) réparée(s) avec "
+                f"make_valid : {format_codes(bad)}.",
+                codes=bad,
+                path=path,
+            ),
+            stacklevel=3,
+        )
+    return frame
+
+
+def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [
+        part
+        for part in shapely.get_parts(geom)
+        if part.geom_type in ("Polygon", "MultiPolygon")
+    ]
+    if not parts:
+        return None
+    return shapely.union_all(parts)
+
+
+def _auto_crs(codes: pd.Series, level: str, frame: gpd.GeoDataFrame, path: str) -> int:
+    if level in ("commune", "arrondissement", "iris", "departement"):
+        deps = {departement_of(c) if level != "departement" else c for c in codes}
+        targets = {projected_crs_for(dep) for dep in deps}
+    else:
+        targets = _crs_from_location(frame)
+    if len(targets) > 1:
+        raise CRSError(
+            f"{where(path)}la couche couvre plusieurs territoires aux CRS de calcul "
+            f"différents ({', '.join(f'EPSG:{t}' for t in sorted(targets))}) : "
+            "traitez-les séparément ou choisissez to_crs=... explicitement.",
+            path=path,
+            targets=sorted(targets),
+        )
+    return targets.pop()
+
+
+def _crs_from_location(frame: gpd.GeoDataFrame) -> set[int]:
+    """Return the computation CRSs of the places where the features' bounding boxes are."""
+    bounds = frame.geometry.bounds.to_numpy()
+    x = (bounds[:, 0] + bounds[:, 2]) / 2
+    y = (bounds[:, 1] + bounds[:, 3]) / 2
+    lon, lat = Transformer.from_crs(frame.crs, 4326, always_xy=True).transform(x, y)
+    places = ("metro", "971", "972", "973", "974", "976")
+    found = set()
+    for place, (wx, sy, ex, ny) in zip(places, _FRANCE_ENVELOPES, strict=False):
+        if ((lon >= wx) & (lon <= ex) & (lat >= sy) & (lat <= ny)).any():
+            found.add(METROPOLITAN_CRS if place == "metro" else LOCAL_CRS[place])
+    return found or {METROPOLITAN_CRS}
+
+
+def read_boundaries(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | int | None = None,
+    level: str | None = None,
+    code_column: str | None = None,
+    name_column: str | None = None,
+    crs: str | int | CRS | None = None,
+    to_crs: Literal["auto"] | str | int | CRS | None = "auto",
+) -> gpd.GeoDataFrame:
+    """Read a boundary layer into the canonical unit frame.
+
+    Parameters
+    ----------
+    path : path-like
+        A shapefile, GeoPackage, GeoJSON, GeoParquet, a directory of
+        shapefiles, or anything pyogrio reads.
+    layer : str or int, optional
+        The layer of a multi-layer source. By default the only layer, or the
+        ADMIN EXPRESS layer of ``level`` (``commune``,
+        ``arrondissement_municipal``, ``epci``, ``departement``, ``region``).
+    level : str, optional
+        One of ``commune``, ``arrondissement``, ``iris``, ``epci``,
+        ``departement``, ``region`` (codes validated), or ``ept``,
+        ``canton``, ``autre`` (codes only checked for presence and
+        uniqueness). By default implied by the code column or guessed from
+        the codes.
+    code_column, name_column : str, optional
+        Columns holding the codes and names, when the layout is not
+        recognised (see the module docstring).
+    crs : str, int or pyproj.CRS, optional
+        The CRS of the coordinates: required for a file that has none (a CRS
+        is never assumed); for a file whose CRS is wrong, it replaces it
+        (recorded in ``attrs["territobs"]["crs_note"]``).
+    to_crs : "auto", str, int, pyproj.CRS or None, default "auto"
+        Reproject to this CRS; ``"auto"`` picks the computation CRS of the
+        units' département (:func:`projected_crs_for`); ``None`` keeps the
+        file's CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``code`` (str, unique, validated), ``name`` (str), ``level``
+        (``"arrondissement"`` on Paris/Lyon/Marseille rows of a commune
+        layer), the producer's columns verbatim, ``geometry``. The CRS is
+        set. ``attrs["territobs"]`` holds ``source``, ``path``, ``layer``,
+        ``level``, ``code_column``, ``crs_read``, ``crs_note`` and
+        ``repaired``.
+
+    Raises
+    ------
+    SourceFormatError
+        Unreadable file, several layers and none chosen, no code column
+        (the columns found are listed).
+    CRSError
+        No CRS and no ``crs=``; coordinates that cannot lie in France in the
+        declared CRS (e.g. degrees labelled EPSG:2154); a layer spanning
+        several computation CRSs with ``to_crs="auto"``.
+    CodeError
+        Malformed, missing or duplicated codes.
+    GeometryError
+        Missing or empty geometries (their codes listed), or invalid ones
+        that have no area once repaired.
+
+    Warns
+    -----
+    GeometryRepairedWarning
+        When invalid geometries were repaired with ``shapely.make_valid``
+        (``warning.codes`` lists the units).
+
+    Notes
+    -----
+    A ``.prj`` without authority code (ESRI style) is compared by projection
+    method, parameters and ellipsoid with the CRSs used for French data; if
+    it matches (e.g. Lambert-93), the layer is labelled with that EPSG code
+    and ``attrs["territobs"]["crs_note"]`` says so.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "communes.gpkg"
+    >>> gpd.GeoDataFrame(
+    ...     {"INSEE_COM": ["93001", "93005"], "NOM": ["Aubervilliers", "Aulnay"]},
+    ...     geometry=[box(655000, 6865000, 658000, 6868000),
+    ...               box(658000, 6865000, 661000, 6868000)], crs=2154,
+    ... ).to_file(p)
+    >>> units = read_boundaries(p)
+    >>> units[["code", "name", "level"]].values.tolist(), units.crs.to_epsg()
+    ([['93001', 'Aubervilliers', 'commune'], ['93005', 'Aulnay', 'commune']], 2154)
+    """
+    path_str = os.fspath(path)
+    chosen = _choose_layer(path_str, layer, level)
+    frame = _read_frame(path_str, chosen)
+    read_crs = frame.crs
+    note = ""
+    if crs is not None:
+        frame = frame.set_crs(crs, allow_override=True)
+        if read_crs is not None and not read_crs.equals(frame.crs):
+            note = (
+                f"CRS du fichier ({read_crs.name}) remplacé par celui donné "
+                f"({frame.crs.name})."
+            )
+    elif frame.crs is None:
+        raise CRSError(
+            f"{where(path)}la couche n'a pas de système de coordonnées (CRS) "
+            "(fichier .prj absent ?). Il n'est jamais deviné : précisez-le "
+            "avec crs=2154 (Lambert-93) ou celui du fichier.",
+            path=path,
+        )
+    epsg = frame.crs.to_epsg()
+    if epsg is None:
+        epsg = recognise_crs(frame.crs, known_unnamed=True)
+        if epsg is not None:
+            frame = frame.set_crs(epsg, allow_override=True)
+            note = (
+                f"CRS sans code d'autorité reconnu comme EPSG:{epsg} "
+                f"({frame.crs.name}) : mêmes paramètres de projection."
+            )
+            logger.info("%s: %s", path_str, note)
+    _check_location(frame, path_str, f"EPSG:{epsg}" if epsg else frame.crs.name)
+    code_col, name_col, layout_level = _detect_layout(
+        frame, code_column, name_column, path_str
+    )
+    if level is None:
+        level = (
+            layout_level
+            or _level_hint(path_str)
+            or _guess_level(frame[code_col], path_str, code_col)
+        )
+    if level not in LEVELS and level not in EXTRA_LEVELS:
+        raise SourceFormatError(
+            f"niveau « {level} » inconnu ; niveaux possibles : "
+            f"{', '.join(LEVELS + EXTRA_LEVELS)}.",
+            path=path,
+        )
+    codes = _validate_codes(frame, code_col, level, path_str)
+    n_invalid = int((~frame.geometry.is_valid).sum())
+    frame = _fix_geometries(frame, codes, path_str)
+    if isinstance(to_crs, str) and to_crs == "auto":
+        target: int | str | CRS | None = _auto_crs(codes, level, frame, path_str)
+    else:
+        target = to_crs
+    if target is not None:
+        frame = frame.to_crs(target)
+    names = frame[name_col].astype(str) if name_col is not None else codes
+    levels = row_levels(codes, level)
+    producer = [
+        c
+        for c in frame.columns
+        if c != frame.geometry.name and c.lower() not in ("code", "name", "level")
+    ]
+    out = gpd.GeoDataFrame(
+        {
+            "code": codes.to_numpy(),
+            "name": names.to_numpy(),
+            "level": levels,
+            **{c: frame[c].to_numpy() for c in producer},
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    out.attrs["territobs"] = {
+        "source": Path(path_str).name,
+        "path": path_str,
+        "layer": chosen,
+        "level": level,
+        "code_column": code_col,
+        "name_column": name_col,
+        "crs_read": read_crs.name if read_crs is not None else None,
+        "crs_note": note,
+        "repaired": n_invalid,
+    }
+    return out

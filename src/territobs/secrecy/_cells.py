@@ -1,0 +1,355 @@
+"""Cells: the counts that govern publication, shared by the rows that expose them.
+
+A row of the tidy result exposes one or more *cells*, each a count of one
+zone: the value of a count, the numerator and denominator of a ratio, the
+denominator of a mean, or the governing count of its rule (Filosofi: the
+zone's fiscal households, read from the ``households`` row of the same
+zone). Secrecy is decided on cells (primary threshold, differencing), then
+carried to every row that exposes a masked cell.
+
+A cell's value is an interval ``[lo, hi]``: exact values have ``lo == hi``;
+incomplete counts published with bounds keep their bounds; cells whose value
+is unknown (masked inputs, no bounds) have NaN and are never published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from territobs.errors import SecrecyError, format_codes
+from territobs.secrecy.rules import SecrecyRule
+
+__all__ = [
+    "KINDS",
+    "REQUIRED_COLUMNS",
+    "WORK_COLUMNS",
+    "CellTable",
+    "build_cells",
+    "compute_bounds",
+    "may_disclose",
+    "prepare_result",
+    "surely_discloses",
+]
+
+REQUIRED_COLUMNS = ("zone", "indicator", "kind", "value", "numerator", "denominator")
+#: Columns the row-wise decisions read.
+WORK_COLUMNS = (*REQUIRED_COLUMNS, "masked_units", "incomplete")
+KINDS = ("count", "ratio", "share", "mean", "median", "quantile")
+#: Relative tolerance when comparing sums of floats with a threshold.
+RTOL = 1e-9
+
+PART_LABELS = {
+    "value": "",
+    "numerator": " (numérateur)",
+    "denominator": " (dénominateur)",
+}
+
+
+def prepare_result(result: pd.DataFrame, *, name: str = "résultat") -> pd.DataFrame:
+    """Check the tidy result's columns and return a working copy.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        Tidy result (``docs/architecture.md``).
+    name : str
+        How the table is called in messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with a fresh ``RangeIndex``, ``zone``/``indicator`` as text,
+        and ``masked_units``, ``incomplete``, ``lower``, ``upper``,
+        ``secret``, ``secret_reason``, ``zone_name`` present.
+
+    Raises
+    ------
+    SecrecyError
+        If a required column is missing, a ``kind`` is unknown, or a
+        (zone, indicator) pair is duplicated.
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in result.columns]
+    if missing:
+        raise SecrecyError(
+            f"{name} : colonne(s) {format_codes(missing)} manquante(s) ; le tableau "
+            "doit suivre le format du résultat de recompute().",
+            column=missing[0],
+            codes=missing,
+        )
+    frame = result.copy().reset_index(drop=True)
+    for column in ("zone", "indicator"):
+        frame[column] = frame[column].astype(str)
+    if "zone_name" not in frame.columns:
+        frame["zone_name"] = frame["zone"]
+    frame["zone_name"] = frame["zone_name"].fillna(frame["zone"]).astype(str)
+    for column in ("value", "numerator", "denominator"):
+        frame[column] = pd.to_numeric(frame[column]).astype(float)
+    if "masked_units" not in frame.columns:
+        frame["masked_units"] = 0.0
+    frame["masked_units"] = pd.to_numeric(frame["masked_units"]).fillna(0.0)
+    if "incomplete" not in frame.columns:
+        frame["incomplete"] = frame["masked_units"] > 0
+    frame["incomplete"] = frame["incomplete"].fillna(False).astype(bool)
+    for column in ("lower", "upper"):
+        if column not in frame.columns:
+            frame[column] = np.nan
+        frame[column] = pd.to_numeric(frame[column]).astype(float)
+    if "secret" not in frame.columns:
+        frame["secret"] = False
+    frame["secret"] = frame["secret"].fillna(False).astype(bool)
+    if "secret_reason" not in frame.columns:
+        frame["secret_reason"] = ""
+    frame["secret_reason"] = frame["secret_reason"].fillna("").astype(str)
+    bad_kind = ~frame["kind"].isin(KINDS)
+    if bad_kind.any():
+        first = int(np.flatnonzero(bad_kind)[0])
+        raise SecrecyError(
+            f"{name}, colonne « kind », ligne {first + 2} : type « {frame['kind'][first]} » "
+            f"inconnu (possibles : {', '.join(KINDS)}).",
+            column="kind",
+            row=first + 2,
+            codes=sorted(set(frame.loc[bad_kind, "kind"].astype(str))),
+        )
+    duplicated = frame.duplicated(["zone", "indicator"])
+    if duplicated.any():
+        dup = frame.loc[duplicated, ["zone", "indicator"]]
+        pairs = [f"{z}/{i}" for z, i in dup.itertuples(index=False)]
+        raise SecrecyError(
+            f"{name} : {len(pairs)} couple(s) zone/indicateur en double : "
+            f"{format_codes(pairs)}.",
+            codes=pairs,
+        )
+    return frame
+
+
+def compute_bounds(
+    frame: pd.DataFrame, rule_of: dict[str, SecrecyRule]
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Bounds of incomplete counts.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Prepared result.
+    rule_of : dict
+        Indicator id → rule.
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+        NaN except for incomplete counts: ``lower`` is the known sum and
+        ``upper = lower + masked_max × masked_units`` (NaN when the rule has
+        no ``masked_max``).
+
+    Notes
+    -----
+    With weights :math:`w_i` and masked inputs :math:`x_i \in [0, m]`
+    (``m = masked_max``), the zone count is
+    :math:`\sum_{known} w_i x_i + \sum_{masked} w_i x_i`, so it lies in
+    :math:`[K, K + m \sum_{masked} w_i] = [K, K + m \cdot masked\_units]`.
+    The bound is exact for fractional (estimated) weights too: no rounding
+    of ``masked_units`` is needed.
+    """
+    known = frame["numerator"].where(frame["numerator"].notna(), frame["value"])
+    is_count = (frame["kind"] == "count") & frame["incomplete"]
+    masked_max = frame["indicator"].map(
+        lambda i: np.nan if rule_of[i].masked_max is None else rule_of[i].masked_max
+    )
+    lower = known.where(is_count).to_numpy(dtype=float)
+    upper = (known + masked_max.astype(float) * frame["masked_units"]).where(is_count)
+    return lower, upper.to_numpy(dtype=float)
+
+
+def may_disclose(
+    lo: np.ndarray, hi: np.ndarray, threshold: np.ndarray, mask_zero: np.ndarray
+) -> np.ndarray:
+    """Whether a count known to lie in ``[lo, hi]`` might be disclosive.
+
+    Disclosive values are ``0 < x < threshold`` (``x < threshold`` when
+    ``mask_zero``). Used for publication: a figure is published only if it
+    is certainly not disclosive. Unknown values (NaN) may disclose.
+    """
+    tol = RTOL * np.maximum(1.0, np.abs(threshold))
+    below = ~(lo >= threshold - tol)
+    nonzero = ~(hi <= tol)
+    return below & (nonzero | mask_zero)
+
+
+def surely_discloses(
+    lo: np.ndarray, hi: np.ndarray, threshold: float, mask_zero: bool
+) -> np.ndarray:
+    """Whether a derived count known to lie in ``[lo, hi]`` is surely disclosive.
+
+    Used for differences: an attacker learns something below the threshold
+    only if every value of the interval is disclosive. For exact values
+    (``lo == hi``) this is the same test as :func:`may_disclose`.
+    """
+    tol = RTOL * max(1.0, abs(threshold))
+    below = hi < threshold - tol
+    positive = lo > tol
+    return below & (positive | mask_zero)
+
+
+@dataclass
+class CellTable:
+    """Cells of one result (plus public figures), and the rows exposing them."""
+
+    keys: list[tuple[str, str, str]] = field(default_factory=list)
+    lo: list[float] = field(default_factory=list)
+    hi: list[float] = field(default_factory=list)
+    fixed: list[bool] = field(default_factory=list)
+    rules: list[list[SecrecyRule]] = field(default_factory=list)
+    links: list[list[int]] = field(default_factory=list)
+
+    def family(self, cell: int) -> tuple[str, str]:
+        """Return the ``(indicator, part)`` of a cell."""
+        indicator, part, _ = self.keys[cell]
+        return indicator, part
+
+    def zone(self, cell: int) -> str:
+        """Zone id of a cell."""
+        return self.keys[cell][2]
+
+    def strictest(self, cell: int) -> SecrecyRule:
+        """Return the rule with the highest threshold among those governing ``cell``."""
+        return max(self.rules[cell], key=lambda r: (r.threshold, r.mask_zero))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``lo, hi, threshold, mask_zero`` as arrays."""
+        strict = [self.strictest(c) for c in range(len(self.keys))]
+        return (
+            np.asarray(self.lo, dtype=float),
+            np.asarray(self.hi, dtype=float),
+            np.asarray([r.threshold for r in strict], dtype=float),
+            np.asarray([r.mask_zero for r in strict], dtype=bool),
+        )
+
+
+def _own_parts(kind: str) -> tuple[str, ...]:
+    return {
+        "count": ("value",),
+        "ratio": ("numerator", "denominator"),
+        "share": ("numerator", "denominator"),
+        "mean": ("denominator",),
+        "median": (),
+        "quantile": (),
+    }[kind]
+
+
+def _parts_of(row: Mapping[str, Any], rule: SecrecyRule) -> list[tuple[str, str]]:
+    """List the (indicator, part) families a row exposes under its rule."""
+    if rule.action != "mask":
+        return []
+    indicator, kind = row["indicator"], row["kind"]
+    families: list[tuple[str, str]] = []
+    governed_by_other = rule.governing is not None and rule.governing != indicator
+    if governed_by_other:
+        families.append((rule.governing, "value"))
+    is_ratio = kind in ("ratio", "share")
+    if not governed_by_other or (is_ratio and rule.mask_ratio_with_components):
+        families.extend((indicator, part) for part in _own_parts(kind))
+    if not families:
+        raise SecrecyError(
+            f"indicateur « {indicator} » ({kind}) : aucun effectif ne gouverne sa "
+            f"diffusion ; donnez à la règle « {rule.id} » un indicateur « governing » "
+            "(par ex. le nombre de ménages).",
+            codes=[indicator],
+            rule=rule.id,
+        )
+    return families
+
+
+def _cell_value(
+    row: Mapping[str, Any], part: str, publish: bool, lower: float, upper: float
+) -> tuple[float, float]:
+    """Return the interval of one part of a row (NaN, NaN when unknown)."""
+    if row["incomplete"]:
+        if part == "value" and row["kind"] == "count" and publish:
+            return lower, upper
+        return np.nan, np.nan
+    if part == "value":
+        value = row["value"] if pd.notna(row["value"]) else row["numerator"]
+    else:
+        value = row[part]
+    return float(value), float(value)
+
+
+def build_cells(
+    frame: pd.DataFrame,
+    fixed: np.ndarray,
+    rule_of: dict[str, SecrecyRule],
+    lower: np.ndarray,
+    upper: np.ndarray,
+    publish_bounds: bool,
+) -> CellTable:
+    """Build the cells exposed by the rows of ``frame``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Prepared result rows followed by public rows.
+    fixed : numpy.ndarray of bool
+        True for public rows (already published elsewhere, never masked).
+    rule_of : dict
+        Indicator id → rule.
+    lower, upper : numpy.ndarray
+        Bounds from :func:`compute_bounds`.
+    publish_bounds : bool
+        Publish bounds for every rule (else per rule).
+
+    Returns
+    -------
+    CellTable
+
+    Raises
+    ------
+    SecrecyError
+        If a governing indicator has no row for a zone that needs it.
+    """
+    table = CellTable()
+    index: dict[tuple[str, str, str], int] = {}
+    owner = {
+        (z, i): pos
+        for pos, (z, i) in enumerate(
+            zip(frame["zone"], frame["indicator"], strict=True)
+        )
+    }
+    missing: list[str] = []
+    records = frame[list(WORK_COLUMNS)].to_dict("records")
+    for row in records:
+        rule = rule_of[row["indicator"]]
+        links: list[int] = []
+        for indicator, part in _parts_of(row, rule):
+            key = (indicator, part, row["zone"])
+            if key not in index:
+                source = owner.get((row["zone"], indicator))
+                if source is None:
+                    missing.append(f"{row['zone']}/{indicator}")
+                    continue
+                src = records[source]
+                src_rule = rule_of.get(indicator, rule)
+                publish = publish_bounds or src_rule.publish_bounds
+                lo, hi = _cell_value(src, part, publish, lower[source], upper[source])
+                index[key] = len(table.keys)
+                table.keys.append(key)
+                table.lo.append(lo)
+                table.hi.append(hi)
+                table.fixed.append(bool(fixed[source]))
+                table.rules.append([])
+            cell = index[key]
+            table.rules[cell].append(rule)
+            links.append(cell)
+        table.links.append(links)
+    if missing:
+        raise SecrecyError(
+            f"effectif gouvernant absent pour {len(missing)} zone(s)/indicateur(s) : "
+            f"{format_codes(missing)}. Ajoutez ces lignes au résultat (par ex. le "
+            "nombre de ménages fiscaux de chaque zone pour Filosofi).",
+            codes=missing,
+        )
+    return table

@@ -1,0 +1,343 @@
+"""Apply secrecy to a tidy result: bounds, primary and secondary suppression.
+
+:func:`apply_secrecy` fills ``lower``, ``upper``, ``secret`` and
+``secret_reason`` of the tidy result and blanks every value of the secret
+rows; :func:`published` is the safe view every export uses.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from territobs.errors import SecrecyError, SecrecyWarning, format_codes
+from territobs.secrecy._cells import (
+    PART_LABELS,
+    WORK_COLUMNS,
+    CellTable,
+    build_cells,
+    compute_bounds,
+    may_disclose,
+    prepare_result,
+)
+from territobs.secrecy._membership import MembershipLike, membership_matrix
+from territobs.secrecy.differencing import Disclosure, find_disclosures, suppress
+from territobs.secrecy.rules import SecrecyRule, resolve_rules
+
+__all__ = ["VALUE_COLUMNS", "apply_secrecy", "published"]
+
+#: Columns that carry a figure: blanked (NaN) on secret rows.
+VALUE_COLUMNS = ("value", "numerator", "denominator", "lower", "upper")
+
+
+def _fr(number: float) -> str:
+    """Format a number in French notation, without useless decimals."""
+    return f"{number:.6g}".replace(".", ",")
+
+
+def _combo_text(
+    disclosure: Disclosure, cells: CellTable, names: Mapping[str, str]
+) -> str:
+    def quoted(cell: int) -> str:
+        zone = cells.zone(cell)
+        return f"« {names.get(zone, zone)} »"
+
+    text = " + ".join(quoted(c) for c in disclosure.plus)
+    text += "".join(f" − {quoted(c)}" for c in disclosure.minus)
+    return text
+
+
+def _secondary_reason(
+    cell: int, disclosure: Disclosure, cells: CellTable, names: Mapping[str, str]
+) -> str:
+    rule = cells.strictest(cell)
+    indicator, part = disclosure.family
+    return (
+        f"secondary: sinon {_combo_text(disclosure, cells, names)} révélerait "
+        f"{rule.threshold_text()}{PART_LABELS[part]} (« {indicator} », règle "
+        f"« {rule.id} »)"
+    )
+
+
+def _primary_reason(cell: int, cells: CellTable, exact: bool) -> str:
+    rule = cells.strictest(cell)
+    indicator, part = cells.family(cell)
+    if exact:
+        what = rule.threshold_text()
+    else:
+        what = f"peut compter {rule.threshold_text()} (entrées masquées)"
+    return f"primary: {what}{PART_LABELS[part]} (« {indicator} », règle « {rule.id} »)"
+
+
+def _input_reason(row: Mapping[str, Any]) -> str:
+    units = row["masked_units"]
+    plural = "s" if units > 1 else ""
+    return (
+        f"input: valeur incomplète, {_fr(units)} unité{plural} masquée{plural} par "
+        "le producteur"
+    )
+
+
+def _publish_bounds(rule: SecrecyRule, publish_bounds: bool) -> bool:
+    return publish_bounds or rule.publish_bounds
+
+
+def _prepare_public(public: pd.DataFrame | None, result: pd.DataFrame) -> pd.DataFrame:
+    if public is None:
+        return result.iloc[0:0]
+    frame = prepare_result(public, name="figures publiques")
+    clash = frame.merge(result[["zone", "indicator"]], on=["zone", "indicator"])
+    if not clash.empty:
+        pairs = [
+            f"{z}/{i}" for z, i in zip(clash["zone"], clash["indicator"], strict=True)
+        ]
+        raise SecrecyError(
+            f"{len(pairs)} couple(s) zone/indicateur à la fois dans le résultat et "
+            f"dans les figures publiques : {format_codes(pairs)}.",
+            codes=pairs,
+        )
+    return frame
+
+
+def apply_secrecy(
+    result: pd.DataFrame,
+    rules: SecrecyRule | str | Mapping[str, SecrecyRule | str] | None = None,
+    *,
+    membership: MembershipLike | None = None,
+    public: pd.DataFrame | None = None,
+    publish_bounds: bool = False,
+    differencing: bool = True,
+    max_terms: int = 2,
+) -> pd.DataFrame:
+    """Decide which figures of a result can be published, and say why not.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        Tidy result of :func:`~territobs.zoning.recompute` holding
+        **everything published together**: the zones, and the parent
+        territories shown beside them (communes, the département, the
+        territory total) as extra zones. Any of its rows may be masked.
+    rules : SecrecyRule, str, mapping or None
+        One rule (or built-in id ``"caf"``, ``"filosofi"``, ``"rp"``) for
+        every indicator, or a mapping indicator id → rule with ``"*"`` as the
+        default (see :func:`~territobs.secrecy.rules_from_toml`). ``None``
+        (default): the rules the catalogue declares for each indicator.
+    membership : Weights, DataFrame, mapping or list of these, optional
+        Units of every zone of ``result`` and ``public`` (the
+        :class:`~territobs.zoning.weights.Weights` used by ``recompute``,
+        plus memberships of reference zones). Required when
+        ``differencing`` is True.
+    public : pandas.DataFrame, optional
+        Figures already published elsewhere (the producer's own commune
+        totals...), in the result's shape. They take part in differencing
+        but are never masked; combinations made only of them are reported
+        in a :class:`~territobs.errors.SecrecyWarning`.
+    publish_bounds : bool, default False
+        Publish ``[lower, upper]`` instead of masking incomplete counts,
+        for every rule (a rule can also ask for it). Bounds are published
+        only when the lower bound reaches the threshold.
+    differencing : bool, default True
+        Run the differencing check and secondary suppression.
+    max_terms : {2, 3}, default 2
+        Check pairs of cells (nested zones), or also signed combinations of
+        three cells (small sets only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``result`` (same index and columns, plus any missing
+        contract column) with ``lower``, ``upper``, ``secret`` and
+        ``secret_reason`` filled. On secret rows ``value``, ``numerator``,
+        ``denominator``, ``lower`` and ``upper`` are NaN. Published
+        incomplete counts have ``value`` NaN and their bounds set.
+
+    Raises
+    ------
+    SecrecyError
+        If columns are missing, an indicator has no rule, a governing count
+        is absent, or zones lack a membership while ``differencing`` is on.
+
+    Warns
+    -----
+    SecrecyWarning
+        When public figures alone disclose a count (nothing can be masked).
+
+    Notes
+    -----
+    Each row exposes *cells* (counts of one zone): a count its value, a
+    ratio its numerator and denominator, a mean its denominator, or the
+    rule's governing count (Filosofi: the zone's fiscal households).
+
+    1. *Input*: a row whose inputs were masked (``incomplete``) is masked
+       (``input: ...``), unless bounds are published for a count.
+       Bounds: ``lower = K`` (known sum), ``upper = K + m × masked_units``.
+    2. *Primary*: a cell ``x`` with ``0 < x < threshold`` (``x < threshold``
+       for rules masking zeros) is masked, with every row exposing it.
+    3. *Secondary*: for published cells of the same count, any pair of
+       nested zones ``A ⊆ B`` (weights ``w_A ≤ w_B``, ``w_A ≠ w_B``) whose
+       difference ``x_B - x_A`` is disclosive gets one more cell masked (see
+       :mod:`territobs.secrecy.differencing`); this repeats until no pair
+       discloses.
+
+    ``secret_reason`` never quotes a masked figure, only the threshold.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = pd.DataFrame({
+    ...     "zone": ["A", "B"], "indicator": "rsa", "kind": "count",
+    ...     "value": [3.0, 40.0], "numerator": [3.0, 40.0],
+    ...     "denominator": float("nan")})
+    >>> out = apply_secrecy(res, "caf", differencing=False)
+    >>> out[["zone", "value", "secret"]]
+      zone  value  secret
+    0    A    NaN    True
+    1    B   40.0   False
+    """
+    frame = prepare_result(result)
+    public_frame = _prepare_public(public, frame)
+    everything = pd.concat([frame, public_frame], ignore_index=True)
+    fixed_rows = np.r_[np.zeros(len(frame), bool), np.ones(len(public_frame), bool)]
+    rule_of = resolve_rules(rules, sorted(pd.unique(everything["indicator"])))
+    lower, upper = compute_bounds(everything, rule_of)
+    cells = build_cells(everything, fixed_rows, rule_of, lower, upper, publish_bounds)
+    lo, hi, threshold, mask_zero = cells.arrays()
+    n_cells = len(cells.keys)
+    fixed_cells = np.asarray(cells.fixed, dtype=bool)
+    known = np.isfinite(lo) & np.isfinite(hi)
+    primary = known & may_disclose(lo, hi, threshold, mask_zero)
+
+    reasons = [""] * len(everything)
+    secret = np.zeros(len(everything), bool)
+    records = everything[list(WORK_COLUMNS)].to_dict("records")
+    for pos in range(len(frame)):
+        row = records[pos]
+        rule = rule_of[row["indicator"]]
+        links = cells.links[pos]
+        if row["incomplete"] and not (
+            row["kind"] == "count" and _publish_bounds(rule, publish_bounds)
+        ):
+            secret[pos], reasons[pos] = True, _input_reason(row)
+        elif any(primary[c] for c in links):
+            cell = next(c for c in links if primary[c])
+            secret[pos] = True
+            reasons[pos] = _primary_reason(cell, cells, lo[cell] == hi[cell])
+        elif any(not known[c] for c in links):
+            secret[pos] = True
+            reasons[pos] = (
+                "input: effectif gouvernant incomplet (entrées masquées par le "
+                "producteur)"
+            )
+
+    if differencing:
+        if membership is None:
+            raise SecrecyError(
+                "contrôle par différence impossible sans l'appartenance des unités aux "
+                "zones : passez « membership » (les Weights de recompute) ou "
+                "differencing=False.",
+                key="membership",
+            )
+        exposed = np.zeros(n_cells, bool)
+        for pos in range(len(frame)):
+            if not secret[pos]:
+                exposed[cells.links[pos]] = True
+        in_play = known & (fixed_cells | (~primary & exposed))
+        zones = pd.Index(pd.unique(everything["zone"]))
+        matrix, _ = membership_matrix(membership, list(zones))
+        disclosures = find_disclosures(
+            cells, in_play, matrix, zones, max_terms=max_terms
+        )
+        masked, unresolved = suppress(disclosures, cells, fixed_cells)
+        names = dict(zip(everything["zone"], everything["zone_name"], strict=True))
+        for pos in range(len(frame)):
+            hit = [c for c in cells.links[pos] if c in masked]
+            if hit and not secret[pos]:
+                secret[pos] = True
+                reasons[pos] = _secondary_reason(hit[0], masked[hit[0]], cells, names)
+        if unresolved:
+            combos = [_combo_text(d, cells, names) for d in unresolved]
+            warnings.warn(
+                SecrecyWarning(
+                    f"{len(combos)} combinaison(s) de figures déjà publiques révèlent "
+                    f"un effectif sous le seuil : {format_codes(combos)}. territobs ne "
+                    "peut pas les masquer.",
+                    codes=combos,
+                ),
+                stacklevel=2,
+            )
+
+    out = result.copy()
+    n = len(frame)
+    for column in VALUE_COLUMNS:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column]).astype(float)
+    for column in (
+        "masked_units",
+        "incomplete",
+        "lower",
+        "upper",
+        "secret",
+        "secret_reason",
+    ):
+        if column not in out.columns:
+            out[column] = frame[column].to_numpy()
+    previous = frame["secret"].to_numpy()
+    previous_reason = frame["secret_reason"].to_numpy()
+    new_secret = secret[:n] | previous
+    new_reason = np.where(
+        previous & (previous_reason != ""), previous_reason, reasons[:n]
+    )
+    out["lower"] = lower[:n]
+    out["upper"] = upper[:n]
+    bounded = frame["incomplete"].to_numpy() & ~new_secret
+    out.loc[bounded, ["value", "numerator"]] = np.nan
+    out["secret"] = new_secret
+    out["secret_reason"] = np.where(new_secret, new_reason, "")
+    out.loc[new_secret, list(VALUE_COLUMNS)] = np.nan
+    return out
+
+
+def published(result: pd.DataFrame) -> pd.DataFrame:
+    """Return the safe view of a secured result, the one exports must use.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        Output of :func:`apply_secrecy`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy where every secret row has ``value``, ``numerator``,
+        ``denominator``, ``lower`` and ``upper`` set to NaN (again, so that
+        an edited table cannot leak).
+
+    Raises
+    ------
+    SecrecyError
+        If the table has no ``secret`` column, i.e. secrecy was not applied.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = pd.DataFrame({"zone": ["A"], "value": [3.0], "secret": [True]})
+    >>> published(res)["value"].isna().all()
+    np.True_
+    """
+    if "secret" not in result.columns:
+        raise SecrecyError(
+            "le tableau n'a pas de colonne « secret » : appliquez apply_secrecy() "
+            "avant toute publication.",
+            column="secret",
+        )
+    out = result.copy()
+    secret = out["secret"].fillna(True).astype(bool)
+    columns = [c for c in VALUE_COLUMNS if c in out.columns]
+    out[columns] = out[columns].astype(float)
+    out.loc[secret, columns] = np.nan
+    return out

@@ -1,0 +1,365 @@
+"""Audit a result table (and the files made from it) for disclosure risks.
+
+:func:`audit` re-checks a table as it would be published: figures below a
+threshold left visible, secret rows that still carry a value, pairs of
+published figures whose difference is disclosive, census advice, and, given
+the table before secrecy, masked values that reached an output file (HTML,
+CSV, JSON...).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from territobs.errors import SecrecyError, format_codes
+from territobs.secrecy._cells import (
+    PART_LABELS,
+    build_cells,
+    may_disclose,
+    prepare_result,
+)
+from territobs.secrecy._membership import MembershipLike, membership_matrix
+from territobs.secrecy.apply import VALUE_COLUMNS
+from territobs.secrecy.differencing import find_disclosures
+from territobs.secrecy.rules import SecrecyRule, resolve_rules
+
+__all__ = ["AUDIT_COLUMNS", "SCANNED_SUFFIXES", "audit", "read_result"]
+
+#: Columns of the audit table.
+AUDIT_COLUMNS = ("severity", "check", "zone", "indicator", "detail", "path")
+#: File types searched for masked values.
+SCANNED_SUFFIXES = (
+    ".html",
+    ".htm",
+    ".csv",
+    ".json",
+    ".geojson",
+    ".svg",
+    ".md",
+    ".txt",
+    ".js",
+)
+
+_TEXT_COLUMNS = ("zone", "zone_name", "indicator", "label", "kind", "unit", "method")
+
+
+def read_result(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a tidy result written as CSV, keeping codes as text.
+
+    Parameters
+    ----------
+    path : path-like
+        CSV file (``,`` or ``;`` separated) with the result's columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    SecrecyError
+        If the file cannot be read or lacks the result's columns.
+    """
+    path = Path(path)
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=None,
+            engine="python",
+            dtype=dict.fromkeys(
+                (*_TEXT_COLUMNS, "secret_reason", "approximation"), str
+            ),
+            keep_default_na=False,
+            na_values={c: [""] for c in (*VALUE_COLUMNS, "masked_units")},
+        )
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SecrecyError(f"fichier « {path} » illisible : {exc}", path=path) from exc
+    for column in ("secret", "incomplete"):
+        if column in frame.columns and frame[column].dtype != bool:
+            text = frame[column].astype(str).str.strip().str.lower()
+            frame[column] = text.isin(["true", "1", "vrai", "oui"])
+    try:
+        prepare_result(frame, name=f"fichier « {path} »")
+    except SecrecyError as exc:
+        exc.path = os.fspath(path)
+        raise
+    return frame
+
+
+def _row(
+    severity: str, check: str, zone: str, indicator: str, detail: str, path: str = ""
+) -> dict:
+    return dict(
+        zip(
+            AUDIT_COLUMNS, (severity, check, zone, indicator, detail, path), strict=True
+        )
+    )
+
+
+def _leaked_values(frame: pd.DataFrame) -> list[dict]:
+    leaked = frame["secret"] & frame[list(VALUE_COLUMNS)].notna().any(axis=1)
+    return [
+        _row(
+            "risque",
+            "secret_value",
+            row.zone,
+            row.indicator,
+            "ligne secrète qui porte encore une valeur (elle doit être vide).",
+        )
+        for row in frame[leaked].itertuples()
+    ]
+
+
+def _advice(frame: pd.DataFrame, rule_of: Mapping[str, SecrecyRule]) -> list[dict]:
+    rows = []
+    for row in frame[~frame["secret"]].itertuples():
+        rule = rule_of[row.indicator]
+        if rule.action != "advise":
+            continue
+        count = row.value if row.kind == "count" else row.denominator
+        if pd.notna(count) and count < rule.threshold:
+            rows.append(
+                _row(
+                    "avertissement",
+                    "advisory",
+                    row.zone,
+                    row.indicator,
+                    f"{rule.threshold_text()} : {rule.label}.",
+                )
+            )
+    return rows
+
+
+def _tokens(value: float, min_digits: int) -> set[str]:
+    if not np.isfinite(value):
+        return set()
+    texts = {f"{value:.1f}", f"{value:.2f}", f"{value:g}", repr(float(value))}
+    if float(value).is_integer():
+        texts.add(str(int(value)))
+        grouped = f"{int(value):,}"
+        if "," in grouped:  # French thousands separators: space, nbsp, narrow nbsp
+            texts |= {grouped.replace(",", sep) for sep in (" ", "\u00a0", "\u202f")}
+    texts |= {t.replace(".", ",") for t in texts}
+    return {t for t in texts if sum(ch.isdigit() for ch in t) >= min_digits}
+
+
+def _output_files(
+    outputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+) -> list[Path]:
+    items = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
+    files: list[Path] = []
+    for item in map(Path, items):
+        if item.is_dir():
+            files.extend(
+                p
+                for p in sorted(item.rglob("*"))
+                if p.suffix.lower() in SCANNED_SUFFIXES
+            )
+        elif item.is_file():
+            files.append(item)
+        else:
+            raise SecrecyError(f"« {item} » introuvable.", path=item)
+    return files
+
+
+def _file_leaks(
+    frame: pd.DataFrame,
+    unmasked: pd.DataFrame,
+    outputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    min_digits: int,
+) -> list[dict]:
+    truth = prepare_result(unmasked, name="résultat avant secret").set_index(
+        ["zone", "indicator"]
+    )
+    secret = frame[frame["secret"]]
+    wanted = []
+    for row in secret.itertuples():
+        key = (row.zone, row.indicator)
+        if key not in truth.index:
+            continue
+        original = truth.loc[key]
+        tokens = set()
+        for column in ("value", "numerator", "denominator"):
+            tokens |= _tokens(float(original[column]), min_digits)
+        if tokens:
+            wanted.append((row.zone, str(row.zone_name), row.indicator, tokens))
+    rows = []
+    for path in _output_files(outputs):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for zone, name, indicator, tokens in wanted:
+            if zone not in text and name not in text:
+                continue
+            found = sorted(
+                t
+                for t in tokens
+                if re.search(rf"(?<![\d.,]){re.escape(t)}(?!\d)", text)
+            )
+            if found:
+                rows.append(
+                    _row(
+                        "risque",
+                        "file_leak",
+                        zone,
+                        indicator,
+                        f"valeur masquée présente dans le fichier ({format_codes(found)}).",
+                        os.fspath(path),
+                    )
+                )
+    return rows
+
+
+def audit(
+    result: pd.DataFrame | str | os.PathLike[str],
+    rules: SecrecyRule | str | Mapping[str, SecrecyRule | str] | None = None,
+    *,
+    membership: MembershipLike | None = None,
+    public: pd.DataFrame | None = None,
+    unmasked: pd.DataFrame | None = None,
+    outputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
+    max_terms: int = 2,
+    min_digits: int = 3,
+) -> pd.DataFrame:
+    """List the disclosure risks of a result as it would be published.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame or path-like
+        The table to audit (a CSV path is read with :func:`read_result`).
+    rules : SecrecyRule, str, mapping or None
+        As in :func:`~territobs.secrecy.apply_secrecy`.
+    membership : optional
+        Units of each zone; without it the differencing check is skipped
+        (reported as a warning row).
+    public : pandas.DataFrame, optional
+        Figures published elsewhere, used in the differencing check.
+    unmasked : pandas.DataFrame, optional
+        The result before secrecy, to look for masked values in ``outputs``.
+    outputs : path-like or iterable of path-like, optional
+        Files or folders (an atlas output) to scan for masked values.
+    max_terms : {2, 3}, default 2
+        Size of the combinations checked.
+    min_digits : int, default 3
+        Only values written with at least this many digits are searched in
+        files (shorter ones match everywhere).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per risk: ``severity`` (``"risque"`` or ``"avertissement"``),
+        ``check`` (``primary``, ``differencing``, ``secret_value``,
+        ``file_leak``, ``advisory``, ``not_checked``), ``zone``,
+        ``indicator``, ``detail`` (French), ``path``. Empty when nothing was
+        found.
+
+    Raises
+    ------
+    SecrecyError
+        If the table is malformed or an indicator has no rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = pd.DataFrame({"zone": ["A"], "indicator": "rsa", "kind": "count",
+    ...     "value": [3.0], "numerator": [3.0], "denominator": [float("nan")],
+    ...     "secret": [False]})
+    >>> audit(res, "caf")["check"].tolist()
+    ['primary', 'not_checked']
+    """
+    if not isinstance(result, pd.DataFrame):
+        result = read_result(result)
+    frame = prepare_result(result)
+    public_frame = (
+        prepare_result(public, name="figures publiques")
+        if public is not None
+        else frame.iloc[0:0]
+    )
+    everything = pd.concat([frame, public_frame], ignore_index=True)
+    fixed_rows = np.r_[np.zeros(len(frame), bool), np.ones(len(public_frame), bool)]
+    rule_of = resolve_rules(rules, sorted(pd.unique(everything["indicator"])))
+    rows = _leaked_values(frame)
+
+    shown = everything.copy()
+    shown.loc[shown["secret"] & ~fixed_rows, list(VALUE_COLUMNS)] = np.nan
+    cells = build_cells(
+        shown,
+        fixed_rows,
+        rule_of,
+        shown["lower"].to_numpy(),
+        shown["upper"].to_numpy(),
+        publish_bounds=True,
+    )
+    lo, hi, threshold, mask_zero = cells.arrays()
+    known = np.isfinite(lo) & np.isfinite(hi)
+    exposed = np.zeros(len(cells.keys), bool)
+    for pos in range(len(frame)):
+        if not frame["secret"].iloc[pos]:
+            exposed[cells.links[pos]] = True
+    fixed_cells = np.asarray(cells.fixed, bool)
+    primary = known & exposed & may_disclose(lo, hi, threshold, mask_zero)
+    for cell in np.flatnonzero(primary):
+        indicator, part, zone = cells.keys[cell]
+        rule = cells.strictest(cell)
+        rows.append(
+            _row(
+                "risque",
+                "primary",
+                zone,
+                indicator,
+                f"figure publiée qui peut compter {rule.threshold_text()}"
+                f"{PART_LABELS[part]} (règle « {rule.id} »).",
+            )
+        )
+    if membership is None:
+        rows.append(
+            _row(
+                "avertissement",
+                "not_checked",
+                "",
+                "",
+                "contrôle par différence non effectué : appartenance des unités aux "
+                "zones non fournie.",
+            )
+        )
+    else:
+        zones = pd.Index(pd.unique(everything["zone"]))
+        matrix, _ = membership_matrix(membership, list(zones))
+        in_play = known & (exposed | fixed_cells)
+        names = dict(zip(everything["zone"], everything["zone_name"], strict=True))
+        for d in find_disclosures(cells, in_play, matrix, zones, max_terms=max_terms):
+            if all(fixed_cells[c] for c in d.cells):
+                continue
+            rule = max((cells.strictest(c) for c in d.cells), key=lambda r: r.threshold)
+            combo = " + ".join(f"« {names[cells.zone(c)]} »" for c in d.plus)
+            combo += "".join(f" − « {names[cells.zone(c)]} »" for c in d.minus)
+            rows.append(
+                _row(
+                    "risque",
+                    "differencing",
+                    ", ".join(cells.zone(c) for c in d.cells),
+                    d.family[0],
+                    f"{combo} révèle {rule.threshold_text()}{PART_LABELS[d.family[1]]} "
+                    f"(règle « {rule.id} »).",
+                )
+            )
+    rows.extend(_advice(frame, rule_of))
+    if outputs is not None:
+        if unmasked is None:
+            raise SecrecyError(
+                "recherche dans les fichiers impossible sans le résultat avant secret "
+                "(« unmasked »).",
+                key="unmasked",
+            )
+        rows.extend(_file_leaks(frame, unmasked, outputs, min_digits))
+    report = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+    order = {"risque": 0, "avertissement": 1}
+    return report.sort_values(
+        ["severity", "check", "zone", "indicator"],
+        key=lambda s: s.map(order) if s.name == "severity" else s,
+        ignore_index=True,
+    )

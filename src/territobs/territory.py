@@ -1,0 +1,353 @@
+"""Join indicator tables to their units: the territory.
+
+:func:`build_territory` puts the variables of one or more indicator tables
+(from :func:`~territobs.io.insee.read_insee`, :func:`~territobs.io.caf.read_caf`...)
+on the units of a boundary frame (from
+:func:`~territobs.io.boundaries.read_boundaries`), matching on ``code`` and
+reporting every code that finds no partner. Nothing is coerced: codes are
+strings on both sides, and a mismatch is reported, never "fixed".
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from territobs.codes import PLM_COMMUNES, arrondissement_to_commune, is_arrondissement
+from territobs.errors import (
+    CRSError,
+    JoinError,
+    UnmatchedCodesWarning,
+    format_codes,
+)
+
+__all__ = ["build_territory"]
+
+logger = logging.getLogger(__name__)
+
+SECRET_SUFFIX = "__secret"
+_RESERVED = {"code", "name", "level", "pseudo", "geometry"}
+
+
+def _label(table: pd.DataFrame, position: int) -> str:
+    source = table.attrs.get("territobs", {}).get("source")
+    return f"tableau « {source} »" if source else f"tableau n° {position + 1}"
+
+
+def _components(table: pd.DataFrame) -> list[str]:
+    """Numeric variable columns of an indicator table (not flags, not ids)."""
+    return [
+        col
+        for col in table.columns
+        if col not in _RESERVED
+        and not str(col).endswith(SECRET_SUFFIX)
+        and pd.api.types.is_numeric_dtype(table[col])
+        and not pd.api.types.is_bool_dtype(table[col])
+    ]
+
+
+def _prepare(
+    table: pd.DataFrame, label: str, report: dict[str, Any]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Check one table and keep ``code``, its components and their flags."""
+    if "code" not in table.columns:
+        raise JoinError(
+            f"{label} : pas de colonne « code ». Colonnes : "
+            f"{format_codes(list(table.columns), shown=10)}. Lisez le fichier avec "
+            "read_insee / read_caf, qui la créent.",
+            columns=list(table.columns),
+        )
+    if "pseudo" in table.columns:
+        pseudo = table["pseudo"].to_numpy(dtype=bool)
+        if pseudo.any():
+            report["pseudo_rows"][label] = table.loc[pseudo, "code"].tolist()
+            table = table.loc[~pseudo]
+    codes = table["code"]
+    if not all(isinstance(c, str) for c in codes):
+        bad = [c for c in codes if not isinstance(c, str)][:5]
+        raise JoinError(
+            f"{label} : codes qui ne sont pas du texte ({format_codes(bad)}) : "
+            "un code lu comme un nombre a pu perdre son zéro initial.",
+            codes=bad,
+        )
+    duplicated = codes[codes.duplicated(keep=False)]
+    if not duplicated.empty:
+        unique = list(dict.fromkeys(duplicated.tolist()))
+        raise JoinError(
+            f"{label} : {len(unique)} code(s) en double : {format_codes(unique)}.",
+            codes=unique,
+        )
+    components = _components(table)
+    ignored = [
+        c
+        for c in table.columns
+        if c not in _RESERVED and c not in components and not c.endswith(SECRET_SUFFIX)
+    ]
+    if ignored:
+        report["text_columns_ignored"][label] = ignored
+    keep = ["code"]
+    for col in components:
+        keep.append(col)
+        if f"{col}{SECRET_SUFFIX}" in table.columns:
+            keep.append(f"{col}{SECRET_SUFFIX}")
+    out = table[keep].copy()
+    for col in components:
+        flag = f"{col}{SECRET_SUFFIX}"
+        if flag not in out.columns:
+            out[flag] = False
+        out[flag] = out[flag].fillna(False).astype(bool)
+    order = ["code"] + [c for col in components for c in (col, f"{col}{SECRET_SUFFIX}")]
+    return out[order], components
+
+
+def _aggregate_arrondissements(
+    table: pd.DataFrame,
+    components: list[str],
+    unit_codes: set[str],
+    label: str,
+    report: dict[str, Any],
+) -> pd.DataFrame:
+    """Sum Paris/Lyon/Marseille arrondissement rows onto their commune."""
+    arr = table["code"].map(is_arrondissement).to_numpy(dtype=bool) & ~table[
+        "code"
+    ].isin(unit_codes).to_numpy(dtype=bool)
+    if not arr.any():
+        return table
+    parts = table.loc[arr].copy()
+    parts["code"] = parts["code"].map(arrondissement_to_commune)
+    present = parts["code"].isin(set(table["code"]))
+    if present.any():
+        # the table has the commune row itself: keep it, leave the parts.
+        report["arrondissements_unused"][label] = table.loc[arr, "code"][
+            present.to_numpy()
+        ].tolist()
+        parts = parts.loc[~present]
+    flags = [f"{c}{SECRET_SUFFIX}" for c in components]
+    grouped = parts.groupby("code", sort=True)
+    sums = grouped[components].sum()
+    # a sum with a masked or missing part is unknown: NaN, and flagged.
+    missing = parts[components].isna().groupby(parts["code"]).any()
+    sums = sums.mask(missing)
+    secret = grouped[flags].any() | missing.set_axis(flags, axis=1)
+    summed = pd.concat([sums, secret], axis=1).reset_index()[table.columns]
+    report["arrondissements_summed"][label] = sorted(summed["code"])
+    logger.info(
+        "%s : arrondissements additionnés sur leur commune (%s) pour %d variables.",
+        label,
+        ", ".join(summed["code"]),
+        len(components),
+    )
+    return pd.concat([table.loc[~arr], summed], ignore_index=True)
+
+
+def _report_unmatched(
+    codes: list[str],
+    message: str,
+    on_unmatched: str,
+    *,
+    direction: str,
+    table: str,
+) -> None:
+    if not codes:
+        return
+    text = f"{message} ({len(codes)}) : {format_codes(codes)}."
+    if on_unmatched == "raise":
+        raise JoinError(text, codes=codes, direction=direction, table=table)
+    warnings.warn(
+        UnmatchedCodesWarning(text, codes=codes, direction=direction, table=table),
+        stacklevel=3,
+    )
+
+
+def build_territory(
+    units: gpd.GeoDataFrame,
+    tables: pd.DataFrame | Sequence[pd.DataFrame],
+    *,
+    how: Literal["left", "inner"] = "left",
+    on_unmatched: Literal["warn", "raise"] = "warn",
+    arrondissements: Literal["aggregate", "keep"] = "aggregate",
+) -> gpd.GeoDataFrame:
+    r"""Join indicator tables to units on ``code``, reporting what does not match.
+
+    Parameters
+    ----------
+    units : geopandas.GeoDataFrame
+        A canonical unit frame (``code``, ``name``, ``level``, ``geometry``)
+        in a projected CRS.
+    tables : DataFrame or sequence of DataFrame
+        Indicator tables with a ``code`` column (str). Their numeric columns
+        are the components joined; text columns (``LIBCOM``...) are left
+        out; ``"{variable}__secret"`` flags come along. CAF pseudo-communes
+        (``pseudo=True``) are never joined.
+    how : {"left", "inner"}, default "left"
+        ``"left"`` keeps every unit (NaN where a table has no row);
+        ``"inner"`` keeps the units found in every table.
+    on_unmatched : {"warn", "raise"}, default "warn"
+        What to do with table codes without unit and units without row.
+    arrondissements : {"aggregate", "keep"}, default "aggregate"
+        With commune units, sum Paris/Lyon/Marseille arrondissement rows
+        (75101-75120, 69381-69389, 13201-13216) onto 75056, 69123, 13055;
+        ``"keep"`` leaves them to match arrondissement units (or to be
+        reported unmatched).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per unit: ``code``, ``name``, ``level``, the units' other
+        columns, then each component (float) followed by its
+        ``"{component}__secret"`` flag (False where the table had no marker or
+        no row), and ``geometry``. ``attrs["territobs"]["join"]`` records
+        the unmatched codes, summed arrondissements, pseudo rows and ignored
+        text columns per table.
+
+    Raises
+    ------
+    JoinError
+        A table without ``code``, with non-text or duplicated codes; the same
+        component in two tables or in the units; no code in common; and,
+        with ``on_unmatched="raise"``, any unmatched code (``error.codes``).
+    CRSError
+        Units without CRS or in a geographic CRS.
+
+    Warns
+    -----
+    UnmatchedCodesWarning
+        With ``on_unmatched="warn"``: once per table and direction, counts
+        in the message, every code on ``warning.codes``;
+        ``warning.direction`` is ``"table"`` (codes without unit) or
+        ``"units"`` (units without row).
+
+    Notes
+    -----
+    The territory does not know indicator kinds, so arrondissement rows are
+    summed for *every* component: right for counts (``P21_POP``,
+    ``NB_allocataires``), meaningless for ratios, means and medians
+    (``TP6021``, ``MED21``), which the catalogue must rebuild from their
+    components (:math:`r = \sum_i num_i / \sum_i den_i`) and never read from
+    the commune row built here. A sum with a masked or missing part is NaN
+    and flagged secret. When a table holds both the commune row and its
+    arrondissements, the commune row is kept and the arrondissements are
+    listed in the report.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> units = gpd.GeoDataFrame(
+    ...     {"code": ["75056", "93001"], "name": ["Paris", "Aubervilliers"],
+    ...      "level": ["commune", "commune"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=2154)
+    >>> table = pd.DataFrame({"code": ["75101", "75102", "93001"],
+    ...                       "P21_POP": [16000.0, 21000.0, 87000.0]})
+    >>> terr = build_territory(units, table)
+    >>> terr[["code", "P21_POP", "P21_POP__secret"]].values.tolist()
+    [['75056', 37000.0, False], ['93001', 87000.0, False]]
+    """
+    if "code" not in units.columns or not isinstance(units, gpd.GeoDataFrame):
+        raise JoinError(
+            "les unités doivent être un GeoDataFrame avec une colonne « code » "
+            "(lisez-les avec read_boundaries)."
+        )
+    if units.crs is None or not units.crs.is_projected:
+        raise CRSError(
+            "les unités doivent être dans un CRS projeté (mètres) ; CRS actuel : "
+            f"{units.crs.name if units.crs is not None else 'aucun'}. Lisez-les avec "
+            "read_boundaries(..., to_crs='auto') ou reprojetez (to_crs(2154)).",
+            crs=None if units.crs is None else units.crs.to_string(),
+        )
+    duplicated = units["code"][units["code"].duplicated(keep=False)]
+    if not duplicated.empty:
+        unique = list(dict.fromkeys(duplicated.tolist()))
+        raise JoinError(
+            f"unités : {len(unique)} code(s) en double : {format_codes(unique)}.",
+            codes=unique,
+        )
+    if isinstance(tables, pd.DataFrame):
+        tables = [tables]
+    if how not in ("left", "inner"):
+        raise ValueError(f"how={how!r} invalide : 'left' ou 'inner'.")
+    if on_unmatched not in ("warn", "raise"):
+        raise ValueError(f"on_unmatched={on_unmatched!r} invalide : 'warn' ou 'raise'.")
+    if arrondissements not in ("aggregate", "keep"):
+        raise ValueError(
+            f"arrondissements={arrondissements!r} invalide : 'aggregate' ou 'keep'."
+        )
+    report: dict[str, Any] = {
+        key: {}
+        for key in (
+            "table_codes_without_unit",
+            "units_without_row",
+            "arrondissements_summed",
+            "arrondissements_unused",
+            "pseudo_rows",
+            "text_columns_ignored",
+        )
+    }
+    unit_codes = set(units["code"])
+    commune_units = bool(unit_codes & set(PLM_COMMUNES)) or not any(
+        is_arrondissement(c) for c in unit_codes
+    )
+    owners: dict[str, str] = {c: "unités" for c in units.columns if c not in _RESERVED}
+    result = pd.DataFrame({"code": units["code"].to_numpy()})
+    for position, table in enumerate(tables):
+        label = _label(table, position)
+        prepared, components = _prepare(table, label, report)
+        for col in components:
+            if col in owners:
+                raise JoinError(
+                    f"colonne « {col} » présente dans {owners[col]} et dans {label} : "
+                    "renommez-la dans l'un des deux avant de joindre.",
+                    column=col,
+                )
+            owners[col] = label
+        if arrondissements == "aggregate" and commune_units:
+            prepared = _aggregate_arrondissements(
+                prepared, components, unit_codes, label, report
+            )
+        table_codes = set(prepared["code"])
+        matched = table_codes & unit_codes
+        if not matched:
+            levels = sorted(set(table.get("level", pd.Series(dtype=str)).astype(str)))
+            raise JoinError(
+                f"{label} : aucun code commun avec les unités (niveau du tableau : "
+                f"{', '.join(levels) or 'inconnu'} ; niveau des unités : "
+                f"{', '.join(sorted(set(units.get('level', pd.Series(dtype=str)).astype(str))))}). "
+                f"Codes du tableau : {format_codes(sorted(table_codes))}.",
+                codes=sorted(table_codes),
+            )
+        orphan = sorted(table_codes - unit_codes)
+        missing = sorted(unit_codes - table_codes)
+        report["table_codes_without_unit"][label] = orphan
+        report["units_without_row"][label] = missing
+        _report_unmatched(
+            orphan,
+            f"{label} : codes sans unité correspondante",
+            on_unmatched,
+            direction="table",
+            table=label,
+        )
+        _report_unmatched(
+            missing,
+            f"{label} : unités sans ligne dans le tableau"
+            + (" (retirées, how='inner')" if how == "inner" else ""),
+            on_unmatched,
+            direction="units",
+            table=label,
+        )
+        result = result.merge(prepared, on="code", how=how, validate="one_to_one")
+        for col in components:
+            flag = f"{col}{SECRET_SUFFIX}"
+            result[flag] = result[flag].fillna(False).astype(bool)
+    base = units.set_index("code").loc[result["code"]].reset_index()
+    geometry = base.geometry.name
+    front = [c for c in base.columns if c != geometry]
+    out = pd.concat(
+        [base[front], result.drop(columns=["code"]).set_index(base.index)], axis=1
+    )
+    territory = gpd.GeoDataFrame(out, geometry=base.geometry.to_numpy(), crs=units.crs)
+    territory.attrs["territobs"] = {**units.attrs.get("territobs", {}), "join": report}
+    return territory

@@ -1,0 +1,770 @@
+"""Recompute catalogue indicators on zones: the tidy, provenance-carrying result.
+
+:func:`recompute` applies a :class:`~territobs.zoning.weights.Weights` value
+to the units of a territory: counts are summed, ratios rebuilt from summed
+numerators and denominators, means from summed weighted values; medians and
+other quantiles are refused unless a named approximation is asked for. The
+result has one row per zone × indicator with the columns of the
+``Result`` contract (:data:`RESULT_COLUMNS`). :func:`check_conservation` and
+:func:`check_ratios` are the built-in checks.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from territobs.catalog import Catalog, Indicator, Resolution, default_catalog
+from territobs.errors import (
+    JoinError,
+    MethodError,
+    MissingValuesWarning,
+    ZoneError,
+    ZoneWarning,
+    format_codes,
+)
+from territobs.zoning.weights import METHOD_CODES, Weights
+
+__all__ = [
+    "APPROXIMATIONS",
+    "RESULT_COLUMNS",
+    "check_conservation",
+    "check_ratios",
+    "recompute",
+]
+
+#: Columns of the tidy result, in order (``docs/architecture.md``).
+RESULT_COLUMNS: tuple[str, ...] = (
+    "zone",
+    "zone_name",
+    "indicator",
+    "label",
+    "kind",
+    "unit",
+    "value",
+    "numerator",
+    "denominator",
+    "method",
+    "estimated_share",
+    "approximation",
+    "masked_units",
+    "incomplete",
+    "lower",
+    "upper",
+    "secret",
+    "secret_reason",
+    "source",
+    "vintage",
+)
+
+#: Named approximations for indicators that cannot be re-aggregated
+#: (medians, quantiles): name → French description shown in captions.
+APPROXIMATIONS: dict[str, str] = {
+    "population_weighted_mean_of_medians": (
+        "moyenne des valeurs des unités pondérée par la population "
+        "(approximation : ce n'est pas la médiane de la zone)"
+    ),
+}
+
+#: Relative tolerance of the built-in checks.
+RTOL = 1e-9
+_EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class _Operands:
+    """Weights aligned on the territory's rows and the zones' order."""
+
+    matrix: sparse.csr_array  # n_units (territory order) × n_zones (zones order)
+    area: sparse.csr_array  # weights of area-estimated pairs
+    population: sparse.csr_array  # weights of population-estimated pairs
+
+    def total(self, x: np.ndarray) -> np.ndarray:
+        r"""Return :math:`\sum_i w_{ij} x_i` for every zone."""
+        return np.asarray(self.matrix.T @ x, dtype=float)
+
+
+def _align(weights: Weights, codes: pd.Index, zone_ids: pd.Index) -> _Operands:
+    """Reorder a Weights' rows to the territory and columns to the zones."""
+    rows = codes.get_indexer(weights.units)
+    if (rows < 0).any():
+        extra = list(weights.units[rows < 0])
+        raise ZoneError(
+            f"les pondérations citent {len(extra)} unité(s) absente(s) du territoire : "
+            f"{format_codes(extra)}. Reconstruisez les pondérations sur ce territoire.",
+            codes=extra,
+        )
+    cols = zone_ids.get_indexer(weights.zones)
+    unknown = list(weights.zones[cols < 0])
+    absent = list(zone_ids[~zone_ids.isin(weights.zones)])
+    if unknown or absent:
+        what = unknown or absent
+        side = "absentes de la table des zones" if unknown else "sans pondérations"
+        raise ZoneError(
+            f"{len(what)} zone(s) {side} : {format_codes(what)}. Les pondérations "
+            "et les zones doivent décrire les mêmes zones.",
+            codes=what,
+        )
+    shape = (len(codes), len(zone_ids))
+
+    def remap(matrix: sparse.sparray) -> sparse.csr_array:
+        coo = sparse.coo_array(matrix)
+        return sparse.csr_array((coo.data, (rows[coo.row], cols[coo.col])), shape=shape)
+
+    matrix = remap(weights.matrix).astype(float)
+    methods = remap(weights.pair_method)
+    area = sparse.csr_array(matrix.multiply(methods == METHOD_CODES["area"]))
+    population = sparse.csr_array(
+        matrix.multiply(methods == METHOD_CODES["population"])
+    )
+    return _Operands(matrix, area, population)
+
+
+@dataclass(frozen=True)
+class _Input:
+    """One role of an indicator read on the units: values and what is unknown."""
+
+    values: np.ndarray  # float, NaN where unknown
+    masked: np.ndarray  # bool: a secret flag is set on a needed column
+    missing: np.ndarray  # bool: NaN without secret flag
+
+    @property
+    def unknown(self) -> np.ndarray:
+        """Units whose value is not known (masked or missing)."""
+        return self.masked | self.missing
+
+
+def _read_role(territory: pd.DataFrame, columns: Sequence[str]) -> _Input:
+    """Sum the columns of one role, tracking secret flags and missing values."""
+    n = len(territory)
+    total = np.zeros(n)
+    masked = np.zeros(n, dtype=bool)
+    nan = np.zeros(n, dtype=bool)
+    for col in columns:
+        try:
+            values = territory[col].to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError) as exc:
+            raise MethodError(
+                f"colonne « {col} » : valeurs numériques attendues "
+                f"(type trouvé : {territory[col].dtype}).",
+                column=col,
+            ) from exc
+        flag = f"{col}__secret"
+        if flag in territory.columns:
+            masked |= territory[flag].fillna(False).to_numpy(dtype=bool)
+        nan |= np.isnan(values)
+        total += np.nan_to_num(values)
+    missing = nan & ~masked
+    unknown = masked | missing
+    return _Input(np.where(unknown, np.nan, total), masked, missing)
+
+
+def _approximation_for(
+    ind: Indicator, approximation: str | Mapping[str, str] | None
+) -> str:
+    """Return the approximation asked for ``ind`` ("" for aggregable kinds)."""
+    name = (
+        approximation.get(ind.id)
+        if isinstance(approximation, Mapping)
+        else approximation
+    )
+    if ind.aggregable:
+        if isinstance(approximation, Mapping) and name is not None:
+            raise MethodError(
+                f"indicateur « {ind.id} » ({ind.kind}) : se recalcule exactement, "
+                f"l'approximation « {name} » n'a pas lieu d'être.",
+                indicator=ind.id,
+            )
+        return ""
+    if name is None:
+        raise MethodError(
+            f"indicateur « {ind.id} » ({ind.kind}) : une {_KIND_FR[ind.kind]} ne se "
+            "recalcule pas à partir des valeurs des unités. Pour une valeur "
+            "approchée, demandez-la explicitement, par exemple "
+            f"approximation=« {next(iter(APPROXIMATIONS))} » ; elle sera signalée "
+            "dans le résultat et sur les cartes.",
+            indicator=ind.id,
+            kind=ind.kind,
+            approximations=list(APPROXIMATIONS),
+        )
+    if name not in APPROXIMATIONS:
+        raise MethodError(
+            f"approximation « {name} » inconnue ; approximations possibles : "
+            f"{format_codes(list(APPROXIMATIONS))}.",
+            indicator=ind.id,
+            approximations=list(APPROXIMATIONS),
+        )
+    if ind.weight is None:
+        raise MethodError(
+            f"indicateur « {ind.id} » : l'approximation « {name} » demande une "
+            "pondération (champ « weight » du catalogue).",
+            indicator=ind.id,
+        )
+    return name
+
+
+_KIND_FR = {"median": "médiane", "quantile": "quantile (décile, quartile)"}
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """Zone sums of one indicator, before formatting as rows."""
+
+    value: np.ndarray
+    numerator: np.ndarray
+    denominator: np.ndarray
+    masses: tuple[np.ndarray, ...]  # unit masses the value rests on
+    unknown: np.ndarray  # bool per unit
+    missing: np.ndarray  # bool per unit
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, scale: float) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / den * scale, np.nan)
+
+
+def _sums(
+    ind: Indicator, res: Resolution, territory: pd.DataFrame, ops: _Operands
+) -> _Sums:
+    """Compute the zone sums of one indicator from its resolved columns."""
+    roles = {role: _read_role(territory, cols) for role, cols in res.columns.items()}
+    unknown = np.zeros(len(territory), dtype=bool)
+    missing = np.zeros(len(territory), dtype=bool)
+    for inp in roles.values():
+        unknown |= inp.unknown
+        missing |= inp.missing & ~inp.masked
+    known = ~unknown
+
+    def clean(x: np.ndarray) -> np.ndarray:
+        return np.where(known, np.nan_to_num(x), 0.0)
+
+    nan = np.full(ops.matrix.shape[1], np.nan)
+    if ind.kind == "count":
+        x = clean(roles["value"].values)
+        num = ops.total(x)
+        return _Sums(num, num, nan, (x,), unknown, missing)
+    if ind.kind in ("ratio", "share"):
+        d = clean(roles["denominator"].values)
+        if "rate" in roles:  # published rate: rebuild the numerator per unit
+            n = clean(roles["rate"].values * roles["denominator"].values / ind.scale)
+        else:
+            n = clean(roles["numerator"].values)
+        num, den = ops.total(n), ops.total(d)
+        return _Sums(_ratio(num, den, ind.scale), num, den, (n, d), unknown, missing)
+    p = clean(roles["weight"].values)
+    if "numerator" in roles:  # totals given (Ind_snv): Σ t / Σ p
+        t = clean(roles["numerator"].values)
+    else:  # unit means or medians m: Σ p m / Σ p
+        t = clean(roles["value"].values * roles["weight"].values)
+    num, den = ops.total(t), ops.total(p)
+    return _Sums(_ratio(num, den, ind.scale), num, den, (t, p), unknown, missing)
+
+
+def _estimation(
+    ops: _Operands, masses: Sequence[np.ndarray], fallback: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Return the estimated share and the method of every zone.
+
+    The share of a mass vector :math:`m` is
+    :math:`\sum_i e_{ij} |m_i| / \sum_i w_{ij} |m_i|` (``e`` = weights of the
+    estimated pairs); zones where the mass is zero fall back to the weights of
+    the known units. The estimated share is the maximum over the masses.
+    """
+    n_zones = ops.matrix.shape[1]
+    share = np.zeros(n_zones)
+    by_area = np.zeros(n_zones, dtype=bool)
+    by_population = np.zeros(n_zones, dtype=bool)
+    for mass in masses:
+        m = np.abs(mass)
+        total, area, pop = (
+            np.asarray(op.T @ m, dtype=float)
+            for op in (ops.matrix, ops.area, ops.population)
+        )
+        zero = total <= 0
+        if zero.any():
+            f_total, f_area, f_pop = (
+                np.asarray(op.T @ fallback, dtype=float)
+                for op in (ops.matrix, ops.area, ops.population)
+            )
+            total = np.where(zero, f_total, total)
+            area = np.where(zero, f_area, area)
+            pop = np.where(zero, f_pop, pop)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.where(total > 0, (area + pop) / total, 0.0)
+        share = np.maximum(share, np.clip(s, 0.0, 1.0))
+        by_area |= area > 0
+        by_population |= pop > 0
+    method = np.where(
+        share <= 0,
+        "exact",
+        np.where(
+            by_area & by_population, "mixed", np.where(by_area, "area", "population")
+        ),
+    )
+    return share, method
+
+
+def _indicator_list(
+    indicators: str | Indicator | Sequence[str | Indicator], catalog: Catalog
+) -> list[Indicator]:
+    if isinstance(indicators, str | Indicator):
+        indicators = [indicators]
+    out = [catalog.get(key) for key in indicators]
+    ids = [ind.id for ind in out]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise MethodError(
+            f"indicateur(s) demandé(s) deux fois : {format_codes(dup)}.", codes=dup
+        )
+    if not out:
+        raise MethodError("aucun indicateur demandé.")
+    return out
+
+
+def _territory_codes(territory: pd.DataFrame) -> pd.Index:
+    if "code" not in territory.columns:
+        raise JoinError(
+            "le territoire n'a pas de colonne « code » (codes des unités).",
+            column="code",
+        )
+    codes = pd.Index(territory["code"])
+    if not codes.is_unique:
+        dup = list(codes[codes.duplicated()].unique())
+        raise JoinError(
+            f"colonne « code » du territoire : {len(dup)} code(s) en double : "
+            f"{format_codes(dup)}.",
+            column="code",
+            codes=dup,
+        )
+    return codes
+
+
+def _zone_frame(zones: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
+    if "zone" not in zones.columns:
+        raise ZoneError(
+            "la table des zones n'a pas de colonne « zone ».", column="zone"
+        )
+    ids = pd.Index(zones["zone"])
+    if not ids.is_unique:
+        dup = list(ids[ids.duplicated()].unique())
+        raise ZoneError(
+            f"colonne « zone » : identifiants en double : {format_codes(dup)}.",
+            column="zone",
+            codes=dup,
+        )
+    names = zones["name"] if "name" in zones.columns else zones["zone"]
+    names = names.where(names.notna(), zones["zone"]).astype(str).to_numpy()
+    return ids, names
+
+
+def _default_vintage(territory: pd.DataFrame) -> str:
+    record = territory.attrs.get("territobs", {}) if hasattr(territory, "attrs") else {}
+    vintage = record.get("vintage") if isinstance(record, Mapping) else None
+    return "" if vintage is None else str(vintage)
+
+
+def recompute(
+    territory: pd.DataFrame,
+    zones: pd.DataFrame,
+    indicators: str | Indicator | Sequence[str | Indicator],
+    *,
+    weights: Weights | None = None,
+    method: Literal["auto", "exact", "area", "population"] = "auto",
+    catalog: Catalog | None = None,
+    approximation: str | Mapping[str, str] | None = None,
+    vintage: str | int | None = None,
+    on_masked: Literal["nan", "partial"] = "nan",
+    weights_kwds: Mapping[str, Any] | None = None,
+    check: bool = True,
+) -> pd.DataFrame:
+    r"""Recompute indicators on zones from the units of a territory.
+
+    Parameters
+    ----------
+    territory : pandas.DataFrame or geopandas.GeoDataFrame
+        One row per unit: ``code`` (unique), the producer or component
+        columns the indicators need, and their ``"{column}__secret"`` flags.
+    zones : pandas.DataFrame or geopandas.GeoDataFrame
+        Zones with ``zone`` (unique id) and ``name``; the result follows their
+        order.
+    indicators : str, Indicator or sequence of them
+        Catalogue keys (id, alias or producer variable) or indicators.
+    weights : Weights, optional
+        Unit × zone weights; built with
+        :func:`territobs.zoning.weights.build_weights` when omitted.
+    method : {"auto", "exact", "area", "population"}, default "auto"
+        Method passed to ``build_weights`` (ignored when ``weights`` is given).
+    catalog : Catalog, optional
+        Where keys are looked up; default :func:`~territobs.catalog.default_catalog`.
+    approximation : str or mapping, optional
+        Named approximation (see :data:`APPROXIMATIONS`) for medians and
+        quantiles, for all of them (str) or per indicator id (mapping).
+    vintage : str or int, optional
+        Vintage of the columns to read when the territory holds several
+        (``2016`` selects ``P16_*``); default: the most recent complete one.
+    on_masked : {"nan", "partial"}, default "nan"
+        Value of a zone whose inputs are partly masked or missing: NaN, or the
+        value computed from the known units only. Either way the known sums
+        are in ``numerator``/``denominator`` and the row is ``incomplete``.
+    weights_kwds : mapping, optional
+        Extra keywords for ``build_weights`` (e.g. the population layer).
+    check : bool, default True
+        Run the built-in checks: units in no zone are reported, counts over a
+        partition must sum to the territory total, ratios must equal
+        numerator / denominator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy result: one row per zone × indicator (zone-major), with
+        exactly the columns :data:`RESULT_COLUMNS`. ``lower``, ``upper``,
+        ``secret`` and ``secret_reason`` are left for
+        :mod:`territobs.secrecy` to fill (NaN, False, "").
+
+    Raises
+    ------
+    ConfigError
+        Unknown indicator key.
+    MethodError
+        A median or quantile without ``approximation``; an unknown
+        approximation; columns missing for an indicator.
+    JoinError
+        The territory has no ``code`` column or duplicated codes.
+    ZoneError
+        Weights and zones/territory disagree; counts are not conserved over a
+        partition.
+
+    Warns
+    -----
+    ZoneWarning
+        Units of the territory lie in no zone, or only partly (``check``).
+    MissingValuesWarning
+        Needed inputs are missing (NaN without a secret flag) for units that
+        count in some zone.
+
+    See Also
+    --------
+    territobs.zoning.result.to_geodataframe : widen the result with geometry.
+    territobs.zoning.result.style_result : display it in a notebook.
+
+    Notes
+    -----
+    With weights :math:`w_{ij}` (share of unit :math:`i` in zone :math:`j`),
+    counts :math:`v_j = \sum_i w_{ij} x_i`; ratios
+    :math:`v_j = s \sum_i w_{ij} n_i / \sum_i w_{ij} d_i`, where a rate
+    published without numerator gives :math:`n_i = r_i d_i / s`; means
+    :math:`v_j = s \sum_i w_{ij} p_i m_i / \sum_i w_{ij} p_i`. Sums run over
+    the units whose needed inputs are all known (the same units for numerator
+    and denominator); ``masked_units`` :math:`= \sum_{i\ unknown} w_{ij}`.
+
+    ``estimated_share`` is :math:`\sum_i e_{ij} |m_i| / \sum_i w_{ij} |m_i|`
+    for the mass :math:`m` the value rests on (:math:`x` for a count; the
+    maximum over numerator and denominator for ratios and means), where
+    :math:`e_{ij}` keeps only the estimated (area or population) pairs.
+    ``method`` is ``exact`` when that share is 0, else ``area`` or
+    ``population`` (the estimator used), ``mixed`` when both were used, or
+    the approximation's name for medians. See ``docs/methods/recompute.md``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scipy import sparse
+    >>> from territobs.zoning.weights import Weights
+    >>> territory = pd.DataFrame({"code": ["a", "b", "c"], "P21_POP": [10.0, 20, 30]})
+    >>> zones = pd.DataFrame({"zone": ["z1", "z2"], "name": ["Nord", "Sud"]})
+    >>> m = sparse.csr_array([[1.0, 0], [1, 0], [0, 1]])
+    >>> w = Weights(m, sparse.csr_array(m.astype("int8")), pd.Index(territory.code),
+    ...             pd.Index(zones.zone), "exact")
+    >>> recompute(territory, zones, "population", weights=w)[["zone", "value"]]
+      zone  value
+    0   z1   30.0
+    1   z2   30.0
+    """
+    catalog = catalog if catalog is not None else default_catalog()
+    asked = _indicator_list(indicators, catalog)
+    codes = _territory_codes(territory)
+    zone_ids, zone_names = _zone_frame(zones)
+    approximations = {ind.id: _approximation_for(ind, approximation) for ind in asked}
+    resolutions = {
+        ind.id: catalog.resolve(ind, territory, vintage=vintage) for ind in asked
+    }
+    if weights is None:
+        from territobs.zoning.weights import build_weights
+
+        weights = build_weights(territory, zones, method=method, **(weights_kwds or {}))
+    ops = _align(weights, codes, zone_ids)
+    row_sums = np.asarray(ops.matrix.sum(axis=1)).ravel()
+    if check:
+        _report_lost_units(codes, row_sums)
+
+    partition = bool(np.all(np.abs(row_sums - 1.0) <= RTOL))
+    fallback_vintage = _default_vintage(territory)
+    blocks: list[dict[str, np.ndarray]] = []
+    for ind in asked:
+        sums = _sums(ind, resolutions[ind.id], territory, ops)
+        share, methods = _estimation(ops, sums.masses, (~sums.unknown).astype(float))
+        masked_units = ops.total(sums.unknown.astype(float))
+        incomplete = masked_units > _EPS
+        approx = approximations[ind.id]
+        if check:
+            _report_missing(ind, codes, sums.missing & (row_sums > 0))
+            if partition and ind.kind == "count":
+                _raise_if_not_conserved(
+                    ind.id, float(sums.masses[0].sum()), float(sums.numerator.sum())
+                )
+        blocks.append(
+            {
+                "value": np.where(incomplete, np.nan, sums.value)
+                if on_masked == "nan"
+                else sums.value,
+                "numerator": sums.numerator,
+                "denominator": sums.denominator,
+                "method": np.full(len(zone_ids), approx, dtype=object)
+                if approx
+                else methods.astype(object),
+                "estimated_share": share,
+                "masked_units": masked_units,
+                "incomplete": incomplete,
+            }
+        )
+    result = _assemble(asked, resolutions, approximations, zone_ids, zone_names, blocks,
+                       fallback_vintage)  # fmt: skip
+    if check:
+        _check_ratios(result, {ind.id: ind.scale for ind in asked}, RTOL)
+    return result
+
+
+def _assemble(
+    asked: Sequence[Indicator],
+    resolutions: Mapping[str, Resolution],
+    approximations: Mapping[str, str],
+    zone_ids: pd.Index,
+    zone_names: np.ndarray,
+    blocks: Sequence[Mapping[str, np.ndarray]],
+    fallback_vintage: str,
+) -> pd.DataFrame:
+    """Lay the per-indicator zone arrays out as the tidy table (zone-major)."""
+    n_ind, n_zones = len(asked), len(zone_ids)
+
+    def per_zone(key: str) -> np.ndarray:
+        return np.column_stack([b[key] for b in blocks]).ravel()
+
+    def per_indicator(values: Sequence[Any]) -> np.ndarray:
+        return np.tile(np.asarray(values, dtype=object), n_zones)
+
+    vintages = [
+        ind.vintage or resolutions[ind.id].vintage or fallback_vintage for ind in asked
+    ]
+    columns: dict[str, Any] = {
+        "zone": np.repeat(zone_ids.astype(str).to_numpy(dtype=object), n_ind),
+        "zone_name": np.repeat(zone_names, n_ind),
+        "indicator": per_indicator([ind.id for ind in asked]),
+        "label": per_indicator([ind.label for ind in asked]),
+        "kind": per_indicator([ind.kind for ind in asked]),
+        "unit": per_indicator([ind.unit for ind in asked]),
+        "value": per_zone("value").astype(float),
+        "numerator": per_zone("numerator").astype(float),
+        "denominator": per_zone("denominator").astype(float),
+        "method": per_zone("method"),
+        "estimated_share": per_zone("estimated_share").astype(float),
+        "approximation": per_indicator([approximations[ind.id] for ind in asked]),
+        "masked_units": per_zone("masked_units").astype(float),
+        "incomplete": per_zone("incomplete").astype(bool),
+        "lower": np.full(n_ind * n_zones, np.nan),
+        "upper": np.full(n_ind * n_zones, np.nan),
+        "secret": np.zeros(n_ind * n_zones, dtype=bool),
+        "secret_reason": np.full(n_ind * n_zones, "", dtype=object),
+        "source": per_indicator([ind.source for ind in asked]),
+        "vintage": per_indicator(vintages),
+    }
+    return pd.DataFrame(columns, columns=list(RESULT_COLUMNS))
+
+
+def _raise_if_not_conserved(
+    indicator: str, expected: float, got: float, rtol: float = RTOL
+) -> float:
+    """Return the relative error of a zones total; raise ZoneError above rtol."""
+    error = abs(got - expected) / max(abs(expected), _EPS)
+    if error > rtol:
+        raise ZoneError(
+            f"conservation non respectée pour « {indicator} » : total des zones "
+            f"{got:.6g} au lieu de {expected:.6g} (écart relatif {error:.2g}). Les "
+            "zones forment-elles bien une partition du territoire ?",
+            indicators=[indicator],
+            expected=expected,
+            got=got,
+            relative_error=error,
+        )
+    return error
+
+
+def _report_lost_units(codes: pd.Index, row_sums: np.ndarray) -> None:
+    lost = list(codes[row_sums <= _EPS])
+    partial = list(codes[(row_sums > _EPS) & (row_sums < 1.0 - RTOL)])
+    if not lost and not partial:
+        return
+    parts = []
+    if lost:
+        parts.append(f"{len(lost)} unité(s) dans aucune zone : {format_codes(lost)}")
+    if partial:
+        parts.append(
+            f"{len(partial)} unité(s) en partie hors des zones : {format_codes(partial)}"
+        )
+    warnings.warn(
+        ZoneWarning(
+            "les zones ne couvrent pas tout le territoire ; "
+            + " ; ".join(parts)
+            + ". Leurs valeurs ne comptent dans aucune zone (ou en partie).",
+            codes=lost,
+            partial_codes=partial,
+        ),
+        stacklevel=3,
+    )
+
+
+def _report_missing(ind: Indicator, codes: pd.Index, missing: np.ndarray) -> None:
+    if not missing.any():
+        return
+    units = list(codes[missing])
+    warnings.warn(
+        MissingValuesWarning(
+            f"indicateur « {ind.id} » : {len(units)} unité(s) sans valeur (ni marque "
+            f"de secret) : {format_codes(units)}. Elles ne sont pas comptées comme "
+            "zéro : les zones concernées sont marquées incomplètes.",
+            codes=units,
+            indicator=ind.id,
+        ),
+        stacklevel=3,
+    )
+
+
+def check_conservation(
+    result: pd.DataFrame,
+    territory: pd.DataFrame,
+    zones: Sequence[str] | pd.DataFrame | None = None,
+    *,
+    catalog: Catalog | None = None,
+    rtol: float = RTOL,
+) -> pd.DataFrame:
+    r"""Check that count indicators over a partition sum to the territory total.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        A tidy result of :func:`recompute`.
+    territory : pandas.DataFrame
+        The territory it was computed from.
+    zones : sequence of str or DataFrame, optional
+        Zones forming a partition of the territory (default: every zone of
+        ``result``).
+    catalog : Catalog, optional
+        Catalogue of the result's indicators (default catalogue).
+    rtol : float, default 1e-9
+        Largest relative error accepted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per count indicator: ``indicator``, ``territory_total`` (sum
+        of the known unit values), ``zones_total`` (sum of the zones'
+        numerators), ``relative_error``.
+
+    Raises
+    ------
+    ZoneError
+        Some indicator is not conserved (``.indicators``, ``.report``).
+
+    Notes
+    -----
+    Over a partition :math:`\sum_j w_{ij} = 1` for every unit, so
+    :math:`\sum_j \sum_i w_{ij} x_i = \sum_i x_i`. The relative error is
+    :math:`|Z - T| / \max(|T|, \epsilon)`.
+    """
+    catalog = catalog if catalog is not None else default_catalog()
+    rows = result[result["kind"] == "count"]
+    if zones is not None:
+        ids = zones["zone"] if isinstance(zones, pd.DataFrame) else zones
+        rows = rows[rows["zone"].isin(list(ids))]
+    report = []
+    for ident, group in rows.groupby("indicator", sort=False):
+        vintage = group["vintage"].iloc[0] or None
+        res = catalog.resolve(str(ident), territory, vintage=vintage)
+        x = _read_role(territory, res.columns["value"])
+        expected = float(np.nansum(x.values))
+        got = float(group["numerator"].sum())
+        report.append(
+            (ident, expected, got, abs(got - expected) / max(abs(expected), _EPS))
+        )
+    frame = pd.DataFrame(
+        report,
+        columns=["indicator", "territory_total", "zones_total", "relative_error"],
+    )
+    for ident, expected, got, _ in report:
+        _raise_if_not_conserved(str(ident), expected, got, rtol)
+    return frame
+
+
+def check_ratios(
+    result: pd.DataFrame, *, catalog: Catalog | None = None, rtol: float = RTOL
+) -> None:
+    r"""Check that every ratio, share and mean equals numerator / denominator.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        A tidy result.
+    catalog : Catalog, optional
+        Gives each indicator's ``scale`` (default catalogue); unknown ids are
+        skipped.
+    rtol : float, default 1e-9
+        Relative tolerance.
+
+    Raises
+    ------
+    MethodError
+        Some rows disagree (``.codes`` lists their zones, ``.indicators``).
+
+    Notes
+    -----
+    Checks :math:`v = s \cdot N / D` on rows of kind ratio, share or mean
+    with a finite value.
+    """
+    catalog = catalog if catalog is not None else default_catalog()
+    ids = result.loc[result["kind"].isin(["ratio", "share", "mean"]), "indicator"]
+    scales = {i: catalog[i].scale for i in ids.unique() if i in catalog}
+    _check_ratios(result, scales, rtol)
+
+
+def _check_ratios(
+    result: pd.DataFrame, scales: Mapping[str, float], rtol: float
+) -> None:
+    rows = result[
+        result["kind"].isin(["ratio", "share", "mean"]) & result["value"].notna()
+    ]
+    if rows.empty:
+        return
+    scale = rows["indicator"].map(scales).to_numpy(dtype=float)
+    expected = (
+        _ratio(
+            rows["numerator"].to_numpy(dtype=float),
+            rows["denominator"].to_numpy(dtype=float),
+            1.0,
+        )
+        * scale
+    )
+    value = rows["value"].to_numpy(dtype=float)
+    ok = np.isnan(scale) | np.isclose(value, expected, rtol=rtol, atol=0.0)
+    if not ok.all():
+        bad = rows[~ok]
+        raise MethodError(
+            f"{len(bad)} valeur(s) différente(s) de numérateur / dénominateur, "
+            f"zones {format_codes(list(bad['zone']))}.",
+            codes=list(bad["zone"]),
+            indicators=sorted(set(bad["indicator"])),
+        )

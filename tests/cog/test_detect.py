@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import gzip
+import json
+
+import pandas as pd
+import pytest
+
+from territobs.cog import builtin_vintages, detect_vintage, vintage_codes
+from territobs.errors import MethodError
+
+
+def test_vintage_lists_walk_back_through_passages():
+    assert "01039" in vintage_codes(2022)
+    assert "01039" not in vintage_codes(2023)
+    sizes = {y: len(c) for y, c in builtin_vintages().items() if y <= 2024}
+    assert sizes[2017] == 35416 and sizes[2024] == 34935
+
+
+def test_detect_merger_year_and_unmatched():
+    guess = detect_vintage(["01039", "01138", "01001", "99999"])
+    assert guess.year == 2022
+    assert guess.unmatched == ["99999"]
+    assert guess.shares[2022] == 0.75
+    assert "99999" in str(guess)
+
+
+def test_detect_requires_codes():
+    with pytest.raises(MethodError):
+        detect_vintage([])
+
+
+@pytest.mark.shared_data
+def test_detect_france2017(shared_data):
+    f = pd.read_csv(
+        shared_data / "cog/insee-France2017.txt.gz",
+        sep="\t",
+        dtype=str,
+        encoding="latin-1",
+    )
+    codes = (f.DEP + f.COM)[f.ACTUAL == "1"]
+    guess = detect_vintage(codes)
+    assert guess.year == 2017 and guess.exact and guess.unmatched == []
+
+
+@pytest.mark.shared_data
+def test_detect_2024_membership_table(shared_data):
+    t = pd.read_csv(
+        shared_data / "cog/cogugaison-table-appartenance-2024.csv.gz", dtype=str
+    ).dropna(subset=["CODGEO"])
+    guess = detect_vintage(t.CODGEO)
+    assert guess.year == 2024 and guess.exact
+
+
+@pytest.mark.shared_data
+def test_detect_2018_boundaries_of_ain(shared_data):
+    path = shared_data / "boundaries/france-geojson/communes-01-ain.geojson"
+    codes = [
+        f["properties"]["code"] for f in json.loads(path.read_text("utf-8"))["features"]
+    ]
+    guess = detect_vintage(codes)
+    assert guess.year == 2018 and guess.exact
+
+
+@pytest.mark.shared_data
+def test_user_vintage_2026(shared_data):
+    with gzip.open(
+        shared_data / "cog/etalab-decoupage-administratif-6.0.0-communes.json.gz"
+    ) as fh:
+        communes = pd.DataFrame(json.load(fh))
+    c2026 = communes.code[communes.type == "commune-actuelle"]
+    vintages = {**builtin_vintages(), 2026: set(c2026)}
+    guess = detect_vintage(c2026, vintages=vintages)
+    assert guess.year == 2026 and guess.exact

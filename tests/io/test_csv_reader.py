@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from territobs.errors import SourceFormatError
+from territobs.io._csv import (
+    decode_bytes,
+    read_csv_table,
+    read_text_table,
+    sniff_separator,
+)
+
+
+def write(tmp_path, text, name="t.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("sep", [";", ",", "\t"])
+def test_separator_is_sniffed(tmp_path, sep):
+    path = write(tmp_path, f"CODGEO{sep}P21_POP\n01001{sep}832\n")
+    frame, record = read_csv_table(path, text_columns=["CODGEO"])
+    assert record.separator == sep
+    assert frame["CODGEO"].tolist() == ["01001"]
+    np.testing.assert_array_equal(frame["P21_POP"], [832.0])
+
+
+def test_sniff_ignores_separators_inside_quotes():
+    assert sniff_separator('IRIS,"LIB;IRIS",COM') == ","
+    assert sniff_separator("CODGEO;LIBGEO") == ";"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("cp1252", "cp1252")],
+)
+def test_encoding_detected(tmp_path, encoding, expected):
+    path = write(
+        tmp_path, "CODGEO;LIBGEO\n01004;Ambérieu-en-Bugey\n", encoding=encoding
+    )
+    frame, record = read_csv_table(path, text_columns=["CODGEO", "LIBGEO"])
+    assert record.encoding == expected
+    assert frame.columns.tolist() == ["CODGEO", "LIBGEO"]  # no BOM in the name
+    assert frame["LIBGEO"].iloc[0] == "Ambérieu-en-Bugey"
+
+
+def test_latin1_bytes_undefined_in_cp1252_fall_back_to_latin1():
+    text, encoding = decode_bytes(b"A;B\n\x81;1\n")
+    assert encoding == "latin-1"
+    assert text.startswith("A;B")
+
+
+def test_latin1_file_with_decimal_commas(tmp_path):
+    path = write(
+        tmp_path,
+        "CODGEO;LIBGEO;TP6021;MED21\n01004;Ambérieu;12,5;21 340\n01005;Ambléon;8,0;23\u00a0410\n",
+        encoding="latin-1",
+    )
+    frame, record = read_csv_table(path, text_columns=["CODGEO", "LIBGEO"])
+    assert record.encoding == "cp1252"
+    assert record.decimal_comma
+    np.testing.assert_allclose(frame["TP6021"], [12.5, 8.0])
+    np.testing.assert_allclose(frame["MED21"], [21340.0, 23410.0])
+    assert frame["LIBGEO"].tolist() == ["Ambérieu", "Ambléon"]
+
+
+def test_decimal_comma_inside_quoted_fields_with_comma_separator(tmp_path):
+    path = write(tmp_path, 'IRIS,DISP_TP6015,DISP_GI15\n010040101,"22,6","0,25"\n')
+    frame, _ = read_csv_table(path, text_columns=["IRIS"])
+    np.testing.assert_allclose(
+        frame[["DISP_TP6015", "DISP_GI15"]].iloc[0], [22.6, 0.25]
+    )
+
+
+def test_codes_are_read_as_text_before_parsing(tmp_path):
+    path = write(tmp_path, "CODGEO;UU2010;P21_POP\n01001;00851;832\n")
+    frame, _ = read_csv_table(path, text_columns=["CODGEO", "UU2010"])
+    assert frame["CODGEO"].iloc[0] == "01001"
+    assert frame["UU2010"].iloc[0] == "00851"
+
+
+@pytest.mark.parametrize(
+    "marker", ["", " ", "s", "nd", "n.d.", "secret", "S", "c", "*"]
+)
+def test_secret_markers_become_nan_and_flagged(tmp_path, marker):
+    path = write(tmp_path, f"CODGEO;P21_POP\n01001;{marker}\n01002;12\n")
+    frame, record = read_csv_table(path, text_columns=["CODGEO"])
+    assert np.isnan(frame["P21_POP"].iloc[0])
+    assert frame["P21_POP"].iloc[1] == 12.0
+    pd.testing.assert_series_equal(
+        frame["P21_POP__secret"], pd.Series([True, False], name="P21_POP__secret")
+    )
+    assert record.masked_cells == {"P21_POP": 1}
+
+
+def test_custom_secret_markers(tmp_path):
+    path = write(tmp_path, "CODGEO;X\n01001;masqué\n01002;1\n")
+    frame, _ = read_csv_table(path, text_columns=["CODGEO"], secret_markers={"masqué"})
+    assert frame["X__secret"].tolist() == [True, False]
+
+
+def test_no_flag_column_without_markers(tmp_path):
+    path = write(tmp_path, "CODGEO;X\n01001;1\n")
+    frame, _ = read_csv_table(path, text_columns=["CODGEO"])
+    assert "X__secret" not in frame.columns
+
+
+def test_garbage_in_numeric_column_names_file_column_row_value(tmp_path):
+    path = write(tmp_path, "CODGEO;P21_POP\n01001;832\n01002;12\n01003;douze\n")
+    with pytest.raises(SourceFormatError) as info:
+        read_csv_table(path, text_columns=["CODGEO"])
+    error = info.value
+    assert error.column == "P21_POP"
+    assert error.row == 4
+    assert error.value == "douze"
+    assert error.path == str(path)
+    assert "douze" in error.message and "t.csv" in error.message
+
+
+def test_label_column_kept_as_text(tmp_path):
+    path = write(tmp_path, "CODGEO;LIBELLE;X\n01001;L'Abergement;1\n")
+    frame, record = read_csv_table(path, text_columns=["CODGEO"])
+    assert frame["LIBELLE"].iloc[0] == "L'Abergement"
+    assert "LIBELLE" in record.text_columns
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "   "])
+def test_empty_file(tmp_path, content):
+    path = write(tmp_path, content)
+    with pytest.raises(SourceFormatError, match="vide"):
+        read_text_table(path)
+
+
+def test_header_only(tmp_path):
+    path = write(tmp_path, "CODGEO;P21_POP\n")
+    with pytest.raises(SourceFormatError) as info:
+        read_text_table(path)
+    assert info.value.columns == ["CODGEO", "P21_POP"]
+
+
+def test_gzip_and_unnamed_index_column(tmp_path):
+    path = tmp_path / "t.csv.gz"
+    path.write_bytes(gzip.compress(b",IRIS,P16_POP\n2,010040101,319.15\n"))
+    frame, record = read_csv_table(path, text_columns=["IRIS"])
+    assert frame.columns.tolist() == ["IRIS", "P16_POP"]
+    assert record.dropped_columns == ["Unnamed: 0"]
+
+
+def test_all_blank_rows_dropped_and_counted(tmp_path):
+    path = write(tmp_path, "CODGEO;X\n01001;1\n;\n")
+    frame, record = read_csv_table(path, text_columns=["CODGEO"])
+    assert len(frame) == 1
+    assert record.blank_rows == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=-1e7, max_value=1e7, allow_nan=False).map(
+            lambda v: round(v, 3)
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from([";", ","]),
+)
+def test_decimal_comma_round_trip(tmp_path_factory, values, sep):
+    """Invariant: a French-written number (decimal comma, quoted) reads back exactly."""
+    path = tmp_path_factory.mktemp("h") / "t.csv"
+    lines = ["CODGEO" + sep + "X"]
+    for i, value in enumerate(values):
+        written = repr(value).replace(".", ",")
+        lines.append(f'{i:05d}{sep}"{written}"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    frame, _ = read_csv_table(path, text_columns=["CODGEO"])
+    np.testing.assert_array_equal(frame["X"].to_numpy(), np.array(values))
