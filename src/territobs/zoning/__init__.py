@@ -1,0 +1,1 @@
+"""Zones of every shape, unit × zone weights, and recomputation on zones."""

@@ -118,7 +118,7 @@ def _from_raster(
                 path=path,
             )
         inverse = ~transform
-        cols, rows = inverse * (
+        cols, rows = inverse @ (
             np.array([bounds[0], bounds[2], bounds[0], bounds[2]]),
             np.array([bounds[1], bounds[1], bounds[3], bounds[3]]),
         )
@@ -132,8 +132,8 @@ def _from_raster(
     values = np.ma.filled(data, 0.0)
     values[~np.isfinite(values)] = 0.0
     rows, cols = np.nonzero(values > 0)
-    x0, y0 = win_transform * (cols, rows)
-    x1, y1 = win_transform * (cols + 1, rows + 1)
+    x0, y0 = win_transform @ (cols, rows)
+    x1, y1 = win_transform @ (cols + 1, rows + 1)
     geoms = shapely.box(
         np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1)
     )
