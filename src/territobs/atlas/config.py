@@ -1,0 +1,944 @@
+"""Atlas configuration: a TOML file parsed into frozen dataclasses.
+
+The whole file is checked before any work starts. Every problem found is
+reported at once in one :class:`~territobs.errors.ConfigError` whose ``key``
+names the first offending key path (``zones[2].members``) and whose
+``problems`` lists every ``(key, message)`` pair.
+
+This module imports only the standard library, so that a no-change refresh
+can plan the build without loading pandas.
+
+Schema (every path is relative to the folder of the config file)::
+
+    title = "Atlas social"            # shown on the index page
+    output = "../out/atlas"           # output folder
+    catalog = "default"               # or the path of a catalogue TOML
+    indicators = ["population"]       # computed on every zoning
+
+    [[sources]]                       # one per data source
+    id = "communes"
+    demo = "communes"                 # a demo dataset of territobs.datasets,
+    departements = ["93"]             #   restricted to these départements
+    # path = "rp.csv"                 # or a file, read by
+    # reader = "insee"                #   boundaries | insee | caf | table
+    # options = { vintage = 2021 }    #   extra keywords of the reader
+
+    [territory]
+    units = "communes"                # the source giving unit geometries
+    tables = []                       # sources joined to them on ``code``
+
+    [[zones]]                         # one per zoning: exactly one of
+    id = "bassins"
+    members = "bassins.csv"           #   membership table (or inline table)
+    # polygons = "pst.geojson"        #   polygon file
+    # attribute = "epci"              #   grouping of units by a column
+    # units = true                    #   the units themselves
+    references = ["departement"]      # reference ids or other zoning ids
+    maps = ["population"]             # indicators mapped (default: all)
+
+    [[references]]
+    id = "departement"
+    departement = "auto"              # or a list of codes; or all = true;
+                                      # or column = "REG", values = ["84"]
+
+    [maps]
+    scheme = "quantiles"              # fisher_jenks, equal_interval, manual
+    k = 5
+    # breaks = [0, 10, 20]            # edges of the manual scheme
+    shared_breaks = true              # same classes on every zoning
+    palette = "YlGnBu"
+    formats = ["html", "png", "pdf"]
+
+    [secrecy]
+    enabled = true
+    indicators = { "*" = "caf" }      # indicator (or "*") -> rule id
+    [secrecy.rules.dep]               # own rules (SecrecyRule fields)
+    threshold = 11
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from territobs.errors import ConfigError
+
+__all__ = [
+    "AtlasConfig",
+    "MapOptions",
+    "ReferenceConfig",
+    "SecrecyConfig",
+    "SourceConfig",
+    "TerritoryConfig",
+    "ZoningConfig",
+    "load_config",
+    "parse_config",
+]
+
+#: Readers a file source may name.
+READERS = ("boundaries", "insee", "caf", "table")
+#: Demo datasets a source may name.
+DEMO_DATASETS = ("communes",)
+#: Ways a zoning may be defined (exactly one per zoning).
+ZONE_KINDS = ("members", "polygons", "attribute", "units")
+#: Weighting methods of :func:`territobs.zoning.weights.build_weights`.
+WEIGHT_METHODS = ("exact", "area", "population", "auto")
+#: Map output formats.
+MAP_FORMATS = ("html", "png", "pdf", "svg")
+#: Table output formats.
+TABLE_FORMATS = ("csv", "xlsx")
+#: Classification schemes of :func:`territobs.maps.classify` (``manual`` needs
+#: ``breaks``).
+SCHEMES = ("quantiles", "fisher_jenks", "equal_interval", "manual")
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One data source: a demo dataset or a file read by a territobs reader.
+
+    Parameters
+    ----------
+    id : str
+        Identifier used by ``[territory]``.
+    demo : str or None
+        Name of a demo dataset (``"communes"``), or None for a file.
+    departements : tuple of str
+        Départements kept from a demo dataset (empty: all).
+    path : pathlib.Path or None
+        Absolute path of the file (None for a demo dataset).
+    reader : str or None
+        ``boundaries``, ``insee``, ``caf`` or ``table``.
+    options : tuple of (str, object)
+        Extra keywords passed to the reader, sorted by name.
+    section : dict
+        The raw TOML table (what the content hash covers).
+    """
+
+    id: str
+    demo: str | None = None
+    departements: tuple[str, ...] = ()
+    path: Path | None = None
+    reader: str | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+    section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class TerritoryConfig:
+    """How the territory of units is assembled from the sources.
+
+    Parameters
+    ----------
+    units : str
+        Id of the source giving the unit geometries.
+    tables : tuple of str
+        Ids of the sources whose indicator tables are joined on ``code``.
+    section : dict
+        The raw TOML table.
+    """
+
+    units: str
+    tables: tuple[str, ...] = ()
+    section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class ZoningConfig:
+    """One zoning: a set of zones, its comparisons, maps and portraits.
+
+    Parameters
+    ----------
+    id : str
+        Identifier (used in file names).
+    label : str
+        French label shown on the index page.
+    kind : {"members", "polygons", "attribute", "units"}
+        How zones are defined.
+    path : pathlib.Path or None
+        Membership table or polygon file (absolute).
+    inline_members : tuple of (str, tuple of str)
+        Zone id → unit codes, when ``members`` is an inline TOML table.
+    attribute : str or None
+        Unit column whose values group units into zones.
+    name_column, zone_column, code_column : str or None
+        Column names in the zone file or for the zone names.
+    method : str
+        Weighting method (``auto`` by default).
+    references : tuple of str
+        Reference ids or other zoning ids each zone is compared with.
+    maps : tuple of str
+        Indicators mapped on this zoning.
+    portraits : bool
+        Whether to write one portrait per zone.
+    section : dict
+        The raw TOML table.
+    """
+
+    id: str
+    label: str
+    kind: str
+    path: Path | None = None
+    inline_members: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    attribute: str | None = None
+    name_column: str | None = None
+    zone_column: str | None = None
+    code_column: str | None = None
+    method: str = "auto"
+    references: tuple[str, ...] = ()
+    maps: tuple[str, ...] = ()
+    portraits: bool = True
+    section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class ReferenceConfig:
+    """A set of reference territories (département, region, whole territory).
+
+    Parameters
+    ----------
+    id : str
+        Identifier used in ``zones[i].references``.
+    label : str
+        French label (for example ``"Département"``).
+    kind : {"departement", "all", "column"}
+        ``departement``: one reference zone per département of the units
+        (``codes`` restricts them); ``all``: the whole territory;
+        ``column``: one zone per value of a unit column (``values``
+        restricts them), for example regions.
+    codes : tuple of str
+        Départements or column values kept (empty: all).
+    column : str or None
+        The unit column of a ``column`` reference.
+    name : str or None
+        Name of the single ``all`` zone (default ``"Ensemble du territoire"``).
+    section : dict
+        The raw TOML table.
+    """
+
+    id: str
+    label: str
+    kind: str
+    codes: tuple[str, ...] = ()
+    column: str | None = None
+    name: str | None = None
+    section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """Map options shared by every map of the atlas.
+
+    Parameters
+    ----------
+    scheme : {"quantiles", "fisher_jenks", "equal_interval", "manual"}
+        Classification scheme.
+    k : int
+        Number of classes.
+    breaks : tuple of float
+        Class edges of the ``manual`` scheme.
+    shared_breaks : bool
+        Same class breaks for an indicator on every zoning of the atlas.
+    palette : str or None
+        Sequential palette of :mod:`territobs.maps.palettes` (None: the
+        maps' default).
+    formats : tuple of str
+        Among ``html``, ``png``, ``pdf``, ``svg``.
+    section : dict
+        The raw TOML table.
+    """
+
+    scheme: str = "quantiles"
+    k: int = 5
+    breaks: tuple[float, ...] = ()
+    shared_breaks: bool = False
+    palette: str | None = None
+    formats: tuple[str, ...] = ("html", "png", "pdf")
+    section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class SecrecyConfig:
+    """Statistical secrecy applied to every published result.
+
+    Parameters
+    ----------
+    enabled : bool
+        Apply :func:`territobs.secrecy.apply_secrecy` (default True).
+    rules : tuple of (str, dict)
+        Rules defined or overridden in the config (``[secrecy.rules.<id>]``,
+        fields of :class:`territobs.secrecy.SecrecyRule`).
+    assignment : tuple of (str, str)
+        Indicator id (or ``"*"``) → rule id (``[secrecy.indicators]``;
+        default every indicator under the census rule ``rp``).
+    section : dict
+        The raw TOML table.
+    """
+
+    enabled: bool = True
+    rules: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    assignment: tuple[tuple[str, str], ...] = (("*", "rp"),)
+    section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class AtlasConfig:
+    """A whole atlas: sources, territory, zonings, references, options.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The config file (absolute).
+    title : str
+        Title of the index page.
+    output : pathlib.Path
+        Output folder (absolute).
+    catalog : str or pathlib.Path
+        ``"default"`` or the path of a catalogue TOML.
+    indicators : tuple of str
+        Indicators computed on every zoning.
+    sources, zonings, references : tuple
+        The parsed sections, in file order.
+    territory : TerritoryConfig
+    maps : MapOptions
+    secrecy : SecrecyConfig
+    tables : tuple of str
+        Table formats (``csv``, ``xlsx``).
+    raw : dict
+        The whole TOML document.
+    """
+
+    path: Path
+    title: str
+    output: Path
+    catalog: str | Path
+    indicators: tuple[str, ...]
+    sources: tuple[SourceConfig, ...]
+    territory: TerritoryConfig
+    zonings: tuple[ZoningConfig, ...]
+    references: tuple[ReferenceConfig, ...]
+    maps: MapOptions
+    secrecy: SecrecyConfig
+    tables: tuple[str, ...] = TABLE_FORMATS
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def zoning(self, zoning_id: str) -> ZoningConfig:
+        """Return the zoning ``zoning_id`` (``KeyError`` if absent)."""
+        for zoning in self.zonings:
+            if zoning.id == zoning_id:
+                return zoning
+        raise KeyError(zoning_id)
+
+    def source(self, source_id: str) -> SourceConfig:
+        """Return the source ``source_id`` (``KeyError`` if absent)."""
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+
+class _Problems:
+    """Collects ``(key, message)`` pairs while a document is checked."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append((key, message))
+
+
+_TYPE_NAMES = {
+    str: "une chaîne",
+    bool: "un booléen (true/false)",
+    int: "un entier",
+    list: "une liste",
+    dict: "une table",
+}
+
+
+class _Table:
+    """A TOML table being read: typed getters that record problems.
+
+    Every key read is marked as known; :meth:`finish` reports the others.
+    """
+
+    def __init__(self, data: Any, key: str, problems: _Problems) -> None:
+        self.key = key
+        self.problems = problems
+        self.ok = isinstance(data, dict)
+        if not self.ok:
+            problems.add(key or "(racine)", "une table TOML est attendue")
+        self.data: dict[str, Any] = data if self.ok else {}
+        self.known: set[str] = set()
+
+    def sub(self, name: str) -> str:
+        return f"{self.key}.{name}" if self.key else name
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def get(
+        self,
+        name: str,
+        kind: type,
+        default: Any = None,
+        *,
+        required: bool = False,
+        choices: Iterable[str] | None = None,
+    ) -> Any:
+        self.known.add(name)
+        if name not in self.data:
+            if required:
+                self.problems.add(self.sub(name), "clé obligatoire absente")
+            return default
+        value = self.data[name]
+        valid = isinstance(value, kind) and not (
+            kind is int and isinstance(value, bool)
+        )
+        if not valid:
+            self.problems.add(
+                self.sub(name),
+                f"{_TYPE_NAMES.get(kind, kind.__name__)} est attendue, "
+                f"trouvé {value!r}",
+            )
+            return default
+        if choices is not None and value not in tuple(choices):
+            allowed = ", ".join(f"« {c} »" for c in choices)
+            self.problems.add(
+                self.sub(name), f"valeur « {value} » inconnue (valeurs : {allowed})"
+            )
+            return default
+        return value
+
+    def strings(
+        self,
+        name: str,
+        default: tuple[str, ...] = (),
+        *,
+        choices: Iterable[str] | None = None,
+        allow_scalar: bool = False,
+    ) -> tuple[str, ...]:
+        self.known.add(name)
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        if allow_scalar and isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problems.add(
+                self.sub(name), f"une liste de chaînes est attendue, trouvé {value!r}"
+            )
+            return default
+        if choices is not None:
+            allowed = tuple(choices)
+            for i, item in enumerate(value):
+                if item not in allowed:
+                    names = ", ".join(f"« {c} »" for c in allowed)
+                    self.problems.add(
+                        f"{self.sub(name)}[{i}]",
+                        f"valeur « {item} » inconnue (valeurs : {names})",
+                    )
+        return tuple(value)
+
+    def ident(self, name: str = "id") -> str:
+        value = self.get(name, str, "", required=True)
+        if value and not _ID.match(value):
+            self.problems.add(
+                self.sub(name),
+                f"identifiant « {value} » invalide (lettres, chiffres, « - », "
+                "« _ », « . » ; il sert de nom de fichier)",
+            )
+        return value
+
+    def finish(self) -> None:
+        if not self.ok:
+            return
+        for name in self.data:
+            if name not in self.known:
+                allowed = ", ".join(sorted(self.known))
+                self.problems.add(
+                    self.sub(name), f"clé inconnue (clés possibles : {allowed})"
+                )
+
+
+def _array(
+    doc: _Table, name: str, problems: _Problems, *, required: bool = False
+) -> list[_Table]:
+    doc.known.add(name)
+    value = doc.data.get(name, [])
+    if name not in doc.data and required:
+        problems.add(name, "au moins une entrée est attendue")
+    if not isinstance(value, list):
+        problems.add(name, "un tableau de tables ([[...]]) est attendu")
+        return []
+    return [_Table(item, f"{name}[{i}]", problems) for i, item in enumerate(value)]
+
+
+def _file(table: _Table, name: str, base: Path) -> Path | None:
+    value = table.get(name, str)
+    if value is None:
+        return None
+    path = (base / value).resolve()
+    if not path.is_file():
+        table.problems.add(table.sub(name), f"fichier « {path} » introuvable")
+    return path
+
+
+def _unique(tables: list[_Table], ids: list[str], problems: _Problems) -> None:
+    seen: dict[str, int] = {}
+    for table, ident in zip(tables, ids, strict=True):
+        if not ident:
+            continue
+        if ident in seen:
+            problems.add(
+                table.sub("id"),
+                f"identifiant « {ident} » déjà utilisé par "
+                f"{table.key.split('[')[0]}[{seen[ident]}]",
+            )
+        else:
+            seen[ident] = int(table.key.rsplit("[", 1)[1].rstrip("]"))
+
+
+def _parse_source(table: _Table, base: Path) -> SourceConfig:
+    ident = table.ident()
+    demo = table.get("demo", str, choices=DEMO_DATASETS)
+    departements = table.strings("departements")
+    has_path = table.has("path")
+    if table.has("demo") == has_path:
+        table.problems.add(
+            table.key, "indiquez soit « demo » (jeu de démonstration) soit « path »"
+        )
+    path = _file(table, "path", base)
+    reader = table.get("reader", str, choices=READERS, required=has_path)
+    if demo is not None and table.has("reader"):
+        table.problems.add(
+            table.sub("reader"), "« reader » ne s'applique qu'à un fichier (« path »)"
+        )
+    if has_path and departements:
+        table.problems.add(
+            table.sub("departements"),
+            "« departements » ne s'applique qu'à un jeu de démonstration",
+        )
+    options = table.get("options", dict, {})
+    table.finish()
+    return SourceConfig(
+        id=ident,
+        demo=demo,
+        departements=departements,
+        path=path,
+        reader=reader,
+        options=tuple(sorted(options.items())),
+        section=table.data,
+    )
+
+
+def _parse_members(table: _Table, base: Path) -> tuple[Path | None, tuple]:
+    value = table.data.get("members")
+    table.known.add("members")
+    if isinstance(value, str):
+        return _file(table, "members", base), ()
+    if isinstance(value, dict) and value:
+        inline = []
+        for zone, codes in value.items():
+            if not (
+                isinstance(codes, list)
+                and codes
+                and all(isinstance(c, str) for c in codes)
+            ):
+                table.problems.add(
+                    f"{table.sub('members')}.{zone}",
+                    "une liste non vide de codes (chaînes entre guillemets, "
+                    f'par ex. ["93001"]) est attendue, trouvé {codes!r}',
+                )
+                continue
+            inline.append((zone, tuple(codes)))
+        return None, tuple(inline)
+    table.problems.add(
+        table.sub("members"),
+        "le chemin d'une table d'appartenance ou une table "
+        f"{{ zone = [codes] }} est attendu, trouvé {value!r}",
+    )
+    return None, ()
+
+
+def _parse_zoning(table: _Table, base: Path) -> ZoningConfig:
+    ident = table.ident()
+    label = table.get("label", str, ident or "")
+    kinds = [k for k in ZONE_KINDS if table.has(k)]
+    if len(kinds) != 1:
+        found = ", ".join(kinds) if kinds else "aucune"
+        table.problems.add(
+            table.key,
+            "exactement une des clés « members », « polygons », « attribute », "
+            f"« units » est attendue (trouvé : {found})",
+        )
+    kind = kinds[0] if kinds else "units"
+    path: Path | None = None
+    inline: tuple = ()
+    attribute = None
+    if table.has("members"):
+        path, inline = _parse_members(table, base)
+    if table.has("polygons"):
+        path = _file(table, "polygons", base)
+    attribute = table.get("attribute", str)
+    units = table.get("units", bool)
+    if units is False:
+        table.problems.add(table.sub("units"), "seule la valeur true a un sens")
+    method = table.get("method", str, "auto", choices=WEIGHT_METHODS)
+    if kind in ("members", "attribute", "units") and method in ("area", "population"):
+        table.problems.add(
+            table.sub("method"),
+            f"des zones « {kind} » sont faites d'unités entières : "
+            "méthode « exact » ou « auto » attendue",
+        )
+    zoning = ZoningConfig(
+        id=ident,
+        label=label,
+        kind=kind,
+        path=path,
+        inline_members=inline,
+        attribute=attribute,
+        name_column=table.get("name_column", str),
+        zone_column=table.get("zone_column", str),
+        code_column=table.get("code_column", str),
+        method=method,
+        references=table.strings("references"),
+        maps=table.strings("maps"),
+        portraits=table.get("portraits", bool, True),
+        section=table.data,
+    )
+    table.finish()
+    return zoning
+
+
+def _parse_reference(table: _Table) -> ReferenceConfig:
+    ident = table.ident()
+    label = table.get("label", str, ident or "")
+    kinds = [k for k in ("departement", "all", "column") if table.has(k)]
+    if len(kinds) != 1:
+        table.problems.add(
+            table.key,
+            "exactement une des clés « departement », « all », « column » est attendue",
+        )
+    kind = kinds[0] if kinds else "all"
+    codes: tuple[str, ...] = ()
+    column = None
+    if kind == "departement":
+        value = table.data["departement"]
+        table.known.add("departement")
+        if value != "auto":
+            codes = table.strings("departement", allow_scalar=True)
+    if kind == "all":
+        if table.get("all", bool) is not True:
+            table.problems.add(table.sub("all"), "seule la valeur true a un sens")
+    if kind == "column":
+        column = table.get("column", str)
+        codes = table.strings("values")
+    elif table.has("values"):
+        codes = table.strings("values")
+        table.problems.add(
+            table.sub("values"), "« values » ne s'applique qu'avec « column »"
+        )
+    name = table.get("name", str)
+    table.finish()
+    return ReferenceConfig(
+        id=ident,
+        label=label,
+        kind=kind,
+        codes=codes,
+        column=column,
+        name=name,
+        section=table.data,
+    )
+
+
+def _parse_maps(table: _Table) -> MapOptions:
+    scheme = table.get("scheme", str, "quantiles")
+    normalized = scheme.lower().replace("-", "_").replace(" ", "_")
+    if normalized not in SCHEMES:
+        table.problems.add(
+            table.sub("scheme"),
+            f"méthode de classification « {scheme} » inconnue (valeurs : "
+            + ", ".join(SCHEMES)
+            + ")",
+        )
+    k = table.get("k", int, 5)
+    if not 2 <= k <= 9:
+        table.problems.add(table.sub("k"), f"entre 2 et 9 classes, trouvé {k}")
+    breaks = table.get("breaks", list, [])
+    numbers = [
+        b for b in breaks if isinstance(b, (int, float)) and not isinstance(b, bool)
+    ]
+    if len(numbers) != len(breaks) or sorted(set(numbers)) != numbers:
+        table.problems.add(
+            table.sub("breaks"),
+            f"une liste de nombres croissants est attendue, trouvé {breaks!r}",
+        )
+    if normalized == "manual" and not breaks:
+        table.problems.add(
+            table.sub("breaks"), "la classification « manual » demande des seuils"
+        )
+    options = MapOptions(
+        scheme=normalized,
+        k=k,
+        breaks=tuple(float(b) for b in numbers),
+        shared_breaks=table.get("shared_breaks", bool, False),
+        palette=table.get("palette", str),
+        formats=table.strings("formats", ("html", "png", "pdf"), choices=MAP_FORMATS),
+        section=table.data,
+    )
+    table.finish()
+    return options
+
+
+def _parse_secrecy(table: _Table, problems: _Problems) -> SecrecyConfig:
+    enabled = table.get("enabled", bool, True)
+    rules = table.get("rules", dict, {})
+    for rule_id, rule in rules.items():
+        if not isinstance(rule, dict):
+            problems.add(f"{table.sub('rules')}.{rule_id}", "une table est attendue")
+    assignment = table.get("indicators", dict, {"*": "rp"})
+    for indicator, rule_id in assignment.items():
+        if not isinstance(rule_id, str):
+            problems.add(
+                f"{table.sub('indicators')}.{indicator}",
+                f"l'identifiant d'une règle est attendu, trouvé {rule_id!r}",
+            )
+    table.finish()
+    return SecrecyConfig(
+        enabled=enabled,
+        rules=tuple(
+            sorted((k, dict(v)) for k, v in rules.items() if isinstance(v, dict))
+        ),
+        assignment=tuple(sorted(assignment.items())),
+        section=table.data,
+    )
+
+
+def _check_links(config_parts: dict[str, Any], problems: _Problems) -> None:
+    """Check cross references: ids used by territory, zonings and maps."""
+    sources = {s.id for s in config_parts["sources"]}
+    territory: TerritoryConfig = config_parts["territory"]
+    if territory.units and territory.units not in sources:
+        problems.add("territory.units", f"source « {territory.units} » inconnue")
+    for i, table_id in enumerate(territory.tables):
+        if table_id not in sources:
+            problems.add(f"territory.tables[{i}]", f"source « {table_id} » inconnue")
+    zonings = [z.id for z in config_parts["zonings"]]
+    references = [r.id for r in config_parts["references"]]
+    for name in set(zonings) & set(references):
+        problems.add(
+            "references",
+            f"« {name} » est à la fois une zone et une référence : renommez l'une",
+        )
+    indicators = config_parts["indicators"]
+    for i, zoning in enumerate(config_parts["zonings"]):
+        for j, ref in enumerate(zoning.references):
+            if ref not in zonings and ref not in references:
+                problems.add(
+                    f"zones[{i}].references[{j}]",
+                    f"« {ref} » n'est ni une référence ([[references]]) ni une zone",
+                )
+            elif ref == zoning.id:
+                problems.add(
+                    f"zones[{i}].references[{j}]",
+                    "une zone ne se compare pas à elle-même",
+                )
+        for j, indicator in enumerate(zoning.maps):
+            if indicator not in indicators:
+                problems.add(
+                    f"zones[{i}].maps[{j}]",
+                    f"indicateur « {indicator} » absent de « indicators »",
+                )
+
+
+def parse_config(
+    document: Mapping[str, Any], path: str | os.PathLike[str]
+) -> AtlasConfig:
+    """Validate a parsed TOML document and build the :class:`AtlasConfig`.
+
+    Parameters
+    ----------
+    document : mapping
+        The TOML document (as returned by :func:`tomllib.load`).
+    path : path-like
+        The config file; relative paths are resolved from its folder.
+
+    Returns
+    -------
+    AtlasConfig
+        Frozen, fully checked configuration.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem; ``key`` is the first offending key path,
+        ``problems`` the list of ``(key, message)`` pairs.
+    """
+    path = Path(path).resolve()
+    base = path.parent
+    problems = _Problems()
+    doc = _Table(dict(document), "", problems)
+    title = doc.get("title", str, "Atlas")
+    output_text = doc.get("output", str, "out/atlas")
+    catalog_text = doc.get("catalog", str, "default")
+    catalog: str | Path = catalog_text
+    if catalog_text != "default":
+        catalog = _file(doc, "catalog", base) or catalog_text
+    indicators = doc.strings("indicators")
+    if not doc.has("indicators"):
+        problems.add("indicators", "clé obligatoire absente (liste d'indicateurs)")
+    elif not indicators:
+        problems.add("indicators", "au moins un indicateur est attendu")
+    tables = doc.strings("tables", TABLE_FORMATS, choices=TABLE_FORMATS)
+
+    source_tables = _array(doc, "sources", problems, required=True)
+    sources = [_parse_source(t, base) for t in source_tables]
+    _unique(source_tables, [s.id for s in sources], problems)
+
+    doc.known.add("territory")
+    territory_table = _Table(doc.data.get("territory", {}), "territory", problems)
+    default_units = sources[0].id if len(sources) == 1 else ""
+    territory = TerritoryConfig(
+        units=territory_table.get(
+            "units", str, default_units, required=len(sources) != 1
+        ),
+        tables=territory_table.strings("tables"),
+        section=territory_table.data,
+    )
+    territory_table.finish()
+
+    zone_tables = _array(doc, "zones", problems, required=True)
+    zonings = [_parse_zoning(t, base) for t in zone_tables]
+    _unique(zone_tables, [z.id for z in zonings], problems)
+    # a zoning without ``maps`` maps every indicator
+    zonings = [
+        z if "maps" in z.section else replace(z, maps=tuple(indicators))
+        for z in zonings
+    ]
+
+    reference_tables = _array(doc, "references", problems)
+    references = [_parse_reference(t) for t in reference_tables]
+    _unique(reference_tables, [r.id for r in references], problems)
+
+    doc.known.add("maps")
+    maps = _parse_maps(_Table(doc.data.get("maps", {}), "maps", problems))
+    doc.known.add("secrecy")
+    secrecy = _parse_secrecy(
+        _Table(doc.data.get("secrecy", {}), "secrecy", problems), problems
+    )
+    doc.finish()
+    _check_links(
+        {
+            "sources": sources,
+            "territory": territory,
+            "zonings": zonings,
+            "references": references,
+            "indicators": indicators,
+        },
+        problems,
+    )
+    if problems.items:
+        raise _config_error(problems.items, path)
+    return AtlasConfig(
+        path=path,
+        title=title,
+        output=(base / output_text).resolve(),
+        catalog=catalog,
+        indicators=indicators,
+        sources=tuple(sources),
+        territory=territory,
+        zonings=tuple(zonings),
+        references=tuple(references),
+        maps=maps,
+        secrecy=secrecy,
+        tables=tables,
+        raw=dict(document),
+    )
+
+
+def _config_error(items: list[tuple[str, str]], path: Path) -> ConfigError:
+    shown = items[:10]
+    lines = "\n".join(f"  - {key} : {message}" for key, message in shown)
+    more = len(items) - len(shown)
+    tail = f"\n  ... et {more} autre{'s' if more > 1 else ''}" if more > 0 else ""
+    count = len(items)
+    return ConfigError(
+        f"fichier « {path} » : configuration d'atlas invalide "
+        f"({count} problème{'s' if count > 1 else ''})\n{lines}{tail}",
+        path=path,
+        key=items[0][0],
+        problems=list(items),
+    )
+
+
+def load_config(path: str | os.PathLike[str]) -> AtlasConfig:
+    """Read and validate an atlas config file (TOML).
+
+    Parameters
+    ----------
+    path : path-like
+        The TOML file.
+
+    Returns
+    -------
+    AtlasConfig
+        The frozen configuration, with every path made absolute.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, is not valid TOML (``row`` gives the
+        line), or any key is invalid (``key`` names the first one, for
+        example ``"zones[2].members"``; ``problems`` lists them all).
+
+    Notes
+    -----
+    Only the standard library is used: loading a config never imports
+    pandas, so a no-change refresh stays fast.
+
+    Examples
+    --------
+    >>> config = load_config("data/demo/atlas.toml")  # doctest: +SKIP
+    >>> [z.id for z in config.zonings]  # doctest: +SKIP
+    ['communes', 'bassins-93', 'pst', 'epci-01']
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"fichier « {path} » : impossible de lire la configuration ({exc.strerror})",
+            path=path,
+            key="",
+            problems=[],
+        ) from exc
+    try:
+        document = tomllib.loads(text.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"fichier « {path} » : la configuration doit être en UTF-8",
+            path=path,
+            key="",
+            problems=[],
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        if line is None:
+            match = re.search(r"line (\d+)", str(exc))
+            line = int(match.group(1)) if match else None
+        raise ConfigError(
+            f"fichier « {path} »{f', ligne {line}' if line else ''} : TOML invalide "
+            f"({exc})",
+            path=path,
+            row=line,
+            key="",
+            problems=[],
+        ) from exc
+    return parse_config(document, path)

@@ -1,0 +1,670 @@
+"""What each atlas step does: the wiring to readers, zoning, secrecy, maps.
+
+Each handler ``run``s a step (reading its upstream values through the build
+context, writing its files atomically) and ``load``s a cached output back.
+Cached intermediates live in ``<output>/.cache/``: territory and zones as
+GeoParquet, weights as NPZ, results as Parquet, so that a refresh after a
+map-option change recomputes no weights.
+
+This is the only atlas module that imports pandas, geopandas and the other
+territobs stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from territobs.atlas.build import (
+    REFERENCES,
+    BuildContext,
+    Handler,
+    Step,
+    StepProduct,
+)
+from territobs.atlas.cache import atomic_path, atomic_write_text
+from territobs.atlas.config import AtlasConfig, ReferenceConfig, ZoningConfig
+from territobs.errors import ConfigError, SourceFormatError
+
+__all__ = ["HANDLERS", "check_config", "load_catalog"]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _write_frame(context: BuildContext, step_id: str, frame: pd.DataFrame) -> str:
+    """Cache a (Geo)DataFrame as (Geo)Parquet; return its relative path."""
+    import geopandas as gpd
+
+    is_geo = isinstance(frame, gpd.GeoDataFrame)
+    relative = context.cache_path(step_id, ".geo.parquet" if is_geo else ".parquet")
+    with atomic_path(context.path(relative)) as temp:
+        frame.to_parquet(temp, index=False)
+    return relative
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    if path.name.endswith(".geo.parquet"):
+        import geopandas as gpd
+
+        return gpd.read_parquet(path)
+    return pd.read_parquet(path)
+
+
+def _load_single(files: dict[str, Path], context: BuildContext) -> pd.DataFrame:
+    return _read_frame(files["data"])
+
+
+def load_catalog(config: AtlasConfig) -> Any:
+    """Return the catalogue of the atlas (default, or default + the config's file).
+
+    Raises
+    ------
+    ConfigError
+        If the catalogue file is invalid.
+    """
+    from territobs.catalog import Catalog, default_catalog
+
+    catalog = default_catalog()
+    if config.catalog != "default":
+        catalog = catalog.merge(Catalog.from_file(config.catalog))
+    return catalog
+
+
+def check_config(config: AtlasConfig) -> None:
+    """Check what the config refers to outside itself: catalogue indicators.
+
+    Called once before the first step runs (a no-change refresh skips it:
+    its inputs were checked when they were built).
+
+    Raises
+    ------
+    ConfigError
+        ``key="indicators[i]"`` for an indicator unknown to the catalogue.
+    """
+    catalog = load_catalog(config)
+    problems = []
+    for i, indicator in enumerate(config.indicators):
+        try:
+            catalog.get(indicator)
+        except (KeyError, ConfigError) as exc:
+            problems.append((f"indicators[{i}]", str(getattr(exc, "message", exc))))
+    if problems:
+        lines = "\n".join(f"  - {key} : {message}" for key, message in problems)
+        raise ConfigError(
+            f"fichier « {config.path} » : indicateurs inconnus du catalogue\n{lines}",
+            path=config.path,
+            key=problems[0][0],
+            problems=problems,
+        )
+
+
+# ---------------------------------------------------------------- sources
+
+
+def _read_source(config: AtlasConfig, source_id: str) -> pd.DataFrame:
+    source = config.source(source_id)
+    options = dict(source.options)
+    if source.demo == "communes":
+        from territobs.datasets import read_communes
+
+        departements = list(source.departements) or None
+        return read_communes(departements, **options)
+    if source.reader == "boundaries":
+        from territobs.io.boundaries import read_boundaries
+
+        return read_boundaries(source.path, **options)
+    if source.reader == "insee":
+        from territobs.io.insee import read_insee
+
+        return read_insee(source.path, **options)
+    if source.reader == "caf":
+        from territobs.io.caf import read_caf
+
+        return read_caf(source.path, **options)
+    return _read_table(source.path, options)
+
+
+def _read_table(path: Path, options: Mapping[str, Any]) -> pd.DataFrame:
+    """Read a plain table keyed by ``code`` (Parquet, GeoParquet or CSV)."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        if b"geo" in (pq.read_schema(path).metadata or {}):
+            import geopandas as gpd
+
+            frame = gpd.read_parquet(path)
+        else:
+            frame = pd.read_parquet(path)
+    else:
+        from territobs.io._csv import read_csv_table
+
+        frame, _ = read_csv_table(path, **{"text_columns": ["code"], **options})
+    if "code" not in frame.columns:
+        raise SourceFormatError(
+            f"fichier « {path} » : colonne « code » absente (codes géographiques "
+            "des unités attendus)",
+            path=path,
+            column="code",
+        )
+    if not pd.api.types.is_string_dtype(frame["code"]):
+        raise SourceFormatError(
+            f"fichier « {path} », colonne « code » : les codes doivent être du "
+            f"texte, trouvé le type {frame['code'].dtype}",
+            path=path,
+            column="code",
+        )
+    return frame
+
+
+def _run_source(step: Step, context: BuildContext) -> StepProduct:
+    frame = _read_source(context.config, step.target)
+    return StepProduct(frame, {"data": _write_frame(context, step.id, frame)})
+
+
+# ---------------------------------------------------------------- territory
+
+
+def _run_territory(step: Step, context: BuildContext) -> StepProduct:
+    config = context.config
+    units = context.load(f"source:{config.territory.units}")
+    tables = [context.load(f"source:{t}") for t in config.territory.tables]
+    if tables:
+        from territobs.territory import build_territory
+
+        territory = build_territory(units, tables)
+    else:
+        territory = units
+    if "area_km2" not in territory.columns and territory.crs is not None:
+        if territory.crs.is_projected:
+            territory = territory.assign(area_km2=territory.geometry.area / 1e6)
+    return StepProduct(territory, {"data": _write_frame(context, step.id, territory)})
+
+
+# ---------------------------------------------------------------- zones
+
+
+def _names(territory: pd.DataFrame, column: str, name_column: str | None) -> Any:
+    if name_column is None:
+        guess = f"{column}_name"
+        name_column = guess if guess in territory.columns else None
+    if name_column is None:
+        return None
+    pairs = territory[[column, name_column]].dropna().drop_duplicates(column)
+    return pd.Series(pairs[name_column].astype(str).to_numpy(), index=pairs[column])
+
+
+def _unit_zones(territory: pd.DataFrame) -> pd.DataFrame:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        {
+            "zone": territory["code"].astype(str).to_numpy(),
+            "name": territory["name"].astype(str).to_numpy(),
+            "members": [(c,) for c in territory["code"].astype(str)],
+        },
+        geometry=territory.geometry.to_numpy(),
+        crs=territory.crs,
+    )
+
+
+def _zoning_zones(zoning: ZoningConfig, territory: pd.DataFrame) -> pd.DataFrame:
+    from territobs.zoning import zones as zoning_zones
+
+    if zoning.kind == "units":
+        return _unit_zones(territory)
+    if zoning.kind == "attribute":
+        return zoning_zones.zones_from_attribute(
+            territory,
+            zoning.attribute,
+            names=_names(territory, zoning.attribute, zoning.name_column),
+        )
+    if zoning.kind == "polygons":
+        import geopandas as gpd
+
+        polygons = gpd.read_file(zoning.path)
+        if polygons.crs is not None:
+            polygons = polygons.to_crs(territory.crs)
+        return zoning_zones.zones_from_polygons(
+            polygons, zone=zoning.zone_column or "zone", name=zoning.name_column
+        )
+    if zoning.inline_members:
+        return zoning_zones.zones_from_members(
+            {zone: list(codes) for zone, codes in zoning.inline_members},
+            units=territory,
+        )
+    from territobs.io._csv import read_csv_table
+
+    table, _ = read_csv_table(zoning.path, numeric_columns=())
+    return zoning_zones.zones_from_members(
+        table,
+        zone=zoning.zone_column or "zone",
+        member=zoning.code_column or "member",
+        name=zoning.name_column,
+        units=territory,
+    )
+
+
+def _departement_names() -> Mapping[str, str]:
+    try:
+        from territobs.datasets import read_departements
+
+        frame = read_departements()
+    except Exception:  # demo data absent: codes are shown instead
+        return {}
+    return dict(zip(frame["code"], frame["name"], strict=True))
+
+
+def _reference_zones(
+    references: tuple[ReferenceConfig, ...], territory: pd.DataFrame
+) -> pd.DataFrame:
+    """One zones frame holding every reference territory (ids ``<ref>-<code>``)."""
+    import geopandas as gpd
+
+    from territobs.codes import departement_of
+    from territobs.zoning.zones import zones_from_members
+
+    codes = territory["code"].astype(str)
+    pieces: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for ref in references:
+        if ref.kind == "all":
+            pieces[ref.id] = list(codes)
+            names[ref.id] = ref.name or "Ensemble du territoire"
+            continue
+        if ref.kind == "departement":
+            if "departement" in territory.columns:
+                keys = territory["departement"].astype(str)
+            else:
+                keys = codes.map(departement_of)
+            labels = _departement_names()
+        else:
+            keys = territory[ref.column].astype(str)
+            labels = {}
+        for value, members in codes.groupby(keys.to_numpy()):
+            if ref.codes and value not in ref.codes:
+                continue
+            zone = f"{ref.id}-{value}"
+            pieces[zone] = list(members)
+            names[zone] = labels.get(value, f"{ref.label} {value}")
+    table = pd.DataFrame(
+        [(z, names[z], m) for z, ms in pieces.items() for m in ms],
+        columns=["zone", "name", "member"],
+    )
+    zones = zones_from_members(table, name="name", units=territory)
+    return gpd.GeoDataFrame(zones, geometry="geometry", crs=territory.crs)
+
+
+def _run_zones(step: Step, context: BuildContext) -> StepProduct:
+    territory = context.load("territory")
+    if step.target == REFERENCES:
+        zones = _reference_zones(context.config.references, territory)
+    else:
+        zones = _zoning_zones(context.config.zoning(step.target), territory)
+    return StepProduct(zones, {"data": _write_frame(context, step.id, zones)})
+
+
+def _load_zones(files: dict[str, Path], context: BuildContext) -> pd.DataFrame:
+    zones = _read_frame(files["data"])
+    zones["members"] = [
+        None if m is None else tuple(str(c) for c in m) for m in zones["members"]
+    ]
+    return zones
+
+
+# ---------------------------------------------------------------- weights
+
+
+def _run_weights(step: Step, context: BuildContext) -> StepProduct:
+    from territobs.zoning.weights import build_weights
+
+    territory = context.load("territory")
+    zones = context.load(f"zones:{step.target}")
+    weights = build_weights(territory, zones, method=step.params["method"])
+    relative = context.cache_path(step.id, ".npz")
+    report = context.cache_path(step.id, "-report.parquet")
+    with atomic_path(context.path(relative)) as temp, open(temp, "wb") as handle:
+        np.savez(
+            handle,
+            data=weights.matrix.data,
+            indices=weights.matrix.indices,
+            indptr=weights.matrix.indptr,
+            methods=weights.pair_method.data,
+            shape=np.asarray(weights.shape),
+            units=weights.units.astype(str).to_numpy(dtype=str),
+            zones=weights.zones.astype(str).to_numpy(dtype=str),
+            method=np.asarray(weights.method),
+        )
+    with atomic_path(context.path(report)) as temp:
+        weights.zone_report.to_parquet(temp)
+    return StepProduct(weights, {"data": relative, "report": report})
+
+
+def _load_weights(files: dict[str, Path], context: BuildContext) -> Any:
+    from scipy import sparse
+
+    from territobs.zoning.weights import Weights
+
+    with np.load(files["data"]) as npz:
+        shape = tuple(int(n) for n in npz["shape"])
+        structure = (npz["indices"], npz["indptr"])
+        matrix = sparse.csr_array((npz["data"], *structure), shape=shape)
+        methods = sparse.csr_array((npz["methods"], *structure), shape=shape)
+        return Weights(
+            matrix=matrix,
+            pair_method=methods,
+            units=pd.Index(npz["units"].astype(object)),
+            zones=pd.Index(npz["zones"].astype(object)),
+            method=str(npz["method"]),
+            zone_report=pd.read_parquet(files["report"]),
+        )
+
+
+# ---------------------------------------------------------------- results
+
+
+def _run_result(step: Step, context: BuildContext) -> StepProduct:
+    from territobs.zoning.recompute import recompute
+
+    territory = context.load("territory")
+    zones = context.load(f"zones:{step.target}")
+    weights = context.load(f"weights:{step.target}")
+    result = recompute(
+        territory,
+        zones,
+        list(context.config.indicators),
+        weights=weights,
+        catalog=load_catalog(context.config),
+    )
+    labels = dict(zip(result["indicator"], result["label"], strict=True))
+    return StepProduct(
+        result,
+        {"data": _write_frame(context, step.id, result)},
+        {"labels": labels},
+    )
+
+
+# ---------------------------------------------------------------- secrecy
+
+
+def _secrecy_rules(config: AtlasConfig) -> Any:
+    from territobs.secrecy.rules import BUILTIN_RULES, rule_from_mapping
+
+    custom = {
+        rule_id: rule_from_mapping(
+            rule_id,
+            mapping,
+            base=BUILTIN_RULES.get(rule_id),
+            key=f"secrecy.rules.{rule_id}",
+        )
+        for rule_id, mapping in config.secrecy.rules
+    }
+    return {
+        indicator: custom.get(rule_id, rule_id)
+        for indicator, rule_id in config.secrecy.assignment
+    }
+
+
+def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
+    """Secure every result at once: secondary suppression is global.
+
+    Zone ids are namespaced ``<zoning>/<zone>`` while secrecy runs, so that
+    zones of different zonings never collide, then split back.
+    """
+    config = context.config
+    zonings = [dep.split(":", 1)[1] for dep in step.deps]
+    results = {z: context.load(f"result:{z}") for z in zonings}
+    if config.secrecy.enabled:
+        from territobs.secrecy import apply_secrecy
+
+        weights = [_namespaced(context.load(f"weights:{z}"), z) for z in zonings]
+        combined = pd.concat(
+            [
+                r.assign(zone=z + "/" + r["zone"].astype(str))
+                for z, r in results.items()
+            ],
+            ignore_index=True,
+        )
+        secured = apply_secrecy(combined, _secrecy_rules(config), membership=weights)
+        prefix = secured["zone"].str.split("/", n=1, expand=True)
+        secured = secured.assign(zone=prefix[1].to_numpy())
+        parts = {z: secured[prefix[0].to_numpy() == z] for z in zonings}
+    else:
+        parts = dict(results)
+    files = {}
+    published: dict[str, pd.DataFrame] = {}
+    for zoning, frame in parts.items():
+        frame = frame.reset_index(drop=True)
+        if config.secrecy.enabled:
+            from territobs.secrecy import published as safe_view
+
+            frame = safe_view(frame)
+        published[zoning] = frame
+        files[zoning] = _write_frame(context, f"{step.id}:{zoning}", frame)
+    return StepProduct(published, files, _published_stats(published))
+
+
+def _namespaced(weights: Any, zoning: str) -> Any:
+    from dataclasses import replace
+
+    return replace(weights, zones=pd.Index([f"{zoning}/{z}" for z in weights.zones]))
+
+
+def _published_stats(published: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    frames = [f for z, f in published.items() if z != REFERENCES]
+    every = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    totals = {"estimated": 0, "secret": 0, "incomplete": 0}
+    sources = []
+    if len(every):
+        if "estimated_share" in every:
+            totals["estimated"] = int((every["estimated_share"].fillna(0) > 0).sum())
+        if "secret" in every:
+            totals["secret"] = int(every["secret"].astype(bool).sum())
+        if "incomplete" in every:
+            totals["incomplete"] = int(every["incomplete"].astype(bool).sum())
+        columns = [c for c in ("indicator", "label", "source", "vintage") if c in every]
+        first = every[columns].drop_duplicates(["indicator", "source", "vintage"])
+        sources = [
+            {k: str(v) for k, v in row.items()} for row in first.to_dict("records")
+        ]
+    return {"totals": totals, "sources": sources}
+
+
+def _load_secrecy(files: dict[str, Path], context: BuildContext) -> dict:
+    return {zoning: _read_frame(path) for zoning, path in files.items()}
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _wide(result: pd.DataFrame) -> pd.DataFrame:
+    """One row per zone, one column per indicator label (secret values empty)."""
+    values = result.pivot(index="zone", columns="label", values="value")
+    names = result.drop_duplicates("zone").set_index("zone")["zone_name"]
+    order = pd.Index(names.index)
+    wide = values.reindex(order)[list(result["label"].drop_duplicates())]
+    wide.insert(0, "Nom", names.reindex(order).to_numpy())
+    wide.columns.name = None
+    return wide.rename_axis("Zone").reset_index()
+
+
+def _run_table(step: Step, context: BuildContext) -> StepProduct:
+    result = context.load(f"secrecy#{step.target}")
+    files = {}
+    formats = step.params["formats"]
+    if "csv" in formats:
+        files["csv"] = f"tables/{step.target}.csv"
+        with atomic_path(context.path(files["csv"])) as temp:
+            result.to_csv(temp, index=False, encoding="utf-8")
+    if "xlsx" in formats:
+        files["xlsx"] = f"tables/{step.target}.xlsx"
+        flagged = result[
+            result["secret"].astype(bool) | (result["estimated_share"].fillna(0) > 0)
+        ]
+        notes = flagged[
+            ["zone", "zone_name", "label", "secret_reason", "estimated_share", "method"]
+        ].rename(
+            columns={
+                "zone": "Zone",
+                "zone_name": "Nom",
+                "label": "Indicateur",
+                "secret_reason": "Secret statistique",
+                "estimated_share": "Part estimée",
+                "method": "Méthode",
+            }
+        )
+        sources = result.drop_duplicates("indicator")[
+            ["label", "unit", "source", "vintage"]
+        ].rename(
+            columns={
+                "label": "Indicateur",
+                "unit": "Unité",
+                "source": "Source",
+                "vintage": "Millésime",
+            }
+        )
+        with atomic_path(context.path(files["xlsx"])) as temp:
+            with pd.ExcelWriter(temp, engine="openpyxl") as writer:
+                _wide(result).to_excel(writer, sheet_name="Valeurs", index=False)
+                notes.to_excel(writer, sheet_name="Secret et estimations", index=False)
+                sources.to_excel(writer, sheet_name="Sources", index=False)
+    return StepProduct(None, files)
+
+
+# ---------------------------------------------------------------- maps
+
+
+def _run_map(step: Step, context: BuildContext) -> StepProduct:
+    from territobs.atlas.maps import draw_maps
+
+    config = context.config
+    zoning, indicator = step.id.split(":")[1:]
+    result = context.load(f"secrecy#{zoning}")
+    zones = context.load(f"zones:{zoning}")
+    shared = [
+        context.load(dep)
+        for dep in step.deps
+        if dep.startswith("secrecy#") and dep != f"secrecy#{zoning}"
+    ]
+    files = draw_maps(
+        result,
+        zones,
+        indicator,
+        options=config.maps,
+        shared=shared,
+        folder=context.path(f"maps/{zoning}"),
+        title=config.zoning(zoning).label,
+    )
+    label = result.loc[result["indicator"] == indicator, "label"]
+    return StepProduct(
+        None,
+        {fmt: f"maps/{zoning}/{path.name}" for fmt, path in files.items()},
+        {"label": str(label.iloc[0]) if len(label) else indicator},
+    )
+
+
+# ---------------------------------------------------------------- portraits
+
+
+def _overlaps(own: Any, other: Any) -> Any:
+    """Boolean zones × zones: which zones of ``other`` share a unit with ``own``."""
+    from scipy import sparse
+
+    units = own.units.union(other.units)
+    a = sparse.csr_array(own.matrix)[own.units.get_indexer(units).clip(0)]
+    b = sparse.csr_array(other.matrix)[other.units.get_indexer(units).clip(0)]
+    missing_a = own.units.get_indexer(units) < 0
+    missing_b = other.units.get_indexer(units) < 0
+    a = sparse.diags_array((~missing_a).astype(float)) @ (a > 0).astype(float)
+    b = sparse.diags_array((~missing_b).astype(float)) @ (b > 0).astype(float)
+    return sparse.csr_array(a.T @ b)
+
+
+def _run_portraits(step: Step, context: BuildContext) -> StepProduct:
+    from territobs.portrait import portrait
+    from territobs.portrait.model import _safe_stem
+
+    config = context.config
+    zoning = config.zoning(step.target)
+    result = context.load(f"secrecy#{zoning.id}")
+    weights = context.load(f"weights:{zoning.id}")
+    labels = step.params["labels"]
+    reference_ids = {r.id for r in config.references}
+    targets = []
+    for ref in zoning.references:
+        target = REFERENCES if ref in reference_ids else ref
+        other = context.load(f"weights:{target}")
+        rows = context.load(f"secrecy#{target}")
+        if target == REFERENCES:
+            rows = rows[
+                rows["zone"].astype(str).str.startswith(f"{ref}-")
+                | (rows["zone"].astype(str) == ref)
+            ]
+        rows = rows.assign(zone=f"{ref}/" + rows["zone"].astype(str))
+        targets.append((ref, other, _overlaps(weights, other), rows))
+    combined = pd.concat([result, *(rows for *_, rows in targets)], ignore_index=True)
+    combined = combined.astype(
+        {
+            c: object
+            for c in combined.columns
+            if pd.api.types.is_string_dtype(combined[c])
+        }
+    )
+    positions = combined.groupby("zone", sort=False).indices
+    folder = context.path(f"portraits/{zoning.id}")
+    files: dict[str, str] = {}
+    listed = []
+    for j, zone in enumerate(weights.zones):
+        if zone not in positions:
+            continue
+        ids, roles = [], {}
+        for ref, other, overlap, _ in targets:
+            for k in overlap[[j], :].indices:
+                ident = f"{ref}/{other.zones[k]}"
+                if ident in positions:
+                    ids.append(ident)
+                    roles[ident] = labels.get(ref, ref)
+        rows = combined.iloc[np.concatenate([positions[z] for z in [zone, *ids]])]
+        page = portrait(rows, zone, ids, reference_labels=roles)
+        stem = _safe_stem(zone)
+        page.save(folder, stem)
+        files[f"{stem}.html"] = f"portraits/{zoning.id}/{stem}.html"
+        files[f"{stem}.csv"] = f"portraits/{zoning.id}/{stem}.csv"
+        listed.append((str(zone), page.columns[0][1], stem))
+    return StepProduct(None, files, {"zones": listed})
+
+
+# ---------------------------------------------------------------- index
+
+
+def _run_index(step: Step, context: BuildContext) -> StepProduct:
+    from territobs.atlas.index import index_from_manifest
+
+    html = index_from_manifest(
+        context.config.title, step.params["zonings"], context.manifest
+    )
+    atomic_write_text(context.path("index.html"), html)
+    return StepProduct(None, {"html": "index.html"})
+
+
+def _nothing(files: dict[str, Path], context: BuildContext) -> None:
+    return None
+
+
+#: Step kind → handler.
+HANDLERS: dict[str, Handler] = {
+    "source": Handler(_run_source, _load_single),
+    "territory": Handler(_run_territory, _load_single),
+    "zones": Handler(_run_zones, _load_zones),
+    "weights": Handler(_run_weights, _load_weights),
+    "result": Handler(_run_result, _load_single),
+    "secrecy": Handler(_run_secrecy, _load_secrecy),
+    "table": Handler(_run_table, _nothing),
+    "map": Handler(_run_map, _nothing),
+    "portraits": Handler(_run_portraits, _nothing),
+    "index": Handler(_run_index, _nothing),
+}

@@ -1,0 +1,92 @@
+"""``territobs atlas CONFIG``: build or refresh an atlas from its config file."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+__all__ = ["atlas"]
+
+_STATUS = {"built": "construit", "reused": "réutilisé"}
+
+
+@click.command(
+    "atlas",
+    help=(
+        "Construit ou rafraîchit l'atlas décrit par CONFIG (fichier TOML) : "
+        "tableaux, cartes, portraits et page d'accueil index.html. Seul ce qui "
+        "a changé depuis la dernière construction est refait."
+    ),
+)
+@click.argument(
+    "config",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="CONFIG",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Reconstruit tout, sans rien réutiliser des constructions précédentes.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Vérifie seulement la configuration, sans rien construire.",
+)
+@click.option(
+    "--quiet-progress",
+    is_flag=True,
+    help="Pas de barre de progression (journaux de CI).",
+)
+def atlas(config: str, force: bool, check: bool, quiet_progress: bool) -> None:
+    """Build the atlas of CONFIG (thin wrapper over ``build_atlas``)."""
+    from territobs.atlas.build import plan
+    from territobs.atlas.config import load_config
+
+    parsed = load_config(config)
+    if check:
+        steps = plan(parsed)
+        click.echo(
+            f"Configuration valide : {len(parsed.zonings)} zonages, "
+            f"{len(parsed.indicators)} indicateurs, {len(steps)} étapes."
+        )
+        return
+    run_build(parsed, force=force, quiet_progress=quiet_progress)
+
+
+def run_build(parsed, *, force: bool = False, quiet_progress: bool = False):
+    """Build ``parsed`` with a progress bar on stderr and print the summary.
+
+    Shared by ``territobs atlas`` and ``territobs demo``.
+
+    Parameters
+    ----------
+    parsed : territobs.atlas.config.AtlasConfig
+        A validated config.
+    force : bool, default False
+        Rebuild everything.
+    quiet_progress : bool, default False
+        Hide the progress bar.
+
+    Returns
+    -------
+    territobs.atlas.build.BuildReport
+    """
+    from territobs.atlas.build import build_atlas, plan
+
+    steps = plan(parsed)
+    with click.progressbar(
+        length=len(steps),
+        label="Construction de l'atlas",
+        file=sys.stderr,
+        hidden=quiet_progress,
+        item_show_func=lambda label: label,
+    ) as bar:
+
+        def progress(step, status: str) -> None:
+            bar.update(1, f"{step.label} ({_STATUS[status]})")
+
+        report = build_atlas(parsed, force=force, progress=progress)
+    click.echo(report.summary())
+    return report

@@ -1,0 +1,85 @@
+"""``territobs portrait RESULT ZONE``: the portrait of one territory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["portrait"]
+
+
+def _read_result(path: Path):
+    """Read a tidy result (CSV or Parquet) keeping codes as text."""
+    import pandas as pd
+
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(
+        path,
+        dtype={"zone": str, "zone_name": str, "indicator": str, "vintage": str},
+        keep_default_na=True,
+    ).fillna({"approximation": "", "secret_reason": "", "source": "", "vintage": ""})
+
+
+@click.command(
+    "portrait",
+    help=(
+        "Produit le portrait (fiche territoire) de la zone ZONE à partir d'un "
+        "ou plusieurs tableaux de résultats RESULT (CSV ou Parquet, tels "
+        "qu'écrits par « territobs recompute » ou par un atlas) : une page HTML "
+        "imprimable et ses données en CSV."
+    ),
+)
+@click.argument(
+    "results",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="RESULT...",
+)
+@click.option("-z", "--zone", required=True, help="Identifiant de la zone décrite.")
+@click.option(
+    "-r",
+    "--reference",
+    "references",
+    multiple=True,
+    help="Zone de comparaison (répétable, dans l'ordre d'affichage).",
+)
+@click.option(
+    "-i",
+    "--indicator",
+    "indicators",
+    multiple=True,
+    help="Indicateur à montrer (répétable ; par défaut tous).",
+)
+@click.option("--title", help="Titre de la page (par défaut : le nom de la zone).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Dossier où écrire ZONE.html et ZONE.csv.",
+)
+def portrait(
+    results: tuple[Path, ...],
+    zone: str,
+    references: tuple[str, ...],
+    indicators: tuple[str, ...],
+    title: str | None,
+    output: Path,
+) -> None:
+    """Write the portrait of ZONE (thin wrapper over ``territobs.portrait``)."""
+    from territobs.portrait import portrait as make_portrait
+
+    frames = [_read_result(path) for path in results]
+    page = make_portrait(
+        frames,
+        zone,
+        list(references),
+        indicators=list(indicators) or None,
+        title=title,
+    )
+    paths = page.save(output)
+    click.echo(f"Portrait écrit : {paths['html']} (données : {paths['csv']})")

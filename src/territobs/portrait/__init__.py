@@ -1,0 +1,22 @@
+"""Portraits of territory (« fiches territoire »).
+
+A portrait shows one zone's indicators beside its reference territories (its
+circonscription, its département, France), with the figures of the same
+recomputed and secured result as the maps, their sources and vintages, and
+flags for estimated values. It renders as self-contained HTML (printable to
+PDF) and exports its data as CSV.
+"""
+
+from __future__ import annotations
+
+from territobs.portrait.format import decimals_for, format_share, format_value
+from territobs.portrait.model import PORTRAIT_COLUMNS, Portrait, portrait
+
+__all__ = [
+    "PORTRAIT_COLUMNS",
+    "Portrait",
+    "decimals_for",
+    "format_share",
+    "format_value",
+    "portrait",
+]

@@ -1,0 +1,352 @@
+"""Portrait of a territory: one zone's indicators beside its references."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from territobs.errors import SourceFormatError, ZoneError, format_codes
+from territobs.portrait.format import format_share, format_value
+
+__all__ = ["PORTRAIT_COLUMNS", "Portrait", "portrait"]
+
+#: Columns of the result table a portrait needs (see the tidy result contract).
+REQUIRED = ("zone", "zone_name", "indicator", "label", "unit", "value")
+#: Columns of :meth:`Portrait.to_frame`, in order.
+PORTRAIT_COLUMNS = (
+    "role",
+    "zone",
+    "zone_name",
+    "indicator",
+    "label",
+    "kind",
+    "unit",
+    "value",
+    "secret",
+    "estimated_share",
+    "incomplete",
+    "method",
+    "approximation",
+    "source",
+    "vintage",
+)
+#: Units repeated after each figure (others are shown once, in the row header).
+_UNITS_IN_CELLS = ("%", "€")
+_DEFAULTS: dict[str, Any] = {
+    "kind": "",
+    "secret": False,
+    "estimated_share": 0.0,
+    "incomplete": False,
+    "method": "",
+    "approximation": "",
+    "source": "",
+    "vintage": "",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One formatted cell of the portrait table (what the HTML shows)."""
+
+    text: str
+    flags: tuple[str, ...] = ()
+    secret: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Portrait:
+    """A zone's indicators beside those of its reference territories.
+
+    Build it with :func:`portrait`.
+
+    Parameters
+    ----------
+    zone : str
+        Zone id.
+    title : str
+        French title (default: the zone name).
+    table : pandas.DataFrame
+        Tidy rows (one per territory × indicator), columns
+        :data:`PORTRAIT_COLUMNS`; secret values are NaN.
+    columns : tuple of (str, str, str)
+        ``(zone id, zone name, role label)`` of each column, zone first.
+    generated : str
+        Date shown in the footer (ISO).
+    note : str
+        Free text shown under the title.
+    records : tuple of dict, optional
+        The rows of ``table`` as dicts (a cache for rendering).
+    """
+
+    zone: str
+    title: str
+    table: pd.DataFrame
+    columns: tuple[tuple[str, str, str], ...]
+    generated: str = field(default_factory=lambda: dt.date.today().isoformat())
+    note: str = ""
+    records: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+
+    def _records(self) -> tuple[dict[str, Any], ...]:
+        return self.records or tuple(self.table.to_dict("records"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the data of the portrait (tidy; secret values are NaN).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per territory × indicator, columns :data:`PORTRAIT_COLUMNS`.
+        """
+        return self.table.copy()
+
+    def rows(self) -> list[tuple[dict[str, Any], list[Cell]]]:
+        """Return the indicator rows, each with one formatted :class:`Cell` per column."""
+        cells_of: dict[tuple[str, str], dict[str, Any]] = {}
+        order: dict[str, dict[str, Any]] = {}
+        for record in self._records():
+            cells_of[(record["indicator"], record["zone"])] = record
+            order.setdefault(record["indicator"], record)
+        out = []
+        for indicator, first in order.items():
+            cells = []
+            for zone, _name, _role in self.columns:
+                record = cells_of.get((indicator, zone))
+                cells.append(
+                    Cell("non disponible") if record is None else _cell(record)
+                )
+            out.append((first, cells))
+        return out
+
+    def sources(self) -> list[str]:
+        """Return French lines ``"Label : source, millésime"``, one per indicator."""
+        lines = []
+        seen: set[str] = set()
+        for row in self._records():
+            if row["indicator"] in seen:
+                continue
+            seen.add(row["indicator"])
+            source = ", ".join(
+                str(row[k]) for k in ("source", "vintage") if str(row[k])
+            )
+            lines.append(f"{row['label']} : {source or 'source non renseignée'}")
+        return lines
+
+    def to_html(self) -> str:
+        """Render the portrait as one self-contained HTML page (French).
+
+        Returns
+        -------
+        str
+            HTML with inline CSS (print rules included, so the browser's
+            « Imprimer » gives a clean PDF); names from the data are escaped.
+        """
+        from territobs.portrait.render import render_portrait
+
+        return render_portrait(self)
+
+    def save(
+        self, folder: str | os.PathLike[str], stem: str | None = None
+    ) -> dict[str, Path]:
+        """Write ``<stem>.html`` and ``<stem>.csv`` into ``folder`` (atomically).
+
+        Parameters
+        ----------
+        folder : path-like
+            Created if needed.
+        stem : str, optional
+            File name without suffix (default: the zone id).
+
+        Returns
+        -------
+        dict
+            ``{"html": path, "csv": path}``.
+        """
+        from territobs.atlas.cache import atomic_write_text
+
+        folder = Path(folder)
+        stem = stem or _safe_stem(self.zone)
+        paths = {"html": folder / f"{stem}.html", "csv": folder / f"{stem}.csv"}
+        atomic_write_text(paths["html"], self.to_html())
+        atomic_write_text(paths["csv"], self.table.to_csv(index=False))
+        return paths
+
+    def _repr_html_(self) -> str:
+        from territobs.portrait.render import render_portrait
+
+        return render_portrait(self, fragment=True)
+
+    def __repr__(self) -> str:
+        names = ", ".join(name for _, name, _ in self.columns[1:])
+        n = self.table["indicator"].nunique()
+        return f"<Portrait « {self.title} » : {n} indicateurs, références : {names}>"
+
+
+def _safe_stem(zone: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(zone))
+
+
+def _cell(row: Mapping[str, Any]) -> Cell:
+    if bool(row["secret"]):
+        return Cell("secret statistique", secret=True)
+    flags = []
+    share = float(row["estimated_share"])
+    share = 0.0 if np.isnan(share) else share
+    if share > 0:
+        flags.append(f"estimé ({format_share(share)})")
+    if row["approximation"]:
+        flags.append(f"approximation : {row['approximation']}")
+    if bool(row["incomplete"]):
+        flags.append("incomplet (données masquées)")
+    unit = row["unit"] if row["unit"] in _UNITS_IN_CELLS else ""
+    return Cell(format_value(row["value"], unit, row["kind"]), tuple(flags))
+
+
+def _concat(result: pd.DataFrame | Sequence[pd.DataFrame]) -> pd.DataFrame:
+    if isinstance(result, pd.DataFrame):
+        return result
+    frames = list(result)
+    if not frames:
+        raise ZoneError("aucun tableau de résultats fourni au portrait")
+    return pd.concat(frames, ignore_index=True)
+
+
+def _check_columns(frame: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise SourceFormatError(
+            f"tableau de résultats : colonne{'s' if len(missing) > 1 else ''} "
+            f"{format_codes(missing)} absente{'s' if len(missing) > 1 else ''} "
+            "(un résultat de territobs.recompute est attendu)",
+            column=missing[0],
+            expected=list(REQUIRED),
+        )
+
+
+def portrait(
+    result: pd.DataFrame | Sequence[pd.DataFrame],
+    zone: str,
+    references: Sequence[str] | None = None,
+    *,
+    indicators: Sequence[str] | None = None,
+    reference_labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+    note: str = "",
+) -> Portrait:
+    """Build the portrait (« fiche territoire ») of one zone.
+
+    Parameters
+    ----------
+    result : DataFrame or sequence of DataFrame
+        Tidy result table(s) (see ``docs/architecture.md``) holding the rows
+        of ``zone`` and of every reference, already through
+        :func:`territobs.secrecy.apply_secrecy` when secrecy applies.
+    zone : str
+        The zone id described.
+    references : sequence of str, optional
+        Zone ids of ``result`` to show beside it, in that order (its
+        circonscription, its département, France...).
+    indicators : sequence of str, optional
+        Indicators shown, in that order (default: all of the zone's, in the
+        order of the result).
+    reference_labels : mapping, optional
+        Zone id → role shown above the name (``{"93": "Département"}``).
+    title : str, optional
+        Page title (default: the zone name).
+    note : str, optional
+        Free text shown under the title.
+
+    Returns
+    -------
+    Portrait
+        With :meth:`~Portrait.to_html`, :meth:`~Portrait.to_frame`,
+        :meth:`~Portrait.save`.
+
+    Raises
+    ------
+    SourceFormatError
+        If ``result`` lacks a column of the result contract (``column``).
+    ZoneError
+        If ``zone`` or a reference has no row in ``result`` (``codes``).
+
+    Notes
+    -----
+    Nothing is recomputed here: every figure is the one of ``result``, so the
+    portrait agrees with the maps and tables built from the same result.
+    A secret value is shown as « secret statistique » and is NaN in
+    :meth:`~Portrait.to_frame` whatever the input held. A value with
+    ``estimated_share`` :math:`s > 0` is flagged « estimé (s %) ».
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = pd.DataFrame({
+    ...     "zone": ["a", "dep"], "zone_name": ["Zone A", "Département"],
+    ...     "indicator": "population", "label": "Population", "kind": "count",
+    ...     "unit": "habitants", "value": [1200.0, 50000.0],
+    ...     "estimated_share": [0.35, 0.0], "secret": False,
+    ...     "source": "INSEE", "vintage": "2021"})
+    >>> p = portrait(res, "a", references=["dep"])
+    >>> p.to_frame()[["zone", "value", "estimated_share"]]
+      zone    value  estimated_share
+    0    a   1200.0             0.35
+    1  dep  50000.0             0.00
+    """
+    frame = _concat(result)
+    _check_columns(frame)
+    zone = str(zone)
+    references = [str(r) for r in (references or ())]
+    wanted = [zone, *references]
+    zones = frame["zone"].astype(str)
+    frame = frame[zones.isin(wanted).to_numpy()]
+    columns_kept = [c for c in PORTRAIT_COLUMNS if c != "role" and c in frame.columns]
+    records = frame[columns_kept].astype(object).to_dict("records")
+    by_zone: dict[str, dict[str, dict[str, Any]]] = {z: {} for z in wanted}
+    for record in records:
+        record = {**_DEFAULTS, **record}
+        # first row of an indicator wins (as drop_duplicates would)
+        by_zone[str(record["zone"])].setdefault(str(record["indicator"]), record)
+    unknown = [z for z in wanted if not by_zone[z]]
+    if unknown:
+        raise ZoneError(
+            f"zone{'s' if len(unknown) > 1 else ''} {format_codes(unknown)} "
+            f"absente{'s' if len(unknown) > 1 else ''} du tableau de résultats",
+            codes=unknown,
+        )
+    if indicators is None:
+        indicators = list(by_zone[zone])
+    labels = dict(reference_labels or {})
+    rows, columns = [], []
+    for role, ident in [("zone", zone), *(("reference", r) for r in references)]:
+        found = by_zone[ident]
+        name = str(next(iter(found.values()))["zone_name"])
+        role_label = "Territoire" if role == "zone" else labels.get(ident, "Référence")
+        columns.append((ident, name, role_label))
+    for indicator in indicators:
+        for role, (ident, _, _) in zip(
+            ["zone"] + ["reference"] * len(references), columns, strict=True
+        ):
+            record = by_zone[ident].get(indicator)
+            if record is not None:
+                rows.append({**record, "role": role, "zone": ident})
+    table = pd.DataFrame.from_records(rows, columns=list(PORTRAIT_COLUMNS))
+    table["secret"] = table["secret"].fillna(False).astype(bool)
+    table["value"] = table["value"].astype(float).where(~table["secret"], np.nan)
+    table["estimated_share"] = table["estimated_share"].astype(float)
+    table["incomplete"] = table["incomplete"].fillna(False).astype(bool)
+    for column in ("kind", "method", "approximation", "source", "vintage", "unit"):
+        table[column] = table[column].fillna("").astype(str)
+    return Portrait(
+        zone=zone,
+        title=title or columns[0][1],
+        table=table,
+        columns=tuple(columns),
+        note=note,
+        records=tuple(table.to_dict("records")),
+    )

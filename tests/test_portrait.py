@@ -1,0 +1,173 @@
+"""Portraits of territory: table, French formatting, secrecy, HTML, files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from territobs.errors import SourceFormatError, ZoneError
+from territobs.portrait import PORTRAIT_COLUMNS, format_share, format_value, portrait
+
+
+def result() -> pd.DataFrame:
+    rows = []
+    for zone, name, pop, rate, est, secret in [
+        ("z1", "Quartier <Nord> & Cie", 1234.0, 21.54, 0.35, False),
+        ("93", "Seine-Saint-Denis", 1_650_000.0, 27.9, 0.0, False),
+        ("fr", "France", 66_000_000.0, 14.6, 0.0, False),
+        ("z2", "Petit secret", 12.0, 50.0, 0.0, True),
+    ]:
+        rows.append(
+            (
+                zone,
+                name,
+                "population",
+                "Population",
+                "count",
+                "habitants",
+                pop,
+                est,
+                False,
+            )
+        )
+        rows.append(
+            (
+                zone,
+                name,
+                "poverty_rate",
+                "Taux de pauvreté",
+                "share",
+                "%",
+                rate,
+                0.0,
+                secret,
+            )
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "zone",
+            "zone_name",
+            "indicator",
+            "label",
+            "kind",
+            "unit",
+            "value",
+            "estimated_share",
+            "secret",
+        ],
+    )
+    frame["source"] = np.where(
+        frame["indicator"] == "population", "INSEE RP", "INSEE Filosofi"
+    )
+    frame["vintage"] = np.where(frame["indicator"] == "population", "2021", "2020")
+    frame["method"] = "exact"
+    frame["approximation"] = ""
+    return frame
+
+
+def test_table_holds_zone_then_references() -> None:
+    page = portrait(
+        result(), "z1", ["93", "fr"], reference_labels={"93": "Département"}
+    )
+    frame = page.to_frame()
+    assert list(frame.columns) == list(PORTRAIT_COLUMNS)
+    assert frame["zone"].tolist() == ["z1", "93", "fr"] * 2
+    assert frame["role"].tolist() == ["zone", "reference", "reference"] * 2
+    assert [c[2] for c in page.columns] == ["Territoire", "Département", "Référence"]
+    np.testing.assert_allclose(
+        frame["value"].iloc[:3], [1234.0, 1_650_000.0, 66_000_000.0]
+    )
+
+
+def test_indicators_select_and_order() -> None:
+    page = portrait(result(), "z1", ["93"], indicators=["poverty_rate", "population"])
+    assert page.to_frame()["indicator"].tolist() == [
+        "poverty_rate",
+        "poverty_rate",
+        "population",
+        "population",
+    ]
+
+
+def test_html_is_french_escaped_and_flagged() -> None:
+    html = portrait(result(), "z1", ["93", "fr"]).to_html()
+    assert "Quartier &lt;Nord&gt; &amp; Cie" in html
+    assert "<Nord>" not in html
+    assert "estimé (35\xa0%)" in html
+    assert "1\u202f234" in html
+    assert "21,5\xa0%" in html
+    assert "INSEE Filosofi, 2020" in html
+    assert "@media print" in html
+    assert "http://" not in html and "https://" not in html
+
+
+def test_secret_values_are_never_written() -> None:
+    page = portrait(result(), "z2", ["93"])
+    frame = page.to_frame()
+    secret = frame[(frame["zone"] == "z2") & (frame["indicator"] == "poverty_rate")]
+    assert secret["secret"].tolist() == [True]
+    assert np.isnan(secret["value"].iloc[0])
+    html = page.to_html()
+    assert "secret statistique" in html
+    assert "50,0" not in html
+
+
+def test_save_writes_html_and_csv(tmp_path) -> None:
+    paths = portrait(result(), "z1", ["93"]).save(tmp_path)
+    assert paths["html"].name == "z1.html" and paths["html"].is_file()
+    back = pd.read_csv(paths["csv"], dtype={"zone": str})
+    assert back["zone"].tolist() == ["z1", "93", "z1", "93"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_unknown_zone_or_reference_raises() -> None:
+    with pytest.raises(ZoneError) as info:
+        portrait(result(), "z9", ["93", "xx"])
+    assert info.value.codes == ["z9", "xx"]
+
+
+def test_missing_column_raises() -> None:
+    with pytest.raises(SourceFormatError) as info:
+        portrait(result().drop(columns="value"), "z1")
+    assert info.value.column == "value"
+
+
+def test_several_result_frames_are_accepted() -> None:
+    frame = result()
+    page = portrait(
+        [frame[frame["zone"] == "z1"], frame[frame["zone"] == "fr"]], "z1", ["fr"]
+    )
+    assert page.to_frame()["zone"].tolist() == ["z1", "fr", "z1", "fr"]
+
+
+def test_repr_and_notebook_display() -> None:
+    page = portrait(result(), "z1", ["93"])
+    assert "Portrait" in repr(page)
+    assert "<html" not in page._repr_html_()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(min_value=0, max_value=1, allow_nan=False))
+def test_share_never_rounds_a_part_to_zero_or_whole(share: float) -> None:
+    """Invariant: a share strictly between 0 and 1 never reads « 0 % » or « 100 % »."""
+    text = format_share(share)
+    if 0 < share < 1:
+        assert text not in ("0\xa0%", "100\xa0%")
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "kind", "expected"),
+    [
+        (86375.0, "", "count", "86\u202f375"),
+        (14.23, "%", "share", "14,2\xa0%"),
+        (21350.4, "€", "median", "21\u202f350\xa0€"),
+        (3.14159, "", "ratio", "3,14"),
+        (float("nan"), "%", "share", "donnée manquante"),
+    ],
+)
+def test_format_value(value, unit, kind, expected) -> None:
+    assert format_value(value, unit, kind) == expected
