@@ -37,6 +37,10 @@ _EXPORTS: dict[str, str] = {
     "build_territory": "territobs.territory",
     # demo data
     "read_communes": "territobs.datasets",
+    "read_epci": "territobs.datasets",
+    "read_departements": "territobs.datasets",
+    "demo_zones": "territobs.datasets",
+    "read_demo_zones": "territobs.datasets",
     # zones, weights, recompute
     "zones_from_members": "territobs.zoning.zones",
     "zones_from_attribute": "territobs.zoning.zones",
@@ -50,22 +54,33 @@ _EXPORTS: dict[str, str] = {
     "Catalog": "territobs.catalog",
     "default_catalog": "territobs.catalog",
     "recompute": "territobs.zoning.recompute",
+    "check_conservation": "territobs.zoning.recompute",
+    "check_ratios": "territobs.zoning.recompute",
     "to_geodataframe": "territobs.zoning.result",
+    "summarize": "territobs.zoning.result",
+    "style_result": "territobs.zoning.result",
     # secrecy
     "SecrecyRule": "territobs.secrecy",
     "apply_secrecy": "territobs.secrecy",
     "audit": "territobs.secrecy",
+    "published": "territobs.secrecy",
+    "rules_from_toml": "territobs.secrecy",
     # maps
     "choropleth": "territobs.maps",
     "static_map": "territobs.maps",
     "classify": "territobs.maps",
+    "Classes": "territobs.maps",
+    "save_static": "territobs.maps",
     # portraits and atlases
     "portrait": "territobs.portrait",
+    "Portrait": "territobs.portrait",
     "build_atlas": "territobs.atlas",
     "load_config": "territobs.atlas",
     # vintages and sources
     "detect_vintage": "territobs.cog",
-    "convert_vintage": "territobs.cog",
+    "convert_table": "territobs.cog",
+    "passage_table": "territobs.cog",
+    "membership_table": "territobs.cog",
     "fetch": "territobs.fetch",
     # support
     "show_versions": "territobs._show_versions",

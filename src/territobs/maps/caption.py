@@ -1,0 +1,146 @@
+"""Map captions: sources, vintages, method, approximations, production date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from territobs.maps.legend import format_date, format_number
+
+__all__ = ["caption_from_result", "make_caption"]
+
+
+def _join(values: Iterable[object]) -> str:
+    seen = []
+    for v in values:
+        text = str(v).strip()
+        if text and text.lower() != "nan" and text not in seen:
+            seen.append(text)
+    return ", ".join(seen)
+
+
+def make_caption(
+    *,
+    source: str | Iterable[str] | None = None,
+    vintage: str | int | Iterable[str | int] | None = None,
+    estimated_share: float | Iterable[float] | None = None,
+    approximation: str | Iterable[str] | None = None,
+    secret_count: int = 0,
+    note: str | None = None,
+    date: dt.date | None = None,
+) -> list[str]:
+    r"""French caption lines for a map.
+
+    Parameters
+    ----------
+    source : str or iterable of str, optional
+        Producers (``"INSEE, Filosofi"``); several are joined.
+    vintage : str, int or iterable, optional
+        Vintages (``2021``).
+    estimated_share : float or iterable of float, optional
+        Share (0-1) of each value resting on estimated weights; the largest
+        is reported (``"valeurs en partie estimées (jusqu'à 35 %)"``).
+    approximation : str or iterable of str, optional
+        Named approximations (medians), each reported.
+    secret_count : int, default 0
+        Number of zones under statistical secrecy.
+    note : str, optional
+        Free text, appended as its own line.
+    date : datetime.date, optional
+        Production date (default today).
+
+    Returns
+    -------
+    list of str
+        One line each: sources and vintages, method, secrecy, note, date.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> make_caption(source="INSEE", vintage=2021, estimated_share=[0, 0.35],
+    ...              date=datetime.date(2025, 3, 1))  # doctest: +NORMALIZE_WHITESPACE
+    ['Source : INSEE, millésime 2021',
+     'Méthode : valeurs en partie estimées (jusqu’à 35\xa0%) par pondération',
+     'Réalisation : territobs, le 1er mars 2025']
+    """
+    lines = []
+    sources = _join([source] if isinstance(source, str) else (source or []))
+    vintages = _join([vintage] if isinstance(vintage, (str, int)) else (vintage or []))
+    if sources or vintages:
+        parts = [f"Source : {sources}" if sources else "Source non précisée"]
+        if vintages:
+            parts.append(f"millésime {vintages}")
+        lines.append(", ".join(parts))
+    if estimated_share is not None:
+        shares = np.atleast_1d(np.asarray(estimated_share, dtype=float))
+        shares = shares[~np.isnan(shares)]
+        if shares.size:
+            top = float(shares.max())
+            if top > 0:
+                lines.append(
+                    "Méthode : valeurs en partie estimées (jusqu’à "
+                    f"{format_number(100 * top)}\xa0%) par pondération"
+                )
+            else:
+                lines.append(
+                    "Méthode : valeurs exactes (zones formées d’unités entières)"
+                )
+    approximations = _join(
+        [approximation] if isinstance(approximation, str) else (approximation or [])
+    )
+    if approximations:
+        lines.append(f"Approximation : {approximations}")
+    if secret_count:
+        lines.append(
+            f"{secret_count} zone{'s' if secret_count > 1 else ''} sous secret "
+            "statistique (valeur non diffusée)"
+        )
+    if note:
+        lines.append(note)
+    lines.append(f"Réalisation : territobs, le {format_date(date)}")
+    return lines
+
+
+def caption_from_result(
+    result: pd.DataFrame, indicator: str, *, date: dt.date | None = None
+) -> list[str]:
+    """Caption lines for one indicator of a tidy recomputed result.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        The tidy result (``docs/architecture.md``): columns ``indicator``,
+        ``source``, ``vintage``, ``estimated_share``, ``approximation``,
+        ``secret``.
+    indicator : str
+        The indicator id.
+    date : datetime.date, optional
+        Production date (default today).
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    KeyError
+        If the indicator has no row in ``result``.
+    """
+    rows = result[result["indicator"] == indicator]
+    if rows.empty:
+        raise KeyError(f"indicateur « {indicator} » absent du résultat")
+
+    def col(name: str) -> pd.Series:
+        return rows[name] if name in rows else pd.Series([], dtype=object)
+
+    return make_caption(
+        source=col("source").dropna().astype(str),
+        vintage=col("vintage").dropna().astype(str),
+        estimated_share=col("estimated_share").to_numpy(dtype=float),
+        approximation=col("approximation").dropna().astype(str),
+        secret_count=int(col("secret").fillna(False).astype(bool).sum()),
+        date=date,
+    )

@@ -1,0 +1,441 @@
+"""Self-contained interactive choropleth maps (Leaflet, one offline HTML file).
+
+The exported file inlines Leaflet 1.9.4 (read from the installed
+``django-js-lib-leaflet`` package), a small runtime script and the data, so it
+opens from a USB stick with no network: no ``<script src>``, no
+``<link href>``, no tiles unless asked for. Polygons are drawn on Leaflet's
+Canvas renderer (35,000 communes stay fluid where SVG would freeze), from
+geometry that is coverage-simplified for the map's scale, quantised and
+delta-encoded (see :mod:`territobs.maps._geometry`).
+
+Why not folium's object tree: folium's elements carry CDN asset lists and
+emit one GeoJSON per layer with full-precision coordinates and HTML tooltips
+per feature; replacing all of that left little of folium but its template
+engine, so territobs renders its own small jinja2 template.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import geopandas as gpd
+import jinja2
+import numpy as np
+import pandas as pd
+
+from territobs._version import __version__
+from territobs.errors import CRSError, GeometryError, SourceFormatError
+from territobs.maps._assets import leaflet_css, leaflet_js
+from territobs.maps._geometry import PackedGeometry, pack_geometry
+from territobs.maps.caption import make_caption
+from territobs.maps.classify import Classes, Scheme
+from territobs.maps.layers import Layer, PreparedLayer, Reference, prepare_layer
+from territobs.maps.layers import round_half_up as _round
+from territobs.maps.palettes import MISSING_COLOR, SECRET_COLOR
+
+__all__ = ["InteractiveMap", "Outline", "Points", "Tiles", "choropleth"]
+
+#: Colours cycled through for outline and point layers (Okabe-Ito).
+_OVERLAY_COLORS = ("#000000", "#d55e00", "#0072b2", "#009e73", "#cc79a7")
+
+
+@dataclass(frozen=True)
+class Outline:
+    """Boundaries of another zoning drawn on top (EPCI, circonscriptions).
+
+    Attributes
+    ----------
+    frame : geopandas.GeoDataFrame
+        Polygons.
+    label : str
+        French name shown in the layer switcher.
+    color : str, optional
+    weight : float, default 2
+        Line width in pixels.
+    """
+
+    frame: gpd.GeoDataFrame
+    label: str
+    color: str | None = None
+    weight: float = 2.0
+
+
+@dataclass(frozen=True)
+class Points:
+    """Point locations drawn on top (service locations).
+
+    Attributes
+    ----------
+    frame : geopandas.GeoDataFrame
+        Points.
+    label : str
+        French name shown in the layer switcher.
+    name_column : str, optional
+        Column shown on hover.
+    color : str, optional
+    """
+
+    frame: gpd.GeoDataFrame
+    label: str
+    name_column: str | None = "name"
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Tiles:
+    """Optional base tiles (they need a network: the map then makes requests).
+
+    Attributes
+    ----------
+    url : str
+        Template such as ``https://tile.openstreetmap.org/{z}/{x}/{y}.png``.
+    attribution : str
+        Required credit text.
+    """
+
+    url: str
+    attribution: str
+
+
+def _script_json(data: Any) -> str:
+    """JSON safe inside ``<script>``: ``<``, ``>``, ``&``, U+2028/9 escaped."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, code)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _floats(values: np.ndarray | None, decimals: int) -> list[float | None] | None:
+    if values is None:
+        return None
+    rounded = _round(values, decimals)
+    return [
+        None if np.isnan(v) else (int(v) if decimals == 0 else float(v))
+        for v in rounded
+    ]
+
+
+def _geom_payload(packed: PackedGeometry) -> dict[str, Any]:
+    return {
+        "c": packed.coords,
+        "s": packed.structure,
+        "q": packed.quantum,
+        "o": list(packed.origin),
+        "b": list(packed.bounds),
+    }
+
+
+def _layer_payload(prep: PreparedLayer) -> dict[str, Any]:
+    ref = prep.reference
+    d = prep.decimals
+    counts_decimals = 0
+    return {
+        "label": prep.label,
+        "unit": prep.layer.unit,
+        "decimals": d,
+        "labels": list(prep.classes.labels),
+        "colors": list(prep.classes.colors),
+        "cls": prep.class_string(),
+        "v": _floats(prep.values, d),
+        "num": _floats(prep.numerator, counts_decimals),
+        "den": _floats(prep.denominator, counts_decimals),
+        "num_label": "Numérateur",
+        "den_label": "Dénominateur",
+        "num_decimals": counts_decimals,
+        "est": _floats(
+            None if prep.estimated_share is None else 100 * prep.estimated_share, 0
+        ),
+        "ref": None if ref is None else {"label": ref.label, "value": ref.value},
+    }
+
+
+def _text_column(frame: pd.DataFrame, column: str) -> list[str]:
+    return ["" if pd.isna(v) else str(v) for v in frame[column]]
+
+
+def _as_layers(
+    column: str | Layer, first: dict[str, Any], layers: Sequence[str | Layer] | None
+) -> list[Layer]:
+    out = [column if isinstance(column, Layer) else Layer(column=column, **first)]
+    for extra in layers or ():
+        out.append(extra if isinstance(extra, Layer) else Layer(column=extra))
+    return out
+
+
+class InteractiveMap:
+    """A rendered choropleth: save it, or show it inline in Jupyter.
+
+    Parameters
+    ----------
+    html_text : str
+        The complete self-contained HTML document.
+    layers : list of PreparedLayer
+        The published data of each indicator (secret values removed).
+    geometry : PackedGeometry
+        The encoded polygons.
+
+    Attributes
+    ----------
+    classes : Classes
+        Classes of the first layer, to share with another map.
+    """
+
+    def __init__(
+        self, html_text: str, layers: list[PreparedLayer], geometry: PackedGeometry
+    ) -> None:
+        self._html = html_text
+        self.layers = layers
+        self.geometry = geometry
+
+    @property
+    def classes(self) -> Classes:
+        """Classes of the first layer."""
+        return self.layers[0].classes
+
+    def to_html(self) -> str:
+        """Return the self-contained HTML document.
+
+        Returns
+        -------
+        str
+        """
+        return self._html
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the HTML file (UTF-8).
+
+        Parameters
+        ----------
+        path : str or path-like
+        """
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self._html)
+
+    def _repr_html_(self) -> str:
+        srcdoc = html.escape(self._html, quote=True)
+        return (
+            f'<iframe srcdoc="{srcdoc}" style="width:100%;height:520px;border:none" '
+            'sandbox="allow-scripts" title="carte territobs"></iframe>'
+        )
+
+    def __repr__(self) -> str:
+        labels = ", ".join(p.label for p in self.layers)
+        return (
+            f"<InteractiveMap {len(self.layers)} couche(s) [{labels}], "
+            f"{self.geometry.n_vertices} sommets, {len(self._html) / 1e6:.2f} Mo>"
+        )
+
+
+def _outline_payload(outline: Outline, n: int, tolerance: float | None) -> dict:
+    packed = pack_geometry(outline.frame.geometry, tolerance=tolerance)
+    return {
+        "label": outline.label,
+        "geom": _geom_payload(packed),
+        "color": outline.color or _OVERLAY_COLORS[n % len(_OVERLAY_COLORS)],
+        "weight": outline.weight,
+    }
+
+
+def _points_payload(points: Points, n: int) -> dict:
+    frame = points.frame
+    if frame.crs is None:
+        raise CRSError(
+            f"la couche de points « {points.label} » n'a pas de système de "
+            "coordonnées (CRS)."
+        )
+    geoms = frame.geometry.to_crs(4326)
+    if not geoms.geom_type.eq("Point").all():
+        raise GeometryError(
+            f"la couche « {points.label} » doit ne contenir que des points.",
+        )
+    names = None
+    if points.name_column and points.name_column in frame.columns:
+        names = _text_column(frame, points.name_column)
+    return {
+        "label": points.label,
+        "lat": np.round(geoms.y.to_numpy(), 6).tolist(),
+        "lon": np.round(geoms.x.to_numpy(), 6).tolist(),
+        "names": names,
+        "color": points.color or _OVERLAY_COLORS[(n + 1) % len(_OVERLAY_COLORS)],
+    }
+
+
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    text = resources.files("territobs.maps").joinpath("templates/map.html.j2")
+    return env.from_string(text.read_text(encoding="utf-8"))
+
+
+def _runtime_js() -> str:
+    path = resources.files("territobs.maps").joinpath("templates/map.js")
+    return path.read_text(encoding="utf-8")
+
+
+def choropleth(
+    gdf: gpd.GeoDataFrame,
+    column: str | Layer,
+    *,
+    label: str | None = None,
+    unit: str | None = None,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    breaks: Sequence[float] | None = None,
+    palette: str | None = None,
+    reference: float | Reference | None = None,
+    classes: Classes | None = None,
+    decimals: int | None = None,
+    name_column: str = "name",
+    code_column: str | None = "code",
+    tooltip_columns: Sequence[str] | None = None,
+    title: str | None = None,
+    caption: str | Sequence[str] | None = None,
+    source: str | None = None,
+    vintage: str | int | None = None,
+    layers: Sequence[str | Layer] | None = None,
+    outlines: Sequence[Outline] | None = None,
+    points: Sequence[Points] | None = None,
+    tiles: Tiles | None = None,
+    tolerance: float | None = None,
+    background: str = "#f4f4f0",
+) -> InteractiveMap:
+    """Draw a self-contained interactive choropleth map.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Polygons with a numeric column: any layer, or the wide form of a
+        recomputed result (``{indicator}``, ``{indicator}__secret``,
+        ``{indicator}__estimated_share``; optional ``{indicator}__numerator``
+        and ``{indicator}__denominator`` are shown in tooltips).
+    column : str or Layer
+        The first indicator drawn.
+    label, unit, scheme, k, breaks, palette, reference, classes, decimals
+        How the first indicator is labelled and classified (see
+        :class:`~territobs.maps.layers.Layer`).
+    name_column : str, default "name"
+        Zone names for tooltips (``zone_name`` is tried too); HTML in names is
+        shown as text, never interpreted.
+    code_column : str or None, default "code"
+        Codes shown after the name when the column exists (``zone`` is tried
+        too).
+    tooltip_columns : sequence of str, optional
+        Further columns shown as text in tooltips.
+    title : str, optional
+        Title above the map.
+    caption : str or list of str, optional
+        Caption lines; by default built from ``source``, ``vintage``, the
+        estimated shares and the number of secret zones, with the date.
+    source, vintage : optional
+        Provenance for the default caption.
+    layers : sequence of str or Layer, optional
+        Further indicators, switchable with radio buttons.
+    outlines : sequence of Outline, optional
+        Other zonings drawn as outlines on top.
+    points : sequence of Points, optional
+        Point layers on top.
+    tiles : Tiles, optional
+        Base tiles (the file then needs a network); none by default.
+    tolerance : float, optional
+        Simplification tolerance in metres (default from the extent).
+    background : str, default "#f4f4f0"
+        Background colour of the map.
+
+    Returns
+    -------
+    InteractiveMap
+
+    Raises
+    ------
+    SourceFormatError
+        A column is absent or not numeric.
+    CRSError
+        The layer has no CRS.
+    GeometryError
+        A row has no polygon.
+
+    Notes
+    -----
+    Secret values (``{column}__secret`` True) are removed before the data
+    is serialised: their value, numerator and denominator appear nowhere in
+    the file. Numbers are shipped rounded (half away from zero) to the
+    displayed decimals.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> gdf = gpd.GeoDataFrame(
+    ...     {"name": ["A", "B"], "rate": [10.0, 20.0]},
+    ...     geometry=[box(0, 45, 1, 46), box(1, 45, 2, 46)], crs=4326)
+    >>> m = choropleth(gdf, "rate", unit="%", k=2, title="Taux")
+    >>> "<script src" in m.to_html()
+    False
+    """
+    first = {
+        "label": label,
+        "unit": unit,
+        "scheme": scheme,
+        "k": k,
+        "breaks": breaks,
+        "palette": palette,
+        "reference": reference,
+        "classes": classes,
+        "decimals": decimals,
+    }
+    specs = _as_layers(column, first, layers)
+    prepared = [prepare_layer(gdf, spec) for spec in specs]
+    names_col = next((c for c in (name_column, "zone_name") if c in gdf.columns), None)
+    codes_col = next((c for c in (code_column, "zone") if c and c in gdf.columns), None)
+    if names_col is None:
+        raise SourceFormatError(
+            f"colonne des noms « {name_column} » absente (name_column=...).",
+            column=name_column,
+        )
+    names = _text_column(gdf, names_col)
+    packed = pack_geometry(gdf.geometry, tolerance=tolerance, labels=names)
+    extra = []
+    for col in tooltip_columns or ():
+        if col not in gdf.columns:
+            raise SourceFormatError(f"colonne « {col} » absente.", column=col)
+        extra.append([col, _text_column(gdf, col)])
+    if caption is None:
+        caption_lines = make_caption(
+            source=source,
+            vintage=vintage,
+            estimated_share=prepared[0].estimated_share,
+            secret_count=prepared[0].n_secret,
+        )
+    else:
+        caption_lines = [caption] if isinstance(caption, str) else list(caption)
+    payload = {
+        "geom": _geom_payload(packed),
+        "names": names,
+        "codes": _text_column(gdf, codes_col) if codes_col else None,
+        "layers": [_layer_payload(p) for p in prepared],
+        "extra": extra,
+        "outlines": [
+            _outline_payload(o, n, None) for n, o in enumerate(outlines or ())
+        ],
+        "points": [_points_payload(p, n) for n, p in enumerate(points or ())],
+        "missing": MISSING_COLOR,
+        "secret": SECRET_COLOR,
+        "tiles": None if tiles is None else vars(tiles),
+    }
+    html_text = _template().render(
+        version=__version__,
+        title=title,
+        caption_lines=caption_lines,
+        background=background,
+        secret_color=SECRET_COLOR,
+        leaflet_css=leaflet_css(),
+        leaflet_js=leaflet_js(),
+        runtime_js=_runtime_js(),
+        payload=_script_json(payload),
+    )
+    return InteractiveMap(html_text, prepared, packed)

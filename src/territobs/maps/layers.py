@@ -1,0 +1,260 @@
+"""What a map layer shows, and the checked, secrecy-safe data behind it.
+
+A :class:`Layer` names one numeric column and how to classify it.
+:func:`prepare_layer` reads it from a GeoDataFrame (or the wide form of a
+recomputed result, see ``docs/architecture.md``): values flagged secret in
+``{column}__secret`` are dropped **before** anything is serialised, missing
+values are kept apart, and the classes are computed on what remains.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from territobs.errors import SourceFormatError, format_codes
+from territobs.maps.classify import MISSING, SECRET, Classes, Scheme, classify
+
+__all__ = ["Layer", "PreparedLayer", "Reference", "prepare_layer"]
+
+#: Column suffixes of the wide result (``to_geodataframe``).
+SECRET_SUFFIX = "__secret"
+SHARE_SUFFIX = "__estimated_share"
+NUMERATOR_SUFFIX = "__numerator"
+DENOMINATOR_SUFFIX = "__denominator"
+
+_CLASS_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference territory and its value (``Seine-Saint-Denis``, 27.9).
+
+    Attributes
+    ----------
+    value : float
+        The reference value, in the layer's unit.
+    label : str, default "la référence"
+        French name, shown as ``Écart à {label}``.
+    """
+
+    value: float
+    label: str = "la référence"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One indicator to draw.
+
+    Attributes
+    ----------
+    column : str
+        Numeric column of the GeoDataFrame.
+    label : str, optional
+        French label (default: the column name).
+    unit : str, optional
+        ``"%"``, ``"€"``, ``"habitants"``...
+    scheme, k, breaks, palette
+        Passed to :func:`territobs.maps.classify`.
+    reference : float or Reference, optional
+        Value to compare with (tooltips) and to centre a diverging palette on.
+    classes : Classes, optional
+        Classes shared with another map (overrides scheme, k and breaks).
+    decimals : int, optional
+        Digits after the decimal comma (default 1 for ``%`` and ratios, else
+        0).
+    """
+
+    column: str
+    label: str | None = None
+    unit: str | None = None
+    scheme: Scheme = "quantiles"
+    k: int = 5
+    breaks: Sequence[float] | None = None
+    palette: str | None = None
+    reference: float | Reference | None = None
+    classes: Classes | None = None
+    decimals: int | None = None
+
+
+@dataclass(frozen=True)
+class PreparedLayer:
+    """A layer's published data: secret values already removed.
+
+    Attributes
+    ----------
+    layer : Layer
+    classes : Classes
+    values : numpy.ndarray
+        Float values, NaN where secret or missing.
+    klass : numpy.ndarray
+        Class index per row; ``-1`` missing, ``-2`` secret.
+    estimated_share : numpy.ndarray or None
+    numerator, denominator : numpy.ndarray or None
+        NaN where secret.
+    reference : Reference or None
+    decimals : int
+    """
+
+    layer: Layer
+    classes: Classes
+    values: np.ndarray
+    klass: np.ndarray
+    estimated_share: np.ndarray | None
+    numerator: np.ndarray | None
+    denominator: np.ndarray | None
+    reference: Reference | None
+    decimals: int
+    label: str = field(default="")
+
+    @property
+    def n_secret(self) -> int:
+        """Rows under statistical secrecy."""
+        return int(np.sum(self.klass == SECRET))
+
+    @property
+    def n_missing(self) -> int:
+        """Rows without a value."""
+        return int(np.sum(self.klass == MISSING))
+
+    def class_string(self) -> str:
+        """One character per row: class, ``-`` missing, ``*`` secret."""
+        chars = np.array([*_CLASS_CHARS, "*", "-"])
+        return "".join(chars[self.klass].tolist())
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+        bad = series[pd.to_numeric(series, errors="coerce").isna() & series.notna()]
+        raise SourceFormatError(
+            f"colonne « {column} » : valeurs numériques attendues, trouvé "
+            f"{series.dtype} ({format_codes(bad.astype(str).unique()[:5])}).",
+            column=column,
+            codes=list(bad.astype(str).unique()),
+        )
+    return np.array(series.to_numpy(dtype=float, na_value=np.nan), copy=True)
+
+
+def _optional(frame: pd.DataFrame, column: str) -> np.ndarray | None:
+    return _numeric(frame, column) if column in frame.columns else None
+
+
+def _secret_mask(frame: pd.DataFrame, column: str) -> np.ndarray:
+    flag = column + SECRET_SUFFIX
+    if flag not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    mask = frame[flag]
+    if mask.isna().any():
+        raise SourceFormatError(
+            f"colonne « {flag} » : {int(mask.isna().sum())} valeur(s) manquante(s) ; "
+            "chaque ligne doit dire si la valeur est secrète (True/False).",
+            column=flag,
+        )
+    return mask.astype(bool).to_numpy()
+
+
+def _default_decimals(unit: str | None, values: np.ndarray) -> int:
+    if unit in ("%", "‰"):
+        return 1
+    finite = values[np.isfinite(values)]
+    if finite.size and np.all(np.abs(finite - np.round(finite)) < 1e-9):
+        return 0
+    spread = float(np.ptp(finite)) if finite.size else 0.0
+    return 1 if spread < 100 else 0
+
+
+def round_half_up(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Round half away from zero, as :func:`~territobs.maps.legend.format_number`.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+    decimals : int
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    scale = 10.0**decimals
+    return np.sign(values) * np.floor(np.abs(values) * scale + 0.5) / scale
+
+
+def prepare_layer(frame: pd.DataFrame, layer: Layer) -> PreparedLayer:
+    """Check a layer's column, drop secret values and classify the rest.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        Holds ``layer.column`` and optionally ``{column}__secret``,
+        ``{column}__estimated_share``, ``{column}__numerator``,
+        ``{column}__denominator``.
+    layer : Layer
+
+    Returns
+    -------
+    PreparedLayer
+
+    Raises
+    ------
+    SourceFormatError
+        If the column is absent or not numeric, or the secret flags have gaps.
+    """
+    if layer.column not in frame.columns:
+        raise SourceFormatError(
+            f"colonne « {layer.column} » absente ; colonnes disponibles : "
+            f"{format_codes([c for c in frame.columns if c != 'geometry'], shown=10)}.",
+            column=layer.column,
+        )
+    secret = _secret_mask(frame, layer.column)
+    values = _numeric(frame, layer.column)
+    values[secret] = np.nan
+    numerator = _optional(frame, layer.column + NUMERATOR_SUFFIX)
+    denominator = _optional(frame, layer.column + DENOMINATOR_SUFFIX)
+    for arr in (numerator, denominator):
+        if arr is not None:
+            arr[secret] = np.nan
+    share = _optional(frame, layer.column + SHARE_SUFFIX)
+    decimals = (
+        layer.decimals
+        if layer.decimals is not None
+        else _default_decimals(layer.unit, values)
+    )
+    reference = layer.reference
+    if reference is not None and not isinstance(reference, Reference):
+        reference = Reference(float(reference))
+    if layer.classes is not None:
+        classes = layer.classes.cover(values)
+    else:
+        classes = classify(
+            values,
+            layer.scheme,
+            layer.k,
+            breaks=layer.breaks,
+            palette=layer.palette,
+            reference=reference.value if reference is not None else None,
+            unit=layer.unit,
+            decimals=decimals,
+        )
+    if classes.k > len(_CLASS_CHARS):
+        raise ValueError(f"{classes.k} classes : au plus {len(_CLASS_CHARS)}")
+    klass = classes.assign(values)
+    klass[secret] = SECRET
+    if reference is not None and math.isnan(reference.value):
+        reference = None
+    return PreparedLayer(
+        layer=layer,
+        classes=classes,
+        values=values,
+        klass=klass,
+        estimated_share=share,
+        numerator=numerator,
+        denominator=denominator,
+        reference=reference,
+        decimals=decimals,
+        label=layer.label or layer.column,
+    )

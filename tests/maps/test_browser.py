@@ -1,0 +1,167 @@
+"""Open exported maps in headless Chromium with every network request blocked."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib import image as mpimg
+from matplotlib.colors import to_rgb
+
+from territobs.maps import Reference, choropleth
+from territobs.maps.legend import NBSP, format_value
+from territobs.maps.palettes import SECRET_COLOR
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is absent: browser tests need Debian's chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI is set)")
+        pytest.skip(message)
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_offline(browser, tmp_path):
+    """Open a map file with all network blocked; return (page, foreign requests)."""
+    pages = []
+
+    def _open(map_):
+        path = tmp_path / "carte.html"
+        map_.save(path)
+        page = browser.new_page(viewport={"width": 900, "height": 700})
+        pages.append(page)
+        foreign, errors = [], []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def route(r):
+            if r.request.url.startswith("file://"):
+                r.continue_()
+            else:
+                foreign.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on(
+            "request",
+            lambda r: (
+                None if r.url.startswith(("file:", "data:")) else foreign.append(r.url)
+            ),
+        )
+        page.goto(path.as_uri())
+        page.wait_for_function("window.__territobs_ready !== undefined", timeout=30_000)
+        assert errors == []
+        return page, foreign
+
+    yield _open
+    for page in pages:
+        page.close()
+
+
+def _pixels(page) -> np.ndarray:
+    shot = page.locator("#territobs-map").screenshot(type="png")
+    import io
+
+    return (
+        (mpimg.imread(io.BytesIO(shot), format="png")[..., :3] * 255)
+        .round()
+        .astype(int)
+    )
+
+
+def _has_color(pixels: np.ndarray, color: str, tol: int = 3) -> bool:
+    rgb = np.array([round(255 * c) for c in to_rgb(color)])
+    return bool(np.any(np.all(np.abs(pixels - rgb) <= tol, axis=-1)))
+
+
+def _hover(page, lat: float, lon: float) -> str:
+    point = page.evaluate(
+        "([lat, lon]) => { const p = window.__territobs_map.latLngToContainerPoint([lat, lon]);"
+        " const r = document.getElementById('territobs-map').getBoundingClientRect();"
+        " return [p.x + r.left, p.y + r.top]; }",
+        [lat, lon],
+    )
+    page.mouse.move(point[0] + 1, point[1] + 1)
+    page.mouse.move(*point)
+    tip = page.locator(".leaflet-tooltip")
+    tip.wait_for(state="visible", timeout=5_000)
+    return tip.inner_text()
+
+
+def _centre(grid, row):
+    c = grid.to_crs(4326).geometry.iloc[row].centroid
+    return c.y, c.x
+
+
+def test_renders_offline_with_legend_colours_and_tooltip(grid, open_offline):
+    m = choropleth(
+        grid,
+        "rate",
+        unit="%",
+        k=3,
+        title="Taux de test",
+        reference=Reference(20.0, "Seine-Saint-Denis"),
+    )
+    page, foreign = open_offline(m)
+    pixels = _pixels(page)
+    assert pixels.std() > 10  # not blank
+    for color in m.classes.colors:
+        assert _has_color(pixels, color), color
+    assert _has_color(pixels, SECRET_COLOR)
+    legend = page.locator(".territobs-legend-box").inner_text()
+    for label in m.classes.labels:
+        assert label.replace(NBSP, " ") in legend.replace(NBSP, " ")
+    assert "secret statistique" in legend
+    assert "donnée manquante" in legend
+    assert "Taux de test" in page.locator("#territobs-title").inner_text()
+
+    text = _hover(page, *_centre(grid, 1)).replace(NBSP, " ")
+    assert "Commune 2 (93002)" in text
+    assert format_value(10.0, "%", 1).replace(NBSP, " ") in text
+    assert "Écart à Seine-Saint-Denis" in text
+    assert foreign == []
+
+
+def test_secret_and_hostile_names_in_the_browser(grid, open_offline):
+    page, foreign = open_offline(choropleth(grid, "rate", unit="%"))
+    scripts = page.evaluate("document.scripts.length")
+    text = _hover(page, *_centre(grid, 0))
+    assert "<script>alert('x')</script> & Cie" in text  # shown as text
+    assert page.evaluate("document.scripts.length") == scripts
+    text = _hover(page, *_centre(grid, 4))
+    assert "secret statistique" in text
+    assert "87" not in text
+    assert foreign == []
+
+
+def test_layer_switch_restyles(grid, open_offline):
+    m = choropleth(grid, "rate", k=3, layers=["pop"])
+    page, foreign = open_offline(m)
+    page.get_by_label("pop").check()
+    page.wait_for_timeout(200)
+    legend = page.locator(".territobs-legend-box").inner_text()
+    assert legend.startswith("pop")
+    pixels = _pixels(page)
+    for color in m.layers[1].classes.colors:
+        assert _has_color(pixels, color), color
+    assert foreign == []

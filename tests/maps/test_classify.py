@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
+
+from territobs.maps.classify import SCHEMES, classify
+from territobs.maps.legend import NBSP
+from territobs.maps.palettes import diverging_colors, sequential_colors
+
+VALUES = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, np.nan])
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "fisher_jenks", "equal_interval"])
+def test_schemes_ignore_missing_values(scheme):
+    classes = classify(VALUES, scheme, k=5)
+    assert classes.k == 5
+    assert classes.edges[0] == 1.0
+    assert classes.edges[-1] == 10.0
+    klass = classes.assign(VALUES)
+    assert klass[-1] == -1
+    assert_array_equal(np.sort(np.unique(klass[:-1])), np.arange(5))
+
+
+def test_equal_interval_edges_and_french_labels():
+    classes = classify([0.0, 10.0, 20.0], "equal_interval", k=2, unit="%")
+    assert classes.edges == (0.0, 10.0, 20.0)
+    assert classes.labels == (f"de 0,0 à 10,0{NBSP}%", f"de 10,0 à 20,0{NBSP}%")
+    assert_array_equal(classes.assign([0.0, 10.0, 10.5, 20.0]), [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "fisher_jenks", "equal_interval"])
+def test_fewer_distinct_values_than_classes(scheme):
+    classes = classify([1.0, 1.0, 2.0, 2.0, 2.0], scheme, k=5, decimals=0)
+    assert classes.k == 2
+    assert classes.labels == ("1", "2")
+    assert_array_equal(classes.assign([1.0, 2.0]), [0, 1])
+
+
+def test_all_missing_values_do_not_crash():
+    classes = classify([np.nan, np.nan], k=5)
+    assert classes.k == 1
+
+
+def test_manual_breaks_and_sharing():
+    classes = classify([1.0, 15.0, 29.0], breaks=[0, 10, 20, 30], unit="€", decimals=0)
+    assert classes.scheme == "manual"
+    assert classes.k == 3
+    other = classes.cover([-5.0, 50.0])
+    assert other.edges == (-math.inf, 10.0, 20.0, math.inf)
+    assert other.labels[0] == f"moins de 10{NBSP}€"
+    assert other.labels[-1] == f"20{NBSP}€ et plus"
+    assert other.colors == classes.colors
+    assert_array_equal(other.assign([-5.0, 15.0, 50.0]), [0, 1, 2])
+
+
+def test_bad_inputs_name_the_allowed_values():
+    with pytest.raises(ValueError, match="fisher_jenks"):
+        classify(VALUES, "natural_breaks")
+    with pytest.raises(ValueError, match="croissants"):
+        classify(VALUES, breaks=[10, 5])
+    with pytest.raises(ValueError, match="breaks"):
+        classify(VALUES, "manual")
+
+
+def test_reference_splits_classes_and_diverges():
+    classes = classify(VALUES, "equal_interval", k=3, reference=5.0)
+    assert 5.0 in classes.edges
+    n_below = sum(1 for e in classes.edges[1:] if e <= 5.0)
+    expected = diverging_colors("PuOr", n_below, classes.k - n_below)
+    assert classes.colors == tuple(expected)
+
+
+def test_palettes_are_distinct_and_validated():
+    colors = sequential_colors("YlGnBu", 7)
+    assert len(set(colors)) == 7
+    with pytest.raises(ValueError, match="YlGnBu"):
+        sequential_colors("jet", 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=60),
+    st.sampled_from([s for s in SCHEMES if s != "manual"]),
+    st.integers(1, 9),
+)
+def test_every_value_gets_a_class_within_its_edges(values, scheme, k):
+    """Invariant: each value falls in exactly one class whose edges contain it,
+    and there are never more classes than distinct values or than k (+1 for the
+    reference split, unused here)."""
+    classes = classify(values, scheme, k=k)
+    arr = np.asarray(values)
+    klass = classes.assign(arr)
+    assert classes.k <= min(k, len(np.unique(arr)))
+    assert len(classes.labels) == len(classes.colors) == classes.k
+    edges = np.asarray(classes.edges)
+    assert np.all(klass >= 0) and np.all(klass < classes.k)
+    assert np.all(arr >= edges[klass] - 1e-9 * (1 + abs(arr)))
+    assert np.all(arr <= edges[klass + 1] + 1e-9 * (1 + abs(arr)))

