@@ -8,28 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-RESULT_COLUMNS = [
-    "zone",
-    "zone_name",
-    "indicator",
-    "label",
-    "kind",
-    "unit",
-    "value",
-    "numerator",
-    "denominator",
-    "method",
-    "estimated_share",
-    "approximation",
-    "masked_units",
-    "incomplete",
-    "lower",
-    "upper",
-    "secret",
-    "secret_reason",
-    "source",
-    "vintage",
-]
+from territobs.zoning.recompute import RESULT_COLUMNS as _RESULT_COLUMNS
+
+RESULT_COLUMNS = list(_RESULT_COLUMNS)
 
 
 def count_rows(
