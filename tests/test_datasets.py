@@ -89,7 +89,13 @@ def test_seine_saint_denis_canonical_frame(seine_saint_denis):
     assert set(frame["level"]) == {"commune"}
     assert set(frame["departement"]) == {"93"}
     assert set(frame["region"]) == {"11"}
-    assert frame.attrs["territobs"]["vintage"] == datasets.DEMO_VINTAGES
+    record = frame.attrs["territobs"]
+    assert record["vintages"] == datasets.DEMO_VINTAGES
+    # a French sentence for captions, never a dict repr
+    assert record["vintage"] == (
+        "Population municipale : millésime 2017 ; contours : COG 2024 ; "
+        "liste des communes : COG 2025"
+    )
 
 
 def test_ain_count_and_codes_keep_zeros():

