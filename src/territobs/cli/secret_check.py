@@ -19,14 +19,14 @@ def _read_membership(path: Path) -> pd.DataFrame:
 @click.command(
     "secret-check",
     help=(
-        "Recherche les risques de rupture du secret statistique dans RESULTAT "
+        "Recherche les risques de rupture du secret statistique dans RÉSULTAT "
         "(tableau CSV au format de « territobs recompute ») : valeurs sous le seuil "
         "publiées, lignes secrètes qui gardent une valeur, différences entre zones "
         "emboîtées qui révèlent un petit effectif, valeurs masquées présentes dans "
         "les fichiers d'un atlas. Code de sortie 1 si un risque est trouvé."
     ),
 )
-@click.argument("result", type=_EXISTING, metavar="RESULTAT")
+@click.argument("result", type=_EXISTING, metavar="RÉSULTAT")
 @click.option(
     "--rules",
     "rules_path",
@@ -54,7 +54,7 @@ def _read_membership(path: Path) -> pd.DataFrame:
     "--public",
     "public_path",
     type=_EXISTING,
-    help="Figures déjà publiées ailleurs (même format que RESULTAT).",
+    help="Figures déjà publiées ailleurs (même format que RÉSULTAT).",
 )
 @click.option(
     "--atlas",

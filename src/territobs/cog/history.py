@@ -129,7 +129,7 @@ def _parse_dates(
 
 
 def read_mvt_commune(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read an INSEE ``v_mvt_commune_YYYY.csv`` file (current layout).
+    r"""Read an INSEE ``v_mvt_commune_YYYY.csv`` file (current layout).
 
     Parameters
     ----------
@@ -160,7 +160,23 @@ def read_mvt_commune(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> events = read_mvt_commune("v_mvt_commune_2024.csv")  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> csv = Path(tempfile.mkdtemp()) / "v_mvt_commune_2024.csv"
+    >>> _ = csv.write_text(
+    ...     "MOD,DATE_EFF,TYPECOM_AV,COM_AV,TNCC_AV,NCC_AV,NCCENR_AV,LIBELLE_AV,"
+    ...     "TYPECOM_AP,COM_AP,TNCC_AP,NCC_AP,NCCENR_AP,LIBELLE_AP\n"
+    ...     "32,2023-01-01,COM,01039,0,BEON,Béon,Béon,"
+    ...     "COM,01138,0,CULOZ BEON,Culoz-Béon,Culoz-Béon\n"
+    ...     "32,2023-01-01,COM,01138,0,CULOZ,Culoz,Culoz,"
+    ...     "COM,01138,0,CULOZ BEON,Culoz-Béon,Culoz-Béon\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> events = read_mvt_commune(csv)
+    >>> events[["date", "event", "code_av", "code_ap"]]
+            date   event code_av code_ap
+    0 2023-01-01  fusion   01039   01138
+    1 2023-01-01  fusion   01138   01138
     """
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     frame.columns = [c.strip().upper() for c in frame.columns]
@@ -234,6 +250,9 @@ def read_historiq(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Examples
     --------
+    Skipped by the doctests: ``historiq2018.txt`` (INSEE, 2 MB) is not shipped;
+    ``tests/cog/test_history.py`` reads it when ``shared/data`` is present.
+
     >>> events = read_historiq("historiq2018.txt")  # doctest: +SKIP
     """
     frame = pd.read_csv(
@@ -318,7 +337,7 @@ def _was_commune(
 
 
 def read_history(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a commune change history in either INSEE layout.
+    r"""Read a commune change history in either INSEE layout.
 
     Parameters
     ----------
@@ -337,7 +356,20 @@ def read_history(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> events = read_history("historiq2018.txt.gz")  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> csv = Path(tempfile.mkdtemp()) / "v_mvt_commune_2024.csv"
+    >>> _ = csv.write_text(
+    ...     "MOD,DATE_EFF,TYPECOM_AV,COM_AV,TNCC_AV,NCC_AV,NCCENR_AV,LIBELLE_AV,"
+    ...     "TYPECOM_AP,COM_AP,TNCC_AP,NCC_AP,NCCENR_AP,LIBELLE_AP\n"
+    ...     "32,2023-01-01,COM,01039,0,BEON,Béon,Béon,"
+    ...     "COM,01138,0,CULOZ BEON,Culoz-Béon,Culoz-Béon\n"
+    ...     "32,2023-01-01,COM,01138,0,CULOZ,Culoz,Culoz,"
+    ...     "COM,01138,0,CULOZ BEON,Culoz-Béon,Culoz-Béon\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> read_history(csv)["event"].tolist()     # v_mvt_commune layout found
+    ['fusion', 'fusion']
     """
     head = pd.read_csv(path, nrows=0, sep=None, engine="python", encoding="latin-1")
     columns = {c.strip().upper() for c in head.columns}

@@ -43,7 +43,7 @@ def _find_header(raw: pd.DataFrame, path: str | os.PathLike[str]) -> int:
 
 
 def read_membership(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read INSEE's table d'appartenance géographique des communes.
+    r"""Read INSEE's table d'appartenance géographique des communes.
 
     Parameters
     ----------
@@ -67,8 +67,22 @@ def read_membership(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> table = read_membership("table-appartenance-geo-communes-2024.xlsx")
-    ... # doctest: +SKIP
+    INSEE's file is an Excel workbook (its title rows above the header are
+    skipped); the same table saved as CSV reads the same way:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> csv = Path(tempfile.mkdtemp()) / "table-appartenance-2024.csv"
+    >>> _ = csv.write_text(
+    ...     "CODGEO;LIBGEO;DEP;REG;EPCI\n"
+    ...     "01001;L'Abergement-Clémenciat;01;84;200069193\n"
+    ...     "01002;L'Abergement-de-Varey;01;84;240100883\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> read_membership(csv)[["CODGEO", "DEP", "EPCI"]]
+      CODGEO DEP       EPCI
+    0  01001  01  200069193
+    1  01002  01  240100883
     """
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xls"):
@@ -134,6 +148,9 @@ def membership_table(
 
     Examples
     --------
+    Skipped by the doctests: without ``source``, the table is downloaded
+    from insee.fr.
+
     >>> membership_table(2024, "table-appartenance-2024.csv")  # doctest: +SKIP
     """
     if source is None:
@@ -152,7 +169,7 @@ def membership_table(
 
 
 def read_commune_list(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a COG commune list with the parent of attached entities.
+    r"""Read a COG commune list with the parent of attached entities.
 
     Parameters
     ----------
@@ -175,7 +192,19 @@ def read_commune_list(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> communes = read_commune_list("v_commune_2024.csv")  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> csv = Path(tempfile.mkdtemp()) / "v_commune_2024.csv"
+    >>> _ = csv.write_text(
+    ...     "TYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT\n"
+    ...     "COM,01138,84,01,01D,011,0,CULOZ BEON,Culoz-Béon,Culoz-Béon,0110,\n"
+    ...     "COMD,01039,,,,,0,BEON,Béon,Béon,,01138\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> read_commune_list(csv)
+        code  type        name parent
+    0  01138   COM  Culoz-Béon   <NA>
+    1  01039  COMD        Béon  01138
     """
     name = os.fspath(path)
     if name.endswith((".json", ".json.gz")):

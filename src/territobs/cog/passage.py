@@ -263,8 +263,23 @@ def yearly_passages(events: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
 
     Examples
     --------
-    >>> events = read_history("historiq2018.txt.gz")  # doctest: +SKIP
-    >>> yearly_passages(events, 2010, 2018)  # doctest: +SKIP
+    Béon merged into Culoz (Culoz-Béon) on 1 January 2023:
+
+    >>> import pandas as pd
+    >>> events = pd.DataFrame({
+    ...     "date": pd.to_datetime(["2023-01-01", "2023-01-01"]),
+    ...     "event": ["fusion", "fusion"], "mod": ["32", "32"],
+    ...     "code_av": ["01039", "01138"], "code_ap": ["01138", "01138"],
+    ...     "name_av": ["Béon", "Culoz"], "name_ap": ["Culoz-Béon", "Culoz-Béon"],
+    ... })
+    >>> yearly_passages(events, 2022, 2024)
+       year_from  year_to code_from code_to   event  weight
+    0       2022     2023     01039   01138  fusion     1.0
+    1       2022     2023     01138   01138  fusion     1.0
+
+    With INSEE's full history (``territobs fetch insee-cog-mouvements``), the
+    same call gives every commune's passage between any two vintages:
+    ``yearly_passages(read_history(path), 2010, 2024)``.
     """
     if end <= start:
         raise MethodError(

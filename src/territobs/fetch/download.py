@@ -247,6 +247,9 @@ def fetch(
 
     Examples
     --------
+    Skipped by the doctests: it downloads from insee.fr (the tests of
+    :mod:`territobs.fetch` serve the files from a local HTTP server).
+
     >>> path = fetch("insee-cog-mouvements", year=2024)  # doctest: +SKIP
     """
     source = get_source(source_id)

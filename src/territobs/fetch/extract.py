@@ -134,7 +134,7 @@ def safe_extract(
     *,
     members: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Extract an archive, refusing members that would escape ``dest``.
+    r"""Extract an archive, refusing members that would escape ``dest``.
 
     Parameters
     ----------
@@ -162,7 +162,16 @@ def safe_extract(
 
     Examples
     --------
-    >>> safe_extract("base-ic.zip", "out", members=["*.CSV"])  # doctest: +SKIP
+    >>> import tempfile, zipfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with zipfile.ZipFile(folder / "base-ic.zip", "w") as archive:
+    ...     archive.writestr("base-ic.CSV", "IRIS;P21_POP\n010040101;2210\n")
+    ...     archive.writestr("notice.pdf", "")
+    >>> extracted = safe_extract(folder / "base-ic.zip", folder / "out",
+    ...                          members=["*.CSV"])
+    >>> [path.name for path in extracted]
+    ['base-ic.CSV']
     """
     archive, dest = Path(archive), Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
