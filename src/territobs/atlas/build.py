@@ -603,6 +603,8 @@ def build_atlas(
 
     Examples
     --------
+    Building the demo atlas takes about half a minute, too long for a doctest:
+
     >>> report = build_atlas("data/demo/atlas.toml")  # doctest: +SKIP
     >>> print(report.summary())  # doctest: +SKIP
     """

@@ -931,8 +931,9 @@ def load_config(path: str | os.PathLike[str]) -> AtlasConfig:
 
     Examples
     --------
-    >>> config = load_config("data/demo/atlas.toml")  # doctest: +SKIP
-    >>> [z.id for z in config.zonings]  # doctest: +SKIP
+    >>> from territobs.datasets import demo_path
+    >>> config = load_config(demo_path() / "atlas.toml")
+    >>> [z.id for z in config.zonings]
     ['communes', 'bassins-93', 'pst', 'epci-01']
     """
     path = Path(path)

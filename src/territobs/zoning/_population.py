@@ -219,7 +219,12 @@ def population_in(polygons: np.ndarray, fine: FinePopulation) -> np.ndarray:
         for s, e in zip(starts, ends, strict=True):
             idx = order[s:e]
             c = cell[idx[0]]
-            clipped = shapely.clip_by_rect(polygons[poly[idx]], *bounds[c])
+            try:
+                clipped = shapely.clip_by_rect(polygons[poly[idx]], *bounds[c])
+            except shapely.errors.GEOSException:
+                # GEOS's rectangle clipper rejects some valid pieces with
+                # near-degenerate rings; the general overlay handles them.
+                clipped = shapely.intersection(polygons[poly[idx]], fine.geoms[c])
             share[idx] = shapely.area(clipped) / cell_area[c]
     np.add.at(total, poly, fine.values[cell] * share)
     return total
