@@ -122,11 +122,19 @@ class Component:
         must be present with the same vintage.
     description : str, default ""
         Free text (English or French).
+    spread : {"weights", "area"}, default "weights"
+        How the part of a cut unit is estimated. ``"weights"``: with the
+        zoning's weights (area or population shares). ``"area"``: always with
+        the share of the unit's *area*, for quantities that are surfaces
+        (``area_km2``): under population weights, a zone crossing a commune's
+        fields must get the fields' hectares, not a share of hectares
+        proportional to its inhabitants.
 
     Raises
     ------
     ConfigError
-        If the id is not an identifier or no variable is declared.
+        If the id is not an identifier, no variable is declared, or
+        ``spread`` is not ``"weights"`` or ``"area"``.
 
     Examples
     --------
@@ -140,6 +148,7 @@ class Component:
     variables: tuple[str, ...] = ()
     sum_of: tuple[str, ...] = ()
     description: str = ""
+    spread: str = "weights"
 
     def __post_init__(self) -> None:
         key = f"components.{self.id}"
@@ -148,6 +157,13 @@ class Component:
                 f"clé « {key} » : identifiant de composante invalide {self.id!r} "
                 "(lettres, chiffres et « _ », commençant par une lettre).",
                 key=key,
+            )
+        if self.spread not in ("weights", "area"):
+            raise ConfigError(
+                f"clé « {key}.spread » : « {self.spread} » inconnu ; valeurs "
+                "possibles : « weights » (pondérations du zonage) ou « area » "
+                "(toujours en part de surface, pour une superficie).",
+                key=f"{key}.spread",
             )
         object.__setattr__(self, "variables", _as_tuple(self.variables, key))
         object.__setattr__(self, "sum_of", _as_tuple(self.sum_of, key))
@@ -180,11 +196,15 @@ class Resolution:
     vintage : str or None
         Vintage read in the column names (``"2016"`` for ``P16_POP``), None
         when no column name carries one.
+    by_area : frozenset of str, default frozenset()
+        Roles whose component is a surface (``spread = "area"``): their cut
+        units are always shared out by area.
     """
 
     indicator: str
     columns: Mapping[str, tuple[str, ...]]
     vintage: str | None
+    by_area: frozenset[str] = frozenset()
 
     @property
     def rebuilt_numerator(self) -> bool:
@@ -749,7 +769,9 @@ class Catalog:
             key = f"components.{cid}"
             if not isinstance(spec, Mapping):
                 raise ConfigError(f"clé « {key} » : table attendue.", key=key)
-            bad = sorted(set(spec) - {"label", "variables", "sum_of", "description"})
+            bad = sorted(
+                set(spec) - {"label", "variables", "sum_of", "description", "spread"}
+            )
             if bad:
                 raise ConfigError(
                     f"clé « {key}.{bad[0]} » : champ inconnu.", key=f"{key}.{bad[0]}"
@@ -761,6 +783,7 @@ class Catalog:
                     variables=_as_tuple(spec.get("variables"), f"{key}.variables"),
                     sum_of=_as_tuple(spec.get("sum_of"), f"{key}.sum_of"),
                     description=spec.get("description", ""),
+                    spread=spec.get("spread", "weights"),
                 )
             )
         items = data.get("indicators", [])
@@ -1055,7 +1078,14 @@ class Catalog:
                 chosen[role] = pick[1]
                 used.update([pick[0]] if pick[0] else [])
             else:
-                return Resolution(ind.id, MappingProxyType(chosen), v if used else None)
+                by_area = frozenset(
+                    role
+                    for role, ref in roles.items()
+                    if ref in self.components and self.components[ref].spread == "area"
+                )
+                return Resolution(
+                    ind.id, MappingProxyType(chosen), v if used else None, by_area
+                )
         found = {
             role: sorted({ov for ov, _ in opts if ov}) for role, opts in options.items()
         }

@@ -333,6 +333,15 @@ def _run_weights(step: Step, context: BuildContext) -> StepProduct:
             units=weights.units.astype(str).to_numpy(dtype=str),
             zones=weights.zones.astype(str).to_numpy(dtype=str),
             method=np.asarray(weights.method),
+            **(
+                {}
+                if weights.area_matrix is None
+                else {
+                    "area_data": weights.area_matrix.data,
+                    "area_indices": weights.area_matrix.indices,
+                    "area_indptr": weights.area_matrix.indptr,
+                }
+            ),
         )
     with atomic_path(context.path(report)) as temp:
         weights.zone_report.to_parquet(temp)
@@ -349,6 +358,12 @@ def _load_weights(files: dict[str, Path], context: BuildContext) -> Any:
         structure = (npz["indices"], npz["indptr"])
         matrix = sparse.csr_array((npz["data"], *structure), shape=shape)
         methods = sparse.csr_array((npz["methods"], *structure), shape=shape)
+        area = None
+        if "area_data" in npz.files:
+            area = sparse.csr_array(
+                (npz["area_data"], npz["area_indices"], npz["area_indptr"]),
+                shape=shape,
+            )
         return Weights(
             matrix=matrix,
             pair_method=methods,
@@ -356,6 +371,7 @@ def _load_weights(files: dict[str, Path], context: BuildContext) -> Any:
             zones=pd.Index(npz["zones"].astype(object)),
             method=str(npz["method"]),
             zone_report=pd.read_parquet(files["report"]),
+            area_matrix=area,
         )
 
 

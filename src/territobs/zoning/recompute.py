@@ -84,10 +84,17 @@ class _Operands:
     matrix: sparse.csr_array  # n_units (territory order) × n_zones (zones order)
     area: sparse.csr_array  # weights of area-estimated pairs
     population: sparse.csr_array  # weights of population-estimated pairs
+    by_area: _Operands | None = None  # same pairs, area shares (surfaces)
 
     def total(self, x: np.ndarray) -> np.ndarray:
         r"""Return :math:`\sum_i w_{ij} x_i` for every zone."""
         return np.asarray(self.matrix.T @ x, dtype=float)
+
+    def for_role(self, role: str, res: Resolution) -> _Operands:
+        """Return the operands that share out one role (surfaces: by area)."""
+        if role in res.by_area and self.by_area is not None:
+            return self.by_area
+        return self
 
 
 def _align(weights: Weights, codes: pd.Index, zone_ids: pd.Index) -> _Operands:
@@ -123,7 +130,16 @@ def _align(weights: Weights, codes: pd.Index, zone_ids: pd.Index) -> _Operands:
     population = sparse.csr_array(
         matrix.multiply(methods == METHOD_CODES["population"])
     )
-    return _Operands(matrix, area, population)
+    by_area = None
+    if weights.area_matrix is not None:
+        area_matrix = remap(weights.area_matrix).astype(float)
+        estimated = sparse.csr_array(methods > METHOD_CODES["exact"])
+        by_area = _Operands(
+            area_matrix,
+            sparse.csr_array(area_matrix.multiply(estimated)),
+            sparse.csr_array(area_matrix.shape),
+        )
+    return _Operands(matrix, area, population, by_area)
 
 
 @dataclass(frozen=True)
@@ -222,6 +238,7 @@ class _Sums:
     masses: tuple[np.ndarray, ...]  # unit masses the value rests on
     unknown: np.ndarray  # bool per unit
     missing: np.ndarray  # bool per unit
+    operands: tuple[_Operands, ...] = ()  # how each mass was shared out
 
 
 def _ratio(num: np.ndarray, den: np.ndarray, scale: float) -> np.ndarray:
@@ -245,29 +262,47 @@ def _sums(
         return np.where(known, np.nan_to_num(x), 0.0)
 
     nan = np.full(ops.matrix.shape[1], np.nan)
+
+    def total(role: str, x: np.ndarray) -> np.ndarray:
+        return ops.for_role(role, res).total(x)
+
+    def used(*names: str) -> tuple[_Operands, ...]:
+        return tuple(ops.for_role(name, res) for name in names)
+
     if ind.kind == "count":
         x = clean(roles["value"].values)
-        num = ops.total(x)
-        return _Sums(num, num, nan, (x,), unknown, missing)
+        num = total("value", x)
+        return _Sums(num, num, nan, (x,), unknown, missing, used("value"))
     if ind.kind in ("ratio", "share"):
         d = clean(roles["denominator"].values)
         if "rate" in roles:  # published rate: rebuild the numerator per unit
             n = clean(roles["rate"].values * roles["denominator"].values / ind.scale)
+            top = "rate"
         else:
             n = clean(roles["numerator"].values)
-        num, den = ops.total(n), ops.total(d)
-        return _Sums(_ratio(num, den, ind.scale), num, den, (n, d), unknown, missing)
+            top = "numerator"
+        num, den = total(top, n), total("denominator", d)
+        value = _ratio(num, den, ind.scale)
+        return _Sums(
+            value, num, den, (n, d), unknown, missing, used(top, "denominator")
+        )
     p = clean(roles["weight"].values)
     if "numerator" in roles:  # totals given (Ind_snv): Σ t / Σ p
         t = clean(roles["numerator"].values)
+        top = "numerator"
     else:  # unit means or medians m: Σ p m / Σ p
         t = clean(roles["value"].values * roles["weight"].values)
-    num, den = ops.total(t), ops.total(p)
-    return _Sums(_ratio(num, den, ind.scale), num, den, (t, p), unknown, missing)
+        top = "value"
+    num, den = total(top, t), total("weight", p)
+    value = _ratio(num, den, ind.scale)
+    return _Sums(value, num, den, (t, p), unknown, missing, used(top, "weight"))
 
 
 def _estimation(
-    ops: _Operands, masses: Sequence[np.ndarray], fallback: np.ndarray
+    ops: _Operands,
+    masses: Sequence[np.ndarray],
+    fallback: np.ndarray,
+    operands: Sequence[_Operands] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Return the estimated share and the method of every zone.
 
@@ -280,17 +315,18 @@ def _estimation(
     share = np.zeros(n_zones)
     by_area = np.zeros(n_zones, dtype=bool)
     by_population = np.zeros(n_zones, dtype=bool)
-    for mass in masses:
+    for k, mass in enumerate(masses):
+        op_k = operands[k] if k < len(operands) else ops
         m = np.abs(mass)
         total, area, pop = (
             np.asarray(op.T @ m, dtype=float)
-            for op in (ops.matrix, ops.area, ops.population)
+            for op in (op_k.matrix, op_k.area, op_k.population)
         )
         zero = total <= 0
         if zero.any():
             f_total, f_area, f_pop = (
                 np.asarray(op.T @ fallback, dtype=float)
-                for op in (ops.matrix, ops.area, ops.population)
+                for op in (op_k.matrix, op_k.area, op_k.population)
             )
             total = np.where(zero, f_total, total)
             area = np.where(zero, f_area, area)
@@ -508,7 +544,9 @@ def recompute(
     blocks: list[dict[str, np.ndarray]] = []
     for ind in asked:
         sums = _sums(ind, resolutions[ind.id], territory, ops)
-        share, methods = _estimation(ops, sums.masses, (~sums.unknown).astype(float))
+        share, methods = _estimation(
+            ops, sums.masses, (~sums.unknown).astype(float), sums.operands
+        )
         masked_units = ops.total(sums.unknown.astype(float))
         incomplete = masked_units > _EPS
         approx = approximations[ind.id]

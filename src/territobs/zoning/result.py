@@ -10,7 +10,6 @@ number formatting, estimated values marked ``≈``, secret cells shown as
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -19,6 +18,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from territobs.errors import MethodError, ZoneError, format_codes
+from territobs.formatting import format_number as _format_number
 
 __all__ = [
     "format_number",
@@ -195,7 +195,11 @@ def summarize(result: pd.DataFrame) -> pd.DataFrame:
 
 
 def format_number(value: float, decimals: int = 1) -> str:
-    r"""Format a number the French way: narrow no-break space, decimal comma.
+    r"""Format a number for result tables: narrow no-break space, decimal comma.
+
+    A thin wrapper over :func:`territobs.formatting.format_number` with the
+    conventions of tables: one decimal by default, a typographic minus
+    (U+2212), an empty cell for NaN, and ties rounded to even.
 
     Parameters
     ----------
@@ -213,10 +217,9 @@ def format_number(value: float, decimals: int = 1) -> str:
     >>> format_number(12345.678, 1)
     '12\u202f345,7'
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",").replace("-", "\u2212")
+    return _format_number(
+        value, decimals, missing="", minus="\u2212", rounding="half_even"
+    )
 
 
 def _decimals(kind: str, unit: str) -> int:

@@ -78,6 +78,10 @@ class Weights:
         One row per zone (index = zone id) with at least ``outside_share``
         (share of the zone's area outside the territory, 0 for membership
         zones) and ``n_units``.
+    area_matrix : scipy.sparse.csr_array, optional
+        Area shares of the same pairs, kept when population weights replaced
+        them: surfaces (components with ``spread = "area"``) are shared out
+        with it. None when ``matrix`` already holds area shares.
 
     Notes
     -----
@@ -93,9 +97,15 @@ class Weights:
     zones: pd.Index
     method: str
     zone_report: pd.DataFrame = field(default_factory=pd.DataFrame)
+    area_matrix: sparse.csr_array | None = None
 
     def __post_init__(self) -> None:
         shape = (len(self.units), len(self.zones))
+        if self.area_matrix is not None and self.area_matrix.shape != shape:
+            raise ValueError(
+                f"Weights: matrice des surfaces {self.area_matrix.shape} "
+                f"incohérente avec {shape} (unités × zones)"
+            )
         if self.matrix.shape != shape or self.pair_method.shape != shape:
             raise ValueError(
                 f"Weights: matrice {self.matrix.shape} / méthodes "
@@ -436,6 +446,7 @@ def build_weights(
         np.int8
     )
     fallback = np.zeros(len(data), dtype=bool)
+    area_data = data
     if use_population and cut.any():
         data, codes, fallback = _population_weights(
             units, pairs, data, codes, population, population_column
@@ -447,6 +458,11 @@ def build_weights(
     pair_method = sparse.csr_array(
         (codes, (pairs.unit, pairs.zone)), shape=(n_units, n_zones), dtype=np.int8
     )
+    area_matrix = None
+    if area_data is not data:
+        area_matrix = sparse.csr_array(
+            (area_data, (pairs.unit, pairs.zone)), shape=(n_units, n_zones)
+        )
     report = pd.DataFrame(
         {
             "name": zones["name"].to_numpy()
@@ -477,6 +493,7 @@ def build_weights(
         zones=zone_ids,
         method=method,
         zone_report=report,
+        area_matrix=area_matrix,
     )
 
 
