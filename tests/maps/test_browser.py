@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
 from matplotlib import image as mpimg
 from matplotlib.colors import to_rgb
+from shapely.geometry import Point
 
-from territobs.maps import Reference, choropleth
-from territobs.maps.legend import NBSP, format_value
+from territobs.maps import Outline, Points, Reference, choropleth
+from territobs.maps.legend import NBSP, NNBSP, format_value
 from territobs.maps.palettes import SECRET_COLOR
 
 pytestmark = pytest.mark.browser
@@ -164,4 +166,47 @@ def test_layer_switch_restyles(grid, open_offline):
     pixels = _pixels(page)
     for color in m.layers[1].classes.colors:
         assert _has_color(pixels, color), color
+    assert foreign == []
+
+
+def test_tooltip_details_counts_estimate_and_reference(grid, open_offline):
+    m = choropleth(grid, "rate", unit="%", k=3, reference=Reference(20.0, "la SSD"))
+    page, foreign = open_offline(m)
+    text = _hover(page, *_centre(grid, 2)).replace(NBSP, " ").replace(NNBSP, " ")
+    assert "Commune 3 (93003)" in text
+    assert "15,0 %" in text
+    assert "Numérateur\t150" in text
+    assert "Dénominateur\t1 000" in text
+    assert "Part estimée\t35 %" in text
+    assert "Écart à la SSD (20,0 %)\t-5,0 points" in text
+    text = _hover(page, *_centre(grid, 8))
+    assert "donnée manquante" in text
+    assert foreign == []
+
+
+def test_hostile_layer_labels_stay_text(grid, open_offline):
+    """Leaflet's layer switcher writes names with innerHTML: labels taken from
+    data (column names) must be escaped, never become elements or requests."""
+    hostile = "<img src='https://evil.example/x.png' onerror='window.__pwned=1'>"
+    services = gpd.GeoDataFrame(
+        {"name": ["<b>MDS</b>"]}, geometry=[Point(653_000, 6_863_000)], crs=2154
+    )
+    m = choropleth(
+        grid.assign(**{hostile: grid["pop"]}),
+        "rate",
+        layers=[hostile],
+        outlines=[Outline(grid.dissolve(), "<i>EPCI</i>", color="#000000")],
+        points=[Points(services, "<u>Services</u>", color="#d55e00")],
+    )
+    page, foreign = open_offline(m)
+    control = page.locator(".leaflet-control-layers")
+    text = control.inner_text()
+    assert hostile in text and "<i>EPCI</i>" in text and "<u>Services</u>" in text
+    assert control.locator("img, i, u").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    pixels = _pixels(page)
+    assert _has_color(pixels, "#d55e00")  # the point is drawn on top
+    page.get_by_label(hostile).check()
+    page.wait_for_timeout(200)
+    assert page.locator(".territobs-legend-box").inner_text().startswith(hostile)
     assert foreign == []

@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -61,3 +63,42 @@ def test_format_number_round_trips(value, decimals):
     text = format_number(value, decimals)
     parsed = float(text.replace(NNBSP, "").replace(",", "."))
     assert abs(parsed - value) <= 0.5 * 10**-decimals + 1e-9 * max(1, abs(value))
+
+
+def test_one_formatting_module_shared_by_maps_portraits_and_tables():
+    """maps.legend, portrait.format and zoning.result use territobs.formatting."""
+    from territobs import formatting
+    from territobs.maps import legend
+    from territobs.portrait import format as portrait_format
+    from territobs.zoning import result
+
+    for name in ("format_number", "format_value", "format_interval", "format_date"):
+        assert getattr(legend, name) is getattr(formatting, name)
+    assert portrait_format.format_value is formatting.format_indicator
+    assert portrait_format.format_share is formatting.format_share
+    assert portrait_format.decimals_for is formatting.decimals_for
+    # tables keep their conventions (1 decimal, typographic minus, blank NaN)
+    assert result.format_number(-1234.56) == f"\u22121{NNBSP}234,6"
+    assert result.format_number(float("nan")) == ""
+    # the same figure reads the same in a map, a portrait and a table
+    assert (
+        format_value(86375.4, None, 0)
+        == portrait_format.format_value(86375.4, "", "count")
+        == result.format_number(86375.4, 0)
+        == f"86{NNBSP}375"
+    )
+
+
+def test_options_percent_share_and_missing_values():
+    from territobs.formatting import format_percent, format_share
+
+    assert format_number(2.25, 1, rounding="half_even") == "2,2"
+    assert format_number(-3.0, minus="\u2212") == "\u22123"
+    assert format_number(None) == format_number(np.float32("nan")) == "n.d."
+    assert format_number(pd.NA, missing="") == ""
+    assert format_number(np.int64(1234)) == f"1{NNBSP}234"
+    assert format_percent(35.04) == f"35{NBSP}%"
+    assert format_share(0.004) == f"<{NBSP}1{NBSP}%"
+    assert format_share(0.996) == f">{NBSP}99{NBSP}%"
+    with pytest.raises(ValueError, match="half_up"):
+        format_number(1.0, rounding="bankers")

@@ -115,3 +115,19 @@ def test_real_departement_keeps_every_commune(shared_data):
     assert (
         packed.n_vertices < shapely.get_num_coordinates(communes.geometry.values).sum()
     )
+
+
+def test_no_gap_nor_overlap_between_neighbours():
+    """Coverage simplification + quantisation leave no sliver: decoded
+    neighbours do not overlap and their union has no hole."""
+    xs = np.linspace(0, 10_000, 200)
+    border = np.column_stack([xs, 5_000 + 300 * np.sin(xs / 700)])
+    south = Polygon([(0, 0), (10_000, 0), *border[::-1].tolist()])
+    north = Polygon([*border.tolist(), (10_000, 10_000), (0, 10_000)])
+    packed = pack_geometry(gpd.GeoSeries([south, north], crs=2154), tolerance=100)
+    a, b = (Polygon(parts[0][0], parts[0][1:]) for parts in _decode(packed))
+    assert a.is_valid and b.is_valid
+    assert a.intersection(b).area == 0
+    union = a.union(b)
+    assert union.geom_type == "Polygon" and len(union.interiors) == 0
+    assert union.area == pytest.approx(a.area + b.area)

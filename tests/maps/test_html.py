@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from html.parser import HTMLParser
@@ -10,7 +11,10 @@ import pytest
 from shapely.geometry import Point
 
 from territobs.errors import CRSError, GeometryError, SourceFormatError
-from territobs.maps import Layer, Outline, Points, Reference, choropleth
+from territobs.formatting import NBSP, NNBSP, format_number
+from territobs.maps import Layer, Outline, Points, Reference, Tiles, choropleth
+from territobs.maps._assets import leaflet_css, leaflet_js
+from territobs.maps.interactive import _runtime_js
 
 SECRET_VALUE = 87.654321  # the secret value of the grid fixture (conftest.py)
 
@@ -154,3 +158,125 @@ def test_size_budget_one_departement(shared_data, tmp_path):
     out = tmp_path / "ain.html"
     choropleth(communes, "rate", unit="%").save(out)
     assert out.stat().st_size <= 500_000
+
+
+def _secret_forms(value: float) -> set[str]:
+    """Every way a number could be written: 0-6 decimals, dot or comma,
+    grouped or not, as the map's French formatting or as JSON/Python."""
+    forms = {repr(value), str(value), json.dumps(value)}
+    for decimals in range(7):
+        for rounding in ("half_up", "half_even"):
+            text = format_number(value, decimals, rounding=rounding)
+            forms |= {text, text.replace(",", "."), text.replace(NNBSP, "")}
+            forms.add(text.replace(NNBSP, "").replace(",", "."))
+    return forms
+
+
+def _without_assets(html_text: str) -> str:
+    """The file minus what is the same in every map (the inlined Leaflet and
+    runtime) and minus the encoded coordinates: short numbers such as ``88``
+    legitimately occur there. What remains: markup, names, values, counts,
+    shares, labels, captions."""
+    for asset in (leaflet_js(), leaflet_css(), _runtime_js()):
+        assert asset in html_text
+        html_text = html_text.replace(asset, "")
+    data = _data(html_text)
+    data.pop("geom")
+    for outline in data["outlines"]:
+        outline.pop("geom")
+    markup = re.sub(
+        r'(id="territobs-data">).*?(</script>)', r"\1\2", html_text, flags=re.S
+    )
+    markup = re.sub(r"<style>.*?</style>", "", markup, flags=re.S)  # fixed CSS
+    return markup + json.dumps(data, ensure_ascii=False)
+
+
+def test_secret_value_absent_in_every_formatting(grid):
+    numerator = grid.loc[4, "rate__numerator"]  # 876.54321
+    m = choropleth(
+        grid,
+        "rate",
+        unit="%",
+        decimals=2,
+        tooltip_columns=["rate", "rate__numerator", "pop"],
+        layers=[Layer("rate__numerator", label="Numérateur")],
+    )
+    html_text = m.to_html()
+    data_and_markup = _without_assets(html_text)
+    for value in (SECRET_VALUE, numerator, SECRET_VALUE / 100):
+        for form in _secret_forms(value):
+            if len(form) >= 4:  # long enough not to occur by chance anywhere
+                assert form not in html_text, form
+            if value != SECRET_VALUE / 100:  # "0.9" is also the first class
+                assert form not in data_and_markup, form
+    data = _data(html_text)
+    for layer in data["layers"]:
+        assert layer["cls"][4] == "*"
+        assert layer["v"][4] is None
+    assert data["extra"][0][1][4] == data["extra"][1][1][4] == "secret statistique"
+    assert data["extra"][2][1][4] == "500"  # other columns are not secret
+
+
+def test_file_does_not_depend_on_the_secret_value(grid):
+    """The strongest form: change the secret row's value, numerator and
+    denominator, and the file stays byte-identical."""
+    other = grid.copy()
+    other.loc[4, ["rate", "rate__numerator", "rate__denominator"]] = [1.5, 3.0, 2.0]
+    day = dt.date(2025, 1, 1)
+
+    def render(frame):
+        return choropleth(
+            frame, "rate", unit="%", k=3, tooltip_columns=["rate"], date=day
+        ).to_html()
+
+    assert render(grid) == render(other)
+
+
+def test_caption_title_and_provenance(grid):
+    html_text = choropleth(
+        grid,
+        "rate",
+        unit="%",
+        title="Taux de test",
+        source="INSEE, Filosofi",
+        vintage=2021,
+        date=dt.date(2025, 3, 1),
+    ).to_html()
+    assert '<h1 id="territobs-title">Taux de test</h1>' in html_text
+    caption = re.search(r'<div id="territobs-caption">(.*?)</div>\n', html_text, re.S)
+    text = caption.group(1)
+    assert "Source : INSEE, Filosofi, millésime 2021" in text
+    assert f"jusqu’à 35{NBSP}%" in text
+    assert "1 zone sous secret statistique" in text
+    assert "Réalisation : territobs, le 1er mars 2025" in text
+
+
+def test_caption_from_a_recomputed_result(grid):
+    """to_geodataframe records each indicator's source and vintage in attrs."""
+    frame = grid.copy()
+    frame.attrs["territobs"] = {
+        "sources": {"rate": {"source": "CAF", "vintage": "2023"}}
+    }
+    html_text = choropleth(frame, "rate").to_html()
+    assert "Source : CAF, millésime 2023" in html_text
+
+
+def test_no_tiles_by_default_optional_tiles(grid):
+    assert _data(choropleth(grid, "rate").to_html())["tiles"] is None
+    tiles = Tiles("https://tile.example.org/{z}/{x}/{y}.png", "© contributeurs")
+    data = _data(choropleth(grid, "rate", tiles=tiles).to_html())
+    assert data["tiles"] == {
+        "url": "https://tile.example.org/{z}/{x}/{y}.png",
+        "attribution": "© contributeurs",
+    }
+
+
+def test_reference_gives_diverging_colours(grid):
+    m = choropleth(grid, "rate", k=4, reference=Reference(20.0, "le département"))
+    assert 20.0 in m.classes.edges
+    layer = _data(m.to_html())["layers"][0]
+    assert layer["ref"] == {"label": "le département", "value": 20.0}
+    uppers = m.classes.edges[1:]
+    below = [c for c, e in zip(layer["colors"], uppers, strict=True) if e <= 20.0]
+    above = layer["colors"][len(below) :]
+    assert below and above and not set(below) & set(above)

@@ -5,29 +5,46 @@
 - :func:`choropleth` → :class:`InteractiveMap`, one self-contained HTML file
   (Leaflet inlined, canvas rendering, compact geometry, no request ever);
 - :func:`static_map` / :func:`save_static` → matplotlib figure, PNG/SVG/PDF;
-- :func:`format_number` and friends: French number formatting.
+- :func:`format_number` and friends: French number formatting (from
+  :mod:`territobs.formatting`).
+
+Submodules are imported on first use of one of their names, so
+``import territobs.maps`` stays fast: geopandas, matplotlib and mapclassify
+(which pulls scipy and scikit-learn) load only when a map is drawn.
 """
 
 from __future__ import annotations
 
-from territobs.maps.caption import caption_from_result, make_caption
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# ``classify`` is both a submodule and a function: importing the submodule
+# (as other modules do) sets the package attribute to the module, which would
+# hide the function from ``__getattr__``. So these names are bound now; the
+# module is light (numpy only: mapclassify and matplotlib load when classes
+# are computed).
 from territobs.maps.classify import SCHEMES, Classes, classify
-from territobs.maps.interactive import (
-    InteractiveMap,
-    Outline,
-    Points,
-    Tiles,
-    choropleth,
-)
-from territobs.maps.layers import Layer, Reference
-from territobs.maps.legend import (
-    format_date,
-    format_difference,
-    format_interval,
-    format_number,
-    format_value,
-)
-from territobs.maps.static import save_static, static_map
+
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "make_caption": "territobs.maps.caption",
+    "caption_from_result": "territobs.maps.caption",
+    "InteractiveMap": "territobs.maps.interactive",
+    "Outline": "territobs.maps.interactive",
+    "Points": "territobs.maps.interactive",
+    "Tiles": "territobs.maps.interactive",
+    "choropleth": "territobs.maps.interactive",
+    "Layer": "territobs.maps.layers",
+    "Reference": "territobs.maps.layers",
+    "format_date": "territobs.formatting",
+    "format_difference": "territobs.formatting",
+    "format_interval": "territobs.formatting",
+    "format_number": "territobs.formatting",
+    "format_percent": "territobs.formatting",
+    "format_value": "territobs.formatting",
+    "save_static": "territobs.maps.static",
+    "static_map": "territobs.maps.static",
+}
 
 __all__ = [
     "SCHEMES",
@@ -45,8 +62,43 @@ __all__ = [
     "format_difference",
     "format_interval",
     "format_number",
+    "format_percent",
     "format_value",
     "make_caption",
     "save_static",
     "static_map",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'territobs.maps' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from territobs.formatting import (
+        format_date,
+        format_difference,
+        format_interval,
+        format_number,
+        format_percent,
+        format_value,
+    )
+    from territobs.maps.caption import caption_from_result, make_caption
+    from territobs.maps.interactive import (
+        InteractiveMap,
+        Outline,
+        Points,
+        Tiles,
+        choropleth,
+    )
+    from territobs.maps.layers import Layer, Reference
+    from territobs.maps.static import save_static, static_map

@@ -10,7 +10,7 @@ import pandas as pd
 
 from territobs.maps.legend import format_date, format_number
 
-__all__ = ["caption_from_result", "make_caption"]
+__all__ = ["caption_from_result", "make_caption", "provenance"]
 
 
 def _join(values: Iterable[object]) -> str:
@@ -102,6 +102,49 @@ def make_caption(
         lines.append(note)
     lines.append(f"Réalisation : territobs, le {format_date(date)}")
     return lines
+
+
+def provenance(frame: pd.DataFrame, column: str) -> tuple[object, object]:
+    """Source and vintage of a column, read from ``frame.attrs["territobs"]``.
+
+    :func:`~territobs.zoning.result.to_geodataframe` records them per
+    indicator (``{"sources": {id: {"source": ..., "vintage": ...}}}``), the
+    readers of :mod:`territobs.datasets` for the whole frame
+    (``{"source": ..., "vintage": ...}``).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    column : str
+
+    Returns
+    -------
+    tuple
+        ``(source, vintage)``, each None when unknown.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"rate": [1.0]})
+    >>> frame.attrs["territobs"] = {"sources": {"rate": {"source": "INSEE", "vintage": 2021}}}
+    >>> provenance(frame, "rate")
+    ('INSEE', 2021)
+    """
+    meta = getattr(frame, "attrs", {}).get("territobs") or {}
+    if not isinstance(meta, dict):
+        return None, None
+    record = (meta.get("sources") or {}).get(column)
+    if not isinstance(record, dict):
+        record = meta
+    return _known(record.get("source")), _known(record.get("vintage"))
+
+
+def _known(value: object) -> object:
+    return (
+        None
+        if value is None or (isinstance(value, float) and np.isnan(value))
+        else value
+    )
 
 
 def caption_from_result(

@@ -16,6 +16,7 @@ engine, so territobs renders its own small jinja2 template.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import os
@@ -33,9 +34,15 @@ from territobs._version import __version__
 from territobs.errors import CRSError, GeometryError, SourceFormatError
 from territobs.maps._assets import leaflet_css, leaflet_js
 from territobs.maps._geometry import PackedGeometry, pack_geometry
-from territobs.maps.caption import make_caption
+from territobs.maps.caption import make_caption, provenance
 from territobs.maps.classify import Classes, Scheme
-from territobs.maps.layers import Layer, PreparedLayer, Reference, prepare_layer
+from territobs.maps.layers import (
+    Layer,
+    PreparedLayer,
+    Reference,
+    prepare_layer,
+    secret_mask,
+)
 from territobs.maps.layers import round_half_up as _round
 from territobs.maps.palettes import MISSING_COLOR, SECRET_COLOR
 
@@ -303,6 +310,7 @@ def choropleth(
     tiles: Tiles | None = None,
     tolerance: float | None = None,
     background: str = "#f4f4f0",
+    date: dt.date | None = None,
 ) -> InteractiveMap:
     """Draw a self-contained interactive choropleth map.
 
@@ -332,7 +340,9 @@ def choropleth(
         Caption lines; by default built from ``source``, ``vintage``, the
         estimated shares and the number of secret zones, with the date.
     source, vintage : optional
-        Provenance for the default caption.
+        Provenance for the default caption; by default read from
+        ``gdf.attrs["territobs"]`` (set by ``to_geodataframe`` and the
+        readers).
     layers : sequence of str or Layer, optional
         Further indicators, switchable with radio buttons.
     outlines : sequence of Outline, optional
@@ -345,6 +355,9 @@ def choropleth(
         Simplification tolerance in metres (default from the extent).
     background : str, default "#f4f4f0"
         Background colour of the map.
+    date : datetime.date, optional
+        Production date in the default caption (default today; fix it for
+        reproducible files).
 
     Returns
     -------
@@ -403,13 +416,19 @@ def choropleth(
     for col in tooltip_columns or ():
         if col not in gdf.columns:
             raise SourceFormatError(f"colonne « {col} » absente.", column=col)
-        extra.append([col, _text_column(gdf, col)])
+        texts = _text_column(gdf, col)
+        for row in np.flatnonzero(secret_mask(gdf, col)):
+            texts[row] = "secret statistique"
+        extra.append([col, texts])
     if caption is None:
+        if source is None and vintage is None:
+            source, vintage = provenance(gdf, prepared[0].layer.column)
         caption_lines = make_caption(
             source=source,
             vintage=vintage,
             estimated_share=prepared[0].estimated_share,
             secret_count=prepared[0].n_secret,
+            date=date,
         )
     else:
         caption_lines = [caption] if isinstance(caption, str) else list(caption)

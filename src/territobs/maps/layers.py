@@ -19,7 +19,7 @@ import pandas as pd
 from territobs.errors import SourceFormatError, format_codes
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme, classify
 
-__all__ = ["Layer", "PreparedLayer", "Reference", "prepare_layer"]
+__all__ = ["Layer", "PreparedLayer", "Reference", "prepare_layer", "secret_mask"]
 
 #: Column suffixes of the wide result (``to_geodataframe``).
 SECRET_SUFFIX = "__secret"
@@ -144,8 +144,7 @@ def _optional(frame: pd.DataFrame, column: str) -> np.ndarray | None:
     return _numeric(frame, column) if column in frame.columns else None
 
 
-def _secret_mask(frame: pd.DataFrame, column: str) -> np.ndarray:
-    flag = column + SECRET_SUFFIX
+def _flag(frame: pd.DataFrame, flag: str) -> np.ndarray:
     if flag not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
     mask = frame[flag]
@@ -156,6 +155,34 @@ def _secret_mask(frame: pd.DataFrame, column: str) -> np.ndarray:
             column=flag,
         )
     return mask.astype(bool).to_numpy()
+
+
+def secret_mask(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Rows whose value of ``column`` must not be published.
+
+    A row is secret for ``x`` when ``x__secret`` is True, and for
+    ``x__numerator`` or ``x__denominator`` when ``x__secret`` is True too
+    (a secret rate's counts would give it away).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    column : str
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Raises
+    ------
+    SourceFormatError
+        If a secret flag column has missing values.
+    """
+    mask = _flag(frame, column + SECRET_SUFFIX)
+    for suffix in (NUMERATOR_SUFFIX, DENOMINATOR_SUFFIX):
+        if column.endswith(suffix):
+            mask = mask | _flag(frame, column.removesuffix(suffix) + SECRET_SUFFIX)
+    return mask
 
 
 def _default_decimals(unit: str | None, values: np.ndarray) -> int:
@@ -210,7 +237,7 @@ def prepare_layer(frame: pd.DataFrame, layer: Layer) -> PreparedLayer:
             f"{format_codes([c for c in frame.columns if c != 'geometry'], shown=10)}.",
             column=layer.column,
         )
-    secret = _secret_mask(frame, layer.column)
+    secret = secret_mask(frame, layer.column)
     values = _numeric(frame, layer.column)
     values[secret] = np.nan
     numerator = _optional(frame, layer.column + NUMERATOR_SUFFIX)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-import matplotlib as mpl
 import numpy as np
-from matplotlib.colors import to_hex
 
 __all__ = [
     "DIVERGING",
@@ -77,6 +75,9 @@ def sequential_colors(name: str, k: int) -> list[str]:
     _check(name, SEQUENTIAL)
     if k < 1:
         raise ValueError(f"nombre de classes {k} invalide (au moins 1)")
+    import matplotlib as mpl
+    from matplotlib.colors import to_hex
+
     cmap = mpl.colormaps[name]
     if name in ("viridis", "cividis"):
         # dark to light in matplotlib: reverse so that high values are dark
@@ -126,6 +127,9 @@ def diverging_colors(name: str, n_below: int, n_above: int) -> list[str]:
         raise ValueError("il faut au moins une classe pour une palette divergente")
     # matplotlib's RdBu/PuOr/BrBG/PRGn run from the warm/brown/purple end to the
     # other: reverse so that "above the reference" gets the first, warmer half.
+    import matplotlib as mpl
+    from matplotlib.colors import to_hex
+
     cmap = mpl.colormaps[name].reversed()
     below = [0.5 - 0.45 * i / m for i in range(n_below, 0, -1)]
     above = [0.5 + 0.45 * i / m for i in range(1, n_above + 1)]

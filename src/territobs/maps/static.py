@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,10 +20,11 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from shapely.geometry import box
 
 from territobs.errors import CRSError
 from territobs.maps._france import CITY_ZOOMS, OVERSEAS, covers_france, overseas_of
-from territobs.maps.caption import make_caption
+from territobs.maps.caption import make_caption, provenance
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme
 from territobs.maps.layers import Layer, PreparedLayer, Reference, prepare_layer
 from territobs.maps.legend import format_value
@@ -33,6 +35,8 @@ __all__ = ["FORMATS", "save_static", "static_map"]
 #: File formats :func:`save_static` writes.
 FORMATS = ("png", "svg", "pdf")
 _EDGE = "#ffffff"
+#: Top of the band of overseas insets (figure fraction), titles included.
+_INSET_TOP = 0.235
 _STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
@@ -97,6 +101,20 @@ def _legend_handles(prep: PreparedLayer) -> list[Patch]:
                 facecolor=MISSING_COLOR, edgecolor="#999999", label="donnée manquante"
             )
         )
+    if prep.reference is not None:
+        # last entry, without swatch, wrapped to stay in the right column
+        ref = prep.reference
+        text = (
+            f"Référence : {ref.label}, "
+            f"{format_value(ref.value, prep.layer.unit, prep.decimals)}"
+        )
+        handles.append(
+            Patch(
+                facecolor="none",
+                edgecolor="none",
+                label="\n".join(textwrap.wrap(text, 26, break_on_hyphens=False)),
+            )
+        )
     return handles
 
 
@@ -151,7 +169,8 @@ def static_map(
         Default: built from ``source``, ``vintage``, estimated shares, secrecy
         and ``date``.
     source, vintage : optional
-        Provenance for the default caption.
+        Provenance for the default caption; by default read from
+        ``gdf.attrs["territobs"]``.
     outlines : sequence of (GeoDataFrame, label), optional
         Boundaries of other zonings drawn on top.
     points : sequence of (GeoDataFrame, label), optional
@@ -201,16 +220,32 @@ def static_map(
     prep = prepare_layer(gdf, spec)
     overseas = overseas_of(gdf).fillna("").to_numpy(dtype=object)
     is_metro = overseas == ""
-    french = (~is_metro).any()
-    metro = _project(gdf, 2154 if french or _looks_french(gdf) else None)
-    national = covers_france(metro[is_metro]) if metro.crs.to_epsg() == 2154 else False
+    has_metro = bool(is_metro.any())
+    french = bool((~is_metro).any())
+    if has_metro:
+        crs = 2154 if french or _looks_french(gdf) else None
+    else:
+        # only overseas rows (La Réunion alone...): the main map, no inset,
+        # in the official CRS when there is a single département
+        present = sorted(set(overseas))
+        crs = OVERSEAS[present[0]][1] if len(present) == 1 else None
+    metro = _project(gdf, crs)
+    national = (
+        has_metro and metro.crs.to_epsg() == 2154 and covers_france(metro[is_metro])
+    )
     insets = (national or french) if insets is None else insets
+    insets = bool(insets) and has_metro  # the main map is metropolitan France
 
     with mpl.rc_context(_STYLE):
         fig = Figure(figsize=figsize, dpi=150)
-        ax = fig.add_axes((0.02, 0.12, 0.72, 0.8))
+        overseas_insets = insets and french
+        # overseas insets take a band under the main map, above the caption
+        bottom = _INSET_TOP + 0.01 if overseas_insets else 0.12
+        ax = fig.add_axes((0.02, bottom, 0.72, 0.92 - bottom))
         rows = np.flatnonzero(is_metro) if insets else np.arange(len(gdf))
         _draw(ax, metro.iloc[rows], prep, rows)
+        # overlays must not stretch the map (points overseas, wider outlines)
+        limits = ax.get_xlim(), ax.get_ylim()
         for frame, _name in outlines or ():
             _project(frame, metro.crs).boundary.plot(
                 ax=ax, color="#222222", linewidth=0.8
@@ -219,8 +254,11 @@ def static_map(
             _project(frame, metro.crs).plot(
                 ax=ax, color="#d55e00", markersize=8, zorder=5
             )
-        if insets:
+        ax.set_xlim(*limits[0])
+        ax.set_ylim(*limits[1])
+        if overseas_insets:
             _overseas_insets(fig, gdf, prep, overseas)
+        if insets:
             if national:
                 _city_zooms(fig, ax, metro, prep, is_metro)
         handles = _legend_handles(prep)
@@ -235,22 +273,13 @@ def static_map(
             title_fontsize=9,
             alignment="left",
         )
-        if prep.reference is not None:
-            ref = prep.reference
-            fig.text(
-                0.76,
-                0.5,
-                f"Référence : {ref.label}, "
-                f"{format_value(ref.value, prep.layer.unit, prep.decimals)}",
-                fontsize=7,
-                style="italic",
-                wrap=True,
-            )
         if title:
             fig.suptitle(
                 title, x=0.02, y=0.97, ha="left", fontsize=13, fontweight="bold"
             )
         if caption is None:
+            if source is None and vintage is None:
+                source, vintage = provenance(gdf, prep.layer.column)
             lines = make_caption(
                 source=source,
                 vintage=vintage,
@@ -278,7 +307,7 @@ def _overseas_insets(
     for n, dep in enumerate(present):
         name, crs = OVERSEAS[dep]
         rows = np.flatnonzero(overseas == dep)
-        ax = fig.add_axes((0.02 + n * width, 0.1, width * 0.9, 0.12))
+        ax = fig.add_axes((0.02 + n * width, _INSET_TOP - 0.14, width * 0.9, 0.12))
         _draw(ax, gdf.iloc[rows].to_crs(crs), prep, rows)
         ax.set_title(name, fontsize=7)
 
@@ -290,19 +319,14 @@ def _city_zooms(
     prep: PreparedLayer,
     is_metro: np.ndarray,
 ) -> None:
-    centroids = metro.geometry.centroid
     for n, (city, ((cx, cy), half)) in enumerate(CITY_ZOOMS.items()):
-        near = (
-            is_metro
-            & (
-                (np.abs(centroids.x - cx) < half * 1.5)
-                & (np.abs(centroids.y - cy) < half * 1.5)
-            ).to_numpy()
-        )
+        frame = box(cx - half, cy - half, cx + half, cy + half)
+        near = is_metro & metro.geometry.intersects(frame).to_numpy()
         if not near.any():
             continue
         rows = np.flatnonzero(near)
-        ax = fig.add_axes((0.78, 0.56 - n * 0.15, 0.12, 0.12))
+        # right column, under the legend (at most k + 3 entries)
+        ax = fig.add_axes((0.78, 0.44 - n * 0.135, 0.11, 0.11))
         _draw(ax, metro.iloc[rows], prep, rows)
         ax.set_xlim(cx - half, cx + half)
         ax.set_ylim(cy - half, cy + half)

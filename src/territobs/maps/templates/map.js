@@ -104,6 +104,13 @@
     if (text !== undefined) { e.textContent = text; }
     return e;
   }
+  /* Leaflet's layers control writes layer names with innerHTML: escape them
+     so that a label taken from data (a column name) stays text. */
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return "&#" + c.charCodeAt(0) + ";";
+    });
+  }
   function row(table, label, value) {
     var tr = el("tr");
     tr.appendChild(el("th", null, label));
@@ -348,7 +355,7 @@
   DATA.layers.forEach(function (lay, n) {
     var g = L.layerGroup();
     g._territobs = n;
-    baseLayers[lay.label] = g;
+    baseLayers[esc(lay.label)] = g;
     if (n === 0) { g.addTo(map); }
   });
   map.on("baselayerchange", function (e) {
@@ -363,7 +370,7 @@
       L.polygon(latlngs(og, f), { fill: false, color: o.color, weight: o.weight, interactive: false }).addTo(group);
     }
     group.addTo(map);
-    overlays[o.label] = group;
+    overlays[esc(o.label)] = group;
   });
   DATA.points.forEach(function (pt) {
     var group = L.featureGroup();
@@ -373,7 +380,7 @@
       m.addTo(group);
     }
     group.addTo(map);
-    overlays[pt.label] = group;
+    overlays[esc(pt.label)] = group;
   });
   if (DATA.layers.length > 1 || DATA.outlines.length + DATA.points.length > 0) {
     L.control.layers(DATA.layers.length > 1 ? baseLayers : {}, overlays, { collapsed: false }).addTo(map);
