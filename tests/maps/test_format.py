@@ -102,3 +102,12 @@ def test_options_percent_share_and_missing_values():
     assert format_share(0.996) == f">{NBSP}99{NBSP}%"
     with pytest.raises(ValueError, match="half_up"):
         format_number(1.0, rounding="bankers")
+
+
+def test_caption_vintage_years_and_text():
+    from territobs.maps.caption import make_caption
+
+    years = make_caption(source="INSEE", vintage="2016, 2021", date=dt.date(2026, 1, 5))
+    assert years[0] == "Source : INSEE, millésime 2016, 2021"
+    text = make_caption(source="INSEE", vintage="COG 2025", date=dt.date(2026, 1, 5))
+    assert text[:2] == ["Source : INSEE", "Millésime : COG 2025"]

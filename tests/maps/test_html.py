@@ -280,3 +280,28 @@ def test_reference_gives_diverging_colours(grid):
     below = [c for c, e in zip(layer["colors"], uppers, strict=True) if e <= 20.0]
     above = layer["colors"][len(below) :]
     assert below and above and not set(below) & set(above)
+
+
+def test_margin_widens_the_initial_view_only(grid):
+    plain = _data(choropleth(grid, "rate").to_html())
+    wide = _data(choropleth(grid, "rate", margin=0.5).to_html())
+    assert plain["view"] is None
+    x0, y0, x1, y1 = plain["geom"]["b"]
+    assert wide["geom"] == plain["geom"]  # the geometry itself is unchanged
+    w0, v0, w1, v1 = wide["view"]
+    assert w1 - w0 == pytest.approx(2 * (x1 - x0))
+    assert v1 - v0 == pytest.approx(2 * (y1 - y0))
+    assert (w0 + w1) / 2 == pytest.approx((x0 + x1) / 2)
+
+
+def test_caption_with_a_vintage_written_as_text(grid):
+    html_text = choropleth(
+        grid,
+        "rate",
+        source="INSEE",
+        vintage="Population municipale : millésime 2017 ; contours : COG 2024",
+        date=dt.date(2026, 1, 5),
+    ).to_html()
+    assert "Source : INSEE<" in html_text or "Source : INSEE\n" in html_text
+    assert "millésime Population" not in html_text
+    assert "Population municipale : millésime 2017 ; contours : COG 2024" in html_text

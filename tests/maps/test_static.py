@@ -233,3 +233,12 @@ def test_france_map_matches_baseline_image(france, tmp_path):
         date=DATE,
     )
     _compare(fig, "france.png", tmp_path, dpi=50)
+
+
+def test_margin_leaves_room_around_the_zones(grid):
+    tight = static_map(grid, "rate", date=DATE).axes[0]
+    wide = static_map(grid, "rate", date=DATE, margin=0.25).axes[0]
+    (a0, a1), (b0, b1) = tight.get_xlim(), wide.get_xlim()
+    assert b1 - b0 == pytest.approx(1.5 * (a1 - a0))
+    (c0, c1), (d0, d1) = tight.get_ylim(), wide.get_ylim()
+    assert d1 - d0 == pytest.approx(1.5 * (c1 - c0))

@@ -22,6 +22,49 @@ def _join(values: Iterable[object]) -> str:
     return ", ".join(seen)
 
 
+def is_year_list(text: str) -> bool:
+    """Tell ``"2021"`` or ``"2016, 2021"`` (written « millésime ») from text.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_year_list("2016, 2021"), is_year_list("COG 2025")
+    (True, False)
+    """
+    return bool(text) and all(part.strip().isdigit() for part in text.split(","))
+
+
+def vintage_line(vintage: str) -> str:
+    """Return the French caption line of a vintage written as text.
+
+    Parameters
+    ----------
+    vintage : str
+        A vintage that is not a bare year, e.g. the demo data's
+        ``"Population municipale : millésime 2017 ; contours : COG 2024"``.
+
+    Returns
+    -------
+    str
+        The text itself when it names its fields (it holds « : »), else
+        ``"Millésime : <text>"``.
+
+    Examples
+    --------
+    >>> vintage_line("COG 2025")
+    'Millésime : COG 2025'
+    """
+    text = vintage.strip()
+    return text if ":" in text else f"Millésime : {text}"
+
+
 def make_caption(
     *,
     source: str | Iterable[str] | None = None,
@@ -70,10 +113,13 @@ def make_caption(
     sources = _join([source] if isinstance(source, str) else (source or []))
     vintages = _join([vintage] if isinstance(vintage, (str, int)) else (vintage or []))
     if sources or vintages:
+        years = is_year_list(vintages)
         parts = [f"Source : {sources}" if sources else "Source non précisée"]
-        if vintages:
+        if vintages and years:
             parts.append(f"millésime {vintages}")
         lines.append(", ".join(parts))
+        if vintages and not years:
+            lines.append(vintage_line(vintages))
     if estimated_share is not None:
         shares = np.atleast_1d(np.asarray(estimated_share, dtype=float))
         shares = shares[~np.isnan(shares)]

@@ -151,6 +151,7 @@ def static_map(
     insets: bool | None = None,
     figsize: tuple[float, float] = (8.0, 8.0),
     date: dt.date | None = None,
+    margin: float = 0.0,
 ) -> Figure:
     """Draw a static choropleth map.
 
@@ -183,6 +184,10 @@ def static_map(
     date : datetime.date, optional
         Production date in the caption (default today; fix it for
         reproducible files).
+    margin : float, default 0
+        Room left around the zones, as a fraction of their extent (``0.15``:
+        15 % on each side), so that outlines around a single small zone show
+        where it lies.
 
     Returns
     -------
@@ -253,6 +258,11 @@ def static_map(
         for frame, _name in points or ():
             _project(frame, metro.crs).plot(
                 ax=ax, color="#d55e00", markersize=8, zorder=5
+            )
+        if margin > 0:
+            limits = tuple(
+                (low - (high - low) * margin, high + (high - low) * margin)
+                for low, high in limits
             )
         ax.set_xlim(*limits[0])
         ax.set_ylim(*limits[1])

@@ -297,7 +297,7 @@
   var map = L.map("territobs-map", {
     preferCanvas: true, zoomSnap: 0.25, attributionControl: false
   });
-  var b = DATA.geom.b;
+  var b = DATA.view || DATA.geom.b;
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
   if (DATA.tiles) {
     L.tileLayer(DATA.tiles.url, { attribution: DATA.tiles.attribution }).addTo(map);
