@@ -305,3 +305,10 @@ def test_caption_with_a_vintage_written_as_text(grid):
     assert "Source : INSEE<" in html_text or "Source : INSEE\n" in html_text
     assert "millésime Population" not in html_text
     assert "Population municipale : millésime 2017 ; contours : COG 2024" in html_text
+
+
+def test_large_figures_have_no_decimals_even_alone(grid):
+    one = grid.iloc[[1]].assign(pop=[50_252.8])
+    prepared = choropleth(one, "pop", unit="habitants").layers[0]
+    assert prepared.decimals == 0
+    assert choropleth(grid, "rate", unit="%").layers[0].decimals == 1

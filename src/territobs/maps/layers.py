@@ -192,7 +192,10 @@ def _default_decimals(unit: str | None, values: np.ndarray) -> int:
     if finite.size and np.all(np.abs(finite - np.round(finite)) < 1e-9):
         return 0
     spread = float(np.ptp(finite)) if finite.size else 0.0
-    return 1 if spread < 100 else 0
+    typical = float(np.median(np.abs(finite))) if finite.size else 0.0
+    # large figures (estimated counts of inhabitants...) read without decimals,
+    # even on a map of one zone where the spread is 0
+    return 1 if spread < 100 and typical < 100 else 0
 
 
 def round_half_up(values: np.ndarray, decimals: int) -> np.ndarray:
