@@ -99,7 +99,7 @@ def test_summarize(result):
     ("value", "decimals", "text"),
     [
         (12345.678, 1, "12\u202f345,7"),
-        (0.5, 0, "0"),
+        (0.5, 0, "1"),  # half away from zero, as on maps and portraits
         (-1234.0, 0, "\u22121\u202f234"),
         (np.nan, 1, ""),
     ],

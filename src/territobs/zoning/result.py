@@ -80,8 +80,18 @@ def to_geodataframe(
 
     Examples
     --------
-    >>> wide = to_geodataframe(result, zones)  # doctest: +SKIP
-    >>> wide.explore("poverty_rate")  # doctest: +SKIP
+    >>> import geopandas as gpd, shapely
+    >>> from territobs import recompute, zones_from_members
+    >>> units = gpd.GeoDataFrame(
+    ...     {"code": ["a", "b", "c"], "population": [10.0, 20, 30]},
+    ...     geometry=[shapely.box(i, 0, i + 1, 1) for i in range(3)], crs=2154)
+    >>> zones = zones_from_members({"nord": ["a", "b"], "sud": ["c"]}, units=units)
+    >>> result = recompute(units, zones, "population")
+    >>> wide = to_geodataframe(result, zones)
+    >>> wide[["zone", "population", "population__secret"]]
+       zone  population  population__secret
+    0  nord        30.0               False
+    1   sud        30.0               False
     """
     _check_result(result)
     available = list(dict.fromkeys(result["indicator"]))
@@ -199,7 +209,8 @@ def format_number(value: float, decimals: int = 1) -> str:
 
     A thin wrapper over :func:`territobs.formatting.format_number` with the
     conventions of tables: one decimal by default, a typographic minus
-    (U+2212), an empty cell for NaN, and ties rounded to even.
+    (U+2212) and an empty cell for NaN. Ties round half away from zero, as on
+    the maps and portraits, so a table and its map never disagree.
 
     Parameters
     ----------
@@ -217,9 +228,7 @@ def format_number(value: float, decimals: int = 1) -> str:
     >>> format_number(12345.678, 1)
     '12\u202f345,7'
     """
-    return _format_number(
-        value, decimals, missing="", minus="\u2212", rounding="half_even"
-    )
+    return _format_number(value, decimals, missing="", minus="\u2212")
 
 
 def _decimals(kind: str, unit: str) -> int:
@@ -276,7 +285,18 @@ def style_result(result: pd.DataFrame) -> Styler:
 
     Examples
     --------
-    >>> style_result(result)  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from scipy import sparse
+    >>> from territobs import Weights, recompute
+    >>> units = pd.DataFrame({"code": ["a", "b"], "population": [10.0, 20.0]})
+    >>> zones = pd.DataFrame({"zone": ["z"], "name": ["Zone"]})
+    >>> m = sparse.csr_array([[1.0], [0.5]])
+    >>> w = Weights(m, sparse.csr_array([[1], [2]], dtype="int8"),
+    ...             pd.Index(units.code), pd.Index(zones.zone), "area")
+    >>> result = recompute(units, zones, "population", weights=w, check=False)
+    >>> styled = style_result(result)
+    >>> "estimée (surfaces)" in styled.to_html()
+    True
     """
     _check_result(result, (*_NEEDED, "zone_name", "label", "kind", "unit", "method"))
     secret = result["secret"].astype(bool).to_numpy()
@@ -310,7 +330,9 @@ def style_result(result: pd.DataFrame) -> Styler:
     text_columns = [c for c in table.columns if c != "Part estimée"]
     styler = (
         table.style.format(escape="html", subset=text_columns)
-        .format(lambda s: format_number(100 * s, 0) + " %", subset=["Part estimée"])
+        .format(
+            lambda s: format_number(100 * s, 0) + "\u202f%", subset=["Part estimée"]
+        )
         .hide(axis="index")
         .set_uuid("territobs_result")
     )
