@@ -40,7 +40,9 @@ def test_population_weights_on_near_degenerate_pieces():
     by_code = communes.set_index("code").geometry
     geom = shapely.union_all([by_code["93014"], by_code["93047"], pst.geometry.iloc[0]])
     zone = zones_from_polygons(
-        gpd.GeoDataFrame({"zone": ["z"], "name": ["z"]}, geometry=[geom], crs=communes.crs)
+        gpd.GeoDataFrame(
+            {"zone": ["z"], "name": ["z"]}, geometry=[geom], crs=communes.crs
+        )
     )
     squares = _squares(communes.total_bounds, communes.crs)
 

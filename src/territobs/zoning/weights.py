@@ -8,6 +8,7 @@ obtained).
 
 from __future__ import annotations
 
+import itertools
 import os
 import warnings
 from collections.abc import Callable
@@ -209,6 +210,7 @@ class _Pairs:
     whole: np.ndarray
     pieces: np.ndarray | None
     outside_share: np.ndarray
+    codes: pd.Index  # unit codes, uniqueness checked (hash table cached)
 
 
 def _pairs(
@@ -227,13 +229,20 @@ def _pairs(
     outside = np.zeros(len(zones))
     parts: list[tuple[np.ndarray, ...]] = []
     if member.any():
-        members = pd.Series(
-            zones["members"].to_numpy()[member], index=zones["zone"][member]
+        # Codes -> rows with the units' (cached) hash table, in one lookup.
+        values = zones["members"].to_numpy()[member]
+        lengths = np.fromiter(map(len, values), np.int64, len(values))
+        flat = np.fromiter(
+            itertools.chain.from_iterable(values), object, int(lengths.sum())
         )
-        pos, zone_local = _member_positions(members, units)
-        zone_pos = np.flatnonzero(member)[zone_local]
-        key = zone_pos.astype(np.int64) * len(codes) + pos
-        if len(np.unique(key)) != len(key):
+        pos = codes.get_indexer(flat)
+        if (pos < 0).any():  # let the zones module name the unknown members
+            _member_positions(
+                pd.Series(values, index=zones["zone"].to_numpy()[member]), units
+            )
+        zone_pos = np.repeat(np.flatnonzero(member), lengths)
+        key = zone_pos * len(codes) + pos
+        if pd.Index(key).has_duplicates:
             raise ZoneError("un même membre est répété dans une zone.")
         ones = np.ones(len(pos))
         none = np.full(len(pos), None, dtype=object)
@@ -284,6 +293,7 @@ def _pairs(
         whole.astype(bool),
         pieces if keep_pieces else None,
         outside,
+        codes,
     )
 
 
@@ -349,7 +359,8 @@ def build_weights(
         zone counts as wholly inside (exact); an overlap below ``tolerance``
         of the unit's area is no pair. Use 0 for raw geometry.
     n_jobs : int, optional
-        Threads for the intersections (None or -1: every core).
+        Threads for the cut pairs of geometric zones (None or -1: every core
+        available; 1: no thread). Results do not depend on it.
 
     Returns
     -------
@@ -426,7 +437,10 @@ def build_weights(
         keep_pieces=use_population,
         check=_check_crs,
     )
-    unit_codes = pd.Index(units["code"].to_numpy(), name="unit")
+    if isinstance(pairs.codes.dtype, pd.StringDtype):
+        unit_codes = pairs.codes.rename("unit")  # shares the checked hash table
+    else:
+        unit_codes = pd.Index(units["code"].to_numpy(), name="unit")
     zone_ids = pd.Index(zones["zone"].to_numpy(), name="zone")
     cut = ~pairs.whole
     if method == "exact" and cut.any():

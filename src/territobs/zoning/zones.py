@@ -70,11 +70,8 @@ def is_membership(zones: pd.DataFrame) -> np.ndarray:
     """
     if "members" not in zones.columns:
         return np.zeros(len(zones), dtype=bool)
-    return zones["members"].map(lambda m: m is not None and not _isna(m)).to_numpy(bool)
-
-
-def _isna(value: Any) -> bool:
-    return not isinstance(value, (tuple, list, np.ndarray)) and bool(pd.isna(value))
+    # Vectorised: pandas.isna sees a tuple (or list, array) as one value.
+    return ~pd.isna(zones["members"].to_numpy(dtype=object))
 
 
 def _zone_ids(values: pd.Series, column: str) -> pd.Series:
