@@ -42,6 +42,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -182,11 +183,18 @@ def prepare(folder: Path, quick: bool) -> dict[str, object]:
 
 
 TERRITOBS = """
-import sys, warnings
+import json, sys, warnings
 from territobs.atlas import build_atlas
 warnings.simplefilter("ignore")
 report = build_atlas(sys.argv[1])
 print(len(report.built), len(report.reused), file=sys.stderr)
+steps = {}
+for outcome in report.outcomes:
+    kind = steps.setdefault(outcome.step.kind, {"steps": 0, "built": 0, "seconds": 0.0})
+    kind["steps"] += 1
+    kind["built"] += outcome.status == "built"
+    kind["seconds"] += outcome.seconds
+print("STEPS " + json.dumps(steps), file=sys.stderr)
 """
 
 GEOPANDAS = """
@@ -238,7 +246,17 @@ def run(script: str, argument: Path) -> dict[str, float]:
     wall, rss, code_ = done.stdout.split()
     if int(code_) != 0:
         raise RuntimeError(f"contender failed: {done.stderr[-2000:]}")
-    return {"seconds": round(float(wall), 2), "peak_rss_mb": round(int(rss) / 1024, 1)}
+    row: dict[str, Any] = {
+        "seconds": round(float(wall), 2),
+        "peak_rss_mb": round(int(rss) / 1024, 1),
+    }
+    for line in done.stderr.splitlines():
+        if line.startswith("STEPS "):  # seconds per step kind (territobs)
+            row["steps"] = {
+                kind: {**figures, "seconds": round(figures["seconds"], 2)}
+                for kind, figures in json.loads(line[len("STEPS ") :]).items()
+            }
+    return row
 
 
 def main() -> None:
@@ -272,6 +290,19 @@ def main() -> None:
         lines.append(
             f"| {name} | {row['seconds']:.2f} | {ratio:.2f} | {row['peak_rss_mb']:.0f} |"
         )
+    steps = rows["territobs cold build"].get("steps", {})
+    if steps:
+        lines += [
+            "",
+            "Seconds per step of the territobs cold build (from the build report):",
+            "",
+            "| step | steps | seconds |",
+            "| --- | ---: | ---: |",
+        ]
+        lines += [
+            f"| {kind} | {figures['steps']} | {figures['seconds']:.2f} |"
+            for kind, figures in steps.items()
+        ]
     lines += [
         "",
         "The geopandas loop does less work: no secrecy, no estimate flags, no "

@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from territobs.errors import SourceFormatError, ZoneError
-from territobs.portrait import PORTRAIT_COLUMNS, format_share, format_value, portrait
+from territobs.portrait import (
+    PORTRAIT_COLUMNS,
+    format_share,
+    format_value,
+    portrait,
+    portraits,
+)
 
 
 def result() -> pd.DataFrame:
@@ -155,6 +161,33 @@ def test_several_result_frames_are_accepted() -> None:
         [frame[frame["zone"] == "z1"], frame[frame["zone"] == "fr"]], "z1", ["fr"]
     )
     assert page.to_frame()["zone"].tolist() == ["z1", "fr", "z1", "fr"]
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_batch_portraits_match_one_by_one(tmp_path, multiline: bool) -> None:
+    """The atlas's batch gives the very files of portrait() zone by zone."""
+    frame = result()
+    if multiline:  # a cell spanning lines: CSV written portrait by portrait
+        frame.loc[frame["zone"] == "fr", "source"] = "INSEE\nRP"
+    requests = [
+        ("z1", ["93", "fr"], {"93": "Département"}),
+        ("z2", ["fr"], None),
+        ("93", [], {}),
+    ]
+    batch = portraits(frame, requests)
+    assert [p.zone for p in batch] == ["z1", "z2", "93"]
+    for (zone, refs, labels), page in zip(requests, batch, strict=True):
+        alone = portrait(frame, zone, refs, reference_labels=labels)
+        assert page.to_html() == alone.to_html()
+        pd.testing.assert_frame_equal(
+            page.to_frame(), alone.to_frame(), check_dtype=False
+        )
+        one = page.save(tmp_path / "batch", zone)
+        two = alone.save(tmp_path / "alone", zone)
+        assert one["csv"].read_bytes() == two["csv"].read_bytes()
+        assert one["html"].read_bytes() == two["html"].read_bytes()
+    with pytest.raises(ZoneError):
+        portraits(frame, [("z9", [], None)])
 
 
 def test_repr_and_notebook_display() -> None:

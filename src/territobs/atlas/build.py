@@ -423,6 +423,9 @@ class BuildContext:
         self.values: dict[str, Any] = {}
         self.kinds: dict[str, str] = {}
         self.root = manifest.root
+        #: Values derived from upstream values and shared by several steps of
+        #: this build (the unit outlines drawn on every map of a zoning).
+        self.memo: dict[str, Any] = {}
 
     def path(self, relative: str) -> Path:
         """Absolute path of an output file."""

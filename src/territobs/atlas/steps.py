@@ -257,7 +257,13 @@ def _departement_names() -> Mapping[str, str]:
 def _reference_zones(
     references: tuple[ReferenceConfig, ...], territory: pd.DataFrame
 ) -> pd.DataFrame:
-    """One zones frame holding every reference territory (ids ``<ref>-<code>``)."""
+    """One zones frame holding every reference territory (ids ``<ref>-<code>``).
+
+    Reference territories are membership zones without geometry: they are
+    never mapped, and their weights, results and portraits use their members
+    only (the union of every commune of France alone took several seconds).
+    Their member codes are checked against the units by the weights step.
+    """
     import geopandas as gpd
 
     from territobs.codes import departement_of
@@ -290,7 +296,7 @@ def _reference_zones(
         [(z, names[z], m) for z, ms in pieces.items() for m in ms],
         columns=["zone", "name", "member"],
     )
-    zones = zones_from_members(table, name="name", units=territory)
+    zones = zones_from_members(table, name="name")
     return gpd.GeoDataFrame(zones, geometry="geometry", crs=territory.crs)
 
 
@@ -614,7 +620,7 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
     ]
     outlines = None
     if config.zoning(zoning).kind != "units":
-        outlines = _unit_outlines(context.load("territory"), zones)
+        outlines = _memo_outlines(context, zoning, zones)
     files = draw_maps(
         result,
         zones,
@@ -644,6 +650,27 @@ _LEVEL_LABELS = {
     "departement": "Départements",
     "carreau": "Carreaux",
 }
+
+
+def _memo_outlines(context: BuildContext, zoning: str, zones: pd.DataFrame) -> Any:
+    """Return :func:`_unit_outlines` of a zoning, computed once per build.
+
+    Every map of a zoning gets the very same frame, and so do zonings outlined
+    by the same units (two zonings spread over the whole territory), so that
+    the map drawer sees one outline layer, not one per map.
+    """
+    from territobs.atlas.cache import digest_bytes
+
+    key = f"outlines:{zoning}"
+    if key not in context.memo:
+        found = _unit_outlines(context.load("territory"), zones)
+        if found is not None:
+            codes = "\n".join([found[1], *found[0]["code"]]).encode("utf-8")
+            found = context.memo.setdefault(
+                f"outline-units:{digest_bytes(codes)}", found
+            )
+        context.memo[key] = found
+    return context.memo[key]
 
 
 def _unit_outlines(territory: pd.DataFrame, zones: pd.DataFrame) -> Any:
@@ -714,7 +741,13 @@ def _overlaps(own: Any, other: Any) -> Any:
 
 
 def _run_portraits(step: Step, context: BuildContext) -> StepProduct:
-    from territobs.portrait import portrait
+    """Write one portrait (HTML + CSV) per zone of a zoning.
+
+    Every portrait is typed and formatted in one pass
+    (:func:`territobs.portrait.portraits`); only the HTML pages and the files
+    are made one by one.
+    """
+    from territobs.portrait import portraits
     from territobs.portrait.model import _safe_stem
 
     config = context.config
@@ -744,21 +777,23 @@ def _run_portraits(step: Step, context: BuildContext) -> StepProduct:
         }
     )
     positions = combined.groupby("zone", sort=False).indices
-    folder = context.path(f"portraits/{zoning.id}")
-    files: dict[str, str] = {}
-    listed = []
+    requests = []
     for j, zone in enumerate(weights.zones):
         if zone not in positions:
             continue
         ids, roles = [], {}
         for ref, other, overlap, _ in targets:
-            for k in overlap[[j], :].indices:
+            row = overlap.indices[overlap.indptr[j] : overlap.indptr[j + 1]]
+            for k in row:
                 ident = f"{ref}/{other.zones[k]}"
                 if ident in positions:
                     ids.append(ident)
                     roles[ident] = labels.get(ref, ref)
-        rows = combined.iloc[np.concatenate([positions[z] for z in [zone, *ids]])]
-        page = portrait(rows, zone, ids, reference_labels=roles)
+        requests.append((zone, ids, roles))
+    folder = context.path(f"portraits/{zoning.id}")
+    files: dict[str, str] = {}
+    listed = []
+    for (zone, _, _), page in zip(requests, portraits(combined, requests), strict=True):
         stem = _safe_stem(zone)
         page.save(folder, stem)
         files[f"{stem}.html"] = f"portraits/{zoning.id}/{stem}.html"

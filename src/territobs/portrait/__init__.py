@@ -10,7 +10,7 @@ PDF) and exports its data as CSV.
 from __future__ import annotations
 
 from territobs.portrait.format import decimals_for, format_share, format_value
-from territobs.portrait.model import PORTRAIT_COLUMNS, Portrait, portrait
+from territobs.portrait.model import PORTRAIT_COLUMNS, Portrait, portrait, portraits
 
 __all__ = [
     "PORTRAIT_COLUMNS",
@@ -19,4 +19,5 @@ __all__ = [
     "format_share",
     "format_value",
     "portrait",
+    "portraits",
 ]
