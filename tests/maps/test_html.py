@@ -312,3 +312,31 @@ def test_large_figures_have_no_decimals_even_alone(grid):
     prepared = choropleth(one, "pop", unit="habitants").layers[0]
     assert prepared.decimals == 0
     assert choropleth(grid, "rate", unit="%").layers[0].decimals == 1
+
+
+def test_outline_geometry_packed_once_per_frame(grid, monkeypatch):
+    from territobs.maps import interactive
+
+    calls = []
+    real = interactive.pack_geometry
+
+    def counting(geoms, **kwds):
+        calls.append(len(geoms))
+        return real(geoms, **kwds)
+
+    monkeypatch.setattr(interactive, "pack_geometry", counting)
+    monkeypatch.setattr(interactive, "_PACKED_OUTLINES", {})
+    frame = grid[["code", "geometry"]].copy()
+    first = _data(
+        choropleth(grid, "rate", outlines=[Outline(frame, "Communes")]).to_html()
+    )
+    again = _data(
+        choropleth(grid, "pop", outlines=[Outline(frame, "Communes")]).to_html()
+    )
+    assert first["outlines"] == again["outlines"]
+    assert calls.count(len(frame)) == 3  # 2 choropleth layers + the outline once
+    frame.geometry = frame.geometry.translate(1000, 0)  # edited in place
+    moved = _data(
+        choropleth(grid, "rate", outlines=[Outline(frame, "Communes")]).to_html()
+    )
+    assert moved["outlines"] != first["outlines"]

@@ -643,6 +643,11 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
 #: of the zones' extent (at least :data:`_OUTLINE_MIN_MARGIN` metres).
 _OUTLINE_MARGIN = 0.15
 _OUTLINE_MIN_MARGIN = 1500.0
+#: Above this many units around the zones, no unit outlines are drawn: the
+#: context is for local maps (a PST among its communes); on a regional or
+#: national map the zones' own borders situate them, and thousands of commune
+#: outlines would only weigh down every file.
+_OUTLINE_MAX_UNITS = 2000
 #: Label of the outline layer, by unit level.
 _LEVEL_LABELS = {
     "iris": "IRIS",
@@ -684,7 +689,8 @@ def _unit_outlines(territory: pd.DataFrame, zones: pd.DataFrame) -> Any:
     -------
     tuple of (GeoDataFrame, str) or None
         The units (``code``, ``name``, geometry) and their French label
-        (« Communes »); None when there is no geometry to draw.
+        (« Communes »); None when there is no geometry to draw, or more than
+        :data:`_OUTLINE_MAX_UNITS` units (a regional or national map).
     """
     import geopandas as gpd
     from shapely.geometry import box
@@ -711,7 +717,7 @@ def _unit_outlines(territory: pd.DataFrame, zones: pd.DataFrame) -> Any:
         margin = max(margin, _OUTLINE_MIN_MARGIN)
     bounds = (xmin - margin, ymin - margin, xmax + margin, ymax + margin)
     near = units.iloc[np.sort(units.sindex.query(box(*bounds), "intersects"))]
-    if near.empty:
+    if near.empty or len(near) > _OUTLINE_MAX_UNITS:
         return None
     return near.reset_index(drop=True), _units_label(territory)
 

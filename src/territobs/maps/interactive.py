@@ -246,8 +246,28 @@ class InteractiveMap:
         )
 
 
+#: Packed geometry of the last outline frames: an atlas draws the same outline
+#: layer on every map of a zoning. Keyed by the frame's identity; the frame is
+#: kept alive with its entry, so an id is never reused while cached.
+_PACKED_OUTLINES: dict[tuple[Any, ...], tuple[Any, PackedGeometry]] = {}
+_PACKED_OUTLINES_SIZE = 4
+
+
+def _packed_outline(frame: Any, tolerance: float | None) -> PackedGeometry:
+    # the length and extent guard against a frame edited in place
+    key = (id(frame), len(frame), tuple(frame.total_bounds), tolerance)
+    hit = _PACKED_OUTLINES.get(key)
+    if hit is not None and hit[0] is frame:
+        return hit[1]
+    packed = pack_geometry(frame.geometry, tolerance=tolerance)
+    if len(_PACKED_OUTLINES) >= _PACKED_OUTLINES_SIZE:
+        _PACKED_OUTLINES.pop(next(iter(_PACKED_OUTLINES)))
+    _PACKED_OUTLINES[key] = (frame, packed)
+    return packed
+
+
 def _outline_payload(outline: Outline, n: int, tolerance: float | None) -> dict:
-    packed = pack_geometry(outline.frame.geometry, tolerance=tolerance)
+    packed = _packed_outline(outline.frame, tolerance)
     return {
         "label": outline.label,
         "geom": _geom_payload(packed),
