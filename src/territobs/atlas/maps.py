@@ -10,7 +10,6 @@ single zone shows where it sits, and writes every format atomically.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,13 @@ import pandas as pd
 
 from territobs.atlas.cache import atomic_path, atomic_write_text
 from territobs.atlas.config import MapOptions
-from territobs.errors import TerritobsWarning
+from territobs.maps.caption import is_year_list, vintage_line
 
-__all__ = ["draw_maps", "map_caption", "map_layer", "shared_classes", "vintage_line"]
+__all__ = ["draw_maps", "map_caption", "map_layer", "shared_classes"]
+
+#: Room left around the zones when unit outlines situate them (share of the
+#: zones' extent on each side).
+_CONTEXT_MARGIN = 0.15
 
 #: Colour of the unit outlines drawn around the zones (grey, under the
 #: highlight of the hovered zone).
@@ -96,35 +99,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _is_year_list(text: str) -> bool:
-    """Tell ``"2021"`` or ``"2016, 2021"`` (written « millésime ») from text."""
-    return bool(text) and all(part.strip().isdigit() for part in text.split(","))
-
-
-def vintage_line(vintage: str) -> str:
-    """Return the French caption line of a vintage written as text.
-
-    Parameters
-    ----------
-    vintage : str
-        A vintage that is not a bare year, e.g. the demo data's
-        ``"Population municipale : millésime 2017 ; contours : COG 2024"``.
-
-    Returns
-    -------
-    str
-        The text itself when it names its fields (it holds « : »), else
-        ``"Millésime : <text>"``.
-
-    Examples
-    --------
-    >>> vintage_line("COG 2025")
-    'Millésime : COG 2025'
-    """
-    text = vintage.strip()
-    return text if ":" in text else f"Millésime : {text}"
-
-
 def map_caption(result: pd.DataFrame, layer: Any, indicator: str) -> list[str]:
     """Return the French caption lines of one atlas map.
 
@@ -152,7 +126,7 @@ def map_caption(result: pd.DataFrame, layer: Any, indicator: str) -> list[str]:
 
     meta = _meta(result, indicator)
     vintage = meta["vintage"]
-    year = vintage if _is_year_list(vintage) else None
+    year = vintage if is_year_list(vintage) else None
     lines = make_caption(
         source=meta["source"] or None,
         vintage=year,
@@ -239,12 +213,6 @@ def draw_maps(
     -------
     dict of str to pathlib.Path
         Format → file written.
-
-    Warns
-    -----
-    TerritobsWarning
-        When static formats are asked but ``territobs.maps.static_map`` is not
-        available (the HTML map is still written).
     """
     from territobs.maps.interactive import Outline, choropleth
 
@@ -262,6 +230,8 @@ def draw_maps(
         "breaks": list(options.breaks) or None,
         "palette": options.palette,
         "classes": classes,
+        # room around the zones, so that the unit outlines situate them
+        "margin": _CONTEXT_MARGIN if outlines is not None else 0.0,
     }
     heading = f"{meta['label']} – {title}" if title else meta["label"]
     files: dict[str, Path] = {}
@@ -300,18 +270,9 @@ def _static(
     folder: Path,
     formats: list[str],
 ) -> dict[str, Path]:
-    try:
-        from territobs.maps import static_map
-    except ImportError:
-        warnings.warn(
-            TerritobsWarning(
-                "cartes statiques (PNG, PDF, SVG) non produites : "
-                "territobs.maps.static_map n'est pas disponible"
-            ),
-            stacklevel=2,
-        )
-        return {}
     import matplotlib.pyplot as plt
+
+    from territobs.maps import static_map
 
     figure = static_map(
         layer,
