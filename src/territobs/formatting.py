@@ -385,3 +385,31 @@ def format_date(date: dt.date | None = None) -> str:
     date = date or dt.date.today()
     day = "1er" if date.day == 1 else str(date.day)
     return f"{day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def count_of(n: int, singular: str, plural: str | None = None) -> str:
+    """Write a count with its noun agreed in French (0 and 1 take the singular).
+
+    Parameters
+    ----------
+    n : int
+        The count.
+    singular : str
+        The noun phrase for 0 or 1 (``"fichier publié"``).
+    plural : str, optional
+        For 2 and more; default: ``s`` added to each word.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> count_of(0, "fichier publié"), count_of(939, "fichier publié")
+    ('0 fichier publié', '939 fichiers publiés')
+    >>> count_of(2, "zonage")
+    '2 zonages'
+    """
+    if plural is None:
+        plural = " ".join(word + "s" for word in singular.split(" "))
+    return f"{format_number(n, 0)} {singular if abs(n) < 2 else plural}"

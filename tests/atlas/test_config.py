@@ -62,6 +62,14 @@ def test_partition_is_declared_per_zoning(folder: Path) -> None:
     assert [z.partition for z in config.zonings] == [True, False, False, True]
 
 
+def test_groupings_can_be_restricted_to_departements(folder: Path) -> None:
+    doc = base()
+    doc["zones"][3]["departements"] = ["01"]
+    config = parse_config(doc, folder / "atlas.toml")
+    assert config.zonings[3].departements == ("01",)
+    assert config.zonings[1].departements == ()
+
+
 def test_config_is_frozen(folder: Path) -> None:
     config = parse_config(base(), folder / "atlas.toml")
     with pytest.raises(AttributeError):
@@ -108,6 +116,8 @@ def _set(doc: dict, path: str, value) -> dict:
         ("zones[0].portraits", "yes", "zones[0].portraits"),
         ("zones[1].partition", "yes", "zones[1].partition"),
         ("zones[0].partition", False, "zones[0].partition"),
+        ("zones[1].departements", ["93"], "zones[1].departements"),
+        ("zones[3].departements", 93, "zones[3].departements"),
         ("sources[0].demo", "iris", "sources[0].demo"),
         ("sources[0].departements", "93", "sources[0].departements"),
         ("references[0].departement", 93, "references[0].departement"),

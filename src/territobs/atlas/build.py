@@ -37,6 +37,7 @@ from typing import Any
 from territobs._version import __version__
 from territobs.atlas.cache import Manifest, StepRecord, key_of
 from territobs.atlas.config import AtlasConfig, load_config
+from territobs.formatting import count_of
 
 __all__ = [
     "REFERENCES",
@@ -185,9 +186,9 @@ class BuildReport:
         public = [f for f in self.files("built") if not f.startswith(CACHE_DIR)]
         lines = [
             f"Atlas « {self.config.title} » : {self.config.output}",
-            f"  construit : {n_built} étape{'s' if n_built > 1 else ''} "
-            f"({len(public)} fichier{'s' if len(public) > 1 else ''} publiés)",
-            f"  réutilisé : {n_reused} étape{'s' if n_reused > 1 else ''}",
+            f"  construit : {count_of(n_built, 'étape')} "
+            f"({count_of(len(public), 'fichier publié')})",
+            f"  réutilisé : {count_of(n_reused, 'étape')}",
         ]
         estimated = self.stats.get("estimated", 0)
         masked = self.stats.get("secret", 0)

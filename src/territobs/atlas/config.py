@@ -33,6 +33,8 @@ Schema (every path is relative to the folder of the config file)::
     # polygons = "pst.geojson"        #   polygon file
     # attribute = "epci"              #   grouping of units by a column
     # units = true                    #   the units themselves
+    # departements = ["01"]           # attribute/units: only the groups
+                                      #   (or units) of these départements
     references = ["departement"]      # reference ids or other zoning ids
     maps = ["population"]             # indicators mapped (default: all)
     partition = true                  # zones cover the territory exactly
@@ -181,6 +183,10 @@ class ZoningConfig:
         Indicators mapped on this zoning.
     portraits : bool
         Whether to write one portrait per zone.
+    departements : tuple of str
+        For ``attribute`` and ``units`` zonings: keep only the groups having
+        a unit in these départements (all their units), or only the units of
+        these départements (« les EPCI de l'Ain » in a two-département atlas).
     partition : bool
         The zones are declared to cover every unit of the territory exactly
         once: units left out are reported and count indicators must sum to
@@ -205,6 +211,7 @@ class ZoningConfig:
     maps: tuple[str, ...] = ()
     portraits: bool = True
     partition: bool = False
+    departements: tuple[str, ...] = ()
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -623,10 +630,23 @@ def _parse_zoning(table: _Table, base: Path) -> ZoningConfig:
         maps=table.strings("maps"),
         portraits=table.get("portraits", bool, True),
         partition=_partition(table, kind),
+        departements=_zoning_departements(table, kind),
         section=table.data,
     )
     table.finish()
     return zoning
+
+
+def _zoning_departements(table: _Table, kind: str) -> tuple[str, ...]:
+    """``departements`` of a zoning: only for groupings and the units."""
+    codes = table.strings("departements")
+    if codes and kind not in ("attribute", "units"):
+        table.problems.add(
+            table.sub("departements"),
+            "« departements » ne s'applique qu'aux zonages « attribute » et "
+            "« units » (les autres zonages disent eux-mêmes leurs zones)",
+        )
+    return codes
 
 
 def _partition(table: _Table, kind: str) -> bool:

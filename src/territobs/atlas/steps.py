@@ -198,6 +198,18 @@ def _names(territory: pd.DataFrame, column: str, name_column: str | None) -> Any
     return pd.Series(pairs[name_column].astype(str).to_numpy(), index=pairs[column])
 
 
+def _in_departements(
+    territory: pd.DataFrame, departements: tuple[str, ...]
+) -> pd.DataFrame:
+    """Units of the territory in these départements (all when none given)."""
+    if not departements:
+        return territory
+    from territobs.codes import departement_of
+
+    of = territory["code"].astype(str).map(departement_of)
+    return territory[of.isin(departements).to_numpy()]
+
+
 def _unit_zones(territory: pd.DataFrame) -> pd.DataFrame:
     import geopandas as gpd
 
@@ -216,10 +228,15 @@ def _zoning_zones(zoning: ZoningConfig, territory: pd.DataFrame) -> pd.DataFrame
     from territobs.zoning import zones as zoning_zones
 
     if zoning.kind == "units":
-        return _unit_zones(territory)
+        return _unit_zones(_in_departements(territory, zoning.departements))
     if zoning.kind == "attribute":
+        units = territory
+        if zoning.departements:
+            inside = _in_departements(territory, zoning.departements)
+            groups = inside[zoning.attribute].dropna().unique()
+            units = territory[territory[zoning.attribute].isin(groups)]
         return zoning_zones.zones_from_attribute(
-            territory,
+            units,
             zoning.attribute,
             names=_names(territory, zoning.attribute, zoning.name_column),
         )
@@ -406,8 +423,12 @@ def _run_result(step: Step, context: BuildContext) -> StepProduct:
     weights = context.load(f"weights:{step.target}")
     catalog = load_catalog(context.config)
     partition = bool(step.params.get("partition"))
+    departements = next(
+        (z.departements for z in context.config.zonings if z.id == step.target), ()
+    )
     with warnings.catch_warnings():
-        if not partition:
+        # a zoning restricted to some départements is checked on their units
+        if not partition or departements:
             warnings.filterwarnings(
                 "ignore", message=COVERAGE_WARNING, category=ZoneWarning
             )
@@ -419,7 +440,8 @@ def _run_result(step: Step, context: BuildContext) -> StepProduct:
             catalog=catalog,
         )
     if partition:
-        _check_partition(result, territory, catalog, step.target)
+        covered = _in_departements(territory, departements)
+        _check_partition(result, covered, catalog, step.target)
     labels = dict(zip(result["indicator"], result["label"], strict=True))
     return StepProduct(
         result,

@@ -43,13 +43,15 @@ def atlas(config: str, force: bool, check: bool, quiet_progress: bool) -> None:
     """Build the atlas of CONFIG (thin wrapper over ``build_atlas``)."""
     from territobs.atlas.build import plan
     from territobs.atlas.config import load_config
+    from territobs.formatting import count_of
 
     parsed = load_config(config)
     if check:
         steps = plan(parsed)
         click.echo(
-            f"Configuration valide : {len(parsed.zonings)} zonages, "
-            f"{len(parsed.indicators)} indicateurs, {len(steps)} étapes."
+            f"Configuration valide : {count_of(len(parsed.zonings), 'zonage')}, "
+            f"{count_of(len(parsed.indicators), 'indicateur')}, "
+            f"{count_of(len(steps), 'étape')}."
         )
         return
     run_build(parsed, force=force, quiet_progress=quiet_progress)
