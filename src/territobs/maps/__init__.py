@@ -15,8 +15,9 @@ Submodules are imported on first use of one of their names, so
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from territobs._lazy import lazy_exports
 
 # ``classify`` is both a submodule and a function: importing the submodule
 # (as other modules do) sets the package attribute to the module, which would
@@ -70,17 +71,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'territobs.maps' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports("territobs.maps", _EXPORTS, globals())
 
 
 if TYPE_CHECKING:  # pragma: no cover
