@@ -379,8 +379,9 @@ def main() -> None:
         + "territobs "
         "reads the raster window of the cut units once and sums each polygon by "
         "splitting its ring edges at the grid lines (Green's theorem on a "
-        "column-wise cumulative sum, no geometry per cell); its extra memory is "
-        "mostly that window (float32 cells + float64 cumulative sums). The peer "
+        "column-wise cumulative sum kept on every 16th row, no geometry per "
+        "cell), reading the window in bands of blocks with a capped GDAL cache; "
+        "its extra memory is mostly that window of float32 cells. The peer "
         "pipeline sums the raster over every piece, cut or not; territobs only "
         "over the cut units and their pieces.\n"
     )

@@ -51,6 +51,29 @@ def test_bad_code_named(tmp_path):
     assert info.value.column == "CODGEO" and info.value.row == 6
 
 
+def test_csv_with_title_lines_in_cp1252(tmp_path):
+    # The Excel sheet saved "as CSV" by a spreadsheet: title lines with no
+    # separator above the header, Windows-1252 accents, ";" separators.
+    path = tmp_path / "table-appartenance-2024.csv"
+    path.write_bytes(
+        "Table d'appartenance géographique des communes au 1er janvier 2024\n"
+        "Source : Insee, Code officiel géographique\n"
+        "\n"
+        "CODGEO;LIBGEO;DEP;REG;EPCI\n"
+        "01001;L'Abergement-Clémenciat;01;84;200069193\n"
+        "29155;Ouessant;29;53;ZZZZZZZZZ\n"
+        "1004;Ambérieu-en-Bugey;01;84;240100883\n".encode("cp1252")
+    )
+    with pytest.raises(CodeError) as info:
+        read_membership(path)
+    assert info.value.column == "CODGEO" and info.value.row == 7  # line in file
+    path.write_bytes(path.read_bytes().replace(b"\n1004;", b"\n01004;"))
+    table = read_membership(path)
+    assert table.CODGEO.tolist() == ["01001", "29155", "01004"]
+    assert table.LIBGEO[0] == "L'Abergement-Clémenciat"
+    assert pd.isna(table.EPCI[1])
+
+
 def test_no_header(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a;b\n1;2\n", "utf-8")

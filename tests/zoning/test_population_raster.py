@@ -40,7 +40,7 @@ def _brute_force(polygons, grid, transform):
     )
 
 
-def _write(path, grid, transform, nodata=None):
+def _write(path, grid, transform, nodata=None, **options):
     with rasterio.open(
         path,
         "w",
@@ -52,6 +52,7 @@ def _write(path, grid, transform, nodata=None):
         crs="EPSG:2154",
         transform=transform,
         nodata=nodata,
+        **options,
     ) as dst:
         dst.write(grid, 1)
     return path
@@ -137,3 +138,59 @@ def test_raster_file_window_nodata_and_chunks(tmp_path, monkeypatch):
 
     monkeypatch.setattr(module, "_GRID_CHUNK", 50)  # several chunks
     assert population_in(polygons, fine) == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("cum_step", [1, 2, 3, 7, 40, 1000])
+def test_cumulative_sum_step_spans_blocks(monkeypatch, cum_step):
+    # Only every cum_step-th row of the cumulative sum is stored; the rows in
+    # between come from the grid. Polygons span several blocks of rows, some
+    # edges stop on block boundaries, others reach below the grid.
+    import territobs.zoning._population as module
+
+    rng = np.random.default_rng(3)
+    grid = rng.uniform(0, 10, (40, 13))
+    grid[rng.uniform(size=grid.shape) < 0.2] = 0.0
+    transform = Affine(50, 0, 2000, 0, -40, 9000)  # rows: y 9000 down to 7400
+    polygons = np.array(
+        [
+            shapely.Point(2300, 8200).buffer(330),
+            shapely.Polygon([(1990, 9010), (2640, 7350), (2330, 8123.4), (2070, 7400)]),
+            box(2050, 7480, 2600, 8920).difference(box(2200, 8000, 2400, 8600)),
+            box(2100, 7000, 2250, 9500),  # north and south of the grid
+            box(2000, 8800, 2650, 8880),  # edges on row lines 3 and 5
+        ],
+        dtype=object,
+    )
+    expected = _brute_force(polygons, grid, transform)
+    monkeypatch.setattr(module, "_CUM_STEP", cum_step)
+    monkeypatch.setattr(module, "_GRID_CHUNK", 40)  # several chunks too
+    got = _grid_population_in(polygons, grid, transform)
+    assert got == pytest.approx(expected, rel=1e-11, abs=1e-9)
+
+
+def test_raster_read_in_bands_of_blocks(tmp_path, monkeypatch):
+    # Tiled raster (16 × 16 blocks) read in bands of one row of blocks: the
+    # window starts and ends inside blocks; same cells as a single read.
+    import territobs.zoning._population as module
+
+    rng = np.random.default_rng(4)
+    grid = rng.uniform(0, 5, (70, 48)).astype("float32")
+    grid[grid < 1] = -1  # nodata
+    grid[3, 4] = np.nan
+    transform = Affine(200, 0, 600_000, 0, -200, 6_900_000)
+    path = _write(
+        tmp_path / "tiled.tif",
+        grid,
+        transform,
+        nodata=-1,
+        tiled=True,
+        blockxsize=16,
+        blockysize=16,
+    )
+    bounds = (600_500, 6_900_000 - 200 * 61.5, 600_000 + 200 * 40.2, 6_899_100)
+    monkeypatch.setattr(module, "_READ_BAND_MB", 0)  # one row of blocks a band
+    fine = as_fine_population(path, 2154, 2154, bounds)
+    window = grid[4:62, 2:41]
+    assert fine.grid.shape == window.shape
+    np.testing.assert_array_equal(fine.grid, np.where(window > 0, window, 0))
+    assert fine.transform == transform @ Affine.translation(2, 4)

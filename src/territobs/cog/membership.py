@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pandas as pd
 
 from territobs.codes import normalize_codes
 from territobs.errors import SourceFormatError, format_codes, where
+from territobs.io._csv import decode_bytes, read_bytes, sniff_separator
 
 __all__ = [
     "membership_table",
@@ -42,6 +44,30 @@ def _find_header(raw: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     )
 
 
+def _read_csv_below_title(path: Path) -> tuple[pd.DataFrame, int]:
+    """Read a CSV export whose ``CODGEO`` header may sit below title lines.
+
+    Returns the cells (all text, header line first) and the number of title
+    lines skipped. The encoding (UTF-8 or Windows-1252) is detected and the
+    separator sniffed on the header line itself, not on a title line.
+    """
+    text, _ = decode_bytes(read_bytes(path))
+    lines = text.splitlines()
+    title_lines = next(
+        (i for i, line in enumerate(lines[:32]) if "CODGEO" in line.upper()), 0
+    )
+    body = "\n".join(lines[title_lines:])
+    raw = pd.read_csv(
+        io.StringIO(body),
+        header=None,
+        dtype=str,
+        sep=sniff_separator(lines[title_lines] if lines else ""),
+        keep_default_na=False,
+        na_values=[""],
+    )
+    return raw, title_lines
+
+
 def read_membership(path: str | os.PathLike[str]) -> pd.DataFrame:
     r"""Read INSEE's table d'appartenance géographique des communes.
 
@@ -49,7 +75,8 @@ def read_membership(path: str | os.PathLike[str]) -> pd.DataFrame:
     ----------
     path : str or path-like
         ``table-appartenance-geo-communes-YYYY.xlsx`` (sheet ``COM``, header
-        rows skipped) or a CSV with a ``CODGEO`` column (``,`` or ``;``).
+        rows skipped) or a CSV with a ``CODGEO`` column (``,`` or ``;``,
+        UTF-8 or Windows-1252, title lines above the header skipped).
 
     Returns
     -------
@@ -85,19 +112,18 @@ def read_membership(path: str | os.PathLike[str]) -> pd.DataFrame:
     1  01002  01  240100883
     """
     path = Path(path)
+    title_lines = 0
     if path.suffix.lower() in (".xlsx", ".xls"):
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str)
         sheet = next((s for n, s in sheets.items() if n.upper() == "COM"), None)
         raw = sheet if sheet is not None else next(iter(sheets.values()))
     else:
-        raw = pd.read_csv(
-            path, header=None, dtype=str, sep=None, engine="python", encoding="utf-8"
-        )
+        raw, title_lines = _read_csv_below_title(path)
     header = _find_header(raw, path)
     table = raw.iloc[header + 1 :].copy()
     table.columns = [str(c).strip() for c in raw.iloc[header]]
     table = table.dropna(how="all").reset_index(drop=True)
-    first_row = header + 2
+    first_row = title_lines + header + 2
     table["CODGEO"] = normalize_codes(
         table["CODGEO"], "commune", path=str(path), column="CODGEO", first_row=first_row
     )

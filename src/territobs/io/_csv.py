@@ -40,6 +40,7 @@ __all__ = [
     "convert_table",
     "decode_bytes",
     "find_column",
+    "read_bytes",
     "read_csv_table",
     "read_text_table",
     "sniff_separator",
@@ -118,7 +119,14 @@ class TableRecord:
         }
 
 
-def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """Read a file's bytes, decompressing it if it is gzip-compressed.
+
+    Raises
+    ------
+    SourceFormatError
+        If the file starts like gzip but cannot be decompressed.
+    """
     raw = Path(path).read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
@@ -255,7 +263,7 @@ def read_text_table(
         If the file is empty, has a header but no data line, or rows of
         inconsistent length.
     """
-    raw = _read_bytes(path)
+    raw = read_bytes(path)
     text, used_encoding = decode_bytes(raw, encoding)
     stripped = text.strip()
     if not stripped:

@@ -112,6 +112,14 @@ def _from_frame(frame: Any, column: str, units_crs: Any) -> FinePopulation:
     return FinePopulation(geoms[keep], values[keep], points, "carreaux")
 
 
+# Raster read in bands of whole rows of blocks, about this many MB each.
+# GDAL's block cache is capped meanwhile at two bands (its default, 5 % of the
+# RAM, would keep a decompressed copy of the whole window besides the array;
+# two bands let the mask reuse the band's blocks), and the mask and clean-up
+# temporaries stay band-sized.
+_READ_BAND_MB = 8
+
+
 def _from_raster(
     path: str | os.PathLike[str], units_crs: Any, bounds: Any
 ) -> FinePopulation:
@@ -137,16 +145,40 @@ def _from_raster(
         row0 = int(np.clip(np.floor(rows.min()), 0, src.height))
         row1 = int(np.clip(np.ceil(rows.max()), 0, src.height))
         window = Window(col0, row0, col1 - col0, row1 - row0)
-        data = src.read(1, window=window)
-        valid = src.read_masks(1, window=window)  # nodata, mask band or alpha
         win_transform = src.window_transform(window)
-    grid = data.astype(np.promote_types(data.dtype, np.float32), copy=False)
-    grid[valid == 0] = 0
-    grid[~(grid > 0)] = 0  # NaN and negative cells hold no population either
+        dtype = np.promote_types(src.dtypes[0], np.float32)
+        grid = np.empty((row1 - row0, col1 - col0), dtype=dtype)
+        block_rows = src.block_shapes[0][0] if src.block_shapes else 1
+        row_bytes = max(grid.shape[1] * grid.itemsize, 1)
+        band = max(_READ_BAND_MB * 2**20 // row_bytes, 1)
+        band = max(band // block_rows, 1) * block_rows
+        cache_mb = max(16, -(-2 * band * row_bytes // 2**20) + 1)
+        tops = [row0, *range((row0 // band + 1) * band, row1, band)]
+        if grid.size:
+            with rasterio.Env(GDAL_CACHEMAX=cache_mb):
+                _read_bands(src, grid, tops, row1, col0)
     none = np.empty(0, dtype=object)
     return FinePopulation(
         none, np.empty(0), False, "raster", grid=grid, transform=win_transform
     )
+
+
+def _read_bands(
+    src: Any, grid: np.ndarray, tops: list[int], bottom: int, col0: int
+) -> None:
+    """Fill ``grid`` (rows ``tops[0]`` to ``bottom``) band by band.
+
+    Cells without population (nodata, mask band or alpha, NaN, negative)
+    are set to 0.
+    """
+    from rasterio.windows import Window
+
+    for top, stop in zip(tops, [*tops[1:], bottom], strict=True):
+        part = Window(col0, top, grid.shape[1], stop - top)
+        cells = grid[top - tops[0] : stop - tops[0]]
+        cells[...] = src.read(1, window=part)
+        cells[src.read_masks(1, window=part) == 0] = 0
+        cells[~(cells > 0)] = 0
 
 
 def as_fine_population(
@@ -241,7 +273,13 @@ def population_in(polygons: np.ndarray, fine: FinePopulation) -> np.ndarray:
 
 # Ring vertices per chunk of polygons: bounds the temporary arrays (about 150
 # bytes per piece of edge, a piece per vertex and per grid-line crossing).
-_GRID_CHUNK = 50_000
+_GRID_CHUNK = 10_000
+
+# Rows between two stored rows of the column-wise cumulative sum. Only every
+# ``_CUM_STEP``-th row of it is kept (float64, a 1 / (2 * _CUM_STEP) share of
+# the float32 grid's memory); the rows in between are summed from the grid
+# for each piece of edge that needs them (fewer than ``_CUM_STEP`` adds).
+_CUM_STEP = 16
 
 
 def _grid_population_in(
@@ -257,27 +295,64 @@ def _grid_population_in(
     :math:`\mathrm{clamp}(v - r, 0, 1)`, column by column). Each ring's sign
     is set from its signed area (exteriors add, holes subtract), so ring
     orientation does not matter. Cells outside the grid count as zero.
+
+    :math:`S` is stored only on the rows :math:`r = kK` (:math:`K` =
+    ``_CUM_STEP``), in float64; :math:`S_{r,c} = S_{kK,c} + \sum_{kK \le r'
+    < r} g_{r',c}` with :math:`k = \lfloor r / K \rfloor` is completed from
+    the grid itself, so no float64 copy of the grid is ever made.
     """
     total = np.zeros(len(polygons))
     if not len(polygons) or not grid.size:
         return total
     height, width = grid.shape
-    cum = np.zeros((height + 1, width))
-    cum[1:] = grid
-    np.cumsum(cum[1:], axis=0, out=cum[1:])  # in place: no float64 copy of grid
+    step = max(int(_CUM_STEP), 1)
+    blocks = height // step
+    cum = np.zeros((blocks + 1, width))
+    if blocks:
+        block_sums = grid[: blocks * step].reshape(blocks, step, width)
+        np.sum(block_sums, axis=1, dtype=np.float64, out=cum[1:])
+        np.cumsum(cum[1:], axis=0, out=cum[1:])
     inverse = ~transform
     ends = np.r_[0, np.cumsum(shapely.get_num_coordinates(polygons))]
     start = 0
     while start < len(polygons):
         stop = int(np.searchsorted(ends, ends[start] + _GRID_CHUNK, side="right")) - 1
         stop = max(stop, start + 1)
-        total[start:stop] = _grid_chunk(polygons[start:stop], grid, cum, inverse)
+        total[start:stop] = _grid_chunk(polygons[start:stop], grid, cum, step, inverse)
         start = stop
     return total
 
 
+def _cells_above(
+    grid: np.ndarray, cum: np.ndarray, step: int, row: np.ndarray, col: np.ndarray
+) -> np.ndarray:
+    """Column-wise sums of the cells above ``row`` (0 above the grid)."""
+    row = np.clip(row, 0, grid.shape[0])
+    block, offset = np.divmod(row, step)
+    above = cum[block, col]
+    if step > 1:
+        # Small ints: numpy sorts them stably by radix.
+        small = np.int16 if step <= 2**15 else np.int64
+        order = np.argsort((step - 1 - offset).astype(small), kind="stable")
+        ordered = offset[order]
+        descending = -ordered
+        base = (block * step)[order]
+        ordered_col = col[order]
+        partial = np.zeros(len(row))
+        for j in range(int(ordered[0]) if len(ordered) else 0):
+            # Pieces needing row base + j come first (offset > j).
+            n = int(np.searchsorted(descending, -j, side="left"))
+            partial[:n] += grid[base[:n] + j, ordered_col[:n]]
+        above[order] += partial
+    return above
+
+
 def _grid_chunk(
-    polygons: np.ndarray, grid: np.ndarray, cum: np.ndarray, inverse: Any
+    polygons: np.ndarray,
+    grid: np.ndarray,
+    cum: np.ndarray,
+    cum_step: int,
+    inverse: Any,
 ) -> np.ndarray:
     height, width = grid.shape
     parts, part_poly = shapely.get_parts(polygons, return_index=True)
@@ -324,7 +399,7 @@ def _grid_chunk(
     covered[on_grid] = (v_mid[on_grid] - row[on_grid]) * grid[
         row[on_grid], col[on_grid]
     ]
-    above = cum[np.clip(row, 0, height), col]
+    above = _cells_above(grid, cum, cum_step, row, col)
     value = -du * (above + covered) * sign[edge_ring[e]]
     ring_total = np.bincount(edge_ring[e], weights=value, minlength=len(rings))
     part_total = np.bincount(ring_part, weights=ring_total, minlength=len(parts))
