@@ -14,8 +14,10 @@ from territobs.atlas.cache import (
     StepRecord,
     atomic_path,
     atomic_write_text,
+    code_fingerprint,
     digest_file,
     key_of,
+    tree_digest,
 )
 
 json_values = st.recursive(
@@ -129,3 +131,37 @@ def test_atomic_files_get_usual_permissions(tmp_path: Path) -> None:
     os.umask(mask)
     atomic_write_text(tmp_path / "a.txt", "x")
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_tree_digest_follows_names_and_contents_not_place(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    for root in (one, two):
+        (root / "sub" / "__pycache__").mkdir(parents=True)
+        (root / "a.py").write_text("x = 1\n")
+        (root / "sub" / "data.toml").write_text("k = 2\n")
+    (two / "sub" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    assert tree_digest(one) == tree_digest(two)  # compiled files ignored
+    (two / "a.py").write_text("x = 2\n")
+    assert tree_digest(one) != tree_digest(two)  # an edit
+    (two / "a.py").write_text("x = 1\n")
+    (two / "sub" / "data.toml").rename(two / "data.toml")
+    assert tree_digest(one) != tree_digest(two)  # a move
+    (two / "data.toml").rename(two / "sub" / "data.toml")
+    (two / "b.py").write_text("")
+    assert tree_digest(one) != tree_digest(two)  # a new empty file
+
+
+def test_step_keys_change_with_the_code(tmp_path: Path, monkeypatch) -> None:
+    import territobs.atlas.build as build
+    from territobs import __version__
+
+    from .conftest import make_atlas
+
+    config = build.load_config(make_atlas(tmp_path))
+    manifest = Manifest(config.output)
+    steps = build.plan(config)
+    before = [build.step_key(step, manifest) for step in steps]
+    assert code_fingerprint().startswith(__version__ + "+")
+    monkeypatch.setattr(build, "code_fingerprint", lambda: __version__ + "+edited")
+    after = [build.step_key(step, manifest) for step in steps]
+    assert all(b != a for b, a in zip(before, after, strict=True))

@@ -8,7 +8,8 @@ The build is a DAG of steps::
                                                                             ├─► portraits:Z
                                                                             └─► index
 
-Each step's *key* is the sha256 of the territobs version, the step's config
+Each step's *key* is the sha256 of the territobs version and code
+fingerprint (:func:`~territobs.atlas.cache.code_fingerprint`), the step's config
 section, the content hashes of its input files and the content digests of
 the upstream outputs it reads. A step is reused when the manifest records
 the same key and its files are intact; otherwise it runs, and downstream
@@ -34,8 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from territobs._version import __version__
-from territobs.atlas.cache import Manifest, StepRecord, key_of
+from territobs.atlas.cache import Manifest, StepRecord, code_fingerprint, key_of
 from territobs.atlas.config import AtlasConfig, load_config
 from territobs.formatting import count_of
 
@@ -514,7 +514,7 @@ def step_key(step: Step, manifest: Manifest) -> str:
         When an input file cannot be read.
     """
     return key_of(
-        __version__,
+        code_fingerprint(),
         step.kind,
         step.params,
         [manifest.input_digest(path) for path in step.inputs],
@@ -597,9 +597,9 @@ def build_atlas(
     -----
     Step key :math:`k_s = \mathrm{sha256}(v, \mathrm{kind}_s, c_s,
     \{h(f)\}_{f \in F_s}, \{d_u\}_{u \in U_s})` with :math:`v` the
-    territobs version, :math:`c_s` the step's config section, :math:`h(f)`
-    the content hash of input file :math:`f` (cached by path, size and
-    mtime), :math:`d_u` the content digest of what upstream step :math:`u`
+    territobs version and a hash of its installed code and data files,
+    :math:`c_s` the step's config section, :math:`h(f)` the content hash of
+    input file :math:`f` (cached by path, size and mtime), :math:`d_u` the content digest of what upstream step :math:`u`
     wrote. A step runs when :math:`k_s` differs from the manifest's, or one
     of its files is missing or altered. Each file is written atomically and
     the manifest (itself written atomically) is updated after each step, so

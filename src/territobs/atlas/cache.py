@@ -34,9 +34,11 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "code_fingerprint",
     "digest_bytes",
     "digest_file",
     "key_of",
+    "tree_digest",
 ]
 
 #: Name of the manifest inside the output folder.
@@ -81,6 +83,65 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value)
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Return the territobs version and a hash of its installed code and data.
+
+    Every atlas step key includes it, so outputs are rebuilt when territobs
+    itself changes, even without a version bump (an editable install being
+    developed, a patched copy): the hash covers every ``.py`` file and every
+    data file of the installed package, by relative path and content.
+    Computed once per process (about 1 MB to read).
+
+    Returns
+    -------
+    str
+        ``"<version>+<16 hex digits>"``.
+
+    Examples
+    --------
+    >>> from territobs import __version__
+    >>> code_fingerprint().startswith(__version__ + "+")
+    True
+    """
+    from territobs._version import __version__
+
+    package = Path(__file__).resolve().parent.parent
+    return f"{__version__}+{tree_digest(package)[:16]}"
+
+
+def tree_digest(folder: str | os.PathLike[str]) -> str:
+    """Return the sha256 of a folder's files, by relative path and content.
+
+    Compiled files (``__pycache__``, ``.pyc``) are left out: they change with
+    the interpreter, not with the code.
+
+    Parameters
+    ----------
+    folder : path-like
+        The folder to hash, recursively.
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters; the same for two folders holding the same
+        files with the same contents, wherever they are.
+    """
+    root = Path(folder)
+    digest = hashlib.sha256()
+    files = sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.suffix not in (".pyc", ".pyo")
+    )
+    for name in files:
+        digest.update(name.encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256((root / name).read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def key_of(*parts: Any) -> str:
