@@ -582,7 +582,7 @@ def _clip_convex(
 
 
 #: Pair × half-plane (and pair × vertex) entries handled per chunk (memory).
-_CONVEX_CHUNK = 300_000
+_CONVEX_CHUNK = 100_000
 
 
 def _convex_overlaps(
