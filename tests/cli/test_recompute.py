@@ -54,7 +54,7 @@ def test_recompute_csv(files):
         catch_exceptions=False,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "2 indicateur(s)" in result.output
+    assert "2 indicateurs recalculés sur" in result.output
     table = pd.read_csv(out, dtype={"zone": str})
     assert tuple(table.columns) == RESULT_COLUMNS
     pop = table[table["indicator"] == "population"].set_index("zone")["value"]

@@ -146,6 +146,7 @@ def recompute(
 ) -> None:
     """Run ``territobs recompute`` (see ``--help``)."""
     from territobs.catalog import Catalog, default_catalog
+    from territobs.formatting import count_of
     from territobs.io.boundaries import read_boundaries
     from territobs.io.zones import read_zones
     from territobs.territory import build_territory
@@ -189,5 +190,6 @@ def recompute(
         to_geodataframe(result, zones).to_file(output, driver="GPKG", layer="resultats")
     n_zones, n_ind = result["zone"].nunique(), result["indicator"].nunique()
     click.echo(
-        f"{n_ind} indicateur(s) recalculé(s) sur {n_zones} zone(s) : « {output} »."
+        f"{count_of(n_ind, 'indicateur recalculé')} sur {count_of(n_zones, 'zone')} : "
+        f"« {output} »."
     )

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.errors import SecrecyError, format_codes
+from territobs.formatting import count_of
 from territobs.secrecy.rules import SecrecyRule
 
 __all__ = [
@@ -120,7 +121,7 @@ def prepare_result(result: pd.DataFrame, *, name: str = "résultat") -> pd.DataF
         dup = frame.loc[duplicated, ["zone", "indicator"]]
         pairs = [f"{z}/{i}" for z, i in dup.itertuples(index=False)]
         raise SecrecyError(
-            f"{name} : {len(pairs)} couple(s) zone/indicateur en double : "
+            f"{name} : {count_of(len(pairs), 'couple')} zone/indicateur en double : "
             f"{format_codes(pairs)}.",
             codes=pairs,
         )
@@ -347,7 +348,8 @@ def build_cells(
         table.links.append(links)
     if missing:
         raise SecrecyError(
-            f"effectif gouvernant absent pour {len(missing)} zone(s)/indicateur(s) : "
+            f"effectif gouvernant absent pour {count_of(len(missing), 'couple')} "
+            "zone/indicateur : "
             f"{format_codes(missing)}. Ajoutez ces lignes au résultat (par ex. le "
             "nombre de ménages fiscaux de chaque zone pour Filosofi).",
             codes=missing,

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import sparse
 
 from territobs.errors import SecrecyError, format_codes
+from territobs.formatting import count_of
 from territobs.zoning.weights import Weights
 
 __all__ = ["MembershipLike", "membership_matrix"]
@@ -126,7 +127,8 @@ def membership_matrix(
     missing = [z for z in wanted if z not in owner]
     if missing:
         raise SecrecyError(
-            f"{len(missing)} zone(s) sans appartenance d'unités : {format_codes(missing)}. "
+            f"{count_of(len(missing), 'zone')} sans appartenance d'unités : "
+            f"{format_codes(missing)}. "
             "Le contrôle par différence en a besoin (passez leurs membres ou leurs "
             "poids dans « membership »).",
             codes=missing,

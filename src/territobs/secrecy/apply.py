@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.errors import SecrecyError, SecrecyWarning, format_codes
+from territobs.formatting import count_of
 from territobs.secrecy._cells import (
     PART_LABELS,
     WORK_COLUMNS,
@@ -96,8 +97,8 @@ def _prepare_public(public: pd.DataFrame | None, result: pd.DataFrame) -> pd.Dat
             f"{z}/{i}" for z, i in zip(clash["zone"], clash["indicator"], strict=True)
         ]
         raise SecrecyError(
-            f"{len(pairs)} couple(s) zone/indicateur à la fois dans le résultat et "
-            f"dans les figures publiques : {format_codes(pairs)}.",
+            f"{count_of(len(pairs), 'couple')} zone/indicateur à la fois dans le "
+            f"résultat et dans les figures publiques : {format_codes(pairs)}.",
             codes=pairs,
         )
     return frame
@@ -261,11 +262,12 @@ def apply_secrecy(
                 reasons[pos] = _secondary_reason(hit[0], masked[hit[0]], cells, names)
         if unresolved:
             combos = [_combo_text(d, cells, names) for d in unresolved]
+            reveal, them = ("révèle", "la") if len(combos) < 2 else ("révèlent", "les")
             warnings.warn(
                 SecrecyWarning(
-                    f"{len(combos)} combinaison(s) de figures déjà publiques révèlent "
-                    f"un effectif sous le seuil : {format_codes(combos)}. territobs ne "
-                    "peut pas les masquer.",
+                    f"{count_of(len(combos), 'combinaison')} de figures déjà publiques "
+                    f"{reveal} un effectif sous le seuil : {format_codes(combos)}. "
+                    f"territobs ne peut pas {them} masquer.",
                     codes=combos,
                 ),
                 stacklevel=2,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from territobs.errors import SecrecyError, format_codes
+from territobs.formatting import count_of
 
 __all__ = [
     "BUILTIN_RULES",
@@ -460,7 +461,7 @@ def resolve_rules(
     missing = [i for i in indicators if i not in resolved and default is None]
     if missing:
         raise SecrecyError(
-            f"aucune règle de secret pour {len(missing)} indicateur(s) : "
+            f"aucune règle de secret pour {count_of(len(missing), 'indicateur')} : "
             f"{format_codes(missing)}. Donnez une règle par indicateur ou une "
             'règle par défaut « "*" ».',
             codes=missing,
