@@ -32,7 +32,7 @@ user would otherwise pick, **in the same run on the same data**; ratios above 1
 mean territobs is faster (time) or lighter (memory). Peak memory is the peak
 resident set size of a fresh subprocess running one contender.
 
-Last run: {date}.
+Report assembled: {date}; each table says how and when it was measured.
 """
 
 
@@ -57,6 +57,15 @@ def main() -> int:
     return 0
 
 
+def _is_quick(path: Path) -> bool:
+    return path.stem.endswith(("-quick", "_quick"))
+
+
+def _full_before_quick(path: Path) -> tuple[str, bool]:
+    topic = path.stem.removesuffix("-quick").removesuffix("_quick")
+    return topic, _is_quick(path)
+
+
 def write_report() -> None:
     """Concatenate ``results/*.md`` into ``docs/performance.md``."""
     parts = [
@@ -65,8 +74,15 @@ def write_report() -> None:
             date=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         )
     ]
-    for table in sorted(RESULTS.glob("*.md")):
-        parts.append(table.read_text(encoding="utf-8").strip() + "\n")
+    for table in sorted(RESULTS.glob("*.md"), key=_full_before_quick):
+        text = table.read_text(encoding="utf-8").strip()
+        # Each result file is a page of its own (``# Title``): one level down here.
+        lines = [
+            f"#{line}" if line.startswith("#") else line for line in text.split("\n")
+        ]
+        if _is_quick(table) and "quick" not in lines[0]:
+            lines[0] += " (quick, reduced sizes)"
+        parts.append("\n".join(lines) + "\n")
     DOC.write_text("\n".join(parts), encoding="utf-8")
     print(f"wrote {DOC}")
 
