@@ -10,7 +10,13 @@ import pandas as pd
 
 from territobs.maps.legend import format_date, format_number
 
-__all__ = ["caption_from_result", "make_caption", "provenance"]
+__all__ = [
+    "WEIGHTING_FR",
+    "caption_from_result",
+    "make_caption",
+    "provenance",
+    "weighting_text",
+]
 
 
 def _join(values: Iterable[object]) -> str:
@@ -20,6 +26,15 @@ def _join(values: Iterable[object]) -> str:
         if text and text.lower() != "nan" and text not in seen:
             seen.append(text)
     return ", ".join(seen)
+
+
+def _items(value: object) -> list[object]:
+    """Return a text or number as a one-item list, any iterable as a list."""
+    if value is None:
+        return []
+    if isinstance(value, (str, int, float)):
+        return [value]
+    return list(value)  # type: ignore[call-overload]
 
 
 def is_year_list(text: str) -> bool:
@@ -65,6 +80,47 @@ def vintage_line(vintage: str) -> str:
     return text if ":" in text else f"Millésime : {text}"
 
 
+#: How the cut units were spread between zones, by value of the result's
+#: ``method`` column (``docs/methods/weights.md``), as the caption says it.
+WEIGHTING_FR: dict[str, str] = {
+    "area": "selon la surface",
+    "population": "selon la population localisée finement (carreaux, points ou raster)",
+    "mixed": "selon la population localisée finement (carreaux, points ou "
+    "raster), ou selon la surface là où elle manque",
+}
+
+
+def weighting_text(methods: Iterable[str]) -> str:
+    """Say in French how the cut units were spread between the zones.
+
+    Parameters
+    ----------
+    methods : iterable of str
+        Values of the result's ``method`` column (``exact``, ``area``,
+        ``population``, ``mixed``); other values (approximations of medians,
+        reported on their own line) are ignored.
+
+    Returns
+    -------
+    str
+        ``"par répartition selon la surface"``...; without a known method,
+        ``"par répartition selon la surface ou la population"`` (the only
+        two ways territobs estimates).
+
+    Examples
+    --------
+    >>> weighting_text(["exact", "area"])
+    'par répartition selon la surface'
+    >>> weighting_text([])
+    'par répartition selon la surface ou la population'
+    """
+    kinds = {str(m) for m in methods} & set(WEIGHTING_FR)
+    if not kinds:
+        return "par répartition selon la surface ou la population"
+    kind = kinds.pop() if len(kinds) == 1 else "mixed"
+    return f"par répartition {WEIGHTING_FR[kind]}"
+
+
 def make_caption(
     *,
     source: str | Iterable[str] | None = None,
@@ -74,6 +130,7 @@ def make_caption(
     secret_count: int = 0,
     note: str | None = None,
     date: dt.date | None = None,
+    method: str | Iterable[str] | None = None,
 ) -> list[str]:
     r"""French caption lines for a map.
 
@@ -84,8 +141,8 @@ def make_caption(
     vintage : str, int or iterable, optional
         Vintages (``2021``).
     estimated_share : float or iterable of float, optional
-        Share (0-1) of each value resting on estimated weights; the largest
-        is reported (``"valeurs en partie estimées (jusqu'à 35 %)"``).
+        Share (0-1) of each zone's value resting on estimated weights; the
+        largest is reported (``"jusqu’à 35 % de la valeur"``).
     approximation : str or iterable of str, optional
         Named approximations (medians), each reported.
     secret_count : int, default 0
@@ -94,6 +151,10 @@ def make_caption(
         Free text, appended as its own line.
     date : datetime.date, optional
         Production date (default today).
+    method : str or iterable of str, optional
+        The result's ``method`` values (``area``, ``population``,
+        ``mixed``): the caption names how cut units were spread (see
+        :func:`weighting_text`).
 
     Returns
     -------
@@ -104,14 +165,16 @@ def make_caption(
     --------
     >>> import datetime
     >>> make_caption(source="INSEE", vintage=2021, estimated_share=[0, 0.35],
+    ...              method=["exact", "area"],
     ...              date=datetime.date(2025, 3, 1))  # doctest: +NORMALIZE_WHITESPACE
     ['Source : INSEE, millésime 2021',
-     'Méthode : valeurs en partie estimées (jusqu’à 35\xa0%) par pondération',
+     'Méthode : valeurs estimées pour les zones qui coupent des communes
+      (jusqu’à 35\xa0% de la valeur), par répartition selon la surface',
      'Réalisation : territobs, le 1er mars 2025']
     """
     lines = []
-    sources = _join([source] if isinstance(source, str) else (source or []))
-    vintages = _join([vintage] if isinstance(vintage, (str, int)) else (vintage or []))
+    sources = _join(_items(source))
+    vintages = _join(_items(vintage))
     if sources or vintages:
         years = is_year_list(vintages)
         parts = [f"Source : {sources}" if sources else "Source non précisée"]
@@ -126,17 +189,17 @@ def make_caption(
         if shares.size:
             top = float(shares.max())
             if top > 0:
+                methods = _items(method)
                 lines.append(
-                    "Méthode : valeurs en partie estimées (jusqu’à "
-                    f"{format_number(100 * top)}\xa0%) par pondération"
+                    "Méthode : valeurs estimées pour les zones qui coupent des "
+                    f"communes (jusqu’à {format_number(100 * top)}\xa0% de la "
+                    f"valeur), {weighting_text(methods)}"
                 )
             else:
                 lines.append(
-                    "Méthode : valeurs exactes (zones formées d’unités entières)"
+                    "Méthode : valeurs exactes (zones formées de communes entières)"
                 )
-    approximations = _join(
-        [approximation] if isinstance(approximation, str) else (approximation or [])
-    )
+    approximations = _join(_items(approximation))
     if approximations:
         lines.append(f"Approximation : {approximations}")
     if secret_count:
@@ -202,8 +265,8 @@ def caption_from_result(
     ----------
     result : pandas.DataFrame
         The tidy result (``docs/architecture.md``): columns ``indicator``,
-        ``source``, ``vintage``, ``estimated_share``, ``approximation``,
-        ``secret``.
+        ``source``, ``vintage``, ``estimated_share``, ``method``,
+        ``approximation``, ``secret``.
     indicator : str
         The indicator id.
     date : datetime.date, optional
@@ -230,6 +293,7 @@ def caption_from_result(
         vintage=col("vintage").dropna().astype(str),
         estimated_share=col("estimated_share").to_numpy(dtype=float),
         approximation=col("approximation").dropna().astype(str),
+        method=col("method").dropna().astype(str),
         secret_count=int(col("secret").fillna(False).astype(bool).sum()),
         date=date,
     )

@@ -33,8 +33,9 @@ import pandas as pd
 from territobs._version import __version__
 from territobs.errors import CRSError, GeometryError, SourceFormatError
 from territobs.maps._assets import leaflet_css, leaflet_js
+from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._geometry import PackedGeometry, pack_geometry
-from territobs.maps.caption import make_caption, provenance
+from territobs.maps.caption import make_caption
 from territobs.maps.classify import Classes, Scheme
 from territobs.maps.layers import (
     Layer,
@@ -353,7 +354,11 @@ def choropleth(
         The first indicator drawn.
     label, unit, scheme, k, breaks, palette, reference, classes, decimals
         How the first indicator is labelled and classified (see
-        :class:`~territobs.maps.layers.Layer`).
+        :class:`~territobs.maps.layers.Layer`). Without ``label``/``unit``,
+        an indicator of a recomputed result or of the default catalogue gets
+        the catalogue's French label and unit (« Population municipale »,
+        « habitants »), else the column name and no unit; the same holds
+        for ``layers``.
     name_column : str, default "name"
         Zone names for tooltips (``zone_name`` is tried too); HTML in names is
         shown as text, never interpreted.
@@ -366,11 +371,14 @@ def choropleth(
         Title above the map.
     caption : str or list of str, optional
         Caption lines; by default built from ``source``, ``vintage``, the
-        estimated shares and the number of secret zones, with the date.
+        estimated shares, how cut units were spread (``{column}__method``
+        when present) and the number of secret zones, with the date.
     source, vintage : optional
         Provenance for the default caption; by default read from
         ``gdf.attrs["territobs"]`` (set by ``to_geodataframe`` and the
-        readers).
+        readers), from ``{column}__source``/``{column}__vintage`` columns,
+        or from the default catalogue (see
+        :func:`~territobs.maps._describe.describe_column`).
     layers : sequence of str or Layer, optional
         Further indicators, switchable with radio buttons.
     outlines : sequence of Outline, optional
@@ -434,7 +442,11 @@ def choropleth(
         "decimals": decimals,
     }
     specs = _as_layers(column, first, layers)
-    prepared = [prepare_layer(gdf, spec) for spec in specs]
+    infos = [describe_column(gdf, spec.column) for spec in specs]
+    prepared = [
+        prepare_layer(gdf, with_defaults(spec, info))
+        for spec, info in zip(specs, infos, strict=True)
+    ]
     names_col = next((c for c in (name_column, "zone_name") if c in gdf.columns), None)
     codes_col = next((c for c in (code_column, "zone") if c and c in gdf.columns), None)
     if names_col is None:
@@ -453,12 +465,11 @@ def choropleth(
             texts[row] = "secret statistique"
         extra.append([col, texts])
     if caption is None:
-        if source is None and vintage is None:
-            source, vintage = provenance(gdf, prepared[0].layer.column)
         caption_lines = make_caption(
-            source=source,
-            vintage=vintage,
+            source=infos[0].source if source is None else source,
+            vintage=infos[0].vintage if vintage is None else vintage,
             estimated_share=prepared[0].estimated_share,
+            method=infos[0].methods,
             secret_count=prepared[0].n_secret,
             date=date,
         )

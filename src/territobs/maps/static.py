@@ -9,6 +9,7 @@ Marseille.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import textwrap
 from collections.abc import Sequence
@@ -18,13 +19,17 @@ import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 from shapely.geometry import box
 
 from territobs.errors import CRSError
+from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._france import CITY_ZOOMS, OVERSEAS, covers_france, overseas_of
-from territobs.maps.caption import make_caption, provenance
+from territobs.maps.caption import make_caption
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme
 from territobs.maps.layers import Layer, PreparedLayer, Reference, prepare_layer
 from territobs.maps.legend import format_value
@@ -37,6 +42,19 @@ FORMATS = ("png", "svg", "pdf")
 _EDGE = "#ffffff"
 #: Top of the band of overseas insets (figure fraction), titles included.
 _INSET_TOP = 0.235
+#: Left and right page margin, and the gap between blocks (figure fraction).
+_SIDE = 0.02
+_GAP = 0.015
+#: Most rows of a legend laid out under the map (more entries: more columns).
+_LEGEND_ROWS = 4
+#: Colour of the frame drawn when context outlines are cut at the map's edge.
+_FRAME = "#bbbbbb"
+_LEGEND_STYLE = {
+    "frameon": False,
+    "fontsize": 8,
+    "title_fontsize": 9,
+    "alignment": "left",
+}
 _STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
@@ -222,7 +240,8 @@ def static_map(
             decimals,
         )
     )
-    prep = prepare_layer(gdf, spec)
+    info = describe_column(gdf, spec.column)
+    prep = prepare_layer(gdf, with_defaults(spec, info))
     overseas = overseas_of(gdf).fillna("").to_numpy(dtype=object)
     is_metro = overseas == ""
     has_metro = bool(is_metro.any())
@@ -243,18 +262,26 @@ def static_map(
 
     with mpl.rc_context(_STYLE):
         fig = Figure(figsize=figsize, dpi=150)
+        FigureCanvasAgg(fig)  # a renderer, to measure the legend and caption
         overseas_insets = insets and french
-        # overseas insets take a band under the main map, above the caption
-        bottom = _INSET_TOP + 0.01 if overseas_insets else 0.12
-        ax = fig.add_axes((0.02, bottom, 0.72, 0.92 - bottom))
+        top = 0.92 if title or insets else 0.96
+        if insets:
+            # overseas insets take a band under the main map, above the
+            # caption; the legend and the city zooms take the right column
+            bottom = _INSET_TOP + 0.01 if overseas_insets else 0.12
+            ax = fig.add_axes((_SIDE, bottom, 0.72, 0.92 - bottom))
+        else:
+            # placed by _lay_out once the legend and caption are measured
+            ax = fig.add_axes((_SIDE, 0.12, 1 - 2 * _SIDE, top - 0.12))
         rows = np.flatnonzero(is_metro) if insets else np.arange(len(gdf))
         _draw(ax, metro.iloc[rows], prep, rows)
         # overlays must not stretch the map (points overseas, wider outlines)
         limits = ax.get_xlim(), ax.get_ylim()
+        context = []
         for frame, _name in outlines or ():
-            _project(frame, metro.crs).boundary.plot(
-                ax=ax, color="#222222", linewidth=0.8
-            )
+            projected = _project(frame, metro.crs)
+            projected.boundary.plot(ax=ax, color="#222222", linewidth=0.8)
+            context.append(projected.total_bounds)
         for frame, _name in points or ():
             _project(frame, metro.crs).plot(
                 ax=ax, color="#d55e00", markersize=8, zorder=5
@@ -266,6 +293,8 @@ def static_map(
             )
         ax.set_xlim(*limits[0])
         ax.set_ylim(*limits[1])
+        if any(_beyond(bounds, limits) for bounds in context):
+            _frame(ax)
         if overseas_insets:
             _overseas_insets(fig, gdf, prep, overseas)
         if insets:
@@ -273,34 +302,161 @@ def static_map(
                 _city_zooms(fig, ax, metro, prep, is_metro)
         handles = _legend_handles(prep)
         legend_title = prep.label + (f" ({prep.layer.unit})" if prep.layer.unit else "")
-        fig.legend(
-            handles=handles,
-            title=legend_title,
-            loc="upper right",
-            bbox_to_anchor=(0.99, 0.92),
-            frameon=False,
-            fontsize=8,
-            title_fontsize=9,
-            alignment="left",
-        )
         if title:
             fig.suptitle(
-                title, x=0.02, y=0.97, ha="left", fontsize=13, fontweight="bold"
+                title, x=_SIDE, y=0.97, ha="left", fontsize=13, fontweight="bold"
             )
         if caption is None:
-            if source is None and vintage is None:
-                source, vintage = provenance(gdf, prep.layer.column)
             lines = make_caption(
-                source=source,
-                vintage=vintage,
+                source=info.source if source is None else source,
+                vintage=info.vintage if vintage is None else vintage,
                 estimated_share=prep.estimated_share,
+                method=info.methods,
                 secret_count=prep.n_secret,
                 date=date,
             )
         else:
             lines = [caption] if isinstance(caption, str) else list(caption)
-        fig.text(0.02, 0.02, "\n".join(lines), fontsize=7, color="#444444", va="bottom")
+        text = fig.text(
+            _SIDE,
+            _SIDE,
+            "\n".join(_wrap(lines, figsize[0])),
+            fontsize=7,
+            color="#444444",
+            va="bottom",
+        )
+        if insets:
+            fig.legend(
+                handles=handles,
+                title=legend_title,
+                loc="upper right",
+                bbox_to_anchor=(0.99, 0.92),
+                **_LEGEND_STYLE,
+            )
+        else:
+            _lay_out(fig, ax, handles, legend_title, text, top)
     return fig
+
+
+def _wrap(lines: Sequence[str], width_inches: float) -> list[str]:
+    """Wrap caption lines to the page width (7-point DejaVu Sans).
+
+    About 19 characters an inch, on the page less its side margins.
+    """
+    chars = max(int(width_inches * (1 - 2 * _SIDE) * 19), 40)
+    out = []
+    for line in lines:
+        out.extend(
+            textwrap.wrap(line, chars, break_on_hyphens=False, subsequent_indent="  ")
+            or [""]
+        )
+    return out
+
+
+def _beyond(bounds: np.ndarray, limits: tuple[tuple[float, float], ...]) -> bool:
+    """Whether ``(x0, y0, x1, y1)`` reaches past the view ``(xlim, ylim)``."""
+    (vx0, vx1), (vy0, vy1) = limits
+    x0, y0, x1, y1 = bounds
+    return bool(x0 < vx0 or y0 < vy0 or x1 > vx1 or y1 > vy1)
+
+
+def _frame(ax: Axes) -> None:
+    """Draw a thin frame round the map, where context outlines are cut."""
+    ax.set_axis_on()
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for spine in ax.spines.values():
+        spine.set_edgecolor(_FRAME)
+        spine.set_linewidth(0.6)
+
+
+def _fraction(fig: Figure, artist: Legend | Text) -> tuple[float, float]:
+    """Width and height of a drawn artist, as fractions of the figure."""
+    box = artist.get_window_extent(fig.canvas.get_renderer())
+    return box.width / fig.bbox.width, box.height / fig.bbox.height
+
+
+def _lay_out(
+    fig: Figure,
+    ax: Axes,
+    handles: list[Patch],
+    title: str,
+    caption: Text,
+    top: float,
+) -> None:
+    """Place the map and its legend so that the map is drawn as large as it can.
+
+    Two layouts are measured: the legend in a column right of the map (best
+    for a tall map) or in rows under it, above the caption (best for a wide
+    map, which then spans the page). The one giving the larger scale wins;
+    the view is then widened to fill the map's box (:func:`_fill`).
+    """
+    bottom = _SIDE + _fraction(fig, caption)[1] + _GAP
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    width, height = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
+
+    def scale(box: tuple[float, float, float, float]) -> float:
+        return min(box[2] * fig.bbox.width / width, box[3] * fig.bbox.height / height)
+
+    right = fig.legend(
+        handles=handles,
+        title=title,
+        loc="upper right",
+        bbox_to_anchor=(1 - _SIDE / 2, top),
+        **_LEGEND_STYLE,
+    )
+    right_width = _fraction(fig, right)[0]
+    beside = (
+        _SIDE,
+        bottom,
+        max(1 - _SIDE / 2 - right_width - _GAP - _SIDE, 0.3),
+        top - bottom,
+    )
+    under = fig.legend(
+        handles=handles,
+        title=title,
+        loc="lower left",
+        bbox_to_anchor=(_SIDE / 2, bottom - _GAP / 2),
+        ncols=math.ceil(len(handles) / _LEGEND_ROWS),
+        **_LEGEND_STYLE,
+    )
+    under_height = _fraction(fig, under)[1]
+    below = (
+        _SIDE,
+        bottom + under_height + _GAP,
+        1 - 2 * _SIDE,
+        max(top - bottom - under_height - _GAP, 0.3),
+    )
+    if scale(below) > scale(beside):
+        right.remove()
+        ax.set_position(below)
+    else:
+        under.remove()
+        ax.set_position(beside)
+    _fill(fig, ax)
+
+
+def _fill(fig: Figure, ax: Axes) -> None:
+    """Widen the view (around its centre) to the shape of the axes' box.
+
+    With equal aspect, matplotlib would otherwise shrink the box to the shape
+    of the view: context outlines would then stop short of the space given to
+    the map, cut at an invisible edge.
+    """
+    pos = ax.get_position(original=True)  # the box given, not yet shrunk
+    box = (pos.width * fig.bbox.width) / (pos.height * fig.bbox.height)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    width, height = x1 - x0, y1 - y0
+    if width <= 0 or height <= 0:
+        return
+    if width / height < box:
+        half = height * box / 2
+        ax.set_xlim((x0 + x1) / 2 - half, (x0 + x1) / 2 + half)
+    else:
+        half = width / box / 2
+        ax.set_ylim((y0 + y1) / 2 - half, (y0 + y1) / 2 + half)
 
 
 def _looks_french(gdf: gpd.GeoDataFrame) -> bool:
