@@ -181,3 +181,107 @@ def test_decimal_comma_round_trip(tmp_path_factory, values, sep):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     frame, _ = read_csv_table(path, text_columns=["CODGEO"])
     np.testing.assert_array_equal(frame["X"].to_numpy(), np.array(values))
+
+
+# --- field counts: rows must have the header's number of fields -------------
+
+
+def test_unquoted_decimal_comma_in_comma_file_is_an_error(tmp_path):
+    """A row with more fields than the header must not shift the columns."""
+    path = write(tmp_path, "CODGEO,MED21\n01001,22,5\n93001,18,7\n")
+    with pytest.raises(SourceFormatError) as info:
+        read_text_table(path)
+    error = info.value
+    assert error.rows == [2, 3]
+    assert (error.expected, error.found) == (2, [3])
+    assert "lignes 2, 3" in str(error)
+    assert "guillemets" in str(error)
+    assert str(path) in str(error)
+
+
+def test_one_long_row_names_its_line(tmp_path):
+    path = write(tmp_path, "CODGEO;A;B\n01001;1;2\n01002;3;4;5\n01003;6;7\n")
+    with pytest.raises(SourceFormatError, match="ligne 3") as info:
+        read_text_table(path)
+    assert info.value.rows == [3]
+
+
+def test_trailing_separator_on_every_data_row_is_dropped_and_noted(tmp_path):
+    path = write(tmp_path, "CODGEO;REG;P21_POP\n01001;84;832;\n75056;11;2100000;\n")
+    frame, record = read_csv_table(path, text_columns=["CODGEO", "REG"])
+    assert frame.columns.tolist() == ["CODGEO", "REG", "P21_POP"]
+    assert frame["CODGEO"].tolist() == ["01001", "75056"]
+    assert frame["P21_POP"].tolist() == [832.0, 2100000.0]
+    assert "P21_POP__secret" not in frame
+    assert len(record.notes) == 1 and "fin de chaque ligne" in record.notes[0]
+    assert record.to_dict()["notes"] == record.notes
+
+
+def test_trailing_separator_on_some_rows_only_is_an_error(tmp_path):
+    path = write(tmp_path, "CODGEO;A\n01001;1;\n01002;2\n")
+    with pytest.raises(SourceFormatError) as info:
+        read_text_table(path)
+    assert info.value.rows == [2]
+
+
+def test_non_empty_extra_field_is_an_error_even_on_every_row(tmp_path):
+    path = write(tmp_path, "CODGEO;A\n01001;1;x\n01002;2;y\n")
+    with pytest.raises(SourceFormatError):
+        read_text_table(path)
+
+
+def test_short_row_is_an_error_not_secrecy(tmp_path):
+    path = write(tmp_path, "CODGEO;A;B\n01001;1;2\n01002;3\n")
+    with pytest.raises(SourceFormatError, match="moins") as info:
+        read_csv_table(path, text_columns=["CODGEO"])
+    assert info.value.rows == [3]
+    assert (info.value.expected, info.value.found) == (3, [2])
+
+
+def test_short_rows_in_quoted_file_name_the_start_line(tmp_path):
+    path = write(tmp_path, 'CODGEO;LIB;A\n01001;"deux\nlignes";1\n01002;"x"\n')
+    with pytest.raises(SourceFormatError) as info:
+        read_text_table(path)
+    assert info.value.rows == [4]
+
+
+def test_header_with_trailing_separator_and_rows_without(tmp_path):
+    """An unnamed last header column may be absent from the data rows."""
+    path = write(tmp_path, "CODGEO;A;\n01001;1\n01002;2\n")
+    frame, _ = read_csv_table(path, text_columns=["CODGEO"])
+    assert frame.columns.tolist() == ["CODGEO", "A"]
+    assert frame["A"].tolist() == [1.0, 2.0]
+
+
+def test_title_lines_above_the_header_are_reported(tmp_path):
+    path = write(tmp_path, "Titre : population\nSource : Insee\nCODGEO;P\n01001;8\n")
+    with pytest.raises(SourceFormatError, match="titre"):
+        read_text_table(path)
+
+
+def test_blank_content_rows_with_fewer_separators_are_just_blank(tmp_path):
+    path = write(tmp_path, "CODGEO;A;B\n01001;1;2\n;\n\n")
+    frame, record = read_csv_table(path, text_columns=["CODGEO"])
+    assert len(frame) == 1 and record.blank_rows == 1
+
+
+def test_index_is_file_line_after_blank_and_multiline_records(tmp_path):
+    path = write(tmp_path, 'CODGEO;LIB;A\n\n01001;"a\nb";1\n;;\n01002;X;zz\n')
+    with pytest.raises(SourceFormatError) as info:
+        read_csv_table(path, text_columns=["CODGEO", "LIB"])
+    assert info.value.row == 6
+    path = write(tmp_path, "CODGEO;A\n\n01001;1\n;\n01002;zz\n")
+    with pytest.raises(SourceFormatError) as info:
+        read_csv_table(path, text_columns=["CODGEO"])
+    assert info.value.row == 5
+
+
+def test_crlf_and_cr_only_line_endings(tmp_path):
+    for newline in ("\r\n", "\r"):
+        text = newline.join(["CODGEO;A", "01001;1", "01002;2", ""])
+        frame, _ = read_csv_table(write(tmp_path, text), text_columns=["CODGEO"])
+        assert frame["A"].tolist() == [1.0, 2.0]
+        bad = newline.join(["CODGEO;A", "01001;1", "01002", ""])
+        with pytest.raises(SourceFormatError) as info:
+            read_text_table(write(tmp_path, bad))
+        assert info.value.rows == [3]

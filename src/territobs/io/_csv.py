@@ -24,6 +24,7 @@ import gzip
 import io
 import os
 import re
+import warnings
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.errors import SourceFormatError, format_codes, where
+from territobs.formatting import count_of
 
 __all__ = [
     "DEFAULT_SECRET_MARKERS",
@@ -88,6 +90,9 @@ class TableRecord:
         Rows left out because every cell was blank (trailing ``;;;`` lines).
     sheet : str or None
         The spreadsheet sheet read, if any.
+    notes : list of str
+        What the reader tolerated and how (French), e.g. a trailing separator
+        dropped at the end of every data line.
     """
 
     path: str
@@ -101,6 +106,7 @@ class TableRecord:
     dropped_columns: list[str] = field(default_factory=list)
     blank_rows: int = 0
     sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as a plain dict (for ``DataFrame.attrs``)."""
@@ -116,6 +122,7 @@ class TableRecord:
             "dropped_columns": list(self.dropped_columns),
             "blank_rows": self.blank_rows,
             "sheet": self.sheet,
+            "notes": list(self.notes),
         }
 
 
@@ -229,6 +236,171 @@ def find_column(columns: Iterable[str], candidates: Sequence[str]) -> str | None
     return None
 
 
+@dataclass
+class _Layout:
+    """Where each record of a delimited text starts and how many fields it has.
+
+    Only the records pandas reads are listed (lines holding nothing but
+    spaces are skipped, as ``skip_blank_lines`` does); the first is the
+    header.
+    """
+
+    #: 1-based file line where each record starts.
+    lines: np.ndarray
+    #: Number of fields of each record.
+    counts: np.ndarray
+    #: Number of empty (blank) fields at the end of each record; equal to the
+    #: count when every field is blank.
+    trailing: np.ndarray
+
+
+_SPACES = b" \t\r\n\x0b\x0c"
+
+
+def _layout_plain(text: str, sep: str) -> _Layout:
+    """Vectorised layout of a text without quotes (one record per line)."""
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    newline = ord("\n") if "\n" in text else ord("\r")
+    ends = np.flatnonzero(data == newline)
+    starts = np.concatenate(([0], ends + 1))
+    ends = np.concatenate((ends, [len(data)]))
+    seps = np.flatnonzero(data == ord(sep))
+    spaces = np.isin(data, np.frombuffer(_SPACES, dtype=np.uint8))
+    content = ~spaces & (data != ord(sep))
+    # position of the last content byte at or before each byte (-1: none)
+    last = np.where(content, np.arange(len(data)), -1)
+    last = np.maximum.accumulate(last) if len(last) else last
+    last_in_line = np.where(ends > 0, last[np.maximum(ends - 1, 0)], -1)
+    has_content = last_in_line >= starts
+    n_seps = np.searchsorted(seps, ends) - np.searchsorted(seps, starts)
+    counts = n_seps + 1
+    after = np.where(has_content, last_in_line + 1, starts)
+    trailing = np.searchsorted(seps, ends) - np.searchsorted(seps, after)
+    trailing = np.where(has_content, trailing, counts)
+    kept = has_content | (n_seps > 0)
+    lines = np.arange(1, len(starts) + 1)
+    return _Layout(lines[kept], counts[kept], trailing[kept])
+
+
+def _layout_quoted(text: str, sep: str) -> _Layout:
+    """Layout of a text with quoted fields (which may span several lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False)
+    lines: list[int] = []
+    counts: list[int] = []
+    trailing: list[int] = []
+    previous = 0
+    for row in reader:
+        start, previous = previous + 1, reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        n_blank = 0
+        for value in reversed(row):
+            if value.strip():
+                break
+            n_blank += 1
+        lines.append(start)
+        counts.append(len(row))
+        trailing.append(n_blank)
+    return _Layout(np.array(lines), np.array(counts), np.array(trailing))
+
+
+def _lines_text(lines: np.ndarray, shown: int = 5) -> str:
+    """``"2, 3, 7 et 12 autres"``: the first file lines of a list."""
+    head = ", ".join(str(int(line)) for line in lines[:shown])
+    rest = len(lines) - shown
+    return head + (f" et {count_of(rest, 'autre')}" if rest > 0 else "")
+
+
+def _fields_text(counts: np.ndarray) -> str:
+    """``"3 champs"`` or ``"1 ou 2 champs"``: the field counts found."""
+    found = sorted({int(c) for c in counts})
+    head = ", ".join(str(c) for c in found[:-1])
+    last = found[-1]
+    text = f"{head} ou {last}" if head else str(last)
+    return f"{text} {'champ' if last < 2 else 'champs'}"
+
+
+def _check_layout(
+    path: str | os.PathLike[str], sep: str, layout: _Layout, record: TableRecord
+) -> np.ndarray:
+    """Check every data record has the header's number of fields.
+
+    Returns the file line of each data record. A separator at the end of
+    every data line (not of the header) is tolerated and noted in
+    ``record``; anything else that would shift or pad columns is an error.
+    """
+    name = _SEPARATOR_NAMES.get(sep, sep)
+    expected = int(layout.counts[0])
+    header = (
+        f"l'en-tête (ligne {int(layout.lines[0])}) a "
+        f"{count_of(expected, 'colonne')} avec le séparateur « {name} »"
+    )
+    header_blank = int(layout.trailing[0])
+    lines, counts, trailing = layout.lines[1:], layout.counts[1:], layout.trailing[1:]
+    # rows whose every cell is blank (";;;") are dropped later: nothing to shift.
+    filled = trailing < counts
+    extra = counts - expected
+    long = filled & (extra > 0)
+    if long.any():
+        excess = np.unique(extra[filled])
+        dangling = (
+            header_blank == 0
+            and len(excess) == 1
+            and bool((trailing[filled] >= excess[0]).all())
+        )
+        if not dangling:
+            bad = lines[long]
+            msg = (
+                f"{where(path)}{header}, mais "
+                f"{count_of(len(bad), 'ligne en a', 'lignes en ont')} plus "
+                f"({_fields_text(counts[long])}) : "
+                f"{'ligne' if len(bad) == 1 else 'lignes'} {_lines_text(bad)}. "
+                "Lues ainsi, les colonnes seraient décalées."
+            )
+            if sep == ",":
+                msg += (
+                    " Dans un fichier séparé par des virgules, les nombres à "
+                    'virgule décimale doivent être entre guillemets ("22,5").'
+                )
+            if expected == 1:
+                msg += (
+                    " La première ligne n'est peut-être pas l'en-tête : retirez les "
+                    "lignes de titre au-dessus du tableau."
+                )
+            raise SourceFormatError(
+                msg,
+                path=path,
+                row=int(bad[0]),
+                rows=[int(b) for b in bad],
+                expected=expected,
+                found=sorted({int(c) for c in counts[long]}),
+                separator=sep,
+            )
+        dropped = count_of(int(excess[0]), "champ vide retiré", "champs vides retirés")
+        record.notes.append(
+            f"séparateur « {name} » en fin de chaque ligne de données (pas de "
+            f"l'en-tête) : {dropped} par ligne."
+        )
+    short = filled & (counts < expected - header_blank)
+    if short.any():
+        bad = lines[short]
+        raise SourceFormatError(
+            f"{where(path)}{header}, mais "
+            f"{count_of(len(bad), 'ligne en a', 'lignes en ont')} moins "
+            f"({_fields_text(counts[short])}) : "
+            f"{'ligne' if len(bad) == 1 else 'lignes'} {_lines_text(bad)}. Une "
+            "ligne incomplète (fichier tronqué, champ manquant) n'est pas du "
+            "secret statistique : corrigez le fichier.",
+            path=path,
+            row=int(bad[0]),
+            rows=[int(b) for b in bad],
+            expected=expected,
+            found=sorted({int(c) for c in counts[short]}),
+            separator=sep,
+        )
+    return lines
+
+
 def read_text_table(
     path: str | os.PathLike[str],
     *,
@@ -253,15 +425,20 @@ def read_text_table(
         ``""``, never NaN). Columns without a name (an index written by a
         previous tool) and rows whose cells are all blank are left out and
         counted in the record. The index keeps the position of each row in
-        the file (line = index + 2).
+        the file: ``index + 2`` is the line where the row starts, even after
+        blank lines or quoted fields spanning several lines.
     record : TableRecord
         Encoding, separator and dropped columns.
 
     Raises
     ------
     SourceFormatError
-        If the file is empty, has a header but no data line, or rows of
-        inconsistent length.
+        If the file is empty, has a header but no data line, or rows with
+        more or fewer fields than the header (the message names the first
+        lines and the counts; ``error.rows`` lists them all). A separator at
+        the end of every data line but not of the header is the one
+        tolerated difference: the empty last fields are dropped and
+        ``record.notes`` says so.
     """
     raw = read_bytes(path)
     text, used_encoding = decode_bytes(raw, encoding)
@@ -273,16 +450,27 @@ def read_text_table(
         )
     header = stripped.splitlines()[0]
     sep = separator or sniff_separator(header)
+    record = TableRecord(path=os.fspath(path), encoding=used_encoding, separator=sep)
+    lines = None
+    if len(sep) == 1:
+        plain = '"' not in text and ord(sep) < 128
+        layout = _layout_plain(text, sep) if plain else _layout_quoted(text, sep)
+        lines = _check_layout(path, sep, layout, record)
+        record.header_line = int(layout.lines[0])
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            quoting=csv.QUOTE_MINIMAL,
-            skip_blank_lines=True,
-        )
+        with warnings.catch_warnings():
+            # a separator ending every data line, checked and noted above
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                quoting=csv.QUOTE_MINIMAL,
+                skip_blank_lines=True,
+                index_col=False,
+            )
     except pd.errors.ParserError as exc:
         raise SourceFormatError(
             f"{where(path)}lignes de longueurs inégales avec le séparateur "
@@ -290,7 +478,10 @@ def read_text_table(
             path=path,
             separator=sep,
         ) from exc
-    record = TableRecord(path=os.fspath(path), encoding=used_encoding, separator=sep)
+    if lines is not None and len(lines) == len(frame):
+        # label = file line - 2, so that line = index + 2 even after blank or
+        # multi-line records
+        frame.index = pd.Index(lines - 2)
     unnamed = [
         col
         for col in frame.columns
