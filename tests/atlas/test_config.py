@@ -204,11 +204,16 @@ def test_demo_config_is_valid() -> None:
     root = Path(__file__).resolve().parents[2]
     config = load_config(root / "data" / "demo" / "atlas.toml")
     assert [z.id for z in config.zonings] == [
-        "communes",
+        "communes-93",
+        "communes-01",
         "bassins-93",
         "pst",
         "epci-01",
     ]
     assert config.output == (root / "out" / "demo").resolve()
     # the bassins (93 only) and the PST leave units out by design
-    assert [z.partition for z in config.zonings] == [True, False, False, True]
+    assert [z.partition for z in config.zonings] == [True, True, False, False, True]
+    # one map per département: Seine-Saint-Denis and Ain never share a map
+    assert [z.departements for z in config.zonings[:2]] == [("93",), ("01",)]
+    for zoning in config.zonings:
+        assert len(zoning.departements) <= 1, zoning.id

@@ -19,9 +19,28 @@ import pandas as pd
 
 from territobs.atlas.cache import atomic_path, atomic_write_text
 from territobs.atlas.config import MapOptions
+from territobs.formatting import count_of
 from territobs.maps.caption import is_year_list, vintage_line
 
-__all__ = ["draw_maps", "map_caption", "map_layer", "shared_classes"]
+__all__ = [
+    "BACK_TEXT",
+    "add_back_link",
+    "draw_maps",
+    "map_caption",
+    "map_layer",
+    "shared_classes",
+]
+
+#: Text of the link from the pages the atlas writes back to its index.
+BACK_TEXT = "← Retour à l'atlas"
+
+_BACK_STYLE = (
+    "<style>.territobs-back{display:inline-block;margin:.4rem .8rem 0;"
+    "font:0.85rem 'DejaVu Sans',Arial,sans-serif;color:#52606d;"
+    "text-decoration:none}.territobs-back:hover,.territobs-back:focus"
+    "{text-decoration:underline}@media print{.territobs-back{display:none}}"
+    "</style>"
+)
 
 #: Room left around the zones when unit outlines situate them (share of the
 #: zones' extent on each side).
@@ -99,7 +118,9 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def map_caption(result: pd.DataFrame, layer: Any, indicator: str) -> list[str]:
+def map_caption(
+    result: pd.DataFrame, layer: Any, indicator: str, note: str | None = None
+) -> list[str]:
     """Return the French caption lines of one atlas map.
 
     Built by :func:`territobs.maps.caption.make_caption` from the result's
@@ -117,6 +138,8 @@ def map_caption(result: pd.DataFrame, layer: Any, indicator: str) -> list[str]:
         The map layer of :func:`map_layer`.
     indicator : str
         Indicator id.
+    note : str, optional
+        A further line (zones only partly in the data).
 
     Returns
     -------
@@ -133,6 +156,7 @@ def map_caption(result: pd.DataFrame, layer: Any, indicator: str) -> list[str]:
         estimated_share=layer[f"{indicator}__estimated_share"].to_numpy(float),
         approximation=meta["approximation"] or None,
         secret_count=int(layer[f"{indicator}__secret"].sum()),
+        note=note,
     )
     if vintage and year is None:
         lines.insert(1 if meta["source"] else 0, vintage_line(vintage))
@@ -185,6 +209,8 @@ def draw_maps(
     shared: Sequence[pd.DataFrame] = (),
     title: str | None = None,
     outlines: tuple[Any, str] | None = None,
+    partial: Sequence[str] = (),
+    back_link: str | None = None,
 ) -> dict[str, Path]:
     """Draw ``indicator`` on ``zones`` in every format of ``options``.
 
@@ -208,6 +234,13 @@ def draw_maps(
     outlines : tuple of (GeoDataFrame, str), optional
         Unit outlines drawn on top to situate the zones (frame, French label
         such as « Communes »).
+    partial : sequence of str, optional
+        Zones only partly in the data (an EPCI « partie Ain »): drawn, but
+        left out of the classes, so that a fragment never sets the legend,
+        and named in the caption.
+    back_link : str, optional
+        Relative address of the atlas index: the interactive map gets a
+        « ← Retour à l'atlas » link (see :func:`add_back_link`).
 
     Returns
     -------
@@ -218,10 +251,21 @@ def draw_maps(
 
     meta = _meta(result, indicator)
     layer = map_layer(result, zones, indicator)
-    caption = map_caption(result, layer, indicator)
+    partial = [z for z in map(str, partial) if z in set(layer["zone"])]
+    note = None
+    if partial:
+        note = (
+            f"{count_of(len(partial), 'zone')} en partie hors des données de "
+            "l'atlas (« partie … ») : valeur de la seule partie couverte, hors "
+            "du calcul des classes."
+        )
+    caption = map_caption(result, layer, indicator, note=note)
     classes = None
+    whole = result[~result["zone"].astype(str).isin(partial)] if partial else result
     if options.shared_breaks and shared:
-        classes = shared_classes([result, *shared], indicator, options)
+        classes = shared_classes([whole, *shared], indicator, options)
+    elif partial:
+        classes = shared_classes([whole], indicator, options)
     common = {
         "label": meta["label"],
         "unit": meta["unit"] or None,
@@ -249,7 +293,10 @@ def draw_maps(
             else [Outline(outlines[0], outlines[1], color=_OUTLINE_COLOR, weight=1)],
         )
         files["html"] = folder / f"{indicator}.html"
-        atomic_write_text(files["html"], chart.to_html())
+        html = chart.to_html()
+        if back_link:
+            html = add_back_link(html, back_link)
+        atomic_write_text(files["html"], html)
     static = [f for f in ("png", "pdf", "svg") if f in options.formats]
     if static:
         files.update(
@@ -258,6 +305,43 @@ def draw_maps(
             )
         )
     return files
+
+
+def add_back_link(html: str, href: str) -> str:
+    """Insert a discreet « ← Retour à l'atlas » link at the top of a page.
+
+    :func:`territobs.maps.interactive.choropleth` has no parameter for it:
+    the link goes right after ``<body>`` (hidden when printing).
+
+    Parameters
+    ----------
+    html : str
+        A whole HTML page.
+    href : str
+        Relative address of the atlas index (``"../../index.html"``).
+
+    Returns
+    -------
+    str
+        The page with the link; unchanged if it has no ``<body>`` tag.
+
+    Examples
+    --------
+    >>> page = add_back_link("<html><body><h1>Carte</h1></body>", "../index.html")
+    >>> print(page[page.index("<a ") : page.index("</nav>")])
+    <a class="territobs-back" href="../index.html">← Retour à l'atlas</a>
+    """
+    import html as html_lib
+    import re
+
+    match = re.search(r"<body[^>]*>", html)
+    if match is None:
+        return html
+    link = (
+        f'{_BACK_STYLE}<nav aria-label="Atlas"><a class="territobs-back" '
+        f'href="{html_lib.escape(href)}">{html_lib.escape(BACK_TEXT, quote=False)}</a></nav>'
+    )
+    return html[: match.end()] + link + html[match.end() :]
 
 
 def _static(

