@@ -95,7 +95,8 @@ def test_bad_subcommand_option_error_is_french():
         (["read", "--kind", "zz", "x"], "Valeur invalide pour « --kind » : « zz »"),
         (["read", "--kind"], "L'option « --kind » attend une valeur."),
         (["read", "absent.csv"], "le chemin « absent.csv » n'existe pas."),
-        (["read", "a", "b"], "Erreur : Argument(s) en trop : b."),
+        (["read", "a", "b"], "Erreur : Argument en trop : b."),
+        (["read", "a", "b", "c"], "Erreur : Arguments en trop : b c."),
         (["cog", "detect", "--bogus"], "territobs cog detect --help » pour l'aide."),
     ],
 )

@@ -34,7 +34,7 @@ def test_caf_summary():
     assert "Millésime : 2009" in out
     assert "Pseudo-commune 99999" in out
     assert "NB_Allocataires → NB_allocataires" in out
-    assert "Cellules masquées (secret ou manquantes) : 8 dans 4 variable(s)" in out
+    assert "Cellules masquées (secret ou manquantes) : 8 dans 4 variables" in out
 
 
 def test_grid_summary():
@@ -55,6 +55,27 @@ def test_insee_summary(tmp_path):
     assert "Millésime : 2021 (deviné d'après les noms de variables)" in result.output
     assert "virgule décimale : oui" in result.output
     assert "TP6021 : 1" in result.output
+
+
+def test_vintage_inferred_from_catalogue_pattern(tmp_path):
+    """``PMUN17`` matches the catalogue's ``PMUN{yy}``: vintage 2017, said so."""
+    path = tmp_path / "population-93.csv"
+    path.write_text("CODGEO;PMUN17\n93001;86375\n93005;85740\n", encoding="utf-8")
+    result = run(path)
+    assert result.exit_code == 0, result.output
+    assert (
+        "Millésime : 2017 (déduit du nom de colonne PMUN17, d'après le catalogue)"
+        in result.output
+    )
+    assert "Cellules masquées (secret ou manquantes) : aucune" in result.output
+
+
+def test_vintage_unknown_without_pattern(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("CODGEO;habitants\n93001;86375\n", encoding="utf-8")
+    result = run(path)
+    assert result.exit_code == 0, result.output
+    assert "Millésime : inconnu" in result.output
 
 
 def test_boundaries_summary_and_options(tmp_path):

@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 from shapely.geometry import box
 
 from territobs.cli import cli
-from territobs.errors import MethodError
+from territobs.errors import MethodError, SourceFormatError
 from territobs.zoning.recompute import RESULT_COLUMNS
 
 CODES = ["93001", "93005", "93006", "93007"]
@@ -117,3 +117,130 @@ def test_help_is_french():
     assert result.exit_code == 0
     assert "Recalcule des indicateurs" in result.output
     assert "Indicateur du catalogue" in result.output
+
+
+# ------------------------------------------------------------- zone names
+def _zone_names(out):
+    table = pd.read_csv(out, dtype={"zone": str})
+    return table.drop_duplicates("zone").set_index("zone")["zone_name"].to_dict()
+
+
+def test_name_column_option(files):
+    """--name-column names the zones in the result (read by portraits)."""
+    files["zones"].write_text(
+        "zone;libelle_long;membres\n"
+        "ouest;Circonscription Ouest;93001,93006\n"
+        "est;Circonscription Est;93005,93007\n",
+        encoding="utf-8",
+    )
+    out = files["dir"] / "res.csv"
+    result = CliRunner().invoke(
+        cli,
+        _args(files, out, "--indicator", "population",
+              "--name-column", "libelle_long"),
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert _zone_names(out) == {
+        "ouest": "Circonscription Ouest",
+        "est": "Circonscription Est",
+    }
+
+
+def test_name_column_detected_and_reported(files):
+    """A ``nom`` column is used for the zone names, and the user is told."""
+    files["zones"].write_text(
+        "zone;nom;code_commune\n"
+        "ouest;Circonscription Ouest;93001\n"
+        "ouest;Circonscription Ouest;93006\n"
+        "est;Circonscription Est;93005\n"
+        "est;Circonscription Est;93007\n",
+        encoding="utf-8",
+    )
+    out = files["dir"] / "res.csv"
+    result = CliRunner().invoke(
+        cli, _args(files, out, "--indicator", "population"), catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "Noms des zones : colonne « nom » (détectée" in result.output
+    assert _zone_names(out)["ouest"] == "Circonscription Ouest"
+
+
+def test_name_column_not_detected_when_it_names_the_members(files):
+    """A ``nom`` column of commune names is not taken for zone names."""
+    files["zones"].write_text(
+        "zone;code_commune;nom\n"
+        "ouest;93001;Aubervilliers\n"
+        "ouest;93006;Bagnolet\n"
+        "est;93005;Aulnay-sous-Bois\n"
+        "est;93007;Le Blanc-Mesnil\n",
+        encoding="utf-8",
+    )
+    out = files["dir"] / "res.csv"
+    result = CliRunner().invoke(
+        cli, _args(files, out, "--indicator", "population"), catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "Colonne « nom » non retenue" in result.output
+    assert _zone_names(out) == {"ouest": "ouest", "est": "est"}
+
+
+def test_name_column_detected_in_polygon_file(files):
+    zones = gpd.GeoDataFrame(
+        {"zone": ["a"], "Nom": ["Quartier A"]},
+        geometry=[box(652000, 6860000, 656000, 6861000)],
+        crs=2154,
+    )
+    files["zones"] = files["dir"] / "zones.gpkg"
+    zones.to_file(files["zones"], driver="GPKG")
+    out = files["dir"] / "res.csv"
+    result = CliRunner().invoke(
+        cli, _args(files, out, "--indicator", "population"), catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "colonne « Nom »" in result.output
+    assert _zone_names(out) == {"a": "Quartier A"}
+
+
+def test_unknown_name_column_is_a_french_error(files):
+    out = files["dir"] / "res.csv"
+    result = CliRunner().invoke(
+        cli, _args(files, out, "--indicator", "population", "--name-column", "absente")
+    )
+    assert isinstance(result.exception, SourceFormatError)
+    assert "colonne absente ; colonnes présentes : zone, membres" in str(
+        result.exception
+    )
+    assert not out.exists()
+
+
+# ------------------------------------------------------------- warnings
+def test_warnings_are_french_lines(files):
+    """A territobs warning is one French line, without Python internals."""
+    files["zones"].write_text("zone;membres\nouest;93001,93006\n", encoding="utf-8")
+    out = files["dir"] / "res.csv"
+    result = CliRunner().invoke(
+        cli, _args(files, out, "--indicator", "population"), catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines == [
+        "avertissement : les zones ne couvrent pas tout le territoire ; 2 unités "
+        "dans aucune zone : « 93005 », « 93007 ». Leurs valeurs ne comptent dans "
+        "aucune zone (ou en partie)."
+    ]
+    assert "Warning" not in result.output
+    assert ".py:" not in result.output
+    assert "1 indicateur recalculé sur 1 zone" in result.stdout
+
+
+def test_quiet_hides_warnings(files):
+    files["zones"].write_text("zone;membres\nouest;93001,93006\n", encoding="utf-8")
+    out = files["dir"] / "res.csv"
+    result = CliRunner().invoke(
+        cli,
+        ["-q", *_args(files, out, "--indicator", "population")],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""

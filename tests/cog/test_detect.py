@@ -23,6 +23,21 @@ def test_detect_merger_year_and_unmatched():
     assert guess.unmatched == ["99999"]
     assert guess.shares[2022] == 0.75
     assert "99999" in str(guess)
+    assert "(75,0\u00a0% des 4 codes)" in str(guess)
+    assert "; 1 code d'aucun millésime : « 99999 »" in str(guess)
+
+
+def test_detect_message_is_french():
+    """Decimal comma, no-break space before %, the one tied year listed."""
+    guess = detect_vintage(["01039", "01138", "01001"], vintages={
+        2021: ["01039", "01138", "01001", "01002"],
+        2022: ["01039", "01138", "01001"],
+        2023: ["01001"],
+    })  # fmt: skip
+    assert str(guess) == (
+        "millésime probable du COG : 2022 (100,0\u00a0% des 3 codes) ; "
+        "compatible aussi avec 2021."
+    )
 
 
 def test_detect_requires_codes():

@@ -309,3 +309,45 @@ def test_published_requires_secrecy():
     with pytest.raises(SecrecyError) as info:
         published(pd.DataFrame({"zone": ["a"], "value": [1.0]}))
     assert info.value.column == "secret"
+
+
+def test_weighted_mapping_membership_keeps_its_weights(make_counts):
+    """{zone: {unit: weight}}: Z holds 90 % of u0, so T − Z = 1 household."""
+    zones = {"Z": {"u0": 0.9, "u1": 1.0}, "T": {"u0": 1.0, "u1": 1.0}}
+    res = make_counts({"u0": 10.0, "u1": 52.0}, zones)
+    long = pd.DataFrame(
+        [(u, z, w) for z, m in zones.items() for u, w in m.items()],
+        columns=["unit", "zone", "weight"],
+    )
+    out = apply_secrecy(res, CAF, membership=zones)
+    assert out["secret"].tolist() == [True, False]
+    pdt.assert_series_equal(
+        out["secret"], apply_secrecy(res, CAF, membership=long)["secret"]
+    )
+
+
+def test_weighted_mapping_membership_refuses_text_weights(make_counts):
+    zones = {"Z": {"u0": "beaucoup"}}
+    res = make_counts({"u0": 10.0}, {"Z": ["u0"]})
+    with pytest.raises(SecrecyError, match="nombre entre 0 et 1"):
+        apply_secrecy(res, CAF, membership=zones)
+
+
+def test_two_rules_on_one_cell_keep_the_highest_threshold_and_mask_zero():
+    """rsa is governed by CAF (masks 0) and, as the governing count of a mean,
+    by a threshold-10 rule that does not mask zeros: 0 stays masked."""
+    nan = float("nan")
+    res = pd.DataFrame(
+        {
+            "zone": ["Z", "Z", "Y", "Y"],
+            "indicator": ["rsa", "rsa_amount_mean"] * 2,
+            "kind": ["count", "mean"] * 2,
+            "value": [0.0, nan, 7.0, nan],
+            "numerator": [0.0, nan, 7.0, nan],
+            "denominator": [nan, nan, nan, nan],
+        }
+    )
+    rules = {"rsa": CAF, "rsa_amount_mean": departement(10, governing="rsa")}
+    out = apply_secrecy(res, rules, differencing=False)
+    assert out["secret"].all()
+    assert "moins de 10" in out["secret_reason"][0]

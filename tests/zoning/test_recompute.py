@@ -290,6 +290,26 @@ def test_lost_units_reported(territory, zones):
         recompute(territory, zones, "population", weights=w)
     assert record[0].message.codes == ["93006"]
     assert record[0].message.partial_codes == ["93007"]
+    message = str(record[0].message)
+    assert "1 unité dans aucune zone : « 93006 »" in message
+    assert "1 unité en partie hors des zones : « 93007 »" in message
+    assert "Leurs valeurs ne comptent" in message
+    assert "(s)" not in message
+
+
+def test_lost_units_agree_in_number(territory, zones):
+    """One unit left out: singular; several: plural."""
+    w = make_weights([[1, 0], [0, 1], [0, 0], [0, 1]], territory["code"], zones["zone"])
+    with pytest.warns(ZoneWarning) as record:
+        recompute(territory, zones, "population", weights=w)
+    assert str(record[0].message).endswith(
+        "1 unité dans aucune zone : « 93006 ». Sa valeur ne compte dans aucune "
+        "zone (ou en partie)."
+    )
+    w = make_weights([[1, 0], [0, 0], [0, 0], [0, 1]], territory["code"], zones["zone"])
+    with pytest.warns(ZoneWarning) as record:
+        recompute(territory, zones, "population", weights=w)
+    assert "2 unités dans aucune zone : « 93005 », « 93006 »" in str(record[0].message)
 
 
 def test_conservation_check_detects_tampering(territory, zones, exact):

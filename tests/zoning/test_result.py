@@ -77,12 +77,18 @@ def test_secret_values_are_nan_in_wide_output(result, zones):
 
 
 def test_to_geodataframe_errors(result, zones):
-    with pytest.raises(MethodError, match="poverty_rate"):
+    with pytest.raises(MethodError, match=r"^indicateur absent du résultat : "):
         to_geodataframe(result, zones, indicators=["poverty_rate"])
-    with pytest.raises(ZoneError, match="« a »"):
+    with pytest.raises(MethodError, match=r"^indicateurs absents du résultat : "):
+        to_geodataframe(result, zones, indicators=["poverty_rate", "median"])
+    with pytest.raises(
+        ZoneError, match=r"^1 zone du résultat absente de la table des zones : « a »"
+    ):
         to_geodataframe(result, zones[zones["zone"] == "b"])
-    with pytest.raises(MethodError, match="value"):
+    with pytest.raises(MethodError, match="colonne « value » absente"):
         to_geodataframe(result.drop(columns="value"), zones)
+    with pytest.raises(MethodError, match="colonnes « value », « secret » absentes"):
+        to_geodataframe(result.drop(columns=["value", "secret"]), zones)
 
 
 def test_summarize(result):

@@ -109,6 +109,9 @@ def test_empty_zone_warns(units):
             units, polygons(z=box(0, 0, 100, 100), far=box(1e4, 1e4, 1e4 + 5, 1e4 + 5))
         )
     assert record[0].message.codes == ["far"]
+    assert str(record[0].message) == (
+        "1 zone ne contient aucune unité : « far » ; sa valeur sera vide."
+    )
 
 
 def test_overlapping_zones(units):
@@ -122,6 +125,7 @@ def test_exact_method_refuses_cut_pairs(units):
         build_weights(units, polygons(z=box(0, 0, 150, 100)), method="exact")
     assert info.value.codes == ["93002"]
     assert info.value.pairs == ["93002→z"]
+    assert "impossible : 1 unité coupée par une limite de zone" in str(info.value)
 
 
 def test_exact_method_on_whole_units(units):

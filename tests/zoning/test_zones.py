@@ -116,6 +116,34 @@ def test_zones_from_attribute(units):
     assert zones.geometry.iloc[0].area == pytest.approx(40_000)
 
 
+def test_zones_from_attribute_names_from_the_units(units):
+    """A Series taken from the units repeats each zone id: one label each."""
+    units = units.assign(
+        ept_name=units["ept"].map({"A": "Est ensemble", "B": "Paris Terres d'envol"})
+    )
+    names = units.set_index("ept")["ept_name"]
+    assert not names.index.is_unique
+    with pytest.warns(ZoneWarning):
+        zones = zones_from_attribute(units, "ept", names=names)
+    assert zones["name"].tolist() == ["Est ensemble", "Paris Terres d'envol", "C"]
+
+
+def test_zones_from_attribute_conflicting_names(units):
+    """One zone id with two different labels is a French error naming it."""
+    units = units.assign(
+        ept_name=["Est", "Est", "B", "Est", "Autre", "B", "x", "C", "C"]
+    )
+    names = units.set_index("ept")["ept_name"]
+    with (
+        pytest.warns(ZoneWarning),
+        pytest.raises(ZoneError, match="plusieurs libellés différents") as info,
+    ):
+        zones_from_attribute(units, "ept", names=names)
+    assert info.value.codes == ["A"]
+    assert "« A » (« Autre », « Est »)" in str(info.value)
+    assert "1 zone a plusieurs" in str(info.value)
+
+
 # ------------------------------------------------------------------- geometric
 def test_polygons_need_crs():
     gdf = gpd.GeoDataFrame({"zone": ["a"]}, geometry=[box(0, 0, 1, 1)])

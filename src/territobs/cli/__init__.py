@@ -3,7 +3,9 @@
 Each subcommand lives in its own module (``territobs.cli.<name>``) and is
 imported only when it runs, so ``territobs --help`` stays fast. Library errors
 (:class:`~territobs.errors.TerritobsError`) become one French line and exit
-code 1; ``-v`` shows the traceback.
+code 1; ``-v`` shows the traceback. Library warnings
+(:class:`~territobs.errors.TerritobsWarning`) become ``avertissement : …``
+lines on standard error (none with ``-q``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from territobs.cli._french import (
     frenchify,
     show_error,
 )
+from territobs.cli._warnings import french_warnings
 
 #: command name -> (module, function, one-line French help shown by --help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -87,8 +90,12 @@ class LazyGroup(click.Group):
             return super().make_context(info_name, args, parent, **extra)  # type: ignore[arg-type]
 
     def invoke(self, ctx: click.Context) -> object:
-        """Run the subcommand; click errors are shown in French."""
-        with french_errors():
+        """Run the subcommand; click errors and territobs warnings in French."""
+
+        def quiet() -> bool:
+            return bool(isinstance(ctx.obj, dict) and ctx.obj.get("quiet"))
+
+        with french_errors(), french_warnings(quiet=quiet):
             return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -164,6 +171,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+    ctx.obj["quiet"] = quiet
 
 
 frenchify(cli)

@@ -230,8 +230,8 @@ _MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         lambda m: f"l'argument {_quote(m[1])} attend {m[2]} valeurs.",
     ),
     (
-        re.compile(r"^Got unexpected extra arguments? \((.*)\)$", re.S),
-        lambda m: f"argument(s) en trop : {m[1]}.",
+        re.compile(r"^Got unexpected extra argument(s?) \((.*)\)$", re.S),
+        lambda m: f"argument{m[1]} en trop : {m[2]}.",
     ),
     (
         re.compile(r"^Takes (\d+) values but (\d+) (?:was|were) given\.$"),

@@ -9,6 +9,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from territobs.formatting import count_of
 from territobs.io._csv import decode_bytes, find_column, sniff_separator
 
 _VECTOR_SUFFIXES = {
@@ -29,6 +30,8 @@ _KIND_LABELS = {
     "caf": "tableau CAF",
     "grid": "carreaux INSEE",
 }
+#: Start of the line on masked cells, whether there are some or none.
+_MASKED = "Cellules masquées (secret ou manquantes)"
 _SEPARATORS = {";": "point-virgule", ",": "virgule", "\t": "tabulation", None: "-"}
 
 
@@ -88,6 +91,79 @@ def _read(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
     return read_insee(path, key=options["key"], level=options["level"])
 
 
+def catalog_vintage(columns: list[str]) -> tuple[int, list[str]] | None:
+    """Infer a vintage from column names matching the catalogue's patterns.
+
+    The default catalogue knows the producer variables of its indicators
+    with their vintage written in (``PMUN{yy}``, ``P{yy}_POP``, ``TP60{yy}``);
+    a column matching one of them carries its vintage (``PMUN17`` → 2017).
+
+    Parameters
+    ----------
+    columns : list of str
+        Column names of a table.
+
+    Returns
+    -------
+    tuple of (int, list of str) or None
+        The most frequent vintage (the latest on a tie) and the columns it
+        was read in; None when no column matches a pattern with a vintage.
+
+    Examples
+    --------
+    >>> catalog_vintage(["code", "PMUN17"])
+    (2017, ['PMUN17'])
+    >>> catalog_vintage(["code", "population"]) is None
+    True
+    """
+    from territobs.catalog import _pattern_regex, _vintage_of, default_catalog
+
+    catalog = default_catalog()
+    patterns: set[str] = set()
+    for component in catalog.components.values():
+        patterns.update(component.variables)
+        patterns.update(component.sum_of)
+    for indicator in catalog.indicators:
+        for roles in indicator.role_sets():
+            patterns.update(ref for ref in roles.values() if ref)
+    with_year = sorted(p for p in patterns if "{yy" in p)
+    found: dict[int, list[str]] = {}
+    for column in columns:
+        for pattern in with_year:
+            match = _pattern_regex(pattern, ignore_case=True).fullmatch(str(column))
+            year = _vintage_of(match) if match is not None else None
+            if year is not None:
+                found.setdefault(int(year), []).append(str(column))
+                break
+    if not found:
+        return None
+    best = max(found, key=lambda year: (len(found[year]), year))
+    return best, found[best]
+
+
+def _vintage_line(frame: pd.DataFrame, info: dict[str, Any]) -> str:
+    vintage = info["vintage"]
+    if vintage is not None:
+        how = (
+            " (deviné d'après les noms de variables)"
+            if info.get("vintage_guessed")
+            else ""
+        )
+        return f"Millésime : {vintage}{how}"
+    columns = [
+        str(c)
+        for c in frame.columns
+        if c not in ("code", "level") and not str(c).endswith("__secret")
+    ]
+    inferred = catalog_vintage(columns)
+    if inferred is None:
+        return "Millésime : inconnu"
+    year, named = inferred
+    shown = ", ".join(named[:3]) + (", ..." if len(named) > 3 else "")
+    source = "du nom de colonne" if len(named) == 1 else "des noms de colonnes"
+    return f"Millésime : {year} (déduit {source} {shown}, d'après le catalogue)"
+
+
 def summarise(frame: pd.DataFrame, kind: str) -> list[str]:
     """Return the French summary lines of a frame read by ``kind``'s reader."""
     info = frame.attrs.get("territobs", {})
@@ -107,15 +183,7 @@ def summarise(frame: pd.DataFrame, kind: str) -> list[str]:
     if info.get("repaired"):
         lines.append(f"Géométries réparées : {_number(info['repaired'])}")
     if "vintage" in info:
-        vintage = info["vintage"]
-        how = (
-            " (deviné d'après les noms de variables)"
-            if info.get("vintage_guessed")
-            else ""
-        )
-        lines.append(
-            f"Millésime : {vintage if vintage is not None else 'inconnu'}{how}"
-        )
+        lines.append(_vintage_line(frame, info))
     if "encoding" in info:
         lines.append(
             f"Encodage : {info['encoding']} ; séparateur : "
@@ -130,12 +198,12 @@ def summarise(frame: pd.DataFrame, kind: str) -> list[str]:
     if masked:
         top = sorted(masked.items(), key=lambda item: -item[1])[:5]
         lines.append(
-            f"Cellules masquées (secret ou manquantes) : {_number(sum(masked.values()))} "
-            f"dans {len(masked)} variable(s) — "
+            f"{_MASKED} : {_number(sum(masked.values()))} "
+            f"dans {count_of(len(masked), 'variable')} — "
             + ", ".join(f"{col} : {_number(n)}" for col, n in top)
         )
     else:
-        lines.append("Cellules masquées : aucune")
+        lines.append(f"{_MASKED} : aucune")
     if info.get("dropped_columns"):
         lines.append(f"Colonnes écartées : {', '.join(info['dropped_columns'])}")
     if info.get("blank_rows"):

@@ -26,6 +26,100 @@ def _output_path(_ctx: click.Context, _param: click.Parameter, value: Path) -> P
 
 _FILE = click.Path(exists=True, dir_okay=True, path_type=Path)
 
+#: Columns tried, in order, for the zone names when --name-column is not given.
+NAME_CANDIDATES = (
+    "nom",
+    "name",
+    "libelle",
+    "libellé",
+    "nom_zone",
+    "zone_name",
+    "libelle_zone",
+    "lib_zone",
+)
+
+
+def _zone_file_columns(path: Path) -> list[str]:
+    """Column names of a zone file, geometry excluded (read cheaply)."""
+    from territobs.io.zones import TABLE_SUFFIXES, _read_table
+
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return [str(c) for c in _read_table(path).columns]
+    if suffix in {".parquet", ".geoparquet"}:
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(path).names
+    else:
+        import pyogrio
+
+        names = list(pyogrio.read_info(path)["fields"])
+    return [str(n) for n in names if str(n).lower() not in ("geometry", "geom")]
+
+
+def guess_name_column(
+    path: Path, zone_column: str | None, member_column: str | None
+) -> tuple[str | None, str]:
+    """Find the column of zone names of a zone file, when none was given.
+
+    The first column named like ``nom``, ``name`` or ``libelle`` (case
+    ignored) that is neither the zone nor the member column is taken. In a
+    membership table (one row per member) it must give one name per zone:
+    a column of commune names is not a column of zone names.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The zone file given to ``--zones``.
+    zone_column, member_column : str or None
+        The ``--zone-column`` and ``--member-column`` options.
+
+    Returns
+    -------
+    tuple of (str or None, str)
+        The column (None when there is none) and a French sentence saying
+        what was chosen, or why nothing was, for the user.
+    """
+    from territobs.io.zones import (
+        MEMBER_CANDIDATES,
+        TABLE_SUFFIXES,
+        ZONE_CANDIDATES,
+        _pick,
+        _read_table,
+    )
+
+    try:
+        columns = _zone_file_columns(path)
+    except Exception:  # best effort: read_zones reports an unreadable file
+        return None, ""
+    if not columns:
+        return None, ""
+    zone_col = _pick(columns, zone_column, ZONE_CANDIDATES) or columns[0]
+    taken = {zone_col}
+    table = None
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        table = _read_table(path)
+        member_col = _pick(columns, member_column, MEMBER_CANDIDATES) or next(
+            (c for c in columns if c != zone_col), None
+        )
+        taken.add(member_col)
+    lower = {c.strip().lower(): c for c in columns if c not in taken}
+    found = next((lower[n] for n in NAME_CANDIDATES if n in lower), None)
+    if found is None:
+        return None, ""
+    if table is not None and zone_col in table.columns:
+        n_names = table.groupby(zone_col)[found].nunique()
+        if (n_names > 1).any():
+            return None, (
+                f"Colonne « {found} » non retenue pour les noms des zones : elle "
+                "donne plusieurs valeurs à une même zone (--name-column pour "
+                "en choisir une autre)."
+            )
+    return found, (
+        f"Noms des zones : colonne « {found} » (détectée ; --name-column pour "
+        "en choisir une autre)."
+    )
+
 
 @click.command(
     "recompute",
@@ -70,6 +164,13 @@ _FILE = click.Path(exists=True, dir_okay=True, path_type=Path)
     help="Zones : table d'appartenance (CSV, XLSX) ou polygones.",
 )
 @click.option("--zone-column", default=None, help="Colonne des identifiants de zone.")
+@click.option(
+    "--name-column",
+    default=None,
+    help="Colonne des noms des zones, repris dans le résultat et les portraits "
+    "(par défaut : une colonne nom, name ou libelle si elle existe ; sinon "
+    "l'identifiant).",
+)
 @click.option(
     "--member-column",
     default=None,
@@ -134,6 +235,7 @@ def recompute(
     caf_tables: tuple[Path, ...],
     zones_path: Path,
     zone_column: str | None,
+    name_column: str | None,
     member_column: str | None,
     indicators: tuple[str, ...],
     method: str,
@@ -169,7 +271,17 @@ def recompute(
 
         frames += [read_caf(path) for path in caf_tables]
     territory = build_territory(units, frames)
-    zones = read_zones(zones_path, zone=zone_column, member=member_column, units=units)
+    if name_column is None and not zones_path.is_dir():
+        name_column, note = guess_name_column(zones_path, zone_column, member_column)
+        if note:
+            click.echo(note)
+    zones = read_zones(
+        zones_path,
+        zone=zone_column,
+        member=member_column,
+        name=name_column,
+        units=units,
+    )
     result = run(
         territory,
         zones,

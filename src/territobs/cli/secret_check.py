@@ -84,6 +84,7 @@ def secret_check(
     three_terms: bool,
 ) -> None:
     """Audit RESULT and print a French report; exit 1 when risks are found."""
+    from territobs.formatting import count_of
     from territobs.secrecy import audit, read_result, rules_from_toml
 
     if rules_path is not None and rule_id is not None:
@@ -113,6 +114,9 @@ def secret_check(
         where = f" [{row.path}]" if row.path else ""
         subject = f"{row.zone} / {row.indicator} : " if row.zone else ""
         click.echo(f"- {row.severity} ({row.check}) {subject}{row.detail}{where}")
-    click.echo(f"{len(risks)} risque(s), {len(report) - len(risks)} avertissement(s).")
+    click.echo(
+        f"{count_of(len(risks), 'risque')}, "
+        f"{count_of(len(report) - len(risks), 'avertissement')}."
+    )
     if not risks.empty:
         raise click.exceptions.Exit(1)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from territobs.cog.passage import builtin_passages
 from territobs.errors import MethodError, format_codes
+from territobs.formatting import count_of, format_percent
 
 __all__ = ["VintageGuess", "builtin_vintages", "detect_vintage", "vintage_codes"]
 
@@ -153,20 +154,22 @@ class VintageGuess:
 
     def __str__(self) -> str:
         """French summary."""
+        share = format_percent(100 * float(self.shares[self.year]), 1)
+        of_codes = "du" if self.n_codes < 2 else "des"
         text = (
             f"millésime probable du COG : {self.year} "
-            f"({self.shares[self.year]:.1%} des {self.n_codes} codes)"
+            f"({share} {of_codes} {count_of(self.n_codes, 'code')})"
         )
         tied = [
             int(y)
             for y, s in self.shares.items()
             if s == self.shares[self.year] and y != self.year
         ]
-        if len(tied) > 1:
+        if tied:
             text += f" ; compatible aussi avec {', '.join(map(str, sorted(tied)))}"
         if self.unmatched:
             text += (
-                f" ; {len(self.unmatched)} codes d'aucun millésime : "
+                f" ; {count_of(len(self.unmatched), 'code')} d'aucun millésime : "
                 f"{format_codes(self.unmatched)}"
             )
         return text + "."
@@ -177,7 +180,7 @@ def detect_vintage(
     *,
     vintages: Mapping[int, Iterable[str]] | None = None,
 ) -> VintageGuess:
-    """Guess the COG vintage of commune codes.
+    r"""Guess the COG vintage of commune codes.
 
     Parameters
     ----------
@@ -205,8 +208,9 @@ def detect_vintage(
 
     Examples
     --------
-    >>> str(detect_vintage(["01039", "01138", "01001"]))[:38]
-    'millésime probable du COG : 2022 (100.'
+    >>> guess = detect_vintage(["01039", "01138", "01001"])
+    >>> str(guess).split(" ; ")[0]
+    'millésime probable du COG : 2022 (100,0\xa0% des 3 codes)'
     """
     from territobs.codes import is_arrondissement
 

@@ -52,6 +52,7 @@ from territobs.errors import (
     format_codes,
     where,
 )
+from territobs.formatting import count_of
 from territobs.io._csv import find_column
 from territobs.io.insee import row_levels
 
@@ -400,8 +401,9 @@ def _validate_codes(
         if empty.any():
             rows = np.flatnonzero(empty.to_numpy()).tolist()
             raise CodeError(
-                f"{where(path, column)}{len(rows)} entité(s) sans code "
-                f"(entités n° {format_codes(rows)}).",
+                f"{where(path, column)}{count_of(len(rows), 'entité', 'entités')} "
+                f"sans code ({'entité' if len(rows) == 1 else 'entités'} n° "
+                f"{format_codes(rows)}).",
                 path=path,
                 column=column,
                 rows=rows,
@@ -410,7 +412,8 @@ def _validate_codes(
     if not duplicated.empty:
         unique = list(dict.fromkeys(duplicated.tolist()))
         raise CodeError(
-            f"{where(path, column)}{len(unique)} code(s) en double : "
+            f"{where(path, column)}"
+            f"{count_of(len(unique), 'code en double', 'codes en double')} : "
             f"{format_codes(unique)}. Une unité doit être une seule entité "
             "(fusionnez les parties avec dissolve(by=...)).",
             path=path,
@@ -428,7 +431,8 @@ def _fix_geometries(
     if empty.any():
         bad = codes[empty].tolist()
         raise GeometryError(
-            f"{where(path)}{len(bad)} unité(s) sans géométrie ou à géométrie vide : "
+            f"{where(path)}{count_of(len(bad), 'unité', 'unités')} sans géométrie "
+            "ou à géométrie vide : "
             f"{format_codes(bad)}. Corrigez le fichier ou retirez ces unités.",
             path=path,
             codes=bad,
@@ -442,7 +446,8 @@ def _fix_geometries(
         lost = [c for c, g in zip(bad, polygonal, strict=True) if g is None]
         if lost:
             raise GeometryError(
-                f"{where(path)}{len(lost)} géométrie(s) invalide(s) sans surface "
+                f"{where(path)}{count_of(len(lost), 'géométrie invalide')} sans "
+                "surface "
                 f"après réparation : {format_codes(lost)}.",
                 path=path,
                 codes=lost,
@@ -454,7 +459,8 @@ def _fix_geometries(
         )
         warnings.warn(
             GeometryRepairedWarning(
-                f"{where(path)}{len(bad)} géométrie(s) invalide(s) réparée(s) avec "
+                f"{where(path)}{count_of(len(bad), 'géométrie invalide réparée')} "
+                "avec "
                 f"make_valid : {format_codes(bad)}.",
                 codes=bad,
                 path=path,

@@ -28,6 +28,7 @@ import pandas as pd
 
 from territobs.codes import normalize_codes
 from territobs.errors import CodeError, SourceFormatError, format_codes, where
+from territobs.formatting import count_of
 from territobs.io._csv import (
     DEFAULT_SECRET_MARKERS,
     convert_table,
@@ -159,7 +160,8 @@ def read_caf(
         unique = list(dict.fromkeys(duplicated))
         rows = [int(i) + 2 for i in duplicated.index]
         raise CodeError(
-            f"{where(path, key_column)}{len(unique)} code(s) en double : "
+            f"{where(path, key_column)}"
+            f"{count_of(len(unique), 'code en double', 'codes en double')} : "
             f"{format_codes(unique)} (lignes {format_codes(rows)}).",
             path=path,
             column=key_column,

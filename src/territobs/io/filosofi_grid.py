@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from territobs.errors import CodeError, CRSError, SourceFormatError, format_codes, where
+from territobs.formatting import count_of
 from territobs.io._csv import (
     DEFAULT_SECRET_MARKERS,
     convert_table,
@@ -92,7 +93,8 @@ def parse_square_ids(
         raise CodeError(
             f"{where(path, column, rows[0])}identifiant de carreau « {values[0]} » "
             "invalide (forme attendue : CRS3035RES200mN2029800E4252400). "
-            f"{len(values)} identifiant(s) invalide(s) : {format_codes(values)}.",
+            f"{count_of(len(values), 'identifiant invalide')} : "
+            f"{format_codes(values)}.",
             path=path,
             column=column,
             row=rows[0],
@@ -248,7 +250,8 @@ def read_filosofi_grid(
     if not duplicated.empty:
         unique = list(dict.fromkeys(duplicated.tolist()))
         raise CodeError(
-            f"{where(path)}{len(unique)} carreau(x) en double : {format_codes(unique)}.",
+            f"{where(path)}{count_of(len(unique), 'carreau', 'carreaux')} en double : "
+            f"{format_codes(unique)}.",
             path=path,
             codes=unique,
         )

@@ -22,6 +22,7 @@ import pandas as pd
 
 from territobs.codes import PLM_COMMUNES, level_of, normalize_codes
 from territobs.errors import CodeError, SourceFormatError, format_codes, where
+from territobs.formatting import count_of
 from territobs.io._csv import (
     DEFAULT_SECRET_MARKERS,
     TableRecord,
@@ -251,7 +252,8 @@ def _check_duplicates(codes: pd.Series, path: str, key: str, first_row: int) -> 
     unique = list(dict.fromkeys(duplicated.tolist()))
     rows = [int(i) + first_row for i in duplicated.index]
     raise CodeError(
-        f"{where(path, key)}{len(unique)} code(s) en double : "
+        f"{where(path, key)}"
+        f"{count_of(len(unique), 'code en double', 'codes en double')} : "
         f"{format_codes(unique)} (lignes {format_codes(rows)}). Un tableau "
         "d'indicateurs doit avoir une ligne par territoire.",
         path=path,
@@ -371,7 +373,9 @@ def read_insee(
         missing = [c for c in columns if c not in raw.columns]
         if missing:
             raise SourceFormatError(
-                f"{where(path)}variable(s) absente(s) : {format_codes(missing)}. "
+                f"{where(path)}"
+                f"{'variable absente' if len(missing) == 1 else 'variables absentes'}"
+                f" : {format_codes(missing)}. "
                 f"Colonnes trouvées : {format_codes(list(raw.columns), shown=15)}.",
                 path=path,
                 codes=missing,

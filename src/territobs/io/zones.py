@@ -24,6 +24,7 @@ import pandas as pd
 
 from territobs.codes import Level
 from territobs.errors import CRSError, SourceFormatError, TerritobsError, where
+from territobs.formatting import count_of
 from territobs.zoning.zones import zones_from_members, zones_from_polygons
 
 __all__ = ["read_zones"]
@@ -215,7 +216,7 @@ def _read_membership(
         rows = sorted(set(table.index[empty].tolist()))
         raise SourceFormatError(
             f"{where(path, member_col, rows[0])}zone ou membre vide "
-            f"({len(rows)} ligne(s) : {', '.join(map(str, rows[:5]))}).",
+            f"({count_of(len(rows), 'ligne')} : {', '.join(map(str, rows[:5]))}).",
             path=path,
             column=member_col,
             row=rows[0],

@@ -14,8 +14,8 @@ is unknown (masked inputs, no bounds) have NaN and are never published.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ __all__ = [
     "WORK_COLUMNS",
     "CellTable",
     "build_cells",
+    "combine_rules",
     "compute_bounds",
     "may_disclose",
     "prepare_result",
@@ -77,7 +78,9 @@ def prepare_result(result: pd.DataFrame, *, name: str = "résultat") -> pd.DataF
     missing = [c for c in REQUIRED_COLUMNS if c not in result.columns]
     if missing:
         raise SecrecyError(
-            f"{name} : colonne(s) {format_codes(missing)} manquante(s) ; le tableau "
+            f"{name} : {'colonne' if len(missing) == 1 else 'colonnes'} "
+            f"{format_codes(missing)} "
+            f"{'manquante' if len(missing) == 1 else 'manquantes'} ; le tableau "
             "doit suivre le format du résultat de recompute().",
             column=missing[0],
             codes=missing,
@@ -196,6 +199,30 @@ def surely_discloses(
     return below & (positive | mask_zero)
 
 
+def combine_rules(rules: Iterable[SecrecyRule]) -> SecrecyRule:
+    """Return the rule that judges a count governed by several rules.
+
+    A value is disclosive if any rule says so: the highest threshold is kept,
+    and zeros are masked if any of the rules masks them.
+
+    Parameters
+    ----------
+    rules : iterable of SecrecyRule
+        At least one rule.
+
+    Returns
+    -------
+    SecrecyRule
+        The rule with the highest threshold, with ``mask_zero`` set when any
+        rule masks zeros.
+    """
+    rules = list(rules)
+    top = max(rules, key=lambda r: (r.threshold, r.mask_zero))
+    if not top.mask_zero and any(r.mask_zero for r in rules):
+        top = replace(top, mask_zero=True)
+    return top
+
+
 @dataclass
 class CellTable:
     """Cells of one result (plus public figures), and the rows exposing them."""
@@ -217,8 +244,8 @@ class CellTable:
         return self.keys[cell][2]
 
     def strictest(self, cell: int) -> SecrecyRule:
-        """Return the rule with the highest threshold among those governing ``cell``."""
-        return max(self.rules[cell], key=lambda r: (r.threshold, r.mask_zero))
+        """Return the combined rule of ``cell`` (see :func:`combine_rules`)."""
+        return combine_rules(self.rules[cell])
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``lo, hi, threshold, mask_zero`` as arrays."""

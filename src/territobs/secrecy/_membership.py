@@ -3,7 +3,8 @@
 Differencing needs to know which units each published figure covers. The
 membership can come from a :class:`~territobs.zoning.weights.Weights`, a long
 table ``unit, zone[, weight]``, a zones frame with a ``members`` column, a
-mapping ``zone -> unit codes``, or a list of these (e.g. the zones' weights
+mapping ``zone -> unit codes`` (weight 1) or ``zone -> {unit: weight}``, or a
+list of these (e.g. the zones' weights
 plus the communes and the territory total used as references).
 """
 
@@ -23,7 +24,10 @@ from territobs.zoning.weights import Weights
 __all__ = ["MembershipLike", "membership_matrix"]
 
 MembershipLike: TypeAlias = (
-    Weights | pd.DataFrame | Mapping[str, Iterable[str]] | Sequence[Any]
+    Weights
+    | pd.DataFrame
+    | Mapping[str, Iterable[str] | Mapping[str, float]]
+    | Sequence[Any]
 )
 
 
@@ -32,7 +36,22 @@ def _triples_from_weights(weights: Weights) -> pd.DataFrame:
     return frame[["unit", "zone", "weight"]]
 
 
-def _triples_from_mapping(mapping: Mapping[str, Iterable[str]]) -> pd.DataFrame:
+def _weight(value: Any, unit: Any, zone: Any) -> float:
+    """Read one membership weight, with a French error when it is not a number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SecrecyError(
+            f"poids {value!r} de l'unité « {unit} » dans la zone « {zone} » : "
+            "nombre entre 0 et 1 attendu.",
+            codes=[str(zone)],
+        ) from None
+
+
+def _triples_from_mapping(
+    mapping: Mapping[str, Iterable[str] | Mapping[str, float]],
+) -> pd.DataFrame:
+    """Read ``{zone: [units]}`` (weight 1) or ``{zone: {unit: weight}}``."""
     rows = []
     for zone, members in mapping.items():
         if members is None:
@@ -43,7 +62,13 @@ def _triples_from_mapping(mapping: Mapping[str, Iterable[str]]) -> pd.DataFrame:
                 f"« {members} » reçu.",
                 codes=[zone],
             )
-        rows.extend((str(unit), str(zone), 1.0) for unit in members)
+        if isinstance(members, Mapping):
+            rows.extend(
+                (str(unit), str(zone), _weight(weight, unit, zone))
+                for unit, weight in members.items()
+            )
+        else:
+            rows.extend((str(unit), str(zone), 1.0) for unit in members)
     return pd.DataFrame(rows, columns=["unit", "zone", "weight"])
 
 
@@ -55,8 +80,11 @@ def _triples_from_frame(frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("unit", "zone") if c not in frame.columns]
     if missing:
         raise SecrecyError(
-            "table d'appartenance : colonne(s) "
-            f"{format_codes(missing)} manquante(s) (attendu : unit, zone et "
+            "table d'appartenance : "
+            + ("colonne" if len(missing) == 1 else "colonnes")
+            + f" {format_codes(missing)} "
+            + ("manquante" if len(missing) == 1 else "manquantes")
+            + " (attendu : unit, zone et "
             "facultativement weight, ou zone et members).",
             column=missing[0],
         )

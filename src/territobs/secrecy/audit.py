@@ -21,6 +21,7 @@ from territobs.errors import SecrecyError, format_codes
 from territobs.secrecy._cells import (
     PART_LABELS,
     build_cells,
+    combine_rules,
     may_disclose,
     prepare_result,
 )
@@ -334,7 +335,7 @@ def audit(
         for d in find_disclosures(cells, in_play, matrix, zones, max_terms=max_terms):
             if all(fixed_cells[c] for c in d.cells):
                 continue
-            rule = max((cells.strictest(c) for c in d.cells), key=lambda r: r.threshold)
+            rule = combine_rules(cells.strictest(c) for c in d.cells)
             combo = " + ".join(f"« {names[cells.zone(c)]} »" for c in d.plus)
             combo += "".join(f" − « {names[cells.zone(c)]} »" for c in d.minus)
             rows.append(

@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import sparse
 
 from territobs.errors import SecrecyError
-from territobs.secrecy._cells import CellTable, surely_discloses
+from territobs.secrecy._cells import CellTable, combine_rules, surely_discloses
 
 __all__ = ["Disclosure", "find_disclosures", "suppress"]
 
@@ -185,7 +185,7 @@ def find_disclosures(
     for family, ids in sorted(_family_cells(cells, in_play).items()):
         if len(ids) < 2:
             continue
-        rule = max((cells.strictest(c) for c in ids), key=lambda r: r.threshold)
+        rule = combine_rules(cells.strictest(c) for c in ids)
         columns = zones.get_indexer([cells.zone(c) for c in ids])
         weights = sparse.csc_array(matrix[:, columns])
         lo, hi = lo_all[ids], hi_all[ids]

@@ -298,7 +298,9 @@ def rule_from_mapping(
     unknown = sorted(set(mapping) - _FIELDS)
     if unknown:
         raise SecrecyError(
-            f"« {key} » : clé(s) inconnue(s) {format_codes(unknown)} ; clés possibles : "
+            f"« {key} » : "
+            f"{'clé inconnue' if len(unknown) == 1 else 'clés inconnues'} "
+            f"{format_codes(unknown)} ; clés possibles : "
             f"{', '.join(sorted(_FIELDS - {'id'}))}.",
             key=key,
             codes=unknown,
@@ -368,7 +370,9 @@ def rules_from_toml(path: str | os.PathLike[str]) -> dict[str, SecrecyRule]:
     unknown = sorted(set(data) - {"rules", "indicators"})
     if unknown:
         raise SecrecyError(
-            f"fichier « {path} » : section(s) inconnue(s) {format_codes(unknown)} "
+            f"fichier « {path} » : "
+            f"{'section inconnue' if len(unknown) == 1 else 'sections inconnues'} "
+            f"{format_codes(unknown)} "
             "(attendu : [rules.<id>] et [indicators]).",
             path=path,
             key=unknown[0],
@@ -522,8 +526,9 @@ def rules_from_catalog(
         )
     if missing:
         raise SecrecyError(
-            f"le catalogue ne déclare aucune règle de secret pour {len(missing)} "
-            f"indicateur(s) : {format_codes(missing)}. Passez « rules » explicitement.",
+            "le catalogue ne déclare aucune règle de secret pour "
+            f"{count_of(len(missing), 'indicateur')} : {format_codes(missing)}. "
+            "Passez « rules » explicitement.",
             codes=missing,
         )
     return rules

@@ -28,6 +28,7 @@ import shapely
 from pyproj import CRS
 
 from territobs.errors import CRSError, GeometryError, SourceFormatError, where
+from territobs.formatting import count_of
 from territobs.zoning._overlay import is_rectangle
 
 __all__ = ["FinePopulation", "as_fine_population", "population_in"]
@@ -80,8 +81,9 @@ def _from_frame(frame: Any, column: str, units_crs: Any) -> FinePopulation:
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if len(bad):
         raise SourceFormatError(
-            f"{where(column=column)}{len(bad)} carreau(x) sans population valide "
-            f"(positions {', '.join(map(str, bad[:5]))}) : une population doit être "
+            f"{where(column=column)}{count_of(len(bad), 'carreau', 'carreaux')} "
+            f"sans population valide ({'position' if len(bad) == 1 else 'positions'} "
+            f"{', '.join(map(str, bad[:5]))}) : une population doit être "
             "un nombre positif ou nul.",
             column=column,
             rows=bad.tolist(),
@@ -90,7 +92,8 @@ def _from_frame(frame: Any, column: str, units_crs: Any) -> FinePopulation:
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.any():
         raise GeometryError(
-            f"{int(empty.sum())} carreau(x) de population sans géométrie.",
+            f"{count_of(int(empty.sum()), 'carreau', 'carreaux')} de population "
+            "sans géométrie.",
             rows=np.flatnonzero(empty).tolist(),
         )
     types = set(shapely.get_type_id(geoms).tolist())

@@ -29,6 +29,7 @@ from territobs.errors import (
     ZoneWarning,
     format_codes,
 )
+from territobs.formatting import count_of
 from territobs.zoning.weights import METHOD_CODES, Weights
 
 __all__ = [
@@ -103,7 +104,8 @@ def _align(weights: Weights, codes: pd.Index, zone_ids: pd.Index) -> _Operands:
     if (rows < 0).any():
         extra = list(weights.units[rows < 0])
         raise ZoneError(
-            f"les pondérations citent {len(extra)} unité(s) absente(s) du territoire : "
+            f"les pondérations citent {count_of(len(extra), 'unité absente')} du "
+            f"territoire : "
             f"{format_codes(extra)}. Reconstruisez les pondérations sur ce territoire.",
             codes=extra,
         )
@@ -112,9 +114,14 @@ def _align(weights: Weights, codes: pd.Index, zone_ids: pd.Index) -> _Operands:
     absent = list(zone_ids[~zone_ids.isin(weights.zones)])
     if unknown or absent:
         what = unknown or absent
-        side = "absentes de la table des zones" if unknown else "sans pondérations"
+        if unknown:
+            side = "absente" if len(what) < 2 else "absentes"
+            side += " de la table des zones"
+        else:
+            side = "sans pondérations"
         raise ZoneError(
-            f"{len(what)} zone(s) {side} : {format_codes(what)}. Les pondérations "
+            f"{count_of(len(what), 'zone')} {side} : {format_codes(what)}. "
+            "Les pondérations "
             "et les zones doivent décrire les mêmes zones.",
             codes=what,
         )
@@ -356,7 +363,9 @@ def _indicator_list(
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise MethodError(
-            f"indicateur(s) demandé(s) deux fois : {format_codes(dup)}.", codes=dup
+            f"{'indicateur demandé' if len(dup) == 1 else 'indicateurs demandés'} "
+            f"deux fois : {format_codes(dup)}.",
+            codes=dup,
         )
     if not out:
         raise MethodError("aucun indicateur demandé.")
@@ -373,7 +382,8 @@ def _territory_codes(territory: pd.DataFrame) -> pd.Index:
     if not codes.is_unique:
         dup = list(codes[codes.duplicated()].unique())
         raise JoinError(
-            f"colonne « code » du territoire : {len(dup)} code(s) en double : "
+            f"colonne « code » du territoire : "
+            f"{count_of(len(dup), 'code en double', 'codes en double')} : "
             f"{format_codes(dup)}.",
             column="code",
             codes=dup,
@@ -649,16 +659,25 @@ def _report_lost_units(codes: pd.Index, row_sums: np.ndarray) -> None:
         return
     parts = []
     if lost:
-        parts.append(f"{len(lost)} unité(s) dans aucune zone : {format_codes(lost)}")
+        parts.append(
+            f"{count_of(len(lost), 'unité dans aucune zone', 'unités dans aucune zone')}"
+            f" : {format_codes(lost)}"
+        )
     if partial:
         parts.append(
-            f"{len(partial)} unité(s) en partie hors des zones : {format_codes(partial)}"
+            f"{count_of(len(partial), 'unité', 'unités')} en partie hors des zones : "
+            f"{format_codes(partial)}"
         )
+    their = (
+        "Sa valeur ne compte"
+        if len(lost) + len(partial) == 1
+        else "Leurs valeurs ne comptent"
+    )
     warnings.warn(
         ZoneWarning(
             "les zones ne couvrent pas tout le territoire ; "
             + " ; ".join(parts)
-            + ". Leurs valeurs ne comptent dans aucune zone (ou en partie).",
+            + f". {their} dans aucune zone (ou en partie).",
             codes=lost,
             partial_codes=partial,
         ),
@@ -672,9 +691,15 @@ def _report_missing(ind: Indicator, codes: pd.Index, missing: np.ndarray) -> Non
     units = list(codes[missing])
     warnings.warn(
         MissingValuesWarning(
-            f"indicateur « {ind.id} » : {len(units)} unité(s) sans valeur (ni marque "
-            f"de secret) : {format_codes(units)}. Elles ne sont pas comptées comme "
-            "zéro : les zones concernées sont marquées incomplètes.",
+            f"indicateur « {ind.id} » : {count_of(len(units), 'unité', 'unités')} "
+            f"sans valeur (ni marque de secret) : {format_codes(units)}. "
+            + (
+                "Elle n'est pas comptée comme zéro : les zones concernées sont "
+                "marquées incomplètes."
+                if len(units) == 1
+                else "Elles ne sont pas comptées comme zéro : les zones concernées "
+                "sont marquées incomplètes."
+            ),
             codes=units,
             indicator=ind.id,
         ),
@@ -801,8 +826,8 @@ def _check_ratios(
     if not ok.all():
         bad = rows[~ok]
         raise MethodError(
-            f"{len(bad)} valeur(s) différente(s) de numérateur / dénominateur, "
-            f"zones {format_codes(list(bad['zone']))}.",
+            f"{count_of(len(bad), 'valeur différente')} de numérateur / dénominateur, "
+            f"{'zone' if len(bad) == 1 else 'zones'} {format_codes(list(bad['zone']))}.",
             codes=list(bad["zone"]),
             indicators=sorted(set(bad["indicator"])),
         )

@@ -18,6 +18,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from territobs.errors import MethodError, ZoneError, format_codes
+from territobs.formatting import count_of as _count_of
 from territobs.formatting import format_number as _format_number
 
 __all__ = [
@@ -35,8 +36,12 @@ def _check_result(result: pd.DataFrame, needed: Sequence[str] = _NEEDED) -> None
     missing = [c for c in needed if c not in result.columns]
     if missing:
         raise MethodError(
-            f"ce tableau n'est pas un résultat de recompute : colonne(s) "
-            f"{format_codes(missing)} absente(s).",
+            "ce tableau n'est pas un résultat de recompute : "
+            + (
+                f"colonne {format_codes(missing)} absente."
+                if len(missing) == 1
+                else f"colonnes {format_codes(missing)} absentes."
+            ),
             column=missing[0],
         )
 
@@ -100,14 +105,16 @@ def to_geodataframe(
     absent = [i for i in indicators if i not in available]
     if absent:
         raise MethodError(
-            f"indicateur(s) absent(s) du résultat : {format_codes(absent)} "
+            f"{'indicateur absent' if len(absent) == 1 else 'indicateurs absents'} "
+            f"du résultat : {format_codes(absent)} "
             f"(présents : {format_codes(available)}).",
             codes=absent,
         )
     unknown = sorted(set(result["zone"]) - set(zones["zone"]))
     if unknown:
         raise ZoneError(
-            f"{len(unknown)} zone(s) du résultat absente(s) de la table des zones : "
+            f"{_count_of(len(unknown), 'zone')} du résultat "
+            f"{'absente' if len(unknown) == 1 else 'absentes'} de la table des zones : "
             f"{format_codes(unknown)}.",
             codes=unknown,
         )

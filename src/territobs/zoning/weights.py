@@ -29,6 +29,7 @@ from territobs.errors import (
     ZoneWarning,
     format_codes,
 )
+from territobs.formatting import count_of
 from territobs.zoning._overlay import overlaps
 from territobs.zoning._population import as_fine_population, population_in
 
@@ -255,7 +256,8 @@ def _pairs(
         bad |= ~bad & (shapely.area(unit_geoms) <= 0)
         if bad.any():
             raise GeometryError(
-                f"{int(bad.sum())} unité(s) sans géométrie surfacique : "
+                f"{count_of(int(bad.sum()), 'unité', 'unités')} sans géométrie "
+                "surfacique : "
                 f"{format_codes(codes[bad].tolist())}.",
                 codes=codes[bad].tolist(),
             )
@@ -264,7 +266,8 @@ def _pairs(
         if missing.any():
             ids = zones["zone"].to_numpy()[geometric][missing].tolist()
             raise GeometryError(
-                f"{len(ids)} zone(s) sans géométrie ni membres : {format_codes(ids)}.",
+                f"{count_of(len(ids), 'zone', 'zones')} sans géométrie ni membres : "
+                f"{format_codes(ids)}.",
                 codes=ids,
             )
         ov = overlaps(
@@ -448,11 +451,13 @@ def build_weights(
             f"{unit_codes[u]}→{zone_ids[z]}"
             for u, z in zip(pairs.unit[cut], pairs.zone[cut], strict=True)
         ]
+        cut_units = sorted({str(unit_codes[u]) for u in pairs.unit[cut]})
         raise MethodError(
-            f"méthode « exact » impossible : {len(cut_pairs)} unité(s) coupée(s) par "
-            f"une limite de zone ({format_codes(cut_pairs)}). Utilisez "
-            "method='auto', 'area' ou 'population'.",
-            codes=sorted({str(unit_codes[u]) for u in pairs.unit[cut]}),
+            f"méthode « exact » impossible : "
+            f"{count_of(len(cut_units), 'unité coupée')} par une limite de zone "
+            f"({format_codes(cut_pairs)}). Utilisez method='auto', 'area' ou "
+            "'population'.",
+            codes=cut_units,
             pairs=cut_pairs,
         )
     data = np.where(pairs.whole, 1.0, pairs.share)
@@ -494,8 +499,13 @@ def build_weights(
     if empty:
         warnings.warn(
             ZoneWarning(
-                f"{len(empty)} zone(s) ne contiennent aucune unité : "
-                f"{format_codes(empty)} ; leurs valeurs seront vides.",
+                (
+                    f"1 zone ne contient aucune unité : {format_codes(empty)} ; "
+                    "sa valeur sera vide."
+                    if len(empty) == 1
+                    else f"{count_of(len(empty), 'zone')} ne contiennent aucune "
+                    f"unité : {format_codes(empty)} ; leurs valeurs seront vides."
+                ),
                 codes=empty,
             ),
             stacklevel=2,

@@ -36,6 +36,7 @@ from territobs.errors import (
     format_codes,
     where,
 )
+from territobs.formatting import count_of, format_percent
 
 __all__ = [
     "ZONE_COLUMNS",
@@ -81,7 +82,7 @@ def _zone_ids(values: pd.Series, column: str) -> pd.Series:
         rows = np.flatnonzero(missing)
         raise ZoneError(
             f"{where(column=column, row=int(rows[0]) + 2)}identifiant de zone vide "
-            f"({len(rows)} ligne(s)).",
+            f"({count_of(len(rows), 'ligne')}).",
             column=column,
             row=int(rows[0]) + 2,
             rows=(rows + 2).tolist(),
@@ -238,7 +239,7 @@ def zones_from_members(
         rows = np.flatnonzero(empty) + 2
         raise ZoneError(
             f"{where(column=member, row=int(rows[0]))}membre vide pour la zone "
-            f"« {ids.iloc[rows[0] - 2]} » ({len(rows)} ligne(s) vide(s)).",
+            f"« {ids.iloc[rows[0] - 2]} » ({count_of(len(rows), 'ligne vide')}).",
             column=member,
             row=int(rows[0]),
             rows=rows.tolist(),
@@ -262,8 +263,9 @@ def zones_from_members(
     if dup.any():
         pairs = [f"{z}/{m}" for z, m in long[dup].itertuples(index=False)]
         raise ZoneError(
-            f"{where(column=member, row=int(np.flatnonzero(dup)[0]) + 2)}membre(s) "
-            f"répété(s) dans une même zone : {format_codes(pairs)}.",
+            f"{where(column=member, row=int(np.flatnonzero(dup)[0]) + 2)}"
+            f"{'membre répété' if len(pairs) == 1 else 'membres répétés'} "
+            f"dans une même zone : {format_codes(pairs)}.",
             column=member,
             codes=pairs,
         )
@@ -313,13 +315,19 @@ def _member_positions(
         ):
             by_zone.setdefault(str(z), []).append(code)
         detail = " ; ".join(
-            f"zone « {z} » : {len(c)} membre(s) inconnu(s) ({format_codes(c, 3)})"
+            f"zone « {z} » : {count_of(len(c), 'membre inconnu')} "
+            f"({format_codes(c, 3)})"
             for z, c in list(by_zone.items())[:5]
         )
-        more = f" ; et {len(by_zone) - 5} autre(s) zone(s)" if len(by_zone) > 5 else ""
+        more = (
+            f" ; et {count_of(len(by_zone) - 5, 'autre zone')}"
+            if len(by_zone) > 5
+            else ""
+        )
+        n_unknown = int(unknown.sum())
         raise ZoneError(
-            f"{int(unknown.sum())} code(s) membre(s) absent(s) des unités, dans "
-            f"{len(by_zone)} zone(s) : {detail}{more}.",
+            f"{count_of(n_unknown, 'code membre absent', 'codes membres absents')} "
+            f"des unités, dans {count_of(len(by_zone), 'zone')} : {detail}{more}.",
             codes=flat[unknown].tolist(),
             unknown=by_zone,
         )
@@ -346,7 +354,9 @@ def zones_from_attribute(
     column : str
         The grouping attribute (e.g. ``"SIREN_EPCI"``, ``"INSEE_DEP"``).
     names : mapping or pandas.Series, optional
-        Zone id → label. Ids without a label keep the id as label.
+        Zone id → label. Ids without a label keep the id as label. A Series
+        may repeat a key with the same label, as one taken from the units
+        (``units.set_index("epci")["epci_name"]``).
 
     Returns
     -------
@@ -357,7 +367,8 @@ def zones_from_attribute(
     Raises
     ------
     ZoneError
-        If ``column`` is absent.
+        If ``column`` is absent, or ``names`` gives one zone several
+        different labels (``error.codes`` lists those zones).
 
     Warns
     -----
@@ -390,8 +401,10 @@ def zones_from_attribute(
         left = codes[missing].tolist()
         warnings.warn(
             ZoneWarning(
-                f"{where(column=column)}{len(left)} unité(s) sans valeur : elles "
-                f"n'appartiennent à aucune zone ({format_codes(left)}).",
+                f"{where(column=column)}{count_of(len(left), 'unité', 'unités')} "
+                "sans valeur : "
+                + ("elle n'appartient" if len(left) == 1 else "elles n'appartiennent")
+                + f" à aucune zone ({format_codes(left)}).",
                 codes=left,
             ),
             stacklevel=2,
@@ -402,9 +415,52 @@ def zones_from_attribute(
     table = table.sort_values("zone", kind="stable")
     zones = zones_from_members(table, units=units)
     if names is not None:
-        labels = pd.Series(names, dtype=object)
-        zones["name"] = [str(labels.get(z, z)) for z in zones["zone"]]
+        labels = _zone_labels(names)
+        zones["name"] = [labels.get(z, z) for z in zones["zone"]]
     return zones
+
+
+def _is_missing(value: Any) -> bool:
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def _zone_labels(names: Mapping[Any, Any] | pd.Series) -> dict[str, str]:
+    """Zone id → label, from a mapping or a Series that may repeat its keys.
+
+    A Series taken from the units (``units.set_index("epci")["epci_name"]``)
+    repeats each key once per unit: repeated keys with the same label are one
+    entry; a key with several different labels raises :class:`ZoneError`.
+    Keys are compared as zone ids (text, trimmed); missing labels are skipped.
+    """
+    if isinstance(names, pd.Series):
+        keys, values = list(names.index), list(names.to_numpy(dtype=object))
+    else:
+        keys, values = list(names.keys()), list(names.values())
+    labels: dict[str, set[str]] = {}
+    for key, value in zip(keys, values, strict=True):
+        if _is_missing(key) or _is_missing(value):
+            continue
+        text = key.strip() if isinstance(key, str) else str(key).strip()
+        labels.setdefault(text, set()).add(str(value))
+    conflicts = {key: sorted(found) for key, found in labels.items() if len(found) > 1}
+    if conflicts:
+        bad = sorted(conflicts)
+        detail = ", ".join(
+            f"« {key} » ("
+            + ", ".join(f"« {n} »" for n in conflicts[key][:3])
+            + (", ..." if len(conflicts[key]) > 3 else "")
+            + ")"
+            for key in bad[:5]
+        )
+        more = f" et {count_of(len(bad) - 5, 'autre')}" if len(bad) > 5 else ""
+        raise ZoneError(
+            f"names : {count_of(len(bad), 'zone')} "
+            f"{'a' if len(bad) == 1 else 'ont'} plusieurs libellés différents : "
+            f"{detail}{more}. Donnez un seul libellé par zone.",
+            codes=bad,
+            labels=conflicts,
+        )
+    return {key: found.pop() for key, found in labels.items()}
 
 
 # ------------------------------------------------------------------------- geometric
@@ -413,7 +469,8 @@ def _polygons(geoms: np.ndarray, ids: pd.Series, what: str) -> np.ndarray:
     if missing.any():
         bad = ids[missing].tolist()
         raise GeometryError(
-            f"{what} : {len(bad)} zone(s) sans géométrie : {format_codes(bad)}.",
+            f"{what} : {count_of(len(bad), 'zone', 'zones')} sans géométrie : "
+            f"{format_codes(bad)}.",
             codes=bad,
         )
     invalid = ~shapely.is_valid(geoms)
@@ -424,7 +481,7 @@ def _polygons(geoms: np.ndarray, ids: pd.Series, what: str) -> np.ndarray:
         geoms[invalid] = shapely.make_valid(geoms[invalid])
         warnings.warn(
             GeometryRepairedWarning(
-                f"{what} : {len(bad)} géométrie(s) invalide(s) réparée(s) avec "
+                f"{what} : {count_of(len(bad), 'géométrie invalide réparée')} avec "
                 f"make_valid : {format_codes(bad)} (ex. {reasons[0]}).",
                 codes=bad,
             ),
@@ -443,7 +500,8 @@ def _polygons(geoms: np.ndarray, ids: pd.Series, what: str) -> np.ndarray:
     if not_polygon.any():
         bad = ids[not_polygon].tolist()
         raise GeometryError(
-            f"{what} : {len(bad)} zone(s) non surfacique(s) : {format_codes(bad)}. "
+            f"{what} : {count_of(len(bad), 'zone non surfacique')} : "
+            f"{format_codes(bad)}. "
             "Pour un corridor autour d'une ligne ou d'un point, utilisez "
             "zones_from_buffer.",
             codes=bad,
@@ -584,7 +642,7 @@ def zones_from_buffer(
     bad = ~(np.isfinite(dist) & (dist > 0))
     if bad.any():
         raise ZoneError(
-            f"distance de tampon invalide sur {int(bad.sum())} ligne(s) "
+            f"distance de tampon invalide sur {count_of(int(bad.sum()), 'ligne')} "
             "(un nombre strictement positif, en mètres, est attendu).",
             column=distance if isinstance(distance, str) else None,
             rows=np.flatnonzero(bad).tolist(),
@@ -738,18 +796,27 @@ def check_zones(
     empty = report.index[report["n_units_touched"] == 0].tolist()
     if empty:
         raise ZoneError(
-            f"{len(empty)} zone(s) sans aucun recouvrement avec le territoire : "
-            f"{format_codes(empty)}. Vérifiez leur emprise et leur CRS.",
+            f"{count_of(len(empty), 'zone', 'zones')} sans aucun recouvrement avec "
+            f"le territoire : {format_codes(empty)}. Vérifiez "
+            f"{'son emprise et son' if len(empty) == 1 else 'leur emprise et leur'} "
+            "CRS.",
             codes=empty,
         )
     outside = report.index[report["outside_share"] > outside_tolerance].tolist()
     if outside:
         shares = report.loc[outside, "outside_share"]
-        detail = ", ".join(f"« {z} » ({s:.1%})" for z, s in shares.head(5).items())
+        detail = ", ".join(
+            f"« {z} » ({format_percent(100 * s, 1)})" for z, s in shares.head(5).items()
+        )
+        overflow = "déborde" if len(outside) == 1 else "débordent"
         warnings.warn(
             ZoneWarning(
-                f"{len(outside)} zone(s) débordent du territoire : {detail}"
-                + (f" et {len(outside) - 5} autre(s)" if len(outside) > 5 else "")
+                f"{count_of(len(outside), 'zone')} {overflow} du territoire : {detail}"
+                + (
+                    f" et {count_of(len(outside) - 5, 'autre')}"
+                    if len(outside) > 5
+                    else ""
+                )
                 + ".",
                 codes=outside,
             ),
