@@ -155,3 +155,19 @@ def test_any_number_with_lost_zero_is_caught(n):
     """Invariant: a 4-digit number is never accepted as a commune code."""
     with pytest.raises(CodeError):
         codes.normalize_codes(pd.Series([n], dtype=np.int64), "commune")
+
+
+def test_region_codes_are_not_claimed_as_departements_without_a_hint():
+    assert codes.departement_or_region(["01", "05", "93"]) == "departement"
+    assert codes.departement_or_region(["971", "11"]) == "departement"
+    assert codes.departement_or_region(["11", "84"], hints=["REG"]) == "region"
+    assert codes.departement_or_region(["11"], hints=["CODGEO", "regions-2016"]) == (
+        "region"
+    )
+    assert codes.departement_or_region(["11"], hints=["CODE_DEPT"]) == "departement"
+    # the first telling hint wins: the column before the file name
+    assert codes.departement_or_region(["11"], hints=["INSEE_REG", "dep"]) == "region"
+    with pytest.raises(CodeError, match="level=") as info:
+        codes.departement_or_region(["11", "93"], hints=["CODGEO", "t"], path="t.csv")
+    assert info.value.codes == ["11", "93"]
+    assert "t.csv" in str(info.value)

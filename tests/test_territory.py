@@ -213,3 +213,31 @@ def test_real_iris_territory(shared_data):
     units_without = [w.message for w in record if w.message.direction == "units"]
     assert len(units_without) == 1  # Filosofi covers 583 IRIS of 93 only
     assert terr["DISP_MED15"].notna().sum() <= 583
+
+
+def test_table_of_another_level_is_refused():
+    deps = gpd.GeoDataFrame(
+        {"code": ["11", "93"], "name": ["Aude", "SSD"], "level": "departement"},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        crs=2154,
+    )
+    regions = pd.DataFrame({"code": ["11", "93"], "level": "region", "P": [1.0, 2.0]})
+    regions.attrs["territobs"] = {"source": "regions.csv", "level": "region"}
+    with pytest.raises(JoinError, match="régions") as info:
+        build_territory(deps, regions)
+    assert "départements" in str(info.value)
+    assert info.value.table_level == "region"
+    # without attrs, the level column tells
+    regions.attrs = {}
+    with pytest.raises(JoinError):
+        build_territory(deps, regions)
+
+
+def test_commune_table_with_arrondissements_joins_arrondissement_units():
+    u = units(("75101", "75102"))
+    u["level"] = "arrondissement"
+    t = table(["75101", "75102"], P=[1.0, 2.0])
+    t["level"] = "arrondissement"
+    t.attrs["territobs"] = {"level": "commune"}
+    terr = build_territory(u, t, arrondissements="keep")
+    assert terr["P"].tolist() == [1.0, 2.0]

@@ -14,6 +14,7 @@ one error.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 import numpy as np
@@ -24,9 +25,11 @@ from territobs.errors import CodeError, format_codes, where
 __all__ = [
     "LEVELS",
     "PLM_COMMUNES",
+    "REGION_CODES",
     "Level",
     "arrondissement_to_commune",
     "departement_of",
+    "departement_or_region",
     "is_arrondissement",
     "is_valid",
     "level_of",
@@ -83,6 +86,22 @@ PLM_COMMUNES = {
     "69123": ("69381", "69389"),  # Lyon
     "13055": ("13201", "13216"),  # Marseille
 }
+
+#: Region codes: the regions since 2016 and those of 1982-2015 (older
+#: vintages). Every one of them is also a valid département code.
+REGION_CODES: frozenset[str] = frozenset(
+    {"01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53"}
+    | {"75", "76", "84", "93", "94"}
+    | {"21", "22", "23", "25", "26", "31", "41", "42", "43", "54", "72", "73"}
+    | {"74", "82", "83", "91"}
+)
+
+_REGION_WORDS = re.compile(
+    r"(?:^|[^A-Z])(?:REG|REGIONS?|LIBREG|CODEREG|NOMREG)(?:[^A-Z]|$)"
+)
+_DEPARTEMENT_WORDS = re.compile(
+    r"(?:^|[^A-Z])(?:DEP|DEPT|DEPTS|DEPARTEMENTS?|LIBDEP|CODEDEP|NOMDEP)(?:[^A-Z]|$)"
+)
 
 #: Markers INSEE uses for "no such unit" in supra-communal columns.
 NO_UNIT_MARKERS = frozenset({"ZZZZZZZZZ", "ZZZZZ", "ZZ"})
@@ -313,7 +332,9 @@ def level_of(code: str) -> Level:
         ``"arrondissement"`` is preferred to ``"commune"`` for 75101-75120,
         69381-69389 and 13201-13216; 9 digits starting with ``2`` or ``24`` are
         read as EPCI SIREN when they are not IRIS of an existing département
-        prefix; ambiguous cases raise.
+        prefix; ambiguous cases raise. Two-digit codes are read as
+        départements, although region codes have the same shape: for a whole
+        column, :func:`departement_or_region` tells them apart.
 
     Raises
     ------
@@ -347,6 +368,78 @@ def level_of(code: str) -> Level:
                 codes=[code],
             )
     raise CodeError(f"code « {text} » : niveau géographique non reconnu.", codes=[code])
+
+
+def _hinted_level(hint: str) -> str | None:
+    """``"region"``/``"departement"`` when a name says so, else ``None``."""
+    text = re.sub(r"[^A-Z]", " ", hint.upper().replace("É", "E"))
+    region = bool(_REGION_WORDS.search(text))
+    departement = bool(_DEPARTEMENT_WORDS.search(text))
+    if region != departement:
+        return "region" if region else "departement"
+    return None
+
+
+def departement_or_region(
+    codes: Iterable[str],
+    *,
+    hints: Iterable[str | None] = (),
+    path: str | None = None,
+    column: str | None = None,
+) -> Level:
+    """Tell whether 2-digit codes are départements or regions.
+
+    Every region code (``"11"``, ``"84"``, ``"93"``...) is also a valid
+    département code, so the codes alone decide only when one of them is not
+    a region code.
+
+    Parameters
+    ----------
+    codes : iterable of str
+        Codes that :func:`level_of` reads as départements.
+    hints : iterable of str, optional
+        Names that may tell the level, by priority: the code column
+        (``REG``, ``CODE_DEPT``...), the file name (``regions-...``). The
+        first that names a region or a département (and not both) wins.
+    path, column : str, optional
+        Where the codes come from, for the message.
+
+    Returns
+    -------
+    str
+        ``"departement"`` or ``"region"``.
+
+    Raises
+    ------
+    CodeError
+        When every code is a region code and no hint tells: the message asks
+        for ``level=``.
+
+    Examples
+    --------
+    >>> departement_or_region(["01", "05", "93"])
+    'departement'
+    >>> departement_or_region(["11", "84"], hints=["REG"])
+    'region'
+    """
+    unique = sorted({_clean(c) for c in codes})
+    if any(c not in REGION_CODES for c in unique):
+        return "departement"
+    for hint in hints:
+        if hint:
+            found = _hinted_level(str(hint))
+            if found is not None:
+                return found  # type: ignore[return-value]
+    raise CodeError(
+        where(path, column)
+        + f"codes à deux chiffres ambigus ({format_codes(unique)}) : chacun est à "
+        "la fois un code de département et un code de région. Précisez le niveau : "
+        "level='region' ou level='departement'.",
+        path=path,
+        column=column,
+        codes=unique,
+        levels=["departement", "region"],
+    )
 
 
 def is_arrondissement(code: str) -> bool:

@@ -18,7 +18,12 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from territobs.codes import PLM_COMMUNES, arrondissement_to_commune, is_arrondissement
+from territobs.codes import (
+    LEVELS,
+    PLM_COMMUNES,
+    arrondissement_to_commune,
+    is_arrondissement,
+)
 from territobs.errors import (
     CRSError,
     JoinError,
@@ -105,6 +110,57 @@ def _prepare(
         out[flag] = out[flag].fillna(False).astype(bool)
     order = ["code"] + [c for col in components for c in (col, f"{col}{SECRET_SUFFIX}")]
     return out[order], components
+
+
+#: French names of the levels, for messages.
+_LEVEL_NAMES = {
+    "commune": "de communes",
+    "arrondissement": "d'arrondissements municipaux",
+    "iris": "d'IRIS",
+    "epci": "d'EPCI",
+    "departement": "de départements",
+    "region": "de régions",
+}
+
+
+def _joinable_level(level: object) -> str | None:
+    """Return the level used to compare for joining (arrondissement → commune)."""
+    if not isinstance(level, str) or level not in LEVELS:
+        return None
+    return "commune" if level == "arrondissement" else level
+
+
+def _table_level(table: pd.DataFrame) -> str | None:
+    """Return the declared or guessed level of an indicator table, when known."""
+    declared = _joinable_level(table.attrs.get("territobs", {}).get("level"))
+    if declared is not None or "level" not in table.columns:
+        return declared
+    found = {_joinable_level(v) for v in set(table["level"].dropna()) - {"pseudo"}}
+    return found.pop() if len(found) == 1 else None
+
+
+def _check_levels(
+    table: pd.DataFrame, unit_levels: set[str | None], label: str
+) -> None:
+    """Refuse a table whose level is not the units' one (codes would collide)."""
+    level = _table_level(table)
+    if level is None or not unit_levels or None in unit_levels:
+        return
+    if level in unit_levels:
+        return
+    found = sorted(unit_levels)  # type: ignore[type-var]
+    units_text = " et ".join(f"{_LEVEL_NAMES[lvl]} (« {lvl} »)" for lvl in found)  # type: ignore[index]
+    raise JoinError(
+        f"{label} : tableau {_LEVEL_NAMES[level]} (niveau « {level} ») joint à des "
+        f"unités {units_text} : les codes d'un niveau ne désignent pas les "
+        "territoires d'un autre (« 93 » est la Seine-Saint-Denis parmi les "
+        "départements, Provence-Alpes-Côte d'Azur parmi les régions). Joignez le "
+        "tableau à des unités du même niveau ; si son niveau a été mal deviné, "
+        "relisez-le en le précisant (level=...).",
+        table=label,
+        table_level=level,
+        unit_levels=sorted(unit_levels),  # type: ignore[type-var]
+    )
 
 
 def _aggregate_arrondissements(
@@ -210,7 +266,11 @@ def build_territory(
     Raises
     ------
     JoinError
-        A table without ``code``, with non-text or duplicated codes; the same
+        A table of another level than the units (a region table on
+        départements: codes such as ``93`` name different territories at the
+        two levels; commune tables with arrondissement rows and commune or
+        arrondissement units are compatible), a table without ``code``,
+        with non-text or duplicated codes; the same
         component in two tables or in the units; no code in common; and,
         with ``on_unmatched="raise"``, any unmatched code (``error.codes``).
     CRSError
@@ -296,8 +356,14 @@ def build_territory(
     )
     owners: dict[str, str] = {c: "unités" for c in units.columns if c not in _RESERVED}
     result = pd.DataFrame({"code": units["code"].to_numpy()})
+    unit_levels = (
+        {_joinable_level(v) for v in set(units["level"].dropna())}
+        if "level" in units.columns
+        else set()
+    )
     for position, table in enumerate(tables):
         label = _label(table, position)
+        _check_levels(table, unit_levels, label)
         prepared, components = _prepare(table, label, report)
         for col in components:
             if col in owners:

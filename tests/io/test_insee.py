@@ -219,3 +219,19 @@ def test_real_base_ic_keeps_text_codes(shared_data):
     )
     assert table["UU2010"].iloc[0] == "00851"
     assert (table["code"].str[:2] == "93").sum() == 614
+
+
+def test_region_codes_need_a_level(tmp_path):
+    text = "CODGEO;LIBGEO;P21_POP\n11;IDF;12300000\n84;ARA;8100000\n93;PACA;5100000\n"
+    path = tmp_path / "tableau.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CodeError, match="level=") as info:
+        read_insee(path)
+    assert str(path) in str(info.value)
+    assert read_insee(path, level="region").attrs["territobs"]["level"] == "region"
+    hinted = tmp_path / "base_cc_reg.csv"
+    hinted.write_text(text, encoding="utf-8")
+    assert read_insee(hinted).attrs["territobs"]["level"] == "region"
+    deps = tmp_path / "deps.csv"
+    deps.write_text("CODGEO;P\n11;1\n05;2\n", encoding="utf-8")
+    assert read_insee(deps).attrs["territobs"]["level"] == "departement"

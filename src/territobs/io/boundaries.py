@@ -40,6 +40,7 @@ from pyproj import CRS, Transformer
 from territobs.codes import (
     LEVELS,
     departement_of,
+    departement_or_region,
     level_of,
     normalize_codes,
 )
@@ -378,6 +379,11 @@ def _guess_level(codes: pd.Series, path: str, column: str) -> str:
         except CodeError:
             continue
         levels.add("commune" if found == "arrondissement" else found)
+    if levels == {"departement"}:
+        # region codes have the same shape: the column or file name may tell.
+        return departement_or_region(
+            sample, hints=[column, Path(path).stem], path=path, column=column
+        )
     if len(levels) == 1:
         return levels.pop()
     raise SourceFormatError(

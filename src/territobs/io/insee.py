@@ -20,7 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from territobs.codes import PLM_COMMUNES, level_of, normalize_codes
+from territobs.codes import (
+    PLM_COMMUNES,
+    departement_or_region,
+    level_of,
+    normalize_codes,
+)
 from territobs.errors import CodeError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
 from territobs.io._csv import (
@@ -230,7 +235,7 @@ def _read_spreadsheet(
     )
 
 
-def _level_from_codes(codes: pd.Series) -> str:
+def _level_from_codes(codes: pd.Series, path: str, column: str) -> str:
     levels: Counter[str] = Counter()
     for code in codes.drop_duplicates().head(200):
         try:
@@ -242,7 +247,13 @@ def _level_from_codes(codes: pd.Series) -> str:
         # no valid code at all (e.g. lost leading zeros): CODGEO is a commune
         # code in most INSEE files, and validation will say what is wrong.
         return "commune"
-    return levels.most_common(1)[0][0]
+    level = levels.most_common(1)[0][0]
+    if level == "departement":
+        # region codes have the same shape: the column or file name may tell.
+        level = departement_or_region(
+            codes.astype(str), hints=[column, Path(path).stem], path=path, column=column
+        )
+    return level
 
 
 def _check_duplicates(codes: pd.Series, path: str, key: str, first_row: int) -> None:
@@ -289,6 +300,10 @@ def read_insee(
     level : {"commune", "arrondissement", "iris", "epci", "departement", "region"}, optional
         The level of the codes. By default implied by the key (``IRIS`` →
         iris, ``COM`` → commune) or, for ``CODGEO``, guessed from the codes.
+        Two-digit codes that are all region codes (``11``, ``84``, ``93``...)
+        are also département codes: the key or file name must say which
+        (``REG``, ``regions-...``), else a :class:`CodeError` asks for
+        ``level=``.
     source : str, optional
         Name of the source, kept in ``attrs`` (default: the file name).
     vintage : int, optional
@@ -392,7 +407,7 @@ def read_insee(
     )
     if level is None:
         level = INSEE_KEYS.get(key_column.upper()) or _level_from_codes(
-            table[key_column]
+            table[key_column], path_str, key_column
         )
     codes = normalize_codes(
         table[key_column], level, path=path_str, column=key_column, first_row=first_row
