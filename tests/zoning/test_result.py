@@ -52,10 +52,16 @@ def test_to_geodataframe_wide(result, zones):
     assert list(wide.columns) == [
         "zone", "name",
         "population", "population__secret", "population__estimated_share",
+        "population__method", "population__source", "population__vintage",
         "share_75p", "share_75p__secret", "share_75p__estimated_share",
+        "share_75p__method", "share_75p__source", "share_75p__vintage",
         "geometry",
     ]  # fmt: skip
     assert list(wide["zone"]) == ["b", "a"]
+    methods = result[result["indicator"] == "population"].set_index("zone")["method"]
+    assert list(wide["population__method"]) == list(methods.loc[["b", "a"]])
+    assert set(wide["population__vintage"]) == {"2021"}
+    assert wide["population__source"].notna().all()
     assert wide.crs.to_epsg() == 2154
     assert wide.geometry.equals(zones.geometry)
     expected = result[result["indicator"] == "population"].set_index("zone")["value"]
@@ -72,7 +78,8 @@ def test_secret_values_are_nan_in_wide_output(result, zones):
     assert wide.loc["a", "population__secret"]
     assert not wide.loc["b", "population__secret"]
     assert list(wide.columns) == [
-        "name", "population", "population__secret", "population__estimated_share", "geometry"
+        "name", "population", "population__secret", "population__estimated_share",
+        "population__method", "population__source", "population__vintage", "geometry",
     ]  # fmt: skip
 
 

@@ -157,6 +157,7 @@ def map_caption(
         approximation=meta["approximation"] or None,
         secret_count=int(layer[f"{indicator}__secret"].sum()),
         note=note,
+        method=result.loc[result["indicator"] == indicator, "method"],
     )
     if vintage and year is None:
         lines.insert(1 if meta["source"] else 0, vintage_line(vintage))

@@ -32,6 +32,7 @@ import shapely
 from shapely.errors import GEOSException
 
 from territobs.errors import CRSError, GeometryError, format_codes
+from territobs.formatting import count_of
 
 __all__ = ["PackedGeometry", "default_tolerance", "pack_geometry", "simplify_coverage"]
 
@@ -91,7 +92,8 @@ def _check_polygons(geoms: gpd.GeoSeries, labels: list[str] | None) -> None:
         where_bad = np.flatnonzero(bad.to_numpy())
         names = [labels[i] if labels else str(geoms.index[i]) for i in where_bad]
         raise GeometryError(
-            f"{len(names)} entité(s) sans géométrie polygonale : {format_codes(names)}. "
+            f"{count_of(len(names), 'entité')} sans géométrie polygonale : "
+            f"{format_codes(names)}. "
             "Une carte choroplèthe dessine des polygones ; retirez ou corrigez-les.",
             codes=names,
         )
@@ -336,7 +338,8 @@ def pack_geometry(
         if not again.all():
             lost = [labels[i] if labels else geoms.index[i] for i in refined[~again]]
             raise GeometryError(
-                f"{len(lost)} entité(s) plus petite(s) que la grille de la carte "
+                f"{count_of(len(lost), 'entité plus petite', 'entités plus petites')} "
+                "que la grille de la carte "
                 f"({quantum:g}°) : {format_codes(lost)}. Passez un pas plus fin "
                 "(quantum=...).",
                 codes=lost,

@@ -32,6 +32,7 @@ import pandas as pd
 
 from territobs._version import __version__
 from territobs.errors import CRSError, GeometryError, SourceFormatError
+from territobs.formatting import count_of
 from territobs.maps._assets import leaflet_css, leaflet_js
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._geometry import PackedGeometry, pack_geometry
@@ -242,7 +243,7 @@ class InteractiveMap:
     def __repr__(self) -> str:
         labels = ", ".join(p.label for p in self.layers)
         return (
-            f"<InteractiveMap {len(self.layers)} couche(s) [{labels}], "
+            f"<InteractiveMap {count_of(len(self.layers), 'couche')} [{labels}], "
             f"{self.geometry.n_vertices} sommets, {len(self._html) / 1e6:.2f} Mo>"
         )
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.errors import SourceFormatError, format_codes
+from territobs.formatting import count_of
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme, classify
 
 __all__ = ["Layer", "PreparedLayer", "Reference", "prepare_layer", "secret_mask"]
@@ -150,7 +151,8 @@ def _flag(frame: pd.DataFrame, flag: str) -> np.ndarray:
     mask = frame[flag]
     if mask.isna().any():
         raise SourceFormatError(
-            f"colonne « {flag} » : {int(mask.isna().sum())} valeur(s) manquante(s) ; "
+            f"colonne « {flag} » : "
+            f"{count_of(int(mask.isna().sum()), 'valeur manquante')} ; "
             "chaque ligne doit dire si la valeur est secrète (True/False).",
             column=flag,
         )

@@ -73,8 +73,12 @@ def to_geodataframe(
     -------
     geopandas.GeoDataFrame
         One row per zone (in ``zones`` order): ``zone``, ``name``, then for
-        each indicator ``{id}`` (value), ``{id}__secret`` (bool) and
-        ``{id}__estimated_share``, then ``geometry``. Secret values are NaN.
+        each indicator ``{id}`` (value), ``{id}__secret`` (bool),
+        ``{id}__estimated_share`` and ``{id}__method`` (``exact``, ``area``,
+        ``population``, ``mixed``...), then ``{id}__source`` and
+        ``{id}__vintage`` (text, the same on every row: they keep the
+        provenance in files such as a GeoPackage, where ``attrs`` are lost),
+        then ``geometry``. Secret values are NaN.
 
     Raises
     ------
@@ -122,8 +126,11 @@ def to_geodataframe(
         value=_published_values(result), secret=result["secret"].astype(bool)
     )
     wide = rows.pivot(
-        index="zone", columns="indicator", values=["value", "secret", "estimated_share"]
+        index="zone",
+        columns="indicator",
+        values=["value", "secret", "estimated_share", "method"],
     )
+    provenance = _provenance(result)
     columns = {}
     for ident in indicators:
         columns[ident] = wide[("value", ident)].astype(float)
@@ -131,6 +138,9 @@ def to_geodataframe(
         columns[f"{ident}__estimated_share"] = wide[("estimated_share", ident)].astype(
             float
         )
+        columns[f"{ident}__method"] = wide[("method", ident)].astype(object)
+        for field in ("source", "vintage"):
+            columns[f"{ident}__{field}"] = provenance.get((ident, field))
     table = pd.DataFrame(columns).reindex(pd.Index(zones["zone"], name="zone"))
     names = zones["name"] if "name" in zones.columns else zones["zone"]
     base = pd.DataFrame({"zone": zones["zone"].to_numpy(), "name": names.to_numpy()})
@@ -152,6 +162,18 @@ def to_geodataframe(
     out.attrs["territobs"] = {
         "sources": {i: dict(sources.loc[i]) for i in indicators if i in sources.index}
     }
+    return out
+
+
+def _provenance(result: pd.DataFrame) -> dict[tuple[str, str], str | None]:
+    """Map (indicator, "source" or "vintage") to its text, distinct values joined."""
+    out: dict[tuple[str, str], str | None] = {}
+    for field in ("source", "vintage"):
+        if field not in result.columns:
+            continue
+        for ident, values in result.groupby("indicator", sort=False)[field]:
+            texts = [str(v).strip() for v in values.dropna().unique() if str(v).strip()]
+            out[(str(ident), field)] = " ; ".join(texts) or None
     return out
 
 
