@@ -241,3 +241,38 @@ def test_commune_table_with_arrondissements_joins_arrondissement_units():
     t.attrs["territobs"] = {"level": "commune"}
     terr = build_territory(u, t, arrondissements="keep")
     assert terr["P"].tolist() == [1.0, 2.0]
+
+
+def test_arrondissements_only_counts_are_summed():
+    """Medians and rates of arrondissements do not add up: NaN, warned."""
+    from territobs.errors import MissingValuesWarning
+
+    codes = [f"751{i:02d}" for i in range(1, 21)]
+    t = table(
+        codes,
+        P21_POP=[10000.0 * i for i in range(1, 21)],
+        MED21=[20000.0 + 100 * i for i in range(1, 21)],
+        TP6021=[10.0 + i for i in range(1, 21)],
+        TX_CHOM=[8.0] * 20,
+    )
+    t.attrs["territobs"] = {"source": "plm.csv"}
+    with pytest.warns(MissingValuesWarning, match="75056") as record:
+        terr = build_territory(units(("75056",)), t)
+    row = terr.set_index("code").loc["75056"]
+    assert row["P21_POP"] == 2100000.0
+    for col in ("MED21", "TP6021", "TX_CHOM"):
+        assert np.isnan(row[col]) and not row[f"{col}__secret"]
+    message = str(record[0].message)
+    assert "« MED21 », « TP6021 », « TX_CHOM »" in message
+    assert "plm.csv" in message
+    assert record[0].message.codes == ["75056"]
+    join = terr.attrs["territobs"]["join"]
+    assert join["arrondissements_not_summed"] == {
+        "tableau « plm.csv »": {"75056": ["MED21", "TP6021", "TX_CHOM"]}
+    }
+
+
+def test_commune_row_keeps_its_median_over_arrondissements():
+    t = table(["75056", "75101", "93001"], MED21=[25000.0, 30000.0, 18000.0])
+    terr = build_territory(units(("75056", "93001")), t)
+    assert terr.set_index("code").loc["75056", "MED21"] == 25000.0

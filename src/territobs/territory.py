@@ -10,7 +10,9 @@ strings on both sides, and a mismatch is reported, never "fixed".
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -27,6 +29,7 @@ from territobs.codes import (
 from territobs.errors import (
     CRSError,
     JoinError,
+    MissingValuesWarning,
     UnmatchedCodesWarning,
     format_codes,
 )
@@ -163,6 +166,54 @@ def _check_levels(
     )
 
 
+#: Names of rates, medians, quantiles, means...: values that do not add up.
+#: Filosofi variables (``MED21``, ``DISP_TP6015``, ``D121``, ``PACT21``...)
+#: except its counts (``NBMENFISC21``, ``NBPERSMENFISC21``, ``NBUC21``).
+_FILOSOFI_NOT_COUNT = re.compile(
+    r"^(?:DISP_|DEC_|DISP|DEC)?(?:PMIMP|MED|TP\d{2}|TP60AGE\d|TP60TOL\d|Q[1-3]|D[1-9]|"
+    r"RD|S80S20|GI|EQ|PACT|PTSA|PCHO|PBEN|PPEN|PPAT|PPSOC|PPFAM|PPMINI|PPLOGT|"
+    r"PIMPOT|NOTE)(?:\d{2})?$"
+)
+#: Words of a column name meaning a rate, a share, a mean or a median.
+_NOT_COUNT_WORDS = frozenset(
+    {"MED", "MEDIAN", "MEDIANE", "MOY", "MOYEN", "MOYENNE", "MEAN", "AVG", "RT"}
+    | {"TX", "TAUX", "PCT", "PC", "PART", "PARTS", "RATIO", "RATE", "SHARE", "INDICE"}
+)
+_NOT_COUNT_PREFIXES = ("MED", "PCT", "TAUX", "TX", "MOY")
+
+
+@functools.lru_cache(maxsize=1)
+def _catalog() -> Any:
+    from territobs.catalog import default_catalog
+
+    return default_catalog()
+
+
+def _summable(column: str) -> bool:
+    """Tell whether a column holds counts, which add up over arrondissements.
+
+    The default catalogue decides for the variables it knows (only ``count``
+    indicators add up); other names are summed unless they look like a rate,
+    a median, a quantile or a mean (``MED21``, ``TP6021``, ``D121``,
+    ``TX_CHOM``, ``PCT_HLM``...).
+    """
+    from territobs.errors import ConfigError
+
+    try:
+        indicator = _catalog().get(str(column))
+    except ConfigError:
+        indicator = None
+    if indicator is not None:
+        return bool(indicator.kind == "count")
+    name = str(column).upper()
+    if _FILOSOFI_NOT_COUNT.match(name):
+        return False
+    words = [w for w in re.split(r"[^A-Z0-9]+", name) if w]
+    return not any(
+        w in _NOT_COUNT_WORDS or w.startswith(_NOT_COUNT_PREFIXES) for w in words
+    )
+
+
 def _aggregate_arrondissements(
     table: pd.DataFrame,
     components: list[str],
@@ -192,6 +243,36 @@ def _aggregate_arrondissements(
     missing = parts[components].isna().groupby(parts["code"]).any()
     sums = sums.mask(missing)
     secret = grouped[flags].any() | missing.set_axis(flags, axis=1)
+    # rates, medians, means...: a sum means nothing; missing, not secret.
+    not_summed = [c for c in components if not _summable(c)]
+    if not_summed and len(sums):
+        sums[not_summed] = float("nan")
+        secret[[f"{c}{SECRET_SUFFIX}" for c in not_summed]] = False
+        communes = sorted(sums.index)
+        report["arrondissements_not_summed"][label] = {
+            commune: list(not_summed) for commune in communes
+        }
+        warnings.warn(
+            MissingValuesWarning(
+                f"{label} : "
+                + (
+                    f"la variable {format_codes(not_summed)} n'est pas un effectif"
+                    if len(not_summed) == 1
+                    else f"les variables {format_codes(not_summed)} ne sont pas des "
+                    "effectifs"
+                )
+                + " (taux, médiane, moyenne...) : les valeurs des arrondissements "
+                "ne s'additionnent pas, la valeur reste vide pour "
+                + ("la commune " if len(communes) == 1 else "les communes ")
+                + f"{format_codes(communes)}. Utilisez un tableau qui a une ligne "
+                "pour la commune elle-même, ou recalculez l'indicateur à partir de "
+                "ses composantes (recompute).",
+                codes=communes,
+                columns=not_summed,
+                table=label,
+            ),
+            stacklevel=4,
+        )
     summed = pd.concat([sums, secret], axis=1).reset_index()[table.columns]
     report["arrondissements_summed"][label] = sorted(summed["code"])
     logger.info(
@@ -249,9 +330,9 @@ def build_territory(
         What to do with table codes without unit and units without row.
     arrondissements : {"aggregate", "keep"}, default "aggregate"
         With commune units, sum Paris/Lyon/Marseille arrondissement rows
-        (75101-75120, 69381-69389, 13201-13216) onto 75056, 69123, 13055;
-        ``"keep"`` leaves them to match arrondissement units (or to be
-        reported unmatched).
+        (75101-75120, 69381-69389, 13201-13216) onto 75056, 69123, 13055
+        (counts only, see Notes); ``"keep"`` leaves them to match
+        arrondissement units (or to be reported unmatched).
 
     Returns
     -------
@@ -283,18 +364,24 @@ def build_territory(
         in the message, every code on ``warning.codes``;
         ``warning.direction`` is ``"table"`` (codes without unit) or
         ``"units"`` (units without row).
+    MissingValuesWarning
+        When arrondissement rows are aggregated and some components are not
+        counts: the message names the components and the communes.
 
     Notes
     -----
-    The territory does not know indicator kinds, so arrondissement rows are
-    summed for *every* component: right for counts (``P21_POP``,
-    ``NB_allocataires``), meaningless for ratios, means and medians
-    (``TP6021``, ``MED21``), which the catalogue must rebuild from their
-    components (:math:`r = \sum_i num_i / \sum_i den_i`) and never read from
-    the commune row built here. A sum with a masked or missing part is NaN
-    and flagged secret. When a table holds both the commune row and its
-    arrondissements, the commune row is kept and the arrondissements are
-    listed in the report.
+    Only counts add up: arrondissement rows are summed for the components
+    that the default catalogue knows as counts (``P21_POP``,
+    ``NB_allocataires``) or whose name does not look like a rate, a median,
+    a quantile or a mean. For the others (``TP6021``, ``MED21``, ``D121``,
+    ``TX_CHOM``, ``PCT_HLM``...) the commune value is left NaN, not flagged
+    secret (it is missing, not masked), listed in the report under
+    ``arrondissements_not_summed`` and warned about; the catalogue rebuilds
+    such ratios from their components
+    (:math:`r = \sum_i num_i / \sum_i den_i`). A sum with a masked or
+    missing part is NaN and flagged secret. When a table holds both the
+    commune row and its arrondissements, the commune row is kept (with all
+    its values) and the arrondissements are listed in the report.
 
     Examples
     --------
@@ -345,6 +432,7 @@ def build_territory(
             "table_codes_without_unit",
             "units_without_row",
             "arrondissements_summed",
+            "arrondissements_not_summed",
             "arrondissements_unused",
             "pseudo_rows",
             "text_columns_ignored",
