@@ -298,7 +298,9 @@ def test_getting_started_runs_as_written(tmp_path):
             check=False,
         )
         assert run.returncode == 0, f"territobs {shlex.join(args)}\n{run.stderr}"
-    assert (tmp_path / "carte-cli.html").stat().st_size > 0
+    cli_map = (tmp_path / "carte-cli.html").read_text(encoding="utf-8")
+    assert "Population municipale" in cli_map  # label from the catalogue
+    assert "millésime 2017" in cli_map  # vintage kept by the GeoPackage
     assert (tmp_path / "fiches" / "nord-est.html").is_file()
     assert (tmp_path / "mon-atlas" / "index.html").is_file()
 
