@@ -125,6 +125,33 @@ def test_steps_leaving_the_plan_are_pruned(tmp_path, inputs) -> None:
     assert set(Manifest(out).steps) == {"a", "b", "ab"}
 
 
+def _nested(step: Step, context: BuildContext) -> StepProduct:
+    text = "+".join(context.load(dep) for dep in step.deps)
+    relative = f"maps/{step.id}/page.txt"
+    atomic_write_text(context.path(relative), text)
+    return StepProduct(text, {"data": relative})
+
+
+def test_pruned_steps_leave_no_empty_folders(tmp_path, inputs) -> None:
+    out = tmp_path / "out"
+    handlers = dict(HANDLERS, nested=Handler(_nested, _load))
+    steps = [
+        *_steps(inputs),
+        Step("zoning1", "nested", deps=("a",)),
+        Step("zoning2", "nested", deps=("b",)),
+    ]
+    run_steps(steps, BuildContext(None, Manifest(out), handlers))
+    assert (out / "maps" / "zoning1" / "page.txt").is_file()
+    (out / "maps" / "mine").mkdir()  # a folder the user made: kept
+    run_steps(steps[:-2] + steps[-1:], BuildContext(None, Manifest(out), handlers))
+    assert not (out / "maps" / "zoning1").exists()
+    assert (out / "maps" / "zoning2" / "page.txt").is_file()
+    assert (out / "maps" / "mine").is_dir()
+    run_steps(steps[:-2], BuildContext(None, Manifest(out), handlers))
+    assert not (out / "maps" / "zoning2").exists()
+    assert (out / "maps" / "mine").is_dir()  # hence "maps" stays too
+
+
 def test_crash_leaves_previous_outputs_trusted(tmp_path, inputs) -> None:
     out = tmp_path / "out"
     _build(out, _steps(inputs))

@@ -548,7 +548,7 @@ def _drop_orphans(manifest: Manifest, old: StepRecord | None, new: StepRecord) -
     kept = {o["path"] for o in new.outputs.values()}
     for output in old.outputs.values():
         if output["path"] not in kept:
-            (manifest.root / output["path"]).unlink(missing_ok=True)
+            _remove_output(manifest.root, output["path"])
 
 
 def _prune(manifest: Manifest, step_ids: Iterable[str]) -> None:
@@ -557,7 +557,20 @@ def _prune(manifest: Manifest, step_ids: Iterable[str]) -> None:
     for step_id in [s for s in manifest.steps if s not in current]:
         manifest.dirty = True
         for output in manifest.steps.pop(step_id).outputs.values():
-            (manifest.root / output["path"]).unlink(missing_ok=True)
+            _remove_output(manifest.root, output["path"])
+
+
+def _remove_output(root: Path, relative: str) -> None:
+    """Delete a file the atlas wrote, then its folders left empty (up to root)."""
+    path = root / relative
+    path.unlink(missing_ok=True)
+    folder = path.parent
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()  # only succeeds when empty
+        except OSError:
+            break
+        folder = folder.parent
 
 
 def build_atlas(
