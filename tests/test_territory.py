@@ -276,3 +276,20 @@ def test_commune_row_keeps_its_median_over_arrondissements():
     t = table(["75056", "75101", "93001"], MED21=[25000.0, 30000.0, 18000.0])
     terr = build_territory(units(("75056", "93001")), t)
     assert terr.set_index("code").loc["75056", "MED21"] == 25000.0
+
+
+def test_text_variable_left_out_of_the_territory_is_warned_about():
+    from territobs.errors import MissingValuesWarning
+
+    t = table(["93001", "93005"], P21_POP=[1.0, 2.0], MED21=["n.s.", "n.s."])
+    t["LIBGEO"] = ["a", "b"]
+    with (
+        pytest.warns(MissingValuesWarning, match="« MED21 »") as record,
+        pytest.warns(UnmatchedCodesWarning),
+    ):
+        terr = build_territory(units(), t)
+    assert "MED21" not in terr.columns
+    assert "LIBGEO" not in str(record[0].message)
+    assert terr.attrs["territobs"]["join"]["text_columns_ignored"] == {
+        "tableau n° 1": ["MED21", "LIBGEO"]
+    }

@@ -60,6 +60,26 @@ def _components(table: pd.DataFrame) -> list[str]:
     ]
 
 
+def _looks_like_variable(column: object) -> bool:
+    """Tell whether a column name is a producer variable (not a label)."""
+    from territobs.errors import ConfigError
+    from territobs.io.insee import is_variable_name
+
+    if is_variable_name(str(column)):
+        return True
+    try:
+        _catalog().get(str(column))
+    except ConfigError:
+        return False
+    return True
+
+
+def _sample(values: pd.Series) -> object:
+    """Return the first non-blank value of a column (for messages)."""
+    filled = values[values.notna() & (values.astype(str).str.strip() != "")]
+    return filled.iloc[0] if len(filled) else "(vide)"
+
+
 def _prepare(
     table: pd.DataFrame, label: str, report: dict[str, Any]
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -100,6 +120,33 @@ def _prepare(
     ]
     if ignored:
         report["text_columns_ignored"][label] = ignored
+        variables = [c for c in ignored if _looks_like_variable(c)]
+        if variables:
+            samples = [_sample(table[c]) for c in variables]
+            warnings.warn(
+                MissingValuesWarning(
+                    f"{label} : "
+                    + (
+                        f"la colonne {format_codes(variables)} a le nom d'une "
+                        "variable mais n'est pas numérique"
+                        if len(variables) == 1
+                        else f"les colonnes {format_codes(variables)} ont le nom "
+                        "d'une variable mais ne sont pas numériques"
+                    )
+                    + f" (par ex. « {samples[0]} ») : "
+                    + (
+                        "elle est laissée"
+                        if len(variables) == 1
+                        else "elles sont laissées"
+                    )
+                    + " de côté. Relisez le fichier en corrigeant l'écriture des "
+                    "nombres ou les marqueurs de secret (secret_markers).",
+                    columns=variables,
+                    samples=samples,
+                    table=label,
+                ),
+                stacklevel=4,
+            )
     keep = ["code"]
     for col in components:
         keep.append(col)

@@ -285,3 +285,30 @@ def test_crlf_and_cr_only_line_endings(tmp_path):
         with pytest.raises(SourceFormatError) as info:
             read_text_table(write(tmp_path, bad))
         assert info.value.rows == [3]
+
+
+def test_unit_after_numbers_is_stripped_and_recorded(tmp_path):
+    path = write(
+        tmp_path,
+        "CODGEO;TP6021;MED21\n93001;43,0 %;14 500 €\n93005;28,5\u00a0%;18\u00a0200\u00a0€\n",
+    )
+    frame, record = read_csv_table(path, text_columns=["CODGEO"])
+    assert frame["TP6021"].tolist() == [43.0, 28.5]
+    assert frame["MED21"].tolist() == [14500.0, 18200.0]
+    assert record.units == {"TP6021": "%", "MED21": "€"}
+    assert record.to_dict()["units"] == record.units
+
+
+def test_variable_without_any_number_is_warned_about(tmp_path):
+    from territobs.errors import MissingValuesWarning
+    from territobs.io._csv import convert_table
+
+    path = write(tmp_path, "CODGEO;LIBGEO;MED21\n93001;A;n.s.\n93005;B;n.s.\n")
+    frame, record = read_text_table(path)
+    with pytest.warns(MissingValuesWarning, match="MED21") as info:
+        out = convert_table(
+            frame, record, text_columns=["CODGEO"], variables=lambda c: c == "MED21"
+        )
+    assert "n.s." in str(info[0].message) and str(path) in str(info[0].message)
+    assert out["MED21"].tolist() == ["n.s.", "n.s."]
+    assert len(info) == 1  # LIBGEO is not a variable: no warning

@@ -235,3 +235,21 @@ def test_region_codes_need_a_level(tmp_path):
     deps = tmp_path / "deps.csv"
     deps.write_text("CODGEO;P\n11;1\n05;2\n", encoding="utf-8")
     assert read_insee(deps).attrs["territobs"]["level"] == "departement"
+
+
+def test_insee_variable_kept_as_text_is_warned_about(tmp_path):
+    from territobs.errors import MissingValuesWarning
+
+    path = tmp_path / "t.csv"
+    path.write_text("CODGEO;LIBGEO;MED21\n93001;A;n.s.\n93005;B;n.s.\n", "utf-8")
+    with pytest.warns(MissingValuesWarning, match="« MED21 »"):
+        table = read_insee(path)
+    assert table["LIBGEO"].tolist() == ["A", "B"]
+
+
+def test_percent_and_euro_units_are_read(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("CODGEO;TP6021;MED21\n93001;43,0 %;14 500 €\n", "utf-8")
+    table = read_insee(path)
+    assert table[["TP6021", "MED21"]].values.tolist() == [[43.0, 14500.0]]
+    assert table.attrs["territobs"]["units"] == {"TP6021": "%", "MED21": "€"}

@@ -25,7 +25,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from territobs.errors import SourceFormatError, format_codes, where
+from territobs.errors import (
+    MissingValuesWarning,
+    SourceFormatError,
+    format_codes,
+    where,
+)
 from territobs.formatting import count_of
 
 __all__ = [
@@ -59,6 +64,8 @@ _SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
 
 #: Spaces that may separate thousands: space, no-break space, narrow no-break.
 _THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?:\D|$))")
+#: A unit written after a number: ``43,0 %``, ``14 500 €``.
+_UNIT = r"^(.*\d)[ \u00a0\u202f]*([%€])$"
 
 
 @dataclass
@@ -93,6 +100,9 @@ class TableRecord:
     notes : list of str
         What the reader tolerated and how (French), e.g. a trailing separator
         dropped at the end of every data line.
+    units : dict
+        Unit written after the numbers of a column (``"%"``, ``"€"``),
+        stripped before parsing, per numeric column that had one.
     """
 
     path: str
@@ -107,6 +117,7 @@ class TableRecord:
     blank_rows: int = 0
     sheet: str | None = None
     notes: list[str] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as a plain dict (for ``DataFrame.attrs``)."""
@@ -123,6 +134,7 @@ class TableRecord:
             "blank_rows": self.blank_rows,
             "sheet": self.sheet,
             "notes": list(self.notes),
+            "units": dict(self.units),
         }
 
 
@@ -505,14 +517,24 @@ def read_text_table(
     return frame, record
 
 
-def _normalise_numbers(values: pd.Series) -> tuple[pd.Series, bool]:
-    """Remove thousands separators and turn decimal commas into points."""
+def _normalise_numbers(values: pd.Series) -> tuple[pd.Series, bool, set[str]]:
+    """Remove thousands separators and a trailing unit, turn decimal commas into points.
+
+    Returns the cleaned text, whether a decimal comma was seen, and the units
+    stripped (``"%"``, ``"€"``).
+    """
     text = values.str.replace(_THOUSANDS, "", regex=True)
+    parts = text.str.extract(_UNIT)
+    with_unit = parts[0].notna()
+    units: set[str] = set()
+    if with_unit.any():
+        units = set(parts.loc[with_unit, 1])
+        text = text.where(~with_unit, parts[0])
     has_comma = text.str.contains(",", regex=False)
     decimal_comma = bool(has_comma.any())
     if decimal_comma:
         text = text.str.replace(",", ".", regex=False)
-    return text, decimal_comma
+    return text, decimal_comma, units
 
 
 def convert_table(
@@ -523,6 +545,7 @@ def convert_table(
     numeric_columns: Collection[str] | None = None,
     secret_markers: Collection[str] = DEFAULT_SECRET_MARKERS,
     first_row: int = 2,
+    variables: Callable[[str], bool] | None = None,
 ) -> pd.DataFrame:
     """Convert the variable columns of a text table to floats, flagging secrecy.
 
@@ -546,6 +569,11 @@ def convert_table(
         line of a row is ``index + first_row`` (the index must hold the
         0-based positions of the rows in the file, as
         :func:`read_text_table` returns them).
+    variables : callable, optional
+        Tells, from its name, whether a column is a producer variable (e.g.
+        ``P21_POP``, ``MED21``). Such a column kept as text because none of
+        its cells is a number is warned about instead of being left out
+        silently.
 
     Returns
     -------
@@ -561,11 +589,18 @@ def convert_table(
         secrecy marker; the message names the file, column, line and value
         (``error.column``, ``error.row``, ``error.value``).
 
+    Warns
+    -----
+    MissingValuesWarning
+        A column that ``variables`` names a variable holds no number and is
+        kept as text (the message names it and quotes a value).
+
     Notes
     -----
     Numbers are parsed after removing thousands separators (space, no-break
-    space, narrow no-break space between digit groups) and replacing a
-    decimal comma by a point. Nothing is coerced silently: a masked cell
+    space, narrow no-break space between digit groups), a unit written after
+    the number (``43,0 %``, ``14 500 €``, recorded in ``record.units``) and
+    replacing a decimal comma by a point. Nothing is coerced silently: a masked cell
     becomes NaN *and* is flagged, an unreadable one is an error.
     """
     markers = {str(m).strip().lower() for m in secret_markers}
@@ -583,15 +618,31 @@ def convert_table(
         numbers = pd.to_numeric(cleaned.where(~masked), errors="coerce")
         bad = numbers.isna() & ~masked
         comma = False
+        units: set[str] = set()
         if bad.any():
             # slow path only for the cells plain parsing did not read.
-            normalised, comma = _normalise_numbers(cleaned[bad])
+            normalised, comma, units = _normalise_numbers(cleaned[bad])
             numbers[bad] = pd.to_numeric(normalised, errors="coerce")
             bad = numbers.isna() & ~masked
         if not forced and bad.any() and not (~bad & ~masked).any():
             # not a single number: a label column.
             out[col] = values
             record.text_columns.append(col)
+            if variables is not None and variables(col):
+                sample = values[bad].iloc[0]
+                warnings.warn(
+                    MissingValuesWarning(
+                        f"{where(record.path, col)}aucune valeur lisible comme un "
+                        f"nombre (par ex. « {sample} ») : la colonne est gardée "
+                        "comme du texte et ne sera pas une variable du territoire. "
+                        "Si ce sont des nombres, corrigez leur écriture ; si ce sont "
+                        "des marqueurs de secret, ajoutez-les à secret_markers.",
+                        path=record.path,
+                        column=col,
+                        value=sample,
+                    ),
+                    stacklevel=3,
+                )
             continue
         if bad.any():
             position = int(np.flatnonzero(bad.to_numpy())[0])
@@ -619,6 +670,8 @@ def convert_table(
         out[col] = numbers.astype("float64")
         record.numeric_columns.append(col)
         record.decimal_comma = record.decimal_comma or comma
+        if units:
+            record.units[col] = " ".join(sorted(units))
         n_masked = int(masked.sum())
         if n_masked:
             out[f"{col}__secret"] = masked.astype(bool)

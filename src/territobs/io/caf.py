@@ -148,7 +148,14 @@ def read_caf(
             columns=list(raw.columns),
         )
     text = {key_column} | {c for c in raw.columns if c in _TEXT_COLUMNS}
-    table = convert_table(raw, record, text_columns=text, secret_markers=secret_markers)
+    # every CAF column but the names and codes is a count
+    table = convert_table(
+        raw,
+        record,
+        text_columns=text,
+        secret_markers=secret_markers,
+        variables=lambda column: column not in text,
+    )
     raw_codes = table[key_column].str.strip().str.upper()
     pseudo = raw_codes.isin(PSEUDO_COMMUNES).to_numpy()
     codes = pd.Series(raw_codes.to_numpy(), index=table.index, dtype=str)

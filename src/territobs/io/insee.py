@@ -144,6 +144,27 @@ _FILOSOFI = re.compile(
 )
 
 
+def is_variable_name(name: str) -> bool:
+    """Tell whether a column name is an INSEE variable carrying its vintage.
+
+    Parameters
+    ----------
+    name : str
+        A column name.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_variable_name("P21_POP"), is_variable_name("MED21"), is_variable_name("LIBGEO")
+    (True, True, False)
+    """
+    upper = str(name).upper()
+    return bool(_CENSUS.match(upper) or _FILOSOFI.match(upper))
+
+
 def guess_vintage(columns: Sequence[str]) -> int | None:
     """Guess a table's vintage from the years written in its variable names.
 
@@ -404,6 +425,7 @@ def read_insee(
         text_columns=text_columns,
         secret_markers=secret_markers,
         first_row=first_row,
+        variables=is_variable_name,
     )
     if level is None:
         level = INSEE_KEYS.get(key_column.upper()) or _level_from_codes(
