@@ -312,3 +312,11 @@ def test_variable_without_any_number_is_warned_about(tmp_path):
     assert "n.s." in str(info[0].message) and str(path) in str(info[0].message)
     assert out["MED21"].tolist() == ["n.s.", "n.s."]
     assert len(info) == 1  # LIBGEO is not a variable: no warning
+
+
+def test_digit_codes_with_leading_zeros_stay_text(tmp_path):
+    path = write(tmp_path, "CODGEO;X;N\n01001;01;5\n01002;13;07\n01003;s;12\n")
+    frame, record = read_csv_table(path, text_columns=["CODGEO"])
+    assert frame["X"].tolist() == ["01", "13", "s"]
+    assert frame["N"].tolist() == ["5", "07", "12"]
+    assert record.numeric_columns == []

@@ -253,3 +253,18 @@ def test_percent_and_euro_units_are_read(tmp_path):
     table = read_insee(path)
     assert table[["TP6021", "MED21"]].values.tolist() == [[43.0, 14500.0]]
     assert table.attrs["territobs"]["units"] == {"TP6021": "%", "MED21": "€"}
+
+
+def test_secondary_code_columns_keep_their_zeros(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "CODGEO;LIBGEO;CODE_DEPT;COM_ANC;REG;P21_POP\n"
+        "01001;L'Abergement;01;01001;84;832\n"
+        "93001;Aubervilliers;93;93001;11;87000\n",
+        "utf-8",
+    )
+    table = read_insee(path)
+    assert table["CODE_DEPT"].tolist() == ["01", "93"]
+    assert table["COM_ANC"].tolist() == ["01001", "93001"]
+    assert table["REG"].tolist() == ["84", "11"]
+    assert table["P21_POP"].tolist() == [832.0, 87000.0]

@@ -537,6 +537,14 @@ def _normalise_numbers(values: pd.Series) -> tuple[pd.Series, bool, set[str]]:
     return text, decimal_comma, units
 
 
+def _looks_like_codes(cells: pd.Series) -> bool:
+    """Whether every cell is a digit string and some start with a zero (``01``)."""
+    if cells.empty:
+        return False
+    zero = cells.str.match(r"^0\d").fillna(False)
+    return bool(zero.any()) and bool(cells.str.fullmatch(r"\d+").fillna(False).all())
+
+
 def convert_table(
     frame: pd.DataFrame,
     record: TableRecord,
@@ -560,7 +568,9 @@ def convert_table(
     numeric_columns : collection of str, optional
         Columns that must be numeric. By default every other column is
         numeric unless none of its unmasked cells is a number (a label
-        column such as ``LIBCOM``), in which case it is kept as text.
+        column such as ``LIBCOM``) or every one is a digit string and some
+        start with a zero (codes such as ``"01"``, ``"01001"``), in which
+        case it is kept as text.
     secret_markers : collection of str, default DEFAULT_SECRET_MARKERS
         Cell contents that mean "masked", compared case-insensitively after
         stripping spaces.
@@ -615,6 +625,11 @@ def convert_table(
             continue
         cleaned = values.astype(str).str.strip()
         masked = cleaned.str.lower().isin(markers)
+        if not forced and _looks_like_codes(cleaned[~masked]):
+            # "01", "01001": codes, whose leading zeros a float would lose.
+            out[col] = values
+            record.text_columns.append(col)
+            continue
         numbers = pd.to_numeric(cleaned.where(~masked), errors="coerce")
         bad = numbers.isna() & ~masked
         comma = False

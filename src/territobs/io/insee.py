@@ -130,6 +130,12 @@ INSEE_TEXT_COLUMNS: frozenset[str] = frozenset(
     }
 )
 
+#: Names of code columns (``CODE_DEPT``, ``COM_ANC``, ``DEP``, ``IRIS_2015``,
+#: ``DCOMIRIS``...), kept as text so that ``"01"`` never becomes ``1.0``.
+_CODE_NAME = re.compile(
+    r"^COD|^(?:COM|DEP|REG|EPCI|IRIS|DCOMIRIS|DCIRIS|INSEE)(?:$|[_\d])|_CODE$"
+)
+
 _XLS_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 #: Spreadsheet rows searched for the header (INSEE puts 4-6 title rows above).
 _HEADER_SEARCH_ROWS = 30
@@ -404,6 +410,7 @@ def read_insee(
         )
     text_columns = {c for c in raw.columns if c.upper() in INSEE_TEXT_COLUMNS}
     text_columns |= {c for c in raw.columns if re.match(r"^(LIB|NOM)", c.upper())}
+    text_columns |= {c for c in raw.columns if _CODE_NAME.search(c.upper())}
     text_columns.add(key_column)
     if columns is not None:
         missing = [c for c in columns if c not in raw.columns]
