@@ -33,6 +33,7 @@ __all__ = [
     "build_cells",
     "combine_rules",
     "compute_bounds",
+    "count_family",
     "may_disclose",
     "prepare_result",
     "surely_discloses",
@@ -44,6 +45,12 @@ WORK_COLUMNS = (*REQUIRED_COLUMNS, "masked_units", "incomplete")
 KINDS = ("count", "ratio", "share", "mean", "median", "quantile")
 #: Relative tolerance when comparing sums of floats with a threshold.
 RTOL = 1e-9
+#: Relative tolerance when checking that two rows give the same count.
+SAME_COUNT_RTOL = 1e-6
+
+#: A count family: ``("count", component or variable, vintage)`` for a count
+#: the catalogue names, ``("indicator", indicator, part)`` otherwise.
+Family = tuple[str, str, str]
 
 PART_LABELS = {
     "value": "",
@@ -227,21 +234,30 @@ def combine_rules(rules: Iterable[SecrecyRule]) -> SecrecyRule:
 class CellTable:
     """Cells of one result (plus public figures), and the rows exposing them."""
 
-    keys: list[tuple[str, str, str]] = field(default_factory=list)
+    #: ``(family, zone)`` of each cell; a family names the count
+    #: (:func:`count_family`), shared by every indicator exposing it.
+    keys: list[tuple[Family, str]] = field(default_factory=list)
+    #: ``(indicator, part)`` of the first row exposing each cell (messages).
+    labels: list[tuple[str, str]] = field(default_factory=list)
     lo: list[float] = field(default_factory=list)
     hi: list[float] = field(default_factory=list)
     fixed: list[bool] = field(default_factory=list)
     rules: list[list[SecrecyRule]] = field(default_factory=list)
+    #: Cells exposed by each row, and as which ``(indicator, part)``.
     links: list[list[int]] = field(default_factory=list)
+    link_labels: list[list[tuple[str, str]]] = field(default_factory=list)
 
-    def family(self, cell: int) -> tuple[str, str]:
-        """Return the ``(indicator, part)`` of a cell."""
-        indicator, part, _ = self.keys[cell]
-        return indicator, part
+    def family(self, cell: int) -> Family:
+        """Return the family (the count) of a cell."""
+        return self.keys[cell][0]
+
+    def label(self, cell: int) -> tuple[str, str]:
+        """Return the ``(indicator, part)`` a cell is shown as in messages."""
+        return self.labels[cell]
 
     def zone(self, cell: int) -> str:
         """Zone id of a cell."""
-        return self.keys[cell][2]
+        return self.keys[cell][1]
 
     def strictest(self, cell: int) -> SecrecyRule:
         """Return the combined rule of ``cell`` (see :func:`combine_rules`)."""
@@ -270,7 +286,11 @@ def _own_parts(kind: str) -> tuple[str, ...]:
 
 
 def _parts_of(row: Mapping[str, Any], rule: SecrecyRule) -> list[tuple[str, str]]:
-    """List the (indicator, part) families a row exposes under its rule."""
+    """List the (indicator, part) counts a row exposes under its rule.
+
+    A governing count is ``(rule.governing, "value")``: an indicator id, or a
+    catalogue component id (resolved by :func:`count_family`).
+    """
     if rule.action != "mask":
         return []
     indicator, kind = row["indicator"], row["kind"]
@@ -307,6 +327,112 @@ def _cell_value(
     return float(value), float(value)
 
 
+def _reference(catalog: Any, indicator: str, kind: str | None, part: str) -> str | None:
+    """Return the catalogue component (or variable) a part of an indicator counts.
+
+    ``None`` when the indicator is not in the catalogue with this kind, or
+    the part is not a plain count of one reference (a numerator rebuilt from
+    a published rate, a mean's weighted sum).
+    """
+    if catalog is None:
+        return None
+    try:
+        ind = catalog.get(indicator)
+    except (KeyError, ValueError, TypeError):  # ConfigError is a ValueError
+        ind = None
+    if ind is None or ind.id != indicator:
+        return (
+            indicator if part == "value" and indicator in catalog.components else None
+        )
+    if kind is not None and ind.kind != kind:
+        return None
+    if ind.kind == "count" and part == "value":
+        ref = ind.variable
+    elif ind.kind in ("ratio", "share") and part == "numerator":
+        ref = None if ind.published_as_ratio else ind.numerator
+    elif ind.kind in ("ratio", "share") and part == "denominator":
+        ref = ind.denominator
+    elif ind.kind == "mean" and part == "denominator":
+        ref = ind.weight
+    else:
+        ref = None
+    if ref is None or ref in catalog.components:
+        return ref
+    owners = [c.id for c in catalog.components.values() if ref in c.variables]
+    return owners[0] if len(owners) == 1 else ref
+
+
+def count_family(
+    indicator: str,
+    kind: str | None,
+    part: str,
+    vintage: str = "",
+    catalog: Any | None = None,
+) -> Family:
+    """Name the count a part of an indicator's row equals.
+
+    Parameters
+    ----------
+    indicator : str
+        Indicator id (or, for a governing count, a catalogue component id).
+    kind : str or None
+        Kind of the row (``None``: whatever the catalogue says).
+    part : {"value", "numerator", "denominator"}
+        Which figure of the row.
+    vintage : str, default ""
+        Vintage of the row: counts of different vintages differ.
+    catalog : territobs.catalog.Catalog, optional
+        Catalogue describing the indicators.
+
+    Returns
+    -------
+    tuple of str
+        ``("count", reference, vintage)`` when the catalogue says which
+        component (or producer variable) the part counts: the count of
+        ``rsa_beneficiaries`` and the numerator of
+        ``rsa_share_of_allocataires`` are both ``ALL_RSA``, one family.
+        ``("indicator", indicator, part)`` otherwise.
+
+    Examples
+    --------
+    >>> from territobs.catalog import default_catalog
+    >>> cat = default_catalog()
+    >>> count_family("rsa_beneficiaries", "count", "value", "2021", cat)
+    ('count', 'ALL_RSA', '2021')
+    >>> count_family("rsa_share_of_allocataires", "share", "numerator", "2021", cat)
+    ('count', 'ALL_RSA', '2021')
+    >>> count_family("rsa", "count", "value", "2021", cat)
+    ('indicator', 'rsa', 'value')
+    """
+    ref = _reference(catalog, indicator, kind, part)
+    if ref is None:
+        return ("indicator", indicator, part)
+    return ("count", ref, vintage)
+
+
+def _vintages(frame: pd.DataFrame) -> list[str]:
+    if "vintage" not in frame.columns:
+        return [""] * len(frame)
+    return [
+        "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+        for v in frame["vintage"]
+    ]
+
+
+def _pick(values: list[tuple[float, float]]) -> tuple[float, float, bool]:
+    """Most precise interval among sources; also whether exact values disagree."""
+    exact = [(lo, hi) for lo, hi in values if np.isfinite(lo) and lo == hi]
+    if exact:
+        first = exact[0][0]
+        tol = SAME_COUNT_RTOL * max(1.0, abs(first))
+        conflict = any(abs(lo - first) > tol for lo, _ in exact)
+        return first, first, conflict
+    bounded = [(lo, hi) for lo, hi in values if np.isfinite(lo) and np.isfinite(hi)]
+    if bounded:
+        return max(lo for lo, _ in bounded), min(hi for _, hi in bounded), False
+    return np.nan, np.nan, False
+
+
 def build_cells(
     frame: pd.DataFrame,
     fixed: np.ndarray,
@@ -314,6 +440,7 @@ def build_cells(
     lower: np.ndarray,
     upper: np.ndarray,
     publish_bounds: bool,
+    catalog: Any | None = None,
 ) -> CellTable:
     """Build the cells exposed by the rows of ``frame``.
 
@@ -329,6 +456,10 @@ def build_cells(
         Bounds from :func:`compute_bounds`.
     publish_bounds : bool
         Publish bounds for every rule (else per rule).
+    catalog : territobs.catalog.Catalog, optional
+        Catalogue saying which component each count, numerator and
+        denominator is (:func:`count_family`). ``None``: every indicator's
+        counts are a family of their own.
 
     Returns
     -------
@@ -337,42 +468,88 @@ def build_cells(
     Raises
     ------
     SecrecyError
-        If a governing indicator has no row for a zone that needs it.
+        If a governing count has no row for a zone that needs it.
+
+    Notes
+    -----
+    One cell per (count, zone): every row whose figure equals the same
+    component in the same zone (the value of ``rsa_beneficiaries``, the
+    numerator of ``rsa_share_of_allocataires``...) exposes the same cell, so
+    masking it masks all of them. If two rows that should give the same
+    count disagree (different definitions under one id), that count is split
+    back into one family per indicator.
     """
     table = CellTable()
-    index: dict[tuple[str, str, str], int] = {}
-    owner = {
-        (z, i): pos
-        for pos, (z, i) in enumerate(
-            zip(frame["zone"], frame["indicator"], strict=True)
-        )
-    }
-    missing: list[str] = []
     records = frame[list(WORK_COLUMNS)].to_dict("records")
-    for row in records:
+    vintages = _vintages(frame)
+    kind_of = dict(zip(frame["indicator"], frame["kind"], strict=True))
+    cache: dict[tuple[str, str | None, str, str], Family] = {}
+
+    def merged(indicator: str, kind: str | None, part: str, vintage: str) -> Family:
+        key = (indicator, kind, part, vintage)
+        if key not in cache:
+            cache[key] = count_family(indicator, kind, part, vintage, catalog)
+        return cache[key]
+
+    def value_of(pos: int, part: str) -> tuple[float, float]:
+        row = records[pos]
+        rule = rule_of[row["indicator"]]
+        publish = publish_bounds or rule.publish_bounds
+        return _cell_value(row, part, publish, lower[pos], upper[pos])
+
+    def collect(
+        family_of: Any,
+    ) -> dict[tuple[Family, str], list[tuple[int, str]]]:
+        found: dict[tuple[Family, str], list[tuple[int, str]]] = {}
+        for pos, row in enumerate(records):
+            for part in _own_parts(row["kind"]):
+                fam = family_of(row["indicator"], row["kind"], part, vintages[pos])
+                found.setdefault((fam, row["zone"]), []).append((pos, part))
+        return found
+
+    conflicted = {
+        key[0]
+        for key, srcs in collect(merged).items()
+        if key[0][0] == "count"
+        and len({p for p, _ in srcs}) > 1
+        and _pick([value_of(p, part) for p, part in srcs])[2]
+    }
+
+    def final(indicator: str, kind: str | None, part: str, vintage: str) -> Family:
+        fam = merged(indicator, kind, part, vintage)
+        return ("indicator", indicator, part) if fam in conflicted else fam
+
+    sources = collect(final)
+    index: dict[tuple[Family, str], int] = {}
+    missing: list[str] = []
+    for pos, row in enumerate(records):
         rule = rule_of[row["indicator"]]
         links: list[int] = []
+        labels: list[tuple[str, str]] = []
         for indicator, part in _parts_of(row, rule):
-            key = (indicator, part, row["zone"])
+            kind = (
+                row["kind"] if indicator == row["indicator"] else kind_of.get(indicator)
+            )
+            key = (final(indicator, kind, part, vintages[pos]), row["zone"])
             if key not in index:
-                source = owner.get((row["zone"], indicator))
-                if source is None:
+                srcs = sources.get(key)
+                if not srcs:
                     missing.append(f"{row['zone']}/{indicator}")
                     continue
-                src = records[source]
-                src_rule = rule_of.get(indicator, rule)
-                publish = publish_bounds or src_rule.publish_bounds
-                lo, hi = _cell_value(src, part, publish, lower[source], upper[source])
+                lo, hi, _ = _pick([value_of(p, src_part) for p, src_part in srcs])
                 index[key] = len(table.keys)
                 table.keys.append(key)
+                table.labels.append((indicator, part))
                 table.lo.append(lo)
                 table.hi.append(hi)
-                table.fixed.append(bool(fixed[source]))
+                table.fixed.append(any(bool(fixed[p]) for p, _ in srcs))
                 table.rules.append([])
             cell = index[key]
             table.rules[cell].append(rule)
             links.append(cell)
+            labels.append((indicator, part))
         table.links.append(links)
+        table.link_labels.append(labels)
     if missing:
         raise SecrecyError(
             f"effectif gouvernant absent pour {count_of(len(missing), 'couple')} "

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territobs.catalog import Catalog, default_catalog
 from territobs.errors import SecrecyError, SecrecyWarning, format_codes
 from territobs.formatting import count_of
 from territobs.secrecy._cells import (
@@ -53,10 +54,14 @@ def _combo_text(
 
 
 def _secondary_reason(
-    cell: int, disclosure: Disclosure, cells: CellTable, names: Mapping[str, str]
+    cell: int,
+    label: tuple[str, str],
+    disclosure: Disclosure,
+    cells: CellTable,
+    names: Mapping[str, str],
 ) -> str:
     rule = cells.strictest(cell)
-    indicator, part = disclosure.family
+    indicator, part = label
     return (
         f"secondary: sinon {_combo_text(disclosure, cells, names)} révélerait "
         f"{rule.threshold_text()}{PART_LABELS[part]} (« {indicator} », règle "
@@ -64,9 +69,11 @@ def _secondary_reason(
     )
 
 
-def _primary_reason(cell: int, cells: CellTable, exact: bool) -> str:
+def _primary_reason(
+    cell: int, label: tuple[str, str], cells: CellTable, exact: bool
+) -> str:
     rule = cells.strictest(cell)
-    indicator, part = cells.family(cell)
+    indicator, part = label
     if exact:
         what = rule.threshold_text()
     else:
@@ -113,6 +120,7 @@ def apply_secrecy(
     publish_bounds: bool = False,
     differencing: bool = True,
     max_terms: int = 2,
+    catalog: Catalog | None = None,
 ) -> pd.DataFrame:
     """Decide which figures of a result can be published, and say why not.
 
@@ -147,6 +155,11 @@ def apply_secrecy(
     max_terms : {2, 3}, default 2
         Check pairs of cells (nested zones), or also signed combinations of
         three cells (small sets only).
+    catalog : territobs.catalog.Catalog, optional
+        Catalogue of the result's indicators (default: the default
+        catalogue): the rules when ``rules`` is None, and which component
+        each count, numerator and denominator is, so that one count shown
+        by several indicators is one cell.
 
     Returns
     -------
@@ -172,7 +185,10 @@ def apply_secrecy(
     -----
     Each row exposes *cells* (counts of one zone): a count its value, a
     ratio its numerator and denominator, a mean its denominator, or the
-    rule's governing count (Filosofi: the zone's fiscal households).
+    rule's governing count (Filosofi: the zone's fiscal households). A cell
+    is a count of the catalogue (a component) in one zone, whichever
+    indicators show it: ``rsa_beneficiaries`` and the numerator of
+    ``rsa_share_of_allocataires`` are one cell, masked together.
 
     1. *Input*: a row whose inputs were masked (``incomplete``) is masked
        (``input: ...``), unless bounds are published for a count.
@@ -204,9 +220,14 @@ def apply_secrecy(
     public_frame = _prepare_public(public, frame)
     everything = pd.concat([frame, public_frame], ignore_index=True)
     fixed_rows = np.r_[np.zeros(len(frame), bool), np.ones(len(public_frame), bool)]
-    rule_of = resolve_rules(rules, sorted(pd.unique(everything["indicator"])))
+    catalog = catalog if catalog is not None else default_catalog()
+    rule_of = resolve_rules(
+        rules, sorted(pd.unique(everything["indicator"])), catalog=catalog
+    )
     lower, upper = compute_bounds(everything, rule_of)
-    cells = build_cells(everything, fixed_rows, rule_of, lower, upper, publish_bounds)
+    cells = build_cells(
+        everything, fixed_rows, rule_of, lower, upper, publish_bounds, catalog
+    )
     lo, hi, threshold, mask_zero = cells.arrays()
     n_cells = len(cells.keys)
     fixed_cells = np.asarray(cells.fixed, dtype=bool)
@@ -225,9 +246,12 @@ def apply_secrecy(
         ):
             secret[pos], reasons[pos] = True, _input_reason(row)
         elif any(primary[c] for c in links):
-            cell = next(c for c in links if primary[c])
+            at = next(i for i, c in enumerate(links) if primary[c])
+            cell = links[at]
             secret[pos] = True
-            reasons[pos] = _primary_reason(cell, cells, lo[cell] == hi[cell])
+            reasons[pos] = _primary_reason(
+                cell, cells.link_labels[pos][at], cells, lo[cell] == hi[cell]
+            )
         elif any(not known[c] for c in links):
             secret[pos] = True
             reasons[pos] = (
@@ -256,10 +280,13 @@ def apply_secrecy(
         masked, unresolved = suppress(disclosures, cells, fixed_cells)
         names = dict(zip(everything["zone"], everything["zone_name"], strict=True))
         for pos in range(len(frame)):
-            hit = [c for c in cells.links[pos] if c in masked]
+            hit = [i for i, c in enumerate(cells.links[pos]) if c in masked]
             if hit and not secret[pos]:
+                cell = cells.links[pos][hit[0]]
                 secret[pos] = True
-                reasons[pos] = _secondary_reason(hit[0], masked[hit[0]], cells, names)
+                reasons[pos] = _secondary_reason(
+                    cell, cells.link_labels[pos][hit[0]], masked[cell], cells, names
+                )
         if unresolved:
             combos = [_combo_text(d, cells, names) for d in unresolved]
             reveal, them = ("révèle", "la") if len(combos) < 2 else ("révèlent", "les")

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from territobs.catalog import Catalog, default_catalog
 from territobs.errors import SecrecyError, format_codes
 from territobs.secrecy._cells import (
     PART_LABELS,
@@ -225,6 +226,7 @@ def audit(
     outputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
     max_terms: int = 2,
     min_digits: int = 3,
+    catalog: Catalog | None = None,
 ) -> pd.DataFrame:
     """List the disclosure risks of a result as it would be published.
 
@@ -248,6 +250,8 @@ def audit(
     min_digits : int, default 3
         Only values written with at least this many digits are searched in
         files (shorter ones match everywhere).
+    catalog : territobs.catalog.Catalog, optional
+        As in :func:`~territobs.secrecy.apply_secrecy`.
 
     Returns
     -------
@@ -282,7 +286,10 @@ def audit(
     )
     everything = pd.concat([frame, public_frame], ignore_index=True)
     fixed_rows = np.r_[np.zeros(len(frame), bool), np.ones(len(public_frame), bool)]
-    rule_of = resolve_rules(rules, sorted(pd.unique(everything["indicator"])))
+    catalog = catalog if catalog is not None else default_catalog()
+    rule_of = resolve_rules(
+        rules, sorted(pd.unique(everything["indicator"])), catalog=catalog
+    )
     rows = _leaked_values(frame)
 
     shown = everything.copy()
@@ -294,6 +301,7 @@ def audit(
         shown["lower"].to_numpy(),
         shown["upper"].to_numpy(),
         publish_bounds=True,
+        catalog=catalog,
     )
     lo, hi, threshold, mask_zero = cells.arrays()
     known = np.isfinite(lo) & np.isfinite(hi)
@@ -304,7 +312,8 @@ def audit(
     fixed_cells = np.asarray(cells.fixed, bool)
     primary = known & exposed & may_disclose(lo, hi, threshold, mask_zero)
     for cell in np.flatnonzero(primary):
-        indicator, part, zone = cells.keys[cell]
+        indicator, part = cells.label(cell)
+        zone = cells.zone(cell)
         rule = cells.strictest(cell)
         rows.append(
             _row(
@@ -343,8 +352,9 @@ def audit(
                     "risque",
                     "differencing",
                     ", ".join(cells.zone(c) for c in d.cells),
-                    d.family[0],
-                    f"{combo} révèle {rule.threshold_text()}{PART_LABELS[d.family[1]]} "
+                    cells.label(d.cells[0])[0],
+                    f"{combo} révèle {rule.threshold_text()}"
+                    f"{PART_LABELS[cells.label(d.cells[0])[1]]} "
                     f"(règle « {rule.id} »).",
                 )
             )

@@ -55,7 +55,7 @@ class Disclosure:
     Attributes
     ----------
     family : tuple of str
-        ``(indicator, part)`` of the count.
+        The count (:func:`~territobs.secrecy._cells.count_family`).
     plus, minus : tuple of int
         Cells added and subtracted (ids in the :class:`CellTable`).
     lo, hi : float
@@ -64,7 +64,7 @@ class Disclosure:
         Threshold of the governing rule.
     """
 
-    family: tuple[str, str]
+    family: tuple[str, str, str]
     plus: tuple[int, ...]
     minus: tuple[int, ...]
     lo: float
@@ -79,8 +79,8 @@ class Disclosure:
 
 def _family_cells(
     cells: CellTable, in_play: np.ndarray
-) -> dict[tuple[str, str], list[int]]:
-    families: dict[tuple[str, str], list[int]] = {}
+) -> dict[tuple[str, str, str], list[int]]:
+    families: dict[tuple[str, str, str], list[int]] = {}
     for cell in np.flatnonzero(in_play):
         families.setdefault(cells.family(int(cell)), []).append(int(cell))
     return families
@@ -195,10 +195,11 @@ def find_disclosures(
         if max_terms == 3:
             if len(ids) > MAX_CELLS_THREE_TERMS:
                 raise SecrecyError(
-                    f"contrôle à trois termes impossible pour « {family[0]} » : "
+                    f"contrôle à trois termes impossible pour "
+                    f"« {cells.label(ids[0])[0]} » : "
                     f"{len(ids)} cellules (au plus {MAX_CELLS_THREE_TERMS}) ; "
                     "utilisez max_terms=2.",
-                    codes=[family[0]],
+                    codes=[cells.label(ids[0])[0]],
                 )
             combos.extend(_triples(weights, lo, hi))
         for plus, minus, dlo, dhi in combos:

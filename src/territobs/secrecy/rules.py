@@ -419,6 +419,8 @@ def rules_from_toml(path: str | os.PathLike[str]) -> dict[str, SecrecyRule]:
 def resolve_rules(
     rules: SecrecyRule | str | Mapping[str, SecrecyRule | str] | None,
     indicators: list[str],
+    *,
+    catalog: Any | None = None,
 ) -> dict[str, SecrecyRule]:
     """Give each indicator its rule.
 
@@ -431,6 +433,8 @@ def resolve_rules(
         (:func:`rules_from_catalog`).
     indicators : list of str
         Indicator ids present in the result.
+    catalog : territobs.catalog.Catalog, optional
+        Catalogue read when ``rules`` is None (default: the default one).
 
     Returns
     -------
@@ -456,7 +460,7 @@ def resolve_rules(
         )
 
     if rules is None:
-        return rules_from_catalog(indicators)
+        return rules_from_catalog(indicators, catalog)
     if isinstance(rules, (SecrecyRule, str)):
         rule = lookup(rules, "*")
         return dict.fromkeys(indicators, rule)
