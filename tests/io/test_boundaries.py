@@ -302,3 +302,20 @@ def test_real_93_iris_match_base_ic(shared_data):
     by_dep = units["code"].str[:2].value_counts().to_dict()
     assert by_dep == {"75": 992, "92": 616, "93": 614, "94": 527, "91": 55, "95": 37}
     np.testing.assert_array_less(0, units.geometry.area)
+
+
+def test_unreadable_parquet_boundaries_are_french_errors(tmp_path):
+    import pandas as pd
+
+    from territobs.errors import SourceFormatError
+    from territobs.io import read_boundaries
+
+    plain = tmp_path / "plain.parquet"
+    pd.DataFrame({"INSEE_COM": ["93001"]}).to_parquet(plain)
+    with pytest.raises(SourceFormatError, match="GeoParquet"):
+        read_boundaries(plain)
+    garbage = tmp_path / "garbage.parquet"
+    garbage.write_bytes(b"not parquet")
+    with pytest.raises(SourceFormatError, match="illisible") as info:
+        read_boundaries(garbage)
+    assert info.value.__cause__ is not None

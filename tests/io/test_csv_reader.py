@@ -320,3 +320,34 @@ def test_digit_codes_with_leading_zeros_stay_text(tmp_path):
     assert frame["X"].tolist() == ["01", "13", "s"]
     assert frame["N"].tolist() == ["5", "07", "12"]
     assert record.numeric_columns == []
+
+
+def test_bom_followed_by_cp1252_bytes_is_a_french_error(tmp_path):
+    raw = b"\xef\xbb\xbfCommunes;Codes_Insee\r\nAMB\xc9RIEU;01004\r\n"
+    path = tmp_path / "t.csv"
+    path.write_bytes(raw)
+    with pytest.raises(SourceFormatError, match="BOM") as info:
+        read_text_table(path)
+    assert info.value.row == 2 and "0xC9" in str(info.value)
+    assert isinstance(info.value.__cause__, UnicodeDecodeError)
+    frame, _ = read_text_table(path, encoding="cp1252")
+    assert frame.columns.tolist() == ["Communes", "Codes_Insee"]  # BOM left out
+    assert frame["Communes"].iloc[0] == "AMBÉRIEU"
+
+
+def test_forced_wrong_or_unknown_encoding_is_a_french_error(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"CODGEO;LIBGEO\n01004;AMB\xc9RIEU\n")
+    with pytest.raises(SourceFormatError, match="cp1252") as info:
+        read_text_table(path, encoding="utf-8")
+    assert info.value.row == 2 and str(path) in str(info.value)
+    with pytest.raises(SourceFormatError, match="inconnu") as info:
+        read_text_table(path, encoding="utf-9")
+    assert isinstance(info.value.__cause__, LookupError)
+
+
+def test_duplicated_header_is_an_error(tmp_path):
+    path = write(tmp_path, "CODGEO;P21_POP;P21_POP\n01001;1;2\n")
+    with pytest.raises(SourceFormatError, match="deux fois") as info:
+        read_text_table(path)
+    assert info.value.codes == ["P21_POP"]

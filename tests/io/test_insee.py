@@ -268,3 +268,21 @@ def test_secondary_code_columns_keep_their_zeros(tmp_path):
     assert table["COM_ANC"].tolist() == ["01001", "93001"]
     assert table["REG"].tolist() == ["84", "11"]
     assert table["P21_POP"].tolist() == [832.0, 87000.0]
+
+
+def test_spreadsheet_errors_are_french(tmp_path):
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in [["CODGEO", "P21_POP", "P21_POP"], ["01001", 1, 2]]:
+        wb.active.append(row)
+    wb.save(tmp_path / "dup.xlsx")
+    with pytest.raises(SourceFormatError, match="deux fois"):
+        read_insee(tmp_path / "dup.xlsx")
+    (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04garbage")
+    with pytest.raises(SourceFormatError, match="illisible") as info:
+        read_insee(tmp_path / "bad.xlsx")
+    assert isinstance(info.value.__cause__, zipfile.BadZipFile)
+    assert str(tmp_path / "bad.xlsx") in str(info.value)

@@ -112,3 +112,52 @@ def test_real_ept_shapefile(shared_data):
     )
     assert len(zones) == 12
     assert "T6 Plaine Commune" in zones["zone"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("empty.csv", b"", "vide"),
+        ("header.csv", b"zone;membres\n", "en-t\u00eate"),
+        ("bad.xlsx", b"PK\x03\x04zz", "classeur illisible"),
+        ("bad.geojson", b"{oops", "illisible"),
+        ("bad.parquet", b"not parquet", "illisible"),
+    ],
+)
+def test_unreadable_zone_files_are_french_errors(tmp_path, name, content, match):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(SourceFormatError, match=match) as info:
+        read_zones(path)
+    assert str(path) in str(info.value)
+
+
+def test_zone_table_in_cp1252_and_mixed_list_separators(tmp_path):
+    path = tmp_path / "z.csv"
+    path.write_bytes(
+        b'zone,libelle,membres\nA,Secteur \x80 \x9cuvre,"93001;93066"\n'
+        b"B,Autre,93048|93010\n"
+    )
+    zones = read_zones(path, name="libelle")
+    assert zones["name"].tolist() == ["Secteur € œuvre", "Autre"]
+    assert zones["members"].tolist() == [("93001", "93066"), ("93048", "93010")]
+
+
+def test_zone_table_line_numbers_after_blank_lines(tmp_path):
+    path = tmp_path / "z.csv"
+    path.write_text("zone;membres\n\nC1;01001\nC2;1002\n")
+    with pytest.raises(CodeError) as info:
+        read_zones(path, level="commune")
+    assert info.value.row == 4
+
+
+def test_geopackage_with_several_layers_needs_a_layer(tmp_path):
+    path = tmp_path / "z.gpkg"
+    one = gpd.GeoDataFrame({"zone": ["A"]}, geometry=[box(0, 0, 1, 1)], crs=2154)
+    two = gpd.GeoDataFrame({"zone": ["X"]}, geometry=[box(2, 2, 3, 3)], crs=2154)
+    one.to_file(path, layer="secteurs")
+    two.to_file(path, layer="brouillon", mode="a")
+    with pytest.raises(SourceFormatError, match="layer=") as info:
+        read_zones(path)
+    assert sorted(info.value.layers) == ["brouillon", "secteurs"]
+    assert read_zones(path, layer="secteurs")["zone"].tolist() == ["A"]

@@ -44,11 +44,13 @@ from territobs.formatting import count_of
 __all__ = [
     "DEFAULT_SECRET_MARKERS",
     "TableRecord",
+    "check_unique_names",
     "convert_table",
     "decode_bytes",
     "find_column",
     "read_bytes",
     "read_csv_table",
+    "read_spreadsheet",
     "read_text_table",
     "sniff_separator",
 ]
@@ -157,7 +159,41 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     return raw
 
 
-def decode_bytes(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
+def _decode_error(
+    raw: bytes,
+    encoding: str,
+    exc: UnicodeDecodeError,
+    path: str | os.PathLike[str] | None,
+    *,
+    offset: int = 0,
+    bom: bool = False,
+) -> SourceFormatError:
+    """French error for bytes that ``encoding`` cannot decode."""
+    position = exc.start + offset
+    line = raw[:position].count(b"\n") + 1
+    byte = raw[position : position + 1].hex().upper()
+    what = (
+        "le fichier commence par la marque UTF-8 (BOM) mais la suite n'est pas en UTF-8"
+        if bom
+        else "le fichier n'est pas dans cet encodage"
+    )
+    other = "'cp1252' (Excel sous Windows)" if "utf" in encoding.lower() else "'utf-8'"
+    return SourceFormatError(
+        f"{where(path, row=line)}octet 0x{byte} illisible avec l'encodage "
+        f"« {encoding} » : {what}. Essayez encoding={other}, ou réenregistrez le "
+        "fichier en UTF-8.",
+        path=path,
+        row=line,
+        encoding=encoding,
+    )
+
+
+def decode_bytes(
+    raw: bytes,
+    encoding: str | None = None,
+    *,
+    path: str | os.PathLike[str] | None = None,
+) -> tuple[str, str]:
     """Decode a file's bytes, detecting UTF-8 (with or without BOM) or CP1252.
 
     Parameters
@@ -165,7 +201,10 @@ def decode_bytes(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
     raw : bytes
         The file content.
     encoding : str, optional
-        Force an encoding instead of detecting it.
+        Force an encoding instead of detecting it. A UTF-8 byte order mark
+        is left out whatever the encoding.
+    path : path-like, optional
+        The file, named in error messages.
 
     Returns
     -------
@@ -175,17 +214,47 @@ def decode_bytes(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
         ``"utf-8-sig"``, ``"utf-8"``, ``"cp1252"`` or ``"latin-1"`` (or the
         forced one).
 
+    Raises
+    ------
+    SourceFormatError
+        An unknown forced encoding, bytes the forced encoding cannot decode,
+        or a file starting with a UTF-8 byte order mark whose content is not
+        UTF-8 (the message names the line and suggests an encoding).
+
     Notes
     -----
     Valid UTF-8 is almost never produced by chance from accented Latin-1 text,
     so a file that decodes as UTF-8 is taken as UTF-8. Otherwise Windows-1252
     (a superset of Latin-1 for printable characters, used by Excel on Windows)
     is tried, then Latin-1, which decodes any byte.
+
+    Examples
+    --------
+    >>> decode_bytes("Ambérieu".encode("cp1252"))
+    ('Ambérieu', 'cp1252')
     """
+    bom = raw.startswith(codecs.BOM_UTF8)
     if encoding is not None:
-        return raw.decode(encoding), encoding
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise SourceFormatError(
+                f"{where(path)}encodage « {encoding} » inconnu (essayez 'utf-8' ou "
+                "'cp1252').",
+                path=path,
+                encoding=encoding,
+            ) from exc
+        skip = len(codecs.BOM_UTF8) if bom else 0
+        try:
+            return raw[skip:].decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            raise _decode_error(raw, encoding, exc, path, offset=skip) from exc
+    if bom:
+        skip = len(codecs.BOM_UTF8)
+        try:
+            return raw[skip:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise _decode_error(raw, "utf-8", exc, path, offset=skip, bom=True) from exc
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -413,6 +482,120 @@ def _check_layout(
     return lines
 
 
+def check_unique_names(
+    path: str | os.PathLike[str], names: Iterable[object], *, line: int | None = None
+) -> None:
+    """Raise if a header names two columns alike (pandas would rename one).
+
+    Parameters
+    ----------
+    path : path-like
+        The file, for the message.
+    names : iterable
+        The header cells; blank ones (unnamed columns) are ignored.
+    line : int, optional
+        The header's line (or spreadsheet row).
+
+    Raises
+    ------
+    SourceFormatError
+        Naming the duplicated columns (``error.codes``).
+    """
+    seen: set[str] = set()
+    duplicated: list[str] = []
+    for name in names:
+        text = str(name).strip()
+        if not text:
+            continue
+        if text in seen and text not in duplicated:
+            duplicated.append(text)
+        seen.add(text)
+    if duplicated:
+        raise SourceFormatError(
+            f"{where(path, row=line)}"
+            + (
+                f"colonne {format_codes(duplicated)} présente deux fois"
+                if len(duplicated) == 1
+                else f"colonnes {format_codes(duplicated)} présentes deux fois"
+            )
+            + " dans l'en-tête : renommez l'une des deux pour dire laquelle lire.",
+            path=path,
+            row=line,
+            codes=duplicated,
+        )
+
+
+def _check_header_names(path: str | os.PathLike[str], text: str, sep: str) -> None:
+    """Check the names of the header record (the first non-blank one)."""
+    if len(sep) != 1:
+        return
+    for line, row in enumerate(
+        csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    ):
+        if row and any(cell.strip() for cell in row):
+            check_unique_names(path, row, line=line + 1)
+            return
+
+
+def read_spreadsheet(
+    path: str | os.PathLike[str], sheet: str | int | None = None, **options: Any
+) -> Any:
+    """Read spreadsheet sheets with :func:`pandas.read_excel`, errors in French.
+
+    Parameters
+    ----------
+    path : path-like
+        An ``.xlsx``, ``.xlsm``, ``.xls`` or ``.ods`` file.
+    sheet : str or int, optional
+        The sheet (``None``: every sheet, as a dict).
+    **options
+        Passed to :func:`pandas.read_excel`.
+
+    Returns
+    -------
+    pandas.DataFrame or dict of pandas.DataFrame
+
+    Raises
+    ------
+    SourceFormatError
+        A corrupt or misnamed file, a missing sheet, or a format whose reader
+        is not installed (``.xls`` needs ``python-calamine``); the original
+        error is kept as ``__cause__``.
+    """
+    try:
+        return pd.read_excel(path, sheet_name=sheet, **options)
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except ImportError as exc:
+        raise SourceFormatError(
+            f"{where(path)}ce format de classeur ({Path(path).suffix}) demande un "
+            "module non installé : installez python-calamine (pip install "
+            "python-calamine), ou réenregistrez le fichier en .xlsx ou en CSV.",
+            path=path,
+        ) from exc
+    except (ValueError, KeyError, IndexError) as exc:
+        text = str(exc).lower()
+        if sheet is not None and ("not found" in text or "invalid" in text):
+            raise SourceFormatError(
+                f"{where(path)}feuille « {sheet} » absente du classeur.",
+                path=path,
+                sheet=sheet,
+            ) from exc
+        raise SourceFormatError(
+            f"{where(path)}classeur illisible : fichier endommagé ou qui n'est pas "
+            f"un classeur de ce format ({type(exc).__name__} : {exc}).",
+            path=path,
+            sheet=sheet,
+        ) from exc
+    except Exception as exc:  # zipfile.BadZipFile, openpyxl and xlrd errors...
+        raise SourceFormatError(
+            f"{where(path)}classeur illisible : fichier endommagé ou qui n'est pas "
+            f"un classeur de ce format ({type(exc).__name__} : {exc}).",
+            path=path,
+            sheet=sheet,
+        ) from exc
+
+
 def read_text_table(
     path: str | os.PathLike[str],
     *,
@@ -453,7 +636,7 @@ def read_text_table(
         ``record.notes`` says so.
     """
     raw = read_bytes(path)
-    text, used_encoding = decode_bytes(raw, encoding)
+    text, used_encoding = decode_bytes(raw, encoding, path=path)
     stripped = text.strip()
     if not stripped:
         raise SourceFormatError(
@@ -490,6 +673,7 @@ def read_text_table(
             path=path,
             separator=sep,
         ) from exc
+    _check_header_names(path, text, sep)
     if lines is not None and len(lines) == len(frame):
         # label = file line - 2, so that line = index + 2 even after blank or
         # multi-line records

@@ -297,7 +297,20 @@ def _choose_layer(
 
 def _read_frame(path: str, layer: str | int | None) -> gpd.GeoDataFrame:
     if Path(path).suffix.lower() in (".parquet", ".geoparquet"):
-        return gpd.read_parquet(path)
+        try:
+            return gpd.read_parquet(path)
+        except (FileNotFoundError, PermissionError):
+            raise
+        except Exception as exc:  # pyarrow errors, missing geo metadata
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if "geo metadata" in detail:
+                detail = (
+                    "fichier Parquet sans métadonnées géographiques : ce n'est pas "
+                    "du GeoParquet ; écrivez-le avec GeoDataFrame.to_parquet"
+                )
+            raise SourceFormatError(
+                f"{where(path)}fichier GeoParquet illisible ({detail}).", path=path
+            ) from exc
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:

@@ -31,8 +31,10 @@ from territobs.formatting import count_of
 from territobs.io._csv import (
     DEFAULT_SECRET_MARKERS,
     TableRecord,
+    check_unique_names,
     convert_table,
     find_column,
+    read_spreadsheet,
     read_text_table,
 )
 
@@ -210,16 +212,7 @@ def _read_spreadsheet(
     candidates: Sequence[str],
 ) -> tuple[pd.DataFrame, TableRecord]:
     """Read an INSEE workbook sheet, finding the header row holding the key."""
-    try:
-        sheets = pd.read_excel(
-            path, sheet_name=None if sheet is None else sheet, header=None, dtype=str
-        )
-    except (ValueError, KeyError) as exc:
-        raise SourceFormatError(
-            f"{where(path)}feuille « {sheet} » illisible ou absente ({exc}).",
-            path=path,
-            sheet=sheet,
-        ) from exc
+    sheets = read_spreadsheet(path, sheet, header=None, dtype=str)
     if not isinstance(sheets, dict):
         sheets = {sheet: sheets}
     for name, raw in sheets.items():
@@ -229,6 +222,7 @@ def _read_spreadsheet(
             cells = [str(v).strip() for v in head.iloc[position]]
             if find_column(cells, candidates) is None:
                 continue
+            check_unique_names(path, cells, line=position + 1)
             frame = raw.iloc[position + 1 :].copy()
             frame.columns = cells
             frame = frame.loc[:, [c != "" for c in cells]]

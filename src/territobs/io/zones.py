@@ -14,17 +14,31 @@ re-raised with the file name.
 from __future__ import annotations
 
 import csv
-import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from territobs.codes import Level
-from territobs.errors import CRSError, SourceFormatError, TerritobsError, where
+from territobs.errors import (
+    CRSError,
+    SourceFormatError,
+    TerritobsError,
+    format_codes,
+    where,
+)
 from territobs.formatting import count_of
+from territobs.io._csv import (
+    check_unique_names,
+    decode_bytes,
+    read_bytes,
+    read_spreadsheet,
+    read_text_table,
+)
 from territobs.zoning.zones import zones_from_members, zones_from_polygons
 
 __all__ = ["read_zones"]
@@ -63,31 +77,41 @@ def _pick(
 
 
 def _read_table(path: Path) -> pd.DataFrame:
+    """Read a membership table as text; the index is the file line (header = 1)."""
     if path.suffix.lower() in {".xlsx", ".xls"}:
-        return pd.read_excel(path, dtype=str, keep_default_na=False)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    first = text.splitlines()[0] if text else ""
+        table = read_spreadsheet(path, 0, dtype=str, keep_default_na=False)
+        check_unique_names(path, table.columns, line=1)
+        if table.empty:
+            raise SourceFormatError(
+                f"{where(path)}le classeur ne contient qu'une ligne d'en-tête "
+                f"({', '.join(map(str, table.columns)) or 'aucune colonne'}) et "
+                "aucune zone.",
+                path=path,
+            )
+        table.index = pd.RangeIndex(2, len(table) + 2)
+        return table
+    text, _ = decode_bytes(read_bytes(path), path=path)
+    first = text.strip().splitlines()[0] if text.strip() else ""
     try:
         sep = csv.Sniffer().sniff(first, delimiters=";,\t|").delimiter
     except csv.Error:
         sep = ";"
-    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    table, _ = read_text_table(path, separator=sep)
+    table.index = table.index + 2
+    return table
 
 
 def _explode_lists(table: pd.DataFrame, member: str) -> pd.DataFrame:
     """One row per member when a cell lists several members."""
     cells = table[member].astype(str)
-    for sep in LIST_SEPARATORS:
-        if cells.str.contains(sep, regex=False).any():
-            table = table.assign(**{member: cells.str.split(sep, regex=False)})
-            table = table.explode(member)
-            table[member] = table[member].str.strip()
-            # "a;b;" leaves an empty trailing item: not a member.
-            return table[table[member] != ""]
+    pattern = "[" + re.escape("".join(LIST_SEPARATORS)) + "]"
+    if cells.str.contains(pattern).any():
+        # any list separator, even several kinds in one file ("a;b", "c|d")
+        table = table.assign(**{member: cells.str.split(pattern, regex=True)})
+        table = table.explode(member)
+        table[member] = table[member].str.strip()
+        # "a;b;" leaves an empty trailing item: not a member.
+        return table[table[member] != ""]
     return table
 
 
@@ -207,8 +231,7 @@ def _read_membership(
     for col in (zone_col, member_col, name):
         if col is not None and col not in columns:
             raise _missing_column(path, col, columns)
-    # Keep the file line number (header = 1) through the explode.
-    table.index = pd.RangeIndex(2, len(table) + 2)
+    # The index is the file line number (header = 1), kept through the explode.
     table = _explode_lists(table, member_col)
     empty = table[member_col].isna() | (table[member_col].str.strip() == "")
     empty |= table[zone_col].isna() | (table[zone_col].str.strip() == "")
@@ -242,13 +265,44 @@ def _read_membership(
         raise _reraise(error, path) from error
 
 
+def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """Read a polygon file; library errors become French SourceFormatError."""
+    try:
+        if path.suffix.lower() in {".parquet", ".geoparquet"}:
+            return gpd.read_parquet(path)
+        if layer is None:
+            layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+            if len(layers) > 1:
+                raise SourceFormatError(
+                    f"{where(path)}le fichier contient {len(layers)} couches "
+                    f"({format_codes(layers, shown=10)}) : précisez laquelle lire "
+                    "(layer=...).",
+                    path=path,
+                    layers=layers,
+                )
+        return gpd.read_file(path, layer=layer)
+    except TerritobsError:
+        raise
+    except (FileNotFoundError, PermissionError):
+        raise
+    except Exception as exc:  # pyogrio, pyarrow and GDAL errors
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "geo metadata" in detail:
+            detail = (
+                "fichier Parquet sans métadonnées géographiques (pas du GeoParquet)"
+            )
+        raise SourceFormatError(
+            f"{where(path)}fichier géographique illisible : fichier vide, endommagé "
+            f"ou d'un autre format que son extension ({detail}).",
+            path=path,
+            layer=layer,
+        ) from exc
+
+
 def _read_polygons(
     path: Path, zone: str | None, name: str | None, layer: str | None
 ) -> gpd.GeoDataFrame:
-    if path.suffix.lower() in {".parquet", ".geoparquet"}:
-        frame = gpd.read_parquet(path)
-    else:
-        frame = gpd.read_file(path, layer=layer)
+    frame = _read_vector(path, layer)
     if frame.crs is None:
         raise CRSError(
             f"{where(path)}aucun système de coordonnées (CRS) : ajoutez le fichier "
