@@ -354,3 +354,17 @@ def test_component_alternatives():
 def test_to_dict_round_trip(cat):
     for ind in cat:
         assert Indicator.from_dict(ind.to_dict()) == ind
+
+
+def test_filosofi_governing_count_is_in_the_default_catalogue():
+    """Every Filosofi indicator is governed by fiscal_households: the catalogue
+    must be able to recompute it, with its own rule."""
+    from territobs.secrecy import rules_from_catalog
+
+    cat = default_catalog()
+    households = cat.get("fiscal_households")
+    assert households.kind == "count" and households.variable == "fiscal_households"
+    filosofi = [i.id for i in cat if i.secrecy and i.secrecy["rule"] == "filosofi"]
+    rules = rules_from_catalog(filosofi)
+    assert {r.governing for r in rules.values()} == {"fiscal_households"}
+    assert cat.resolve(households, ["NBMENFISC21"]).columns["value"] == ("NBMENFISC21",)

@@ -551,11 +551,15 @@ def build_cells(
         table.links.append(links)
         table.link_labels.append(labels)
     if missing:
+        absent = list(dict.fromkeys(m.split("/", 1)[1] for m in missing))
+        them = "le" if len(absent) == 1 else "les"
         raise SecrecyError(
             f"effectif gouvernant absent pour {count_of(len(missing), 'couple')} "
             "zone/indicateur : "
-            f"{format_codes(missing)}. Ajoutez ces lignes au résultat (par ex. le "
-            "nombre de ménages fiscaux de chaque zone pour Filosofi).",
+            f"{format_codes(missing)}. Recalculez aussi {format_codes(absent)} avec "
+            f"les autres indicateurs et ajoutez-{them} au résultat (par ex. "
+            "« fiscal_households », le nombre de ménages fiscaux de chaque zone, "
+            "pour Filosofi ; voir governing_counts()).",
             codes=missing,
         )
     return table

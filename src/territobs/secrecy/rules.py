@@ -30,6 +30,7 @@ __all__ = [
     "Action",
     "SecrecyRule",
     "departement",
+    "governing_counts",
     "resolve_rules",
     "rule_from_mapping",
     "rules_from_catalog",
@@ -536,3 +537,46 @@ def rules_from_catalog(
             codes=missing,
         )
     return rules
+
+
+def governing_counts(
+    indicators: list[str],
+    rules: SecrecyRule | str | Mapping[str, SecrecyRule | str] | None = None,
+    *,
+    catalog: Any | None = None,
+) -> list[str]:
+    """List the governing counts the rules of ``indicators`` need, not among them.
+
+    Recompute them with the indicators so that
+    :func:`~territobs.secrecy.apply_secrecy` finds them (Filosofi indicators
+    are governed by the zone's fiscal households, ``fiscal_households``).
+
+    Parameters
+    ----------
+    indicators : list of str
+        Indicator ids about to be recomputed.
+    rules : SecrecyRule, str, mapping or None
+        As in :func:`~territobs.secrecy.apply_secrecy` (default: the
+        catalogue's rules).
+    catalog : territobs.catalog.Catalog, optional
+        Default: the default catalogue.
+
+    Returns
+    -------
+    list of str
+        Governing indicator ids, in first-need order.
+
+    Examples
+    --------
+    >>> governing_counts(["poverty_rate", "rsa_beneficiaries"])
+    ['fiscal_households']
+    """
+    rule_of = resolve_rules(rules, list(indicators), catalog=catalog)
+    needed: list[str] = []
+    for indicator in indicators:
+        governing = rule_of[indicator].governing
+        if rule_of[indicator].action != "mask" or governing is None:
+            continue
+        if governing not in indicators and governing not in needed:
+            needed.append(governing)
+    return needed
