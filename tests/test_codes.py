@@ -171,3 +171,9 @@ def test_region_codes_are_not_claimed_as_departements_without_a_hint():
         codes.departement_or_region(["11", "93"], hints=["CODGEO", "t"], path="t.csv")
     assert info.value.codes == ["11", "93"]
     assert "t.csv" in str(info.value)
+
+
+def test_normalize_codes_reports_given_lines():
+    with pytest.raises(CodeError) as info:
+        codes.normalize_codes(pd.Series(["01001", "1002"]), "commune", lines=[3, 7])
+    assert info.value.row == 7 and info.value.rows == [7]

@@ -14,7 +14,7 @@ one error.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal, get_args
 
 import numpy as np
@@ -235,6 +235,7 @@ def normalize_codes(
     column: str | None = None,
     first_row: int = 2,
     allow_missing: bool = False,
+    lines: Sequence[int] | None = None,
 ) -> pd.Series:
     """Normalise a column of codes, reporting every bad row at once.
 
@@ -253,6 +254,9 @@ def normalize_codes(
     allow_missing : bool, default False
         Keep missing values (and INSEE's ``ZZZZZZZZZ`` "no unit" markers) as
         ``<NA>`` instead of reporting them.
+    lines : sequence of int, optional
+        File line of each value, when rows are not consecutive lines (blank
+        lines or rows left out before); overrides ``first_row``.
 
     Returns
     -------
@@ -290,7 +294,11 @@ def normalize_codes(
     if bad.any():
         positions = np.flatnonzero(bad.to_numpy())
         bad_codes = [codes.iloc[i] for i in positions]
-        rows = [int(i) + first_row for i in positions]
+        rows = (
+            [int(lines[i]) for i in positions]
+            if lines is not None
+            else [int(i) + first_row for i in positions]
+        )
         lost = [
             str(t) for t in text[bad] if isinstance(t, str) and _lost_zero(t, level)
         ]

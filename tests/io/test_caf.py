@@ -106,3 +106,18 @@ def test_blank_is_never_zero(tmp_path):
         table["A"], pd.Series([np.nan, 0.0], name="A"), check_names=True
     )
     assert table["A__secret"].tolist() == [True, False]
+
+
+def test_bad_code_line_after_pseudo_communes(tmp_path):
+    from territobs.errors import CodeError
+    from territobs.io.caf import read_caf
+
+    path = tmp_path / "RSACom2014.csv"
+    path.write_text(
+        "Communes;Codes_Insee;NB_allocataires\nETRANGER;99999;12\n"
+        "INCONNUE;XXXXX;3\nA;01001;55\nB;1002;20\n",
+        "utf-8",
+    )
+    with pytest.raises(CodeError) as info:
+        read_caf(path)
+    assert info.value.row == 5

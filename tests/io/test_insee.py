@@ -286,3 +286,11 @@ def test_spreadsheet_errors_are_french(tmp_path):
         read_insee(tmp_path / "bad.xlsx")
     assert isinstance(info.value.__cause__, zipfile.BadZipFile)
     assert str(tmp_path / "bad.xlsx") in str(info.value)
+
+
+def test_bad_code_line_counts_blank_and_empty_rows(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("CODGEO;A\n01001;1\n;\n\n1002;3\n", "utf-8")
+    with pytest.raises(CodeError) as info:
+        read_insee(path)
+    assert info.value.row == 5 and "ligne 5" in str(info.value)

@@ -160,7 +160,11 @@ def read_caf(
     pseudo = raw_codes.isin(PSEUDO_COMMUNES).to_numpy()
     codes = pd.Series(raw_codes.to_numpy(), index=table.index, dtype=str)
     codes[~pseudo] = normalize_codes(
-        table.loc[~pseudo, key_column], "commune", path=path_str, column=key_column
+        table.loc[~pseudo, key_column],
+        "commune",
+        path=path_str,
+        column=key_column,
+        lines=[int(i) + 2 for i in table.index[~pseudo]],
     ).astype(str)
     duplicated = codes[codes.duplicated(keep=False)]
     if not duplicated.empty:

@@ -433,7 +433,11 @@ def read_insee(
             table[key_column], path_str, key_column
         )
     codes = normalize_codes(
-        table[key_column], level, path=path_str, column=key_column, first_row=first_row
+        table[key_column],
+        level,
+        path=path_str,
+        column=key_column,
+        lines=[int(i) + first_row for i in table.index],
     )
     _check_duplicates(codes, path_str, key_column, first_row)
     levels = row_levels(codes, level)
