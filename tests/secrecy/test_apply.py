@@ -351,3 +351,13 @@ def test_two_rules_on_one_cell_keep_the_highest_threshold_and_mask_zero():
     out = apply_secrecy(res, rules, differencing=False)
     assert out["secret"].all()
     assert "moins de 10" in out["secret_reason"][0]
+
+
+def test_bounds_sharing_a_blank_give_an_exact_difference(make_counts):
+    """A = m + a, B = A + 10 % of v; m blanked (0-4). lower_B − lower_A =
+    upper_B − upper_A = 2: B outside A is known exactly, one zone is masked."""
+    zones = {"A": {"m": 1.0, "a": 1.0}, "B": {"m": 1.0, "a": 1.0, "v": 0.1}}
+    res = make_counts({"m": 0.0, "a": 50.0, "v": 20.0}, zones, masked=["m"])
+    out = apply_secrecy(res, CAF, membership=zones, publish_bounds=True)
+    assert out["secret"].sum() == 1
+    assert "secondary" in out.loc[out["secret"], "secret_reason"].item()

@@ -196,3 +196,29 @@ def test_a_count_shown_by_two_indicators_is_masked_consistently(territory):
                 for x_a in values_a:
                     for x_b in values_b:
                         assert x_b - x_a >= THRESHOLD - 1e-9, (variable, a, b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(territories(), st.data())
+def test_published_bounds_do_not_disclose_by_difference(make_counts, territory, data):
+    """Units blanked by the producer (true value 0-4) enter every zone with
+    their weight: published bounds of nested zones A ⊂ B give the difference
+    x_B − x_A in [lower_B − lower_A, upper_B − upper_A]. That interval is
+    never wholly disclosive (0 < d < 5 with CAF's zeros: d < 5)."""
+    counts, zones = territory
+    blanked = data.draw(st.sets(st.sampled_from(sorted(counts)), max_size=3))
+    counts = {u: (min(c, 4) if u in blanked else c) for u, c in counts.items()}
+    res = make_counts(counts, zones, masked=sorted(blanked))
+    res = res.drop_duplicates("zone")
+    rule = departement(THRESHOLD, mask_zero=True)
+    out = apply_secrecy(res, rule, membership=zones, publish_bounds=True)
+    shown = {}
+    for row in out[~out["secret"]].itertuples():
+        lo = row.lower if row.incomplete else row.value
+        hi = row.upper if row.incomplete else row.value
+        shown[row.zone] = (set(zones[row.zone]), hi)
+        assert lo >= THRESHOLD, row.zone
+    for a, (units_a, hi_a) in shown.items():
+        for b, (units_b, hi_b) in shown.items():
+            if units_a < units_b:  # zeros are disclosive: d < 5 whatever lower
+                assert hi_b - hi_a >= THRESHOLD - 1e-9, (a, b)

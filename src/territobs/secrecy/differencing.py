@@ -104,8 +104,8 @@ def _pairs(
             diff = (weights[:, [b]] - weights[:, [a]]).toarray().ravel()
             if diff.min(initial=0.0) < -TOL:
                 continue
-        dlo = max(lo[b] - hi[a], 0.0)
-        found.append((a, b, dlo, hi[b] - lo[a]))
+        # shared blanks cancel: see find_disclosures, Notes
+        found.append((a, b, max(lo[b] - lo[a], 0.0), hi[b] - hi[a]))
     return found
 
 
@@ -135,8 +135,8 @@ def _triples(
                         signs = {a: sa, b: sb, c: sc}
                         plus = tuple(i for i, s in signs.items() if s > 0)
                         minus = tuple(i for i, s in signs.items() if s < 0)
-                        dlo = sum(lo[i] for i in plus) - sum(hi[i] for i in minus)
-                        dhi = sum(hi[i] for i in plus) - sum(lo[i] for i in minus)
+                        dlo = sum(lo[i] for i in plus) - sum(lo[i] for i in minus)
+                        dhi = sum(hi[i] for i in plus) - sum(hi[i] for i in minus)
                         found.append((plus, minus, max(dlo, 0.0), dhi))
     return found
 
@@ -149,7 +149,7 @@ def find_disclosures(
     *,
     max_terms: int = 2,
 ) -> list[Disclosure]:
-    """List the disclosing combinations among the cells in play.
+    r"""List the disclosing combinations among the cells in play.
 
     Parameters
     ----------
@@ -174,6 +174,20 @@ def find_disclosures(
     SecrecyError
         If ``max_terms`` is not 2 or 3, or a count has more than
         :data:`MAX_CELLS_THREE_TERMS` cells with ``max_terms=3``.
+
+    Notes
+    -----
+    Published bounds are *correlated*: a bounded count is
+    :math:`x = K + \sum_{i\ masked} w_i y_i` with the same unknown blanks
+    :math:`y_i \in [0, m]` in every zone containing unit :math:`i`, so
+    ``lower = K`` and ``upper = K + m \sum w_i``. For a combination
+    :math:`\sum_k s_k x_k` whose weight vector :math:`v = \sum_k s_k w_k` lies
+    in :math:`[0, 1]` (a nested pair, a three-term set), the known parts give
+    :math:`\sum_k s_k K_k` and the blanks that do not cancel add
+    :math:`m \sum_i v_i y_i \ge 0`: the derived count lies exactly in
+    :math:`[\sum_k s_k\, lower_k, \sum_k s_k\, upper_k]`. Two zones
+    containing the same blank with the same weight thus give an exact
+    difference, checked like any other.
     """
     if max_terms not in (2, 3):
         raise SecrecyError(
