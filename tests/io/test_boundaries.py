@@ -3,7 +3,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
-from shapely.geometry import Polygon, box
+from shapely.geometry import GeometryCollection, LineString, Point, Polygon, box
 
 from territobs.errors import (
     CodeError,
@@ -147,6 +147,30 @@ def test_empty_geometry_is_an_error(tmp_path):
     with pytest.raises(GeometryError) as info:
         read_boundaries(path)
     assert info.value.codes == ["93001"]
+
+
+def test_points_and_lines_are_not_units(tmp_path):
+    frame = communes(("93001", "93005", "93006"))
+    frame.loc[1, "geometry"] = Point(X0 + 4000, Y0 + 1000)
+    frame.loc[2, "geometry"] = LineString([(X0, Y0), (X0 + 500, Y0 + 500)])
+    path = tmp_path / "points.gpkg"
+    frame.to_file(path)
+    with pytest.raises(GeometryError, match="pas des polygones") as info:
+        read_boundaries(path)
+    assert info.value.codes == ["93005", "93006"]
+    assert "93005 (Point)" in str(info.value) and "points.gpkg" in str(info.value)
+
+
+def test_collection_reduced_to_its_polygons(tmp_path):
+    frame = communes()
+    square = frame.geometry.iloc[1]
+    frame.loc[1, "geometry"] = GeometryCollection([square, Point(X0 + 4000, Y0 + 1000)])
+    path = tmp_path / "collection.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    with pytest.warns(GeometryRepairedWarning, match="réduite à ses polygones"):
+        units = read_boundaries(path)
+    assert units.geometry.iloc[1].geom_type == "Polygon"
+    assert units.geometry.iloc[1].area == pytest.approx(square.area)
 
 
 def test_duplicated_codes(tmp_path):

@@ -70,6 +70,20 @@ def test_centre_layout_needs_crs_and_size(tmp_path):
     assert grid.geometry.iloc[0].bounds == (359400.0, 7634200.0, 359600.0, 7634400.0)
 
 
+def test_centre_layout_checks_its_centres(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("x,y,houhold\n359500,7634300,3.2\n,7634500,1\n")
+    with pytest.raises(SourceFormatError, match=r"sans centre .* ligne 3\.") as info:
+        read_filosofi_grid(path, size=200, crs=2975)
+    assert info.value.row == 3
+    path.write_text("x,y,houhold\n359500,7634300,3.2\n")
+    grid = read_filosofi_grid(path, size=200, crs="EPSG:2975")  # as text too
+    assert grid["code"].tolist() == ["CRS2975RES200mN7634200E359400"]
+    path.write_text("x,y,houhold\n55.5,-21.1,3.2\n")  # degrees, not EPSG:2975
+    with pytest.raises(CRSError, match="zone de validité"):
+        read_filosofi_grid(path, size=200, crs=2975)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.integers(0, 30000).map(lambda v: v * 200),

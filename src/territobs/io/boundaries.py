@@ -456,6 +456,8 @@ def _fix_geometries(
             path=path,
             codes=bad,
         )
+    frame = _keep_polygons(frame, codes, path)
+    geoms = frame.geometry.array
     invalid = ~np.asarray(shapely.is_valid(geoms))
     if invalid.any():
         repaired = shapely.make_valid(np.asarray(geoms)[invalid])
@@ -485,6 +487,58 @@ def _fix_geometries(
                 path=path,
             ),
             stacklevel=3,
+        )
+    return frame
+
+
+def _keep_polygons(
+    frame: gpd.GeoDataFrame, codes: pd.Series, path: str
+) -> gpd.GeoDataFrame:
+    """Refuse units that are not polygons; reduce collections to their polygons.
+
+    A unit is an area: a point or a line has none, and would silently get no
+    population. A GeometryCollection holding polygons keeps them (warned).
+    """
+    values = np.asarray(frame.geometry.array, dtype=object)
+    kinds = shapely.get_type_id(values)
+    collection = kinds == 7
+    reduced = values.copy()
+    reduced[collection] = [_polygonal_part(g) for g in values[collection]]
+    kept = np.array([g is not None for g in reduced]) & (
+        np.isin(kinds, (3, 6)) | collection
+    )
+    if not kept.all():
+        bad = [
+            f"{code} ({g.geom_type})"
+            for code, g in zip(codes[~kept], values[~kept], strict=True)
+        ]
+        raise GeometryError(
+            f"{where(path)}{count_of(len(bad), 'unité')} sans surface "
+            f"({'pas un polygone' if len(bad) == 1 else 'pas des polygones'}) : "
+            f"{format_codes(bad)}. Des unités territoriales doivent être des "
+            "polygones (Polygon ou MultiPolygon).",
+            path=path,
+            codes=codes[~kept].tolist(),
+        )
+    if collection.any():
+        fixed = codes[collection].tolist()
+        warnings.warn(
+            GeometryRepairedWarning(
+                f"{where(path)}"
+                + (
+                    "collection de géométries réduite à ses polygones"
+                    if len(fixed) == 1
+                    else f"{len(fixed)} collections de géométries réduites à leurs "
+                    "polygones"
+                )
+                + f" : {format_codes(fixed)}.",
+                codes=fixed,
+                path=path,
+            ),
+            stacklevel=4,
+        )
+        frame = frame.set_geometry(
+            gpd.GeoSeries(reduced, index=frame.index, crs=frame.crs)
         )
     return frame
 

@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from territobs.errors import CodeError, CRSError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
@@ -34,6 +35,7 @@ from territobs.io._csv import (
     find_column,
     read_text_table,
 )
+from territobs.io.boundaries import _check_location
 
 __all__ = ["ID_COLUMNS", "parse_square_ids", "read_filosofi_grid"]
 
@@ -241,9 +243,21 @@ def read_filosofi_grid(
             )
         cx = table[x_col].to_numpy(dtype="float64")
         cy = table[y_col].to_numpy(dtype="float64")
+        blank = ~(np.isfinite(cx) & np.isfinite(cy))
+        if blank.any():
+            lines = [int(i) + 2 for i in table.index[blank]]
+            raise SourceFormatError(
+                f"{where(path)}{count_of(len(lines), 'carreau')} sans centre "
+                f"(« {x_col} » ou « {y_col} » vide ou non numérique), "
+                f"{'ligne' if len(lines) == 1 else 'lignes'} "
+                f"{', '.join(map(str, lines[:10]))}{' …' if len(lines) > 10 else ''}.",
+                path=path,
+                row=lines[0],
+                rows=lines,
+            )
         half = size / 2
         geoms = shapely.box(cx - half, cy - half, cx + half, cy + half)
-        epsg_value = crs if isinstance(crs, int) else None
+        epsg_value = CRS.from_user_input(crs).to_epsg()
         codes = pd.Series(_square_ids(cx, cy, size, epsg_value), index=table.index)
         target_crs = crs
     duplicated = codes[codes.duplicated(keep=False)]
@@ -263,6 +277,10 @@ def read_filosofi_grid(
     grid = gpd.GeoDataFrame(
         table.reset_index(drop=True), geometry=geoms, crs=target_crs
     )
+    if id_col is None:  # centres in a declared CRS: check they can be in France
+        _check_location(
+            grid, path_str, f"EPSG:{epsg_value}" if epsg_value else str(crs)
+        )
     grid.attrs["territobs"] = {
         "source": Path(path_str).name,
         "vintage": None,
