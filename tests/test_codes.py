@@ -177,3 +177,20 @@ def test_normalize_codes_reports_given_lines():
     with pytest.raises(CodeError) as info:
         codes.normalize_codes(pd.Series(["01001", "1002"]), "commune", lines=[3, 7])
     assert info.value.row == 7 and info.value.rows == [7]
+
+
+@pytest.mark.parametrize(
+    ("code", "level", "hint", "not_hint"),
+    [
+        ("1001.0", "commune", "perdu son zéro initial (« 01001 »)", "Corse"),
+        ("20004", "commune", "Corse", "zéro initial"),
+        ("243220101", "commune", "celui d'un IRIS", "Corse"),
+        ("200054781", "commune", "SIREN d'un EPCI", "Corse"),
+        ("200040101", "iris", "Corse", "celui d'un IRIS"),
+    ],
+)
+def test_invalid_code_hints(code, level, hint, not_hint):
+    with pytest.raises(CodeError) as info:
+        codes.normalize_code(code, level)
+    assert hint in str(info.value)
+    assert not_hint not in str(info.value)

@@ -132,13 +132,27 @@ def _explain(text: str, level: str) -> str:
         f"{label} « {text} » invalide ({expected} caractères attendus, "
         f"par ex. « {_EXAMPLES[level]} »)."
     )
-    if _lost_zero(text, level):
+    as_float = re.fullmatch(r"(\d+)\.0+", text)
+    if as_float and _lost_zero(as_float.group(1), level):
+        msg += (
+            f" Il a été écrit comme un nombre décimal et a perdu son zéro initial "
+            f"(« 0{as_float.group(1)} ») : la colonne a été lue ou enregistrée comme "
+            "un nombre ; relisez-la comme du texte (dtype=str)."
+        )
+    elif _lost_zero(text, level):
         msg += (
             f" Il a sans doute perdu son zéro initial (« 0{text} ») : la colonne a "
             "été lue comme un nombre ; relisez-la comme du texte (dtype=str)."
         )
-    elif level in ("commune", "iris") and re.match(r"^20\d{3}", text):
+    elif (level == "commune" and re.fullmatch(r"20\d{3}", text)) or (
+        level == "iris" and re.fullmatch(r"20\d{7}", text)
+    ):
         msg += " Les codes de Corse commencent par 2A ou 2B depuis 1976."
+    if level != "iris" and re.fullmatch(r"\d[\dAB]\d{7}", text):
+        msg += (
+            " Un code de 9 caractères est celui d'un IRIS (ou le SIREN d'un EPCI) : "
+            "précisez le niveau du tableau (level=...)."
+        )
     return msg
 
 

@@ -351,3 +351,20 @@ def test_duplicated_header_is_an_error(tmp_path):
     with pytest.raises(SourceFormatError, match="deux fois") as info:
         read_text_table(path)
     assert info.value.codes == ["P21_POP"]
+
+
+def test_unnamed_column_with_data_is_warned_an_index_is_not(tmp_path):
+    import warnings
+
+    from territobs.errors import MissingValuesWarning
+
+    index = write(tmp_path, ";CODGEO;P21_POP\n0;01001;832\n1;01002;250\n", "i.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MissingValuesWarning)
+        frame, record = read_text_table(index)  # an index written by pandas
+    assert record.dropped_columns == ["Unnamed: 0"]
+    data = write(tmp_path, "CODGEO;;P21_POP\n01001;999;832\n01002;;250\n", "d.csv")
+    with pytest.warns(MissingValuesWarning, match=r"colonne n° 2 .*« 999 »") as info:
+        frame, _ = read_text_table(data)
+    assert "d.csv" in str(info[0].message)
+    assert list(frame.columns) == ["CODGEO", "P21_POP"]

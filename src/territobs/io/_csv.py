@@ -684,6 +684,7 @@ def read_text_table(
         if str(col).startswith("Unnamed: ") or str(col).strip() == ""
     ]
     if unnamed:
+        _warn_unnamed_with_data(frame, unnamed, path)
         frame = frame.drop(columns=unnamed)
         record.dropped_columns = [str(col) for col in unnamed]
     frame.columns = [str(col).strip() for col in frame.columns]
@@ -699,6 +700,44 @@ def read_text_table(
             columns=list(frame.columns),
         )
     return frame, record
+
+
+def _warn_unnamed_with_data(
+    frame: pd.DataFrame, unnamed: list[Any], path: str | os.PathLike[str]
+) -> None:
+    """Warn about columns without a header that hold data (they are dropped).
+
+    A first column of increasing non-negative integers (an index written by
+    a previous tool, possibly of a filtered table) is dropped silently.
+    """
+    positions = {col: i for i, col in enumerate(frame.columns)}
+    for col in unnamed:
+        values = frame[col].str.strip()
+        filled = values[values != ""]
+        if filled.empty:
+            continue
+        position = positions[col]
+        if position == 0 and filled.size == len(frame):
+            counter = pd.to_numeric(filled, errors="coerce").to_numpy(float)
+            if (
+                np.isfinite(counter).all()
+                and (counter >= 0).all()
+                and (counter == np.round(counter)).all()
+                and (np.diff(counter) > 0).all()
+            ):
+                continue
+        sample = ", ".join(f"« {v} »" for v in filled.head(3))
+        warnings.warn(
+            MissingValuesWarning(
+                f"{where(path)}la colonne n° {position + 1} n'a pas de nom dans "
+                f"l'en-tête et n'est pas lue, alors qu'elle contient "
+                f"{count_of(int(filled.size), 'valeur')} ({sample}). Donnez-lui un "
+                "nom dans l'en-tête pour la garder.",
+                path=path,
+                column=str(col),
+            ),
+            stacklevel=4,
+        )
 
 
 def _normalise_numbers(values: pd.Series) -> tuple[pd.Series, bool, set[str]]:
