@@ -41,10 +41,12 @@ __all__ = [
 
 REQUIRED_COLUMNS = ("zone", "indicator", "kind", "value", "numerator", "denominator")
 #: Columns the row-wise decisions read.
-WORK_COLUMNS = (*REQUIRED_COLUMNS, "masked_units", "incomplete")
+WORK_COLUMNS = (*REQUIRED_COLUMNS, "masked_units", "missing_units", "incomplete")
 KINDS = ("count", "ratio", "share", "mean", "median", "quantile")
 #: Relative tolerance when comparing sums of floats with a threshold.
 RTOL = 1e-9
+#: Units below this weight sum are not missing (float noise of recompute).
+MISSING_TOL = 1e-9
 #: Relative tolerance when checking that two rows give the same count.
 SAME_COUNT_RTOL = 1e-6
 
@@ -103,6 +105,9 @@ def prepare_result(result: pd.DataFrame, *, name: str = "résultat") -> pd.DataF
     if "masked_units" not in frame.columns:
         frame["masked_units"] = 0.0
     frame["masked_units"] = pd.to_numeric(frame["masked_units"]).fillna(0.0)
+    if "missing_units" not in frame.columns:
+        frame["missing_units"] = 0.0
+    frame["missing_units"] = pd.to_numeric(frame["missing_units"]).fillna(0.0)
     if "incomplete" not in frame.columns:
         frame["incomplete"] = frame["masked_units"] > 0
     frame["incomplete"] = frame["incomplete"].fillna(False).astype(bool)
@@ -155,7 +160,9 @@ def compute_bounds(
     lower, upper : numpy.ndarray
         NaN except for incomplete counts: ``lower`` is the known sum and
         ``upper = lower + masked_max × masked_units`` (NaN when the rule has
-        no ``masked_max``).
+        no ``masked_max``). Counts with missing units (``missing_units > 0``:
+        no value and no producer flag, e.g. a commune absent from the file)
+        have no bounds: a missing value can be anything.
 
     Notes
     -----
@@ -167,7 +174,11 @@ def compute_bounds(
     of ``masked_units`` is needed.
     """
     known = frame["numerator"].where(frame["numerator"].notna(), frame["value"])
-    is_count = (frame["kind"] == "count") & frame["incomplete"]
+    is_count = (
+        (frame["kind"] == "count")
+        & frame["incomplete"]
+        & ~(frame["missing_units"] > MISSING_TOL)
+    )
     masked_max = frame["indicator"].map(
         lambda i: np.nan if rule_of[i].masked_max is None else rule_of[i].masked_max
     )

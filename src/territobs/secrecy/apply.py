@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from territobs.catalog import Catalog, default_catalog
+from territobs.codes import PLM_COMMUNES
 from territobs.errors import SecrecyError, SecrecyWarning, format_codes
 from territobs.formatting import count_of
 from territobs.secrecy._cells import (
+    MISSING_TOL,
     PART_LABELS,
     WORK_COLUMNS,
     CellTable,
@@ -81,13 +83,44 @@ def _primary_reason(
     return f"primary: {what}{PART_LABELS[part]} (« {indicator} », règle « {rule.id} »)"
 
 
-def _input_reason(row: Mapping[str, Any]) -> str:
-    units = row["masked_units"]
-    plural = "s" if units > 1 else ""
-    return (
-        f"input: valeur incomplète, {_fr(units)} unité{plural} masquée{plural} par "
-        "le producteur"
-    )
+def _units(n: float, singular: str, plural: str) -> str:
+    """French agreement for a (possibly fractional) number of units."""
+    return f"{_fr(n)} {singular if n < 2 else plural}"
+
+
+def _input_reason(row: Mapping[str, Any], plm: bool = False) -> str:
+    missing = row["missing_units"] if row["missing_units"] > MISSING_TOL else 0.0
+    masked = row["masked_units"] - missing
+    parts = []
+    if missing:
+        parts.append(
+            f"donnée manquante pour {_units(missing, 'unité', 'unités')} (ni valeur "
+            "ni marque de secret du producteur : pas de borne)"
+        )
+    if masked > MISSING_TOL or not missing:
+        parts.append(
+            f"{_units(masked, 'unité masquée', 'unités masquées')} par le producteur"
+        )
+    text = "input: valeur incomplète, " + ", ".join(parts)
+    if plm:
+        text += (
+            " ; la zone contient Paris, Lyon ou Marseille, dont la valeur peut "
+            "additionner des arrondissements masqués : pas de borne"
+        )
+    return text
+
+
+def _plm_zones(matrix: Any, units: pd.Index, zones: pd.Index) -> set[str]:
+    """Zones holding a Paris/Lyon/Marseille commune (a sum of arrondissements).
+
+    Such a commune is flagged secret as a whole when one arrondissement is
+    blanked, so its value is not bounded by the rule's ``masked_max``.
+    """
+    rows = [i for i, u in enumerate(units) if u in PLM_COMMUNES]
+    if not rows:
+        return set()
+    held = np.asarray((matrix[rows, :] > 0).sum(axis=0)).ravel() > 0
+    return set(zones[held])
 
 
 def _publish_bounds(rule: SecrecyRule, publish_bounds: bool) -> bool:
@@ -225,6 +258,17 @@ def apply_secrecy(
         rules, sorted(pd.unique(everything["indicator"])), catalog=catalog
     )
     lower, upper = compute_bounds(everything, rule_of)
+    zones = pd.Index(pd.unique(everything["zone"]))
+    matrix = units = None
+    if membership is not None:
+        matrix, units = membership_matrix(membership, list(zones))
+    plm = (_plm_zones(matrix, units, zones) if matrix is not None else set()) & set(
+        everything.loc[everything["incomplete"], "zone"]
+    )
+    if plm:
+        unbounded = everything["zone"].isin(plm).to_numpy()
+        lower, upper = lower.copy(), upper.copy()
+        lower[unbounded], upper[unbounded] = np.nan, np.nan
     cells = build_cells(
         everything, fixed_rows, rule_of, lower, upper, publish_bounds, catalog
     )
@@ -242,9 +286,14 @@ def apply_secrecy(
         rule = rule_of[row["indicator"]]
         links = cells.links[pos]
         if row["incomplete"] and not (
-            row["kind"] == "count" and _publish_bounds(rule, publish_bounds)
+            row["kind"] == "count"
+            and _publish_bounds(rule, publish_bounds)
+            and np.isfinite(upper[pos])
         ):
-            secret[pos], reasons[pos] = True, _input_reason(row)
+            secret[pos] = True
+            reasons[pos] = _input_reason(
+                row, row["zone"] in plm and _publish_bounds(rule, publish_bounds)
+            )
         elif any(primary[c] for c in links):
             at = next(i for i, c in enumerate(links) if primary[c])
             cell = links[at]
@@ -272,8 +321,6 @@ def apply_secrecy(
             if not secret[pos]:
                 exposed[cells.links[pos]] = True
         in_play = known & (fixed_cells | (~primary & exposed))
-        zones = pd.Index(pd.unique(everything["zone"]))
-        matrix, _ = membership_matrix(membership, list(zones))
         disclosures = find_disclosures(
             cells, in_play, matrix, zones, max_terms=max_terms
         )

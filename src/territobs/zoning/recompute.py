@@ -55,6 +55,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "estimated_share",
     "approximation",
     "masked_units",
+    "missing_units",
     "incomplete",
     "lower",
     "upper",
@@ -507,7 +508,9 @@ def recompute(
     published without numerator gives :math:`n_i = r_i d_i / s`; means
     :math:`v_j = s \sum_i w_{ij} p_i m_i / \sum_i w_{ij} p_i`. Sums run over
     the units whose needed inputs are all known (the same units for numerator
-    and denominator); ``masked_units`` :math:`= \sum_{i\ unknown} w_{ij}`.
+    and denominator); ``masked_units`` :math:`= \sum_{i\ unknown} w_{ij}`, of
+    which ``missing_units`` sums the units without value nor secret flag
+    (missing, not blanked by the producer: no bound on their value).
 
     ``estimated_share`` is :math:`\sum_i e_{ij} |m_i| / \sum_i w_{ij} |m_i|`
     for the mass :math:`m` the value rests on (:math:`x` for a count; the
@@ -558,6 +561,7 @@ def recompute(
             ops, sums.masses, (~sums.unknown).astype(float), sums.operands
         )
         masked_units = ops.total(sums.unknown.astype(float))
+        missing_units = ops.total(sums.missing.astype(float))
         incomplete = masked_units > _EPS
         approx = approximations[ind.id]
         if check:
@@ -578,6 +582,7 @@ def recompute(
                 else methods.astype(object),
                 "estimated_share": share,
                 "masked_units": masked_units,
+                "missing_units": missing_units,
                 "incomplete": incomplete,
             }
         )
@@ -623,6 +628,7 @@ def _assemble(
         "estimated_share": per_zone("estimated_share").astype(float),
         "approximation": per_indicator([approximations[ind.id] for ind in asked]),
         "masked_units": per_zone("masked_units").astype(float),
+        "missing_units": per_zone("missing_units").astype(float),
         "incomplete": per_zone("incomplete").astype(bool),
         "lower": np.full(n_ind * n_zones, np.nan),
         "upper": np.full(n_ind * n_zones, np.nan),
