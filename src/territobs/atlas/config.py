@@ -293,8 +293,10 @@ class SecrecyConfig:
         Rules defined or overridden in the config (``[secrecy.rules.<id>]``,
         fields of :class:`territobs.secrecy.SecrecyRule`).
     assignment : tuple of (str, str)
-        Indicator id (or ``"*"``) → rule id (``[secrecy.indicators]``;
-        default every indicator under the census rule ``rp``).
+        Indicator id (or ``"*"``) → rule id (``[secrecy.indicators]``).
+        When the config has no such table, the build uses each indicator's
+        rule declared in the catalogue, and the census rule ``rp`` for the
+        others (the ``(("*", "rp"),)`` default here is only that fallback).
     section : dict
         The raw TOML table.
     """

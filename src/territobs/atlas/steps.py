@@ -527,7 +527,7 @@ def _run_result(step: Step, context: BuildContext) -> StepProduct:
         result = recompute(
             territory,
             zones,
-            list(context.config.indicators),
+            indicators_to_recompute(context.config, catalog),
             weights=weights,
             catalog=catalog,
         )
@@ -573,9 +573,18 @@ def _check_partition(
 # ---------------------------------------------------------------- secrecy
 
 
-def _secrecy_rules(config: AtlasConfig) -> Any:
+def _secrecy_rules(config: AtlasConfig, catalog: Any) -> Any:
+    """Give each indicator its secrecy rule.
+
+    The config's ``[secrecy.indicators]`` when present; otherwise the
+    catalogue's declared rule (CAF, Filosofi...), else the census rule
+    ``rp``. Without ``[secrecy.indicators]``, an atlas must not publish a CAF or
+    Filosofi figure under a weaker rule than its producer's.
+    """
     from territobs.secrecy.rules import BUILTIN_RULES, rule_from_mapping
 
+    if "indicators" not in config.secrecy.section:
+        return _catalog_rules(config, catalog)
     custom = {
         rule_id: rule_from_mapping(
             rule_id,
@@ -589,6 +598,44 @@ def _secrecy_rules(config: AtlasConfig) -> Any:
         indicator: custom.get(rule_id, rule_id)
         for indicator, rule_id in config.secrecy.assignment
     }
+
+
+def _catalog_rules(config: AtlasConfig, catalog: Any) -> dict[str, Any]:
+    """Map each indicator and governing count to its catalogue rule, else ``rp``."""
+    from territobs.errors import SecrecyError
+    from territobs.secrecy.rules import BUILTIN_RULES, rules_from_catalog
+
+    rules: dict[str, Any] = {}
+    pending = list(config.indicators)
+    while pending:
+        indicator = pending.pop(0)
+        if indicator in rules:
+            continue
+        try:
+            rules.update(rules_from_catalog([indicator], catalog))
+        except SecrecyError:  # no rule declared: census-like figure
+            rules[indicator] = BUILTIN_RULES["rp"]
+        governing = rules[indicator].governing
+        if rules[indicator].action == "mask" and governing and governing not in rules:
+            pending.append(governing)
+    return rules
+
+
+def indicators_to_recompute(config: AtlasConfig, catalog: Any) -> list[str]:
+    """List the atlas's indicators, then the governing counts their rules need.
+
+    Filosofi figures are governed by the zone's fiscal households: that
+    count is recomputed with them (and published under its own rule) so that
+    secrecy can be applied without the user listing it.
+    """
+    indicators = list(config.indicators)
+    if not config.secrecy.enabled:
+        return indicators
+    from territobs.secrecy.rules import governing_counts
+
+    return indicators + governing_counts(
+        indicators, _secrecy_rules(config, catalog), catalog=catalog
+    )
 
 
 def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
@@ -611,7 +658,13 @@ def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
             ],
             ignore_index=True,
         )
-        secured = apply_secrecy(combined, _secrecy_rules(config), membership=weights)
+        catalog = load_catalog(config)
+        secured = apply_secrecy(
+            combined,
+            _secrecy_rules(config, catalog),
+            membership=weights,
+            catalog=catalog,
+        )
         prefix = secured["zone"].str.split("/", n=1, expand=True)
         secured = secured.assign(zone=prefix[1].to_numpy())
         parts = {z: secured[prefix[0].to_numpy() == z] for z in zonings}
