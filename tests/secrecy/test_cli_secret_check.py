@@ -75,3 +75,24 @@ def test_secret_check_help_is_french():
     run = CliRunner().invoke(cli, ["secret-check", "--help"])
     assert run.exit_code == 0
     assert "Recherche les risques" in run.output
+
+
+def test_secret_check_reads_rules_from_a_custom_catalogue(tmp_path, make_counts):
+    """Without --rules, the rules come from the catalogue: ``rsa`` is unknown
+    to the default one, declared with a CAF-like rule in the user's."""
+    result, membership, _ = _files(tmp_path, make_counts, secured=False)
+    catalog = tmp_path / "catalogue.toml"
+    catalog.write_text(
+        'name = "cd"\n\n[[indicators]]\nid = "rsa"\nkind = "count"\n'
+        'label = "Foyers au RSA"\nvariable = "RSA"\n'
+        'secrecy = { rule = "caf", threshold = 5 }\n',
+        encoding="utf-8",
+    )
+    args = ["secret-check", str(result), "--membership", str(membership)]
+    without = CliRunner().invoke(cli, args)
+    assert without.exit_code != 0
+    # no rule known for it: said, not guessed
+    assert "« rsa »" in without.output + str(without.exception)
+    run = CliRunner().invoke(cli, [*args, "--catalog", str(catalog)])
+    assert run.exit_code == 1, run.output
+    assert "« Commune » − « Quartier »" in run.output

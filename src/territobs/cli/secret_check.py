@@ -69,6 +69,16 @@ def _read_membership(path: Path) -> pd.DataFrame:
     help="Résultat avant secret (nécessaire avec --atlas).",
 )
 @click.option(
+    "--catalog",
+    "catalog_path",
+    type=_EXISTING,
+    help=(
+        "Catalogue personnel (TOML ou YAML) ajouté au catalogue par défaut : "
+        "ses règles de secret et ses composantes (un même effectif montré par "
+        "plusieurs indicateurs est contrôlé comme une seule figure)."
+    ),
+)
+@click.option(
     "--three-terms",
     is_flag=True,
     help="Contrôle aussi les combinaisons de trois figures (petits ensembles).",
@@ -81,6 +91,7 @@ def secret_check(
     public_path: Path | None,
     atlas_dir: Path | None,
     unmasked_path: Path | None,
+    catalog_path: Path | None,
     three_terms: bool,
 ) -> None:
     """Audit RESULT and print a French report; exit 1 when risks are found."""
@@ -96,6 +107,11 @@ def secret_check(
             "--atlas demande aussi --unmasked (résultat avant secret)."
         )
     rules = rules_from_toml(rules_path) if rules_path is not None else rule_id
+    catalog = None
+    if catalog_path is not None:
+        from territobs.catalog import Catalog, default_catalog
+
+        catalog = default_catalog().merge(Catalog.from_file(catalog_path))
     report = audit(
         read_result(result),
         rules,
@@ -104,6 +120,7 @@ def secret_check(
         unmasked=read_result(unmasked_path) if unmasked_path else None,
         outputs=atlas_dir,
         max_terms=3 if three_terms else 2,
+        catalog=catalog,
     )
     risks = report[report["severity"] == "risque"]
     click.echo(f"Contrôle du secret statistique : {result}")
