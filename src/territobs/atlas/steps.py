@@ -602,7 +602,6 @@ def _secrecy_rules(config: AtlasConfig, catalog: Any) -> Any:
 
 def _catalog_rules(config: AtlasConfig, catalog: Any) -> dict[str, Any]:
     """Map each indicator and governing count to its catalogue rule, else ``rp``."""
-    from territobs.errors import SecrecyError
     from territobs.secrecy.rules import BUILTIN_RULES, rules_from_catalog
 
     rules: dict[str, Any] = {}
@@ -611,9 +610,10 @@ def _catalog_rules(config: AtlasConfig, catalog: Any) -> dict[str, Any]:
         indicator = pending.pop(0)
         if indicator in rules:
             continue
-        try:
+        if catalog.get(indicator).secrecy:
+            # a declared rule that is invalid raises: never weakened to "rp"
             rules.update(rules_from_catalog([indicator], catalog))
-        except SecrecyError:  # no rule declared: census-like figure
+        else:  # no rule declared: census-like figure
             rules[indicator] = BUILTIN_RULES["rp"]
         governing = rules[indicator].governing
         if rules[indicator].action == "mask" and governing and governing not in rules:
