@@ -74,6 +74,14 @@ def test_csv_with_title_lines_in_cp1252(tmp_path):
     assert pd.isna(table.EPCI[1])
 
 
+def test_ragged_csv_is_a_french_error_naming_the_line(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Titre\nCODGEO;LIBGEO;DEP\n01001;A;01\n01002;B;01;x;y\n", "utf-8")
+    with pytest.raises(SourceFormatError, match="ligne 4") as info:
+        read_membership(path)
+    assert info.value.path == str(path)
+
+
 def test_no_header(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a;b\n1;2\n", "utf-8")

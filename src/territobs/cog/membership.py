@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pandas as pd
 
 from territobs.codes import normalize_codes
 from territobs.errors import SourceFormatError, format_codes, where
-from territobs.io._csv import decode_bytes, read_bytes, sniff_separator
+from territobs.io._csv import read_text_table
 
 __all__ = [
     "membership_table",
@@ -42,30 +41,6 @@ def _find_header(raw: pd.DataFrame, path: str | os.PathLike[str]) -> int:
         "premières lignes : est-ce bien la table d'appartenance de l'INSEE ?",
         path=path,
     )
-
-
-def _read_csv_below_title(path: Path) -> tuple[pd.DataFrame, int]:
-    """Read a CSV export whose ``CODGEO`` header may sit below title lines.
-
-    Returns the cells (all text, header line first) and the number of title
-    lines skipped. The encoding (UTF-8 or Windows-1252) is detected and the
-    separator sniffed on the header line itself, not on a title line.
-    """
-    text, _ = decode_bytes(read_bytes(path))
-    lines = text.splitlines()
-    title_lines = next(
-        (i for i, line in enumerate(lines[:32]) if "CODGEO" in line.upper()), 0
-    )
-    body = "\n".join(lines[title_lines:])
-    raw = pd.read_csv(
-        io.StringIO(body),
-        header=None,
-        dtype=str,
-        sep=sniff_separator(lines[title_lines] if lines else ""),
-        keep_default_na=False,
-        na_values=[""],
-    )
-    return raw, title_lines
 
 
 def read_membership(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -112,20 +87,26 @@ def read_membership(path: str | os.PathLike[str]) -> pd.DataFrame:
     1  01002  01  240100883
     """
     path = Path(path)
-    title_lines = 0
     if path.suffix.lower() in (".xlsx", ".xls"):
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str)
         sheet = next((s for n, s in sheets.items() if n.upper() == "COM"), None)
         raw = sheet if sheet is not None else next(iter(sheets.values()))
+        header = _find_header(raw, path)
+        table = raw.iloc[header + 1 :].copy()
+        table.columns = [str(c).strip() for c in raw.iloc[header]]
+        table = table.dropna(how="all")
+        lines = (table.index + 1).tolist()  # spreadsheet rows
     else:
-        raw, title_lines = _read_csv_below_title(path)
-    header = _find_header(raw, path)
-    table = raw.iloc[header + 1 :].copy()
-    table.columns = [str(c).strip() for c in raw.iloc[header]]
-    table = table.dropna(how="all").reset_index(drop=True)
-    first_row = title_lines + header + 2
+        # the shared reader: encodings, gzip, field counts checked (French
+        # errors naming the lines), title lines above CODGEO skipped
+        table, _ = read_text_table(path, header_marker="CODGEO")
+        if "CODGEO" not in {c.upper() for c in table.columns}:
+            _find_header(pd.DataFrame([table.columns]), path)  # raises
+        table = table.mask(table.apply(lambda col: col.str.strip()) == "")
+        lines = (table.index + 2).tolist()  # file lines
+    table = table.reset_index(drop=True)
     table["CODGEO"] = normalize_codes(
-        table["CODGEO"], "commune", path=str(path), column="CODGEO", first_row=first_row
+        table["CODGEO"], "commune", path=str(path), column="CODGEO", lines=lines
     )
     for column, level in _CODE_LEVELS.items():
         if column in table.columns:
@@ -134,7 +115,7 @@ def read_membership(path: str | os.PathLike[str]) -> pd.DataFrame:
                 level,  # type: ignore[arg-type]
                 path=str(path),
                 column=column,
-                first_row=first_row,
+                lines=lines,
                 allow_missing=True,
             )
     return table

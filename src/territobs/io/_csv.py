@@ -601,6 +601,7 @@ def read_text_table(
     *,
     encoding: str | None = None,
     separator: str | None = None,
+    header_marker: str | None = None,
 ) -> tuple[pd.DataFrame, TableRecord]:
     """Read a delimited text file with every cell as text.
 
@@ -612,6 +613,10 @@ def read_text_table(
         Force the encoding (default: detected, see :func:`decode_bytes`).
     separator : str, optional
         Force the separator (default: sniffed, see :func:`sniff_separator`).
+    header_marker : str, optional
+        A column name the header holds (``"CODGEO"``): title lines above the
+        first line containing it (within the first 30) are skipped, as in
+        spreadsheets saved as CSV. Line numbers stay those of the file.
 
     Returns
     -------
@@ -637,6 +642,8 @@ def read_text_table(
     """
     raw = read_bytes(path)
     text, used_encoding = decode_bytes(raw, encoding, path=path)
+    if header_marker is not None:
+        text = _blank_title_lines(text, header_marker)
     stripped = text.strip()
     if not stripped:
         raise SourceFormatError(
@@ -700,6 +707,18 @@ def read_text_table(
             columns=list(frame.columns),
         )
     return frame, record
+
+
+def _blank_title_lines(text: str, marker: str) -> str:
+    """Empty the lines above the first one holding ``marker`` (keeps numbering)."""
+    lines = text.split("\n")
+    wanted = marker.upper()
+    first = next(
+        (i for i, line in enumerate(lines[:31]) if wanted in line.upper()), None
+    )
+    if not first:
+        return text
+    return "\n" * first + "\n".join(lines[first:])
 
 
 def _warn_unnamed_with_data(
