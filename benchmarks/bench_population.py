@@ -48,7 +48,13 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from bench_weights import _peak_rss, _reset_peak, load_communes, make_zones  # noqa: E402
+from bench_weights import (  # noqa: E402
+    _peak_rss,
+    _reset_peak,
+    load_communes,
+    make_zones,
+    run_child,
+)
 
 CELL = 200.0
 IDF = ("75", "77", "78", "91", "92", "93", "94", "95")
@@ -196,24 +202,8 @@ def run_contender(tool: str, data: Path, raster: Path, out: Path, n: int) -> Non
 
 def measure(tool: str, data: Path, raster: Path, workdir: Path, n: int) -> dict:
     out = workdir / f"{tool}.npz"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            tool,
-            str(data),
-            str(raster),
-            str(out),
-            str(n),
-        ]
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"{tool} failed (status {status})")
-    info = json.loads(Path(str(out) + ".json").read_text())
-    info["peak_mb"] = usage.ru_maxrss / 1024
-    info["extra_mb"] = (info["call_peak"] - info["rss_before"]) / 2**20
+    args = [tool, str(data), str(raster), str(out), str(n)]
+    info = run_child(__file__, args, Path(str(out) + ".json"), tool)
     with np.load(out) as z:
         info["pairs"] = {k: z[k] for k in z.files}
     return info

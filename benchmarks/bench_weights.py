@@ -196,26 +196,27 @@ def _peak_rss() -> int:
     return -1
 
 
-def measure(tool: str, case: str, data: Path, workdir: Path, n_buffers: int) -> dict:
-    out = workdir / f"{tool}-{case}.npy"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            tool,
-            case,
-            str(data),
-            str(out),
-            str(n_buffers),
-        ]
-    )
+def run_child(script: str, args: list[str], report: Path, what: str) -> dict:
+    """Run ``script --child *args`` in a fresh process; read its JSON report.
+
+    Adds ``peak_mb`` (the child's peak RSS, from ``os.wait4``) and
+    ``extra_mb`` (its increase during the measured call, from the report's
+    ``rss_before`` and ``call_peak``).
+    """
+    proc = subprocess.Popen([sys.executable, script, "--child", *args])
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
-        raise RuntimeError(f"{tool} on case {case} failed (status {status})")
-    info = json.loads(out.with_suffix(".json").read_text())
+        raise RuntimeError(f"{what} failed (status {status})")
+    info = json.loads(report.read_text())
     info["peak_mb"] = usage.ru_maxrss / 1024
     info["extra_mb"] = (info["call_peak"] - info["rss_before"]) / 2**20
+    return info
+
+
+def measure(tool: str, case: str, data: Path, workdir: Path, n_buffers: int) -> dict:
+    out = workdir / f"{tool}-{case}.npy"
+    args = [tool, case, str(data), str(out), str(n_buffers)]
+    info = run_child(__file__, args, out.with_suffix(".json"), f"{tool} on case {case}")
     info["totals"] = np.load(out)
     return info
 
