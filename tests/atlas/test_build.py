@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -277,7 +278,7 @@ def test_maps_and_portraits_link_back_to_the_index(built_atlas) -> None:
         parser = _Links()
         text = page.read_text(encoding="utf-8")
         parser.feed(text)
-        assert "← Retour à l'atlas" in text, page
+        assert "← Retour à l'atlas" in html.unescape(text), page
         back = [h for h in parser.hrefs if h.endswith("index.html")]
         assert back == ["../../index.html"], page
         assert (page.parent / back[0]).resolve() == (out / "index.html").resolve()

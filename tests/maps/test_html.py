@@ -340,3 +340,15 @@ def test_outline_geometry_packed_once_per_frame(grid, monkeypatch):
         choropleth(grid, "rate", outlines=[Outline(frame, "Communes")]).to_html()
     )
     assert moved["outlines"] != first["outlines"]
+
+
+def test_back_link_is_optional_and_escaped(grid):
+    plain = choropleth(grid, "rate", date=dt.date(2026, 1, 1)).to_html()
+    assert "territobs-back" not in plain.split("</style>")[-1]
+    html_text = choropleth(
+        grid, "rate", date=dt.date(2026, 1, 1), back_link='../index.html?a="b"&c'
+    ).to_html()
+    body = html_text.split("<body>", 1)[1]
+    assert body.lstrip().startswith('<nav aria-label="Navigation">')
+    assert 'href="../index.html?a=&#34;b&#34;&amp;c"' in body
+    assert "← Retour à l&#39;atlas</a></nav>" in body

@@ -23,24 +23,11 @@ from territobs.formatting import count_of
 from territobs.maps.caption import is_year_list, vintage_line
 
 __all__ = [
-    "BACK_TEXT",
-    "add_back_link",
     "draw_maps",
     "map_caption",
     "map_layer",
     "shared_classes",
 ]
-
-#: Text of the link from the pages the atlas writes back to its index.
-BACK_TEXT = "← Retour à l'atlas"
-
-_BACK_STYLE = (
-    "<style>.territobs-back{display:inline-block;margin:.4rem .8rem 0;"
-    "font:0.85rem 'DejaVu Sans',Arial,sans-serif;color:#52606d;"
-    "text-decoration:none}.territobs-back:hover,.territobs-back:focus"
-    "{text-decoration:underline}@media print{.territobs-back{display:none}}"
-    "</style>"
-)
 
 #: Room left around the zones when unit outlines situate them (share of the
 #: zones' extent on each side).
@@ -241,7 +228,8 @@ def draw_maps(
         and named in the caption.
     back_link : str, optional
         Relative address of the atlas index: the interactive map gets a
-        « ← Retour à l'atlas » link (see :func:`add_back_link`).
+        « ← Retour à l'atlas » link (``back_link`` of
+        :func:`territobs.maps.interactive.choropleth`).
 
     Returns
     -------
@@ -289,15 +277,13 @@ def draw_maps(
             code_column="zone",
             title=heading,
             caption=caption,
+            back_link=back_link,
             outlines=None
             if outlines is None
             else [Outline(outlines[0], outlines[1], color=_OUTLINE_COLOR, weight=1)],
         )
         files["html"] = folder / f"{indicator}.html"
-        html = chart.to_html()
-        if back_link:
-            html = add_back_link(html, back_link)
-        atomic_write_text(files["html"], html)
+        atomic_write_text(files["html"], chart.to_html())
     static = [f for f in ("png", "pdf", "svg") if f in options.formats]
     if static:
         files.update(
@@ -306,43 +292,6 @@ def draw_maps(
             )
         )
     return files
-
-
-def add_back_link(html: str, href: str) -> str:
-    """Insert a discreet « ← Retour à l'atlas » link at the top of a page.
-
-    :func:`territobs.maps.interactive.choropleth` has no parameter for it:
-    the link goes right after ``<body>`` (hidden when printing).
-
-    Parameters
-    ----------
-    html : str
-        A whole HTML page.
-    href : str
-        Relative address of the atlas index (``"../../index.html"``).
-
-    Returns
-    -------
-    str
-        The page with the link; unchanged if it has no ``<body>`` tag.
-
-    Examples
-    --------
-    >>> page = add_back_link("<html><body><h1>Carte</h1></body>", "../index.html")
-    >>> print(page[page.index("<a ") : page.index("</nav>")])
-    <a class="territobs-back" href="../index.html">← Retour à l'atlas</a>
-    """
-    import html as html_lib
-    import re
-
-    match = re.search(r"<body[^>]*>", html)
-    if match is None:
-        return html
-    link = (
-        f'{_BACK_STYLE}<nav aria-label="Atlas"><a class="territobs-back" '
-        f'href="{html_lib.escape(href)}">{html_lib.escape(BACK_TEXT, quote=False)}</a></nav>'
-    )
-    return html[: match.end()] + link + html[match.end() :]
 
 
 def _static(

@@ -341,6 +341,8 @@ def choropleth(
     background: str = "#f4f4f0",
     date: dt.date | None = None,
     margin: float = 0.0,
+    back_link: str | None = None,
+    back_label: str = "← Retour à l'atlas",
 ) -> InteractiveMap:
     """Draw a self-contained interactive choropleth map.
 
@@ -399,6 +401,12 @@ def choropleth(
         Room left around the zones in the initial view, as a fraction of
         their extent (``0.15``: 15 % on each side), so that outlines around
         a single small zone show where it lies.
+    back_link : str, optional
+        Address (usually relative, ``"../../index.html"``) of a page the map
+        belongs to: a discreet link to it is shown above the map, hidden
+        when printing. None by default.
+    back_label : str, default "← Retour à l'atlas"
+        Text of that link.
 
     Returns
     -------
@@ -494,6 +502,8 @@ def choropleth(
     html_text = _template().render(
         version=__version__,
         title=title,
+        back_link=back_link,
+        back_label=back_label,
         caption_lines=caption_lines,
         background=background,
         secret_color=SECRET_COLOR,
