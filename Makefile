@@ -15,7 +15,7 @@ help:
 	@echo "make demo    construit la démonstration (atlas hors ligne) dans out/demo/"
 	@echo "make test    lance toute la suite de tests"
 	@echo "make atlas CONFIG=mon-atlas.toml [FORCE=1]   construit ou rafraîchit un atlas"
-	@echo "make lint    ruff (style, docstrings)"
+	@echo "make lint    ruff (style, docstrings) et mypy (types, sans nouvelle erreur)"
 	@echo "make bench   mesure vitesse et mémoire face aux outils voisins"
 	@echo "make docs    construit la documentation (MkDocs)"
 	@echo "make clean   supprime l'environnement et les sorties"
@@ -55,6 +55,7 @@ test: $(VENV)/.dev chromium
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check src tests benchmarks notebooks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(PY) .ci/mypy_ratchet.py
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format src tests benchmarks

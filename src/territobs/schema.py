@@ -52,7 +52,7 @@ SECRET_SUFFIX: Final = "__secret"
 
 
 def figure_states(result: pd.DataFrame) -> pd.Series:
-    """The published state of each row of a tidy result.
+    """Return the published state of each row of a tidy result.
 
     Uses the result's ``state`` column when it has one; otherwise derives it
     from older results: ``secret`` where flagged secret, ``missing`` where the
