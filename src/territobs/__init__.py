@@ -56,6 +56,9 @@ _EXPORTS: dict[str, str] = {
     "recompute": "territobs.zoning.recompute",
     "check_conservation": "territobs.zoning.recompute",
     "check_ratios": "territobs.zoning.recompute",
+    "evolution": "territobs.zoning.evolution",
+    "evolution_from_results": "territobs.zoning.evolution",
+    "to_common_cog": "territobs.zoning.evolution",
     "to_geodataframe": "territobs.zoning.result",
     "summarize": "territobs.zoning.result",
     "style_result": "territobs.zoning.result",
@@ -167,6 +170,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from territobs.territory import (
         build_territory,
+    )
+    from territobs.zoning.evolution import (
+        evolution,
+        evolution_from_results,
+        to_common_cog,
     )
     from territobs.zoning.recompute import (
         check_conservation,

@@ -290,7 +290,7 @@ def zones_from_members(
     crs = None
     if units is not None:
         geometry = _members_geometry(grouped, units)
-        crs = units.crs
+        crs = getattr(units, "crs", None)
     return _frame(zone_ids, names, grouped.tolist(), geometry, crs)
 
 
@@ -336,6 +336,10 @@ def _member_positions(
 
 def _members_geometry(members: pd.Series, units: gpd.GeoDataFrame) -> np.ndarray:
     pos, zone_pos = _member_positions(members, units)
+    if not isinstance(units, gpd.GeoDataFrame):
+        # Units given as a plain table (codes, no outlines): members are
+        # checked, zones get no geometry.
+        return np.full(len(members), None, dtype=object)
     geoms = np.asarray(units.geometry.array, dtype=object)
     return _union_by_group(geoms[pos], zone_pos, len(members))
 

@@ -1,0 +1,455 @@
+r"""Change of indicators between two vintages, on one geography.
+
+Both ends are recomputed on the zones by :func:`~territobs.zoning.recompute.recompute`
+with the same weights, then compared: a count's absolute change and its
+annual average growth rate (*taux de croissance annuel moyen*, TCAM); a rate's
+or share's change in points, each end being :math:`\sum num / \sum den` on the
+zone — never a difference of averaged rates. Medians are refused unless a
+named approximation is asked for, and then it is used at both ends.
+
+The units must be of one geography (one COG vintage): bring tables of other
+vintages to it first with :func:`to_common_cog`, which sums merged communes and
+shares split ones as :func:`territobs.cog.convert_table` documents.
+
+The state of a change (:mod:`territobs.schema`) combines both ends: *secret*
+when either end is secret (a change published beside one visible end would
+give the masked one away), else *missing* when either end has no data, else
+*partial* when either end is partial, else a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from territobs.catalog import Catalog, Indicator, default_catalog
+from territobs.cog.convert import Conversion, Kind, convert_table
+from territobs.errors import MethodError, format_codes
+from territobs.schema import STATE_LABELS, figure_states
+from territobs.zoning.weights import Weights
+
+__all__ = [
+    "EVOLUTION_COLUMNS",
+    "evolution",
+    "evolution_from_results",
+    "to_common_cog",
+]
+
+#: Columns of the tidy evolution table, in order.
+EVOLUTION_COLUMNS: tuple[str, ...] = (
+    "zone",
+    "zone_name",
+    "indicator",
+    "label",
+    "kind",
+    "unit",
+    "start",
+    "end",
+    "value_start",
+    "value_end",
+    "change",
+    "change_unit",
+    "annual_rate",
+    "method",
+    "estimated_share",
+    "state",
+    "coverage_label",
+    "secret",
+    "secret_reason",
+    "source",
+    "geography",
+)
+
+_COMBINED_ORDER = ("secret", "missing", "partial", "value")
+
+
+def to_common_cog(
+    tables: Mapping[int, pd.DataFrame],
+    to_year: int,
+    *,
+    kinds: Mapping[str, Kind] | None = None,
+    population: pd.Series | None = None,
+    passages: pd.DataFrame | None = None,
+) -> dict[int, Conversion]:
+    """Bring commune tables of several COG vintages to one COG, in one step.
+
+    Parameters
+    ----------
+    tables : mapping of int to pandas.DataFrame
+        COG vintage → commune table (``code`` and indicator columns) written
+        in that vintage's codes.
+    to_year : int
+        The COG to bring every table to (usually the boundaries' vintage).
+    kinds : mapping, optional
+        Nature of each column (``count``, ``ratio``...), see
+        :func:`territobs.cog.convert_table`; by default every numeric column
+        is a count.
+    population : pandas.Series, optional
+        Population by code, needed to share out split communes.
+    passages : pandas.DataFrame, optional
+        Yearly passage tables (default: the shipped ones).
+
+    Returns
+    -------
+    dict of int to Conversion
+        For each input vintage, ``(table, report)``: the table in the codes of
+        ``to_year`` and the flows applied (empty when nothing changed).
+
+    Raises
+    ------
+    MethodError
+        The passages do not cover a span, or a column cannot be converted.
+
+    Notes
+    -----
+    Counts are conserved: for each table, the total over the converted codes
+    equals the total over the original codes.
+
+    Examples
+    --------
+    >>> t2022 = pd.DataFrame({"code": ["01039", "01138"], "pop": [454.0, 3035.0]})
+    >>> t2024 = pd.DataFrame({"code": ["01138"], "pop": [3600.0]})
+    >>> out = to_common_cog({2022: t2022, 2024: t2024}, 2024)
+    >>> out[2022].table
+        code     pop
+    0  01138  3489.0
+    """
+    out: dict[int, Conversion] = {}
+    for year, table in sorted(tables.items()):
+        table_kinds = dict(kinds) if kinds is not None else _count_kinds(table)
+        if int(year) == int(to_year):
+            report = pd.DataFrame(columns=["code_from", "code_to", "event", "weight"])
+            out[int(year)] = Conversion(table.copy(), report)
+            continue
+        out[int(year)] = convert_table(
+            table,
+            int(year),
+            int(to_year),
+            kinds=table_kinds,
+            population=population,
+            passages=passages,
+        )
+    return out
+
+
+def _count_kinds(table: pd.DataFrame) -> dict[str, Kind]:
+    return {
+        str(c): "count"
+        for c in table.columns
+        if c != "code"
+        and not str(c).endswith("__secret")
+        and pd.api.types.is_numeric_dtype(table[c])
+    }
+
+
+def evolution(
+    territory: pd.DataFrame | Mapping[int, pd.DataFrame],
+    zones: pd.DataFrame,
+    indicators: str | Indicator | Sequence[str | Indicator],
+    *,
+    start: int,
+    end: int,
+    weights: Weights | None = None,
+    catalog: Catalog | None = None,
+    approximation: str | Mapping[str, str] | None = None,
+    on_masked: Literal["nan", "partial"] = "nan",
+    geography: str = "",
+    **recompute_kwds: Any,
+) -> pd.DataFrame:
+    r"""Recompute indicators at two vintages on zones and measure the change.
+
+    Parameters
+    ----------
+    territory : pandas.DataFrame or mapping of int to pandas.DataFrame
+        One territory holding the columns of both vintages (``P15_POP`` and
+        ``P21_POP``: each end reads its own), or one territory per vintage
+        (``{2015: t15, 2021: t21}``) on the **same units** (bring commune
+        tables to one COG with :func:`to_common_cog` first).
+    zones : pandas.DataFrame or geopandas.GeoDataFrame
+        Zones with ``zone`` and ``name``.
+    indicators : str, Indicator or sequence of them
+        Catalogue keys or indicators.
+    start, end : int
+        The two vintages (years). ``start`` must be before ``end``.
+    weights : Weights, optional
+        Unit × zone weights, used at both ends (built once when omitted).
+    catalog : Catalog, optional
+        Default :func:`~territobs.catalog.default_catalog`.
+    approximation : str or mapping, optional
+        Named approximation for medians, used at both ends.
+    on_masked : {"nan", "partial"}, default "nan"
+        Passed to ``recompute`` at both ends.
+    geography : str, optional
+        The geography both ends were brought to, for captions (e.g.
+        ``"communes, COG 2024"``).
+    **recompute_kwds
+        Other keywords for :func:`~territobs.zoning.recompute.recompute`
+        (``method``, ``weights_kwds``, ``check``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per zone × indicator with :data:`EVOLUTION_COLUMNS`:
+        both values, ``change`` (``value_end - value_start``) in
+        ``change_unit`` (the indicator's unit for counts and means,
+        ``"points"`` for ratios and shares in %), ``annual_rate`` (TCAM in %
+        for counts, NaN otherwise), the combined ``state`` and its French
+        label in ``coverage_label`` for partial ends, ``secret`` and the
+        French ``secret_reason``. A change whose state is not ``value`` or
+        ``partial`` is NaN.
+
+    Raises
+    ------
+    MethodError
+        ``start`` is not before ``end``; a territory per vintage misses one
+        of them or their units differ; a median without approximation.
+
+    Notes
+    -----
+    For a count, :math:`\Delta = v_e - v_s` and
+    :math:`\mathrm{TCAM} = 100\,((v_e / v_s)^{1/(e-s)} - 1)` (NaN when
+    :math:`v_s \le 0`). For a ratio,
+    :math:`\Delta = s\,N_e / D_e - s\,N_s / D_s` with :math:`N, D` the zone's
+    summed components at each end. The result does not depend on the order
+    in which vintages are given.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from territobs import zones_from_members
+    >>> units = gpd.GeoDataFrame(
+    ...     {"code": ["a", "b"], "P15_POP": [100.0, 50], "P21_POP": [121.0, 50]},
+    ...     geometry=[shapely.box(i, 0, i + 1, 1) for i in range(2)], crs=2154)
+    >>> zones = zones_from_members({"z": ["a"], "y": ["b"]}, units=units)
+    >>> ev = evolution(units, zones, "population", start=2015, end=2021)
+    >>> ev[["zone", "value_start", "value_end", "change", "annual_rate"]].round(3)
+      zone  value_start  value_end  change  annual_rate
+    0    z        100.0      121.0    21.0        3.228
+    1    y         50.0       50.0     0.0        0.000
+    """
+    from territobs.zoning.recompute import recompute
+
+    if int(start) >= int(end):
+        raise MethodError(
+            f"l'évolution va d'un millésime à un plus récent : début {start}, "
+            f"fin {end}."
+        )
+    catalog = catalog if catalog is not None else default_catalog()
+    ends = _territories(territory, int(start), int(end))
+    if weights is None:
+        from territobs.zoning.weights import build_weights
+
+        weights = build_weights(
+            ends[0][1],
+            zones,
+            method=recompute_kwds.pop("method", "auto"),
+            **(recompute_kwds.pop("weights_kwds", None) or {}),
+        )
+    results = [
+        recompute(
+            terr,
+            zones,
+            indicators,
+            weights=weights,
+            catalog=catalog,
+            approximation=approximation,
+            vintage=year if terr_has_vintages else None,
+            on_masked=on_masked,
+            **recompute_kwds,
+        )
+        for year, terr, terr_has_vintages in (
+            (ends[0][0], ends[0][1], ends[0][2]),
+            (ends[1][0], ends[1][1], ends[1][2]),
+        )
+    ]
+    return evolution_from_results(
+        results[0], results[1], start=int(start), end=int(end), geography=geography
+    )
+
+
+def _territories(
+    territory: pd.DataFrame | Mapping[int, pd.DataFrame], start: int, end: int
+) -> list[tuple[int, pd.DataFrame, bool]]:
+    """(year, territory, read that year's columns) for both ends."""
+    if isinstance(territory, pd.DataFrame):
+        return [(start, territory, True), (end, territory, True)]
+    by_year = {int(k): v for k, v in territory.items()}
+    absent = [y for y in (start, end) if y not in by_year]
+    if absent:
+        raise MethodError(
+            f"millésime absent des territoires donnés : {format_codes(absent)} "
+            f"(donnés : {format_codes(sorted(by_year))}).",
+            codes=[str(y) for y in absent],
+        )
+    first, last = by_year[start], by_year[end]
+    a, b = set(first["code"].astype(str)), set(last["code"].astype(str))
+    if a != b:
+        differ = sorted(a ^ b)
+        raise MethodError(
+            "les deux millésimes ne portent pas sur les mêmes unités "
+            f"({len(differ)} codes dans un seul : {format_codes(differ)}). "
+            "Ramenez les tables à une même géographie avec to_common_cog.",
+            codes=differ,
+        )
+    return [(start, first, False), (end, last, False)]
+
+
+def evolution_from_results(
+    first: pd.DataFrame,
+    last: pd.DataFrame,
+    *,
+    start: int,
+    end: int,
+    geography: str = "",
+) -> pd.DataFrame:
+    """Compare two tidy results of the same zones and indicators.
+
+    :func:`evolution` recomputes both ends then calls this; call it directly
+    on results that went through :func:`territobs.secrecy.apply_secrecy`
+    (or any publication step) so that the change inherits their secrecy.
+
+    Parameters
+    ----------
+    first, last : pandas.DataFrame
+        Tidy results (``recompute``) at the start and end vintages, with the
+        same zones and indicators.
+    start, end : int
+        The two vintages (years).
+    geography : str, optional
+        The geography both ends were brought to, for captions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The evolution table (:data:`EVOLUTION_COLUMNS`), see :func:`evolution`.
+
+    Raises
+    ------
+    MethodError
+        The two results do not hold the same zone × indicator rows.
+    """
+    keys = ["zone", "indicator"]
+    rows_first = set(map(tuple, first[keys].astype(str).to_numpy()))
+    rows_last = set(map(tuple, last[keys].astype(str).to_numpy()))
+    if rows_first != rows_last:
+        differ = sorted(" × ".join(r) for r in rows_first ^ rows_last)
+        raise MethodError(
+            "les deux résultats ne portent pas sur les mêmes zones et indicateurs : "
+            f"{format_codes(differ)}.",
+            codes=differ,
+        )
+    a = first.assign(_state=figure_states(first).to_numpy())
+    b = last.assign(_state=figure_states(last).to_numpy())
+    merged = a.merge(b, on=keys, suffixes=("_s", "_e"), validate="one_to_one")
+    state = _combined_state(merged["_state_s"], merged["_state_e"])
+    kind = merged["kind_e"].astype(str)
+    unit = merged["unit_e"].astype(str)
+    v_s = merged["value_s"].astype(float)
+    v_e = merged["value_e"].astype(float)
+    shown = state.isin(["value", "partial"])
+    change = (v_e - v_s).where(shown)
+    in_points = kind.isin(["ratio", "share"]) & unit.eq("%")
+    years = end - start
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tcam = 100.0 * ((v_e / v_s) ** (1.0 / years) - 1.0)
+    tcam = tcam.where(kind.eq("count") & shown & (v_s > 0))
+    secret = state.eq("secret")
+    reason = np.where(
+        secret,
+        [
+            _secret_reason(rs, re_, ss, se)
+            for rs, re_, ss, se in zip(
+                merged["_state_s"],
+                merged["_state_e"],
+                merged["secret_reason_s"].astype(str),
+                merged["secret_reason_e"].astype(str),
+                strict=True,
+            )
+        ],
+        "",
+    )
+    coverage = [
+        _coverage_label(s, cs, ce, start, end)
+        for s, cs, ce in zip(
+            state,
+            merged.get("coverage_label_s", pd.Series("", index=merged.index)),
+            merged.get("coverage_label_e", pd.Series("", index=merged.index)),
+            strict=True,
+        )
+    ]
+    methods = np.where(
+        merged["method_s"] == merged["method_e"],
+        merged["method_e"],
+        merged["method_s"].astype(str) + " / " + merged["method_e"].astype(str),
+    )
+    out = pd.DataFrame(
+        {
+            "zone": merged["zone"],
+            "zone_name": merged["zone_name_e"],
+            "indicator": merged["indicator"],
+            "label": merged["label_e"],
+            "kind": kind,
+            "unit": unit,
+            "start": start,
+            "end": end,
+            "value_start": v_s.where(~secret & merged["_state_s"].ne("secret")),
+            "value_end": v_e.where(~secret & merged["_state_e"].ne("secret")),
+            "change": change,
+            "change_unit": np.where(in_points, "points", unit),
+            "annual_rate": tcam,
+            "method": methods,
+            "estimated_share": np.fmax(
+                merged["estimated_share_s"].astype(float),
+                merged["estimated_share_e"].astype(float),
+            ),
+            "state": state,
+            "coverage_label": coverage,
+            "secret": secret,
+            "secret_reason": reason,
+            "source": merged["source_e"],
+            "geography": geography,
+        }
+    )
+    out = out.loc[:, list(EVOLUTION_COLUMNS)]
+    out.attrs["territobs"] = {"start": start, "end": end, "geography": geography}
+    return out.reset_index(drop=True)
+
+
+def _combined_state(first: pd.Series, last: pd.Series) -> pd.Series:
+    """Return the more severe state of two ends (secret > missing > partial)."""
+    rank = {s: i for i, s in enumerate(_COMBINED_ORDER)}
+    a = first.map(rank).to_numpy()
+    b = last.map(rank).to_numpy()
+    worst = np.minimum(a, b)
+    return pd.Series(np.asarray(_COMBINED_ORDER)[worst], index=first.index)
+
+
+def _secret_reason(state_s: str, state_e: str, reason_s: str, reason_e: str) -> str:
+    ends = [
+        f"{which} : {reason or STATE_LABELS['secret']}"
+        for which, state, reason in (
+            ("début", state_s, reason_s),
+            ("fin", state_e, reason_e),
+        )
+        if state == "secret"
+    ]
+    return (
+        "évolution masquée : publiée à côté de l'autre valeur, elle révélerait "
+        "la valeur secrète (" + " ; ".join(ends) + ")"
+    )
+
+
+def _coverage_label(
+    state: str, cover_s: Any, cover_e: Any, start: int, end: int
+) -> str:
+    if state != "partial":
+        return ""
+    parts = [
+        f"{year} : {text}"
+        for year, text in ((start, cover_s), (end, cover_e))
+        if isinstance(text, str) and text
+    ]
+    return " ; ".join(parts) if parts else STATE_LABELS["partial"]
