@@ -152,12 +152,17 @@ def _prepare(
         keep.append(col)
         if f"{col}{SECRET_SUFFIX}" in table.columns:
             keep.append(f"{col}{SECRET_SUFFIX}")
-    out = table[keep].copy()
-    for col in components:
-        flag = f"{col}{SECRET_SUFFIX}"
-        if flag not in out.columns:
-            out[flag] = False
-        out[flag] = out[flag].fillna(False).astype(bool)
+    out = table[keep]
+    flags = {
+        f"{col}{SECRET_SUFFIX}": (
+            out[f"{col}{SECRET_SUFFIX}"].fillna(False).astype(bool)
+            if f"{col}{SECRET_SUFFIX}" in out.columns
+            else pd.Series(False, index=out.index)
+        )
+        for col in components
+    }
+    # built in one concat: a column at a time fragments wide INSEE tables
+    out = pd.concat([out[["code", *components]], pd.DataFrame(flags)], axis=1)
     order = ["code"] + [c for col in components for c in (col, f"{col}{SECRET_SUFFIX}")]
     return out[order], components
 

@@ -255,3 +255,44 @@ def test_converting_then_summing_equals_summing_then_converting(
         "n"
     ]
     pd.testing.assert_series_equal(after.sum(), before.sum(), rtol=1e-12)
+
+
+def test_change_map_diverges_around_no_change_and_hides_secret_ends():
+    import geopandas as gpd
+    import shapely
+
+    from territobs.maps import change_map
+    from territobs.zoning.evolution import evolution_to_geodataframe
+
+    units = gpd.GeoDataFrame(
+        {
+            "code": ["u0", "u1", "u2", "u3"],
+            "P15_POP": [1234.0, 2000.0, 3000.0, 4000.0],
+            "P21_POP": [1357.0, 1800.0, 3300.0, 4100.0],
+        },
+        geometry=[shapely.box(i * 1000, 0, (i + 1) * 1000, 1000) for i in range(4)],
+        crs=2154,
+    )
+    zones = zones_from_members(
+        {"a": ["u0"], "b": ["u1"], "c": ["u2"], "d": ["u3"]}, units=units
+    )
+    first = recompute(units, zones, "population", vintage=2015)
+    last = recompute(units, zones, "population", vintage=2021)
+    first.loc[first["zone"] == "a", ["secret", "secret_reason"]] = [True, "règle"]
+    ev = evolution_from_results(first, last, start=2015, end=2021, geography="COG 2024")
+    wide = evolution_to_geodataframe(ev, zones)
+    assert wide.loc[wide["zone"] == "b", "population"].item() == -200.0
+    assert wide.loc[wide["zone"] == "a", "population__state"].item() == "secret"
+    html = change_map(ev, zones, "population", title="Population").to_html()
+    assert "aucune évolution" in html and "millésimes 2015 et 2021" in html
+    assert "COG 2024" in html
+    # neither end of the secret zone, nor its change, reaches the page
+    import re
+
+    def shown(figure: str) -> bool:
+        number = re.escape(figure)
+        return bool(re.search(rf"(?<![\d.]){number}(?:[.,]0+)?(?![\d.])", html))
+
+    assert shown("2000") and shown("1800")  # both ends of a visible zone
+    for figure in ("1234", "1 234", "1357", "1 357", "123"):
+        assert not shown(figure), figure

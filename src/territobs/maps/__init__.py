@@ -30,6 +30,9 @@ from territobs.maps.classify import SCHEMES, Classes, classify
 _EXPORTS: dict[str, str] = {
     "make_caption": "territobs.maps.caption",
     "caption_from_result": "territobs.maps.caption",
+    "change_caption": "territobs.maps.change",
+    "change_layer": "territobs.maps.change",
+    "change_map": "territobs.maps.change",
     "InteractiveMap": "territobs.maps.interactive",
     "Outline": "territobs.maps.interactive",
     "Points": "territobs.maps.interactive",
@@ -57,6 +60,9 @@ __all__ = [
     "Reference",
     "Tiles",
     "caption_from_result",
+    "change_caption",
+    "change_layer",
+    "change_map",
     "choropleth",
     "classify",
     "format_date",
@@ -84,6 +90,7 @@ if TYPE_CHECKING:  # pragma: no cover
         format_value,
     )
     from territobs.maps.caption import caption_from_result, make_caption
+    from territobs.maps.change import change_caption, change_layer, change_map
     from territobs.maps.interactive import (
         InteractiveMap,
         Outline,

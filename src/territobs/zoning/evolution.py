@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -35,6 +36,7 @@ __all__ = [
     "EVOLUTION_COLUMNS",
     "evolution",
     "evolution_from_results",
+    "evolution_to_geodataframe",
     "to_common_cog",
 ]
 
@@ -453,3 +455,86 @@ def _coverage_label(
         if isinstance(text, str) and text
     ]
     return " ; ".join(parts) if parts else STATE_LABELS["partial"]
+
+
+def evolution_to_geodataframe(
+    table: pd.DataFrame, zones: pd.DataFrame, indicators: Sequence[str] | None = None
+) -> gpd.GeoDataFrame:
+    """Widen an evolution table: one change column per indicator, with geometry.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Result of :func:`evolution` or :func:`evolution_from_results`.
+    zones : pandas.DataFrame or geopandas.GeoDataFrame
+        Zones with ``zone``, ``name`` and ``geometry``.
+    indicators : sequence of str, optional
+        Indicator ids to keep (default: all, in table order).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per zone (in ``zones`` order): ``zone``, ``name``, then for
+        each indicator ``{id}`` (the change, NaN unless its state is a value
+        or partial), ``{id}__secret``, ``{id}__state``,
+        ``{id}__estimated_share``, ``{id}__start`` and ``{id}__end`` (the two
+        values), ``{id}__annual_rate``, then ``geometry``. It can be drawn
+        with :func:`territobs.maps.change_map` or any choropleth.
+
+    Raises
+    ------
+    MethodError
+        An asked indicator is absent, or zones of the table are absent from
+        ``zones``.
+    """
+    available = list(dict.fromkeys(table["indicator"]))
+    wanted = list(indicators) if indicators is not None else available
+    absent = [i for i in wanted if i not in available]
+    unknown = sorted(set(table["zone"]) - set(zones["zone"]))
+    if absent or unknown:
+        what = absent or unknown
+        raise MethodError(
+            (
+                f"indicateurs absents de l'évolution : {format_codes(absent)}."
+                if absent
+                else f"zones absentes de la table des zones : {format_codes(unknown)}."
+            ),
+            codes=list(what),
+        )
+    rows = table[table["indicator"].isin(wanted)]
+    wide = rows.pivot(
+        index="zone",
+        columns="indicator",
+        values=[
+            "change",
+            "secret",
+            "state",
+            "estimated_share",
+            "value_start",
+            "value_end",
+            "annual_rate",
+        ],
+    )
+    columns: dict[str, pd.Series] = {}
+    for ident in wanted:
+        columns[ident] = wide[("change", ident)].astype(float)
+        columns[f"{ident}__secret"] = wide[("secret", ident)].astype(bool)
+        columns[f"{ident}__state"] = wide[("state", ident)].astype(str)
+        columns[f"{ident}__estimated_share"] = wide[("estimated_share", ident)].astype(
+            float
+        )
+        columns[f"{ident}__start"] = wide[("value_start", ident)].astype(float)
+        columns[f"{ident}__end"] = wide[("value_end", ident)].astype(float)
+        columns[f"{ident}__annual_rate"] = wide[("annual_rate", ident)].astype(float)
+    values = pd.DataFrame(columns).reindex(pd.Index(zones["zone"], name="zone"))
+    names = zones["name"] if "name" in zones.columns else zones["zone"]
+    base = pd.DataFrame({"zone": zones["zone"].to_numpy(), "name": names.to_numpy()})
+    frame = pd.concat([base, values.reset_index(drop=True)], axis=1)
+    geometry = (
+        zones["geometry"].to_numpy()
+        if "geometry" in zones.columns
+        else np.full(len(zones), None, dtype=object)
+    )
+    out = gpd.GeoDataFrame(frame, geometry=geometry, crs=getattr(zones, "crs", None))
+    out.attrs["territobs"] = dict(table.attrs.get("territobs", {}))
+    return out
