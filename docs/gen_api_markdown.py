@@ -76,6 +76,27 @@ DIRECTIVE = re.compile(r"^:::[ \t]+([\w.]+)[ \t]*\n((?:[ \t]+\S.*\n?)*)", re.MUL
 HEADING = re.compile(r"^(#{1,6}) ", re.MULTILINE)
 #: Sphinx roles left in docstrings (``:func:`x```, ``:math:`x```).
 ROLE = re.compile(r":(?:func|class|mod|meth|attr|data|obj|exc|math):`~?([^`]+)`")
+#: griffe2md's English labels, in the French of the site's API pages
+#: (``docs/templates/python/material/languages/fr.html.jinja``).
+LABELS = {
+    "**Attributes:**": "**Attributs :**",
+    "**Classes:**": "**Classes :**",
+    "**Examples:**": "**Exemples :**",
+    "**Functions:**": "**Fonctions :**",
+    "**Parameters:**": "**Paramètres :**",
+    "**Raises:**": "**Lève :**",
+    "**Returns:**": "**Renvoie :**",
+    "**Warns:**": "**Avertissements :**",
+    "<summary>Notes</summary>": "<summary>Remarques</summary>",
+    "<summary>See Also</summary>": "<summary>Voir aussi</summary>",
+    "Name | Type | Description | Default": "Nom | Type | Description | Défaut",
+    "Name | Type | Description": "Nom | Type | Description",
+    "Name | Description": "Nom | Description",
+}
+LABEL = re.compile(
+    "^(" + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True)) + ")$",
+    re.MULTILINE,
+)
 #: Links griffe2md writes to objects: ``[name](#dotted.path)``.
 OBJECT_LINK = re.compile(r"\[([^\]]+)\]\(#([\w.]+)\)")
 
@@ -121,6 +142,8 @@ def _render_object(
         lambda m: "`" + m.group(1).replace("\\\\", "\\") + "`",
         text,
     )
+    text = LABEL.sub(lambda m: LABELS[m.group(1)], text)
+    text = text.replace("| *required*", "| *obligatoire*")
     return text.strip() + "\n"
 
 
