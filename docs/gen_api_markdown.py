@@ -89,6 +89,8 @@ LABELS = {
     "**Warns:**": "**Avertissements :**",
     "<summary>Notes</summary>": "<summary>Remarques</summary>",
     "<summary>See Also</summary>": "<summary>Voir aussi</summary>",
+    "<summary>References</summary>": "<summary>Références</summary>",
+    "<summary>Warnings</summary>": "<summary>Avertissements</summary>",
     "Name | Type | Description | Default": "Nom | Type | Description | Défaut",
     "Name | Type | Description": "Nom | Type | Description",
     "Name | Description": "Nom | Description",
