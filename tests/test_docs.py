@@ -111,6 +111,37 @@ def test_generator_check_mode(tmp_path, monkeypatch, capsys):
 
 
 # ---------------------------------------------------------------- API reference
+def _api_markdown():
+    spec = importlib.util.spec_from_file_location(
+        "gen_api_markdown", DOCS / "gen_api_markdown.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_api_markdown_is_up_to_date():
+    """The API reference readable in the repository matches the docstrings."""
+    generator = _api_markdown()
+    pages = generator.render()
+    committed = sorted(p.name for p in generator.OUT_DIR.glob("*.md"))
+    assert committed == sorted(pages), "run `python docs/gen_api_markdown.py`"
+    for name, text in pages.items():
+        assert (generator.OUT_DIR / name).read_text(encoding="utf-8") == text, (
+            f"docs/reference/api-md/{name} is stale: "
+            "run `python docs/gen_api_markdown.py`"
+        )
+    # every object of the site's pages has its section, no directive is left
+    body = "\n".join(pages.values())
+    assert ":::" not in body
+    for target in _directives():
+        if f"`{target}`" in body:
+            continue
+        # a module shown without its own heading: its members have theirs
+        names = [f"`{target}.{name}`" for name in _resolve(target).__all__]
+        assert all(name in body for name in names), target
+
+
 def _directives() -> list[str]:
     return [
         target
@@ -194,9 +225,10 @@ def test_notebooks_named_in_docs_exist():
 
 
 # ---------------------------------------------------------------- site build
-@pytest.mark.slow
-def test_mkdocs_build_strict(tmp_path):
-    site = tmp_path / "site"
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    """The site built once by ``mkdocs build --strict`` (shared by the tests)."""
+    site = tmp_path_factory.mktemp("docs") / "site"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     run = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
@@ -208,6 +240,12 @@ def test_mkdocs_build_strict(tmp_path):
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    return site
+
+
+@pytest.mark.slow
+def test_mkdocs_build_strict(built_site):
+    site = built_site
     assert (site / "index.html").is_file()
     cli_page = (site / "reference" / "cli.html").read_text(encoding="utf-8")
     for name in COMMANDS:
@@ -226,6 +264,41 @@ def test_mkdocs_build_strict(tmp_path):
         assert found is None, f"{page.relative_to(site)} loads {found.group(0)!r}"
     formulas = (site / "methods" / "recompute.html").read_text(encoding="utf-8")
     assert 'class="arithmatex"' in formulas
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_site_search_works_from_file(built_site, browser, offline_page):
+    """The built site, opened from the folder, finds a French word.
+
+    mkdocs-material's search runs in a web worker that a browser will not start
+    from ``file://``; the ``offline`` plugin writes the index as a script and
+    the vendored iframe-worker shim runs the worker in an iframe. Without them
+    the search box stays hidden and this test fails.
+    """
+    errors: list[str] = []
+    page, foreign = offline_page(
+        browser,
+        built_site / "index.html",
+        errors,
+        viewport={"width": 1280, "height": 800},
+    )
+    try:
+        box = page.locator("input.md-search__input")
+        box.click()
+        page.keyboard.type("pauvreté")
+        page.wait_for_selector(".md-search-result__item", timeout=15_000)
+        titles = page.locator(".md-search-result__item h1").all_inner_texts()
+        assert "Glossaire" in titles, titles
+        page.locator(".md-search-result__item a").first.click()
+        page.wait_for_load_state()
+        # the result opens its page from the folder (``glossary.html?h=...``)
+        assert page.url.startswith((built_site / "glossary.html").as_uri())
+        assert page.locator("article h1").first.inner_text().startswith("Glossaire")
+    finally:
+        page.close()
+    assert not foreign, foreign
+    assert not errors, errors
 
 
 # ---------------------------------------------------------------- getting started
