@@ -176,7 +176,10 @@ class Component:
         list of tuple of str
             ``[(id,), (variable_1,), ..., (sum_of...)]``.
         """
-        alts = [(self.id,), *((v,) for v in self.variables if v != self.id)]
+        alts: list[tuple[str, ...]] = [
+            (self.id,),
+            *((v,) for v in self.variables if v != self.id),
+        ]
         if self.sum_of:
             alts.append(self.sum_of)
         return alts
@@ -424,28 +427,42 @@ class Indicator:
             ``[{"numerator": n, "denominator": d}, {"rate": v, "denominator": d}]``
             (the first only when a numerator is declared).
         """
+        need = self._required
         if self.kind == "count":
-            return [{"value": self.variable}]
+            return [{"value": need("variable")}]
         if self.kind in ("ratio", "share"):
             sets = []
             if self.numerator is not None:
                 sets.append(
-                    {"numerator": self.numerator, "denominator": self.denominator}
+                    {"numerator": self.numerator, "denominator": need("denominator")}
                 )
             if self.published_as_ratio:
-                sets.append({"rate": self.variable, "denominator": self.denominator})
+                sets.append(
+                    {"rate": need("variable"), "denominator": need("denominator")}
+                )
             return sets
         if self.kind == "mean":
             sets = []
             if self.numerator is not None:
-                sets.append({"numerator": self.numerator, "weight": self.weight})
+                sets.append({"numerator": self.numerator, "weight": need("weight")})
             if self.variable is not None:
-                sets.append({"value": self.variable, "weight": self.weight})
+                sets.append({"value": self.variable, "weight": need("weight")})
             return sets
-        roles = {"value": self.variable}
+        roles = {"value": need("variable")}
         if self.weight is not None:
             roles["weight"] = self.weight
         return [roles]
+
+    def _required(self, field_name: str) -> str:
+        """Return a reference field that this indicator's kind requires."""
+        value = getattr(self, field_name)
+        if value is None:  # __post_init__ checks the fields of each kind
+            raise ConfigError(
+                f"indicateur « {self.id} » : champ « {field_name} » manquant pour "
+                f"le type « {self.kind} ».",
+                key=field_name,
+            )
+        return str(value)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fields as plain Python values (TOML-ready, no None).
@@ -796,7 +813,11 @@ class Catalog:
             Indicator.from_dict(item, f"indicators[{i}]")
             for i, item in enumerate(items)
         ]
-        catalog = cls(tuple(indicators), components, name=data.get("name", name))
+        catalog = cls(
+            tuple(indicators),
+            {c.id: c for c in components},  # ids are keys of one TOML table
+            name=data.get("name", name),
+        )
         catalog._check_references()
         return catalog
 
@@ -1021,7 +1042,8 @@ class Catalog:
             if not all(per_pattern):
                 continue
             vintages = {v for found in per_pattern for v in found if v is not None}
-            for v in sorted(vintages, reverse=True) or [None]:
+            candidates: list[str | None] = [*sorted(vintages, reverse=True)]
+            for v in candidates or [None]:
                 if all(v in found or None in found for found in per_pattern):
                     picked = tuple(
                         found[v] if v in found else found[None] for found in per_pattern

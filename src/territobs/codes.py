@@ -309,7 +309,7 @@ def normalize_codes(
         positions = np.flatnonzero(bad.to_numpy())
         bad_codes = [codes.iloc[i] for i in positions]
         rows = (
-            [int(lines[i]) for i in positions]
+            [int(lines[int(i)]) for i in positions]
             if lines is not None
             else [int(i) + first_row for i in positions]
         )
@@ -371,7 +371,7 @@ def level_of(code: str) -> Level:
     text = _clean(code)
     for level in ("arrondissement", "commune", "departement"):
         if _PATTERNS[level].match(text):
-            return level  # type: ignore[return-value]
+            return level
     if len(text) == 9:
         iris = bool(_PATTERNS["iris"].match(text))
         siren = bool(_PATTERNS["epci"].match(text))

@@ -22,7 +22,7 @@ hijack; so the French is given here, in three explicit places:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import IO, Any
@@ -93,7 +93,7 @@ class FrenchHelpFormatter(click.HelpFormatter):
         self.write(f"{'':>{self.current_indent}}{heading} :\n")
 
     def write_dl(
-        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+        self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
     ) -> None:
         """Write a definition list, with click's ``[default: …]`` in French."""
         super().write_dl(
@@ -135,7 +135,7 @@ def frenchify(command: click.Command) -> click.Command:
     click.Command
         ``command`` itself.
     """
-    command.context_class = FrenchContext  # type: ignore[misc]
+    command.context_class = FrenchContext
     if not getattr(command, "_territobs_french", False):
         original = command.get_help_option
 
@@ -284,7 +284,7 @@ def _param_hint(exc: cx.BadParameter) -> str | None:
         hints = [exc.param_hint] if isinstance(exc.param_hint, str) else exc.param_hint
         return " / ".join(_quote(hint) for hint in hints)
     if exc.param is not None:
-        return _requote(exc.param.get_error_hint(exc.ctx))  # type: ignore[arg-type]
+        return _requote(exc.param.get_error_hint(exc.ctx))
     return None
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import TextIO
 
 import click
 
@@ -72,7 +72,7 @@ def french_warnings(quiet: Callable[[], bool] = lambda: False) -> Iterator[None]
             category: type[Warning],
             filename: str,
             lineno: int,
-            file: IO[Any] | None = None,
+            file: TextIO | None = None,
             line: str | None = None,
         ) -> None:
             if not issubclass(category, TerritobsWarning):

@@ -161,7 +161,7 @@ class VintageGuess:
             f"({share} {of_codes} {count_of(self.n_codes, 'code')})"
         )
         tied = [
-            int(y)
+            int(str(y))
             for y, s in self.shares.items()
             if s == self.shares[self.year] and y != self.year
         ]

@@ -267,7 +267,9 @@ def read_historiq(path: str | os.PathLike[str]) -> pd.DataFrame:
     name = frame.get("NCCOFF", pd.Series("", index=frame.index))
     parts = []
 
-    def add(mask: pd.Series, av: pd.Series, ap: pd.Series, event: object) -> None:
+    def add(
+        mask: pd.Series, av: pd.Series, ap: pd.Series, event: str | pd.Series
+    ) -> None:
         parts.append(
             pd.DataFrame(
                 {
