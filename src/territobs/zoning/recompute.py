@@ -30,6 +30,8 @@ from territobs.errors import (
     format_codes,
 )
 from territobs.formatting import count_of
+from territobs.schema import PartialPolicy, partial_policy
+from territobs.zoning.coverage import reference_population, unit_level, zone_states
 from territobs.zoning.weights import METHOD_CODES, Weights
 
 __all__ = [
@@ -63,6 +65,9 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "secret_reason",
     "source",
     "vintage",
+    "state",
+    "coverage",
+    "coverage_label",
 )
 
 #: Named approximations for indicators that cannot be re-aggregated
@@ -427,6 +432,7 @@ def recompute(
     approximation: str | Mapping[str, str] | None = None,
     vintage: str | int | None = None,
     on_masked: Literal["nan", "partial"] = "nan",
+    partial: PartialPolicy | float | None = None,
     weights_kwds: Mapping[str, Any] | None = None,
     check: bool = True,
 ) -> pd.DataFrame:
@@ -456,9 +462,19 @@ def recompute(
         Vintage of the columns to read when the territory holds several
         (``2016`` selects ``P16_*``); default: the most recent complete one.
     on_masked : {"nan", "partial"}, default "nan"
-        Value of a zone whose inputs are partly masked or missing: NaN, or the
-        value computed from the known units only. Either way the known sums
-        are in ``numerator``/``denominator`` and the row is ``incomplete``.
+        Legacy switch: ``"partial"`` keeps the value computed from the known
+        units on every incomplete zone that has a known unit (its ``state``
+        still says ``partial``, ``secret`` or ``missing``) and, without
+        ``partial``, publishes partial values at any coverage. Either way the
+        known sums are in ``numerator``/``denominator`` and the row is
+        ``incomplete``. A zone with no known unit is NaN, never 0.
+    partial : PartialPolicy or float, optional
+        Explicit choice to publish values over part of a zone (state
+        ``partial``) when its coverage reaches a minimum: a
+        :class:`~territobs.schema.PartialPolicy` (coverage by units or by a
+        reference population) or a number (minimum share of units, 0-1).
+        Default None: a zone with missing data is ``missing`` (value NaN).
+        Inputs masked by a producer are never published partially.
     weights_kwds : mapping, optional
         Extra keywords for ``build_weights`` (e.g. the population layer).
     check : bool, default True
@@ -472,7 +488,12 @@ def recompute(
         The tidy result: one row per zone × indicator (zone-major), with
         exactly the columns :data:`RESULT_COLUMNS`. ``lower``, ``upper``,
         ``secret`` and ``secret_reason`` are left for
-        :mod:`territobs.secrecy` to fill (NaN, False, "").
+        :mod:`territobs.secrecy` to fill (NaN, False, ""). ``state`` is the
+        published state (:mod:`territobs.schema`: ``value``, ``secret`` for
+        producer-masked inputs, ``missing``, ``partial``), ``coverage`` the
+        share (0-1) of the zone with data (by units, or by population under
+        such a policy) and ``coverage_label`` its French wording on
+        incomplete rows (« 32 IRIS sur 41, 94 % de la population »).
 
     Raises
     ------
@@ -554,6 +575,11 @@ def recompute(
 
     partition = bool(np.all(np.abs(row_sums - 1.0) <= RTOL))
     fallback_vintage = _default_vintage(territory)
+    policy = partial_policy(partial)
+    if policy is None and on_masked == "partial":
+        policy = PartialPolicy(0.0)
+    reference = reference_population(territory, policy, catalog, vintage)
+    level = unit_level(territory)
     blocks: list[dict[str, np.ndarray]] = []
     for ind in asked:
         sums = _sums(ind, resolutions[ind.id], territory, ops)
@@ -563,6 +589,16 @@ def recompute(
         masked_units = ops.total(sums.unknown.astype(float))
         missing_units = ops.total(sums.missing.astype(float))
         incomplete = masked_units > _EPS
+        states = zone_states(
+            ops.matrix,
+            sums.value,
+            sums.unknown,
+            sums.missing,
+            policy=policy,
+            reference=reference,
+            level=level,
+            keep_partial_values=on_masked == "partial",
+        )
         approx = approximations[ind.id]
         if check:
             _report_missing(ind, codes, sums.missing & (row_sums > 0))
@@ -572,9 +608,7 @@ def recompute(
                 )
         blocks.append(
             {
-                "value": np.where(incomplete, np.nan, sums.value)
-                if on_masked == "nan"
-                else sums.value,
+                "value": states.value,
                 "numerator": sums.numerator,
                 "denominator": sums.denominator,
                 "method": np.full(len(zone_ids), approx, dtype=object)
@@ -584,6 +618,9 @@ def recompute(
                 "masked_units": masked_units,
                 "missing_units": missing_units,
                 "incomplete": incomplete,
+                "state": states.state,
+                "coverage": states.coverage,
+                "coverage_label": states.label,
             }
         )
     result = _assemble(asked, resolutions, approximations, zone_ids, zone_names, blocks,
@@ -636,6 +673,9 @@ def _assemble(
         "secret_reason": np.full(n_ind * n_zones, "", dtype=object),
         "source": per_indicator([ind.source for ind in asked]),
         "vintage": per_indicator(vintages),
+        "state": per_zone("state").astype(object),
+        "coverage": per_zone("coverage").astype(float),
+        "coverage_label": per_zone("coverage_label").astype(object),
     }
     return pd.DataFrame(columns, columns=list(RESULT_COLUMNS))
 
