@@ -160,7 +160,7 @@ def coverage_text(
     level: str | None,
     population_share: float | None = None,
 ) -> str:
-    """French coverage label: « 32 IRIS sur 41, 94 % de la population ».
+    r"""French coverage label: « 32 IRIS sur 41, 94 % de la population ».
 
     Parameters
     ----------
@@ -203,7 +203,7 @@ SECRET_SUFFIX: Final = "__secret"
 
 
 def figure_states(result: pd.DataFrame) -> pd.Series:
-    """The published state of each row of a tidy result.
+    """Return the published state of each row of a tidy result.
 
     Starts from the result's ``state`` column when it has one (written by
     :func:`~territobs.zoning.recompute.recompute`); otherwise derives it from

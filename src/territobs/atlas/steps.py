@@ -602,23 +602,9 @@ def _secrecy_rules(config: AtlasConfig, catalog: Any) -> Any:
 
 def _catalog_rules(config: AtlasConfig, catalog: Any) -> dict[str, Any]:
     """Map each indicator and governing count to its catalogue rule, else ``rp``."""
-    from territobs.secrecy.rules import BUILTIN_RULES, rules_from_catalog
+    from territobs.publish import default_rules
 
-    rules: dict[str, Any] = {}
-    pending = list(config.indicators)
-    while pending:
-        indicator = pending.pop(0)
-        if indicator in rules:
-            continue
-        if catalog.get(indicator).secrecy:
-            # a declared rule that is invalid raises: never weakened to "rp"
-            rules.update(rules_from_catalog([indicator], catalog))
-        else:  # no rule declared: census-like figure
-            rules[indicator] = BUILTIN_RULES["rp"]
-        governing = rules[indicator].governing
-        if rules[indicator].action == "mask" and governing and governing not in rules:
-            pending.append(governing)
-    return rules
+    return default_rules(list(config.indicators), catalog)
 
 
 def indicators_to_recompute(config: AtlasConfig, catalog: Any) -> list[str]:
@@ -631,11 +617,9 @@ def indicators_to_recompute(config: AtlasConfig, catalog: Any) -> list[str]:
     indicators = list(config.indicators)
     if not config.secrecy.enabled:
         return indicators
-    from territobs.secrecy.rules import governing_counts
+    from territobs.publish import with_governing
 
-    return indicators + governing_counts(
-        indicators, _secrecy_rules(config, catalog), catalog=catalog
-    )
+    return with_governing(indicators, _secrecy_rules(config, catalog), catalog)
 
 
 def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
@@ -647,45 +631,22 @@ def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
     config = context.config
     zonings = [dep.split(":", 1)[1] for dep in step.deps]
     results = {z: context.load(f"result:{z}") for z in zonings}
-    if config.secrecy.enabled:
-        from territobs.secrecy import apply_secrecy
+    from territobs.publish import publish
 
-        weights = [_namespaced(context.load(f"weights:{z}"), z) for z in zonings]
-        combined = pd.concat(
-            [
-                r.assign(zone=z + "/" + r["zone"].astype(str))
-                for z, r in results.items()
-            ],
-            ignore_index=True,
-        )
-        catalog = load_catalog(config)
-        secured = apply_secrecy(
-            combined,
-            _secrecy_rules(config, catalog),
-            membership=weights,
-            catalog=catalog,
-        )
-        prefix = secured["zone"].str.split("/", n=1, expand=True)
-        secured = secured.assign(zone=prefix[1].to_numpy())
-        parts = {z: secured[prefix[0].to_numpy() == z] for z in zonings}
-    else:
-        parts = dict(results)
+    catalog = load_catalog(config)
+    parts = publish(
+        results,
+        weights={z: context.load(f"weights:{z}") for z in zonings},
+        rules=_secrecy_rules(config, catalog) if config.secrecy.enabled else None,
+        catalog=catalog,
+        secrecy=config.secrecy.enabled,
+    )
     files = {}
     published: dict[str, pd.DataFrame] = {}
     for zoning, frame in parts.items():
-        frame = frame.reset_index(drop=True)
-        if config.secrecy.enabled:
-            from territobs.secrecy import published as safe_view
-
-            frame = safe_view(frame)
         published[zoning] = frame
         files[zoning] = _write_frame(context, f"{step.id}:{zoning}", frame)
     return StepProduct(published, files, _published_stats(published))
-
-
-def _namespaced(weights: Any, zoning: str) -> Any:
-
-    return replace(weights, zones=pd.Index([f"{zoning}/{z}" for z in weights.zones]))
 
 
 def _published_stats(published: Mapping[str, pd.DataFrame]) -> dict[str, Any]:

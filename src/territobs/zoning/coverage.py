@@ -61,7 +61,7 @@ def reference_population(
     catalog: object | None = None,
     vintage: str | int | None = None,
 ) -> np.ndarray | None:
-    """Reference population of every unit (NaN where unknown), if any.
+    """Return the reference population of every unit (NaN where unknown), if any.
 
     The policy's ``reference`` column; else a ``POPULATION``-like column;
     else the catalogue's ``population`` indicator read on the territory.
