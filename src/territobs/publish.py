@@ -344,9 +344,9 @@ def _settle(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out[STATE_COLUMN] = state.to_numpy()
     if "secret" in out.columns:
-        missing = (state == "missing").to_numpy() & out["secret"].fillna(
-            False
-        ).astype(bool).to_numpy()
+        missing = (state == "missing").to_numpy() & out["secret"].fillna(False).astype(
+            bool
+        ).to_numpy()
         out.loc[missing, "secret"] = False
         if "secret_reason" in out.columns:
             out.loc[missing, "secret_reason"] = ""
@@ -359,7 +359,7 @@ def _settle(frame: pd.DataFrame) -> pd.DataFrame:
     out.loc[producer, "secret_reason"] = (
         "input: valeur incomplète, unités masquées par le producteur"
     )
-    out.loc[(state != "value").to_numpy() & (state != "partial").to_numpy(), "value"] = (
-        np.nan
-    )
+    out.loc[
+        (state != "value").to_numpy() & (state != "partial").to_numpy(), "value"
+    ] = np.nan
     return out

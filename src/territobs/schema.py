@@ -37,6 +37,7 @@ __all__ = [
     "coverage_text",
     "figure_states",
     "partial_policy",
+    "state_words",
 ]
 
 State = Literal["value", "secret", "missing", "partial"]
@@ -198,6 +199,8 @@ def coverage_text(
             share = f"{math.floor(percent + 0.5)}"
         text += f", {share}\u00a0% de la population"
     return text
+
+
 SECRET_SUFFIX: Final = "__secret"
 """Suffix of the boolean column flagging masked cells of a variable."""
 
@@ -273,3 +276,21 @@ def figure_states(result: pd.DataFrame) -> pd.Series:
         base,
     )
     return pd.Series(codes, index=result.index, name=STATE_COLUMN)
+
+
+#: Column of the French state words in written tables (CSV, XLSX).
+STATE_WORDS_COLUMN: Final = "etat"
+
+
+def state_words(result: pd.DataFrame) -> pd.Series:
+    """French state of each row, for tables: « valeur », « partielle »...
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"value": [1.0, None], "secret": [False, False]})
+    >>> state_words(frame).tolist()
+    ['valeur', 'donnée manquante']
+    """
+    words = {**STATE_LABELS, "value": "valeur"}
+    return figure_states(result).map(words).rename(STATE_WORDS_COLUMN)

@@ -682,8 +682,11 @@ def _run_table(step: Step, context: BuildContext) -> StepProduct:
     formats = step.params["formats"]
     if "csv" in formats:
         files["csv"] = f"tables/{step.target}.csv"
+        from territobs.schema import STATE_WORDS_COLUMN, state_words
+
+        table = result.assign(**{STATE_WORDS_COLUMN: state_words(result).to_numpy()})
         with atomic_path(context.path(files["csv"])) as temp:
-            result.to_csv(temp, index=False, encoding="utf-8")
+            table.to_csv(temp, index=False, encoding="utf-8")
     if "xlsx" in formats:
         from territobs.atlas.tables import write_xlsx
 
@@ -723,6 +726,7 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
         outlines=outlines,
         partial=_partial_zones(zones),
         back_link="../../index.html",
+        units=_zone_units(step, context, zones),
     )
     label = result.loc[result["indicator"] == indicator, "label"]
     return StepProduct(
@@ -730,6 +734,15 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
         {fmt: f"maps/{zoning}/{path.name}" for fmt, path in files.items()},
         {"label": str(label.iloc[0]) if len(label) else indicator},
     )
+
+
+def _zone_units(step: Step, context: BuildContext, zones: pd.DataFrame) -> str | None:
+    """Level of the units a zoning's zones are made of, for map captions."""
+    from territobs.zoning.coverage import unit_level
+
+    if "territory" in step.deps:
+        return unit_level(context.load("territory"))
+    return unit_level(zones) or "commune"
 
 
 def _partial_zones(zones: pd.DataFrame) -> list[str]:

@@ -358,11 +358,18 @@ def recompute(
         click.echo(f"Choix de publication : {policy.describe()}.")
     suffix = output.suffix.lower()
     if suffix == ".csv":
-        result.to_csv(output, index=False, encoding="utf-8")
+        from territobs.schema import STATE_WORDS_COLUMN, state_words
+
+        result.assign(**{STATE_WORDS_COLUMN: state_words(result).to_numpy()}).to_csv(
+            output, index=False, encoding="utf-8"
+        )
     elif suffix == ".parquet":
         result.to_parquet(output, index=False)
     else:
-        to_geodataframe(result, zones).to_file(output, driver="GPKG", layer="resultats")
+        from territobs.zoning.coverage import unit_level
+
+        wide = to_geodataframe(result, zones, unit_level=unit_level(territory))
+        wide.to_file(output, driver="GPKG", layer="resultats")
     n_zones, n_ind = result["zone"].nunique(), result["indicator"].nunique()
     click.echo(
         f"{count_of(n_ind, 'indicateur recalculé')} sur {count_of(n_zones, 'zone')} : "
