@@ -98,11 +98,11 @@ def rules_for_data(
 
     INSEE's IRIS Filosofi files publish rates and quantiles without the
     count of fiscal households that governs Filosofi secrecy: INSEE has
-    already blanked the IRIS under its threshold (those stay ``secret``),
-    and a zone made of published units holds at least as many households
-    as each of them. Such a rule is then governed by the indicator's
-    weight, denominator or population (the first the data give), else by
-    its own cells, and a :class:`~territobs.errors.SecrecyWarning` says so.
+    already blanked the IRIS under its threshold (those stay ``secret``
+    through their input flags), and every zone figure is then a combination
+    of figures INSEE already published, which reveals nothing more. Such a
+    rule becomes advisory (``action="advise"``: listed by the audit, never
+    masking) and a :class:`~territobs.errors.SecrecyWarning` says so.
 
     Returns
     -------
@@ -112,11 +112,9 @@ def rules_for_data(
     out = {}
     lacking = []
     for indicator in indicators:
-        rule, fallback = _fit_rule(
-            indicator, rules[indicator], territory, catalog, vintage
-        )
+        rule, _ = _fit_rule(indicator, rules[indicator], territory, catalog, vintage)
         if rule is not rules[indicator]:
-            lacking.append((indicator, fallback or "ses propres effectifs"))
+            lacking.append((indicator, str(rules[indicator].governing)))
         out[indicator] = rule
     _warn_lacking(lacking)
     return out
@@ -129,6 +127,13 @@ def _fit_rule(
     catalog: Any,
     vintage: str | int | None,
 ) -> tuple[Any, str | None]:
+    """Keep a rule whose governing count the data give; else make it advise.
+
+    Without the governing count (Filosofi IRIS files have no household
+    count), every figure is a combination of figures the producer already
+    published (unit values, census counts): it reveals nothing more, and the
+    units the producer blanked stay secret through their input flags.
+    """
     governing = getattr(rule, "governing", None)
     if (
         rule.action != "mask"
@@ -137,16 +142,7 @@ def _fit_rule(
         or _resolves(governing, territory, catalog, vintage)
     ):
         return rule, governing
-    ind = catalog.get(indicator)
-    fallback = next(
-        (
-            c
-            for c in (ind.weight, ind.denominator, "population")
-            if c and c != indicator and _resolves(c, territory, catalog, vintage)
-        ),
-        None,
-    )
-    return replace(rule, governing=fallback), fallback
+    return replace(rule, action="advise"), None
 
 
 def _warn_lacking(lacking: Sequence[tuple[str, str]]) -> None:
@@ -158,12 +154,11 @@ def _warn_lacking(lacking: Sequence[tuple[str, str]]) -> None:
         return
     warnings.warn(
         SecrecyWarning(
-            "effectif gouvernant de la règle absent des données (par ex. les "
-            "ménages fiscaux d'un fichier Filosofi IRIS) : le secret déjà "
-            "appliqué par le producteur aux unités est conservé (unités "
-            "masquées : zones « secret statistique ») et la règle porte sur "
+            "effectif gouvernant absent des données ("
             + ", ".join(f"« {g} » pour « {i} »" for i, g in lacking)
-            + ".",
+            + ") : les valeurs ne combinent que des chiffres déjà publiés par le "
+            "producteur, dont le secret est conservé (unités masquées : zones "
+            "« secret statistique ») ; la règle ne fait qu'avertir.",
             codes=[i for i, _ in lacking],
         ),
         stacklevel=3,
@@ -205,11 +200,9 @@ def plan_secrecy(
                 if "*" in current
                 else default_rules([indicator], catalog)[indicator]
             )
-        rule, fallback = _fit_rule(
-            indicator, current[indicator], territory, catalog, vintage
-        )
+        rule, _ = _fit_rule(indicator, current[indicator], territory, catalog, vintage)
         if rule is not current[indicator]:
-            lacking.append((indicator, fallback or "ses propres effectifs"))
+            lacking.append((indicator, str(current[indicator].governing)))
             current[indicator] = rule
         governing = rule.governing if rule.action == "mask" else None
         if governing and governing != indicator and governing not in needed:

@@ -31,6 +31,7 @@ from territobs.errors import (
 )
 from territobs.formatting import count_of
 from territobs.schema import PartialPolicy, partial_policy
+from territobs.zoning import approximate as _approx
 from territobs.zoning.coverage import reference_population, unit_level, zone_states
 from territobs.zoning.weights import METHOD_CODES, Weights
 
@@ -77,6 +78,7 @@ APPROXIMATIONS: dict[str, str] = {
         "moyenne des valeurs des unités pondérée par la population "
         "(approximation : ce n'est pas la médiane de la zone)"
     ),
+    _approx.CENSUS_WEIGHTS: _approx.DESCRIPTION,
 }
 
 #: Relative tolerance of the built-in checks.
@@ -195,14 +197,25 @@ def _read_role(territory: pd.DataFrame, columns: Sequence[str]) -> _Input:
 
 
 def _approximation_for(
-    ind: Indicator, approximation: str | Mapping[str, str] | None
+    ind: Indicator,
+    approximation: str | Mapping[str, str] | None,
+    exact: Any = None,
 ) -> str:
-    """Return the approximation asked for ``ind`` ("" for aggregable kinds)."""
+    """Return the approximation asked for ``ind`` ("" for aggregable kinds).
+
+    ``exact`` is called (no argument) to know whether an aggregable
+    indicator resolves exactly: a census-weighted approximation asked for
+    every indicator (a str) only applies to those that do not.
+    """
     name = (
         approximation.get(ind.id)
         if isinstance(approximation, Mapping)
         else approximation
     )
+    if name == _approx.CENSUS_WEIGHTS and ind.aggregable and _approx.supports(ind):
+        if isinstance(approximation, Mapping) or exact is None or not exact():
+            return name
+        return ""
     if ind.aggregable:
         if isinstance(approximation, Mapping) and name is not None:
             raise MethodError(
@@ -236,6 +249,19 @@ def _approximation_for(
             indicator=ind.id,
         )
     return name
+
+
+def _resolves_exactly(
+    catalog: Catalog, ind: Indicator, territory: pd.DataFrame, vintage: Any
+) -> Any:
+    def exact() -> bool:
+        try:
+            catalog.resolve(ind, territory, vintage=vintage)
+        except MethodError:
+            return False
+        return True
+
+    return exact
 
 
 _KIND_FR = {"median": "médiane", "quantile": "quantile (décile, quartile)"}
@@ -433,6 +459,7 @@ def recompute(
     vintage: str | int | None = None,
     on_masked: Literal["nan", "partial"] = "nan",
     partial: PartialPolicy | float | None = None,
+    max_vintage_gap: int = _approx.DEFAULT_MAX_VINTAGE_GAP,
     weights_kwds: Mapping[str, Any] | None = None,
     check: bool = True,
 ) -> pd.DataFrame:
@@ -475,6 +502,11 @@ def recompute(
         reference population) or a number (minimum share of units, 0-1).
         Default None: a zone with missing data is ``missing`` (value NaN).
         Inputs masked by a producer are never published partially.
+    max_vintage_gap : int, default 2
+        Largest gap in years between published values and the census
+        population weighting them under the ``census_population_weights``
+        approximation (Filosofi 2015 beside census 2016: 1); the gap is
+        written in the ``vintage`` column.
     weights_kwds : mapping, optional
         Extra keywords for ``build_weights`` (e.g. the population layer).
     check : bool, default True
@@ -560,10 +592,28 @@ def recompute(
     asked = _indicator_list(indicators, catalog)
     codes = _territory_codes(territory)
     zone_ids, zone_names = _zone_frame(zones)
-    approximations = {ind.id: _approximation_for(ind, approximation) for ind in asked}
-    resolutions = {
-        ind.id: catalog.resolve(ind, territory, vintage=vintage) for ind in asked
+    approximations = {
+        ind.id: _approximation_for(
+            ind, approximation, _resolves_exactly(catalog, ind, territory, vintage)
+        )
+        for ind in asked
     }
+    computed: dict[str, Indicator] = {}
+    vintage_texts: dict[str, str] = {}
+    resolutions = {}
+    for ind in asked:
+        if approximations[ind.id] == _approx.CENSUS_WEIGHTS:
+            computed[ind.id], resolutions[ind.id], vintage_texts[ind.id] = (
+                _approx.census_weighted(
+                    ind,
+                    catalog,
+                    territory,
+                    vintage=vintage,
+                    max_vintage_gap=max_vintage_gap,
+                )
+            )
+        else:
+            resolutions[ind.id] = catalog.resolve(ind, territory, vintage=vintage)
     if weights is None:
         from territobs.zoning.weights import build_weights
 
@@ -582,7 +632,7 @@ def recompute(
     level = unit_level(territory)
     blocks: list[dict[str, np.ndarray]] = []
     for ind in asked:
-        sums = _sums(ind, resolutions[ind.id], territory, ops)
+        sums = _sums(computed.get(ind.id, ind), resolutions[ind.id], territory, ops)
         share, methods = _estimation(
             ops, sums.masses, (~sums.unknown).astype(float), sums.operands
         )
@@ -624,7 +674,7 @@ def recompute(
             }
         )
     result = _assemble(asked, resolutions, approximations, zone_ids, zone_names, blocks,
-                       fallback_vintage)  # fmt: skip
+                       fallback_vintage, vintage_texts)  # fmt: skip
     if check:
         _check_ratios(result, {ind.id: ind.scale for ind in asked}, RTOL)
     return result
@@ -638,6 +688,7 @@ def _assemble(
     zone_names: np.ndarray,
     blocks: Sequence[Mapping[str, np.ndarray]],
     fallback_vintage: str,
+    vintage_texts: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Lay the per-indicator zone arrays out as the tidy table (zone-major)."""
     n_ind, n_zones = len(asked), len(zone_ids)
@@ -648,8 +699,13 @@ def _assemble(
     def per_indicator(values: Sequence[Any]) -> np.ndarray:
         return np.tile(np.asarray(values, dtype=object), n_zones)
 
+    texts = vintage_texts or {}
     vintages = [
-        ind.vintage or resolutions[ind.id].vintage or fallback_vintage for ind in asked
+        texts.get(ind.id)
+        or ind.vintage
+        or resolutions[ind.id].vintage
+        or fallback_vintage
+        for ind in asked
     ]
     columns: dict[str, Any] = {
         "zone": np.repeat(zone_ids.astype(str).to_numpy(dtype=object), n_ind),
