@@ -234,6 +234,32 @@ PARTIAL_COLUMN = "members_in_france"
 def _zoning_zones(
     zoning: ZoningConfig, territory: pd.DataFrame, config: AtlasConfig | None = None
 ) -> pd.DataFrame:
+    zones = _built_zones(zoning, territory, config)
+    if zoning.names:
+        names = dict(zoning.names)
+        unknown = sorted(set(names) - set(zones["zone"].astype(str)))
+        if unknown:
+            from territobs.errors import ConfigError, format_codes
+
+            raise ConfigError(
+                f"zones « {zoning.id} », clé « names » : "
+                f"{'zone inconnue' if len(unknown) == 1 else 'zones inconnues'} "
+                f"{format_codes(unknown)}.",
+                key="names",
+                codes=unknown,
+            )
+        zones = zones.assign(
+            name=[
+                names.get(str(z), n)
+                for z, n in zip(zones["zone"], zones["name"], strict=True)
+            ]
+        )
+    return zones
+
+
+def _built_zones(
+    zoning: ZoningConfig, territory: pd.DataFrame, config: AtlasConfig | None = None
+) -> pd.DataFrame:
     from territobs.zoning import zones as zoning_zones
 
     if zoning.kind == "units":
@@ -258,6 +284,8 @@ def _zoning_zones(
         return zoning_zones.zones_from_members(
             {zone: list(codes) for zone, codes in zoning.inline_members},
             units=territory,
+            member_level=zoning.member_level,
+            parent=zoning.parent_column,
         )
     from territobs.io.zones import read_zones
 
@@ -269,6 +297,8 @@ def _zoning_zones(
         member=zoning.code_column,
         name=zoning.name_column,
         units=territory if zoning.kind == "members" else None,
+        member_level=zoning.member_level,
+        parent=zoning.parent_column,
     )
     if zoning.kind == "polygons" and territory.crs is not None:
         zones = zones.to_crs(territory.crs)
@@ -524,12 +554,16 @@ def _run_result(step: Step, context: BuildContext) -> StepProduct:
             warnings.filterwarnings(
                 "ignore", message=COVERAGE_WARNING, category=ZoneWarning
             )
+        publication = context.config.publication
         result = recompute(
             territory,
             zones,
-            indicators_to_recompute(context.config, catalog),
+            indicators_to_recompute(context.config, catalog, territory),
             weights=weights,
             catalog=catalog,
+            approximation=dict(publication.approximations) or None,
+            partial=publication.policy(),
+            max_vintage_gap=publication.max_vintage_gap,
         )
     if partition:
         covered = _in_departements(territory, departements)
@@ -607,19 +641,44 @@ def _catalog_rules(config: AtlasConfig, catalog: Any) -> dict[str, Any]:
     return default_rules(list(config.indicators), catalog)
 
 
-def indicators_to_recompute(config: AtlasConfig, catalog: Any) -> list[str]:
+def indicators_to_recompute(
+    config: AtlasConfig, catalog: Any, territory: pd.DataFrame | None = None
+) -> list[str]:
     """List the atlas's indicators, then the governing counts their rules need.
 
     Filosofi figures are governed by the zone's fiscal households: that
     count is recomputed with them (and published under its own rule) so that
-    secrecy can be applied without the user listing it.
+    secrecy can be applied without the user listing it. With the territory,
+    rules whose count the data lack are fitted first
+    (:func:`territobs.publish.plan_secrecy`).
     """
     indicators = list(config.indicators)
     if not config.secrecy.enabled:
         return indicators
+    if territory is not None:
+        return fitted_rules(config, catalog, territory)[1]
     from territobs.publish import with_governing
 
     return with_governing(indicators, _secrecy_rules(config, catalog), catalog)
+
+
+def fitted_rules(
+    config: AtlasConfig, catalog: Any, territory: pd.DataFrame
+) -> tuple[dict[str, Any], list[str]]:
+    """Rules of the atlas fitted to its data, and the indicators they need."""
+    import warnings
+
+    from territobs.publish import plan_secrecy
+
+    given = (
+        _secrecy_rules(config, catalog)
+        if "indicators" in config.secrecy.section
+        else None
+    )
+    with warnings.catch_warnings():
+        # said once, by the result step's own call
+        warnings.simplefilter("ignore")
+        return plan_secrecy(config.indicators, territory, catalog, given)
 
 
 def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
@@ -637,7 +696,9 @@ def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
     parts = publish(
         results,
         weights={z: context.load(f"weights:{z}") for z in zonings},
-        rules=_secrecy_rules(config, catalog) if config.secrecy.enabled else None,
+        rules=fitted_rules(config, catalog, context.load("territory"))[0]
+        if config.secrecy.enabled
+        else None,
         catalog=catalog,
         secrecy=config.secrecy.enabled,
     )

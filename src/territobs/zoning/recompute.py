@@ -228,8 +228,11 @@ def _approximation_for(
         raise MethodError(
             f"indicateur « {ind.id} » ({ind.kind}) : une {_KIND_FR[ind.kind]} ne se "
             "recalcule pas à partir des valeurs des unités. Pour une valeur "
-            "approchée, demandez-la explicitement, par exemple "
-            f"approximation=« {next(iter(APPROXIMATIONS))} » ; elle sera signalée "
+            "approchée, demandez-la explicitement : en Python "
+            f"approximation=« {next(iter(APPROXIMATIONS))} », en ligne de commande "
+            "--approximation, dans un atlas [publication.approximations] "
+            f'{ind.id} = "census_population_weights" (valeurs IRIS de Filosofi '
+            "pondérées par la population du recensement) ; elle sera signalée "
             "dans le résultat et sur les cartes.",
             indicator=ind.id,
             kind=ind.kind,
