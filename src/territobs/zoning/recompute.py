@@ -226,7 +226,7 @@ def _approximation_for(
         return ""
     if name is None:
         raise MethodError(
-            f"indicateur « {ind.id} » ({ind.kind}) : une {_KIND_FR[ind.kind]} ne se "
+            f"indicateur « {ind.id} » ({ind.kind}) : {_KIND_FR[ind.kind]} ne se "
             "recalcule pas à partir des valeurs des unités. Pour une valeur "
             "approchée, demandez-la explicitement : en Python "
             f"approximation=« {next(iter(APPROXIMATIONS))} », en ligne de commande "
@@ -267,7 +267,7 @@ def _resolves_exactly(
     return exact
 
 
-_KIND_FR = {"median": "médiane", "quantile": "quantile (décile, quartile)"}
+_KIND_FR = {"median": "une médiane", "quantile": "un quantile (décile, quartile)"}
 
 
 @dataclass(frozen=True)
