@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territobs.errors import TerritobsError
 from territobs.schema import STATE_COLUMN, figure_states
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "plan_secrecy",
     "publish",
     "rules_for_data",
+    "rules_for_result",
     "with_governing",
 ]
 
@@ -163,6 +165,33 @@ def _warn_lacking(lacking: Sequence[tuple[str, str]]) -> None:
         ),
         stacklevel=3,
     )
+
+
+def rules_for_result(result: pd.DataFrame, catalog: Any) -> dict[str, Any]:
+    """Rules to secure an already recomputed result (a file read back).
+
+    The catalogue's rule of each indicator it knows, ``rp`` for the others;
+    a rule whose governing count has no rows in ``result`` only advises
+    (:func:`rules_for_data`: the producer's blanks stay secret through the
+    rows' states).
+    """
+    from territobs.secrecy.rules import BUILTIN_RULES
+
+    present = set(result["indicator"].astype(str))
+    rules: dict[str, Any] = {}
+    lacking = []
+    for indicator in sorted(present):
+        try:
+            rule = default_rules([indicator], catalog)[indicator]
+        except (KeyError, TerritobsError):
+            rule = BUILTIN_RULES["rp"]
+        governing = rule.governing if rule.action == "mask" else None
+        if governing and governing != indicator and governing not in present:
+            lacking.append((indicator, governing))
+            rule = replace(rule, action="advise")
+        rules[indicator] = rule
+    _warn_lacking(lacking)
+    return rules
 
 
 def plan_secrecy(
@@ -306,10 +335,9 @@ def _secure(
     partial = (state == "partial").to_numpy()
     shown = combined.copy()
     # a partial value is checked as a published figure, not masked as incomplete
-    shown.loc[partial, "incomplete"] = False
-    for column in ("masked_units", "missing_units"):
+    for column in ("incomplete", "masked_units", "missing_units"):
         if column in shown.columns:
-            shown.loc[partial, column] = 0.0
+            shown.loc[partial, column] = False if column == "incomplete" else 0.0
     secured = apply_secrecy(
         shown,
         rules,

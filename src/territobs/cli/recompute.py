@@ -352,8 +352,9 @@ def recompute(
         vintage=vintage,
         partial=policy,
     )
+    # governing counts (Filosofi's fiscal households) stay in the file: they
+    # were published with the rest, and let a portrait re-check secrecy
     result = publish(result, weights=weights, rules=rules, catalog=catalog)
-    result = result[result["indicator"].isin(asked)].reset_index(drop=True)
     if policy is not None:
         click.echo(f"Choix de publication : {policy.describe()}.")
     suffix = output.suffix.lower()
