@@ -148,11 +148,15 @@ class TerritoryConfig:
         Ids of the sources whose indicator tables are joined on ``code``.
     section : dict
         The raw TOML table.
+    cog : int, optional
+        COG of the boundaries: every commune table of another vintage is
+        converted to it before the join (:func:`territobs.cog.align.align_table`).
     """
 
     units: str
     tables: tuple[str, ...] = ()
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    cog: int | None = None
 
 
 @dataclass(frozen=True)
@@ -976,6 +980,7 @@ def parse_config(
         ),
         tables=territory_table.strings("tables"),
         section=territory_table.data,
+        cog=territory_table.get("cog", int),
     )
     territory_table.finish()
 

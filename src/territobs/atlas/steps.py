@@ -174,6 +174,14 @@ def _run_territory(step: Step, context: BuildContext) -> StepProduct:
     config = context.config
     units = context.load(f"source:{config.territory.units}")
     tables = [context.load(f"source:{t}") for t in config.territory.tables]
+    if config.territory.cog is not None:
+        from territobs.cog.align import align_table, units_population
+
+        catalog = load_catalog(config)
+        population = units_population(units)
+        tables = [
+            align_table(t, config.territory.cog, catalog, population)[0] for t in tables
+        ]
     if tables:
         from territobs.territory import build_territory
 
