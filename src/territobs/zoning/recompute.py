@@ -196,6 +196,38 @@ def _read_role(territory: pd.DataFrame, columns: Sequence[str]) -> _Input:
     return _Input(np.where(unknown, np.nan, total), masked, missing)
 
 
+#: Boolean column of a territory flagging units whose outline does not cover
+#: the commune their figures describe (an outline from before a merger, as
+#: the demo's Saint-Denis): their surfaces are never used.
+INCONSISTENT_OUTLINE = "incomplete_geometry"
+
+
+def _inconsistent_outlines(territory: pd.DataFrame) -> np.ndarray:
+    if INCONSISTENT_OUTLINE not in territory.columns:
+        return np.zeros(len(territory), dtype=bool)
+    return territory[INCONSISTENT_OUTLINE].fillna(False).to_numpy(dtype=bool)
+
+
+def _report_outlines(
+    ind: Indicator, res: Resolution, codes: pd.Index, territory: pd.DataFrame
+) -> None:
+    flagged = _inconsistent_outlines(territory)
+    if not (res.by_area and flagged.any()):
+        return
+    units = list(codes[flagged])
+    warnings.warn(
+        MissingValuesWarning(
+            f"indicateur « {ind.id} » : contour incohérent avec la commune des "
+            f"données pour {format_codes(units)} (contour antérieur à une fusion) : "
+            "sa surface n'est pas utilisée, les zones qui la contiennent sont "
+            "« donnée manquante » (ou partielles si vous l'avez choisi).",
+            codes=units,
+            indicator=ind.id,
+        ),
+        stacklevel=3,
+    )
+
+
 def _approximation_for(
     ind: Indicator,
     approximation: str | Mapping[str, str] | None,
@@ -293,6 +325,14 @@ def _sums(
 ) -> _Sums:
     """Compute the zone sums of one indicator from its resolved columns."""
     roles = {role: _read_role(territory, cols) for role, cols in res.columns.items()}
+    outlines = _inconsistent_outlines(territory)
+    if outlines.any():
+        for role in res.by_area & roles.keys():
+            inp = roles[role]
+            gap = outlines & ~inp.masked
+            roles[role] = _Input(
+                np.where(gap, np.nan, inp.values), inp.masked, inp.missing | gap
+            )
     unknown = np.zeros(len(territory), dtype=bool)
     missing = np.zeros(len(territory), dtype=bool)
     for inp in roles.values():
@@ -654,7 +694,12 @@ def recompute(
         )
         approx = approximations[ind.id]
         if check:
-            _report_missing(ind, codes, sums.missing & (row_sums > 0))
+            _report_outlines(ind, resolutions[ind.id], codes, territory)
+            _report_missing(
+                ind,
+                codes,
+                sums.missing & (row_sums > 0) & ~_inconsistent_outlines(territory),
+            )
             if partition and ind.kind == "count":
                 _raise_if_not_conserved(
                     ind.id, float(sums.masses[0].sum()), float(sums.numerator.sum())
