@@ -62,6 +62,9 @@ _EXPORTS: dict[str, str] = {
     "to_geodataframe": "territobs.zoning.result",
     "summarize": "territobs.zoning.result",
     "style_result": "territobs.zoning.result",
+    "PartialPolicy": "territobs.schema",
+    "figure_states": "territobs.schema",
+    "publish": "territobs.publish",
     # secrecy
     "SecrecyRule": "territobs.secrecy",
     "apply_secrecy": "territobs.secrecy",
@@ -160,6 +163,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from territobs.portrait import (
         Portrait,
         portrait,
+    )
+    from territobs.publish import (
+        publish,
+    )
+    from territobs.schema import (
+        PartialPolicy,
+        figure_states,
     )
     from territobs.secrecy import (
         SecrecyRule,

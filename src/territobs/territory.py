@@ -343,10 +343,13 @@ def _report_unmatched(
     *,
     direction: str,
     table: str,
+    hint: str = "",
 ) -> None:
     if not codes:
         return
     text = f"{message} ({len(codes)}) : {format_codes(codes)}."
+    if hint:
+        text += " " + hint
     if on_unmatched == "raise":
         raise JoinError(text, codes=codes, direction=direction, table=table)
     warnings.warn(
@@ -532,12 +535,18 @@ def build_territory(
         missing = sorted(unit_codes - table_codes)
         report["table_codes_without_unit"][label] = orphan
         report["units_without_row"][label] = missing
+        from territobs.cog.explain import explain_unmatched
+
+        hint = explain_unmatched(
+            orphan, missing, all_table_codes=table_codes, all_unit_codes=unit_codes
+        ).text()
         _report_unmatched(
             orphan,
             f"{label} : codes sans unité correspondante",
             on_unmatched,
             direction="table",
             table=label,
+            hint=hint,
         )
         _report_unmatched(
             missing,
@@ -546,6 +555,7 @@ def build_territory(
             on_unmatched,
             direction="units",
             table=label,
+            hint="" if orphan else hint,
         )
         result = result.merge(prepared, on="code", how=how, validate="one_to_one")
         for col in components:

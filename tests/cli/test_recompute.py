@@ -56,7 +56,7 @@ def test_recompute_csv(files):
     assert result.exit_code == 0, result.output
     assert "2 indicateurs recalculés sur" in result.output
     table = pd.read_csv(out, dtype={"zone": str})
-    assert tuple(table.columns) == RESULT_COLUMNS
+    assert tuple(table.columns) == (*RESULT_COLUMNS, "etat")
     pop = table[table["indicator"] == "population"].set_index("zone")["value"]
     assert_allclose(pop.loc[["ouest", "est"]], [126000, 143000])
     rate = table[table["indicator"] == "poverty_rate"].set_index("zone")["value"]

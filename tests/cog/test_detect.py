@@ -30,7 +30,7 @@ def test_detect_merger_year_and_unmatched():
 def test_detect_message_is_french():
     """Decimal comma, no-break space before %, the one tied year listed."""
     guess = detect_vintage(["01039", "01138", "01001"], vintages={
-        2021: ["01039", "01138", "01001", "01002"],
+        2021: ["01039", "01138", "01001"],
         2022: ["01039", "01138", "01001"],
         2023: ["01001"],
     })  # fmt: skip
@@ -38,6 +38,24 @@ def test_detect_message_is_french():
         "millésime probable du COG : 2022 (100,0\u00a0% des 3 codes) ; "
         "compatible aussi avec 2021."
     )
+
+
+def test_detect_says_which_vintage_missing_codes_exclude():
+    """A table of the whole département that lacks the communes merged in 2019
+    is not « compatible with 2017 and 2018 »: those years are excluded."""
+    codes = sorted(c for c in vintage_codes(2019) if c.startswith("01"))
+    guess = detect_vintage(codes)
+    assert 2018 in guess.excluded and 2017 in guess.excluded
+    assert not guess.compatible(2018)
+    assert "2018 exclu" in str(guess)
+    assert "compatible aussi avec 2017" not in str(guess)
+    merged_2019 = sorted(vintage_codes(2018) - vintage_codes(2019))
+    assert set(guess.excluded[2018]) == {c for c in merged_2019 if c.startswith("01")}
+
+
+def test_a_few_codes_exclude_nothing():
+    guess = detect_vintage(["01138", "01001"])
+    assert guess.excluded == {}
 
 
 def test_detect_requires_codes():

@@ -52,9 +52,11 @@ def test_to_geodataframe_wide(result, zones):
     assert list(wide.columns) == [
         "zone", "name",
         "population", "population__secret", "population__estimated_share",
-        "population__method", "population__source", "population__vintage",
+        "population__method", "population__state", "population__coverage",
+        "population__coverage_label", "population__source", "population__vintage",
         "share_75p", "share_75p__secret", "share_75p__estimated_share",
-        "share_75p__method", "share_75p__source", "share_75p__vintage",
+        "share_75p__method", "share_75p__state", "share_75p__coverage",
+        "share_75p__coverage_label", "share_75p__source", "share_75p__vintage",
         "geometry",
     ]  # fmt: skip
     assert list(wide["zone"]) == ["b", "a"]
@@ -77,9 +79,13 @@ def test_secret_values_are_nan_in_wide_output(result, zones):
     assert np.isnan(wide.loc["a", "population"])
     assert wide.loc["a", "population__secret"]
     assert not wide.loc["b", "population__secret"]
+    assert wide.loc["a", "population__state"] == "secret"
+    assert wide.loc["b", "population__state"] == "value"
     assert list(wide.columns) == [
         "name", "population", "population__secret", "population__estimated_share",
-        "population__method", "population__source", "population__vintage", "geometry",
+        "population__method", "population__state", "population__coverage",
+        "population__coverage_label", "population__source", "population__vintage",
+        "geometry",
     ]  # fmt: skip
 
 

@@ -314,6 +314,7 @@ def plan(config: AtlasConfig) -> list[Step]:
                     "indicators": list(config.indicators),
                     "catalog": str(config.catalog),
                     "partition": partition,
+                    "publication": dict(config.publication.section),
                 },
                 catalog,
                 f"recalcul « {zoning_id} »",

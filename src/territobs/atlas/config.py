@@ -148,11 +148,15 @@ class TerritoryConfig:
         Ids of the sources whose indicator tables are joined on ``code``.
     section : dict
         The raw TOML table.
+    cog : int, optional
+        COG of the boundaries: every commune table of another vintage is
+        converted to it before the join (:func:`territobs.cog.align.align_table`).
     """
 
     units: str
     tables: tuple[str, ...] = ()
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    cog: int | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,9 @@ class ZoningConfig:
     partition: bool = False
     departements: tuple[str, ...] = ()
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    member_level: str | None = None
+    parent_column: str | None = None
+    names: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -308,6 +315,50 @@ class SecrecyConfig:
 
 
 @dataclass(frozen=True)
+class PublicationConfig:
+    """How incomplete figures and approximations are published (``[publication]``).
+
+    Parameters
+    ----------
+    min_coverage : float, optional
+        Publish a partial value (state « partielle », coverage said) when
+        the data cover at least this share of a zone; absent: a zone with
+        missing data is « donnée manquante ».
+    coverage_by : {"units", "population"}
+        Coverage measured on the units or on a reference population.
+    reference : str, optional
+        Column of the territory with the reference population.
+    approximations : tuple of (str, str)
+        Indicator id → named approximation (``[publication.approximations]``,
+        e.g. ``median_living_standard = "census_population_weights"``).
+    max_vintage_gap : int
+        Largest gap in years between published values and the census
+        population weighting them.
+    section : dict
+        The raw TOML table.
+    """
+
+    min_coverage: float | None = None
+    coverage_by: str = "units"
+    reference: str | None = None
+    approximations: tuple[tuple[str, str], ...] = ()
+    max_vintage_gap: int = 2
+    section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def policy(self) -> Any:
+        """Return the :class:`~territobs.schema.PartialPolicy` chosen, or None."""
+        if self.min_coverage is None:
+            return None
+        from territobs.schema import PartialPolicy
+
+        return PartialPolicy(
+            self.min_coverage,
+            by=self.coverage_by,  # type: ignore[arg-type]
+            reference=self.reference,
+        )
+
+
+@dataclass(frozen=True)
 class AtlasConfig:
     """A whole atlas: sources, territory, zonings, references, options.
 
@@ -347,6 +398,7 @@ class AtlasConfig:
     secrecy: SecrecyConfig
     tables: tuple[str, ...] = TABLE_FORMATS
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    publication: PublicationConfig = field(default_factory=PublicationConfig)
 
     def zoning(self, zoning_id: str) -> ZoningConfig:
         """Return the zoning ``zoning_id`` (``KeyError`` if absent)."""
@@ -634,9 +686,36 @@ def _parse_zoning(table: _Table, base: Path) -> ZoningConfig:
         partition=_partition(table, kind),
         departements=_zoning_departements(table, kind),
         section=table.data,
+        member_level=table.get(
+            "member_level",
+            str,
+            choices=("commune", "epci", "departement", "region"),
+        ),
+        parent_column=table.get("parent_column", str),
+        names=_zone_names(table),
     )
+    if zoning.member_level and kind != "members":
+        table.problems.add(
+            table.sub("member_level"),
+            "« member_level » ne s'applique qu'aux zonages « members »",
+        )
     table.finish()
     return zoning
+
+
+def _zone_names(table: _Table) -> tuple[tuple[str, str], ...]:
+    """``names = { zone = "Nom" }``: labels of zones, whatever their source."""
+    names = table.get("names", dict, {})
+    out = []
+    for zone, label in names.items():
+        if not isinstance(label, str) or not label.strip():
+            table.problems.add(
+                f"{table.sub('names')}.{zone}",
+                f"un nom (chaîne non vide) est attendu, trouvé {label!r}",
+            )
+            continue
+        out.append((str(zone), label.strip()))
+    return tuple(out)
 
 
 def _zoning_departements(table: _Table, kind: str) -> tuple[str, ...]:
@@ -769,6 +848,48 @@ def _parse_secrecy(table: _Table, problems: _Problems) -> SecrecyConfig:
     )
 
 
+def _parse_publication(table: _Table, problems: _Problems) -> PublicationConfig:
+    from territobs.zoning.recompute import APPROXIMATIONS
+
+    table.known.add("min_coverage")
+    minimum = table.data.get("min_coverage")
+    if minimum is not None and (
+        isinstance(minimum, bool)
+        or not isinstance(minimum, int | float)
+        or not 0 <= minimum <= 1
+    ):
+        problems.add(
+            table.sub("min_coverage"),
+            f"une part entre 0 et 1 est attendue (0.9 pour 90 %), trouvé {minimum!r}",
+        )
+        minimum = None
+    approximations = table.get("approximations", dict, {})
+    for indicator, name in approximations.items():
+        if name not in APPROXIMATIONS:
+            names = ", ".join(f"« {a} »" for a in APPROXIMATIONS)
+            problems.add(
+                f"{table.sub('approximations')}.{indicator}",
+                f"approximation {name!r} inconnue (approximations : {names})",
+            )
+    gap = table.get("max_vintage_gap", int, 2)
+    if gap < 0:
+        problems.add(table.sub("max_vintage_gap"), "un entier positif est attendu")
+    publication = PublicationConfig(
+        min_coverage=None if minimum is None else float(minimum),
+        coverage_by=table.get(
+            "coverage_by", str, "units", choices=("units", "population")
+        ),
+        reference=table.get("reference", str),
+        approximations=tuple(
+            sorted((k, v) for k, v in approximations.items() if isinstance(v, str))
+        ),
+        max_vintage_gap=gap,
+        section=table.data,
+    )
+    table.finish()
+    return publication
+
+
 def _check_links(config_parts: dict[str, Any], problems: _Problems) -> None:
     """Check cross references: ids used by territory, zonings and maps."""
     sources = {s.id for s in config_parts["sources"]}
@@ -859,6 +980,7 @@ def parse_config(
         ),
         tables=territory_table.strings("tables"),
         section=territory_table.data,
+        cog=territory_table.get("cog", int),
     )
     territory_table.finish()
 
@@ -881,6 +1003,16 @@ def parse_config(
     secrecy = _parse_secrecy(
         _Table(doc.data.get("secrecy", {}), "secrecy", problems), problems
     )
+    doc.known.add("publication")
+    publication = _parse_publication(
+        _Table(doc.data.get("publication", {}), "publication", problems), problems
+    )
+    for indicator, _ in publication.approximations:
+        if indicator not in indicators:
+            problems.add(
+                f"publication.approximations.{indicator}",
+                f"indicateur « {indicator} » absent de « indicators »",
+            )
     doc.finish()
     _check_links(
         {
@@ -908,6 +1040,7 @@ def parse_config(
         secrecy=secrecy,
         tables=tables,
         raw=dict(document),
+        publication=publication,
     )
 
 

@@ -106,7 +106,11 @@ def _text(value: Any) -> str:
 
 
 def map_caption(
-    result: pd.DataFrame, layer: Any, indicator: str, note: str | None = None
+    result: pd.DataFrame,
+    layer: Any,
+    indicator: str,
+    note: str | None = None,
+    units: str | None = "commune",
 ) -> list[str]:
     """Return the French caption lines of one atlas map.
 
@@ -127,6 +131,8 @@ def map_caption(
         Indicator id.
     note : str, optional
         A further line (zones only partly in the data).
+    units : str, optional
+        Level of the units the zones are made of (method line).
 
     Returns
     -------
@@ -137,6 +143,8 @@ def map_caption(
     meta = _meta(result, indicator)
     vintage = meta["vintage"]
     year = vintage if is_year_list(vintage) else None
+    column = f"{indicator}__state"
+    states = layer[column] if column in layer.columns else pd.Series([], dtype=object)
     lines = make_caption(
         source=meta["source"] or None,
         vintage=year,
@@ -145,6 +153,10 @@ def map_caption(
         secret_count=int(layer[f"{indicator}__secret"].sum()),
         note=note,
         method=result.loc[result["indicator"] == indicator, "method"],
+        units=units,
+        partial_count=int((states == "partial").sum()),
+        missing_count=int((states == "missing").sum()),
+        approximated=bool(meta["approximation"]),
     )
     if vintage and year is None:
         lines.insert(1 if meta["source"] else 0, vintage_line(vintage))
@@ -199,6 +211,7 @@ def draw_maps(
     outlines: tuple[Any, str] | None = None,
     partial: Sequence[str] = (),
     back_link: str | None = None,
+    units: str | None = "commune",
 ) -> dict[str, Path]:
     """Draw ``indicator`` on ``zones`` in every format of ``options``.
 
@@ -230,6 +243,9 @@ def draw_maps(
         Relative address of the atlas index: the interactive map gets a
         « ← Retour à l'atlas » link (``back_link`` of
         :func:`territobs.maps.interactive.choropleth`).
+    units : str, optional
+        Level of the units the zones are made of, named by the caption's
+        method line (« zones formées d'IRIS entiers »).
 
     Returns
     -------
@@ -248,7 +264,7 @@ def draw_maps(
             "l'atlas (« partie … ») : valeur de la seule partie couverte, hors "
             "du calcul des classes."
         )
-    caption = map_caption(result, layer, indicator, note=note)
+    caption = map_caption(result, layer, indicator, note=note, units=units)
     classes = None
     whole = result[~result["zone"].astype(str).isin(partial)] if partial else result
     if options.shared_breaks and shared:

@@ -174,6 +174,14 @@ def _run_territory(step: Step, context: BuildContext) -> StepProduct:
     config = context.config
     units = context.load(f"source:{config.territory.units}")
     tables = [context.load(f"source:{t}") for t in config.territory.tables]
+    if config.territory.cog is not None:
+        from territobs.cog.align import align_table, units_population
+
+        catalog = load_catalog(config)
+        population = units_population(units)
+        tables = [
+            align_table(t, config.territory.cog, catalog, population)[0] for t in tables
+        ]
     if tables:
         from territobs.territory import build_territory
 
@@ -234,6 +242,32 @@ PARTIAL_COLUMN = "members_in_france"
 def _zoning_zones(
     zoning: ZoningConfig, territory: pd.DataFrame, config: AtlasConfig | None = None
 ) -> pd.DataFrame:
+    zones = _built_zones(zoning, territory, config)
+    if zoning.names:
+        names = dict(zoning.names)
+        unknown = sorted(set(names) - set(zones["zone"].astype(str)))
+        if unknown:
+            from territobs.errors import ConfigError, format_codes
+
+            raise ConfigError(
+                f"zones « {zoning.id} », clé « names » : "
+                f"{'zone inconnue' if len(unknown) == 1 else 'zones inconnues'} "
+                f"{format_codes(unknown)}.",
+                key="names",
+                codes=unknown,
+            )
+        zones = zones.assign(
+            name=[
+                names.get(str(z), n)
+                for z, n in zip(zones["zone"], zones["name"], strict=True)
+            ]
+        )
+    return zones
+
+
+def _built_zones(
+    zoning: ZoningConfig, territory: pd.DataFrame, config: AtlasConfig | None = None
+) -> pd.DataFrame:
     from territobs.zoning import zones as zoning_zones
 
     if zoning.kind == "units":
@@ -258,6 +292,8 @@ def _zoning_zones(
         return zoning_zones.zones_from_members(
             {zone: list(codes) for zone, codes in zoning.inline_members},
             units=territory,
+            member_level=zoning.member_level,
+            parent=zoning.parent_column,
         )
     from territobs.io.zones import read_zones
 
@@ -269,6 +305,8 @@ def _zoning_zones(
         member=zoning.code_column,
         name=zoning.name_column,
         units=territory if zoning.kind == "members" else None,
+        member_level=zoning.member_level,
+        parent=zoning.parent_column,
     )
     if zoning.kind == "polygons" and territory.crs is not None:
         zones = zones.to_crs(territory.crs)
@@ -524,12 +562,16 @@ def _run_result(step: Step, context: BuildContext) -> StepProduct:
             warnings.filterwarnings(
                 "ignore", message=COVERAGE_WARNING, category=ZoneWarning
             )
+        publication = context.config.publication
         result = recompute(
             territory,
             zones,
-            indicators_to_recompute(context.config, catalog),
+            indicators_to_recompute(context.config, catalog, territory),
             weights=weights,
             catalog=catalog,
+            approximation=dict(publication.approximations) or None,
+            partial=publication.policy(),
+            max_vintage_gap=publication.max_vintage_gap,
         )
     if partition:
         covered = _in_departements(territory, departements)
@@ -602,40 +644,49 @@ def _secrecy_rules(config: AtlasConfig, catalog: Any) -> Any:
 
 def _catalog_rules(config: AtlasConfig, catalog: Any) -> dict[str, Any]:
     """Map each indicator and governing count to its catalogue rule, else ``rp``."""
-    from territobs.secrecy.rules import BUILTIN_RULES, rules_from_catalog
+    from territobs.publish import default_rules
 
-    rules: dict[str, Any] = {}
-    pending = list(config.indicators)
-    while pending:
-        indicator = pending.pop(0)
-        if indicator in rules:
-            continue
-        if catalog.get(indicator).secrecy:
-            # a declared rule that is invalid raises: never weakened to "rp"
-            rules.update(rules_from_catalog([indicator], catalog))
-        else:  # no rule declared: census-like figure
-            rules[indicator] = BUILTIN_RULES["rp"]
-        governing = rules[indicator].governing
-        if rules[indicator].action == "mask" and governing and governing not in rules:
-            pending.append(governing)
-    return rules
+    return default_rules(list(config.indicators), catalog)
 
 
-def indicators_to_recompute(config: AtlasConfig, catalog: Any) -> list[str]:
+def indicators_to_recompute(
+    config: AtlasConfig, catalog: Any, territory: pd.DataFrame | None = None
+) -> list[str]:
     """List the atlas's indicators, then the governing counts their rules need.
 
     Filosofi figures are governed by the zone's fiscal households: that
     count is recomputed with them (and published under its own rule) so that
-    secrecy can be applied without the user listing it.
+    secrecy can be applied without the user listing it. With the territory,
+    rules whose count the data lack are fitted first
+    (:func:`territobs.publish.plan_secrecy`).
     """
     indicators = list(config.indicators)
     if not config.secrecy.enabled:
         return indicators
-    from territobs.secrecy.rules import governing_counts
+    if territory is not None:
+        return fitted_rules(config, catalog, territory)[1]
+    from territobs.publish import with_governing
 
-    return indicators + governing_counts(
-        indicators, _secrecy_rules(config, catalog), catalog=catalog
+    return with_governing(indicators, _secrecy_rules(config, catalog), catalog)
+
+
+def fitted_rules(
+    config: AtlasConfig, catalog: Any, territory: pd.DataFrame
+) -> tuple[dict[str, Any], list[str]]:
+    """Rules of the atlas fitted to its data, and the indicators they need."""
+    import warnings
+
+    from territobs.publish import plan_secrecy
+
+    given = (
+        _secrecy_rules(config, catalog)
+        if "indicators" in config.secrecy.section
+        else None
     )
+    with warnings.catch_warnings():
+        # said once, by the result step's own call
+        warnings.simplefilter("ignore")
+        return plan_secrecy(config.indicators, territory, catalog, given)
 
 
 def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
@@ -647,45 +698,24 @@ def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
     config = context.config
     zonings = [dep.split(":", 1)[1] for dep in step.deps]
     results = {z: context.load(f"result:{z}") for z in zonings}
-    if config.secrecy.enabled:
-        from territobs.secrecy import apply_secrecy
+    from territobs.publish import publish
 
-        weights = [_namespaced(context.load(f"weights:{z}"), z) for z in zonings]
-        combined = pd.concat(
-            [
-                r.assign(zone=z + "/" + r["zone"].astype(str))
-                for z, r in results.items()
-            ],
-            ignore_index=True,
-        )
-        catalog = load_catalog(config)
-        secured = apply_secrecy(
-            combined,
-            _secrecy_rules(config, catalog),
-            membership=weights,
-            catalog=catalog,
-        )
-        prefix = secured["zone"].str.split("/", n=1, expand=True)
-        secured = secured.assign(zone=prefix[1].to_numpy())
-        parts = {z: secured[prefix[0].to_numpy() == z] for z in zonings}
-    else:
-        parts = dict(results)
+    catalog = load_catalog(config)
+    parts = publish(
+        results,
+        weights={z: context.load(f"weights:{z}") for z in zonings},
+        rules=fitted_rules(config, catalog, context.load("territory"))[0]
+        if config.secrecy.enabled
+        else None,
+        catalog=catalog,
+        secrecy=config.secrecy.enabled,
+    )
     files = {}
     published: dict[str, pd.DataFrame] = {}
     for zoning, frame in parts.items():
-        frame = frame.reset_index(drop=True)
-        if config.secrecy.enabled:
-            from territobs.secrecy import published as safe_view
-
-            frame = safe_view(frame)
         published[zoning] = frame
         files[zoning] = _write_frame(context, f"{step.id}:{zoning}", frame)
     return StepProduct(published, files, _published_stats(published))
-
-
-def _namespaced(weights: Any, zoning: str) -> Any:
-
-    return replace(weights, zones=pd.Index([f"{zoning}/{z}" for z in weights.zones]))
 
 
 def _published_stats(published: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
@@ -721,8 +751,11 @@ def _run_table(step: Step, context: BuildContext) -> StepProduct:
     formats = step.params["formats"]
     if "csv" in formats:
         files["csv"] = f"tables/{step.target}.csv"
+        from territobs.schema import STATE_WORDS_COLUMN, state_words
+
+        table = result.assign(**{STATE_WORDS_COLUMN: state_words(result).to_numpy()})
         with atomic_path(context.path(files["csv"])) as temp:
-            result.to_csv(temp, index=False, encoding="utf-8")
+            table.to_csv(temp, index=False, encoding="utf-8")
     if "xlsx" in formats:
         from territobs.atlas.tables import write_xlsx
 
@@ -762,6 +795,7 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
         outlines=outlines,
         partial=_partial_zones(zones),
         back_link="../../index.html",
+        units=_zone_units(step, context, zones),
     )
     label = result.loc[result["indicator"] == indicator, "label"]
     return StepProduct(
@@ -769,6 +803,15 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
         {fmt: f"maps/{zoning}/{path.name}" for fmt, path in files.items()},
         {"label": str(label.iloc[0]) if len(label) else indicator},
     )
+
+
+def _zone_units(step: Step, context: BuildContext, zones: pd.DataFrame) -> str | None:
+    """Level of the units a zoning's zones are made of, for map captions."""
+    from territobs.zoning.coverage import unit_level
+
+    if "territory" in step.deps:
+        return unit_level(context.load("territory"))
+    return unit_level(zones) or "commune"
 
 
 def _partial_zones(zones: pd.DataFrame) -> list[str]:

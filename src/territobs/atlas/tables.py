@@ -90,14 +90,26 @@ def _values_sheet(
 
 
 def _notes_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
+    from territobs.schema import figure_states, state_words
+
+    states = figure_states(result)
     flagged = result[
-        result["secret"].astype(bool) | (result["estimated_share"].fillna(0) > 0)
+        result["secret"].astype(bool)
+        | (result["estimated_share"].fillna(0) > 0)
+        | (states != "value").to_numpy()
     ]
+    coverage = (
+        flagged["coverage_label"].map(_text)
+        if "coverage_label" in flagged
+        else pd.Series("", index=flagged.index)
+    )
     notes = pd.DataFrame(
         {
             "Zone": flagged["zone"].astype(str),
             "Nom": flagged["zone_name"],
             "Indicateur": flagged["label"],
+            "État": state_words(result).loc[flagged.index],
+            "Couverture": coverage,
             "Secret statistique": flagged["secret_reason"].map(_text)
             if "secret_reason" in flagged
             else "",
@@ -107,7 +119,16 @@ def _notes_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
             ),
         }
     )
-    return notes.reset_index(drop=True), ["@", "@", "@", "@", PERCENT_FORMAT, "@"]
+    return notes.reset_index(drop=True), [
+        "@",
+        "@",
+        "@",
+        "@",
+        "@",
+        "@",
+        PERCENT_FORMAT,
+        "@",
+    ]
 
 
 def _sources_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:

@@ -32,7 +32,9 @@ _STATUS = {"built": "construit", "reused": "réutilisé"}
 @click.option(
     "--check",
     is_flag=True,
-    help="Vérifie seulement la configuration, sans rien construire.",
+    help="Vérifie sans rien construire ce que la construction vérifiera : "
+    "indicateurs du catalogue, règles de secret, approximations, composantes "
+    "présentes dans les fichiers déclarés (lus), membres des zones.",
 )
 @click.option(
     "--quiet-progress",
@@ -47,6 +49,19 @@ def atlas(config: str, force: bool, check: bool, quiet_progress: bool) -> None:
 
     parsed = load_config(config)
     if check:
+        from territobs.atlas.check import check_atlas
+        from territobs.errors import ConfigError
+
+        problems = check_atlas(parsed)
+        if problems:
+            lines = "\n".join(f"  - {key} : {message}" for key, message in problems)
+            raise ConfigError(
+                f"fichier « {parsed.path} » : la construction échouerait "
+                f"({count_of(len(problems), 'problème')})\n{lines}",
+                path=parsed.path,
+                key=problems[0][0],
+                problems=problems,
+            )
         steps = plan(parsed)
         click.echo(
             f"Configuration valide : {count_of(len(parsed.zonings), 'zonage')}, "

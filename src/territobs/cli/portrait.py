@@ -71,9 +71,16 @@ def portrait(
     output: Path,
 ) -> None:
     """Write the portrait of ZONE (thin wrapper over ``territobs.portrait``)."""
+    from territobs.catalog import default_catalog
     from territobs.portrait import portrait as make_portrait
+    from territobs.publish import publish, rules_for_result
 
-    frames = [_read_result(path) for path in results]
+    catalog = default_catalog()
+    # the same rules and states as the atlas, whatever wrote the files
+    frames = [
+        publish(frame, rules=rules_for_result(frame, catalog), catalog=catalog)
+        for frame in map(_read_result, results)
+    ]
     page = make_portrait(
         frames,
         zone,

@@ -216,8 +216,40 @@ def guess_name_column(
 @click.option(
     "--partial",
     is_flag=True,
-    help="Calcule aussi les zones dont des données sont masquées "
-    "(valeur partielle, signalée « incomplete »).",
+    help="Publie une valeur partielle (état « partielle », couverture dite) "
+    "pour les zones dont des unités n'ont pas de données, quelle que soit la "
+    "couverture ; équivaut à --min-coverage 0. Jamais pour des unités "
+    "masquées par le producteur.",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Publie une valeur partielle quand les données couvrent au moins "
+    "cette part de la zone (0,9 = 90 %) ; sinon la zone est « donnée "
+    "manquante ».",
+)
+@click.option(
+    "--coverage-by",
+    type=click.Choice(["units", "population"]),
+    default="units",
+    show_default=True,
+    help="Mesure de la couverture : part des unités, ou de la population de "
+    "référence (--reference-column, sinon POPULATION ou la population du "
+    "recensement).",
+)
+@click.option(
+    "--reference-column",
+    default=None,
+    help="Colonne de population de référence des unités (--coverage-by population).",
+)
+@click.option(
+    "--secrecy-rules",
+    "rules_path",
+    type=_FILE,
+    default=None,
+    help="Règles de secret (TOML) ; par défaut celles du catalogue, comme "
+    "l'atlas (le recensement ne masque jamais).",
 )
 @click.option(
     "--output",
@@ -244,6 +276,10 @@ def recompute(
     approximation: str | None,
     vintage: str | None,
     partial: bool,
+    min_coverage: float | None,
+    coverage_by: str,
+    reference_column: str | None,
+    rules_path: Path | None,
     output: Path,
 ) -> None:
     """Run ``territobs recompute`` (see ``--help``)."""
@@ -282,24 +318,59 @@ def recompute(
         name=name_column,
         units=units,
     )
+    from territobs.publish import plan_secrecy, publish
+    from territobs.schema import PartialPolicy
+    from territobs.zoning.weights import build_weights
+
+    policy = None
+    if min_coverage is not None or partial:
+        policy = PartialPolicy(
+            0.0 if min_coverage is None else min_coverage,
+            by=coverage_by,  # type: ignore[arg-type]
+            reference=reference_column,
+        )
+    asked = [catalog.get(i).id for i in indicators]
+    given = None
+    if rules_path is not None:
+        from territobs.secrecy import rules_from_toml
+
+        given = rules_from_toml(rules_path)
+    rules, needed = plan_secrecy(asked, territory, catalog, given, vintage)
+    weights = build_weights(
+        territory,
+        zones,
+        method=method,  # type: ignore[arg-type]
+        **({"population": population_path} if population_path else {}),
+    )
     result = run(
         territory,
         zones,
-        list(indicators),
-        method=method,  # type: ignore[arg-type]
+        needed,
+        weights=weights,
         catalog=catalog,
         approximation=approximation,
         vintage=vintage,
-        on_masked="partial" if partial else "nan",
-        weights_kwds={"population": population_path} if population_path else None,
+        partial=policy,
     )
+    # governing counts (Filosofi's fiscal households) stay in the file: they
+    # were published with the rest, and let a portrait re-check secrecy
+    result = publish(result, weights=weights, rules=rules, catalog=catalog)
+    if policy is not None:
+        click.echo(f"Choix de publication : {policy.describe()}.")
     suffix = output.suffix.lower()
     if suffix == ".csv":
-        result.to_csv(output, index=False, encoding="utf-8")
+        from territobs.schema import STATE_WORDS_COLUMN, state_words
+
+        result.assign(**{STATE_WORDS_COLUMN: state_words(result).to_numpy()}).to_csv(
+            output, index=False, encoding="utf-8"
+        )
     elif suffix == ".parquet":
         result.to_parquet(output, index=False)
     else:
-        to_geodataframe(result, zones).to_file(output, driver="GPKG", layer="resultats")
+        from territobs.zoning.coverage import unit_level
+
+        wide = to_geodataframe(result, zones, unit_level=unit_level(territory))
+        wide.to_file(output, driver="GPKG", layer="resultats")
     n_zones, n_ind = result["zone"].nunique(), result["indicator"].nunique()
     click.echo(
         f"{count_of(n_ind, 'indicateur recalculé')} sur {count_of(n_zones, 'zone')} : "

@@ -12,13 +12,17 @@ from pathlib import Path
 import pandas as pd
 
 from territobs.cog.passage import builtin_passages
-from territobs.errors import MethodError, format_codes
+from territobs.errors import MethodError, TerritobsError, format_codes
 from territobs.formatting import count_of, format_percent
 
 __all__ = ["VintageGuess", "builtin_vintages", "detect_vintage", "vintage_codes"]
 
 #: Latest vintage whose full commune list ships with territobs.
 SHIPPED_YEAR = 2024
+
+#: Share of a département's communes a table must hold for its absent
+#: communes to rule a vintage out.
+COVERED_SHARE = 0.9
 
 
 @lru_cache(maxsize=1)
@@ -139,6 +143,10 @@ class VintageGuess:
         a département-level table lacks most of them).
     n_codes : int
         Number of distinct codes examined.
+    excluded : dict of int to list of str
+        Vintages that hold every code but are ruled out by missing codes:
+        communes of the table's départements that existed in that vintage
+        and were merged since, none of which the table has.
     """
 
     year: int
@@ -146,6 +154,15 @@ class VintageGuess:
     unmatched: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list, repr=False)
     n_codes: int = 0
+    excluded: dict[int, list[str]] = field(default_factory=dict)
+
+    def compatible(self, year: int) -> bool:
+        """Whether ``year`` fits the codes as well as the best, not excluded."""
+        if year not in self.shares.index:
+            return False
+        return bool(
+            self.shares[year] == self.shares[self.year] and year not in self.excluded
+        )
 
     @property
     def exact(self) -> bool:
@@ -163,10 +180,18 @@ class VintageGuess:
         tied = [
             int(str(y))
             for y, s in self.shares.items()
-            if s == self.shares[self.year] and y != self.year
+            if s == self.shares[self.year]
+            and y != self.year
+            and int(y) not in self.excluded
         ]
         if tied:
             text += f" ; compatible aussi avec {', '.join(map(str, sorted(tied)))}"
+        for year, codes in sorted(self.excluded.items()):
+            text += (
+                f" ; {year} exclu : {count_of(len(codes), 'commune')} de ce millésime "
+                f"absente{'s' if len(codes) > 1 else ''} du tableau, fusionnée"
+                f"{'s' if len(codes) > 1 else ''} depuis ({format_codes(codes, 3)})"
+            )
         if self.unmatched:
             text += (
                 f" ; {count_of(len(self.unmatched), 'code')} d'aucun millésime : "
@@ -230,8 +255,53 @@ def detect_vintage(
         },
         name="share",
     ).sort_index()
-    best = int(shares[shares == shares.max()].index.max())
+    tied = sorted(int(y) for y in shares[shares == shares.max()].index)
+    excluded = _excluded(tied, candidates, distinct)
+    kept = [y for y in tied if y not in excluded] or tied
+    best = max(kept)
     everywhere = frozenset().union(*candidates.values())
     unmatched = [c for c in distinct if c not in everywhere]
     missing = sorted(candidates[best] - set(distinct))
-    return VintageGuess(best, shares, unmatched, missing, len(distinct))
+    return VintageGuess(
+        best, shares, unmatched, missing, len(distinct), excluded=excluded
+    )
+
+
+def _excluded(
+    tied: list[int], candidates: Mapping[int, frozenset[str]], codes: list[str]
+) -> dict[int, list[str]]:
+    """Tied vintages ruled out: their communes merged since are all absent.
+
+    Only communes of départements the table covers (at least
+    :data:`COVERED_SHARE` of their communes) count: a table of a few
+    communes says nothing of the others.
+    """
+    from territobs.codes import departement_of
+
+    def dep(code: str) -> str | None:
+        try:
+            return departement_of(code)
+        except (TerritobsError, ValueError):
+            return None
+
+    present = set(codes)
+    latest = candidates[max(tied)]
+    by_dep: dict[str | None, list[str]] = {}
+    for code in latest:
+        by_dep.setdefault(dep(code), []).append(code)
+    covered = {
+        d
+        for d, listed in by_dep.items()
+        if d is not None
+        and sum(c in present for c in listed) >= COVERED_SHARE * len(listed)
+    }
+    out: dict[int, list[str]] = {}
+    for year in tied:
+        later = [y for y in tied if y > year]
+        gone: set[str] = set()
+        for other in later:
+            gone |= candidates[year] - candidates[other]
+        gone = {c for c in gone if dep(c) in covered}
+        if gone and not gone & present:
+            out[year] = sorted(gone)
+    return out

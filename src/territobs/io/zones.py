@@ -124,6 +124,8 @@ def read_zones(
     layer: str | None = None,
     units: gpd.GeoDataFrame | None = None,
     level: Level | None = None,
+    member_level: str | None = None,
+    parent: str | None = None,
 ) -> gpd.GeoDataFrame:
     r"""Read a zone file into a zones frame.
 
@@ -147,6 +149,10 @@ def read_zones(
         Units to check members against and to build membership geometries.
     level : str, optional
         Validate member codes at this level (``"commune"``, ``"iris"``...).
+    member_level, parent : str, optional
+        Members given at a coarser level than ``units`` (communes over IRIS),
+        and the units' column of parent codes: see
+        :func:`~territobs.zoning.zones.zones_from_members`.
 
     Returns
     -------
@@ -176,7 +182,9 @@ def read_zones(
         raise FileNotFoundError(f"fichier de zones introuvable : « {path} »")
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return _read_membership(path, zone, member, name, units, level)
+        return _read_membership(
+            path, zone, member, name, units, level, member_level, parent
+        )
     if suffix in VECTOR_SUFFIXES:
         return _read_polygons(path, zone, name, layer)
     raise SourceFormatError(
@@ -215,6 +223,8 @@ def _read_membership(
     name: str | None,
     units: gpd.GeoDataFrame | None,
     level: Level | None,
+    member_level: str | None = None,
+    parent: str | None = None,
 ) -> gpd.GeoDataFrame:
     table = _read_table(path)
     columns = list(table.columns)
@@ -253,6 +263,8 @@ def _read_membership(
             name=name,
             units=units,
             level=level,
+            member_level=member_level,
+            parent=parent,
         )
     except TerritobsError as error:
         if error.row is not None:

@@ -90,6 +90,24 @@ WEIGHTING_FR: dict[str, str] = {
 }
 
 
+#: Words for the units zones are made of: singular, plural, « formées … ».
+_UNIT_PHRASES = {
+    "commune": ("commune", "communes", "de communes entières"),
+    "arrondissement": (
+        "arrondissement",
+        "arrondissements",
+        "d'arrondissements entiers",
+    ),
+    "iris": ("IRIS", "IRIS", "d'IRIS entiers"),
+    "epci": ("EPCI", "EPCI", "d'EPCI entiers"),
+    "departement": ("département", "départements", "de départements entiers"),
+    "carreau": ("carreau", "carreaux", "de carreaux entiers"),
+}
+
+
+_FEMININE = {"commune", "None", "region"}
+
+
 def weighting_text(methods: Iterable[str]) -> str:
     """Say in French how the cut units were spread between the zones.
 
@@ -131,6 +149,10 @@ def make_caption(
     note: str | None = None,
     date: dt.date | None = None,
     method: str | Iterable[str] | None = None,
+    units: str | None = "commune",
+    partial_count: int = 0,
+    missing_count: int = 0,
+    approximated: bool = False,
 ) -> list[str]:
     r"""French caption lines for a map.
 
@@ -155,6 +177,17 @@ def make_caption(
         The result's ``method`` values (``area``, ``population``,
         ``mixed``): the caption names how cut units were spread (see
         :func:`weighting_text`).
+    units : str, optional
+        Level of the units the zones are made of (``commune``, ``iris``...):
+        the method line names it (« zones formées d'IRIS entiers »); None
+        says « unités ».
+    partial_count, missing_count : int, default 0
+        Zones whose value covers only part of the zone (state ``partial``),
+        and zones without data (``missing``): each gets its line. Exact
+        values then read « sur les unités renseignées ».
+    approximated : bool, default False
+        The values are a named approximation, not exact: never called
+        « valeurs exactes ».
 
     Returns
     -------
@@ -188,17 +221,37 @@ def make_caption(
         shares = shares[~np.isnan(shares)]
         if shares.size:
             top = float(shares.max())
+            _, plural, whole = _UNIT_PHRASES.get(
+                str(units), ("unité", "unités", "d'unités entières")
+            )
             if top > 0:
                 methods = _items(method)
                 lines.append(
                     "Méthode : valeurs estimées pour les zones qui coupent des "
-                    f"communes (jusqu’à {format_number(100 * top)}\xa0% de la "
+                    f"{plural} (jusqu’à {format_number(100 * top)}\xa0% de la "
                     f"valeur), {weighting_text(methods)}"
                 )
-            else:
+            elif approximated:
+                lines.append(f"Méthode : zones formées {whole}")
+            elif partial_count:
                 lines.append(
-                    "Méthode : valeurs exactes (zones formées de communes entières)"
+                    f"Méthode : valeurs exactes sur les {plural} "
+                    f"{'renseignées' if str(units) in _FEMININE else 'renseignés'}"
+                    f" (zones formées {whole})"
                 )
+            else:
+                lines.append(f"Méthode : valeurs exactes (zones formées {whole})")
+    if partial_count:
+        lines.append(
+            f"{partial_count} zone{'s' if partial_count > 1 else ''} à valeur "
+            "partielle (données pour une partie de la zone seulement ; couverture "
+            "indiquée zone par zone)"
+        )
+    if missing_count:
+        lines.append(
+            f"{missing_count} zone{'s' if missing_count > 1 else ''} sans donnée "
+            "(donnée manquante, ni zéro ni secret)"
+        )
     approximations = _join(_items(approximation))
     if approximations:
         lines.append(f"Approximation : {approximations}")
@@ -211,6 +264,19 @@ def make_caption(
         lines.append(note)
     lines.append(f"Réalisation : territobs, le {format_date(date)}")
     return lines
+
+
+def units_of(frame: pd.DataFrame, column: str) -> str | None:
+    """Level of the units a wide layer's zones are made of (``{column}__units``).
+
+    Written by :func:`~territobs.zoning.result.to_geodataframe` when it is
+    given ``unit_level``; without it the caption keeps speaking of communes.
+    """
+    name = f"{column}__units"
+    if name not in frame.columns:
+        return "commune"
+    values = frame[name].dropna().astype(str)
+    return str(values.iloc[0]) if len(values) else None
 
 
 def provenance(frame: pd.DataFrame, column: str) -> tuple[object, object]:

@@ -36,7 +36,7 @@ from territobs.formatting import count_of
 from territobs.maps._assets import leaflet_css, leaflet_js
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._geometry import PackedGeometry, pack_geometry
-from territobs.maps.caption import make_caption
+from territobs.maps.caption import make_caption, units_of
 from territobs.maps.classify import Classes, Scheme
 from territobs.maps.layers import (
     Layer,
@@ -481,6 +481,9 @@ def choropleth(
             method=infos[0].methods,
             secret_count=prepared[0].n_secret,
             date=date,
+            units=units_of(gdf, prepared[0].layer.column),
+            partial_count=prepared[0].n_partial,
+            missing_count=prepared[0].n_absent,
         )
     else:
         caption_lines = [caption] if isinstance(caption, str) else list(caption)

@@ -27,6 +27,8 @@ SECRET_SUFFIX = "__secret"
 SHARE_SUFFIX = "__estimated_share"
 NUMERATOR_SUFFIX = "__numerator"
 DENOMINATOR_SUFFIX = "__denominator"
+STATE_SUFFIX = "__state"
+COVERAGE_LABEL_SUFFIX = "__coverage_label"
 
 _CLASS_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -111,6 +113,24 @@ class PreparedLayer:
     reference: Reference | None
     decimals: int
     label: str = field(default="")
+    states: np.ndarray | None = None
+    """State per row (:mod:`territobs.schema`), from ``{column}__state``."""
+    coverage_labels: np.ndarray | None = None
+    """French coverage label per row (partial figures), else ``""``."""
+
+    @property
+    def n_absent(self) -> int:
+        """Rows in state ``missing`` (only known with a ``__state`` column)."""
+        if self.states is None:
+            return 0
+        return int(np.sum(self.states == "missing"))
+
+    @property
+    def n_partial(self) -> int:
+        """Rows whose value covers only part of the zone."""
+        if self.states is None:
+            return 0
+        return int(np.sum(self.states == "partial"))
 
     @property
     def n_secret(self) -> int:
@@ -289,4 +309,31 @@ def prepare_layer(frame: pd.DataFrame, layer: Layer) -> PreparedLayer:
         reference=reference,
         decimals=decimals,
         label=layer.label or layer.column,
+        states=_states(frame, layer.column, secret, values),
+        coverage_labels=_texts(frame, layer.column + COVERAGE_LABEL_SUFFIX),
     )
+
+
+def _states(
+    frame: pd.DataFrame, column: str, secret: np.ndarray, values: np.ndarray
+) -> np.ndarray | None:
+    """State per row from ``{column}__state`` (None without), secrecy winning."""
+    from territobs.schema import figure_states
+
+    given = frame.get(column + STATE_SUFFIX)
+    if given is None:
+        return None
+    derived = pd.DataFrame(
+        {
+            "value": values,
+            "secret": secret,
+            "state": given.to_numpy(),
+        }
+    )
+    return figure_states(derived).to_numpy(dtype=object)
+
+
+def _texts(frame: pd.DataFrame, column: str) -> np.ndarray | None:
+    if column not in frame.columns:
+        return None
+    return frame[column].fillna("").astype(str).to_numpy(dtype=object)

@@ -29,7 +29,7 @@ from shapely.geometry import box
 from territobs.errors import CRSError
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._france import CITY_ZOOMS, OVERSEAS, covers_france, overseas_of
-from territobs.maps.caption import make_caption
+from territobs.maps.caption import make_caption, units_of
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme
 from territobs.maps.layers import Layer, PreparedLayer, Reference, prepare_layer
 from territobs.maps.legend import format_value
@@ -314,6 +314,9 @@ def static_map(
                 method=info.methods,
                 secret_count=prep.n_secret,
                 date=date,
+                units=units_of(gdf, prep.layer.column),
+                partial_count=prep.n_partial,
+                missing_count=prep.n_absent,
             )
         else:
             lines = [caption] if isinstance(caption, str) else list(caption)

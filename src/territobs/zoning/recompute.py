@@ -30,6 +30,9 @@ from territobs.errors import (
     format_codes,
 )
 from territobs.formatting import count_of
+from territobs.schema import PartialPolicy, partial_policy
+from territobs.zoning import approximate as _approx
+from territobs.zoning.coverage import reference_population, unit_level, zone_states
 from territobs.zoning.weights import METHOD_CODES, Weights
 
 __all__ = [
@@ -63,6 +66,9 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "secret_reason",
     "source",
     "vintage",
+    "state",
+    "coverage",
+    "coverage_label",
 )
 
 #: Named approximations for indicators that cannot be re-aggregated
@@ -72,6 +78,7 @@ APPROXIMATIONS: dict[str, str] = {
         "moyenne des valeurs des unités pondérée par la population "
         "(approximation : ce n'est pas la médiane de la zone)"
     ),
+    _approx.CENSUS_WEIGHTS: _approx.DESCRIPTION,
 }
 
 #: Relative tolerance of the built-in checks.
@@ -189,15 +196,58 @@ def _read_role(territory: pd.DataFrame, columns: Sequence[str]) -> _Input:
     return _Input(np.where(unknown, np.nan, total), masked, missing)
 
 
+#: Boolean column of a territory flagging units whose outline does not cover
+#: the commune their figures describe (an outline from before a merger, as
+#: the demo's Saint-Denis): their surfaces are never used.
+INCONSISTENT_OUTLINE = "incomplete_geometry"
+
+
+def _inconsistent_outlines(territory: pd.DataFrame) -> np.ndarray:
+    if INCONSISTENT_OUTLINE not in territory.columns:
+        return np.zeros(len(territory), dtype=bool)
+    return territory[INCONSISTENT_OUTLINE].fillna(False).to_numpy(dtype=bool)
+
+
+def _report_outlines(
+    ind: Indicator, res: Resolution, codes: pd.Index, territory: pd.DataFrame
+) -> None:
+    flagged = _inconsistent_outlines(territory)
+    if not (res.by_area and flagged.any()):
+        return
+    units = list(codes[flagged])
+    warnings.warn(
+        MissingValuesWarning(
+            f"indicateur « {ind.id} » : contour incohérent avec la commune des "
+            f"données pour {format_codes(units)} (contour antérieur à une fusion) : "
+            "sa surface n'est pas utilisée, les zones qui la contiennent sont "
+            "« donnée manquante » (ou partielles si vous l'avez choisi).",
+            codes=units,
+            indicator=ind.id,
+        ),
+        stacklevel=3,
+    )
+
+
 def _approximation_for(
-    ind: Indicator, approximation: str | Mapping[str, str] | None
+    ind: Indicator,
+    approximation: str | Mapping[str, str] | None,
+    exact: Any = None,
 ) -> str:
-    """Return the approximation asked for ``ind`` ("" for aggregable kinds)."""
+    """Return the approximation asked for ``ind`` ("" for aggregable kinds).
+
+    ``exact`` is called (no argument) to know whether an aggregable
+    indicator resolves exactly: a census-weighted approximation asked for
+    every indicator (a str) only applies to those that do not.
+    """
     name = (
         approximation.get(ind.id)
         if isinstance(approximation, Mapping)
         else approximation
     )
+    if name == _approx.CENSUS_WEIGHTS and ind.aggregable and _approx.supports(ind):
+        if isinstance(approximation, Mapping) or exact is None or not exact():
+            return name
+        return ""
     if ind.aggregable:
         if isinstance(approximation, Mapping) and name is not None:
             raise MethodError(
@@ -208,10 +258,13 @@ def _approximation_for(
         return ""
     if name is None:
         raise MethodError(
-            f"indicateur « {ind.id} » ({ind.kind}) : une {_KIND_FR[ind.kind]} ne se "
+            f"indicateur « {ind.id} » ({ind.kind}) : {_KIND_FR[ind.kind]} ne se "
             "recalcule pas à partir des valeurs des unités. Pour une valeur "
-            "approchée, demandez-la explicitement, par exemple "
-            f"approximation=« {next(iter(APPROXIMATIONS))} » ; elle sera signalée "
+            "approchée, demandez-la explicitement : en Python "
+            f"approximation=« {next(iter(APPROXIMATIONS))} », en ligne de commande "
+            "--approximation, dans un atlas [publication.approximations] "
+            f'{ind.id} = "census_population_weights" (valeurs IRIS de Filosofi '
+            "pondérées par la population du recensement) ; elle sera signalée "
             "dans le résultat et sur les cartes.",
             indicator=ind.id,
             kind=ind.kind,
@@ -233,7 +286,20 @@ def _approximation_for(
     return name
 
 
-_KIND_FR = {"median": "médiane", "quantile": "quantile (décile, quartile)"}
+def _resolves_exactly(
+    catalog: Catalog, ind: Indicator, territory: pd.DataFrame, vintage: Any
+) -> Any:
+    def exact() -> bool:
+        try:
+            catalog.resolve(ind, territory, vintage=vintage)
+        except MethodError:
+            return False
+        return True
+
+    return exact
+
+
+_KIND_FR = {"median": "une médiane", "quantile": "un quantile (décile, quartile)"}
 
 
 @dataclass(frozen=True)
@@ -259,6 +325,14 @@ def _sums(
 ) -> _Sums:
     """Compute the zone sums of one indicator from its resolved columns."""
     roles = {role: _read_role(territory, cols) for role, cols in res.columns.items()}
+    outlines = _inconsistent_outlines(territory)
+    if outlines.any():
+        for role in res.by_area & roles.keys():
+            inp = roles[role]
+            gap = outlines & ~inp.masked
+            roles[role] = _Input(
+                np.where(gap, np.nan, inp.values), inp.masked, inp.missing | gap
+            )
     unknown = np.zeros(len(territory), dtype=bool)
     missing = np.zeros(len(territory), dtype=bool)
     for inp in roles.values():
@@ -427,6 +501,8 @@ def recompute(
     approximation: str | Mapping[str, str] | None = None,
     vintage: str | int | None = None,
     on_masked: Literal["nan", "partial"] = "nan",
+    partial: PartialPolicy | float | None = None,
+    max_vintage_gap: int = _approx.DEFAULT_MAX_VINTAGE_GAP,
     weights_kwds: Mapping[str, Any] | None = None,
     check: bool = True,
 ) -> pd.DataFrame:
@@ -456,9 +532,24 @@ def recompute(
         Vintage of the columns to read when the territory holds several
         (``2016`` selects ``P16_*``); default: the most recent complete one.
     on_masked : {"nan", "partial"}, default "nan"
-        Value of a zone whose inputs are partly masked or missing: NaN, or the
-        value computed from the known units only. Either way the known sums
-        are in ``numerator``/``denominator`` and the row is ``incomplete``.
+        Legacy switch: ``"partial"`` keeps the value computed from the known
+        units on every incomplete zone that has a known unit (its ``state``
+        still says ``partial``, ``secret`` or ``missing``) and, without
+        ``partial``, publishes partial values at any coverage. Either way the
+        known sums are in ``numerator``/``denominator`` and the row is
+        ``incomplete``. A zone with no known unit is NaN, never 0.
+    partial : PartialPolicy or float, optional
+        Explicit choice to publish values over part of a zone (state
+        ``partial``) when its coverage reaches a minimum: a
+        :class:`~territobs.schema.PartialPolicy` (coverage by units or by a
+        reference population) or a number (minimum share of units, 0-1).
+        Default None: a zone with missing data is ``missing`` (value NaN).
+        Inputs masked by a producer are never published partially.
+    max_vintage_gap : int, default 2
+        Largest gap in years between published values and the census
+        population weighting them under the ``census_population_weights``
+        approximation (Filosofi 2015 beside census 2016: 1); the gap is
+        written in the ``vintage`` column.
     weights_kwds : mapping, optional
         Extra keywords for ``build_weights`` (e.g. the population layer).
     check : bool, default True
@@ -472,7 +563,12 @@ def recompute(
         The tidy result: one row per zone × indicator (zone-major), with
         exactly the columns :data:`RESULT_COLUMNS`. ``lower``, ``upper``,
         ``secret`` and ``secret_reason`` are left for
-        :mod:`territobs.secrecy` to fill (NaN, False, "").
+        :mod:`territobs.secrecy` to fill (NaN, False, ""). ``state`` is the
+        published state (:mod:`territobs.schema`: ``value``, ``secret`` for
+        producer-masked inputs, ``missing``, ``partial``), ``coverage`` the
+        share (0-1) of the zone with data (by units, or by population under
+        such a policy) and ``coverage_label`` its French wording on
+        incomplete rows (« 32 IRIS sur 41, 94 % de la population »).
 
     Raises
     ------
@@ -539,10 +635,28 @@ def recompute(
     asked = _indicator_list(indicators, catalog)
     codes = _territory_codes(territory)
     zone_ids, zone_names = _zone_frame(zones)
-    approximations = {ind.id: _approximation_for(ind, approximation) for ind in asked}
-    resolutions = {
-        ind.id: catalog.resolve(ind, territory, vintage=vintage) for ind in asked
+    approximations = {
+        ind.id: _approximation_for(
+            ind, approximation, _resolves_exactly(catalog, ind, territory, vintage)
+        )
+        for ind in asked
     }
+    computed: dict[str, Indicator] = {}
+    vintage_texts: dict[str, str] = {}
+    resolutions = {}
+    for ind in asked:
+        if approximations[ind.id] == _approx.CENSUS_WEIGHTS:
+            computed[ind.id], resolutions[ind.id], vintage_texts[ind.id] = (
+                _approx.census_weighted(
+                    ind,
+                    catalog,
+                    territory,
+                    vintage=vintage,
+                    max_vintage_gap=max_vintage_gap,
+                )
+            )
+        else:
+            resolutions[ind.id] = catalog.resolve(ind, territory, vintage=vintage)
     if weights is None:
         from territobs.zoning.weights import build_weights
 
@@ -554,27 +668,45 @@ def recompute(
 
     partition = bool(np.all(np.abs(row_sums - 1.0) <= RTOL))
     fallback_vintage = _default_vintage(territory)
+    policy = partial_policy(partial)
+    if policy is None and on_masked == "partial":
+        policy = PartialPolicy(0.0)
+    reference = reference_population(territory, policy, catalog, vintage)
+    level = unit_level(territory)
     blocks: list[dict[str, np.ndarray]] = []
     for ind in asked:
-        sums = _sums(ind, resolutions[ind.id], territory, ops)
+        sums = _sums(computed.get(ind.id, ind), resolutions[ind.id], territory, ops)
         share, methods = _estimation(
             ops, sums.masses, (~sums.unknown).astype(float), sums.operands
         )
         masked_units = ops.total(sums.unknown.astype(float))
         missing_units = ops.total(sums.missing.astype(float))
         incomplete = masked_units > _EPS
+        states = zone_states(
+            ops.matrix,
+            sums.value,
+            sums.unknown,
+            sums.missing,
+            policy=policy,
+            reference=reference,
+            level=level,
+            keep_partial_values=on_masked == "partial",
+        )
         approx = approximations[ind.id]
         if check:
-            _report_missing(ind, codes, sums.missing & (row_sums > 0))
+            _report_outlines(ind, resolutions[ind.id], codes, territory)
+            _report_missing(
+                ind,
+                codes,
+                sums.missing & (row_sums > 0) & ~_inconsistent_outlines(territory),
+            )
             if partition and ind.kind == "count":
                 _raise_if_not_conserved(
                     ind.id, float(sums.masses[0].sum()), float(sums.numerator.sum())
                 )
         blocks.append(
             {
-                "value": np.where(incomplete, np.nan, sums.value)
-                if on_masked == "nan"
-                else sums.value,
+                "value": states.value,
                 "numerator": sums.numerator,
                 "denominator": sums.denominator,
                 "method": np.full(len(zone_ids), approx, dtype=object)
@@ -584,10 +716,13 @@ def recompute(
                 "masked_units": masked_units,
                 "missing_units": missing_units,
                 "incomplete": incomplete,
+                "state": states.state,
+                "coverage": states.coverage,
+                "coverage_label": states.label,
             }
         )
     result = _assemble(asked, resolutions, approximations, zone_ids, zone_names, blocks,
-                       fallback_vintage)  # fmt: skip
+                       fallback_vintage, vintage_texts)  # fmt: skip
     if check:
         _check_ratios(result, {ind.id: ind.scale for ind in asked}, RTOL)
     return result
@@ -601,6 +736,7 @@ def _assemble(
     zone_names: np.ndarray,
     blocks: Sequence[Mapping[str, np.ndarray]],
     fallback_vintage: str,
+    vintage_texts: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Lay the per-indicator zone arrays out as the tidy table (zone-major)."""
     n_ind, n_zones = len(asked), len(zone_ids)
@@ -611,8 +747,13 @@ def _assemble(
     def per_indicator(values: Sequence[Any]) -> np.ndarray:
         return np.tile(np.asarray(values, dtype=object), n_zones)
 
+    texts = vintage_texts or {}
     vintages = [
-        ind.vintage or resolutions[ind.id].vintage or fallback_vintage for ind in asked
+        texts.get(ind.id)
+        or ind.vintage
+        or resolutions[ind.id].vintage
+        or fallback_vintage
+        for ind in asked
     ]
     columns: dict[str, Any] = {
         "zone": np.repeat(zone_ids.astype(str).to_numpy(dtype=object), n_ind),
@@ -636,6 +777,9 @@ def _assemble(
         "secret_reason": np.full(n_ind * n_zones, "", dtype=object),
         "source": per_indicator([ind.source for ind in asked]),
         "vintage": per_indicator(vintages),
+        "state": per_zone("state").astype(object),
+        "coverage": per_zone("coverage").astype(float),
+        "coverage_label": per_zone("coverage_label").astype(object),
     }
     return pd.DataFrame(columns, columns=list(RESULT_COLUMNS))
 

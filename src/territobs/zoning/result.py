@@ -55,6 +55,8 @@ def to_geodataframe(
     result: pd.DataFrame,
     zones: pd.DataFrame,
     indicators: Sequence[str] | None = None,
+    *,
+    unit_level: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Widen a tidy result: one column per indicator, with the zone geometry.
 
@@ -68,6 +70,10 @@ def to_geodataframe(
         missing; the CRS is kept).
     indicators : sequence of str, optional
         Indicator ids to keep, in this order (default: all, in result order).
+    unit_level : str, optional
+        Level of the units the zones are made of (``iris``, ``commune``):
+        written in ``{id}__units`` so that map captions name it, even read
+        back from a GeoPackage.
 
     Returns
     -------
@@ -75,7 +81,10 @@ def to_geodataframe(
         One row per zone (in ``zones`` order): ``zone``, ``name``, then for
         each indicator ``{id}`` (value), ``{id}__secret`` (bool),
         ``{id}__estimated_share`` and ``{id}__method`` (``exact``, ``area``,
-        ``population``, ``mixed``...), then ``{id}__source`` and
+        ``population``, ``mixed``...), ``{id}__state`` (``value``,
+        ``secret``, ``missing``, ``partial``: :mod:`territobs.schema`),
+        ``{id}__coverage`` (0-1) and ``{id}__coverage_label`` (French, empty
+        when complete), then ``{id}__source`` and
         ``{id}__vintage`` (text, the same on every row: they keep the
         provenance in files such as a GeoPackage, where ``attrs`` are lost),
         then ``geometry``. Secret values are NaN.
@@ -122,13 +131,38 @@ def to_geodataframe(
             f"{format_codes(unknown)}.",
             codes=unknown,
         )
-    rows = result[result["indicator"].isin(list(indicators))].assign(
-        value=_published_values(result), secret=result["secret"].astype(bool)
+    from territobs.schema import figure_states
+
+    coverage = (
+        result["coverage"].astype(float)
+        if "coverage" in result.columns
+        else pd.Series(np.where(result["value"].notna(), 1.0, 0.0), index=result.index)
     )
+    labels = (
+        result["coverage_label"].fillna("").astype(str)
+        if "coverage_label" in result.columns
+        else pd.Series("", index=result.index)
+    )
+    rows = result.assign(
+        value=_published_values(result),
+        secret=result["secret"].astype(bool),
+        state=figure_states(result).to_numpy(),
+        coverage=coverage.to_numpy(),
+        coverage_label=labels.to_numpy(),
+    )
+    rows = rows[rows["indicator"].isin(list(indicators))]
     wide = rows.pivot(
         index="zone",
         columns="indicator",
-        values=["value", "secret", "estimated_share", "method"],
+        values=[
+            "value",
+            "secret",
+            "estimated_share",
+            "method",
+            "state",
+            "coverage",
+            "coverage_label",
+        ],
     )
     provenance = _provenance(result)
     columns = {}
@@ -139,6 +173,13 @@ def to_geodataframe(
             float
         )
         columns[f"{ident}__method"] = wide[("method", ident)].astype(object)
+        columns[f"{ident}__state"] = wide[("state", ident)].astype(object)
+        columns[f"{ident}__coverage"] = wide[("coverage", ident)].astype(float)
+        columns[f"{ident}__coverage_label"] = wide[("coverage_label", ident)].astype(
+            object
+        )
+        if unit_level is not None:
+            columns[f"{ident}__units"] = unit_level
         for field in ("source", "vintage"):
             columns[f"{ident}__{field}"] = provenance.get((ident, field))
     table = pd.DataFrame(columns).reindex(pd.Index(zones["zone"], name="zone"))

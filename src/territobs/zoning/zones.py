@@ -179,6 +179,9 @@ def zones_from_members(
     name: str | None = None,
     units: gpd.GeoDataFrame | None = None,
     level: Level | None = None,
+    member_level: str | None = None,
+    parent: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Build zones from member lists (a circonscription = a list of communes).
 
@@ -197,6 +200,17 @@ def zones_from_members(
     level : {"commune", "arrondissement", "iris", "epci", "departement", "region"}, optional
         Validate and normalise member codes with :mod:`territobs.codes`.
         Without it, members must already be strings.
+    member_level : str, optional
+        Level of the members when coarser than the units (communes over IRIS
+        units, EPCI over communes): each member is replaced by the units
+        whose parent code it is (:func:`territobs.zoning.parents.parent_codes`).
+        Requires ``units``.
+    parent : str, optional
+        Column of ``units`` giving the parent codes (default: ``INSEE_COM``,
+        ``CODE_COM``, ``SIREN_EPCI``... or the IRIS code's commune prefix).
+    names : mapping, optional
+        Zone id → label, whatever the source (a mapping of members has no
+        name column); ids left out keep the id as label.
 
     Returns
     -------
@@ -283,15 +297,29 @@ def zones_from_members(
         label_of = labels.drop_duplicates("zone").set_index("zone")["name"]
     else:
         label_of = None
+    if member_level is not None:
+        if units is None:
+            raise ZoneError(
+                f"membres au niveau « {member_level} » : les unités (units=...) "
+                "sont nécessaires pour les remplacer par leurs unités.",
+                key="member_level",
+            )
+        from territobs.zoning.parents import expand_members
+
+        long = expand_members(long, units, member_level, parent)
     grouped = long.groupby("zone", sort=False)["member"].agg(tuple)
     zone_ids = grouped.index.tolist()
-    names = label_of.loc[zone_ids].tolist() if label_of is not None else zone_ids
+    labels = label_of.loc[zone_ids].tolist() if label_of is not None else zone_ids
+    if names is not None:
+        labels = [
+            names.get(z, label) for z, label in zip(zone_ids, labels, strict=True)
+        ]
     geometry = np.full(len(zone_ids), None, dtype=object)
     crs = None
     if units is not None:
         geometry = _members_geometry(grouped, units)
         crs = getattr(units, "crs", None)
-    return _frame(zone_ids, names, grouped.tolist(), geometry, crs)
+    return _frame(zone_ids, labels, grouped.tolist(), geometry, crs)
 
 
 def _member_positions(
@@ -325,9 +353,13 @@ def _member_positions(
             else ""
         )
         n_unknown = int(unknown.sum())
+        from territobs.zoning.parents import level_hint
+
+        hint = level_hint(flat[unknown].tolist(), units)
         raise ZoneError(
             f"{count_of(n_unknown, 'code membre absent', 'codes membres absents')} "
-            f"des unités, dans {count_of(len(by_zone), 'zone')} : {detail}{more}.",
+            f"des unités, dans {count_of(len(by_zone), 'zone')} : {detail}{more}."
+            f"{hint}",
             codes=flat[unknown].tolist(),
             unknown=by_zone,
         )

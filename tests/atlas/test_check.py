@@ -1,0 +1,108 @@
+"""``territobs atlas --check`` catches what the build would hit, on small files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from territobs.atlas.check import check_atlas
+from territobs.atlas.config import load_config
+from territobs.cli import cli
+from territobs.errors import ConfigError
+
+GOOD = """
+title = "Essai"
+output = "out"
+indicators = ["population"{extra}]
+
+[[sources]]
+id = "communes"
+path = "communes.geojson"
+reader = "boundaries"
+
+[[sources]]
+id = "rp"
+path = "rp.csv"
+reader = "insee"
+
+[territory]
+units = "communes"
+tables = ["rp"]
+
+[[zones]]
+id = "duo"
+label = "Deux communes"
+members = {{ duo = ["93001", "{member}"] }}
+{secrecy}
+"""
+
+
+@pytest.fixture
+def folder(tmp_path):
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"INSEE_COM": code, "NOM": name},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[x, 48.9], [x + 0.01, 48.9], [x + 0.01, 48.91], [x, 48.9]]
+                ],
+            },
+        }
+        for x, code, name in [
+            (2.38, "93001", "Aubervilliers"),
+            (2.40, "93055", "Pantin"),
+        ]
+    ]
+    (tmp_path / "communes.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}),
+        encoding="utf-8",
+    )
+    (tmp_path / "rp.csv").write_text(
+        "CODGEO;P21_POP\n93001;86000\n93055;59000\n", encoding="utf-8"
+    )
+    return tmp_path
+
+
+def _config(folder, extra="", member="93055", secrecy=""):
+    path = folder / "atlas.toml"
+    path.write_text(
+        GOOD.format(extra=extra, member=member, secrecy=secrecy), encoding="utf-8"
+    )
+    return path
+
+
+def test_valid_config_passes(folder) -> None:
+    assert check_atlas(load_config(_config(folder))) == []
+    result = CliRunner().invoke(cli, ["atlas", "--check", str(_config(folder))])
+    assert result.exit_code == 0, result.output
+    assert "Configuration valide" in result.output
+    assert not (folder / "out" / "index.html").exists()
+
+
+def test_every_build_error_is_caught(folder) -> None:
+    path = _config(
+        folder,
+        extra=', "povrety_rate", "median_living_standard", "rsa_beneficiaries"',
+        member="93999",
+        secrecy='[secrecy.indicators]\n"*" = "nope"\n',
+    )
+    problems = dict(check_atlas(load_config(path)))
+    assert "povrety_rate" in problems["indicators[1]"]
+    assert "approximation" in problems["indicators[2]"]
+    assert "ALL_RSA" in problems["indicators[3]"]
+    assert "nope" in problems["secrecy"]
+    assert "93999" in problems["zones[0]"]
+    result = CliRunner().invoke(cli, ["atlas", "--check", str(path)])
+    assert isinstance(result.exception, ConfigError)
+    assert "la construction échouerait (5 problèmes)" in result.exception.message
+    assert result.exception.key == "indicators[1]"
+
+
+def test_members_of_another_level_are_named(folder) -> None:
+    path = _config(folder, member="930550101")
+    problems = dict(check_atlas(load_config(path)))
+    assert "930550101" in problems["zones[0]"]
