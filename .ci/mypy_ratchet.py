@@ -63,7 +63,10 @@ def main(argv: list[str]) -> int:
         print(f"baseline: {sum(counts.values())} errors in {len(counts)} files")
         return 0
     if worse:
-        print(output)
+        for line in output.splitlines():
+            match = ERROR.match(line)
+            if match and match["path"] in worse:
+                print(line)
         print("mypy: more errors than the baseline (.ci/mypy-baseline.json):")
         for path, (old, new) in sorted(worse.items()):
             print(f"  {path}: {old} -> {new}")

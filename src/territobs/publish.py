@@ -292,7 +292,9 @@ def publish(
 
     catalog = catalog if catalog is not None else default_catalog()
     single = isinstance(results, pd.DataFrame)
-    frames = {"": results} if single else dict(results)
+    frames: dict[str, pd.DataFrame] = (
+        {"": results} if isinstance(results, pd.DataFrame) else dict(results)
+    )
     if single and weights is not None:
         weights = {"": weights}
     combined = pd.concat(

@@ -37,6 +37,7 @@ from typing import Any
 
 from territobs.atlas.cache import Manifest, StepRecord, code_fingerprint, key_of
 from territobs.atlas.config import AtlasConfig, load_config
+from territobs.errors import ConfigError
 from territobs.formatting import count_of
 
 __all__ = [
@@ -419,7 +420,7 @@ class BuildContext:
         manifest: Manifest,
         handlers: Mapping[str, Handler],
     ) -> None:
-        self.config = config
+        self._config = config
         self.manifest = manifest
         self.handlers = handlers
         self.values: dict[str, Any] = {}
@@ -428,6 +429,15 @@ class BuildContext:
         #: Values derived from upstream values and shared by several steps of
         #: this build (the unit outlines drawn on every map of a zoning).
         self.memo: dict[str, Any] = {}
+
+    @property
+    def config(self) -> AtlasConfig:
+        """The atlas being built (steps of a bare DAG have none to ask for)."""
+        if self._config is None:
+            raise ConfigError(
+                "ces étapes ne relèvent d'aucun atlas (pas de configuration)."
+            )
+        return self._config
 
     def path(self, relative: str) -> Path:
         """Absolute path of an output file."""

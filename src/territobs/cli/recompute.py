@@ -102,7 +102,8 @@ def guess_name_column(
         member_col = _pick(columns, member_column, MEMBER_CANDIDATES) or next(
             (c for c in columns if c != zone_col), None
         )
-        taken.add(member_col)
+        if member_col is not None:
+            taken.add(member_col)
     lower = {c.strip().lower(): c for c in columns if c not in taken}
     found = next((lower[n] for n in NAME_CANDIDATES if n in lower), None)
     if found is None:
@@ -340,7 +341,7 @@ def recompute(
         territory,
         zones,
         method=method,  # type: ignore[arg-type]
-        **({"population": population_path} if population_path else {}),
+        population=population_path,
     )
     result = run(
         territory,

@@ -182,7 +182,7 @@ class VintageGuess:
             for y, s in self.shares.items()
             if s == self.shares[self.year]
             and y != self.year
-            and int(y) not in self.excluded
+            and int(str(y)) not in self.excluded
         ]
         if tied:
             text += f" ; compatible aussi avec {', '.join(map(str, sorted(tied)))}"

@@ -250,13 +250,13 @@ def zones_from_members(
     codes = frame[member]
     empty = codes.isna().to_numpy() | (codes.astype(str).str.strip() == "").to_numpy()
     if empty.any():
-        rows = np.flatnonzero(empty) + 2
+        lines = np.flatnonzero(empty) + 2
         raise ZoneError(
-            f"{where(column=member, row=int(rows[0]))}membre vide pour la zone "
-            f"« {ids.iloc[rows[0] - 2]} » ({count_of(len(rows), 'ligne vide')}).",
+            f"{where(column=member, row=int(lines[0]))}membre vide pour la zone "
+            f"« {ids.iloc[lines[0] - 2]} » ({count_of(len(lines), 'ligne vide')}).",
             column=member,
-            row=int(rows[0]),
-            rows=rows.tolist(),
+            row=int(lines[0]),
+            rows=lines.tolist(),
         )
     if level is not None:
         codes = normalize_codes(codes, level, column=member)
@@ -284,8 +284,8 @@ def zones_from_members(
             codes=pairs,
         )
     if name is not None:
-        labels = pd.DataFrame({"zone": long["zone"], "name": frame[name].astype(str)})
-        n_labels = labels.drop_duplicates().groupby("zone", sort=False).size()
+        given = pd.DataFrame({"zone": long["zone"], "name": frame[name].astype(str)})
+        n_labels = given.drop_duplicates().groupby("zone", sort=False).size()
         if (n_labels > 1).any():
             bad_zones = n_labels.index[n_labels > 1].tolist()
             raise ZoneError(
@@ -294,7 +294,7 @@ def zones_from_members(
                 column=name,
                 codes=bad_zones,
             )
-        label_of = labels.drop_duplicates("zone").set_index("zone")["name"]
+        label_of = given.drop_duplicates("zone").set_index("zone")["name"]
     else:
         label_of = None
     if member_level is not None:
@@ -309,7 +309,9 @@ def zones_from_members(
         long = expand_members(long, units, member_level, parent)
     grouped = long.groupby("zone", sort=False)["member"].agg(tuple)
     zone_ids = grouped.index.tolist()
-    labels = label_of.loc[zone_ids].tolist() if label_of is not None else zone_ids
+    labels: list[str] = [
+        str(x) for x in (label_of.loc[zone_ids] if label_of is not None else zone_ids)
+    ]
     if names is not None:
         labels = [
             names.get(z, label) for z, label in zip(zone_ids, labels, strict=True)
