@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "APPROXIMATIONS",
     "COVERAGE",
     "COVERAGE_LABEL",
     "SECRET_SUFFIX",
@@ -52,6 +53,21 @@ STATE_LABELS: Final[dict[State, str]] = {
     "partial": "partielle",
 }
 """French words shown to partners for each state (empty for a plain value)."""
+
+#: Named approximations for indicators that cannot be re-aggregated (medians,
+#: quantiles, rates published without their counts): name → French
+#: description shown in captions. The estimators live in ``zoning``.
+APPROXIMATIONS: Final[dict[str, str]] = {
+    "population_weighted_mean_of_medians": (
+        "moyenne des valeurs des unités pondérée par la population "
+        "(approximation : ce n'est pas la médiane de la zone)"
+    ),
+    "census_population_weights": (
+        "valeurs publiées des unités pondérées par leur population au recensement "
+        "(approximation : pas de recalcul exact sans effectifs Filosofi ; une "
+        "médiane ou un décile ainsi obtenus ne sont pas ceux de la zone)"
+    ),
+}
 
 STATE_COLUMN: Final = "state"
 COVERAGE_LABEL: Final = "coverage_label"

@@ -29,6 +29,7 @@ import pandas as pd
 
 from territobs.catalog import Indicator, Resolution
 from territobs.errors import MethodError
+from territobs.schema import APPROXIMATIONS
 
 __all__ = ["CENSUS_WEIGHTS", "DEFAULT_MAX_VINTAGE_GAP", "census_weighted"]
 
@@ -40,11 +41,7 @@ CENSUS_WEIGHTS = "census_population_weights"
 #: the census population weighting them.
 DEFAULT_MAX_VINTAGE_GAP = 2
 
-DESCRIPTION = (
-    "valeurs publiées des unités pondérées par leur population au recensement "
-    "(approximation : pas de recalcul exact sans effectifs Filosofi ; une "
-    "médiane ou un décile ainsi obtenus ne sont pas ceux de la zone)"
-)
+DESCRIPTION = APPROXIMATIONS[CENSUS_WEIGHTS]
 
 
 def supports(ind: Indicator) -> bool:

@@ -30,7 +30,7 @@ from territobs.errors import (
     format_codes,
 )
 from territobs.formatting import count_of
-from territobs.schema import PartialPolicy, partial_policy
+from territobs.schema import APPROXIMATIONS, PartialPolicy, partial_policy
 from territobs.zoning import approximate as _approx
 from territobs.zoning.coverage import reference_population, unit_level, zone_states
 from territobs.zoning.weights import METHOD_CODES, Weights
@@ -71,15 +71,6 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "coverage_label",
 )
 
-#: Named approximations for indicators that cannot be re-aggregated
-#: (medians, quantiles): name → French description shown in captions.
-APPROXIMATIONS: dict[str, str] = {
-    "population_weighted_mean_of_medians": (
-        "moyenne des valeurs des unités pondérée par la population "
-        "(approximation : ce n'est pas la médiane de la zone)"
-    ),
-    _approx.CENSUS_WEIGHTS: _approx.DESCRIPTION,
-}
 
 #: Relative tolerance of the built-in checks.
 RTOL = 1e-9
