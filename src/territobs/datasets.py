@@ -164,7 +164,7 @@ _COMMUNE_COLUMNS = [
     "geometry",
 ]
 
-#: Demo zone files of ``data/demo/``: name -> (file, kind).
+#: Demo zone files of the package demo folder (:func:`demo_path`): name -> (file, kind).
 DEMO_ZONES: dict[str, tuple[str, Literal["members", "polygons"]]] = {
     "bassins-93": ("bassins-93.csv", "members"),
     "pst-clichy-montfermeil": ("pst-clichy-montfermeil.geojson", "polygons"),
@@ -641,7 +641,13 @@ def read_communes(
 
 
 def demo_path() -> Path:
-    """Locate the repository's ``data/demo/`` folder (demo zone files).
+    """Locate the demo folder shipped inside the package (``territobs/data/demo``).
+
+    It holds the demo atlas (``atlas.toml``, ``catalog.toml``), the extract of
+    Seine-Saint-Denis INSEE files it reads (see its ``README.md`` and
+    ``docs/guide/demo-data.md`` for producers, files, vintages and licences)
+    and the demo zone files. It is package data: present in a wheel or sdist
+    install as in a clone.
 
     Returns
     -------
@@ -650,20 +656,19 @@ def demo_path() -> Path:
     Raises
     ------
     SourceFetchError
-        If the folder is absent (territobs installed from a wheel rather than
-        from a clone of the repository).
+        If the folder is absent (a broken or partial install).
 
     Examples
     --------
-    >>> (demo_path() / "README.md").is_file()
+    >>> (demo_path() / "atlas.toml").is_file()
     True
     """
-    folder = Path(__file__).resolve().parents[2] / "data" / "demo"
+    folder = Path(__file__).resolve().parent / "data" / "demo"
     if not folder.is_dir():
         raise SourceFetchError(
-            f"dossier des zones de démonstration « {folder} » introuvable : il est "
-            "fourni avec le dépôt territobs (data/demo/), pas avec le paquet "
-            "installé. Travaillez depuis une copie du dépôt (pip install -e .).",
+            f"dossier de démonstration « {folder} » introuvable : l'installation de "
+            "territobs est incomplète. Réinstallez-la (pip install --force-reinstall "
+            "territobs).",
             path=folder,
         )
     return folder
@@ -688,7 +693,7 @@ def demo_zones(kind: Literal["members", "polygons"] | None = None) -> dict[str, 
     ValueError
         If ``kind`` is not one of the two values.
     SourceFetchError
-        If ``data/demo/`` is absent.
+        If the demo folder is absent.
 
     Examples
     --------
