@@ -63,26 +63,26 @@ def caf_illustrative(iris: gpd.GeoDataFrame) -> pd.DataFrame:
     """
     read = lambda name, **kw: pd.read_csv(OUT / name, dtype={"IRIS": str}, **kw)  # noqa: E731
     act = read("rp2016-iris-93-activite.csv.gz", sep=";").set_index("IRIS")
-    pop = read("rp2016-iris-93-population.csv.gz").set_index("IRIS")
     men = read("rp2016-iris-93-menages.csv.gz").set_index("IRIS")
     log = read("rp2016-iris-93-logement.csv.gz").set_index("IRIS")
     codes = iris["CODE_IRIS"]
     rng = np.random.default_rng(93)
-    population = pop.filter(like="P16_POP").sum(axis=1).reindex(codes)
-    hlm = log["P16_RP_LOCHLMV"].reindex(codes)
+    # every IRIS has a row in the activity base (the type-H extracts lack the
+    # 24 activity / park IRIS): the CAF file covers all 614 IRIS
+    adults = act["P16_POP1564"].reindex(codes)
     unemployed = act["P16_CHOM1564"].reindex(codes)
-    mono = men["C16_PMEN_MENFAMMONO"].reindex(codes)
+    hlm = log["P16_RP_LOCHLMV"].reindex(codes).fillna(0)
+    mono = men["C16_PMEN_MENFAMMONO"].reindex(codes).fillna(0)
     noise = lambda: rng.lognormal(0.0, 0.35, len(codes))  # noqa: E731
     table = pd.DataFrame(
         {
             "Communes": iris["NOM_COM"].to_numpy(),
             "Codes_Insee": codes.to_numpy(),
-            "NB_allocataires": (0.14 * population + 0.3 * hlm) * noise(),
-            "ALL_RSA": (0.35 * unemployed + 0.05 * mono) * noise(),
-            "ALL_AAH": 0.006 * population * noise(),
+            "NB_allocataires": ((0.2 * adults + 0.3 * hlm) * noise()).to_numpy(),
+            "ALL_RSA": ((0.35 * unemployed + 0.05 * mono) * noise()).to_numpy(),
+            "ALL_AAH": (0.009 * adults * noise()).to_numpy(),
         }
     )
-    table = table.dropna().reset_index(drop=True)  # IRIS without census rows
     for column in ("NB_allocataires", "ALL_RSA", "ALL_AAH"):
         values = table[column].round()
         blank = values < 5
