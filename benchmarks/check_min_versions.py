@@ -57,8 +57,10 @@ def minimum_pins(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run ``cmd`` without the caller's PYTHONPATH (the venv must stand alone)."""
     print("+", " ".join(cmd), flush=True)
-    return subprocess.run(cmd, text=True, capture_output=True, **kwargs)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    return subprocess.run(cmd, text=True, capture_output=True, env=env, **kwargs)
 
 
 def main() -> int:
@@ -112,6 +114,8 @@ def main() -> int:
     if ok:
         freeze = run([*pip, "freeze"])
         report["installed"] = freeze.stdout.split()
+        where = run([str(py), "-c", "import territobs; print(territobs.__file__)"])
+        ok = step("territobs from the venv", where, str(venv) in where.stdout) and ok
         cwd = work / "run"
         cwd.mkdir()
         demo = run([str(py), "-m", "territobs", "demo", "--quiet-progress"], cwd=cwd)

@@ -21,7 +21,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.slow
 
 #: Run in the subprocess: block the optional packages, run the CLI.
 _RUN = """
@@ -66,6 +65,7 @@ def wheel(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_wheel_holds_demo_data_templates_and_licence(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     demo = {n.removeprefix("territobs/data/demo/") for n in names if "/demo/" in n}
@@ -84,6 +84,7 @@ def test_wheel_holds_demo_data_templates_and_licence(wheel):
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 
 
+@pytest.mark.slow
 def test_wheel_metadata_spdx_and_runtime_dependencies(wheel):
     with zipfile.ZipFile(wheel) as archive:
         (meta,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
@@ -99,6 +100,7 @@ def test_wheel_metadata_spdx_and_runtime_dependencies(wheel):
     assert "territobs = territobs.cli:main" in entry_points
 
 
+@pytest.mark.slow
 def test_demo_runs_from_the_unpacked_wheel(wheel, tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -117,3 +119,14 @@ def test_demo_runs_from_the_unpacked_wheel(wheel, tmp_path):
     assert f"Ouvrez dans un navigateur : {index}" in proc.stdout
     assert len(list((cwd / "out" / "maps" / "iris").glob("*.html"))) >= 10
     assert not list(site.glob("territobs/data/demo/out"))  # nothing written there
+
+
+@pytest.mark.parametrize("module", ["rasterio", "rasterio.windows"])
+def test_raster_weights_without_the_raster_extra_say_how_to_install_it(
+    monkeypatch, tmp_path, module
+):
+    from territobs.zoning._population import _from_raster
+
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(ImportError, match=r"territobs\[raster\]"):
+        _from_raster(tmp_path / "population.tif", 2154, (0, 0, 1, 1))
