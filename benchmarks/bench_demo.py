@@ -72,15 +72,21 @@ def main() -> int:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2), "utf-8")
-    print("| run | wall (s) median [min-max] | CPU (s) median [min-max] | load 1 min |")
-    print("| --- | --- | --- | --- |")
+    lines = [
+        "## `territobs demo` (IRIS diagnostic of Seine-Saint-Denis)",
+        "",
+        "| run | wall (s) median [min-max] | CPU (s) median [min-max] | load 1 min |",
+        "| --- | --- | --- | --- |",
+    ]
     for kind, stats in summary.items():
         w, c, load = stats["wall_s"], stats["cpu_s"], stats["loadavg_1min"]
-        print(
+        lines.append(
             f"| {kind} | {w['median']} [{w['min']}-{w['max']}] | "
             f"{c['median']} [{c['min']}-{c['max']}] | {load['median']:.1f} |"
         )
-    print(f"{files} files, {report['output_mb']} MB")
+    lines += ["", f"{files} files, {report['output_mb']} MB, {args.repeat} runs each."]
+    RESULTS.with_suffix(".md").write_text("\n".join(lines) + "\n", "utf-8")
+    print("\n".join(lines))
     return 0
 
 
