@@ -127,3 +127,17 @@ def test_read_demo_iris_gives_the_territory_of_the_package_files():
     with pytest.raises(ValueError, match="caf-illustratif"):
         read_demo_iris(["nope"])
     assert set(DEMO_IRIS_TABLES) >= {"rp-activite", "filosofi"}
+
+
+@pytest.mark.parametrize("name", ["bassins-93-iris.csv", "circonscription-93-iris.csv"])
+def test_zone_files_list_every_iris_of_whole_communes(name):
+    import geopandas as gpd
+
+    iris = gpd.read_file(demo_path() / "iris-93-contours.gpkg", ignore_geometry=True)
+    table = pd.read_csv(demo_path() / name, sep=";", dtype=str)
+    assert table["code_iris"].isin(iris["CODE_IRIS"]).all()
+    assert (table["code_iris"].str[:5] == table["code_commune"]).all()
+    for _, members in table.groupby("zone"):
+        communes = set(members["code_commune"])
+        whole = iris.loc[iris["CODE_COM"].isin(communes), "CODE_IRIS"]
+        assert set(members["code_iris"]) == set(whole)  # no commune cut
