@@ -35,23 +35,27 @@ main(["demo", "-o", "out", "--quiet-progress"])
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def source(tmp_path_factory) -> Path:
+    """A copy of what a build reads (no stray build/ or egg-info in the tree)."""
     pytest.importorskip("build")
-    source = tmp_path_factory.mktemp("source")
+    folder = tmp_path_factory.mktemp("source")
     for name in ("pyproject.toml", "README.md", "LICENSE"):
-        shutil.copy(ROOT / name, source / name)
+        shutil.copy(ROOT / name, folder / name)
     shutil.copytree(
         ROOT / "src",
-        source / "src",
+        folder / "src",
         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
     )
-    dist = tmp_path_factory.mktemp("dist")
+    return folder
+
+
+def _build(source: Path, kind: str, dist: Path) -> Path:
     proc = subprocess.run(
         [
             sys.executable,
             "-m",
             "build",
-            "--wheel",
+            kind,
             "--no-isolation",
             "--outdir",
             str(dist),
@@ -61,8 +65,25 @@ def wheel(tmp_path_factory) -> Path:
         text=True,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    (path,) = dist.glob("territobs-*-py3-none-any.whl")
+    (path,) = dist.glob("territobs-*")
     return path
+
+
+@pytest.fixture(scope="module")
+def wheel(source, tmp_path_factory) -> Path:
+    return _build(source, "--wheel", tmp_path_factory.mktemp("dist"))
+
+
+@pytest.mark.slow
+def test_sdist_holds_the_demo_data_too(source, tmp_path):
+    import tarfile
+
+    sdist = _build(source, "--sdist", tmp_path)
+    names = tarfile.open(sdist).getnames()
+    shipped = {p.name for p in (ROOT / "src/territobs/data/demo").iterdir()}
+    demo = {n.rsplit("/", 1)[1] for n in names if "/src/territobs/data/demo/" in n}
+    assert demo == shipped
+    assert any(n.endswith("/LICENSE") for n in names)
 
 
 @pytest.mark.slow
