@@ -47,8 +47,11 @@ def keep_93(source: Path, target: Path, key: int) -> int:
 
 
 def contours() -> gpd.GeoDataFrame:
+    """Write the IRIS contours of 93 as a GeoPackage labelled EPSG:2154."""
     iris = gpd.read_file(SHARED / "boundaries" / "grand-paris-iris" / "map_iris.shp")
-    iris = iris[iris["CODE_COM"].str.startswith("93")].set_crs(2154, allow_override=True)
+    iris = iris[iris["CODE_COM"].str.startswith("93")].set_crs(
+        2154, allow_override=True
+    )
     iris = iris.sort_values("CODE_IRIS", ignore_index=True)
     iris.to_file(OUT / "iris-93-contours.gpkg", layer="iris", driver="GPKG")
     return iris
@@ -86,9 +89,14 @@ def caf_illustrative(iris: gpd.GeoDataFrame) -> pd.DataFrame:
     for column in ("NB_allocataires", "ALL_RSA", "ALL_AAH"):
         values = table[column].round()
         blank = values < 5
-        for _, rows in table[blank].groupby(table["Codes_Insee"].str[:5]).groups.items():
+        for _, rows in (
+            table[blank].groupby(table["Codes_Insee"].str[:5]).groups.items()
+        ):
             if len(rows) == 1:  # secondary blanking: a second cell of the commune
-                commune = table["Codes_Insee"].str[:5] == table.loc[rows[0], "Codes_Insee"][:5]
+                commune = (
+                    table["Codes_Insee"].str[:5]
+                    == table.loc[rows[0], "Codes_Insee"][:5]
+                )
                 others = values[commune & ~blank]
                 if len(others):
                     blank[others.idxmin()] = True
@@ -118,8 +126,10 @@ def iris_zone_files(iris: gpd.GeoDataFrame) -> None:
     communes = pd.read_csv(OUT / "bassins-93.csv", sep=";", dtype=str)
     names = communes.drop_duplicates("zone").set_index("zone")["nom"]
     bassin = iris["CODE_EPT"].map(BASSINS)
-    expected = iris["CODE_COM"].replace({"93059": "93066"}).map(
-        communes.set_index("code_commune")["zone"]
+    expected = (
+        iris["CODE_COM"]
+        .replace({"93059": "93066"})
+        .map(communes.set_index("code_commune")["zone"])
     )
     assert bassin.notna().all() and (bassin == expected).all()
     table = pd.DataFrame(
@@ -146,6 +156,7 @@ def iris_zone_files(iris: gpd.GeoDataFrame) -> None:
 
 
 def main() -> int:
+    """Rebuild every file of the extract and print what each holds."""
     for source, (target, key) in TABLES.items():
         n = keep_93(SHARED / "insee" / source, OUT / target, key)
         print(f"{target}: {n} IRIS")

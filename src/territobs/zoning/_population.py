@@ -132,7 +132,7 @@ def _from_raster(
     except ImportError as exc:  # an optional dependency since 0.1 (extra "raster")
         raise ImportError(
             "les poids tirés d'un raster de population demandent rasterio : "
-            "installez-le avec « pip install \"territobs[raster]\" »."
+            'installez-le avec « pip install "territobs[raster]" ».'
         ) from exc
 
     with rasterio.open(path) as src:
