@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "APPROXIMATION_NAMES",
     "COVERAGE",
     "COVERAGE_LABEL",
     "SECRET_SUFFIX",
@@ -68,6 +69,14 @@ UNIT_WORDS: Final[dict[str, tuple[str, str]]] = {
     "region": ("région", "régions"),
     "carreau": ("carreau", "carreaux"),
 }
+
+#: Names of the approximations :func:`~territobs.zoning.recompute.recompute`
+#: knows (its ``APPROXIMATIONS`` gives their French descriptions); here so that
+#: config checks need no heavy import.
+APPROXIMATION_NAMES: Final = (
+    "population_weighted_mean_of_medians",
+    "census_population_weights",
+)
 
 CoverageBasis = Literal["units", "population"]
 

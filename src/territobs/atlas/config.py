@@ -849,7 +849,7 @@ def _parse_secrecy(table: _Table, problems: _Problems) -> SecrecyConfig:
 
 
 def _parse_publication(table: _Table, problems: _Problems) -> PublicationConfig:
-    from territobs.zoning.recompute import APPROXIMATIONS
+    from territobs.schema import APPROXIMATION_NAMES as APPROXIMATIONS
 
     table.known.add("min_coverage")
     minimum = table.data.get("min_coverage")
