@@ -192,8 +192,7 @@ def assemble_territory(
         catalog = load_catalog(config)
         population = units_population(units)
         tables = [
-            align_table(t, config.territory.cog, catalog, population)[0]
-            for t in tables
+            align_table(t, config.territory.cog, catalog, population)[0] for t in tables
         ]
     if tables:
         from territobs.territory import build_territory
