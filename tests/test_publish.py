@@ -96,3 +96,25 @@ def test_rule_without_its_governing_count_only_advises() -> None:
         rules, needed = plan_secrecy(["poverty_rate"], territory, default_catalog())
     assert rules["poverty_rate"].action == "advise"
     assert needed == ["poverty_rate"]
+
+
+def test_without_secrecy_producer_blanks_stay_secret(setup) -> None:
+    territory, zones, weights = setup
+    territory = territory.assign(
+        ALL_RSA=[30.0, np.nan, 40.0, 50.0, 60.0],
+        ALL_RSA__secret=[False, True, False, False, False],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = recompute(
+            territory,
+            zones,
+            ["rsa_beneficiaries"],
+            weights=weights,
+            on_masked="partial",
+        )
+    out = publish(result, secrecy=False).set_index("zone")
+    assert out.loc["z2", "state"] == "secret"
+    assert out.loc["z2", "secret"]
+    assert np.isnan(out.loc["z2", "value"])
+    assert out.loc["z3", "value"] == 110.0

@@ -742,6 +742,9 @@ def _published_stats(published: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
             totals["secret"] = int(every["secret"].astype(bool).sum())
         if "incomplete" in every:
             totals["incomplete"] = int(every["incomplete"].astype(bool).sum())
+        if "state" in every:
+            totals["partial"] = int((every["state"] == "partial").sum())
+            totals["missing"] = int((every["state"] == "missing").sum())
         columns = [c for c in ("indicator", "label", "source", "vintage") if c in every]
         first = every[columns].drop_duplicates(["indicator", "source", "vintage"])
         sources = [
