@@ -7,27 +7,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import sparse
 
 from territobs.catalog import default_catalog
 from territobs.errors import SecrecyWarning
 from territobs.publish import default_rules, plan_secrecy, publish
 from territobs.zoning.recompute import recompute
-from territobs.zoning.weights import Weights
-
-
-def _weights(assignment, codes, zone_ids) -> Weights:
-    n, k = len(codes), len(zone_ids)
-    matrix = sparse.csr_array(
-        (np.ones(n), (np.arange(n), np.asarray(assignment))), shape=(n, k)
-    )
-    return Weights(
-        matrix,
-        sparse.csr_array(matrix.astype(np.int8)),
-        pd.Index(codes),
-        pd.Index(zone_ids),
-        "exact",
-    )
+from territobs.zoning.weights import build_weights
+from territobs.zoning.zones import zones_from_members
 
 
 @pytest.fixture
@@ -39,8 +25,11 @@ def setup():
             "ALL_RSA": [30.0, 3.0, 40.0, 50.0, 60.0],
         }
     )
-    zones = pd.DataFrame({"zone": ["z1", "z2", "z3"], "name": ["Un", "Deux", "Trois"]})
-    weights = _weights([0, 1, 1, 2, 2], territory["code"], zones["zone"])
+    zones = zones_from_members(
+        {"z1": ["a"], "z2": ["b", "c"], "z3": ["d", "e"]},
+        names={"z1": "Un", "z2": "Deux", "z3": "Trois"},
+    )
+    weights = build_weights(territory, zones, method="exact")
     return territory, zones, weights
 
 
@@ -107,3 +96,25 @@ def test_rule_without_its_governing_count_only_advises() -> None:
         rules, needed = plan_secrecy(["poverty_rate"], territory, default_catalog())
     assert rules["poverty_rate"].action == "advise"
     assert needed == ["poverty_rate"]
+
+
+def test_without_secrecy_producer_blanks_stay_secret(setup) -> None:
+    territory, zones, weights = setup
+    territory = territory.assign(
+        ALL_RSA=[30.0, np.nan, 40.0, 50.0, 60.0],
+        ALL_RSA__secret=[False, True, False, False, False],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = recompute(
+            territory,
+            zones,
+            ["rsa_beneficiaries"],
+            weights=weights,
+            on_masked="partial",
+        )
+    out = publish(result, secrecy=False).set_index("zone")
+    assert out.loc["z2", "state"] == "secret"
+    assert out.loc["z2", "secret"]
+    assert np.isnan(out.loc["z2", "value"])
+    assert out.loc["z3", "value"] == 110.0

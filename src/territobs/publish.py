@@ -302,7 +302,7 @@ def publish(
     )
     if secrecy and len(combined):
         combined = _secure(combined, frames, weights, rules, catalog)
-    combined = _settle(combined)
+    combined = _settle(combined, secured=secrecy and len(combined) > 0)
     prefix = combined["zone"].astype(str).str.split(_SEP, n=1, expand=True)
     parts = {}
     for zoning in frames:
@@ -361,8 +361,12 @@ def _states_before(frame: pd.DataFrame) -> pd.Series:
     return figure_states(frame.assign(secret=False))
 
 
-def _settle(frame: pd.DataFrame) -> pd.DataFrame:
-    """Write the final state; missing data are never left flagged secret."""
+def _settle(frame: pd.DataFrame, *, secured: bool = True) -> pd.DataFrame:
+    """Write the final state; missing data are never left flagged secret.
+
+    Without secrecy applied (``secured`` False), rows whose inputs a
+    producer blanked are flagged secret here.
+    """
     state = figure_states(frame)
     out = frame.copy()
     out[STATE_COLUMN] = state.to_numpy()
@@ -378,6 +382,7 @@ def _settle(frame: pd.DataFrame) -> pd.DataFrame:
     if "secret_reason" not in out.columns:
         out["secret_reason"] = ""
     producer = (state == "secret").to_numpy() & ~out["secret"].astype(bool).to_numpy()
+    producer &= not secured
     out.loc[producer, "secret"] = True
     out.loc[producer, "secret_reason"] = (
         "input: valeur incomplète, unités masquées par le producteur"

@@ -125,3 +125,32 @@ def test_portrait_applies_the_same_secrecy(files, tmp_path) -> None:
     page = pd.read_csv(tmp_path / "p" / "a.csv")
     assert page["value"].isna().all()
     assert page["secret"].all()
+
+
+def test_recompute_then_map_says_partial_and_units(files, tmp_path) -> None:
+    """The GeoPackage carries states, coverage and the unit level to the map."""
+    gpkg = tmp_path / "res.gpkg"
+    args = [
+        "recompute", "--units", str(files / "communes.gpkg"),
+        "--table", str(files / "rp.csv"), "--zones", str(files / "zones.csv"),
+        "--zone-column", "zone", "--member-column", "code",
+        "--indicator", "population", "--min-coverage", "0.5", "-o", str(gpkg),
+    ]  # fmt: skip
+    runner = CliRunner()
+    result = runner.invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Choix de publication : valeurs partielles" in result.output
+    wide = gpd.read_file(gpkg).set_index("zone")
+    assert wide.loc["ouest", "population__state"] == "partial"
+    assert wide.loc["ouest", "population__coverage_label"] == "1 commune sur 2"
+    assert wide.loc["seul", "population__state"] == "missing"
+    assert np.isnan(wide.loc["seul", "population"])
+    html = tmp_path / "carte.html"
+    result = runner.invoke(
+        cli, ["map", str(gpkg), "-c", "population", "-o", str(html)],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = html.read_text(encoding="utf-8")
+    assert "1 zone à valeur partielle" in text
+    assert "1 zone sans donnée" in text

@@ -14,26 +14,17 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from scipy import sparse
 
 from territobs.errors import MissingValuesWarning
 from territobs.schema import PartialPolicy, coverage_text, figure_states
 from territobs.zoning.recompute import recompute
 from territobs.zoning.weights import Weights
 
+from .test_recompute import membership_weights
+
 
 def _weights(assignment, codes, zone_ids) -> Weights:
-    n, k = len(codes), len(zone_ids)
-    matrix = sparse.csr_array(
-        (np.ones(n), (np.arange(n), np.asarray(assignment))), shape=(n, k)
-    )
-    return Weights(
-        matrix,
-        sparse.csr_array(matrix.astype(np.int8)),
-        pd.Index(codes),
-        pd.Index(zone_ids),
-        "exact",
-    )
+    return membership_weights(assignment, list(codes), list(zone_ids))
 
 
 @pytest.fixture
@@ -217,3 +208,10 @@ def test_states_invariants(data) -> None:
     np.testing.assert_allclose(
         res["numerator"].sum(), np.nansum(x), rtol=1e-9, atol=1e-6
     )
+
+
+def test_approximations_have_one_home() -> None:
+    from territobs import schema
+    from territobs.zoning import recompute
+
+    assert recompute.APPROXIMATIONS is schema.APPROXIMATIONS

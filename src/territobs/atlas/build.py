@@ -198,6 +198,11 @@ class BuildReport:
             f"  valeurs estimées : {estimated} ; masquées (secret statistique) : "
             f"{masked} ; incomplètes : {incomplete}"
         )
+        if "partial" in self.stats or "missing" in self.stats:
+            lines.append(
+                f"  partielles (couverture dite) : {self.stats.get('partial', 0)} ; "
+                f"données manquantes : {self.stats.get('missing', 0)}"
+            )
         for note in self.warnings:
             lines.append(f"  avertissement : {note}")
         lines.append(f"  index : {self.index}  ({self.seconds:.1f} s)")

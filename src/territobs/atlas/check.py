@@ -91,11 +91,7 @@ def _territory(config: Any, problems: list[tuple[str, str]]) -> Any:
             warnings.simplefilter("ignore")
             units = steps._read_source(config, config.territory.units)
             tables = [steps._read_source(config, t) for t in config.territory.tables]
-            if not tables:
-                return units
-            from territobs.territory import build_territory
-
-            return build_territory(units, tables)
+            return steps.assemble_territory(config, units, tables)
     except (TerritobsError, OSError) as error:
         problems.append(("sources", _message(error)))
         return None

@@ -174,6 +174,18 @@ def _run_territory(step: Step, context: BuildContext) -> StepProduct:
     config = context.config
     units = context.load(f"source:{config.territory.units}")
     tables = [context.load(f"source:{t}") for t in config.territory.tables]
+    territory = assemble_territory(config, units, tables)
+    return StepProduct(territory, {"data": _write_frame(context, step.id, territory)})
+
+
+def assemble_territory(
+    config: AtlasConfig, units: pd.DataFrame, tables: list[pd.DataFrame]
+) -> pd.DataFrame:
+    """Join the tables to the units as the build does (also ``--check``).
+
+    Tables are first brought to the boundaries' COG (``[territory] cog``);
+    ``area_km2`` is added from projected geometries.
+    """
     if config.territory.cog is not None:
         from territobs.cog.align import align_table, units_population
 
@@ -191,7 +203,7 @@ def _run_territory(step: Step, context: BuildContext) -> StepProduct:
     if "area_km2" not in territory.columns and territory.crs is not None:
         if territory.crs.is_projected:
             territory = territory.assign(area_km2=territory.geometry.area / 1e6)
-    return StepProduct(territory, {"data": _write_frame(context, step.id, territory)})
+    return territory
 
 
 # ---------------------------------------------------------------- zones
@@ -730,6 +742,9 @@ def _published_stats(published: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
             totals["secret"] = int(every["secret"].astype(bool).sum())
         if "incomplete" in every:
             totals["incomplete"] = int(every["incomplete"].astype(bool).sum())
+        if "state" in every:
+            totals["partial"] = int((every["state"] == "partial").sum())
+            totals["missing"] = int((every["state"] == "missing").sum())
         columns = [c for c in ("indicator", "label", "source", "vintage") if c in every]
         first = every[columns].drop_duplicates(["indicator", "source", "vintage"])
         sources = [

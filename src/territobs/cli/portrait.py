@@ -22,6 +22,31 @@ def _read_result(path: Path):
     ).fillna({"approximation": "", "secret_reason": "", "source": "", "vintage": ""})
 
 
+def _complete(frame, catalog):
+    """Give a hand-made result the columns secrecy reads (kind, figures).
+
+    ``kind`` comes from the catalogue (``count`` for unknown indicators),
+    ``numerator`` is the value of a count, ``denominator`` NaN when absent.
+    """
+    import numpy as np
+
+    frame = frame.copy()
+    if "kind" not in frame.columns:
+
+        def kind(ident: str) -> str:
+            try:
+                return catalog.get(ident).kind
+            except Exception:  # unknown to the catalogue: no rule masks it
+                return "count"
+
+        frame["kind"] = frame["indicator"].astype(str).map(kind)
+    if "numerator" not in frame.columns:
+        frame["numerator"] = frame["value"].where(frame["kind"] == "count")
+    if "denominator" not in frame.columns:
+        frame["denominator"] = np.nan
+    return frame
+
+
 @click.command(
     "portrait",
     help=(
@@ -79,7 +104,7 @@ def portrait(
     # the same rules and states as the atlas, whatever wrote the files
     frames = [
         publish(frame, rules=rules_for_result(frame, catalog), catalog=catalog)
-        for frame in map(_read_result, results)
+        for frame in (_complete(_read_result(path), catalog) for path in results)
     ]
     page = make_portrait(
         frames,
