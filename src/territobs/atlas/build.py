@@ -342,8 +342,9 @@ def plan(config: AtlasConfig) -> list[Step]:
         outputs.append(f"table:{zoning.id}")
         for indicator in zoning.maps:
             deps = [f"secrecy#{zoning.id}", f"zones:{zoning.id}"]
-            if zoning.kind != "units":
-                deps.append("territory")  # unit outlines drawn for context
+            # unit outlines drawn for context, unit level named in the caption
+            deps.append("territory")
+            deps += [f"zones:{other}" for other in zoning.outlines]
             if config.maps.shared_breaks:
                 deps += [
                     f"secrecy#{other.id}"

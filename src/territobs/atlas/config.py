@@ -187,6 +187,10 @@ class ZoningConfig:
         For ``attribute`` and ``units`` zonings: keep only the groups having
         a unit in these départements (all their units), or only the units of
         these départements (« les EPCI de l'Ain » in a two-département atlas).
+    outlines : tuple of str
+        Other zonings (a PST, circonscriptions) whose zones are drawn as
+        named outlines over this zoning's maps (key ``outline``, one id or a
+        list).
     partition : bool
         The zones are declared to cover every unit of the territory exactly
         once: units left out are reported and count indicators must sum to
@@ -213,6 +217,7 @@ class ZoningConfig:
     partition: bool = False
     departements: tuple[str, ...] = ()
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    outlines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -634,6 +639,7 @@ def _parse_zoning(table: _Table, base: Path) -> ZoningConfig:
         partition=_partition(table, kind),
         departements=_zoning_departements(table, kind),
         section=table.data,
+        outlines=table.strings("outline", allow_scalar=True),
     )
     table.finish()
     return zoning
@@ -797,6 +803,12 @@ def _check_links(config_parts: dict[str, Any], problems: _Problems) -> None:
                 problems.add(
                     f"zones[{i}].references[{j}]",
                     "une zone ne se compare pas à elle-même",
+                )
+        for j, other in enumerate(zoning.outlines):
+            if other not in zonings or other == zoning.id:
+                problems.add(
+                    f"zones[{i}].outline[{j}]",
+                    f"« {other} » n'est pas une autre zone de l'atlas ([[zones]])",
                 )
         for j, indicator in enumerate(zoning.maps):
             if indicator not in indicators:

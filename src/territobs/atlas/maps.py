@@ -37,6 +37,9 @@ _CONTEXT_MARGIN = 0.15
 #: highlight of the hovered zone).
 _OUTLINE_COLOR = "#666666"
 
+#: Colour of the project zones (atlas key ``outline``) drawn over a map.
+_PROJECT_COLOR = "#d55e00"
+
 
 def map_layer(result: pd.DataFrame, zones: pd.DataFrame, indicator: str) -> Any:
     """Widen one indicator of a secured result onto the zone geometries.
@@ -106,7 +109,13 @@ def _text(value: Any) -> str:
 
 
 def map_caption(
-    result: pd.DataFrame, layer: Any, indicator: str, note: str | None = None
+    result: pd.DataFrame,
+    layer: Any,
+    indicator: str,
+    note: str | None = None,
+    *,
+    units: str = "communes",
+    unit_map: bool = False,
 ) -> list[str]:
     """Return the French caption lines of one atlas map.
 
@@ -127,6 +136,10 @@ def map_caption(
         Indicator id.
     note : str, optional
         A further line (zones only partly in the data).
+    units : str, default "communes"
+        The atlas's units, plural (« IRIS »), named in the method line.
+    unit_map : bool, default False
+        The map shows the units themselves (figures as published).
 
     Returns
     -------
@@ -145,6 +158,8 @@ def map_caption(
         secret_count=int(layer[f"{indicator}__secret"].sum()),
         note=note,
         method=result.loc[result["indicator"] == indicator, "method"],
+        units=units,
+        unit_map=unit_map,
     )
     if vintage and year is None:
         lines.insert(1 if meta["source"] else 0, vintage_line(vintage))
@@ -199,6 +214,9 @@ def draw_maps(
     outlines: tuple[Any, str] | None = None,
     partial: Sequence[str] = (),
     back_link: str | None = None,
+    projects: Sequence[tuple[Any, str]] = (),
+    unit_level: str = "Communes",
+    units_map: bool = False,
 ) -> dict[str, Path]:
     """Draw ``indicator`` on ``zones`` in every format of ``options``.
 
@@ -230,6 +248,13 @@ def draw_maps(
         Relative address of the atlas index: the interactive map gets a
         « ← Retour à l'atlas » link (``back_link`` of
         :func:`territobs.maps.interactive.choropleth`).
+    projects : sequence of (GeoDataFrame, str), optional
+        Zones of other zonings (a PST) drawn as thick named outlines on top
+        (atlas key ``outline``).
+    unit_level : str, default "Communes"
+        French name of the atlas's units (« IRIS »), for the caption.
+    units_map : bool, default False
+        The zones are the units themselves (caption: figures as published).
 
     Returns
     -------
@@ -248,7 +273,10 @@ def draw_maps(
             "l'atlas (« partie … ») : valeur de la seule partie couverte, hors "
             "du calcul des classes."
         )
-    caption = map_caption(result, layer, indicator, note=note)
+    units = unit_level if unit_level.isupper() else unit_level.lower()
+    caption = map_caption(
+        result, layer, indicator, note=note, units=units, unit_map=units_map
+    )
     classes = None
     whole = result[~result["zone"].astype(str).isin(partial)] if partial else result
     if options.shared_breaks and shared:
@@ -278,9 +306,27 @@ def draw_maps(
             title=heading,
             caption=caption,
             back_link=back_link,
-            outlines=None
-            if outlines is None
-            else [Outline(outlines[0], outlines[1], color=_OUTLINE_COLOR, weight=1)],
+            outlines=[
+                *(
+                    []
+                    if outlines is None
+                    else [
+                        Outline(
+                            outlines[0],
+                            outlines[1],
+                            color=_OUTLINE_COLOR,
+                            weight=1,
+                            name_column="name",
+                        )
+                    ]
+                ),
+                *(
+                    Outline(
+                        frame, label, color=_PROJECT_COLOR, weight=3, name_column="name"
+                    )
+                    for frame, label in projects
+                ),
+            ],
         )
         files["html"] = folder / f"{indicator}.html"
         atomic_write_text(files["html"], chart.to_html())
@@ -288,7 +334,15 @@ def draw_maps(
     if static:
         files.update(
             _static(
-                layer, indicator, common, heading, caption, outlines, folder, static
+                layer,
+                indicator,
+                common,
+                heading,
+                caption,
+                outlines,
+                folder,
+                static,
+                projects,
             )
         )
     return files
@@ -303,6 +357,7 @@ def _static(
     outlines: tuple[Any, str] | None,
     folder: Path,
     formats: list[str],
+    projects: Sequence[tuple[Any, str]] = (),
 ) -> dict[str, Path]:
     import matplotlib.pyplot as plt
 
@@ -315,6 +370,7 @@ def _static(
         title=heading,
         caption=caption,
         outlines=None if outlines is None else [outlines],
+        projects=list(projects),
     )
     figure = getattr(figure, "figure", figure)
     files = {}

@@ -762,6 +762,12 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
         outlines=outlines,
         partial=_partial_zones(zones),
         back_link="../../index.html",
+        projects=[
+            (context.load(f"zones:{other}"), config.zoning(other).label)
+            for other in config.zoning(zoning).outlines
+        ],
+        unit_level=_units_label(context.load("territory")).lower(),
+        units_map=config.zoning(zoning).kind == "units",
     )
     label = result.loc[result["indicator"] == indicator, "label"]
     return StepProduct(

@@ -121,6 +121,25 @@ def weighting_text(methods: Iterable[str]) -> str:
     return f"par répartition {WEIGHTING_FR[kind]}"
 
 
+#: Units whose French name is masculine (« IRIS entiers »).
+_MASCULINE = ("IRIS", "carreaux", "départements", "arrondissements")
+
+
+def whole_units(units: str) -> str:
+    """« de communes entières », « d'IRIS entiers »: zones made of whole units.
+
+    Examples
+    --------
+    >>> whole_units("IRIS")
+    "d'IRIS entiers"
+    >>> whole_units("communes")
+    'de communes entières'
+    """
+    adjective = "entiers" if units in _MASCULINE else "entières"
+    article = "d'" if units[:1].lower() in "aeiouy" or units[:1] in "IÉ" else "de "
+    return f"{article}{units} {adjective}"
+
+
 def make_caption(
     *,
     source: str | Iterable[str] | None = None,
@@ -131,6 +150,8 @@ def make_caption(
     note: str | None = None,
     date: dt.date | None = None,
     method: str | Iterable[str] | None = None,
+    units: str = "communes",
+    unit_map: bool = False,
 ) -> list[str]:
     r"""French caption lines for a map.
 
@@ -155,6 +176,12 @@ def make_caption(
         The result's ``method`` values (``area``, ``population``,
         ``mixed``): the caption names how cut units were spread (see
         :func:`weighting_text`).
+    units : str, default "communes"
+        The units the zones are made of, plural (``"IRIS"``, ``"carreaux"``):
+        « zones formées d'IRIS entiers ».
+    unit_map : bool, default False
+        The map shows the units themselves: their figures are the source's,
+        nothing was recomputed, and the caption says so.
 
     Returns
     -------
@@ -192,12 +219,14 @@ def make_caption(
                 methods = _items(method)
                 lines.append(
                     "Méthode : valeurs estimées pour les zones qui coupent des "
-                    f"communes (jusqu’à {format_number(100 * top)}\xa0% de la "
+                    f"{units} (jusqu’à {format_number(100 * top)}\xa0% de la "
                     f"valeur), {weighting_text(methods)}"
                 )
+            elif unit_map:
+                lines.append(f"Méthode : valeurs des {units}, telles que publiées")
             else:
                 lines.append(
-                    "Méthode : valeurs exactes (zones formées de communes entières)"
+                    f"Méthode : valeurs exactes (zones formées {whole_units(units)})"
                 )
     approximations = _join(_items(approximation))
     if approximations:

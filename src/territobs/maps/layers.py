@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,17 @@ from territobs.errors import SourceFormatError, format_codes
 from territobs.formatting import count_of
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme, classify
 
-__all__ = ["Layer", "PreparedLayer", "Reference", "prepare_layer", "secret_mask"]
+__all__ = [
+    "Layer",
+    "PreparedLayer",
+    "Reference",
+    "prepare_layer",
+    "secret_mask",
+    "single_zone",
+]
+
+#: Fill of the one zone of a map drawn as a locator (no classes to read).
+LOCATOR_COLOR = "#2b7bba"
 
 #: Column suffixes of the wide result (``to_geodataframe``).
 SECRET_SUFFIX = "__secret"
@@ -290,3 +300,43 @@ def prepare_layer(frame: pd.DataFrame, layer: Layer) -> PreparedLayer:
         decimals=decimals,
         label=layer.label or layer.column,
     )
+
+
+def single_zone(prep: PreparedLayer, name: str) -> PreparedLayer:
+    """Turn the layer of a one-zone map into a locator: no classes, its figure.
+
+    A choropleth of one zone would show a one-class legend (« de 50 253 à
+    50 253 habitants ») that says nothing; the zone is drawn in one colour
+    and the legend names it with its figure (« PST Clichy-sous-Bois –
+    Montfermeil : 50 253 habitants »). A secret or missing figure keeps its
+    own fill and legend entry, and no class is listed.
+
+    Parameters
+    ----------
+    prep : PreparedLayer
+        The prepared layer of a one-row map.
+    name : str
+        The zone's name.
+
+    Returns
+    -------
+    PreparedLayer
+    """
+    from territobs.maps.legend import format_value
+
+    value = float(prep.values[0]) if len(prep.values) else math.nan
+    if math.isnan(value):
+        classes = Classes(edges=(0.0,), labels=(), colors=(), scheme="locator")
+    else:
+        text = format_value(value, prep.layer.unit, prep.decimals)
+        classes = Classes(
+            edges=(value, value),
+            labels=(f"{name} : {text}",),
+            colors=(LOCATOR_COLOR,),
+            scheme="locator",
+            unit=prep.layer.unit,
+            decimals=prep.decimals,
+        )
+    klass = prep.klass.copy()
+    klass[klass >= 0] = 0
+    return replace(prep, classes=classes, klass=klass)

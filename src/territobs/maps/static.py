@@ -31,7 +31,14 @@ from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._france import CITY_ZOOMS, OVERSEAS, covers_france, overseas_of
 from territobs.maps.caption import make_caption
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme
-from territobs.maps.layers import Layer, PreparedLayer, Reference, prepare_layer
+from territobs.maps.labels import place_labels
+from territobs.maps.layers import (
+    Layer,
+    PreparedLayer,
+    Reference,
+    prepare_layer,
+    single_zone,
+)
 from territobs.maps.legend import format_value
 from territobs.maps.palettes import MISSING_COLOR, SECRET_COLOR
 
@@ -40,6 +47,8 @@ __all__ = ["FORMATS", "save_static", "static_map"]
 #: File formats :func:`save_static` writes.
 FORMATS = ("png", "svg", "pdf")
 _EDGE = "#ffffff"
+#: Colour of project zones drawn over a map (atlas key ``outline``).
+PROJECT_COLOR = "#d55e00"
 #: Top of the band of overseas insets (figure fraction), titles included.
 _INSET_TOP = 0.235
 #: Left and right page margin, and the gap between blocks (figure fraction).
@@ -170,6 +179,9 @@ def static_map(
     figsize: tuple[float, float] = (8.0, 8.0),
     date: dt.date | None = None,
     margin: float = 0.0,
+    name_column: str | None = "name",
+    labels: bool = True,
+    projects: Sequence[tuple[gpd.GeoDataFrame, str]] | None = None,
 ) -> Figure:
     """Draw a static choropleth map.
 
@@ -206,6 +218,15 @@ def static_map(
         Room left around the zones, as a fraction of their extent (``0.15``:
         15 % on each side), so that outlines around a single small zone show
         where it lies.
+    name_column : str or None, default "name"
+        Names of the zones (``zone_name`` is tried too), written on the map
+        and naming a single zone in its legend.
+    labels : bool, default True
+        Write the names on the map, largest zones first, dropping those that
+        collide or do not fit their zone (:func:`~territobs.maps.labels.place_labels`);
+        names of the outlines (a ``name`` column) follow, in grey.
+    projects : sequence of (GeoDataFrame, label), optional
+        Project zones (a PST) drawn as thick orange outlines, named.
 
     Returns
     -------
@@ -242,6 +263,16 @@ def static_map(
     )
     info = describe_column(gdf, spec.column)
     prep = prepare_layer(gdf, with_defaults(spec, info))
+    names_col = next(
+        (c for c in (name_column, "zone_name") if c and c in gdf.columns), None
+    )
+    names = (
+        [""] * len(gdf)
+        if names_col is None
+        else ["" if v is None or v != v else str(v) for v in gdf[names_col]]
+    )
+    if len(gdf) == 1:  # a locator map: the zone and its figure, no classes
+        prep = single_zone(prep, names[0])
     overseas = overseas_of(gdf).fillna("").to_numpy(dtype=object)
     is_metro = overseas == ""
     has_metro = bool(is_metro.any())
@@ -278,10 +309,16 @@ def static_map(
         # overlays must not stretch the map (points overseas, wider outlines)
         limits = ax.get_xlim(), ax.get_ylim()
         context = []
+        named = []
         for frame, _name in outlines or ():
             projected = _project(frame, metro.crs)
             projected.boundary.plot(ax=ax, color="#222222", linewidth=0.8)
             context.append(projected.total_bounds)
+            named.append((projected, "#555555"))
+        for frame, _name in projects or ():
+            projected = _project(frame, metro.crs)
+            projected.boundary.plot(ax=ax, color=PROJECT_COLOR, linewidth=2.2)
+            named.insert(0, (projected, PROJECT_COLOR))
         for frame, _name in points or ():
             _project(frame, metro.crs).plot(
                 ax=ax, color="#d55e00", markersize=8, zorder=5
@@ -335,7 +372,47 @@ def static_map(
             )
         else:
             _lay_out(fig, ax, handles, legend_title, text, top)
+        if labels:
+            draw_names(ax, metro.iloc[rows], [names[i] for i in rows], named)
     return fig
+
+
+def draw_names(
+    ax: Axes,
+    frame: gpd.GeoDataFrame,
+    names: Sequence[str],
+    named: Sequence[tuple[gpd.GeoDataFrame, str]] = (),
+    *,
+    fontsize: float = 6.5,
+) -> None:
+    """Write the zones' names, then those of named outlines, without collision.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The map, laid out.
+    frame : geopandas.GeoDataFrame
+        The zones drawn, in the axes' CRS.
+    names : sequence of str
+        Their names.
+    named : sequence of (GeoDataFrame, colour)
+        Outline layers with a ``name`` column, labelled after the zones
+        (project zones first, in their colour; then the context units).
+    fontsize : float, default 6.5
+    """
+    placed = place_labels(ax, frame, names, fontsize=fontsize, weight="bold")
+    for outline, color in named:
+        if "name" not in outline.columns:
+            continue
+        placed += place_labels(
+            ax,
+            outline,
+            [str(v) for v in outline["name"]],
+            fontsize=fontsize - 0.5,
+            color=color,
+            style="italic",
+            avoid=placed,
+        )
 
 
 def _wrap(lines: Sequence[str], width_inches: float) -> list[str]:
