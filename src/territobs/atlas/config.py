@@ -273,6 +273,10 @@ class MapOptions:
         maps' default).
     formats : tuple of str
         Among ``html``, ``png``, ``pdf``, ``svg``.
+    paper : {"A4", "A3"}
+        Page of the PDF and SVG print layouts.
+    orientation : {"landscape", "portrait"}
+        Orientation of that page.
     section : dict
         The raw TOML table.
     """
@@ -284,6 +288,8 @@ class MapOptions:
     palette: str | None = None
     formats: tuple[str, ...] = ("html", "png", "pdf")
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    paper: str = "A4"
+    orientation: str = "landscape"
 
 
 @dataclass(frozen=True)
@@ -746,6 +752,10 @@ def _parse_maps(table: _Table) -> MapOptions:
         palette=table.get("palette", str),
         formats=table.strings("formats", ("html", "png", "pdf"), choices=MAP_FORMATS),
         section=table.data,
+        paper=table.get("paper", str, "A4", choices=("A4", "A3")),
+        orientation=table.get(
+            "orientation", str, "landscape", choices=("landscape", "portrait")
+        ),
     )
     table.finish()
     return options

@@ -217,6 +217,7 @@ def draw_maps(
     projects: Sequence[tuple[Any, str]] = (),
     unit_level: str = "Communes",
     units_map: bool = False,
+    locator: Any = None,
 ) -> dict[str, Path]:
     """Draw ``indicator`` on ``zones`` in every format of ``options``.
 
@@ -255,6 +256,9 @@ def draw_maps(
         French name of the atlas's units (« IRIS »), for the caption.
     units_map : bool, default False
         The zones are the units themselves (caption: figures as published).
+    locator : GeoDataFrame, optional
+        The départements the zones lie in (``code``, ``name``): the locator
+        inset of the print layouts (PDF, SVG).
 
     Returns
     -------
@@ -330,7 +334,7 @@ def draw_maps(
         )
         files["html"] = folder / f"{indicator}.html"
         atomic_write_text(files["html"], chart.to_html())
-    static = [f for f in ("png", "pdf", "svg") if f in options.formats]
+    static = [f for f in ("png",) if f in options.formats]
     if static:
         files.update(
             _static(
@@ -343,6 +347,21 @@ def draw_maps(
                 folder,
                 static,
                 projects,
+            )
+        )
+    prints = [f for f in ("pdf", "svg") if f in options.formats]
+    if prints:
+        files.update(
+            _prints(
+                layer,
+                indicator,
+                common,
+                (meta["label"], title),
+                caption,
+                (outlines, projects, locator),
+                folder,
+                prints,
+                options,
             )
         )
     return files
@@ -381,4 +400,49 @@ def _static(
                 figure.savefig(temp, format=fmt, dpi=150, bbox_inches="tight")
     finally:
         plt.close(figure)
+    return files
+
+
+def _prints(
+    layer: Any,
+    indicator: str,
+    common: dict[str, Any],
+    heading: tuple[str, str | None],
+    caption: list[str],
+    overlays: tuple[Any, Sequence[tuple[Any, str]], Any],
+    folder: Path,
+    formats: list[str],
+    options: MapOptions,
+) -> dict[str, Path]:
+    """Write the PDF/SVG print layouts (A4 or A3, scale, north, locator)."""
+    from territobs.maps.layout import print_map, save_print
+
+    outlines, projects, locator = overlays
+    label = None
+    if locator is not None and len(locator):
+        label = ", ".join(str(n) for n in locator["name"])
+    layer_options = {k: v for k, v in common.items() if k != "margin"}
+    figure = print_map(
+        layer,
+        indicator,
+        paper=options.paper,  # type: ignore[arg-type]
+        orientation=options.orientation,  # type: ignore[arg-type]
+        title=heading[0],
+        subtitle=heading[1],
+        caption=caption,
+        outlines=None if outlines is None else [outlines],
+        projects=list(projects),
+        locator=locator,
+        locator_label=label,
+        margin=common["margin"] or 0.04,
+        **layer_options,
+    )
+    files = {}
+    try:
+        for fmt in formats:
+            files[fmt] = folder / f"{indicator}.{fmt}"
+            with atomic_path(files[fmt]) as temp:
+                save_print(figure, temp)
+    finally:
+        figure.clear()
     return files

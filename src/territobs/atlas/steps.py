@@ -766,8 +766,9 @@ def _run_map(step: Step, context: BuildContext) -> StepProduct:
             (context.load(f"zones:{other}"), config.zoning(other).label)
             for other in config.zoning(zoning).outlines
         ],
-        unit_level=_units_label(context.load("territory")).lower(),
+        unit_level=_units_label(context.load("territory")),
         units_map=config.zoning(zoning).kind == "units",
+        locator=_locator(context, zones),
     )
     label = result.loc[result["indicator"] == indicator, "label"]
     return StepProduct(
@@ -866,6 +867,50 @@ def _unit_outlines(territory: pd.DataFrame, zones: pd.DataFrame) -> Any:
     if near.empty or len(near) > _OUTLINE_MAX_UNITS:
         return None
     return near.reset_index(drop=True), _units_label(territory)
+
+
+def _departements_frame(context: BuildContext) -> Any:
+    """Return the atlas's départements as polygons (units dissolved), once per build."""
+    key = "departements-frame"
+    if key not in context.memo:
+        import geopandas as gpd
+
+        territory = context.load("territory")
+        frame = None
+        if "geometry" in territory.columns and territory.crs is not None:
+            codes = territory["code"].astype(str)
+            if "departement" in territory.columns:
+                deps = territory["departement"].astype(str)
+            else:
+                deps = codes.str[:2].where(~codes.str.startswith("97"), codes.str[:3])
+            units = gpd.GeoDataFrame(
+                {"code": deps.to_numpy()},
+                geometry=gpd.GeoSeries(
+                    territory.geometry.to_numpy(), crs=territory.crs
+                ),
+            )
+            units = units[~(units.geometry.isna() | units.geometry.is_empty)]
+            frame = units.dissolve("code", as_index=False)
+            names = _departement_names()
+            frame["name"] = [names.get(c, c) for c in frame["code"]]
+        context.memo[key] = frame
+    return context.memo[key]
+
+
+def _locator(context: BuildContext, zones: pd.DataFrame) -> Any:
+    """Return the départements the zones lie in (with names), for a locator inset."""
+    deps = _departements_frame(context)
+    if deps is None or "geometry" not in zones.columns:
+        return None
+    shapes = zones.geometry
+    shapes = shapes[~(shapes.isna() | shapes.is_empty)]
+    if shapes.empty:
+        return None
+    if zones.crs is not None and zones.crs != deps.crs:
+        shapes = shapes.to_crs(deps.crs)
+    hit = deps.sindex.query(shapes.to_numpy(), "intersects")[1]
+    near = deps.iloc[np.unique(hit)]
+    return near.reset_index(drop=True) if len(near) else None
 
 
 def _units_label(territory: pd.DataFrame) -> str:

@@ -189,7 +189,9 @@ def place_labels(
         e = other.get_window_extent(renderer)  # type: ignore[attr-defined]
         placed.append(np.array([e.x0 - pad, e.y0 - pad, e.x1 + pad, e.y1 + pad]))
     kept = []
-    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    # the halo is a copy drawn as a white outline only, under the name: the
+    # name itself stays text (searchable in a PDF), not a path
+    halo = [patheffects.Stroke(linewidth=2.2, foreground="white")]
     for i in anchors.order:
         name = str(names[i]).strip()
         if not name or np.isnan(anchors.x[i]):
@@ -207,7 +209,6 @@ def place_labels(
             ha="center",
             va="center",
             zorder=20,
-            path_effects=halo,
         )
         extent = text.get_window_extent(renderer)
         box = np.array(
@@ -225,6 +226,19 @@ def place_labels(
             continue
         placed.append(box)
         kept.append(text)
+        under = ax.text(  # type: ignore[attr-defined]
+            anchors.x[i],
+            anchors.y[i],
+            name,
+            fontsize=fontsize,
+            fontweight=weight,
+            fontstyle=style,
+            ha="center",
+            va="center",
+            zorder=19,
+            path_effects=halo,
+        )
+        under.set_gid("territobs-halo")
         if max_labels is not None and len(kept) >= max_labels:
             break
     return kept

@@ -384,6 +384,7 @@ def draw_names(
     named: Sequence[tuple[gpd.GeoDataFrame, str]] = (),
     *,
     fontsize: float = 6.5,
+    avoid: Sequence[object] = (),
 ) -> None:
     """Write the zones' names, then those of named outlines, without collision.
 
@@ -399,8 +400,13 @@ def draw_names(
         Outline layers with a ``name`` column, labelled after the zones
         (project zones first, in their colour; then the context units).
     fontsize : float, default 6.5
+    avoid : sequence of matplotlib.text.Text
+        Texts already on the map (scale bar, north arrow) kept clear of.
     """
-    placed = place_labels(ax, frame, names, fontsize=fontsize, weight="bold")
+    placed = list(avoid)
+    placed += place_labels(
+        ax, frame, names, fontsize=fontsize, weight="bold", avoid=placed
+    )
     for outline, color in named:
         if "name" not in outline.columns:
             continue
