@@ -367,6 +367,8 @@ def plan(config: AtlasConfig) -> list[Step]:
             outputs.append(steps[-1].id)
         if zoning.portraits:
             deps = [f"secrecy#{zoning.id}", f"weights:{zoning.id}"]
+            # locator map and member list of each portrait
+            deps += ["territory", f"zones:{zoning.id}"]
             for ref in zoning.references:
                 target = REFERENCES if ref in _reference_ids(config) else ref
                 deps += [f"secrecy#{target}", f"weights:{target}"]
