@@ -1144,13 +1144,19 @@ def _portrait_extras(
 
 
 def _run_index(step: Step, context: BuildContext) -> StepProduct:
-    from territobs.atlas.index import index_from_manifest
+    from territobs.atlas.index import (
+        JOURNAL,
+        index_from_manifest,
+        journal_from_manifest,
+    )
 
     html = index_from_manifest(
         context.config.title, step.params["zonings"], context.manifest
     )
     atomic_write_text(context.path("index.html"), html)
-    return StepProduct(None, {"html": "index.html"})
+    journal = journal_from_manifest(context.config.title, context.manifest)
+    atomic_write_text(context.path(JOURNAL), journal)
+    return StepProduct(None, {"html": "index.html", "journal": JOURNAL})
 
 
 def _nothing(files: dict[str, Path], context: BuildContext) -> None:

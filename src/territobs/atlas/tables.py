@@ -89,16 +89,52 @@ def _values_sheet(
     return wide.reset_index(drop=True), formats
 
 
+#: Prefixes of the result's ``secret_reason`` (developer words) → French.
+_REASON_PREFIXES = {
+    "primary:": "secret primaire :",
+    "secondary:": "secret secondaire (protège une autre valeur) :",
+    "input:": "données sources masquées :",
+}
+
+
+def reason_fr(reason: Any) -> str:
+    """Return a ``secret_reason`` in French only, for partners.
+
+    Examples
+    --------
+    >>> reason_fr("input: valeur incomplète, 2 communes")
+    'données sources masquées : valeur incomplète, 2 communes'
+    >>> reason_fr(None)
+    ''
+    """
+    text = _text(reason).strip()
+    for prefix, french in _REASON_PREFIXES.items():
+        if text.startswith(prefix):
+            return f"{french} {text[len(prefix) :].strip()}"
+    return text
+
+
 def _notes_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
-    flagged = result[
-        result["secret"].astype(bool) | (result["estimated_share"].fillna(0) > 0)
-    ]
+    from territobs.schema import COVERAGE_LABEL, STATE_LABELS, figure_states
+
+    states = figure_states(result)
+    flagged_rows = (
+        result["secret"].astype(bool)
+        | (result["estimated_share"].fillna(0) > 0)
+        | (states != "value").to_numpy()
+    )
+    flagged = result[flagged_rows]
+    coverage = flagged[COVERAGE_LABEL].map(_text) if COVERAGE_LABEL in flagged else ""
     notes = pd.DataFrame(
         {
             "Zone": flagged["zone"].astype(str),
             "Nom": flagged["zone_name"],
             "Indicateur": flagged["label"],
-            "Secret statistique": flagged["secret_reason"].map(_text)
+            "État": states[flagged_rows].map(
+                lambda c: STATE_LABELS.get(c, "") or "valeur"
+            ),
+            "Couverture": coverage,
+            "Secret statistique": flagged["secret_reason"].map(reason_fr)
             if "secret_reason" in flagged
             else "",
             "Part estimée": flagged["estimated_share"].astype(float),
@@ -107,7 +143,7 @@ def _notes_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
             ),
         }
     )
-    return notes.reset_index(drop=True), ["@", "@", "@", "@", PERCENT_FORMAT, "@"]
+    return notes.reset_index(drop=True), ["@"] * 6 + [PERCENT_FORMAT, "@"]
 
 
 def _sources_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
