@@ -200,6 +200,18 @@ def _locator(
     return ax
 
 
+def _situates(zones: gpd.GeoDataFrame, context: gpd.GeoDataFrame) -> bool:
+    """Whether a locator inset tells something: the zones are not all of it.
+
+    A map of every commune of a département would get an inset filled in
+    orange: the inset is left out when the zones cover 90 % of it or more.
+    """
+    context = _project(context, zones.crs)
+    total = float(context.geometry.area.sum())
+    covered = float(zones.geometry.area.sum())
+    return total <= 0 or covered / total < 0.9
+
+
 def _fit_view(ax: Axes, bounds: np.ndarray, margin: float) -> None:
     """Show ``bounds`` (plus ``margin``) filling the axes' box at equal scale."""
     x0, y0, x1, y1 = bounds
@@ -268,7 +280,8 @@ def print_map(
         Project zones drawn as thick orange outlines, named.
     locator : GeoDataFrame, optional
         Polygons of the wider territory (the département) for the locator
-        inset, where the zones are shown filled. None: no inset.
+        inset, where the zones are shown filled. None, or zones covering
+        90 % of it or more: no inset.
     locator_label : str, optional
         Title of the inset (« Seine-Saint-Denis »).
     name_column : str or None, default "name"
@@ -448,7 +461,7 @@ def print_map(
                 linespacing=1.4,
             )
             locator_box = (0.62, bottom - legend_band + 0.01, 0.34, legend_band - 0.03)
-        if locator is not None and len(locator):
+        if locator is not None and len(locator) and _situates(frame, locator):
             _locator(fig, locator_box, frame, locator, locator_label)
         if labels:
             draw_names(ax, frame, names, named, fontsize=6.5 * scale, avoid=furniture)
