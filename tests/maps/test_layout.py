@@ -102,3 +102,18 @@ def test_scale_bar_length_is_round_and_fits(span):
     mantissa = length / 10 ** int(f"{length:e}".split("e")[1])
     assert round(mantissa, 9) in (1.0, 2.0, 5.0)
     assert span / 12.5 <= length <= span / 5
+
+
+def test_figures_display_in_notebooks(grid):
+    """A figure made without pyplot still shows in Jupyter (a PNG formatter)."""
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    from matplotlib.figure import Figure
+
+    shell = interactiveshell.InteractiveShell.instance()
+    try:
+        fig = _layout(grid)
+        data, _ = shell.display_formatter.format(fig)
+        assert data["image/png"][:4] == b"\x89PNG"
+        assert isinstance(fig, Figure)
+    finally:
+        interactiveshell.InteractiveShell.clear_instance()

@@ -40,6 +40,7 @@ from territobs.maps.static import (
     _legend_handles,
     _project,
     draw_names,
+    show_in_notebooks,
 )
 
 __all__ = ["PAPERS", "print_map", "save_print"]
@@ -343,6 +344,7 @@ def print_map(
     mx, my = m / width, m / height  # margins as figure fractions
     landscape = orientation == "landscape"
     scale = 1.0 if paper == "A4" else 1.3
+    show_in_notebooks()
     with mpl.rc_context(_STYLE):
         fig = Figure(figsize=(width, height), dpi=150)
         FigureCanvasAgg(fig)

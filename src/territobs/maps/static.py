@@ -72,6 +72,38 @@ _STYLE = {
 }
 
 
+def _png(fig: Figure) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with mpl.rc_context(_STYLE):
+        fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def show_in_notebooks() -> None:
+    """Let Jupyter display a territobs figure by itself (as a PNG).
+
+    Figures are made without pyplot (no global state), so ``plt.show()``
+    does not know them, and IPython shows them only when matplotlib's inline
+    backend registered its formatter. When running under IPython and no
+    PNG formatter is registered for :class:`~matplotlib.figure.Figure`, one
+    is added; elsewhere nothing happens.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is not a dependency
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        formatter.for_type(Figure, _png)
+
+
 def _facecolors(prep: PreparedLayer) -> np.ndarray:
     colors = np.array((*prep.classes.colors, MISSING_COLOR, SECRET_COLOR), dtype=object)
     index = prep.klass.copy()
@@ -291,6 +323,7 @@ def static_map(
     insets = (national or french) if insets is None else insets
     insets = bool(insets) and has_metro  # the main map is metropolitan France
 
+    show_in_notebooks()
     with mpl.rc_context(_STYLE):
         fig = Figure(figsize=figsize, dpi=150)
         FigureCanvasAgg(fig)  # a renderer, to measure the legend and caption
