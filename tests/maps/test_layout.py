@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import geopandas as gpd
 import pytest
 from numpy.testing import assert_allclose
 
@@ -25,7 +26,12 @@ def _layout(grid, **kwargs):
         subtitle="Communes de test",
         source="INSEE",
         vintage=2021,
-        locator=grid.dissolve().assign(name=["Département test"]),
+        # a wider territory: the zones cover a small part of it
+        locator=gpd.GeoDataFrame(
+            {"name": ["Département test"]},
+            geometry=grid.dissolve().buffer(6000).to_numpy(),
+            crs=grid.crs,
+        ),
         locator_label="Département test",
         date=dt.date(2026, 1, 2),
         **kwargs,
@@ -117,3 +123,9 @@ def test_figures_display_in_notebooks(grid):
         assert isinstance(fig, Figure)
     finally:
         interactiveshell.InteractiveShell.clear_instance()
+
+
+def test_no_locator_when_the_zones_fill_their_territory(grid):
+    fig = print_map(grid, "rate", locator=grid.dissolve(), locator_label="Tout")
+    assert len(fig.axes) == 1
+    assert "Tout" not in [t.get_text() for t in fig.texts]
