@@ -90,6 +90,32 @@ def map_layer(result: pd.DataFrame, zones: pd.DataFrame, indicator: str) -> Any:
     share = f"{indicator}__estimated_share"
     layer[secret] = layer[secret].astype("boolean").fillna(False).astype(bool)
     layer[share] = layer[share].astype(float).fillna(0.0)
+    return _with_states(layer, rows, indicator)
+
+
+def _with_states(layer: Any, rows: pd.DataFrame, indicator: str) -> Any:
+    """Add ``{indicator}__state`` and ``{indicator}__coverage_label`` to a layer.
+
+    States come from :func:`territobs.schema.figure_states` (the result's
+    ``state`` column, or derived for older results); a zone without a row is
+    ``missing``.
+    """
+    from territobs.schema import COVERAGE_LABEL, figure_states
+
+    if "value" not in rows.columns or "secret" not in rows.columns:
+        return layer
+    states = pd.Series(figure_states(rows).to_numpy(), index=rows["zone"].to_numpy())
+    coverage = (
+        pd.Series(
+            rows[COVERAGE_LABEL].fillna("").astype(str).to_numpy(),
+            index=rows["zone"].to_numpy(),
+        )
+        if COVERAGE_LABEL in rows.columns
+        else pd.Series(dtype=object)
+    )
+    zones = layer["zone"].astype(str)
+    layer[f"{indicator}__state"] = zones.map(states).fillna("missing").to_numpy()
+    layer[f"{indicator}__coverage_label"] = zones.map(coverage).fillna("").to_numpy()
     return layer
 
 

@@ -176,6 +176,14 @@ def _layer_payload(prep: PreparedLayer) -> dict[str, Any]:
             None if prep.estimated_share is None else 100 * prep.estimated_share, 0
         ),
         "ref": None if ref is None else {"label": ref.label, "value": ref.value},
+        "part": None
+        if not prep.n_partial
+        else [int(i) for i in np.flatnonzero(prep.partial)],
+        "cov": None
+        if not prep.n_partial
+        else [
+            prep.coverage[i] if prep.coverage else "" for i in range(len(prep.values))
+        ],
     }
 
 

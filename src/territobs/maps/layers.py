@@ -35,6 +35,8 @@ LOCATOR_COLOR = "#2b7bba"
 #: Column suffixes of the wide result (``to_geodataframe``).
 SECRET_SUFFIX = "__secret"
 SHARE_SUFFIX = "__estimated_share"
+STATE_SUFFIX = "__state"
+COVERAGE_SUFFIX = "__coverage_label"
 NUMERATOR_SUFFIX = "__numerator"
 DENOMINATOR_SUFFIX = "__denominator"
 
@@ -109,6 +111,12 @@ class PreparedLayer:
         NaN where secret.
     reference : Reference or None
     decimals : int
+    partial : numpy.ndarray of bool or None
+        Rows whose figure is *partielle* (``{column}__state`` is
+        ``partial``): a value over part of the zone, marked on the map.
+    coverage : tuple of str
+        The coverage said for each row (``{column}__coverage_label``), ""
+        when none.
     """
 
     layer: Layer
@@ -121,11 +129,18 @@ class PreparedLayer:
     reference: Reference | None
     decimals: int
     label: str = field(default="")
+    partial: np.ndarray | None = None
+    coverage: tuple[str, ...] = ()
 
     @property
     def n_secret(self) -> int:
         """Rows under statistical secrecy."""
         return int(np.sum(self.klass == SECRET))
+
+    @property
+    def n_partial(self) -> int:
+        """Rows whose figure is partial (a value over part of the zone)."""
+        return 0 if self.partial is None else int(np.sum(self.partial))
 
     @property
     def n_missing(self) -> int:
@@ -288,6 +303,15 @@ def prepare_layer(frame: pd.DataFrame, layer: Layer) -> PreparedLayer:
     klass[secret] = SECRET
     if reference is not None and math.isnan(reference.value):
         reference = None
+    partial = None
+    coverage: tuple[str, ...] = ()
+    if layer.column + STATE_SUFFIX in frame.columns:
+        states = frame[layer.column + STATE_SUFFIX].astype(str).to_numpy()
+        partial = (states == "partial") & (klass >= 0)
+    if layer.column + COVERAGE_SUFFIX in frame.columns:
+        coverage = tuple(
+            "" if pd.isna(v) else str(v) for v in frame[layer.column + COVERAGE_SUFFIX]
+        )
     return PreparedLayer(
         layer=layer,
         classes=classes,
@@ -299,6 +323,8 @@ def prepare_layer(frame: pd.DataFrame, layer: Layer) -> PreparedLayer:
         reference=reference,
         decimals=decimals,
         label=layer.label or layer.column,
+        partial=partial,
+        coverage=coverage,
     )
 
 

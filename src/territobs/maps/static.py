@@ -136,6 +136,13 @@ def _draw(
             hatch="////",
             linewidth=0.2,
         )
+    partial = (
+        np.zeros(len(rows), dtype=bool) if prep.partial is None else prep.partial[rows]
+    )
+    if partial.any():  # partial figures: a dashed dark outline
+        frame[partial].boundary.plot(
+            ax=ax, color="#222222", linewidth=0.9, linestyle=(0, (3, 2))
+        )
     ax.set_axis_off()
     ax.set_aspect("equal")
 
@@ -158,6 +165,15 @@ def _legend_handles(prep: PreparedLayer) -> list[Patch]:
         handles.append(
             Patch(
                 facecolor=MISSING_COLOR, edgecolor="#999999", label="donnée manquante"
+            )
+        )
+    if prep.n_partial:
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor="#222222",
+                linestyle=(0, (3, 2)),
+                label="partielle (couverture incomplète)",
             )
         )
     if prep.reference is not None:

@@ -200,6 +200,9 @@
             diff(L_.v[i] - L_.ref.value, L_.unit, d));
       }
     }
+    if (L_.part && L_.part.indexOf(i) >= 0) {
+      row(t, "État", "partielle" + (L_.cov && L_.cov[i] ? " : " + L_.cov[i] : ""));
+    }
     if (L_.est && L_.est[i] !== null && L_.est[i] > 0) {
       row(t, "Part estimée", fmt(L_.est[i], 0) + NBSP + "%");
     }
@@ -224,6 +227,7 @@
     for (var c = L_.labels.length - 1; c >= 0; c--) { item(L_.labels[c], L_.colors[c]); }
     if (L_.cls.indexOf("*") >= 0) { item("secret statistique", null, "territobs-secret"); }
     if (L_.cls.indexOf("-") >= 0) { item("donnée manquante", DATA.missing, "territobs-missing"); }
+    if (L_.part) { item("partielle (couverture incomplète)", null, "territobs-partial"); }
     if (L_.ref) {
       box.appendChild(el("div", "territobs-legend-ref",
         "Référence : " + (L_.ref.label === "la référence" ? "" : L_.ref.label + ", ") +
@@ -352,6 +356,23 @@
           ctx.fill("evenodd");
           ctx.stroke();
         }
+      }
+      if (lay.part) {  // partial figures: a dashed dark outline
+        ctx.save();
+        ctx.setLineDash([4, 3]); ctx.lineWidth = 1.6; ctx.strokeStyle = "#222222";
+        for (var pi = 0; pi < lay.part.length; pi++) {
+          var pf = lay.part[pi];
+          ctx.beginPath();
+          for (var pr = geo.featRing[pf]; pr < geo.featRing[pf + 1]; pr++) {
+            for (var pv = geo.ringStart[pr]; pv < geo.ringStart[pr + 1]; pv++) {
+              var qx = Math.round(m[2 * pv] * kx + ox), qy = Math.round(oy - m[2 * pv + 1] * kx);
+              if (pv === geo.ringStart[pr]) { ctx.moveTo(qx, qy); } else { ctx.lineTo(qx, qy); }
+            }
+            ctx.closePath();
+          }
+          ctx.stroke();
+        }
+        ctx.restore();
       }
     }
   });
