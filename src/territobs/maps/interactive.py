@@ -306,8 +306,9 @@ def _label_payload(geoms: gpd.GeoSeries) -> dict[str, Any]:
     points = gpd.GeoSeries(gpd.points_from_xy(anchors.x, anchors.y), crs=geoms.crs)
     if geoms.crs is not None:
         points = points.to_crs(4326)
-    lat = np.nan_to_num(np.round(points.y.to_numpy(), 6), nan=0.0)
-    lon = np.nan_to_num(np.round(points.x.to_numpy(), 6), nan=0.0)
+    # 4 decimals (about 10 m) place a name well enough, and keep files small
+    lat = np.nan_to_num(np.round(points.y.to_numpy(), 4), nan=0.0)
+    lon = np.nan_to_num(np.round(points.x.to_numpy(), 4), nan=0.0)
     return {
         "lat": lat.tolist(),
         "lon": lon.tolist(),

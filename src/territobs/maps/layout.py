@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
 
 from territobs.maps._describe import describe_column, with_defaults
+from territobs.maps._france import covers_france, overseas_of
 from territobs.maps.caption import make_caption
 from territobs.maps.layers import Layer, prepare_layer, single_zone
 from territobs.maps.static import (
@@ -41,6 +42,7 @@ from territobs.maps.static import (
     _project,
     draw_names,
     show_in_notebooks,
+    static_map,
 )
 
 __all__ = ["PAPERS", "print_map", "save_print"]
@@ -305,6 +307,13 @@ def print_map(
     matplotlib.figure.Figure
         Of the exact page size; save it with :func:`save_print`.
 
+    Notes
+    -----
+    A map of France (overseas départements present, or a national extent)
+    is laid out by :func:`~territobs.maps.static.static_map` on the page,
+    with its overseas insets and city zooms, and no scale bar (it would be
+    false across the insets).
+
     Raises
     ------
     ValueError
@@ -340,6 +349,24 @@ def print_map(
         )
     else:
         lines = [caption] if isinstance(caption, str) else list(caption)
+    overseas = overseas_of(gdf).fillna("").to_numpy(dtype=object)
+    metro = frame[overseas == ""]
+    if (overseas != "").any() or (len(metro) and covers_france(metro)):
+        # France: the overseas insets and city zooms of the static map, on
+        # the page (a scale bar would be false across insets)
+        return static_map(
+            gdf,
+            spec,
+            title=title if not subtitle else f"{title or prep.label} – {subtitle}",
+            caption=lines,
+            outlines=outlines,
+            projects=projects,
+            insets=True,
+            figsize=(width, height),
+            date=date,
+            name_column=name_column,
+            labels=labels,
+        )
     m = _MARGIN * _MM  # inches
     mx, my = m / width, m / height  # margins as figure fractions
     landscape = orientation == "landscape"
