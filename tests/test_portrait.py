@@ -263,3 +263,60 @@ def test_share_never_rounds_a_part_to_zero_or_whole(share: float) -> None:
 )
 def test_format_value(value, unit, kind, expected) -> None:
     assert format_value(value, unit, kind) == expected
+
+
+def test_notebook_fragment_carries_its_own_css() -> None:
+    page = portrait(result(), "z1", ["93", "fr"])
+    fragment = page._repr_html_()
+    assert "<html" not in fragment
+    assert "<style>" in fragment and ".territobs-portrait" in fragment
+
+
+def test_key_figures_state_gaps_and_charts() -> None:
+    page = portrait(result(), "z1", ["93", "fr"])
+    figures = {f["label"]: f for f in page.key_figures()}
+    rate = figures["Taux de pauvreté"]
+    gaps = dict(rate["gaps"])
+    assert gaps["Seine-Saint-Denis"] == "-6,4\xa0points"
+    assert gaps["France"] == "+6,9\xa0points"
+    assert rate["chart"].startswith('<svg class="territobs-bars"')
+    count = figures["Population"]
+    assert dict(count["gaps"])["Seine-Saint-Denis"] == "0,1\xa0% du total"
+    assert count["chart"] == ""  # counts of different sizes: no bars
+    secret = portrait(result(), "z2", ["93"])
+    rate = {f["label"]: f for f in secret.key_figures()}["Taux de pauvreté"]
+    assert rate["state"] == "secret statistique"
+    assert dict(rate["gaps"])["Seine-Saint-Denis"] == "écart non calculable"
+    html = secret.to_html()
+    assert "50,0" not in html  # the secret rate appears nowhere
+
+
+def test_missing_and_partial_states_are_said() -> None:
+    frame = result()
+    frame["state"] = ""
+    frame["coverage_label"] = ""
+    z1 = frame["zone"] == "z1"
+    frame.loc[z1 & (frame["indicator"] == "population"), "state"] = "partial"
+    frame.loc[z1 & (frame["indicator"] == "population"), "coverage_label"] = (
+        "3 IRIS sur 4, 80 % de la population"
+    )
+    frame.loc[z1 & (frame["indicator"] == "poverty_rate"), "value"] = np.nan
+    page = portrait(frame, "z1", ["93"])
+    figures = {f["label"]: f for f in page.key_figures()}
+    assert figures["Population"]["state"] == "partielle"
+    assert figures["Population"]["coverage"].startswith("3 IRIS sur 4")
+    assert figures["Taux de pauvreté"]["state"] == "donnée manquante"
+    assert figures["Taux de pauvreté"]["text"] == "donnée manquante"
+    html = page.to_html()
+    assert "partielle : 3 IRIS sur 4" in html
+
+
+def test_roles_are_said_once_over_their_columns() -> None:
+    page = portrait(
+        result(),
+        "z1",
+        ["93", "fr"],
+        reference_labels={"93": "Voisins", "fr": "Voisins"},
+    )
+    assert page.header_groups() == [("Territoire", 1), ("Voisins", 2)]
+    assert page.to_html().count(">Voisins<") == 1

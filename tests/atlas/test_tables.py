@@ -82,3 +82,40 @@ def test_methods_read_in_french(tmp_path, method, french) -> None:
     path = write_xlsx(_result().assign(method=method), tmp_path / "t.xlsx")
     notes = pd.read_excel(path, sheet_name="Secret et estimations")
     assert set(notes["Méthode"]) == {french}
+
+
+def test_xlsx_reasons_are_french_only(tmp_path) -> None:
+    import openpyxl
+    import pandas as pd
+
+    from territobs.atlas.tables import write_xlsx
+
+    frame = pd.DataFrame(
+        {
+            "zone": ["a", "b"],
+            "zone_name": ["Zone A", "Zone B"],
+            "indicator": "population",
+            "label": "Population",
+            "kind": "count",
+            "unit": "habitants",
+            "value": [float("nan"), 120.0],
+            "estimated_share": [0.0, 0.0],
+            "secret": [True, False],
+            "secret_reason": ["input: valeur incomplète, 1 commune masquée", ""],
+            "method": "exact",
+            "source": "INSEE",
+            "vintage": "2021",
+        }
+    )
+    path = write_xlsx(frame, tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(path)
+    cells = [
+        str(c.value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+    assert not [c for c in cells if c.startswith(("input:", "primary:", "secondary:"))]
+    assert "données sources masquées : valeur incomplète, 1 commune masquée" in cells
+    assert "secret statistique" in cells  # the state column

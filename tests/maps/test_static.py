@@ -242,3 +242,15 @@ def test_margin_leaves_room_around_the_zones(grid):
     assert b1 - b0 == pytest.approx(1.5 * (a1 - a0))
     (c0, c1), (d0, d1) = tight.get_ylim(), wide.get_ylim()
     assert d1 - d0 == pytest.approx(1.5 * (c1 - c0))
+
+
+def test_print_layout_of_france_keeps_the_overseas_insets(france, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    from territobs.maps.layout import print_map, save_print
+
+    fig = print_map(france, "rate", unit="%", k=4, paper="A3", date=DATE)
+    titles = [ax.get_title() for ax in fig.axes]
+    for name in ("Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"):
+        assert name in titles
+    page = pypdf.PdfReader(save_print(fig, tmp_path / "france.pdf")).pages[0]
+    assert round(float(page.mediabox.width)) == 1191  # A3 landscape

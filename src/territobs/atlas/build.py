@@ -349,8 +349,9 @@ def plan(config: AtlasConfig) -> list[Step]:
         outputs.append(f"table:{zoning.id}")
         for indicator in zoning.maps:
             deps = [f"secrecy#{zoning.id}", f"zones:{zoning.id}"]
-            if zoning.kind != "units":
-                deps.append("territory")  # unit outlines drawn for context
+            # unit outlines drawn for context, unit level named in the caption
+            deps.append("territory")
+            deps += [f"zones:{other}" for other in zoning.outlines]
             if config.maps.shared_breaks:
                 deps += [
                     f"secrecy#{other.id}"
@@ -373,6 +374,8 @@ def plan(config: AtlasConfig) -> list[Step]:
             outputs.append(steps[-1].id)
         if zoning.portraits:
             deps = [f"secrecy#{zoning.id}", f"weights:{zoning.id}"]
+            # locator map and member list of each portrait
+            deps += ["territory", f"zones:{zoning.id}"]
             for ref in zoning.references:
                 target = REFERENCES if ref in _reference_ids(config) else ref
                 deps += [f"secrecy#{target}", f"weights:{target}"]

@@ -191,6 +191,10 @@ class ZoningConfig:
         For ``attribute`` and ``units`` zonings: keep only the groups having
         a unit in these départements (all their units), or only the units of
         these départements (« les EPCI de l'Ain » in a two-département atlas).
+    outlines : tuple of str
+        Other zonings (a PST, circonscriptions) whose zones are drawn as
+        named outlines over this zoning's maps (key ``outline``, one id or a
+        list).
     partition : bool
         The zones are declared to cover every unit of the territory exactly
         once: units left out are reported and count indicators must sum to
@@ -220,6 +224,7 @@ class ZoningConfig:
     member_level: str | None = None
     parent_column: str | None = None
     names: tuple[tuple[str, str], ...] = ()
+    outlines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,10 @@ class MapOptions:
         maps' default).
     formats : tuple of str
         Among ``html``, ``png``, ``pdf``, ``svg``.
+    paper : {"A4", "A3"}
+        Page of the PDF and SVG print layouts.
+    orientation : {"landscape", "portrait"}
+        Orientation of that page.
     section : dict
         The raw TOML table.
     """
@@ -286,6 +295,8 @@ class MapOptions:
     palette: str | None = None
     formats: tuple[str, ...] = ("html", "png", "pdf")
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    paper: str = "A4"
+    orientation: str = "landscape"
 
 
 @dataclass(frozen=True)
@@ -693,6 +704,7 @@ def _parse_zoning(table: _Table, base: Path) -> ZoningConfig:
         ),
         parent_column=table.get("parent_column", str),
         names=_zone_names(table),
+        outlines=table.strings("outline", allow_scalar=True),
     )
     if zoning.member_level and kind != "members":
         table.problems.add(
@@ -819,6 +831,10 @@ def _parse_maps(table: _Table) -> MapOptions:
         palette=table.get("palette", str),
         formats=table.strings("formats", ("html", "png", "pdf"), choices=MAP_FORMATS),
         section=table.data,
+        paper=table.get("paper", str, "A4", choices=("A4", "A3")),
+        orientation=table.get(
+            "orientation", str, "landscape", choices=("landscape", "portrait")
+        ),
     )
     table.finish()
     return options
@@ -918,6 +934,12 @@ def _check_links(config_parts: dict[str, Any], problems: _Problems) -> None:
                 problems.add(
                     f"zones[{i}].references[{j}]",
                     "une zone ne se compare pas à elle-même",
+                )
+        for j, other in enumerate(zoning.outlines):
+            if other not in zonings or other == zoning.id:
+                problems.add(
+                    f"zones[{i}].outline[{j}]",
+                    f"« {other} » n'est pas une autre zone de l'atlas ([[zones]])",
                 )
         for j, indicator in enumerate(zoning.maps):
             if indicator not in indicators:

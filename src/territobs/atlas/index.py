@@ -19,7 +19,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from territobs.atlas.cache import Manifest
 
-__all__ = ["IndexZoning", "index_from_manifest", "render_index"]
+__all__ = [
+    "JOURNAL",
+    "IndexZoning",
+    "index_from_manifest",
+    "journal_from_manifest",
+    "render_index",
+    "render_journal",
+    "summary_lines",
+]
+
+#: File name of the build journal (technical warnings), beside the index.
+JOURNAL = "journal.html"
 
 #: French names of the output formats, in the order they are listed.
 FORMAT_LABELS = {
@@ -73,6 +84,126 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def summary_lines(
+    zonings: Sequence[IndexZoning],
+    sources: Sequence[Mapping[str, Any]],
+    totals: Mapping[str, int],
+    n_warnings: int,
+) -> list[str]:
+    """Return the plain-language summary of an atlas, one French sentence each.
+
+    What was computed and on which zones, from which sources and vintages,
+    what is estimated, masked or partial and why, and where the technical
+    remarks are.
+
+    Parameters
+    ----------
+    zonings : sequence of IndexZoning
+    sources : sequence of mapping
+        ``{"label", "source", "vintage"}`` per indicator.
+    totals : mapping
+        ``estimated``, ``secret``, ``incomplete`` counts.
+    n_warnings : int
+        Remarks in the build journal.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> lines = summary_lines([IndexZoning("b", "Bassins")],
+    ...     [{"label": "Population", "source": "INSEE", "vintage": "2021"}],
+    ...     {"estimated": 0, "secret": 2}, 0)
+    >>> lines[0]
+    'Cet atlas présente 1 indicateur (Population) sur 1 découpage du territoire : Bassins.'
+    >>> lines[3].startswith("2 valeurs sont masquées")
+    True
+    """
+    from territobs.formatting import count_of
+
+    labels = list(dict.fromkeys(str(row.get("label", "")) for row in sources))
+    labels = [label for label in labels if label]
+    if not labels:
+        labels = list(dict.fromkeys(label for z in zonings for label, _ in z.maps))
+    zoning_texts = []
+    for zoning in zonings:
+        n = len(zoning.portraits)
+        zoning_texts.append(
+            f"{zoning.label} ({count_of(n, 'zone')})" if n else zoning.label
+        )
+    lines = [
+        f"Cet atlas présente {count_of(len(labels), 'indicateur')}"
+        + (f" ({', '.join(labels)})" if labels else "")
+        + f" sur {count_of(len(zonings), 'découpage')} du territoire : "
+        + " ; ".join(zoning_texts)
+        + "."
+    ]
+    source_texts = []
+    texts = {str(row.get("vintage") or "").strip() for row in sources}
+    shared = len(texts) == 1 and not next(iter(texts)).isdigit() and len(sources) > 1
+    for row in sources:
+        source = str(row.get("source") or "source non renseignée")
+        vintage = str(row.get("vintage") or "").strip()
+        text = f"{row.get('label', '')} : {source}"
+        if vintage and not shared:
+            text += f", millésime {vintage}" if vintage.isdigit() else f" ({vintage})"
+        source_texts.append(text)
+    lines.append(
+        "Sources : " + " ; ".join(source_texts) + "."
+        if source_texts
+        else "Les sources ne sont pas renseignées."
+    )
+    if shared and next(iter(texts)):
+        lines.append(f"Millésimes : {next(iter(texts))}.")
+    estimated = int(totals.get("estimated", 0) or 0)
+    secret = int(totals.get("secret", 0) or 0)
+    partial = int(totals.get("incomplete", 0) or 0)
+    if estimated:
+        lines.append(
+            f"{count_of(estimated, 'valeur est estimée', 'valeurs sont estimées')} "
+            ": leur zone coupe des communes ou des IRIS, répartis selon la "
+            "surface ou la population ; la part estimée de chaque valeur est "
+            "indiquée sur les cartes, les tableaux et les portraits."
+        )
+    else:
+        lines.append(
+            "Aucune valeur n'est estimée : chaque zone est formée d'unités entières."
+        )
+    if secret:
+        lines.append(
+            f"{count_of(secret, 'valeur est masquée', 'valeurs sont masquées')} "
+            "(secret statistique) : elles porteraient sur trop peu de personnes, "
+            "ou permettraient d'en recalculer une autre ; elles ne figurent dans "
+            "aucun fichier."
+        )
+    else:
+        lines.append("Aucune valeur n'est masquée par le secret statistique.")
+    if partial:
+        lines.append(
+            f"{count_of(partial, 'valeur est partielle', 'valeurs sont partielles')} "
+            ": une partie des données de la zone est masquée ou manquante ; "
+            "leur couverture est indiquée à côté de la valeur."
+        )
+    if n_warnings:
+        lines.append(
+            f"{count_of(n_warnings, 'remarque technique', 'remarques techniques')} "
+            "de la construction sont consignées dans le journal de construction."
+        )
+    return lines
+
+
+def _by_indicator(
+    zonings: Sequence[IndexZoning],
+) -> list[tuple[str, list[tuple[str, str, list[tuple[str, str]]]]]]:
+    """Return the maps by indicator: ``(label, [(zoning id, label, links)])``."""
+    out: dict[str, list[tuple[str, str, list[tuple[str, str]]]]] = {}
+    for zoning in zonings:
+        for label, links in zoning.maps:
+            out.setdefault(label, []).append((zoning.id, zoning.label, links))
+    return list(out.items())
+
+
 def render_index(
     title: str,
     zonings: Sequence[IndexZoning],
@@ -84,6 +215,11 @@ def render_index(
 ) -> str:
     """Render the index page.
 
+    It opens on a plain-language summary (:func:`summary_lines`), then lets
+    partners find a map by zoning or by indicator. The technical warnings
+    of the build are not shown here but on the separate journal page
+    (:func:`render_journal`), linked from the summary.
+
     Parameters
     ----------
     title : str
@@ -93,7 +229,7 @@ def render_index(
     sources : sequence of mapping
         ``{"indicator", "label", "source", "vintage"}`` per indicator.
     warnings : sequence of str
-        French warnings of the build.
+        French warnings of the build (counted; listed in the journal).
     totals : mapping, optional
         ``estimated``, ``secret``, ``incomplete`` counts of published values.
     built_at : datetime, optional
@@ -108,6 +244,7 @@ def render_index(
     from territobs.maps.legend import format_date
 
     built_at = built_at or dt.datetime.now()
+    totals = dict(totals or {})
     return (
         _environment()
         .get_template("index.html.j2")
@@ -115,6 +252,48 @@ def render_index(
             title=title,
             zonings=zonings,
             sources=sources,
+            summary=summary_lines(zonings, sources, totals, len(warnings)),
+            by_indicator=_by_indicator(zonings),
+            journal=JOURNAL,
+            n_warnings=len(warnings),
+            totals=totals,
+            built_on=f"{format_date(built_at.date())} à {built_at:%H:%M}",
+        )
+    )
+
+
+def render_journal(
+    title: str,
+    warnings: Sequence[str],
+    *,
+    totals: Mapping[str, int] | None = None,
+    built_at: dt.datetime | None = None,
+) -> str:
+    """Render the build journal: the technical warnings, for the analysts.
+
+    Parameters
+    ----------
+    title : str
+        Atlas title.
+    warnings : sequence of str
+        French warnings of the build.
+    totals : mapping, optional
+        ``estimated``, ``secret``, ``incomplete`` counts.
+    built_at : datetime, optional
+
+    Returns
+    -------
+    str
+        A whole HTML page (escaped, offline), linking back to the index.
+    """
+    from territobs.maps.legend import format_date
+
+    built_at = built_at or dt.datetime.now()
+    return (
+        _environment()
+        .get_template("journal.html.j2")
+        .render(
+            title=title,
             warnings=warnings,
             totals=dict(totals or {}),
             built_on=f"{format_date(built_at.date())} à {built_at:%H:%M}",
@@ -179,12 +358,43 @@ def index_from_manifest(
                 )
         entries.append(entry)
     secrecy = steps.get("secrecy")
-    notes = list(dict.fromkeys(n for step_id in steps for n in steps[step_id].notes))
+    notes = _notes(manifest)
     return render_index(
         title,
         entries,
         sources=secrecy.stats.get("sources", []) if secrecy else [],
         warnings=notes,
+        totals=secrecy.stats.get("totals", {}) if secrecy else {},
+        built_at=built_at,
+    )
+
+
+def _notes(manifest: Manifest) -> list[str]:
+    steps = manifest.steps
+    return list(dict.fromkeys(n for step_id in steps for n in steps[step_id].notes))
+
+
+def journal_from_manifest(
+    title: str, manifest: Manifest, *, built_at: dt.datetime | None = None
+) -> str:
+    """Render the build journal from the records of a build.
+
+    Parameters
+    ----------
+    title : str
+        Atlas title.
+    manifest : Manifest
+    built_at : datetime, optional
+
+    Returns
+    -------
+    str
+        See :func:`render_journal`.
+    """
+    secrecy = manifest.steps.get("secrecy")
+    return render_journal(
+        title,
+        _notes(manifest),
         totals=secrecy.stats.get("totals", {}) if secrecy else {},
         built_at=built_at,
     )

@@ -37,6 +37,9 @@ _CONTEXT_MARGIN = 0.15
 #: highlight of the hovered zone).
 _OUTLINE_COLOR = "#666666"
 
+#: Colour of the project zones (atlas key ``outline``) drawn over a map.
+_PROJECT_COLOR = "#d55e00"
+
 
 def map_layer(result: pd.DataFrame, zones: pd.DataFrame, indicator: str) -> Any:
     """Widen one indicator of a secured result onto the zone geometries.
@@ -87,6 +90,32 @@ def map_layer(result: pd.DataFrame, zones: pd.DataFrame, indicator: str) -> Any:
     share = f"{indicator}__estimated_share"
     layer[secret] = layer[secret].astype("boolean").fillna(False).astype(bool)
     layer[share] = layer[share].astype(float).fillna(0.0)
+    return _with_states(layer, rows, indicator)
+
+
+def _with_states(layer: Any, rows: pd.DataFrame, indicator: str) -> Any:
+    """Add ``{indicator}__state`` and ``{indicator}__coverage_label`` to a layer.
+
+    States come from :func:`territobs.schema.figure_states` (the result's
+    ``state`` column, or derived for older results); a zone without a row is
+    ``missing``.
+    """
+    from territobs.schema import COVERAGE_LABEL, figure_states
+
+    if "value" not in rows.columns or "secret" not in rows.columns:
+        return layer
+    states = pd.Series(figure_states(rows).to_numpy(), index=rows["zone"].to_numpy())
+    coverage = (
+        pd.Series(
+            rows[COVERAGE_LABEL].fillna("").astype(str).to_numpy(),
+            index=rows["zone"].to_numpy(),
+        )
+        if COVERAGE_LABEL in rows.columns
+        else pd.Series(dtype=object)
+    )
+    zones = layer["zone"].astype(str)
+    layer[f"{indicator}__state"] = zones.map(states).fillna("missing").to_numpy()
+    layer[f"{indicator}__coverage_label"] = zones.map(coverage).fillna("").to_numpy()
     return layer
 
 
@@ -110,7 +139,9 @@ def map_caption(
     layer: Any,
     indicator: str,
     note: str | None = None,
+    *,
     units: str | None = "commune",
+    unit_map: bool = False,
 ) -> list[str]:
     """Return the French caption lines of one atlas map.
 
@@ -133,6 +164,8 @@ def map_caption(
         A further line (zones only partly in the data).
     units : str, optional
         Level of the units the zones are made of (method line).
+    unit_map : bool, default False
+        The map shows the units themselves (figures as published).
 
     Returns
     -------
@@ -157,6 +190,7 @@ def map_caption(
         partial_count=int((states == "partial").sum()),
         missing_count=int((states == "missing").sum()),
         approximated=bool(meta["approximation"]),
+        unit_map=unit_map,
     )
     if vintage and year is None:
         lines.insert(1 if meta["source"] else 0, vintage_line(vintage))
@@ -212,6 +246,9 @@ def draw_maps(
     partial: Sequence[str] = (),
     back_link: str | None = None,
     units: str | None = "commune",
+    projects: Sequence[tuple[Any, str]] = (),
+    units_map: bool = False,
+    locator: Any = None,
 ) -> dict[str, Path]:
     """Draw ``indicator`` on ``zones`` in every format of ``options``.
 
@@ -246,6 +283,14 @@ def draw_maps(
     units : str, optional
         Level of the units the zones are made of, named by the caption's
         method line (« zones formées d'IRIS entiers »).
+    projects : sequence of (GeoDataFrame, str), optional
+        Zones of other zonings (a PST) drawn as thick named outlines on top
+        (atlas key ``outline``).
+    units_map : bool, default False
+        The zones are the units themselves (caption: figures as published).
+    locator : GeoDataFrame, optional
+        The départements the zones lie in (``code``, ``name``): the locator
+        inset of the print layouts (PDF, SVG).
 
     Returns
     -------
@@ -264,7 +309,9 @@ def draw_maps(
             "l'atlas (« partie … ») : valeur de la seule partie couverte, hors "
             "du calcul des classes."
         )
-    caption = map_caption(result, layer, indicator, note=note, units=units)
+    caption = map_caption(
+        result, layer, indicator, note=note, units=units, unit_map=units_map
+    )
     classes = None
     whole = result[~result["zone"].astype(str).isin(partial)] if partial else result
     if options.shared_breaks and shared:
@@ -294,17 +341,58 @@ def draw_maps(
             title=heading,
             caption=caption,
             back_link=back_link,
-            outlines=None
-            if outlines is None
-            else [Outline(outlines[0], outlines[1], color=_OUTLINE_COLOR, weight=1)],
+            outlines=[
+                *(
+                    []
+                    if outlines is None
+                    else [
+                        Outline(
+                            outlines[0],
+                            outlines[1],
+                            color=_OUTLINE_COLOR,
+                            weight=1,
+                            name_column="name",
+                        )
+                    ]
+                ),
+                *(
+                    Outline(
+                        frame, label, color=_PROJECT_COLOR, weight=3, name_column="name"
+                    )
+                    for frame, label in projects
+                ),
+            ],
         )
         files["html"] = folder / f"{indicator}.html"
         atomic_write_text(files["html"], chart.to_html())
-    static = [f for f in ("png", "pdf", "svg") if f in options.formats]
+    static = [f for f in ("png",) if f in options.formats]
     if static:
         files.update(
             _static(
-                layer, indicator, common, heading, caption, outlines, folder, static
+                layer,
+                indicator,
+                common,
+                heading,
+                caption,
+                outlines,
+                folder,
+                static,
+                projects,
+            )
+        )
+    prints = [f for f in ("pdf", "svg") if f in options.formats]
+    if prints:
+        files.update(
+            _prints(
+                layer,
+                indicator,
+                common,
+                (meta["label"], title),
+                caption,
+                (outlines, projects, locator),
+                folder,
+                prints,
+                options,
             )
         )
     return files
@@ -319,6 +407,7 @@ def _static(
     outlines: tuple[Any, str] | None,
     folder: Path,
     formats: list[str],
+    projects: Sequence[tuple[Any, str]] = (),
 ) -> dict[str, Path]:
     import matplotlib.pyplot as plt
 
@@ -331,6 +420,7 @@ def _static(
         title=heading,
         caption=caption,
         outlines=None if outlines is None else [outlines],
+        projects=list(projects),
     )
     figure = getattr(figure, "figure", figure)
     files = {}
@@ -341,4 +431,49 @@ def _static(
                 figure.savefig(temp, format=fmt, dpi=150, bbox_inches="tight")
     finally:
         plt.close(figure)
+    return files
+
+
+def _prints(
+    layer: Any,
+    indicator: str,
+    common: dict[str, Any],
+    heading: tuple[str, str | None],
+    caption: list[str],
+    overlays: tuple[Any, Sequence[tuple[Any, str]], Any],
+    folder: Path,
+    formats: list[str],
+    options: MapOptions,
+) -> dict[str, Path]:
+    """Write the PDF/SVG print layouts (A4 or A3, scale, north, locator)."""
+    from territobs.maps.layout import print_map, save_print
+
+    outlines, projects, locator = overlays
+    label = None
+    if locator is not None and len(locator):
+        label = ", ".join(str(n) for n in locator["name"])
+    layer_options = {k: v for k, v in common.items() if k != "margin"}
+    figure = print_map(
+        layer,
+        indicator,
+        paper=options.paper,  # type: ignore[arg-type]
+        orientation=options.orientation,  # type: ignore[arg-type]
+        title=heading[0],
+        subtitle=heading[1],
+        caption=caption,
+        outlines=None if outlines is None else [outlines],
+        projects=list(projects),
+        locator=locator,
+        locator_label=label,
+        margin=common["margin"] or 0.04,
+        **layer_options,
+    )
+    files = {}
+    try:
+        for fmt in formats:
+            files[fmt] = folder / f"{indicator}.{fmt}"
+            with atomic_path(files[fmt]) as temp:
+                save_print(figure, temp)
+    finally:
+        figure.clear()
     return files

@@ -89,6 +89,31 @@ def _values_sheet(
     return wide.reset_index(drop=True), formats
 
 
+#: Prefixes of the result's ``secret_reason`` (developer words) → French.
+_REASON_PREFIXES = {
+    "primary:": "secret primaire :",
+    "secondary:": "secret secondaire (protège une autre valeur) :",
+    "input:": "données sources masquées :",
+}
+
+
+def reason_fr(reason: Any) -> str:
+    """Return a ``secret_reason`` in French only, for partners.
+
+    Examples
+    --------
+    >>> reason_fr("input: valeur incomplète, 2 communes")
+    'données sources masquées : valeur incomplète, 2 communes'
+    >>> reason_fr(None)
+    ''
+    """
+    text = _text(reason).strip()
+    for prefix, french in _REASON_PREFIXES.items():
+        if text.startswith(prefix):
+            return f"{french} {text[len(prefix) :].strip()}"
+    return text
+
+
 def _notes_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
     from territobs.schema import figure_states, state_words
 
@@ -110,7 +135,7 @@ def _notes_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
             "Indicateur": flagged["label"],
             "État": state_words(result).loc[flagged.index],
             "Couverture": coverage,
-            "Secret statistique": flagged["secret_reason"].map(_text)
+            "Secret statistique": flagged["secret_reason"].map(reason_fr)
             if "secret_reason" in flagged
             else "",
             "Part estimée": flagged["estimated_share"].astype(float),
@@ -119,16 +144,7 @@ def _notes_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
             ),
         }
     )
-    return notes.reset_index(drop=True), [
-        "@",
-        "@",
-        "@",
-        "@",
-        "@",
-        "@",
-        PERCENT_FORMAT,
-        "@",
-    ]
+    return notes.reset_index(drop=True), ["@"] * 6 + [PERCENT_FORMAT, "@"]
 
 
 def _sources_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:

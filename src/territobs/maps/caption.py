@@ -153,6 +153,7 @@ def make_caption(
     partial_count: int = 0,
     missing_count: int = 0,
     approximated: bool = False,
+    unit_map: bool = False,
 ) -> list[str]:
     r"""French caption lines for a map.
 
@@ -188,6 +189,9 @@ def make_caption(
     approximated : bool, default False
         The values are a named approximation, not exact: never called
         « valeurs exactes ».
+    unit_map : bool, default False
+        The map shows the units themselves: their figures are the source's,
+        nothing was recomputed, and the caption says so.
 
     Returns
     -------
@@ -231,6 +235,8 @@ def make_caption(
                     f"{plural} (jusqu’à {format_number(100 * top)}\xa0% de la "
                     f"valeur), {weighting_text(methods)}"
                 )
+            elif unit_map:
+                lines.append(f"Méthode : valeurs des {plural}, telles que publiées")
             elif approximated:
                 lines.append(f"Méthode : zones formées {whole}")
             elif partial_count:

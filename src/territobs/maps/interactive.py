@@ -20,6 +20,7 @@ import datetime as dt
 import html
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -38,12 +39,14 @@ from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._geometry import PackedGeometry, pack_geometry
 from territobs.maps.caption import make_caption, units_of
 from territobs.maps.classify import Classes, Scheme
+from territobs.maps.labels import label_anchors
 from territobs.maps.layers import (
     Layer,
     PreparedLayer,
     Reference,
     prepare_layer,
     secret_mask,
+    single_zone,
 )
 from territobs.maps.layers import round_half_up as _round
 from territobs.maps.palettes import MISSING_COLOR, SECRET_COLOR
@@ -67,12 +70,17 @@ class Outline:
     color : str, optional
     weight : float, default 2
         Line width in pixels.
+    name_column : str, optional
+        Column of names written on the map (communes around a PST zone),
+        after the zones' own names and only where they do not collide.
     """
 
     frame: gpd.GeoDataFrame
     label: str
     color: str | None = None
     weight: float = 2.0
+    name_column: str | None = None
+    """Column of names written on the map (grey, after the zones' own names)."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,14 @@ def _layer_payload(prep: PreparedLayer) -> dict[str, Any]:
             None if prep.estimated_share is None else 100 * prep.estimated_share, 0
         ),
         "ref": None if ref is None else {"label": ref.label, "value": ref.value},
+        "part": None
+        if not prep.n_partial
+        else [int(i) for i in np.flatnonzero(prep.partial)],
+        "cov": None
+        if not prep.n_partial
+        else [
+            prep.coverage[i] if prep.coverage else "" for i in range(len(prep.values))
+        ],
     }
 
 
@@ -270,12 +286,44 @@ def _packed_outline(frame: Any, tolerance: float | None) -> PackedGeometry:
 
 def _outline_payload(outline: Outline, n: int, tolerance: float | None) -> dict:
     packed = _packed_outline(outline.frame, tolerance)
+    names = None
+    if outline.name_column and outline.name_column in outline.frame.columns:
+        names = _text_column(outline.frame, outline.name_column)
+    geom = _geom_payload(packed)
+    geom["lab"] = None if names is None else _label_payload(outline.frame.geometry)
     return {
         "label": outline.label,
-        "geom": _geom_payload(packed),
+        "geom": geom,
         "color": outline.color or _OVERLAY_COLORS[n % len(_OVERLAY_COLORS)],
         "weight": outline.weight,
+        "names": names,
     }
+
+
+def _label_payload(geoms: gpd.GeoSeries) -> dict[str, Any]:
+    """Label anchors (lat, lon), feature sizes (m) and placing order."""
+    anchors = label_anchors(geoms)
+    points = gpd.GeoSeries(gpd.points_from_xy(anchors.x, anchors.y), crs=geoms.crs)
+    if geoms.crs is not None:
+        points = points.to_crs(4326)
+    # 4 decimals (about 10 m) place a name well enough, and keep files small
+    lat = np.nan_to_num(np.round(points.y.to_numpy(), 4), nan=0.0)
+    lon = np.nan_to_num(np.round(points.x.to_numpy(), 4), nan=0.0)
+    return {
+        "lat": lat.tolist(),
+        "lon": lon.tolist(),
+        "s": np.round(anchors.size).astype(int).tolist(),
+        "o": [int(i) for i in anchors.order if anchors.size[i] > 0],
+    }
+
+
+#: Official codes shown after a name in tooltips (commune, IRIS, EPCI...);
+#: other ids (« est-ensemble », a zone's slug) are internal and not shown.
+_OFFICIAL_CODE = re.compile(r"^(?:\d[\dAB]\d{3}(?:\d{4})?|\d{9}|\d{2,3}|2[AB])$")
+
+
+def _shown_codes(codes: list[str]) -> list[str]:
+    return [c if _OFFICIAL_CODE.match(c) else "" for c in codes]
 
 
 def _points_payload(points: Points, n: int) -> dict:
@@ -343,6 +391,7 @@ def choropleth(
     margin: float = 0.0,
     back_link: str | None = None,
     back_label: str = "← Retour à l'atlas",
+    labels: bool = True,
 ) -> InteractiveMap:
     """Draw a self-contained interactive choropleth map.
 
@@ -407,6 +456,10 @@ def choropleth(
         when printing. None by default.
     back_label : str, default "← Retour à l'atlas"
         Text of that link.
+    labels : bool, default True
+        Write the names on the map, largest zones first, dropping those that
+        would overlap or not fit their zone at the current zoom (they show
+        up when zooming in); a « Noms » switch hides them.
 
     Returns
     -------
@@ -464,6 +517,8 @@ def choropleth(
             column=name_column,
         )
     names = _text_column(gdf, names_col)
+    if len(gdf) == 1:  # a locator map: the zone and its figure, no classes
+        prepared = [single_zone(p, names[0]) for p in prepared]
     packed = pack_geometry(gdf.geometry, tolerance=tolerance, labels=names)
     extra = []
     for col in tooltip_columns or ():
@@ -487,10 +542,13 @@ def choropleth(
         )
     else:
         caption_lines = [caption] if isinstance(caption, str) else list(caption)
+    geom = _geom_payload(packed)
+    # label anchors are geometry: shipped with it
+    geom["lab"] = _label_payload(gdf.geometry) if labels else None
     payload = {
-        "geom": _geom_payload(packed),
+        "geom": geom,
         "names": names,
-        "codes": _text_column(gdf, codes_col) if codes_col else None,
+        "codes": _shown_codes(_text_column(gdf, codes_col)) if codes_col else None,
         "layers": [_layer_payload(p) for p in prepared],
         "extra": extra,
         "outlines": [

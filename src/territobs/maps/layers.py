@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,17 @@ from territobs.errors import SourceFormatError, format_codes
 from territobs.formatting import count_of
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme, classify
 
-__all__ = ["Layer", "PreparedLayer", "Reference", "prepare_layer", "secret_mask"]
+__all__ = [
+    "Layer",
+    "PreparedLayer",
+    "Reference",
+    "prepare_layer",
+    "secret_mask",
+    "single_zone",
+]
+
+#: Fill of the one zone of a map drawn as a locator (no classes to read).
+LOCATOR_COLOR = "#2b7bba"
 
 #: Column suffixes of the wide result (``to_geodataframe``).
 SECRET_SUFFIX = "__secret"
@@ -101,6 +111,12 @@ class PreparedLayer:
         NaN where secret.
     reference : Reference or None
     decimals : int
+    partial : numpy.ndarray of bool or None
+        Rows whose figure is *partielle* (``{column}__state`` is
+        ``partial``): a value over part of the zone, marked on the map.
+    coverage : tuple of str
+        The coverage said for each row (``{column}__coverage_label``), ""
+        when none.
     """
 
     layer: Layer
@@ -131,6 +147,18 @@ class PreparedLayer:
         if self.states is None:
             return 0
         return int(np.sum(self.states == "partial"))
+
+    @property
+    def partial(self) -> np.ndarray | None:
+        """True where a drawn value covers only part of its zone."""
+        if self.states is None:
+            return None
+        return (self.states == "partial") & (self.klass >= 0)
+
+    @property
+    def coverage(self) -> tuple[str, ...]:
+        """French coverage label per row (empty without coverage labels)."""
+        return () if self.coverage_labels is None else tuple(self.coverage_labels)
 
     @property
     def n_secret(self) -> int:
@@ -337,3 +365,43 @@ def _texts(frame: pd.DataFrame, column: str) -> np.ndarray | None:
     if column not in frame.columns:
         return None
     return frame[column].fillna("").astype(str).to_numpy(dtype=object)
+
+
+def single_zone(prep: PreparedLayer, name: str) -> PreparedLayer:
+    """Turn the layer of a one-zone map into a locator: no classes, its figure.
+
+    A choropleth of one zone would show a one-class legend (« de 50 253 à
+    50 253 habitants ») that says nothing; the zone is drawn in one colour
+    and the legend names it with its figure (« PST Clichy-sous-Bois –
+    Montfermeil : 50 253 habitants »). A secret or missing figure keeps its
+    own fill and legend entry, and no class is listed.
+
+    Parameters
+    ----------
+    prep : PreparedLayer
+        The prepared layer of a one-row map.
+    name : str
+        The zone's name.
+
+    Returns
+    -------
+    PreparedLayer
+    """
+    from territobs.maps.legend import format_value
+
+    value = float(prep.values[0]) if len(prep.values) else math.nan
+    if math.isnan(value):
+        classes = Classes(edges=(0.0,), labels=(), colors=(), scheme="locator")
+    else:
+        text = format_value(value, prep.layer.unit, prep.decimals)
+        classes = Classes(
+            edges=(value, value),
+            labels=(f"{name} : {text}",),
+            colors=(LOCATOR_COLOR,),
+            scheme="locator",
+            unit=prep.layer.unit,
+            decimals=prep.decimals,
+        )
+    klass = prep.klass.copy()
+    klass[klass >= 0] = 0
+    return replace(prep, classes=classes, klass=klass)

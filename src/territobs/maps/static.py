@@ -31,7 +31,14 @@ from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._france import CITY_ZOOMS, OVERSEAS, covers_france, overseas_of
 from territobs.maps.caption import make_caption, units_of
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme
-from territobs.maps.layers import Layer, PreparedLayer, Reference, prepare_layer
+from territobs.maps.labels import place_labels
+from territobs.maps.layers import (
+    Layer,
+    PreparedLayer,
+    Reference,
+    prepare_layer,
+    single_zone,
+)
 from territobs.maps.legend import format_value
 from territobs.maps.palettes import MISSING_COLOR, SECRET_COLOR
 
@@ -40,6 +47,8 @@ __all__ = ["FORMATS", "save_static", "static_map"]
 #: File formats :func:`save_static` writes.
 FORMATS = ("png", "svg", "pdf")
 _EDGE = "#ffffff"
+#: Colour of project zones drawn over a map (atlas key ``outline``).
+PROJECT_COLOR = "#d55e00"
 #: Top of the band of overseas insets (figure fraction), titles included.
 _INSET_TOP = 0.235
 #: Left and right page margin, and the gap between blocks (figure fraction).
@@ -61,6 +70,38 @@ _STYLE = {
     "svg.hashsalt": "territobs",
     "path.simplify": True,
 }
+
+
+def _png(fig: Figure) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with mpl.rc_context(_STYLE):
+        fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def show_in_notebooks() -> None:
+    """Let Jupyter display a territobs figure by itself (as a PNG).
+
+    Figures are made without pyplot (no global state), so ``plt.show()``
+    does not know them, and IPython shows them only when matplotlib's inline
+    backend registered its formatter. When running under IPython and no
+    PNG formatter is registered for :class:`~matplotlib.figure.Figure`, one
+    is added; elsewhere nothing happens.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is not a dependency
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        formatter.for_type(Figure, _png)
 
 
 def _facecolors(prep: PreparedLayer) -> np.ndarray:
@@ -95,6 +136,13 @@ def _draw(
             hatch="////",
             linewidth=0.2,
         )
+    partial = (
+        np.zeros(len(rows), dtype=bool) if prep.partial is None else prep.partial[rows]
+    )
+    if partial.any():  # partial figures: a dashed dark outline
+        frame[partial].boundary.plot(
+            ax=ax, color="#222222", linewidth=0.9, linestyle=(0, (3, 2))
+        )
     ax.set_axis_off()
     ax.set_aspect("equal")
 
@@ -117,6 +165,15 @@ def _legend_handles(prep: PreparedLayer) -> list[Patch]:
         handles.append(
             Patch(
                 facecolor=MISSING_COLOR, edgecolor="#999999", label="donnée manquante"
+            )
+        )
+    if prep.n_partial:
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor="#222222",
+                linestyle=(0, (3, 2)),
+                label="partielle (couverture incomplète)",
             )
         )
     if prep.reference is not None:
@@ -170,6 +227,9 @@ def static_map(
     figsize: tuple[float, float] = (8.0, 8.0),
     date: dt.date | None = None,
     margin: float = 0.0,
+    name_column: str | None = "name",
+    labels: bool = True,
+    projects: Sequence[tuple[gpd.GeoDataFrame, str]] | None = None,
 ) -> Figure:
     """Draw a static choropleth map.
 
@@ -206,6 +266,15 @@ def static_map(
         Room left around the zones, as a fraction of their extent (``0.15``:
         15 % on each side), so that outlines around a single small zone show
         where it lies.
+    name_column : str or None, default "name"
+        Names of the zones (``zone_name`` is tried too), written on the map
+        and naming a single zone in its legend.
+    labels : bool, default True
+        Write the names on the map, largest zones first, dropping those that
+        collide or do not fit their zone (:func:`~territobs.maps.labels.place_labels`);
+        names of the outlines (a ``name`` column) follow, in grey.
+    projects : sequence of (GeoDataFrame, label), optional
+        Project zones (a PST) drawn as thick orange outlines, named.
 
     Returns
     -------
@@ -242,6 +311,16 @@ def static_map(
     )
     info = describe_column(gdf, spec.column)
     prep = prepare_layer(gdf, with_defaults(spec, info))
+    names_col = next(
+        (c for c in (name_column, "zone_name") if c and c in gdf.columns), None
+    )
+    names = (
+        [""] * len(gdf)
+        if names_col is None
+        else ["" if v is None or v != v else str(v) for v in gdf[names_col]]
+    )
+    if len(gdf) == 1:  # a locator map: the zone and its figure, no classes
+        prep = single_zone(prep, names[0])
     overseas = overseas_of(gdf).fillna("").to_numpy(dtype=object)
     is_metro = overseas == ""
     has_metro = bool(is_metro.any())
@@ -260,6 +339,7 @@ def static_map(
     insets = (national or french) if insets is None else insets
     insets = bool(insets) and has_metro  # the main map is metropolitan France
 
+    show_in_notebooks()
     with mpl.rc_context(_STYLE):
         fig = Figure(figsize=figsize, dpi=150)
         FigureCanvasAgg(fig)  # a renderer, to measure the legend and caption
@@ -278,10 +358,16 @@ def static_map(
         # overlays must not stretch the map (points overseas, wider outlines)
         limits = ax.get_xlim(), ax.get_ylim()
         context = []
+        named = []
         for frame, _name in outlines or ():
             projected = _project(frame, metro.crs)
             projected.boundary.plot(ax=ax, color="#222222", linewidth=0.8)
             context.append(projected.total_bounds)
+            named.append((projected, "#555555"))
+        for frame, _name in projects or ():
+            projected = _project(frame, metro.crs)
+            projected.boundary.plot(ax=ax, color=PROJECT_COLOR, linewidth=2.2)
+            named.insert(0, (projected, PROJECT_COLOR))
         for frame, _name in points or ():
             _project(frame, metro.crs).plot(
                 ax=ax, color="#d55e00", markersize=8, zorder=5
@@ -338,7 +424,53 @@ def static_map(
             )
         else:
             _lay_out(fig, ax, handles, legend_title, text, top)
+        if labels:
+            draw_names(ax, metro.iloc[rows], [names[i] for i in rows], named)
     return fig
+
+
+def draw_names(
+    ax: Axes,
+    frame: gpd.GeoDataFrame,
+    names: Sequence[str],
+    named: Sequence[tuple[gpd.GeoDataFrame, str]] = (),
+    *,
+    fontsize: float = 6.5,
+    avoid: Sequence[object] = (),
+) -> None:
+    """Write the zones' names, then those of named outlines, without collision.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The map, laid out.
+    frame : geopandas.GeoDataFrame
+        The zones drawn, in the axes' CRS.
+    names : sequence of str
+        Their names.
+    named : sequence of (GeoDataFrame, colour)
+        Outline layers with a ``name`` column, labelled after the zones
+        (project zones first, in their colour; then the context units).
+    fontsize : float, default 6.5
+    avoid : sequence of matplotlib.text.Text
+        Texts already on the map (scale bar, north arrow) kept clear of.
+    """
+    placed = list(avoid)
+    placed += place_labels(
+        ax, frame, names, fontsize=fontsize, weight="bold", avoid=placed
+    )
+    for outline, color in named:
+        if "name" not in outline.columns:
+            continue
+        placed += place_labels(
+            ax,
+            outline,
+            [str(v) for v in outline["name"]],
+            fontsize=fontsize - 0.5,
+            color=color,
+            style="italic",
+            avoid=placed,
+        )
 
 
 def _wrap(lines: Sequence[str], width_inches: float) -> list[str]:

@@ -37,6 +37,8 @@ PORTRAIT_COLUMNS = (
     "approximation",
     "source",
     "vintage",
+    "state",
+    "coverage_label",
 )
 #: Units repeated after each figure (others are shown once, in the row header).
 _UNITS_IN_CELLS = ("%", "€")
@@ -51,6 +53,8 @@ _DEFAULTS: dict[str, Any] = {
     "approximation": "",
     "source": "",
     "vintage": "",
+    "state": "",
+    "coverage_label": "",
 }
 
 
@@ -127,6 +131,14 @@ class Portrait:
     back_link : str
         Relative address of the atlas index: the page then starts with a
         discreet « ← Retour à l'atlas » link (set by the atlas).
+    locator : str
+        Inline SVG of the zone in its territory
+        (:func:`territobs.portrait.graphics.locator_svg`); "" for none.
+    members : tuple of (str, str, float)
+        The zone's units: code, name and the share of the unit in the zone
+        (1 for a whole unit, less for a unit the zone cuts).
+    members_label : str
+        What the units are, plural (« Communes », « IRIS »).
     records : tuple of dict, optional
         The rows of ``table`` as dicts (a cache for rendering).
     csv : str, optional
@@ -142,6 +154,9 @@ class Portrait:
     records: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     csv: str = field(default="", repr=False)
     back_link: str = ""
+    locator: str = field(default="", repr=False)
+    members: tuple[tuple[str, str, float], ...] = ()
+    members_label: str = "Unités"
 
     @property
     def generated_text(self) -> str:
@@ -212,6 +227,69 @@ class Portrait:
         if len(texts) == 1:
             lines.append(f"Millésimes : {_lower_first(texts[0])}")
         return lines
+
+    def header_groups(self) -> list[tuple[str, int]]:
+        """Return the column roles with their span: a role said once.
+
+        Five neighbouring communes compared with a PST share one « Communes
+        de Seine-Saint-Denis » header spanning their five columns.
+        """
+        groups: list[tuple[str, int]] = []
+        for _, _, role in self.columns:
+            if groups and groups[-1][0] == role:
+                groups[-1] = (role, groups[-1][1] + 1)
+            else:
+                groups.append((role, 1))
+        return groups
+
+    def key_figures(self) -> list[dict[str, Any]]:
+        """Return the zone's key figures with their gap to each reference.
+
+        Each figure has its value, its state (:data:`territobs.schema.STATE_LABELS`),
+        coverage and flags, the gap to each reference said the way it reads
+        (points for a rate, a share or a ratio for a count, a relative gap
+        otherwise), and a small bar chart (inline SVG) of the zone beside
+        its references (not for counts, whose sizes differ by orders of
+        magnitude).
+        """
+        from territobs.portrait.graphics import bar_chart_svg
+        from territobs.schema import STATE_LABELS
+
+        figures = []
+        for first, cells in self.rows():
+            indicator = first["indicator"]
+            records = {
+                r["zone"]: r for r in self._records() if r["indicator"] == indicator
+            }
+            own = records.get(self.zone)
+            if own is None:
+                continue
+            state = str(own.get("state") or "")
+            decimals = _row_decimals(list(records.values()))
+            gaps = []
+            bars = []
+            for (ident, name, _role), cell in zip(self.columns, cells, strict=True):
+                record = records.get(ident)
+                value = _number(record)
+                bars.append((name, value, cell.text, ident == self.zone))
+                if ident == self.zone or record is None:
+                    continue
+                gaps.append((name, _gap(own, record, decimals)))
+            kind = str(first.get("kind") or "")
+            figures.append(
+                {
+                    "label": first["label"],
+                    "unit": first["unit"],
+                    "text": cells[0].text,
+                    "flags": cells[0].flags,
+                    "secret": cells[0].secret,
+                    "state": STATE_LABELS.get(state, ""),  # type: ignore[call-overload]
+                    "coverage": str(own.get("coverage_label") or ""),
+                    "gaps": gaps,
+                    "chart": "" if kind == "count" else bar_chart_svg(bars),
+                }
+            )
+        return figures
 
     def to_html(self) -> str:
         """Render the portrait as one self-contained HTML page (French).
@@ -305,6 +383,55 @@ def _row_decimals(records: Sequence[Mapping[str, Any]]) -> int | None:
     else:
         chosen = min((v for v in values if v != 0), key=abs, default=0.0)
     return decimals_for(chosen, unit, kind)
+
+
+def _number(record: Mapping[str, Any] | None) -> float | None:
+    """Return the published value of a record, None when secret or missing."""
+    if record is None or bool(record["secret"]):
+        return None
+    try:
+        value = float(record["value"])
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(value) else value
+
+
+def _gap(own: Mapping[str, Any], other: Mapping[str, Any], decimals: int | None) -> str:
+    r"""French gap between the zone's figure and a reference's.
+
+    Rates (``%``) differ by points; counts are a share of the reference
+    (« 3,1 % de … ») or a ratio when larger (« 2,4 fois »); other figures
+    (densities, medians) by a relative gap (« +12 % »).
+
+    Examples
+    --------
+    >>> rec = lambda v, u="%", k="ratio": {"value": v, "secret": False,
+    ...                                    "unit": u, "kind": k}
+    >>> _gap(rec(30.0), rec(27.5), 1)
+    '+2,5\xa0points'
+    >>> _gap(rec(500.0, "habitants", "count"), rec(10000.0, "habitants", "count"), 0)
+    '5,0\xa0% du total'
+    >>> _gap(rec(5749.0, "hab./km²"), rec(6941.0, "hab./km²"), 0)
+    '-17\xa0%'
+    """
+    from territobs.formatting import format_difference, format_number
+
+    a, b = _number(own), _number(other)
+    if a is None or b is None:
+        return "écart non calculable"
+    unit = str(own.get("unit") or "")
+    kind = str(own.get("kind") or "")
+    if unit in ("%", "‰"):
+        return format_difference(a - b, unit, 1 if decimals is None else decimals)
+    if b == 0:
+        return "écart non calculable"
+    if kind == "count":
+        if 0 <= a <= b:
+            share = 100 * a / b
+            digits = 1 if share < 10 else 0
+            return f"{format_number(share, digits)}\xa0% du total"
+        return f"{format_number(a / b, 1)} fois"
+    return format_difference(100 * (a - b) / abs(b), None, 0) + "\xa0%"
 
 
 def _cell(row: Mapping[str, Any], decimals: int | None = None) -> Cell:
@@ -497,6 +624,12 @@ def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     table["incomplete"] = table["incomplete"].fillna(False).astype(bool)
     for column in ("kind", "method", "approximation", "source", "vintage", "unit"):
         table[column] = table[column].fillna("").astype(str)
+    from territobs.schema import figure_states
+
+    for column in ("state", "coverage_label"):
+        table[column] = table[column].fillna("").astype(str)
+    derived = figure_states(table.drop(columns="state"))
+    table["state"] = table["state"].where(table["state"] != "", derived)
     return table
 
 

@@ -35,17 +35,24 @@ def render_portrait(portrait: Portrait, *, fragment: bool = False) -> str:
     portrait : Portrait
         The portrait.
     fragment : bool, default False
-        Leave out ``<html>``/``<head>`` (for ``_repr_html_``).
+        Leave out ``<html>``/``<head>`` (for ``_repr_html_``); the
+        fragment still carries its own stylesheet, scoped to
+        ``.territobs-portrait``, so it displays the same in Jupyter.
 
     Returns
     -------
     str
         Self-contained HTML: no external resource, every name escaped.
     """
+    from territobs.formatting import format_share
+
     template = environment().get_template("portrait.html.j2")
     return template.render(
         portrait=portrait,
         rows=portrait.rows(),
         sources=portrait.sources(),
+        figures=portrait.key_figures(),
+        groups=portrait.header_groups(),
+        share_text=format_share,
         fragment=fragment,
     )

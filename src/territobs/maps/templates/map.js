@@ -118,10 +118,72 @@
     table.appendChild(tr);
   }
 
+
+  /* Names written on the map. Candidates are placed largest feature first;
+     a name is dropped when its feature is too small for it at this zoom (the
+     density rule) or when it would overlap a name already placed. Names are
+     DOM text nodes (never markup), laid out again after each zoom or pan. */
+  var FAMILY = "'DejaVu Sans', 'Segoe UI', Arial, sans-serif";
+  var measure = document.createElement("canvas").getContext("2d");
+  function labelSet(names, lab, cls, fit, font) {
+    if (!names || !lab) { return null; }
+    measure.font = font + " " + FAMILY;
+    var widths = new Float64Array(names.length), els = new Array(names.length);
+    for (var i = 0; i < names.length; i++) {
+      widths[i] = names[i] ? measure.measureText(names[i]).width + 4 : 0;
+    }
+    return { names: names, lab: lab, cls: cls, fit: fit, widths: widths, els: els, shown: [] };
+  }
+  var labelSets = [];
+  var labelPane = null, labelsOn = true;
+  function layoutLabels() {
+    if (!labelPane) { return; }
+    var size = map.getSize(), placed = [], H = 16, PAD = 3, count = 0;
+    var lat0 = map.getCenter().lat * D2R;
+    var mpp = 40075016.686 * Math.cos(lat0) / (256 * Math.pow(2, map.getZoom()));
+    labelSets.forEach(function (set) {
+      set.shown.forEach(function (i) { set.els[i].style.display = "none"; });
+      set.shown = [];
+      if (!labelsOn || !set.visible()) { return; }
+      var o = set.lab.o;
+      for (var k = 0; k < o.length; k++) {
+        var i = o[k], w = set.widths[i];
+        if (!w) { continue; }
+        var px = set.lab.s[i] / mpp;
+        if (px < set.fit * 24) { break; }  // sorted by size: all the rest are smaller
+        if (px < set.fit * w) { continue; }  // the density rule
+        var p = map.latLngToContainerPoint([set.lab.lat[i], set.lab.lon[i]]);
+        var box = [p.x - w / 2 - PAD, p.y - H / 2 - PAD, p.x + w / 2 + PAD, p.y + H / 2 + PAD];
+        if (box[0] < 0 || box[1] < 0 || box[2] > size.x || box[3] > size.y) { continue; }
+        var hit = false;
+        for (var j = 0; j < placed.length; j++) {
+          var q = placed[j];
+          if (box[0] < q[2] && q[0] < box[2] && box[1] < q[3] && q[1] < box[3]) { hit = true; break; }
+        }
+        if (hit) { continue; }
+        placed.push(box);
+        var e = set.els[i];
+        if (!e) {
+          e = set.els[i] = el("div", "territobs-label " + set.cls, set.names[i]);
+          labelPane.appendChild(e);
+        }
+        var lp = map.containerPointToLayerPoint(p);
+        e.style.left = Math.round(lp.x - w / 2) + "px";
+        e.style.top = Math.round(lp.y - H / 2) + "px";
+        e.style.width = Math.ceil(w) + "px";
+        e.style.display = "block";
+        set.shown.push(i);
+        count++;
+      }
+    });
+    window.__territobs_labels = count;
+  }
+
   var current = 0;
   function tooltip(i) {
     var L_ = DATA.layers[current], d = L_.decimals, box = el("div", "territobs-tip");
-    var title = DATA.names[i] + (DATA.codes ? " (" + DATA.codes[i] + ")" : "");
+    var code = DATA.codes ? DATA.codes[i] : "";
+    var title = DATA.names[i] + (code && code !== DATA.names[i] ? " (" + code + ")" : "");
     box.appendChild(el("div", "territobs-tip-title", title));
     var t = el("table");
     var ch = L_.cls.charAt(i);
@@ -137,6 +199,9 @@
         row(t, "Écart à " + L_.ref.label + " (" + withUnit(L_.ref.value, L_.unit, d) + ")",
             diff(L_.v[i] - L_.ref.value, L_.unit, d));
       }
+    }
+    if (L_.part && L_.part.indexOf(i) >= 0) {
+      row(t, "État", "partielle" + (L_.cov && L_.cov[i] ? " : " + L_.cov[i] : ""));
     }
     if (L_.est && L_.est[i] !== null && L_.est[i] > 0) {
       row(t, "Part estimée", fmt(L_.est[i], 0) + NBSP + "%");
@@ -162,6 +227,7 @@
     for (var c = L_.labels.length - 1; c >= 0; c--) { item(L_.labels[c], L_.colors[c]); }
     if (L_.cls.indexOf("*") >= 0) { item("secret statistique", null, "territobs-secret"); }
     if (L_.cls.indexOf("-") >= 0) { item("donnée manquante", DATA.missing, "territobs-missing"); }
+    if (L_.part) { item("partielle (couverture incomplète)", null, "territobs-partial"); }
     if (L_.ref) {
       box.appendChild(el("div", "territobs-legend-ref",
         "Référence : " + (L_.ref.label === "la référence" ? "" : L_.ref.label + ", ") +
@@ -291,6 +357,23 @@
           ctx.stroke();
         }
       }
+      if (lay.part) {  // partial figures: a dashed dark outline
+        ctx.save();
+        ctx.setLineDash([4, 3]); ctx.lineWidth = 1.6; ctx.strokeStyle = "#222222";
+        for (var pi = 0; pi < lay.part.length; pi++) {
+          var pf = lay.part[pi];
+          ctx.beginPath();
+          for (var pr = geo.featRing[pf]; pr < geo.featRing[pf + 1]; pr++) {
+            for (var pv = geo.ringStart[pr]; pv < geo.ringStart[pr + 1]; pv++) {
+              var qx = Math.round(m[2 * pv] * kx + ox), qy = Math.round(oy - m[2 * pv + 1] * kx);
+              if (pv === geo.ringStart[pr]) { ctx.moveTo(qx, qy); } else { ctx.lineTo(qx, qy); }
+            }
+            ctx.closePath();
+          }
+          ctx.stroke();
+        }
+        ctx.restore();
+      }
     }
   });
 
@@ -364,6 +447,8 @@
     legendControl.update();
   });
 
+  var mainLabels = labelSet(DATA.names, DATA.geom.lab, "territobs-label-zone", 0.8, "600 12px");
+  if (mainLabels) { mainLabels.visible = function () { return true; }; labelSets.push(mainLabels); }
   DATA.outlines.forEach(function (o) {
     var group = L.featureGroup(), og = decode(o.geom);
     for (var f = 0; f < og.n; f++) {
@@ -371,18 +456,39 @@
     }
     group.addTo(map);
     overlays[esc(o.label)] = group;
+    var set = labelSet(o.names, o.geom.lab, "territobs-label-context", 0.8, "italic 11px");
+    if (set) { set.visible = function () { return map.hasLayer(group); }; labelSets.push(set); }
   });
+  if (labelSets.length) {
+    labelPane = map.createPane("territobs-labels");
+    labelPane.style.zIndex = 450;
+    labelPane.style.pointerEvents = "none";
+    var toggle = L.layerGroup();
+    toggle.onAdd = function () { labelsOn = true; layoutLabels(); };
+    toggle.onRemove = function () { labelsOn = false; layoutLabels(); };
+    toggle.addTo(map);
+    overlays["Noms"] = toggle;
+    map.on("zoomstart", function () { labelPane.style.visibility = "hidden"; });
+    map.on("zoomend moveend resize overlayadd overlayremove", function () {
+      labelPane.style.visibility = "visible";
+      layoutLabels();
+    });
+    layoutLabels();
+  }
+  var pointPane = map.createPane("territobs-points");
+  pointPane.style.zIndex = 460;  // above the names
+  var pointRenderer = L.canvas({ pane: "territobs-points" });
   DATA.points.forEach(function (pt) {
     var group = L.featureGroup();
     for (var j = 0; j < pt.lat.length; j++) {
-      var m = L.circleMarker([pt.lat[j], pt.lon[j]], { radius: 5, color: "#ffffff", weight: 1.5, fillColor: pt.color, fillOpacity: 1 });
+      var m = L.circleMarker([pt.lat[j], pt.lon[j]], { radius: 5, color: "#ffffff", weight: 1.5, fillColor: pt.color, fillOpacity: 1, pane: "territobs-points", renderer: pointRenderer });
       if (pt.names) { m.bindTooltip(el("span", null, pt.names[j])); }
       m.addTo(group);
     }
     group.addTo(map);
     overlays[esc(pt.label)] = group;
   });
-  if (DATA.layers.length > 1 || DATA.outlines.length + DATA.points.length > 0) {
+  if (DATA.layers.length > 1 || Object.keys(overlays).length > 0) {
     L.control.layers(DATA.layers.length > 1 ? baseLayers : {}, overlays, { collapsed: false }).addTo(map);
   }
   L.control.scale({ imperial: false }).addTo(map);
@@ -390,6 +496,8 @@
   window.__territobs_map = map;
   requestAnimationFrame(function () {
     requestAnimationFrame(function () {
+      map.invalidateSize();
+      layoutLabels();  // the map's size is known once laid out
       T.drawn = performance.now();
       window.__territobs_timing = T;
       window.__territobs_ready = T.drawn;
