@@ -216,17 +216,30 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if verbose:
             raise
-        click.echo(f"Erreur : {unexpected_message(exc)}", err=True)
+        click.echo(f"Erreur : {unexpected_message(exc, _output_arg(args))}", err=True)
         sys.exit(1)
 
 
-def unexpected_message(exc: Exception) -> str:
+def _output_arg(args: list[str]) -> str | None:
+    """Return the value of ``-o``/``--output`` in ``args``, if any."""
+    for i, arg in enumerate(args):
+        if arg in ("-o", "--output") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--output="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def unexpected_message(exc: Exception, output: str | None = None) -> str:
     """Return the French line shown for an exception that is not a territobs error.
 
     Parameters
     ----------
     exc : Exception
         What escaped the command.
+    output : str, optional
+        The output path of the command, named when the error does not say
+        which file it was writing.
 
     Returns
     -------
@@ -242,7 +255,7 @@ def unexpected_message(exc: Exception) -> str:
     from territobs.errors import output_error
 
     if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
-        return output_error(exc).message
+        return output_error(exc, exc.filename or output).message
     if isinstance(exc, FileNotFoundError):
         return f"fichier introuvable : « {exc.filename} »."
     detail = str(exc).splitlines()[0] if str(exc) else ""

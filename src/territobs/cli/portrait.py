@@ -13,6 +13,9 @@ def _read_result(path: Path):
     """Read a tidy result (CSV or Parquet) keeping codes as text."""
     import pandas as pd
 
+    from territobs.cli._inputs import require_table
+
+    require_table(path)
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     return pd.read_csv(

@@ -32,7 +32,7 @@ from typing import IO
 
 from territobs.errors import SourceFetchError, SourceFormatError, format_codes, where
 
-__all__ = ["MAX_EXTRACTED_BYTES", "MAX_RATIO", "safe_extract"]
+__all__ = ["MAX_EXTRACTED_BYTES", "MAX_RATIO", "check_members", "safe_extract"]
 
 #: Default cap on the bytes an archive may expand to (all members together).
 MAX_EXTRACTED_BYTES = 20 * 2**30
@@ -70,8 +70,23 @@ def _unsafe_kind(archive: Path, name: str, kind: str) -> SourceFetchError:
     )
 
 
-def _check_layout(archive: Path, files: Iterable[str], dirs: Iterable[str]) -> None:
-    """Refuse members that would land on one path, or a file used as a folder."""
+def check_members(archive: Path, files: Iterable[str], dirs: Iterable[str]) -> None:
+    """Refuse members that would land on one path, or a file used as a folder.
+
+    Parameters
+    ----------
+    archive : pathlib.Path
+        The archive, for the message.
+    files, dirs : iterable of str
+        The names of its file and folder members.
+
+    Raises
+    ------
+    SourceFetchError
+        Duplicated names (also differing only by case), a file named like a
+        folder of the archive (``d.csv`` and ``d.csv/e.csv``), or a name
+        escaping the folder.
+    """
     seen: dict[tuple[str, ...], str] = {}
     duplicates = []
     for name in files:
@@ -177,7 +192,7 @@ def _extract_zip(
             _check_name(info.filename, archive)
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise _unsafe_kind(archive, info.filename, "lien symbolique")
-        _check_layout(
+        check_members(
             archive,
             [i.filename for i in infos if not i.is_dir()],
             [i.filename for i in infos if i.is_dir()],
@@ -205,7 +220,7 @@ def _extract_tar(
                 raise _unsafe_kind(archive, info.name, "lien")
             if not (info.isfile() or info.isdir()):
                 raise _unsafe_kind(archive, info.name, "fichier spécial")
-        _check_layout(
+        check_members(
             archive,
             [i.name for i in infos if i.isfile()],
             [i.name for i in infos if i.isdir()],
@@ -243,7 +258,7 @@ def _extract_7z(
             _check_name(info.filename, archive)
             if getattr(info, "is_symlink", False):
                 raise _unsafe_kind(archive, info.filename, "lien symbolique")
-        _check_layout(
+        check_members(
             archive,
             [i.filename for i in infos if not i.is_directory],
             [i.filename for i in infos if i.is_directory],

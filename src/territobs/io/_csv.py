@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import gzip
 import io
 import os
@@ -36,6 +37,7 @@ import pandas as pd
 from territobs.errors import (
     MissingValuesWarning,
     SourceFormatError,
+    SourceNotFoundError,
     format_codes,
     where,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "read_csv_table",
     "read_spreadsheet",
     "read_text_table",
+    "require_file",
     "sniff_separator",
 ]
 
@@ -140,6 +143,44 @@ class TableRecord:
         }
 
 
+def require_file(path: str | os.PathLike[str], *, folder_ok: bool = False) -> Path:
+    """Return ``path`` as a Path; raise a French error if it is not a readable file.
+
+    Parameters
+    ----------
+    path : path-like
+        The input.
+    folder_ok : bool, default False
+        Accept a folder (a folder of shapefiles).
+
+    Raises
+    ------
+    SourceNotFoundError
+        If nothing exists there (also a ``FileNotFoundError``).
+    SourceFormatError
+        If it is a folder.
+    """
+    file = Path(path)
+    if not file.exists():
+        folder = file.parent if str(file.parent) else Path(".")
+        near = ""
+        if folder.is_dir():
+            close = difflib.get_close_matches(
+                file.name, [p.name for p in folder.iterdir()], n=3
+            )
+            if close:
+                near = f" Fichiers proches : {format_codes(close)}."
+        raise SourceNotFoundError(
+            f"{where(path)}fichier introuvable. Vérifiez le chemin.{near}",
+            path=path,
+        )
+    if file.is_dir() and not folder_ok:
+        raise SourceFormatError(
+            f"{where(path)}c'est un dossier, pas un fichier.", path=path
+        )
+    return file
+
+
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """Read a file's bytes, decompressing it if it is gzip-compressed.
 
@@ -148,7 +189,7 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     SourceFormatError
         If the file starts like gzip but cannot be decompressed.
     """
-    raw = Path(path).read_bytes()
+    raw = require_file(path).read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
@@ -501,15 +542,21 @@ def check_unique_names(
     SourceFormatError
         Naming the duplicated columns (``error.codes``).
     """
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     duplicated: list[str] = []
+    by_case: list[str] = []
     for name in names:
         text = str(name).strip()
         if not text:
             continue
-        if text in seen and text not in duplicated:
-            duplicated.append(text)
-        seen.add(text)
+        key = text.casefold()
+        if key in seen:
+            if seen[key] != text:
+                by_case.append(f"{seen[key]} » et « {text}")
+            elif text not in duplicated:
+                duplicated.append(text)
+        else:
+            seen[key] = text
     if duplicated:
         raise SourceFormatError(
             f"{where(path, row=line)}"
@@ -522,6 +569,16 @@ def check_unique_names(
             path=path,
             row=line,
             codes=duplicated,
+        )
+    if by_case:
+        raise SourceFormatError(
+            f"{where(path, row=line)}colonnes {format_codes(by_case)} : l'en-tête "
+            "a deux colonnes dont les noms ne diffèrent que par la casse (par "
+            "exemple NB_Allocataires et NB_allocataires dans un export CAF) ; "
+            "elles seraient confondues. Renommez ou supprimez l'une des deux.",
+            path=path,
+            row=line,
+            codes=by_case,
         )
 
 
@@ -562,6 +619,7 @@ def read_spreadsheet(
         is not installed (``.xls`` needs ``python-calamine``); the original
         error is kept as ``__cause__``.
     """
+    require_file(path)
     try:
         return pd.read_excel(path, sheet_name=sheet, **options)
     except (FileNotFoundError, PermissionError, IsADirectoryError):

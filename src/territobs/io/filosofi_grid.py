@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import CRSError as CRSErrorPyproj
 
 from territobs.errors import CodeError, CRSError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
@@ -129,6 +130,24 @@ def _square_ids(
     return np.char.add(np.char.add(np.char.add(prefix, south), "E"), west)
 
 
+def _check_crs(
+    crs: int | str, path: str, column: str | None, example: object
+) -> int | None:
+    """Return the EPSG code of ``crs``; a French CRSError if PROJ does not know it."""
+    try:
+        return CRS.from_user_input(crs).to_epsg()
+    except CRSErrorPyproj as exc:
+        raise CRSError(
+            f"{where(path, column)}CRS « {crs} » inconnu (lu dans « {example} ») : "
+            "les carreaux INSEE sont en EPSG:3035 (métropole) ou dans le CRS "
+            "local d'outre-mer (2975, 5490, 2972, 4471). Corrigez l'identifiant "
+            "ou précisez crs=.",
+            path=path,
+            column=column,
+            codes=[str(crs)],
+        ) from exc
+
+
 def read_filosofi_grid(
     path: str | os.PathLike[str],
     *,
@@ -219,6 +238,7 @@ def read_filosofi_grid(
     if id_col is not None:
         codes = table[id_col].astype(str).str.strip()
         geoms, epsg = parse_square_ids(codes, path=path_str, column=id_col)
+        _check_crs(epsg, path_str, id_col, codes.iloc[0])
         target_crs: int | str = epsg
     else:
         x_col = find_column(table.columns, [x or "x"])
@@ -257,7 +277,7 @@ def read_filosofi_grid(
             )
         half = size / 2
         geoms = shapely.box(cx - half, cy - half, cx + half, cy + half)
-        epsg_value = CRS.from_user_input(crs).to_epsg()
+        epsg_value = _check_crs(crs, path_str, None, crs)
         codes = pd.Series(_square_ids(cx, cy, size, epsg_value), index=table.index)
         target_crs = crs
     duplicated = codes[codes.duplicated(keep=False)]

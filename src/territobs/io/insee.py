@@ -37,6 +37,7 @@ from territobs.io._csv import (
     read_spreadsheet,
     read_text_table,
 )
+from territobs.io._xlsx import check_blank_cells
 
 __all__ = ["INSEE_KEYS", "guess_vintage", "read_insee", "row_levels"]
 
@@ -206,6 +207,24 @@ def guess_vintage(columns: Sequence[str]) -> int | None:
     return max(years, key=lambda year: (years[year], year))
 
 
+def _check_blank_cells(
+    path: str | os.PathLike[str],
+    sheet: str | int,
+    raw: pd.DataFrame,
+    header: int,
+    cells: list[str],
+) -> None:
+    """Refuse blank data cells that are uncomputed formulas or merged cells."""
+    named = np.array([c != "" for c in cells])
+    empty = np.char.strip(raw.iloc[header + 1 :].to_numpy(dtype=str)) == ""
+    if not named.any() or not empty.any():
+        return
+    row_blank = empty[:, named].all(axis=1)
+    rows, columns = np.nonzero(empty & named[None, :] & ~row_blank[:, None])
+    positions = zip((rows + header + 2).tolist(), (columns + 1).tolist(), strict=True)
+    check_blank_cells(path, sheet, positions)
+
+
 def _read_spreadsheet(
     path: str | os.PathLike[str],
     sheet: str | int | None,
@@ -223,6 +242,7 @@ def _read_spreadsheet(
             if find_column(cells, candidates) is None:
                 continue
             check_unique_names(path, cells, line=position + 1)
+            _check_blank_cells(path, name, raw, position, cells)
             frame = raw.iloc[position + 1 :].copy()
             frame.columns = cells
             frame = frame.loc[:, [c != "" for c in cells]]
