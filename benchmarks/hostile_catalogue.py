@@ -410,7 +410,14 @@ def reader_headers_differing_by_case(tmp):
 
 @case("reader")
 def reader_utf16_csv(tmp):
-    return _insee(tmp, "CODGEO;P21_POP\n93001;1\n93005;2\n", encoding="utf-16")
+    from territobs.io import read_insee
+
+    path = _write(tmp / "rp.csv", "CODGEO;P21_POP\n93001;1\n93005;2\n", "utf-16")
+    outcome = run_api(lambda: read_insee(path))
+    if outcome[0] == "silent":
+        values = read_insee(path)["P21_POP"].tolist()
+        return ("ok", "read as UTF-16") if values == [1, 2] else ("silent", str(values))
+    return outcome
 
 
 @case("reader")

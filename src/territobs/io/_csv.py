@@ -36,6 +36,7 @@ import pandas as pd
 
 from territobs.errors import (
     MissingValuesWarning,
+    PlausibilityWarning,
     SourceFormatError,
     SourceNotFoundError,
     format_codes,
@@ -200,6 +201,62 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     return raw
 
 
+def _looks_utf16(raw: bytes) -> bool:
+    """Tell a UTF-16 file: a byte order mark, or NUL on every other byte."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    head = raw[:400]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.6
+
+
+def _decode_utf16(raw: bytes, path: str | os.PathLike[str] | None) -> str:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        codec = "utf-16"
+    else:
+        codec = "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"
+    try:
+        return raw.decode(codec).lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(raw, codec, exc, path) from exc
+
+
+def _decode_mixed(raw: bytes, path: str | os.PathLike[str] | None) -> str | None:
+    """Decode line by line a UTF-8 file with some Windows-1252 lines, warning.
+
+    Returns ``None`` when no line has accented UTF-8 (a plain CP1252 file).
+    """
+    lines = raw.split(b"\n")
+    utf8, cp1252 = 0, []
+    decoded = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            text = line.decode("utf-8")
+            utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            text = line.decode("cp1252", errors="replace")
+            cp1252.append(number)
+        decoded.append(text)
+    if not utf8:
+        return None
+    warnings.warn(
+        PlausibilityWarning(
+            f"{where(path)}encodages mêlés : le fichier est en UTF-8 mais "
+            f"{count_of(len(cp1252), 'ligne')} en Windows-1252 (ligne"
+            f"{'s' if len(cp1252) > 1 else ''} {', '.join(map(str, cp1252[:10]))}"
+            f"{' …' if len(cp1252) > 10 else ''}), décodée"
+            f"{'s' if len(cp1252) > 1 else ''} ligne par ligne. Vérifiez leurs "
+            "accents et réenregistrez le fichier en UTF-8.",
+            path=os.fspath(path) if path is not None else None,
+            rows=cp1252,
+        ),
+        stacklevel=4,
+    )
+    return "\n".join(decoded)
+
+
 def _decode_error(
     raw: bytes,
     encoding: str,
@@ -275,6 +332,8 @@ def decode_bytes(
     ('Ambérieu', 'cp1252')
     """
     bom = raw.startswith(codecs.BOM_UTF8)
+    if encoding is None and _looks_utf16(raw):
+        return _decode_utf16(raw, path), "utf-16"
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -300,6 +359,9 @@ def decode_bytes(
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _decode_mixed(raw, path)
+    if mixed is not None:
+        return mixed, "utf-8+cp1252"
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -837,6 +899,53 @@ def _normalise_numbers(values: pd.Series) -> tuple[pd.Series, bool, set[str]]:
     return text, decimal_comma, units
 
 
+#: A number whose only dots could group thousands: ``12.500``, ``1.234.567``.
+_DOT_GROUPS = r"-?[1-9]\d{0,2}(?:\.\d{3})+"
+
+
+def _check_numbers(
+    path: str | None,
+    col: str,
+    cleaned: pd.Series,
+    numbers: pd.Series,
+    masked: pd.Series,
+    first_row: int,
+) -> None:
+    """Refuse infinite numbers and columns whose dots may be thousands separators."""
+    values = numbers.to_numpy(dtype="float64")
+    infinite = np.isinf(values)
+    if infinite.any():
+        position = int(np.flatnonzero(infinite)[0])
+        row = int(cleaned.index[position]) + first_row
+        raise SourceFormatError(
+            f"{where(path, col, row)}valeur « {cleaned.iloc[position]} » infinie ou "
+            "hors des nombres représentables "
+            f"({count_of(int(infinite.sum()), 'valeur')} de ce genre) : un effectif "
+            "ou un taux est toujours fini. Corrigez le fichier.",
+            path=path,
+            column=col,
+            row=row,
+            value=cleaned.iloc[position],
+        )
+    dotted = cleaned.str.contains(".", regex=False) & ~masked
+    if dotted.any() and cleaned[dotted].str.fullmatch(_DOT_GROUPS).all():
+        position = int(np.flatnonzero(dotted.to_numpy())[0])
+        row = int(cleaned.index[position]) + first_row
+        value = cleaned.iloc[position]
+        raise SourceFormatError(
+            f"{where(path, col, row)}valeur « {value} » ambiguë : le point sépare-t-il "
+            f"les milliers ({value.replace('.', '')}) ou les décimales "
+            f"({float(value):g}) ? Toutes les valeurs à point de la colonne "
+            f"({count_of(int(dotted.sum()), 'valeur')}) ont trois chiffres après "
+            "chaque point. Réécrivez-les sans séparateur de milliers, ou avec une "
+            "virgule décimale.",
+            path=path,
+            column=col,
+            row=row,
+            value=value,
+        )
+
+
 def _looks_like_codes(cells: pd.Series) -> bool:
     """Whether every cell is a digit string and some start with a zero (``01``)."""
     if cells.empty:
@@ -982,6 +1091,7 @@ def convert_table(
                 value=value,
                 values=others,
             )
+        _check_numbers(record.path, col, cleaned, numbers, masked, first_row)
         out[col] = numbers.astype("float64")
         record.numeric_columns.append(col)
         record.decimal_comma = record.decimal_comma or comma

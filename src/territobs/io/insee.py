@@ -37,6 +37,12 @@ from territobs.io._csv import (
     read_spreadsheet,
     read_text_table,
 )
+from territobs.io._plausible import (
+    CENSUS_COUNT,
+    POVERTY_RATE,
+    check_values,
+    drop_footnotes,
+)
 from territobs.io._xlsx import check_blank_cells
 
 __all__ = ["INSEE_KEYS", "guess_vintage", "read_insee", "row_levels"]
@@ -422,6 +428,7 @@ def read_insee(
             column=key,
             columns=list(raw.columns),
         )
+    raw = drop_footnotes(raw, key_column, path_str, first_row)
     text_columns = {c for c in raw.columns if c.upper() in INSEE_TEXT_COLUMNS}
     text_columns |= {c for c in raw.columns if re.match(r"^(LIB|NOM)", c.upper())}
     text_columns |= {c for c in raw.columns if _CODE_NAME.search(c.upper())}
@@ -447,6 +454,13 @@ def read_insee(
         secret_markers=secret_markers,
         first_row=first_row,
         variables=is_variable_name,
+    )
+    check_values(
+        table,
+        path_str,
+        first_row,
+        counts=[c for c in record.numeric_columns if CENSUS_COUNT.match(c)],
+        rates=[c for c in record.numeric_columns if POVERTY_RATE.search(c)],
     )
     if level is None:
         level = INSEE_KEYS.get(key_column.upper()) or _level_from_codes(
