@@ -42,6 +42,9 @@ def render_portrait(portrait: Portrait, *, fragment: bool = False) -> str:
     str
         Self-contained HTML: no external resource, every name escaped.
     """
+    from territobs.maps._links import check_link
+
+    check_link(portrait.back_link)
     template = environment().get_template("portrait.html.j2")
     return template.render(
         portrait=portrait,
