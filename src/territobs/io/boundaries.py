@@ -56,6 +56,7 @@ from territobs.errors import (
 )
 from territobs.formatting import count_of
 from territobs.io._csv import find_column, require_file
+from territobs.io._geometry_checks import check_units
 from territobs.io.insee import row_levels
 
 __all__ = [
@@ -815,6 +816,7 @@ def read_boundaries(
         target = to_crs
     if target is not None:
         frame = frame.to_crs(target)
+    check_units(frame, codes, level, path_str)
     names = frame[name_col].astype(str) if name_col is not None else codes
     levels = row_levels(codes, level)
     producer = [
