@@ -89,7 +89,7 @@ def _read_manifest(
         if refresh:
             return {}  # every file will be downloaded and verified again
         raise SourceFetchError(
-            f"le registre du cache {path} est illisible ({exc}) : les fichiers du "
+            f"le registre du cache « {path} » est illisible ({exc}) : les fichiers du "
             "cache ne peuvent plus être vérifiés. Relancez avec --refresh "
             "(refresh=True) pour retélécharger et revérifier, ou supprimez ce "
             "fichier.",

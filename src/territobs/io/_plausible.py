@@ -105,7 +105,7 @@ def _refuse(
         column=column,
         row=lines[0],
         rows=lines,
-        value=values[0],
+        value=texts[0],
         values=values,
     )
 
