@@ -36,6 +36,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 import warnings
 import zipfile
 from collections import Counter
@@ -295,6 +296,68 @@ def cli_read_binary_garbage(tmp):
     path = tmp / "donnees.csv"
     path.write_bytes(os.urandom(2000))
     return run_cli("read", path)
+
+
+ATLAS = """
+title = "Essai"
+output = "{output}"
+indicators = ["population"]
+
+[[sources]]
+id = "communes"
+demo = "communes"
+departements = ["93"]
+
+[[zones]]
+id = "duo"
+label = "Deux communes"
+members = {{ "aub-pantin" = ["93001", "93055"] }}
+"""
+
+
+@case("cli")
+def cli_atlas_output_inside_a_file(tmp):
+    (tmp / "fichier").write_text("x")
+    config = _write(tmp / "atlas.toml", ATLAS.format(output="fichier/atlas"))
+    return run_cli("atlas", config, "--quiet-progress")
+
+
+@case("cli")
+def cli_atlas_output_read_only(tmp):
+    folder = tmp / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    output = folder / "atlas" if os.geteuid() != 0 else Path("/sys/kernel/atlas")
+    config = _write(tmp / "atlas.toml", ATLAS.format(output=output.as_posix()))
+    try:
+        return run_cli("atlas", config, "--quiet-progress")
+    finally:
+        folder.chmod(0o755)
+
+
+@case("cli")
+def cli_recompute_units_given_a_csv(tmp):
+    return run_cli(
+        "recompute", "--units", _table(tmp), "--table", _table(tmp), "--zones",
+        _zones(tmp), "--indicator", "population", "--output", tmp / "res.csv",
+    )  # fmt: skip
+
+
+@case("cli")
+def cli_read_grid_given_an_insee_table(tmp):
+    return run_cli("read", "--kind", "grid", _table(tmp))
+
+
+@case("api")
+def api_corrupted_atlas_manifest(tmp):
+    from territobs.atlas.cache import Manifest
+
+    (tmp / ".territobs-manifest.json").write_text("{tronqué")
+    outcome = run_api(lambda: Manifest(tmp))
+    if outcome[0] == "silent":
+        steps = Manifest(tmp).steps
+        return ("ok", "started afresh") if steps == {} else ("silent", str(steps))
+    return outcome
 
 
 @case("api")
@@ -605,7 +668,13 @@ class _Hostile(http.server.BaseHTTPRequestHandler):
         if mode == "no_length":
             body = body[: len(body) // 2 + 3]
         with contextlib.suppress(OSError):
-            self.wfile.write(body)
+            if mode == "drip":
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            else:
+                self.wfile.write(body)
 
 
 def _serve(tmp: Path, body: bytes, mode: str, source: str, **kw) -> tuple[str, str]:
@@ -680,6 +749,77 @@ def fetch_zip_duplicate_members(tmp):
             zf.writestr("t.xlsx", b"1")
             zf.writestr("t.xlsx", b"2")
     return _serve(tmp, buffer.getvalue(), "", "insee-table-appartenance")
+
+
+def _zip_bytes(members) -> bytes:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members:
+                zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+@case("fetch")
+def fetch_slow_drip(tmp):
+    # 60 bytes at 10 bytes a second: each read succeeds, the whole takes 6 s.
+    body = b"MOD,DATE_EFF,COM_AV\n" + b"32,2024-01-01,01039\n" * 2
+    return _serve(tmp, body, "drip", "insee-cog-mouvements", deadline=1)
+
+
+@case("fetch")
+def fetch_zip_symlink_member(tmp):
+    link = zipfile.ZipInfo("t.xlsx")
+    link.external_attr = 0o120777 << 16
+    return _serve(
+        tmp, _zip_bytes([(link, b"/etc/passwd")]), "", "insee-table-appartenance"
+    )
+
+
+@case("fetch")
+def fetch_truncated_zip_without_length(tmp):
+    body = _zip_bytes([("t.xlsx", os.urandom(20_000))])
+    return _serve(tmp, body, "no_length", "insee-table-appartenance")
+
+
+@case("fetch")
+def fetch_old_archive_members_not_returned(tmp):
+    first = _serve(
+        tmp, _zip_bytes([("ancien.xlsx", b"1")]), "", "insee-table-appartenance"
+    )
+    if first[0] != "silent":
+        return "traceback", f"fixture: {first}"
+    outcome = _serve(
+        tmp, _zip_bytes([("nouveau.xlsx", b"2")]), "", "insee-table-appartenance",
+        refresh=True,
+    )  # fmt: skip
+    from territobs.fetch import fetch
+
+    folder = fetch(
+        "insee-table-appartenance", year=2024, cache_dir=tmp / "cache", offline=True
+    )
+    names = sorted(p.name for p in folder.iterdir())
+    if outcome[0] == "silent":
+        return (
+            ("ok", str(names)) if names == ["nouveau.xlsx"] else ("silent", str(names))
+        )
+    return outcome
+
+
+@case("fetch")
+def fetch_symlink_already_in_extraction_folder(tmp):
+    outside = tmp / "dehors.xlsx"
+    outside.write_bytes(b"garder")
+    folder = tmp / "cache" / "insee-table-appartenance" / "2024" / "extrait"
+    folder.mkdir(parents=True)
+    (folder / "t.xlsx").symlink_to(outside)
+    outcome = _serve(
+        tmp, _zip_bytes([("t.xlsx", b"ecrase")]), "", "insee-table-appartenance"
+    )
+    if outside.read_bytes() != b"garder":
+        return "silent", "wrote through the link"
+    return ("ok", "link not followed") if outcome[0] == "silent" else outcome
 
 
 # --------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from typing import Any
 from territobs.atlas.cache import Manifest, StepRecord, code_fingerprint, key_of
 from territobs.atlas.config import AtlasConfig, load_config
 from territobs.atlas.lock import atlas_lock
+from territobs.errors import TerritobsError, output_error
 from territobs.formatting import count_of
 
 __all__ = [
@@ -648,7 +649,22 @@ def build_atlas(
     if not isinstance(config, AtlasConfig):
         config = load_config(config)
     with atlas_lock(config.output, wait=wait):
-        return _build_locked(config, force, progress, started)
+        try:
+            return _build_locked(config, force, progress, started)
+        except OSError as exc:
+            # Writing the atlas failed (read-only folder, full disk...): say
+            # which file and what to do. Errors on inputs are left as they are.
+            if isinstance(exc, TerritobsError) or not _inside(exc, config.output):
+                raise
+            raise output_error(exc) from exc
+
+
+def _inside(exc: OSError, folder: Path) -> bool:
+    """Tell whether the file an ``OSError`` names lies in ``folder``."""
+    name = exc.filename
+    if not name:
+        return False
+    return Path(os.fspath(name)).absolute().is_relative_to(folder.absolute())
 
 
 def _build_locked(
