@@ -107,6 +107,36 @@ def test_leftovers_of_interrupted_builds_are_removed(tmp_path):
     assert clean_leftovers(tmp_path) == []
 
 
+WRITE_AND_HANG = (
+    "import sys, time\n"
+    "from territobs.atlas.cache import atomic_path\n"
+    "with atomic_path(sys.argv[1]) as temp:\n"
+    "    temp.write_text('à moitié')\n"
+    "    print('écrit', flush=True)\n"
+    "    time.sleep(120)\n"
+)
+
+
+def test_kill_9_during_a_write_leaves_nothing_after_the_next_lock(tmp_path):
+    out = tmp_path / "out"
+    target = out / "cartes" / "population.html"
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITE_AND_HANG, str(target)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "écrit"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    leftovers = [p.name for p in out.rglob(".*") if p.is_file()]
+    assert len(leftovers) == 1 and ".tmp" in leftovers[0]  # what kill -9 leaves
+    assert not target.exists()
+    with atlas_lock(out):
+        assert [p.name for p in out.rglob("*") if p.is_file()] == [LOCK_NAME]
+
+
 def test_index_order_follows_the_plan_not_the_history(tmp_path):
     manifest = Manifest(tmp_path)
 
