@@ -56,20 +56,8 @@ def test_fetch_list_and_usage():
 
 def test_fetch_size_cap_option(server, tmp_path):
     server.files["v_mvt_commune_2024.csv"] = BODY * 40_000
-    result = CliRunner().invoke(
-        cli,
-        [
-            "fetch",
-            "insee-cog-mouvements",
-            "--year",
-            "2024",
-            "--cache-dir",
-            str(tmp_path),
-            "--base-url",
-            server.url,
-            "--max-size",
-            "0.5",
-        ],
-    )
+    args = ["fetch", "insee-cog-mouvements", "--year", "2024"]
+    args += ["--cache-dir", str(tmp_path), "--base-url", server.url]
+    result = CliRunner().invoke(cli, [*args, "--max-size", "0.5"])
     assert result.exit_code == 1
     assert "limite de 524288 octets" in str(result.exception)
