@@ -224,12 +224,12 @@ def _check_overlaps(frame: gpd.GeoDataFrame, codes: pd.Series, path: str) -> Non
     usable = ~shapely.is_empty(samples) & ~shapely.is_missing(samples)
     hit, other = shapely.STRtree(geoms).query(samples[usable], predicate="within")
     first = owner[usable][hit]
-    pairs = {
+    found = {
         (min(a, b), max(a, b)) for a, b in zip(first, other, strict=True) if a != b
     }
-    if not pairs:
+    if not found:
         return
-    left, right = (np.array(side) for side in zip(*sorted(pairs), strict=True))
+    left, right = (np.array(side) for side in zip(*sorted(found), strict=True))
     shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
     smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
     share = np.divide(shared, smaller, out=np.zeros_like(shared), where=smaller > 0)
