@@ -217,3 +217,8 @@ def test_unreadable_manifest_names_the_fix(server, tmp_path):
         _get(server, tmp_path)
     assert info.value.path == str(tmp_path / "manifest.json")
     assert _get(server, tmp_path, refresh=True).read_bytes() == MVT
+
+
+def test_declared_length_accepts_a_csv_without_final_line_end(server, tmp_path):
+    server.files[CSV] = MVT.rstrip(b"\n")
+    assert _get(server, tmp_path).read_bytes() == MVT.rstrip(b"\n")

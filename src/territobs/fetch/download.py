@@ -470,7 +470,7 @@ def _download_verified(
             )
         return found
     try:
-        check_payload(source, target)
+        check_payload(source, target, declared=declared)
         if not declared:
             # No declared length: a transfer cut short looks complete. A
             # second download must give the same bytes.

@@ -5,7 +5,8 @@ download": a first download is checked before it is pinned in the manifest
 (pooch and pip's hash-checking mode trust nothing without a hash; until the
 registry has one, the content is checked instead). The checks are cheap and
 read only what is needed: the magic bytes of the declared format, no HTML
-error page, text that ends on a complete line, the expected CSV columns, an
+error page, text that ends on a complete line (when the server did not
+declare the length), the expected CSV columns, an
 archive whose table of contents can be read and holds the expected members.
 """
 
@@ -68,7 +69,7 @@ def _header(source: Source, path: Path, head: bytes) -> None:
         raise _bad(source, path, f"colonnes {', '.join(missing)} absentes de l'en-tête")
 
 
-def _check_text(source: Source, path: Path, head: bytes) -> None:
+def _check_text(source: Source, path: Path, head: bytes, declared: bool) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return  # UTF-16: the readers decode it; no byte-level check below
     if b"\x00" in head:
@@ -80,11 +81,17 @@ def _check_text(source: Source, path: Path, head: bytes) -> None:
         except ValueError as exc:
             raise _bad(source, path, f"JSON illisible : {exc}") from exc
         return
-    with open(path, "rb") as fh:
-        fh.seek(max(0, path.stat().st_size - 1))
-        last = fh.read(1)
-    if last not in (b"\n", b"\r"):
-        raise _bad(source, path, "la dernière ligne est incomplète : transfert tronqué")
+    if not declared:
+        # Without a declared length, a cut transfer looks complete: a text
+        # file must then end on a line end (a declared length is checked
+        # instead, and a published file may lack the final line end).
+        with open(path, "rb") as fh:
+            fh.seek(max(0, path.stat().st_size - 1))
+            last = fh.read(1)
+        if last not in (b"\n", b"\r"):
+            raise _bad(
+                source, path, "la dernière ligne est incomplète : transfert tronqué"
+            )
     if source.columns:
         _header(source, path, head)
 
@@ -118,7 +125,7 @@ def _check_archive(source: Source, path: Path) -> None:
         )
 
 
-def check_payload(source: Source, path: Path) -> None:
+def check_payload(source: Source, path: Path, *, declared: bool = True) -> None:
     """Raise if ``path`` does not look like the file ``source`` declares.
 
     Parameters
@@ -127,6 +134,9 @@ def check_payload(source: Source, path: Path) -> None:
         The registry entry (its ``format``, ``members`` and ``columns``).
     path : pathlib.Path
         The downloaded file.
+    declared : bool, default True
+        Whether the server declared the length (then checked by the
+        download); without it, a text file must end on a line end.
 
     Raises
     ------
@@ -146,6 +156,6 @@ def check_payload(source: Source, path: Path) -> None:
     if magic is not None and not head.startswith(magic):
         raise _bad(source, path, f"ce n'est pas un fichier {source.format}")
     if source.format in _TEXT:
-        _check_text(source, path, head)
+        _check_text(source, path, head, declared)
     else:
         _check_archive(source, path)
