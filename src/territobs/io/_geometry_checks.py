@@ -82,9 +82,8 @@ def departement_envelopes() -> dict[str, tuple[float, float, float, float]]:
     >>> round(west, 1), round(north, 1)
     (2.3, 49.0)
     """
-    text = (resources.files("territobs.data") / "departement_envelopes.csv").read_text(
-        "utf-8"
-    )
+    data = resources.files("territobs") / "data" / "departement_envelopes.csv"
+    text = data.read_text("utf-8")
     rows = csv.DictReader(
         line for line in text.splitlines() if not line.startswith("#")
     )
