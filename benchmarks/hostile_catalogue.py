@@ -273,6 +273,13 @@ def cli_portrait_empty_csv(tmp):
 
 
 @case("cli")
+def cli_portrait_garbage_parquet(tmp):
+    path = tmp / "resultat.parquet"
+    path.write_bytes(os.urandom(500))
+    return run_cli("portrait", path, "--zone", "a", "--output", tmp)
+
+
+@case("cli")
 def cli_read_zip_file_and_folder_same_name(tmp):
     path = tmp / "d.zip"
     with zipfile.ZipFile(path, "w") as zf:

@@ -6,7 +6,7 @@ import os
 
 from territobs.errors import SourceFormatError, where
 
-__all__ = ["require_table"]
+__all__ = ["require_table", "unreadable_table"]
 
 
 def require_table(path: str | os.PathLike[str]) -> None:
@@ -30,3 +30,25 @@ def require_table(path: str | os.PathLike[str]) -> None:
             "tableau écrit par « territobs recompute » (CSV ou Parquet).",
             path=path,
         )
+
+
+def unreadable_table(path: str | os.PathLike[str], exc: Exception) -> SourceFormatError:
+    """Return the French error for a result table pandas or pyarrow cannot read.
+
+    Parameters
+    ----------
+    path : path-like
+        The table.
+    exc : Exception
+        What the reader raised.
+
+    Returns
+    -------
+    SourceFormatError
+    """
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return SourceFormatError(
+        f"{where(path)}tableau illisible ({type(exc).__name__} : {detail}). Donnez "
+        "le tableau écrit par « territobs recompute » (CSV en UTF-8 ou Parquet).",
+        path=path,
+    )
