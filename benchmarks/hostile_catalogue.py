@@ -857,7 +857,50 @@ def table(results: dict[str, dict[str, str]]) -> str:
     return "\n".join(rows)
 
 
-if __name__ == "__main__":
+def compare(before: Path, after: Path) -> str:
+    """Markdown page comparing two runs saved as JSON (``before`` and ``after``)."""
+    old = json.loads(before.read_text("utf-8"))
+    new = json.loads(after.read_text("utf-8"))
+    lines = [
+        "# Hostile inputs of issue 15: how territobs answers, before and after",
+        "",
+        "Measured with `benchmarks/hostile_catalogue.py` (each case in a fresh",
+        "temporary folder, in process through `territobs.cli.main` or the library",
+        "call), on `main` (a temporary worktree) and on the `harden` branch:",
+        "",
+        "```",
+        "PYTHONPATH=<main>/src python benchmarks/hostile_catalogue.py main "
+        "benchmarks/results/hostile-main.json",
+        "PYTHONPATH=src python benchmarks/hostile_catalogue.py harden "
+        "benchmarks/results/hostile.json",
+        "python benchmarks/hostile_catalogue.py --compare "
+        "benchmarks/results/hostile-main.json benchmarks/results/hostile.json",
+        "```",
+        "",
+        "## Before (main)",
+        "",
+        table(old),
+        "",
+        "## After (harden)",
+        "",
+        table(new),
+        "",
+        "## Per case",
+        "",
+        "| case | group | before | after |",
+        "|---|---|---|---|",
+    ]
+    for name, row in new.items():
+        was = old.get(name, {}).get("outcome", "absent")
+        lines.append(f"| {name} | {row['group']} | {was} | {row['outcome']} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--compare"]:
+    page = compare(Path(sys.argv[2]), Path(sys.argv[3]))
+    (Path(__file__).parent / "results" / "hostile.md").write_text(page, "utf-8")
+    print(page)
+elif __name__ == "__main__":
     label = sys.argv[1] if len(sys.argv) > 1 else "this tree"
     outcome = run_all()
     for name, r in outcome.items():
