@@ -170,6 +170,14 @@ def test_back_link_to_the_atlas() -> None:
     assert link in html
 
 
+def test_back_link_refuses_javascript() -> None:
+    from territobs.errors import ConfigError
+
+    page = replace(portrait(result(), "z1", ["93"]), back_link="javascript:alert(1)")
+    with pytest.raises(ConfigError, match="back_link"):
+        page.to_html()
+
+
 def test_secret_values_are_never_written() -> None:
     page = portrait(result(), "z2", ["93"])
     frame = page.to_frame()

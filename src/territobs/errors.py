@@ -24,10 +24,13 @@ __all__ = [
     "MethodError",
     "MissingGeometryWarning",
     "MissingValuesWarning",
+    "OutputError",
+    "PlausibilityWarning",
     "SecrecyError",
     "SecrecyWarning",
     "SourceFetchError",
     "SourceFormatError",
+    "SourceNotFoundError",
     "TerritobsError",
     "TerritobsWarning",
     "UnmatchedCodesWarning",
@@ -167,6 +170,78 @@ class SourceFetchError(TerritobsError, OSError):
     """An official source could not be downloaded or failed verification."""
 
 
+class SourceNotFoundError(TerritobsError, FileNotFoundError):
+    """An input file does not exist (also a ``FileNotFoundError``)."""
+
+
+class OutputError(TerritobsError, OSError):
+    """An output cannot be written (read-only folder, full disk, path is a file...)."""
+
+
+def _blocking_file(path: os.PathLike[str] | str) -> str | None:
+    """Return the first ancestor of ``path`` that exists and is not a folder."""
+    import pathlib
+
+    for parent in reversed(pathlib.Path(path).absolute().parents):
+        if parent.exists() and not parent.is_dir():
+            return os.fspath(parent)
+    return None
+
+
+def output_error(
+    exc: OSError, path: str | os.PathLike[str] | None = None
+) -> OutputError:
+    """Turn an ``OSError`` met while writing ``path`` into a French :class:`OutputError`.
+
+    Parameters
+    ----------
+    exc : OSError
+        The error raised by the writer.
+    path : str or path-like, optional
+        The output being written (default: the error's ``filename``).
+
+    Returns
+    -------
+    OutputError
+        With the path, the cause and the fix in French; ``errno`` kept.
+
+    Examples
+    --------
+    >>> error = output_error(PermissionError(13, "Permission denied", "/x/a.csv"))
+    >>> print(error.message)
+    impossible d'écrire « /x/a.csv » : permission refusée (dossier en lecture seule ?). Choisissez un dossier où vous pouvez écrire, ou changez ses droits.
+    """
+    import errno as codes
+
+    target = os.fspath(path) if path is not None else (exc.filename or "?")
+    blocking = _blocking_file(target) if target != "?" else None
+    number = exc.errno
+    if number in (codes.EACCES, codes.EPERM, codes.EROFS):
+        why = (
+            "permission refusée (dossier en lecture seule ?). Choisissez un dossier "
+            "où vous pouvez écrire, ou changez ses droits."
+        )
+    elif number in (codes.ENOSPC, getattr(codes, "EDQUOT", -1), codes.EFBIG):
+        why = (
+            "disque plein (ou quota atteint). Libérez de la place ou écrivez "
+            "ailleurs ; le fichier partiel a été laissé tel quel, supprimez-le."
+        )
+    elif number == codes.EISDIR:
+        why = "c'est un dossier. Donnez un nom de fichier."
+    elif number == codes.ENOTDIR or blocking is not None:
+        why = (
+            f"« {blocking or target} » est un fichier, pas un dossier. Choisissez "
+            "un autre chemin."
+        )
+    elif number == codes.ENOENT or not os.path.isdir(os.path.dirname(target) or "."):
+        why = "le dossier n'existe pas. Créez-le ou choisissez-en un autre."
+    else:
+        why = f"{exc.strerror or exc}."
+    return OutputError(
+        f"impossible d'écrire « {target} » : {why}", path=target, errno=number
+    )
+
+
 class TerritobsWarning(UserWarning):
     """Base class of every territobs warning."""
 
@@ -203,6 +278,10 @@ class MissingValuesWarning(TerritobsWarning):
 
 class ZoneWarning(TerritobsWarning):
     """A zone lies partly outside the territory, or zones leave units out."""
+
+
+class PlausibilityWarning(TerritobsWarning):
+    """A value, a row or a geometry is possible but suspicious (``path``, ``column``, ``row``)."""
 
 
 class SecrecyWarning(TerritobsWarning):

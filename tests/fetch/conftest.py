@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import PurePosixPath
@@ -18,6 +19,9 @@ class Served:
     content_types: dict[str, str] = field(default_factory=dict)
     cut_after: dict[str, int] = field(default_factory=dict)  # bytes, once
     corrupt: set[str] = field(default_factory=set)
+    no_length: set[str] = field(default_factory=set)  # no Content-Length, close
+    drip: dict[str, float] = field(default_factory=dict)  # seconds per byte
+    whole_206: set[str] = field(default_factory=set)  # 206 with the whole file
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     url: str = ""
 
@@ -41,7 +45,9 @@ def _handler(state: Served) -> type[BaseHTTPRequestHandler]:
                 body = body[:-1] + bytes([body[-1] ^ 0xFF])
             start = 0
             rng = self.headers.get("Range")
-            if rng:
+            if rng and name in state.whole_206:
+                self.send_response(206)
+            elif rng:
                 start = int(rng.split("=")[1].split("-")[0])
                 self.send_response(206)
                 self.send_header(
@@ -54,8 +60,18 @@ def _handler(state: Served) -> type[BaseHTTPRequestHandler]:
                 "Content-Type",
                 state.content_types.get(name, "application/octet-stream"),
             )
-            self.send_header("Content-Length", str(len(part)))
+            if name not in state.no_length:
+                self.send_header("Content-Length", str(len(part)))
             self.end_headers()
+            if name in state.drip:
+                try:
+                    for i in range(len(part)):
+                        self.wfile.write(part[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(state.drip[name])
+                except OSError:  # the client gave up: what is being tested
+                    pass
+                return
             cut = state.cut_after.pop(name, None)
             if cut is not None:
                 self.wfile.write(part[:cut])

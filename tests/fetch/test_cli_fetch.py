@@ -4,7 +4,7 @@ from click.testing import CliRunner
 
 from territobs.cli import cli
 
-BODY = b"MOD,DATE_EFF\n32,2024-01-01\n"
+BODY = b"MOD,DATE_EFF,COM_AV\n32,2024-01-01,01039\n"
 
 
 def test_fetch_end_to_end(server, tmp_path):
@@ -52,3 +52,12 @@ def test_fetch_list_and_usage():
     assert "insee-cog-mouvements" in listed.output
     missing = CliRunner().invoke(cli, ["fetch", "insee-cog-mouvements"])
     assert missing.exit_code == 2 and "--year" in missing.output
+
+
+def test_fetch_size_cap_option(server, tmp_path):
+    server.files["v_mvt_commune_2024.csv"] = BODY * 40_000
+    args = ["fetch", "insee-cog-mouvements", "--year", "2024"]
+    args += ["--cache-dir", str(tmp_path), "--base-url", server.url]
+    result = CliRunner().invoke(cli, [*args, "--max-size", "0.5"])
+    assert result.exit_code == 1
+    assert "limite de 524288 octets" in str(result.exception)

@@ -125,9 +125,8 @@ def test_lonlat_labelled_lambert93_is_refused(tmp_path):
 
 def test_invalid_geometries_repaired_with_warning(tmp_path):
     frame = communes()
-    bowtie = Polygon(
-        [(X0, Y0), (X0 + 1000, Y0 + 1000), (X0 + 1000, Y0), (X0, Y0 + 1000)]
-    )
+    x = X0 + 3000  # inside the square of 93005, overlapping no other unit
+    bowtie = Polygon([(x, Y0), (x + 1000, Y0 + 1000), (x + 1000, Y0), (x, Y0 + 1000)])
     frame.loc[1, "geometry"] = bowtie
     path = tmp_path / "invalid.gpkg"
     frame.to_file(path)

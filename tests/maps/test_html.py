@@ -342,6 +342,34 @@ def test_outline_geometry_packed_once_per_frame(grid, monkeypatch):
     assert moved["outlines"] != first["outlines"]
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "java\nscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "vbscript:msgbox(1)",
+        "//evil.example/x",
+        "\\\\evil.example\\x",
+    ],
+)
+def test_back_link_refuses_scripts_and_other_hosts(grid, link):
+    from territobs.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="back_link"):
+        choropleth(grid, "rate", back_link=link).to_html()
+
+
+@pytest.mark.parametrize(
+    "link", ["../../index.html", "index.html#z1", "https://obs.example.fr/atlas/"]
+)
+def test_back_link_accepts_relative_and_http(grid, link):
+    assert f'href="{link}"' in choropleth(grid, "rate", back_link=link).to_html()
+
+
 def test_back_link_is_optional_and_escaped(grid):
     plain = choropleth(grid, "rate", date=dt.date(2026, 1, 1)).to_html()
     assert "territobs-back" not in plain.split("</style>")[-1]

@@ -37,7 +37,8 @@ from typing import Any
 
 from territobs.atlas.cache import Manifest, StepRecord, code_fingerprint, key_of
 from territobs.atlas.config import AtlasConfig, load_config
-from territobs.errors import ConfigError
+from territobs.atlas.lock import atlas_lock
+from territobs.errors import ConfigError, TerritobsError, output_error
 from territobs.formatting import count_of
 
 __all__ = [
@@ -579,6 +580,18 @@ def _prune(manifest: Manifest, step_ids: Iterable[str]) -> None:
             _remove_output(manifest.root, output["path"])
 
 
+def _plan_order(manifest: Manifest, order: Mapping[str, int]) -> None:
+    """Keep the manifest's records in plan (config) order, whatever the history.
+
+    The index page lists the records in this order: without it, a step added
+    by a later build would be listed last.
+    """
+    ids = sorted(manifest.steps, key=lambda step_id: order.get(step_id, len(order)))
+    if ids != list(manifest.steps):
+        # Not persisted (the manifest file is sorted by id): no save needed.
+        manifest.steps = {step_id: manifest.steps[step_id] for step_id in ids}
+
+
 def _remove_output(root: Path, relative: str) -> None:
     """Delete a file the atlas wrote, then its folders left empty (up to root)."""
     path = root / relative
@@ -597,6 +610,7 @@ def build_atlas(
     *,
     force: bool = False,
     progress: ProgressCallback | None = None,
+    wait: float = 0.0,
 ) -> BuildReport:
     r"""Build or refresh an atlas: tables, maps, portraits and index page.
 
@@ -610,6 +624,9 @@ def build_atlas(
     progress : callable, optional
         Called as ``progress(step, status)`` after each step (``"built"``
         or ``"reused"``); the CLI draws its progress bar with it.
+    wait : float, default 0
+        Seconds to wait for another build of the same output folder to end
+        (one build at a time: :func:`territobs.atlas.lock.atlas_lock`).
 
     Returns
     -------
@@ -621,6 +638,8 @@ def build_atlas(
     ------
     ConfigError
         If the config is invalid (nothing is built).
+    AtlasBusyError
+        If another build holds the output folder after ``wait`` seconds.
     TerritobsError
         Any error of the steps (readers, zones, recomputation...); the
         outputs finished before it stay valid and are reused next time.
@@ -647,7 +666,32 @@ def build_atlas(
     started = time.perf_counter()
     if not isinstance(config, AtlasConfig):
         config = load_config(config)
-    config.output.mkdir(parents=True, exist_ok=True)
+    with atlas_lock(config.output, wait=wait):
+        try:
+            return _build_locked(config, force, progress, started)
+        except OSError as exc:
+            # Writing the atlas failed (read-only folder, full disk...): say
+            # which file and what to do. Errors on inputs are left as they are.
+            if isinstance(exc, TerritobsError) or not _inside(exc, config.output):
+                raise
+            raise output_error(exc) from exc
+
+
+def _inside(exc: OSError, folder: Path) -> bool:
+    """Tell whether the file an ``OSError`` names lies in ``folder``."""
+    name = exc.filename
+    if not name:
+        return False
+    return Path(os.fspath(name)).absolute().is_relative_to(folder.absolute())
+
+
+def _build_locked(
+    config: AtlasConfig,
+    force: bool,
+    progress: ProgressCallback | None,
+    started: float,
+) -> BuildReport:
+    """Build under the lock of the output folder (see :func:`build_atlas`)."""
     manifest = Manifest(config.output)
 
     def check() -> None:
@@ -732,6 +776,8 @@ def run_steps(
     manifest = context.manifest
     context.kinds.update({s.id: s.kind for s in steps})
     _prune(manifest, (s.id for s in steps))
+    order = {s.id: i for i, s in enumerate(steps)}
+    _plan_order(manifest, order)
     outcomes = []
     checked = before_first_run is None
     for step in steps:
@@ -757,6 +803,7 @@ def run_steps(
             )
             _drop_orphans(manifest, manifest.steps.get(step.id), record)
             manifest.steps[step.id] = record
+            _plan_order(manifest, order)
             manifest.save()
             status = "built"
         outcomes.append(

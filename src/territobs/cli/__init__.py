@@ -178,7 +178,13 @@ frenchify(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the command line, turning territobs errors into one French line.
+    """Run the command line, turning every error into one French line.
+
+    territobs errors are printed as they are. An ``OSError`` (read-only
+    folder, full disk, a path that is a file...) becomes an
+    :class:`~territobs.errors.OutputError` naming the path and the fix; any
+    other exception becomes a French line saying it is unexpected and how to
+    report it. With ``-v`` the traceback is shown instead.
 
     Parameters
     ----------
@@ -187,6 +193,8 @@ def main(argv: list[str] | None = None) -> None:
     """
     from territobs.errors import TerritobsError
 
+    args = sys.argv[1:] if argv is None else argv
+    verbose = any(a in ("-v", "-vv", "--verbose") for a in args)
     try:
         cli.main(args=argv, prog_name="territobs", standalone_mode=False)
     except click.exceptions.Abort:
@@ -195,10 +203,64 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         show_error(exc)
         sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
     except TerritobsError as exc:
-        if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
+        if verbose:
             raise
         click.echo(f"Erreur : {exc.message}", err=True)
         sys.exit(1)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrompu.", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if verbose:
+            raise
+        click.echo(f"Erreur : {unexpected_message(exc, _output_arg(args))}", err=True)
+        sys.exit(1)
+
+
+def _output_arg(args: list[str]) -> str | None:
+    """Return the value of ``-o``/``--output`` in ``args``, if any."""
+    for i, arg in enumerate(args):
+        if arg in ("-o", "--output") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--output="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def unexpected_message(exc: Exception, output: str | None = None) -> str:
+    """Return the French line shown for an exception that is not a territobs error.
+
+    Parameters
+    ----------
+    exc : Exception
+        What escaped the command.
+    output : str, optional
+        The output path of the command, named when the error does not say
+        which file it was writing.
+
+    Returns
+    -------
+    str
+        For an ``OSError``, the message of :func:`territobs.errors.output_error`;
+        otherwise the exception's type and text, and how to report it.
+
+    Examples
+    --------
+    >>> unexpected_message(IsADirectoryError(21, "Is a directory", "out"))
+    "impossible d'écrire « out » : c'est un dossier. Donnez un nom de fichier."
+    """
+    from territobs.errors import output_error
+
+    if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
+        return output_error(exc, exc.filename or output).message
+    if isinstance(exc, FileNotFoundError):
+        return f"fichier introuvable : « {exc.filename} »."
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    return (
+        f"erreur inattendue ({type(exc).__name__}{' : ' + detail if detail else ''}). "
+        "Relancez avec -v pour le détail et signalez-la avec la sortie de "
+        "« territobs --show-versions »."
+    )

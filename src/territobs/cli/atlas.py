@@ -41,7 +41,19 @@ _STATUS = {"built": "construit", "reused": "réutilisé"}
     is_flag=True,
     help="Pas de barre de progression (journaux de CI).",
 )
-def atlas(config: str, force: bool, check: bool, quiet_progress: bool) -> None:
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help=(
+        "Secondes à attendre la fin d'une autre construction du même atlas "
+        "(une seule à la fois)."
+    ),
+)
+def atlas(
+    config: str, force: bool, check: bool, quiet_progress: bool, wait: float
+) -> None:
     """Build the atlas of CONFIG (thin wrapper over ``build_atlas``)."""
     from territobs.atlas.build import plan
     from territobs.atlas.config import load_config
@@ -69,10 +81,12 @@ def atlas(config: str, force: bool, check: bool, quiet_progress: bool) -> None:
             f"{count_of(len(steps), 'étape')}."
         )
         return
-    run_build(parsed, force=force, quiet_progress=quiet_progress)
+    run_build(parsed, force=force, quiet_progress=quiet_progress, wait=wait)
 
 
-def run_build(parsed, *, force: bool = False, quiet_progress: bool = False):
+def run_build(
+    parsed, *, force: bool = False, quiet_progress: bool = False, wait: float = 0.0
+):
     """Build ``parsed`` with a progress bar on stderr and print the summary.
 
     Shared by ``territobs atlas`` and ``territobs demo``.
@@ -85,6 +99,8 @@ def run_build(parsed, *, force: bool = False, quiet_progress: bool = False):
         Rebuild everything.
     quiet_progress : bool, default False
         Hide the progress bar.
+    wait : float, default 0
+        Seconds to wait for another build of the same atlas to end.
 
     Returns
     -------
@@ -104,6 +120,6 @@ def run_build(parsed, *, force: bool = False, quiet_progress: bool = False):
         def progress(step, status: str) -> None:
             bar.update(1, f"{step.label} ({_STATUS[status]})")
 
-        report = build_atlas(parsed, force=force, progress=progress)
+        report = build_atlas(parsed, force=force, progress=progress, wait=wait)
     click.echo(report.summary())
     return report

@@ -28,6 +28,18 @@ import click
 @click.option(
     "--base-url", help="Remplace le serveur des adresses du registre (miroir)."
 )
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=1),
+    default=3600,
+    show_default=True,
+    help="Délai total du téléchargement, en secondes.",
+)
+@click.option(
+    "--max-size",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Taille maximale du fichier, en Mo (défaut : celle du registre).",
+)
 @click.option("--list", "list_", is_flag=True, help="Liste les sources disponibles.")
 def fetch(
     source: str | None,
@@ -37,6 +49,8 @@ def fetch(
     refresh: bool,
     cache_dir: str | None,
     base_url: str | None,
+    deadline: float,
+    max_size: float | None,
     list_: bool,
 ) -> None:
     """Download SOURCE for --year and print the local path."""
@@ -62,5 +76,7 @@ def fetch(
         refresh=refresh,
         base_url=base_url,
         progress=True,
+        deadline=deadline,
+        max_bytes=int(max_size * 2**20) if max_size else None,
     )
     click.echo(str(path))

@@ -23,12 +23,20 @@ def _read(path: Path) -> gpd.GeoDataFrame:
         # A layer without recognised code column (e.g. a result on custom
         # zones): read it as is; maps only need polygons and a numeric column.
         try:
-            return gpd.read_file(path)
+            frame = gpd.read_file(path)
         except Exception as exc:  # pyogrio raises several unrelated types
             raise SourceFormatError(
                 f"fichier « {path} » illisible comme couche géographique : {exc}",
                 path=path,
             ) from exc
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise SourceFormatError(
+                f"fichier « {path} » : aucune géométrie, ce n'est pas une couche "
+                "géographique. Cartographiez le GeoPackage écrit par « territobs "
+                "recompute -o resultat.gpkg », ou joignez le tableau à des limites.",
+                path=path,
+            ) from None
+        return frame
 
 
 @click.command(name="map")

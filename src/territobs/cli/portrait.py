@@ -13,13 +13,22 @@ def _read_result(path: Path):
     """Read a tidy result (CSV or Parquet) keeping codes as text."""
     import pandas as pd
 
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(
-        path,
-        dtype={"zone": str, "zone_name": str, "indicator": str, "vintage": str},
-        keep_default_na=True,
-    ).fillna({"approximation": "", "secret_reason": "", "source": "", "vintage": ""})
+    from territobs.cli._inputs import require_table, unreadable_table
+
+    require_table(path)
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        table = pd.read_csv(
+            path,
+            dtype={"zone": str, "zone_name": str, "indicator": str, "vintage": str},
+            keep_default_na=True,
+        )
+    except (ValueError, OSError, ImportError) as exc:  # pyarrow, parser, decoding
+        raise unreadable_table(path, exc) from exc
+    return table.fillna(
+        {"approximation": "", "secret_reason": "", "source": "", "vintage": ""}
+    )
 
 
 def _complete(frame, catalog):

@@ -106,6 +106,11 @@ def secret_check(
         raise click.UsageError(
             "--atlas demande aussi --unmasked (résultat avant secret)."
         )
+    from territobs.cli._inputs import require_table
+
+    for table in (result, public_path, unmasked_path, membership_path):
+        if table is not None:
+            require_table(table)
     rules = rules_from_toml(rules_path) if rules_path is not None else rule_id
     catalog = None
     if catalog_path is not None:

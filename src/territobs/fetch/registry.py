@@ -43,6 +43,12 @@ class Source:
         ``{year: {variable: value}}``; ``sha256`` there is checked.
     verified : bool
         Whether the address was checked against the producer's site.
+    columns : tuple of str
+        Columns the header of a CSV source must hold (checked, case
+        insensitive, before a first download is pinned).
+    max_size : int or None
+        Size cap in bytes of the download (``None``: the default of
+        :func:`territobs.fetch.fetch`).
     """
 
     id: str
@@ -56,6 +62,8 @@ class Source:
     members: tuple[str, ...] = ()
     years: dict[int, dict[str, str]] = field(default_factory=dict)
     verified: bool = True
+    columns: tuple[str, ...] = ()
+    max_size: int | None = None
 
     def variables(self, year: int, departement: str | None = None) -> dict[str, str]:
         """Values of the URL template variables for ``year`` (and département).
@@ -157,6 +165,8 @@ def _parse(key: str, entry: dict[str, Any]) -> Source:
         members=tuple(entry.get("members", ())),
         years=years,
         verified=bool(entry.get("verified", True)),
+        columns=tuple(entry.get("columns", ())),
+        max_size=int(entry["max_size"]) if "max_size" in entry else None,
     )
 
 

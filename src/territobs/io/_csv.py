@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import gzip
 import io
 import os
@@ -35,7 +36,9 @@ import pandas as pd
 
 from territobs.errors import (
     MissingValuesWarning,
+    PlausibilityWarning,
     SourceFormatError,
+    SourceNotFoundError,
     format_codes,
     where,
 )
@@ -52,6 +55,7 @@ __all__ = [
     "read_csv_table",
     "read_spreadsheet",
     "read_text_table",
+    "require_file",
     "sniff_separator",
 ]
 
@@ -140,6 +144,44 @@ class TableRecord:
         }
 
 
+def require_file(path: str | os.PathLike[str], *, folder_ok: bool = False) -> Path:
+    """Return ``path`` as a Path; raise a French error if it is not a readable file.
+
+    Parameters
+    ----------
+    path : path-like
+        The input.
+    folder_ok : bool, default False
+        Accept a folder (a folder of shapefiles).
+
+    Raises
+    ------
+    SourceNotFoundError
+        If nothing exists there (also a ``FileNotFoundError``).
+    SourceFormatError
+        If it is a folder.
+    """
+    file = Path(path)
+    if not file.exists():
+        folder = file.parent if str(file.parent) else Path(".")
+        near = ""
+        if folder.is_dir():
+            close = difflib.get_close_matches(
+                file.name, [p.name for p in folder.iterdir()], n=3
+            )
+            if close:
+                near = f" Fichiers proches : {format_codes(close)}."
+        raise SourceNotFoundError(
+            f"{where(path)}fichier introuvable. Vérifiez le chemin.{near}",
+            path=path,
+        )
+    if file.is_dir() and not folder_ok:
+        raise SourceFormatError(
+            f"{where(path)}c'est un dossier, pas un fichier.", path=path
+        )
+    return file
+
+
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """Read a file's bytes, decompressing it if it is gzip-compressed.
 
@@ -148,7 +190,7 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     SourceFormatError
         If the file starts like gzip but cannot be decompressed.
     """
-    raw = Path(path).read_bytes()
+    raw = require_file(path).read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
@@ -157,6 +199,62 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
                 f"{where(path)}archive gzip illisible ({exc}).", path=path
             ) from exc
     return raw
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    """Tell a UTF-16 file: a byte order mark, or NUL on every other byte."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    head = raw[:400]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.6
+
+
+def _decode_utf16(raw: bytes, path: str | os.PathLike[str] | None) -> str:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        codec = "utf-16"
+    else:
+        codec = "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"
+    try:
+        return raw.decode(codec).lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(raw, codec, exc, path) from exc
+
+
+def _decode_mixed(raw: bytes, path: str | os.PathLike[str] | None) -> str | None:
+    """Decode line by line a UTF-8 file with some Windows-1252 lines, warning.
+
+    Returns ``None`` when no line has accented UTF-8 (a plain CP1252 file).
+    """
+    lines = raw.split(b"\n")
+    utf8, cp1252 = 0, []
+    decoded = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            text = line.decode("utf-8")
+            utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            text = line.decode("cp1252", errors="replace")
+            cp1252.append(number)
+        decoded.append(text)
+    if not utf8:
+        return None
+    warnings.warn(
+        PlausibilityWarning(
+            f"{where(path)}encodages mêlés : le fichier est en UTF-8 mais "
+            f"{count_of(len(cp1252), 'ligne')} en Windows-1252 (ligne"
+            f"{'s' if len(cp1252) > 1 else ''} {', '.join(map(str, cp1252[:10]))}"
+            f"{' …' if len(cp1252) > 10 else ''}), décodée"
+            f"{'s' if len(cp1252) > 1 else ''} ligne par ligne. Vérifiez leurs "
+            "accents et réenregistrez le fichier en UTF-8.",
+            path=os.fspath(path) if path is not None else None,
+            rows=cp1252,
+        ),
+        stacklevel=4,
+    )
+    return "\n".join(decoded)
 
 
 def _decode_error(
@@ -234,6 +332,8 @@ def decode_bytes(
     ('Ambérieu', 'cp1252')
     """
     bom = raw.startswith(codecs.BOM_UTF8)
+    if encoding is None and _looks_utf16(raw):
+        return _decode_utf16(raw, path), "utf-16"
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -259,6 +359,9 @@ def decode_bytes(
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _decode_mixed(raw, path)
+    if mixed is not None:
+        return mixed, "utf-8+cp1252"
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -501,15 +604,21 @@ def check_unique_names(
     SourceFormatError
         Naming the duplicated columns (``error.codes``).
     """
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     duplicated: list[str] = []
+    by_case: list[str] = []
     for name in names:
         text = str(name).strip()
         if not text:
             continue
-        if text in seen and text not in duplicated:
-            duplicated.append(text)
-        seen.add(text)
+        key = text.casefold()
+        if key in seen:
+            if seen[key] != text:
+                by_case.append(f"{seen[key]} » et « {text}")
+            elif text not in duplicated:
+                duplicated.append(text)
+        else:
+            seen[key] = text
     if duplicated:
         raise SourceFormatError(
             f"{where(path, row=line)}"
@@ -522,6 +631,16 @@ def check_unique_names(
             path=path,
             row=line,
             codes=duplicated,
+        )
+    if by_case:
+        raise SourceFormatError(
+            f"{where(path, row=line)}colonnes {format_codes(by_case)} : l'en-tête "
+            "a deux colonnes dont les noms ne diffèrent que par la casse (par "
+            "exemple NB_Allocataires et NB_allocataires dans un export CAF) ; "
+            "elles seraient confondues. Renommez ou supprimez l'une des deux.",
+            path=path,
+            row=line,
+            codes=by_case,
         )
 
 
@@ -562,6 +681,7 @@ def read_spreadsheet(
         is not installed (``.xls`` needs ``python-calamine``); the original
         error is kept as ``__cause__``.
     """
+    require_file(path)
     try:
         return pd.read_excel(path, sheet_name=sheet, **options)
     except (FileNotFoundError, PermissionError, IsADirectoryError):
@@ -779,6 +899,53 @@ def _normalise_numbers(values: pd.Series) -> tuple[pd.Series, bool, set[str]]:
     return text, decimal_comma, units
 
 
+#: A number whose only dots could group thousands: ``12.500``, ``1.234.567``.
+_DOT_GROUPS = r"-?[1-9]\d{0,2}(?:\.\d{3})+"
+
+
+def _check_numbers(
+    path: str | None,
+    col: str,
+    cleaned: pd.Series,
+    numbers: pd.Series,
+    masked: pd.Series,
+    first_row: int,
+) -> None:
+    """Refuse infinite numbers and columns whose dots may be thousands separators."""
+    values = numbers.to_numpy(dtype="float64")
+    infinite = np.isinf(values)
+    if infinite.any():
+        position = int(np.flatnonzero(infinite)[0])
+        row = int(cleaned.index[position]) + first_row
+        raise SourceFormatError(
+            f"{where(path, col, row)}valeur « {cleaned.iloc[position]} » infinie ou "
+            "hors des nombres représentables "
+            f"({count_of(int(infinite.sum()), 'valeur')} de ce genre) : un effectif "
+            "ou un taux est toujours fini. Corrigez le fichier.",
+            path=path,
+            column=col,
+            row=row,
+            value=cleaned.iloc[position],
+        )
+    dotted = cleaned.str.contains(".", regex=False) & ~masked
+    if dotted.any() and cleaned[dotted].str.fullmatch(_DOT_GROUPS).all():
+        position = int(np.flatnonzero(dotted.to_numpy())[0])
+        row = int(cleaned.index[position]) + first_row
+        value = cleaned.iloc[position]
+        raise SourceFormatError(
+            f"{where(path, col, row)}valeur « {value} » ambiguë : le point sépare-t-il "
+            f"les milliers ({value.replace('.', '')}) ou les décimales "
+            f"({float(value):g}) ? Toutes les valeurs à point de la colonne "
+            f"({count_of(int(dotted.sum()), 'valeur')}) ont trois chiffres après "
+            "chaque point. Réécrivez-les sans séparateur de milliers, ou avec une "
+            "virgule décimale.",
+            path=path,
+            column=col,
+            row=row,
+            value=value,
+        )
+
+
 def _looks_like_codes(cells: pd.Series) -> bool:
     """Whether every cell is a digit string and some start with a zero (``01``)."""
     if cells.empty:
@@ -924,6 +1091,7 @@ def convert_table(
                 value=value,
                 values=others,
             )
+        _check_numbers(record.path, col, cleaned, numbers, masked, first_row)
         out[col] = numbers.astype("float64")
         record.numeric_columns.append(col)
         record.decimal_comma = record.decimal_comma or comma

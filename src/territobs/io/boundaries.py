@@ -49,12 +49,14 @@ from territobs.errors import (
     CRSError,
     GeometryError,
     GeometryRepairedWarning,
+    PlausibilityWarning,
     SourceFormatError,
     format_codes,
     where,
 )
 from territobs.formatting import count_of
-from territobs.io._csv import find_column
+from territobs.io._csv import find_column, require_file
+from territobs.io._geometry_checks import check_units
 from territobs.io.insee import row_levels
 
 __all__ = [
@@ -311,12 +313,92 @@ def _read_frame(path: str, layer: str | int | None) -> gpd.GeoDataFrame:
             raise SourceFormatError(
                 f"{where(path)}fichier GeoParquet illisible ({detail}).", path=path
             ) from exc
+    if Path(path).suffix.lower() == ".zip":
+        _check_zip_members(path)
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise SourceFormatError(
             f"{where(path)}fichier géographique illisible ({exc}).", path=path
         ) from exc
+    except (FileNotFoundError, PermissionError):
+        raise
+    except Exception as exc:  # arrow cannot decode the attribute table
+        frame = _read_legacy_encoding(path, layer, exc)
+    else:
+        try:  # arrow keeps undecodable text until it is first used
+            for column in frame.columns:
+                if column != getattr(frame, "_geometry_column_name", None):
+                    frame[column].to_numpy()
+        except Exception as exc:
+            frame = _read_legacy_encoding(path, layer, exc)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        raise SourceFormatError(
+            f"{where(path)}aucune géométrie : ce n'est pas une couche géographique "
+            "(shapefile, GeoPackage, GeoJSON...). Pour un tableau (CSV, XLSX), "
+            "utilisez territobs read --kind insee ou --kind caf.",
+            path=path,
+        )
+    return frame
+
+
+def _check_zip_members(path: str) -> None:
+    """Refuse a zip whose members would land on one path (``d.csv``, ``d.csv/e.csv``)."""
+    import zipfile
+
+    from territobs.errors import SourceFetchError
+    from territobs.fetch.extract import check_members
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceFormatError(
+            f"{where(path)}archive zip illisible ({exc}).", path=path
+        ) from exc
+    try:
+        check_members(
+            Path(path),
+            [i.filename for i in infos if not i.is_dir()],
+            [i.filename for i in infos if i.is_dir()],
+        )
+    except SourceFetchError as exc:
+        raise SourceFormatError(exc.message, path=path, codes=exc.codes) from exc
+
+
+def _read_legacy_encoding(
+    path: str, layer: str | int | None, error: Exception
+) -> gpd.GeoDataFrame:
+    """Read a shapefile whose text is not UTF-8 and has no ``.cpg``: Windows-1252."""
+    shp = Path(path)
+    cpg = shp.with_suffix(".cpg")
+    if shp.suffix.lower() == ".shp" and not cpg.exists():
+        try:
+            frame = gpd.read_file(
+                path, layer=layer, engine="pyogrio", encoding="cp1252"
+            )
+        except Exception:  # the retry failed too: report the first error
+            pass
+        else:
+            warnings.warn(
+                PlausibilityWarning(
+                    f"{where(path)}textes lus en Windows-1252 : le shapefile n'a pas "
+                    f"de fichier {cpg.name} et ses textes ne sont pas en UTF-8. "
+                    f"Vérifiez les accents ; ajoutez un fichier {cpg.name} contenant "
+                    "« 1252 » (ou « UTF-8 ») pour le dire explicitement.",
+                    path=os.fspath(path),
+                    encoding="cp1252",
+                ),
+                stacklevel=4,
+            )
+            return frame
+    detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+    raise SourceFormatError(
+        f"{where(path)}fichier géographique illisible ({detail}). Si ses textes "
+        "ne sont pas en UTF-8, ajoutez un fichier .cpg donnant l'encodage "
+        "(par ex. « 1252 »).",
+        path=path,
+    ) from error
 
 
 def _detect_layout(
@@ -679,6 +761,8 @@ def read_boundaries(
     ([['93001', 'Aubervilliers', 'commune'], ['93005', 'Aulnay', 'commune']], 2154)
     """
     path_str = os.fspath(path)
+    if not path_str.startswith("/vsi"):
+        require_file(path_str, folder_ok=True)
     chosen = _choose_layer(path_str, layer, level)
     frame = _read_frame(path_str, chosen)
     read_crs = frame.crs
@@ -732,6 +816,7 @@ def read_boundaries(
         target = to_crs
     if target is not None:
         frame = frame.to_crs(target)
+    check_units(frame, codes, level, path_str)
     names = frame[name_col].astype(str) if name_col is not None else codes
     levels = row_levels(codes, level)
     producer = [

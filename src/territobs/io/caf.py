@@ -35,6 +35,7 @@ from territobs.io._csv import (
     find_column,
     read_text_table,
 )
+from territobs.io._plausible import check_values
 from territobs.io.insee import row_levels
 
 __all__ = ["CAF_KEYS", "PSEUDO_COMMUNES", "read_caf", "split_pseudo"]
@@ -156,6 +157,8 @@ def read_caf(
         secret_markers=secret_markers,
         variables=lambda column: column not in text,
     )
+    counts = [c for c in record.numeric_columns if c in table]
+    check_values(table, path_str, 2, counts=counts, integers=counts, producer="la CAF")
     raw_codes = table[key_column].str.strip().str.upper()
     pseudo = raw_codes.isin(PSEUDO_COMMUNES).to_numpy()
     codes = pd.Series(raw_codes.to_numpy(), index=table.index, dtype=str)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import CRSError as CRSErrorPyproj
 
 from territobs.errors import CodeError, CRSError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
@@ -35,6 +36,7 @@ from territobs.io._csv import (
     find_column,
     read_text_table,
 )
+from territobs.io._plausible import check_values
 from territobs.io.boundaries import _check_location
 
 __all__ = ["ID_COLUMNS", "parse_square_ids", "read_filosofi_grid"]
@@ -129,6 +131,86 @@ def _square_ids(
     return np.char.add(np.char.add(np.char.add(prefix, south), "E"), west)
 
 
+def _check_crs(
+    crs: int | str, path: str, column: str | None, example: object
+) -> int | None:
+    """Return the EPSG code of ``crs``; a French CRSError if PROJ does not know it."""
+    try:
+        return CRS.from_user_input(crs).to_epsg()
+    except CRSErrorPyproj as exc:
+        raise CRSError(
+            f"{where(path, column)}CRS « {crs} » inconnu (lu dans « {example} ») : "
+            "les carreaux INSEE sont en EPSG:3035 (métropole) ou dans le CRS "
+            "local d'outre-mer (2975, 5490, 2972, 4471). Corrigez l'identifiant "
+            "ou précisez crs=.",
+            path=path,
+            column=column,
+            codes=[str(crs)],
+        ) from exc
+
+
+def _check_lattice(codes: pd.Series, geoms: np.ndarray, path: str, column: str) -> None:
+    """Refuse a grid mixing resolutions, or squares off their lattice."""
+    bounds = shapely.bounds(geoms)
+    size = bounds[:, 2] - bounds[:, 0]
+    sizes, counts = np.unique(size, return_counts=True)
+    lines = codes.index.to_numpy() + 2
+    if len(sizes) > 1:
+        main = sizes[np.argmax(counts)]
+        odd = size != main
+        raise CodeError(
+            f"{where(path, column, int(lines[odd][0]))}carreaux de plusieurs tailles "
+            f"({', '.join(f'{s:g} m' for s in sizes)}) : « {codes[odd].iloc[0]} » "
+            f"n'a pas la taille des autres ({main:g} m). Des carreaux emboîtés "
+            "compteraient deux fois les mêmes ménages : lisez chaque résolution "
+            "dans un fichier à part.",
+            path=path,
+            column=column,
+            row=int(lines[odd][0]),
+            codes=codes[odd].tolist(),
+        )
+    off = (np.mod(bounds[:, 0], size) != 0) | (np.mod(bounds[:, 1], size) != 0)
+    if off.any():
+        raise CodeError(
+            f"{where(path, column, int(lines[off][0]))}carreau « {codes[off].iloc[0]} » "
+            f"hors de la grille de {size[0]:g} m (coordonnées du coin non multiples "
+            f"de {size[0]:g}) ; {count_of(int(off.sum()), 'carreau')} dans ce cas : "
+            f"{format_codes(codes[off].tolist())}. L'identifiant est corrompu.",
+            path=path,
+            column=column,
+            row=int(lines[off][0]),
+            codes=codes[off].tolist(),
+        )
+
+
+def _check_counts(table: pd.DataFrame, numeric: list[str], path: str) -> None:
+    """Refuse negative counts, and households out of order (poor ≤ all ≤ people)."""
+    flags = {c for c in numeric if c.lower().startswith("i_est")}
+    check_values(table, path, 2, counts=[c for c in numeric if c not in flags])
+    columns = {c.lower(): c for c in numeric}
+    for small, large, what in (
+        ("men_pauv", "men", "ménages pauvres plus nombreux que les ménages"),
+        ("men", "ind", "ménages plus nombreux que les individus"),
+    ):
+        if small not in columns or large not in columns:
+            continue
+        a = table[columns[small]].to_numpy(dtype="float64")
+        b = table[columns[large]].to_numpy(dtype="float64")
+        bad = a > b  # NaN (masked) compares False
+        if bad.any():
+            line = int(table.index[bad][0]) + 2
+            raise SourceFormatError(
+                f"{where(path, columns[small], line)}{what} "
+                f"({columns[small]} = {a[bad][0]:g} > {columns[large]} = "
+                f"{b[bad][0]:g}) ; {count_of(int(bad.sum()), 'carreau')} dans ce "
+                "cas. Les colonnes sont peut-être décalées ou le fichier corrompu.",
+                path=path,
+                column=columns[small],
+                row=line,
+                rows=[int(i) + 2 for i in table.index[bad]],
+            )
+
+
 def read_filosofi_grid(
     path: str | os.PathLike[str],
     *,
@@ -219,6 +301,8 @@ def read_filosofi_grid(
     if id_col is not None:
         codes = table[id_col].astype(str).str.strip()
         geoms, epsg = parse_square_ids(codes, path=path_str, column=id_col)
+        _check_crs(epsg, path_str, id_col, codes.iloc[0])
+        _check_lattice(codes, geoms, path_str, id_col)
         target_crs: int | str = epsg
     else:
         x_col = find_column(table.columns, [x or "x"])
@@ -257,7 +341,7 @@ def read_filosofi_grid(
             )
         half = size / 2
         geoms = shapely.box(cx - half, cy - half, cx + half, cy + half)
-        epsg_value = CRS.from_user_input(crs).to_epsg()
+        epsg_value = _check_crs(crs, path_str, None, crs)
         codes = pd.Series(_square_ids(cx, cy, size, epsg_value), index=table.index)
         target_crs = crs
     duplicated = codes[codes.duplicated(keep=False)]
@@ -269,6 +353,10 @@ def read_filosofi_grid(
             path=path,
             codes=unique,
         )
+    coordinates = set() if id_col is not None else {x_col, y_col}
+    _check_counts(
+        table, [c for c in record.numeric_columns if c not in coordinates], path_str
+    )
     if id_col is not None:
         table = table.drop(columns=[id_col])
     table.insert(0, "code", codes.to_numpy())

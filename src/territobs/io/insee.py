@@ -37,6 +37,13 @@ from territobs.io._csv import (
     read_spreadsheet,
     read_text_table,
 )
+from territobs.io._plausible import (
+    CENSUS_COUNT,
+    POVERTY_RATE,
+    check_values,
+    drop_footnotes,
+)
+from territobs.io._xlsx import check_blank_cells
 
 __all__ = ["INSEE_KEYS", "guess_vintage", "read_insee", "row_levels"]
 
@@ -206,6 +213,24 @@ def guess_vintage(columns: Sequence[str]) -> int | None:
     return max(years, key=lambda year: (years[year], year))
 
 
+def _check_blank_cells(
+    path: str | os.PathLike[str],
+    sheet: str | int,
+    raw: pd.DataFrame,
+    header: int,
+    cells: list[str],
+) -> None:
+    """Refuse blank data cells that are uncomputed formulas or merged cells."""
+    named = np.array([c != "" for c in cells])
+    empty = np.char.strip(raw.iloc[header + 1 :].to_numpy(dtype=str)) == ""
+    if not named.any() or not empty.any():
+        return
+    row_blank = empty[:, named].all(axis=1)
+    rows, columns = np.nonzero(empty & named[None, :] & ~row_blank[:, None])
+    positions = zip((rows + header + 2).tolist(), (columns + 1).tolist(), strict=True)
+    check_blank_cells(path, sheet, positions)
+
+
 def _read_spreadsheet(
     path: str | os.PathLike[str],
     sheet: str | int | None,
@@ -223,6 +248,7 @@ def _read_spreadsheet(
             if find_column(cells, candidates) is None:
                 continue
             check_unique_names(path, cells, line=position + 1)
+            _check_blank_cells(path, name, raw, position, cells)
             frame = raw.iloc[position + 1 :].copy()
             frame.columns = cells
             frame = frame.loc[:, [c != "" for c in cells]]
@@ -402,6 +428,7 @@ def read_insee(
             column=key,
             columns=list(raw.columns),
         )
+    raw = drop_footnotes(raw, key_column, path_str, first_row)
     text_columns = {c for c in raw.columns if c.upper() in INSEE_TEXT_COLUMNS}
     text_columns |= {c for c in raw.columns if re.match(r"^(LIB|NOM)", c.upper())}
     text_columns |= {c for c in raw.columns if _CODE_NAME.search(c.upper())}
@@ -427,6 +454,13 @@ def read_insee(
         secret_markers=secret_markers,
         first_row=first_row,
         variables=is_variable_name,
+    )
+    check_values(
+        table,
+        path_str,
+        first_row,
+        counts=[c for c in record.numeric_columns if CENSUS_COUNT.match(c)],
+        rates=[c for c in record.numeric_columns if POVERTY_RATE.search(c)],
     )
     if level is None:
         level = INSEE_KEYS.get(key_column.upper()) or _level_from_codes(

@@ -37,6 +37,7 @@ from territobs.formatting import count_of
 from territobs.maps._assets import leaflet_css, leaflet_js
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._geometry import PackedGeometry, pack_geometry
+from territobs.maps._links import check_link
 from territobs.maps.caption import make_caption, units_of
 from territobs.maps.classify import Classes, Scheme
 from territobs.maps.labels import label_anchors
@@ -560,6 +561,7 @@ def choropleth(
         "tiles": None if tiles is None else vars(tiles),
         "view": _widen(packed.bounds, margin) if margin > 0 else None,
     }
+    check_link(back_link)
     html_text = _template().render(
         version=__version__,
         title=title,

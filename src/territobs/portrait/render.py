@@ -45,7 +45,9 @@ def render_portrait(portrait: Portrait, *, fragment: bool = False) -> str:
         Self-contained HTML: no external resource, every name escaped.
     """
     from territobs.formatting import format_share
+    from territobs.maps._links import check_link
 
+    check_link(portrait.back_link)
     template = environment().get_template("portrait.html.j2")
     return template.render(
         portrait=portrait,
