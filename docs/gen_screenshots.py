@@ -4,7 +4,7 @@ Run from the project root (it takes about two minutes)::
 
     .venv/bin/python docs/gen_screenshots.py
 
-It builds the demo atlas (``data/demo/atlas.toml``, maps also as SVG print
+It builds the demo atlas (``territobs.datasets.demo_path()``, maps also as SVG print
 layouts) into a temporary folder, opens its pages in headless Chromium
 (Debian's ``/usr/bin/chromium``, driven by Playwright, every network request
 blocked) and writes small PNG files into ``docs/images/``, shown by

@@ -18,7 +18,7 @@ import pytest
 from territobs.atlas import build_atlas, load_config
 from territobs.errors import ConfigError
 
-DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "src" / "territobs" / "data" / "demo"
 
 CONFIG = """
 title = "Atlas des sorties"
