@@ -1,0 +1,46 @@
+"""Scenarios: compare and propose zonings, and measure access to sites.
+
+Redrawing the map of circonscriptions raises the same questions every time:
+how many inhabitants and beneficiaries does each zone have, how unequal are
+the workloads, which communes change zone, how many EPCI stay split, how far
+do people live from a site. This package answers them on top of the engine
+(:func:`~territobs.zoning.zones.zones_from_members`,
+:func:`~territobs.zoning.recompute.recompute`, the catalogue, secrecy), which
+it never forks:
+
+* :func:`compare` (:mod:`~territobs.scenarios.compare`): figures per zone and
+  per scenario, balance, shape, alignment with the EPCI, moves;
+* :func:`propose` (:mod:`~territobs.scenarios.propose`): contiguous zonings
+  under constraints, with PySAL's ``spopt``;
+* :func:`access` (:mod:`~territobs.scenarios.access`): distance from the
+  population to the nearest site.
+"""
+
+from __future__ import annotations
+
+from territobs._lazy import lazy_exports
+
+_EXPORTS: dict[str, str] = {
+    "Assignment": "territobs.scenarios._assign",
+    "as_assignment": "territobs.scenarios._assign",
+    "unit_values": "territobs.scenarios._values",
+    "contiguity": "territobs.scenarios.graph",
+    "pieces": "territobs.scenarios.graph",
+    "balance": "territobs.scenarios.balance",
+    "shape_figures": "territobs.scenarios.shape",
+    "alignment": "territobs.scenarios.alignment",
+    "moves": "territobs.scenarios.moves",
+    "moves_map": "territobs.scenarios.moves",
+    "Comparison": "territobs.scenarios.compare",
+    "compare": "territobs.scenarios.compare",
+    "Proposal": "territobs.scenarios.propose",
+    "propose": "territobs.scenarios.propose",
+    "Access": "territobs.scenarios.access",
+    "access": "territobs.scenarios.access",
+    "nearest_site": "territobs.scenarios.access",
+    "read_scenarios": "territobs.scenarios.config",
+}
+
+__all__ = list(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports("territobs.scenarios", _EXPORTS, globals())
