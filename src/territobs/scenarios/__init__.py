@@ -8,7 +8,7 @@ do people live from a site. This package answers them on top of the engine
 :func:`~territobs.zoning.recompute.recompute`, the catalogue, secrecy), which
 it never forks:
 
-* :func:`compare` (:mod:`~territobs.scenarios.compare`): figures per zone and
+* :func:`compare_zonings` (:mod:`~territobs.scenarios.compare`): figures per zone and
   per scenario, balance, shape, alignment with the EPCI, moves;
 * :func:`propose` (:mod:`~territobs.scenarios.propose`): contiguous zonings
   under constraints, with PySAL's ``spopt``;
@@ -26,13 +26,13 @@ _EXPORTS: dict[str, str] = {
     "unit_values": "territobs.scenarios._values",
     "contiguity": "territobs.scenarios.graph",
     "pieces": "territobs.scenarios.graph",
-    "balance": "territobs.scenarios.balance",
+    "balance_figures": "territobs.scenarios.balance",
     "shape_figures": "territobs.scenarios.shape",
-    "alignment": "territobs.scenarios.alignment",
-    "moves": "territobs.scenarios.moves",
+    "reference_alignment": "territobs.scenarios.alignment",
+    "unit_moves": "territobs.scenarios.moves",
     "moves_map": "territobs.scenarios.moves",
     "Comparison": "territobs.scenarios.compare",
-    "compare": "territobs.scenarios.compare",
+    "compare_zonings": "territobs.scenarios.compare",
     "Proposal": "territobs.scenarios.propose",
     "propose": "territobs.scenarios.propose",
     "Access": "territobs.scenarios.access",

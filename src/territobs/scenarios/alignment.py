@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["alignment"]
+__all__ = ["reference_alignment"]
 
 
-def alignment(
+def reference_alignment(
     zone_of_unit: pd.Series,
     reference: pd.Series,
     weight: pd.Series | None = None,
@@ -44,7 +44,7 @@ def alignment(
     --------
     >>> zone = pd.Series({"a": "z1", "b": "z1", "c": "z2", "d": "z2"})
     >>> epci = pd.Series({"a": "E1", "b": "E2", "c": "E2", "d": "E3"})
-    >>> alignment(zone, epci)[["group", "n_zones", "split"]].to_dict("list")
+    >>> reference_alignment(zone, epci)[["group", "n_zones", "split"]].to_dict("list")
     {'group': ['E1', 'E2', 'E3'], 'n_zones': [1, 2, 1], 'split': [False, True, False]}
     """
     codes = zone_of_unit.index
@@ -89,7 +89,7 @@ def alignment(
 
 
 def split_summary(table: pd.DataFrame) -> dict[str, float]:
-    """Scenario-level figures from :func:`alignment`."""
+    """Scenario-level figures from :func:`reference_alignment`."""
     split = table["split"].to_numpy(bool)
     total = float(table["weight"].sum())
     in_split = float(table.loc[split, "weight"].sum())

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["BALANCE_COLUMNS", "balance"]
+__all__ = ["BALANCE_COLUMNS", "balance_figures"]
 
-#: Columns of :func:`balance`, in order.
+#: Columns of :func:`balance_figures`, in order.
 BALANCE_COLUMNS = [
     "n_zones",
     "total",
@@ -28,7 +28,7 @@ BALANCE_COLUMNS = [
 ]
 
 
-def balance(
+def balance_figures(
     values: pd.Series | np.ndarray,
     *,
     target: float | None = None,
@@ -55,7 +55,7 @@ def balance(
 
     Examples
     --------
-    >>> b = balance([10.0, 20.0, 30.0])
+    >>> b = balance_figures([10.0, 20.0, 30.0])
     >>> float(b["max_min_ratio"]), round(float(b["cv"]), 4), float(b["max_deviation"])
     (3.0, 0.4082, 0.5)
     """

@@ -1,6 +1,6 @@
 """Compare zonings of one territory: figures per zone and per scenario.
 
-:func:`compare` takes the zonings a user already has (current
+:func:`compare_zonings` takes the zonings a user already has (current
 circonscriptions, EPCI-aligned, proposed...) over the same units and returns a
 :class:`Comparison`:
 
@@ -33,10 +33,10 @@ from territobs.errors import ZoneError
 from territobs.scenarios._assign import Assignment, as_assignment
 from territobs.scenarios._labels import french
 from territobs.scenarios._values import unit_values
-from territobs.scenarios.alignment import alignment, split_summary
-from territobs.scenarios.balance import balance
+from territobs.scenarios.alignment import reference_alignment, split_summary
+from territobs.scenarios.balance import balance_figures
 from territobs.scenarios.graph import contiguity
-from territobs.scenarios.moves import moves, moves_map
+from territobs.scenarios.moves import moves_map, unit_moves
 from territobs.scenarios.shape import shape_figures
 from territobs.schema import figure_states
 
@@ -45,14 +45,14 @@ if TYPE_CHECKING:
 
     from territobs.secrecy import SecrecyRule
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "compare_zonings"]
 
 _SEP = "\u241f"  # joins scenario and zone ids in the combined secrecy result
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Zonings of one territory compared (see :func:`compare`).
+    """Zonings of one territory compared (see :func:`compare_zonings`).
 
     Attributes
     ----------
@@ -108,12 +108,12 @@ class Comparison:
         -------
         pandas.DataFrame
             ``code, name, from_zone, to_zone, weight`` (see
-            :func:`territobs.scenarios.moves.moves`).
+            :func:`territobs.scenarios.moves.unit_moves`).
         """
         self._check(before)
         self._check(after)
         names = self.units.set_index("code")["name"] if "name" in self.units else None
-        return moves(
+        return unit_moves(
             self.assignments[before],
             self.assignments[after],
             names=names,
@@ -232,7 +232,7 @@ def _secret(
     return combined
 
 
-def compare(
+def compare_zonings(
     territory: gpd.GeoDataFrame,
     scenarios: Mapping[str, Any] | Sequence[Any],
     indicators: str | Indicator | Sequence[str | Indicator] = "population",
@@ -304,7 +304,7 @@ def compare(
     ...      "population_municipale": [100.0, 200.0, 300.0, 400.0]},
     ...     geometry=[box(i * 1000, 0, (i + 1) * 1000, 1000) for i in range(4)],
     ...     crs=2154)
-    >>> c = compare(units, {"a": {"o": ["01001", "01002"], "e": ["01004", "01005"]},
+    >>> c = compare_zonings(units, {"a": {"o": ["01001", "01002"], "e": ["01004", "01005"]},
     ...                     "b": {"o": ["01001", "01002", "01004"], "e": ["01005"]}})
     >>> c.summary["max_min_ratio"].round(3).to_dict()
     {'a': 2.333, 'b': 1.5}
@@ -389,16 +389,18 @@ def compare(
     for sid in assignments:
         own = zones_table[zones_table["scenario"] == sid]
         row: dict[str, Any] = {"scenario": sid}
-        row.update(balance(own[balance_id], target=target, tolerance=tolerance))
+        row.update(balance_figures(own[balance_id], target=target, tolerance=tolerance))
         row["zones_in_pieces"] = int((own["pieces"] > 1).sum())
         row["n_enclaves"] = int(own["n_enclaves"].sum())
         row["min_polsby_popper"] = float(own["polsby_popper"].min())
         row["mean_polsby_popper"] = float(own["polsby_popper"].mean())
         if ref is not None:
-            table = alignment(assignments[sid].zone, ref, weight)
+            table = reference_alignment(assignments[sid].zone, ref, weight)
             row.update(split_summary(table))
             align_tables.append(table.assign(scenario=sid))
-        moved = moves(assignment_frame[baseline], assignment_frame[sid], weight=weight)
+        moved = unit_moves(
+            assignment_frame[baseline], assignment_frame[sid], weight=weight
+        )
         row["moved_units"] = len(moved)
         row["moved_weight"] = float(moved["weight"].sum())
         rows.append(row)

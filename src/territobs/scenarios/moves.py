@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.axes import Axes
 
-__all__ = ["match_zones", "moves", "moves_map"]
+__all__ = ["match_zones", "moves_map", "unit_moves"]
 
 
 def match_zones(
@@ -77,7 +77,7 @@ def match_zones(
     return matched
 
 
-def moves(
+def unit_moves(
     before: pd.Series,
     after: pd.Series,
     *,
@@ -116,7 +116,7 @@ def moves(
     --------
     >>> a = pd.Series({"01001": "n", "01002": "n", "01004": "s"})
     >>> b = pd.Series({"01001": "n", "01002": "s", "01004": "s"})
-    >>> moves(a, b)[["code", "from_zone", "to_zone"]].to_dict("records")
+    >>> unit_moves(a, b)[["code", "from_zone", "to_zone"]].to_dict("records")
     [{'code': '01002', 'from_zone': 'n', 'to_zone': 's'}]
     """
     codes = before.index
@@ -176,7 +176,7 @@ def moves_map(
     labels : bool, default True
         Write the new zone id at the centre of each zone.
     weight, match
-        As for :func:`moves`.
+        As for :func:`unit_moves`.
     **kwds
         Passed to ``GeoDataFrame.plot`` for the moved units.
 
@@ -192,7 +192,7 @@ def moves_map(
     codes = units["code"].astype(object)
     new = after.reindex(codes).to_numpy(object)
     moved = codes.isin(
-        moves(before, after, weight=weight, match=match)["code"]
+        unit_moves(before, after, weight=weight, match=match)["code"]
     ).to_numpy()
     frame = units.assign(_new=new, _moved=moved)
     frame.plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb", linewidth=0.2)
