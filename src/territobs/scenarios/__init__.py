@@ -10,9 +10,9 @@ it never forks:
 
 * :func:`compare_zonings` (:mod:`~territobs.scenarios.compare`): figures per zone and
   per scenario, balance, shape, alignment with the EPCI, moves;
-* :func:`propose` (:mod:`~territobs.scenarios.propose`): contiguous zonings
+* :func:`propose_zoning` (:mod:`~territobs.scenarios.propose`): contiguous zonings
   under constraints, with PySAL's ``spopt``;
-* :func:`access` (:mod:`~territobs.scenarios.access`): distance from the
+* :func:`measure_access` (:mod:`~territobs.scenarios.access`): distance from the
   population to the nearest site.
 """
 
@@ -34,9 +34,10 @@ _EXPORTS: dict[str, str] = {
     "Comparison": "territobs.scenarios.compare",
     "compare_zonings": "territobs.scenarios.compare",
     "Proposal": "territobs.scenarios.propose",
-    "propose": "territobs.scenarios.propose",
+    "propose_zoning": "territobs.scenarios.propose",
+    "match_zones": "territobs.scenarios.moves",
     "Access": "territobs.scenarios.access",
-    "access": "territobs.scenarios.access",
+    "measure_access": "territobs.scenarios.access",
     "nearest_site": "territobs.scenarios.access",
     "read_scenarios": "territobs.scenarios.config",
 }

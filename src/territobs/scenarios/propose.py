@@ -4,9 +4,10 @@ The regionalisation algorithms are spopt's, not home-made:
 
 * ``"maxp"`` (:class:`spopt.region.MaxPHeuristic`): as many zones as
   possible, each with at least ``min_total`` (e.g. 8,000 inhabitants). A
-  ``max_total`` is enforced by splitting each zone above it with spopt's
-  region k-means into as few contiguous parts as fit the bounds; a zone that
-  cannot be split so is reported, never hidden.
+  ``max_total`` is not a max-p constraint: the best of a few seeded runs is
+  kept, then each zone above it is split with spopt's region k-means into as
+  few contiguous parts as fit the bounds; a zone still above it (a zone below
+  twice the minimum cannot be split) is reported, never hidden.
 * ``"skater"`` (:class:`spopt.region.Skater`), ``"azp"``
   (:class:`spopt.region.AZP`), ``"kmeans"``
   (:class:`spopt.region.RegionKMeansHeuristic`): exactly ``n_zones`` zones.
@@ -253,6 +254,34 @@ def _split_large(
     return labels
 
 
+def _best_maxp(
+    frame: gpd.GeoDataFrame,
+    w: W,
+    attrs: list[str],
+    min_total: float,
+    max_total: float,
+    seed: int,
+    tries: int,
+    options: Mapping[str, Any],
+) -> np.ndarray:
+    """Max-p under a maximum: best of ``tries`` seeds, then split what is above."""
+    best: tuple[int, int] | None = None
+    chosen = np.zeros(len(frame), dtype=int)
+    values = pd.Series(frame["_total"].to_numpy())
+    for k in range(max(1, tries)):
+        labels = _solve(
+            frame, w, "maxp", None, min_total, attrs, seed + k, None, options
+        )
+        labels = _split_large(frame, w, labels, attrs, min_total, max_total, seed + k)
+        sums = values.groupby(labels).sum()
+        score = (int((sums > max_total).sum()), -len(sums))
+        if best is None or score < best:
+            best, chosen = score, labels
+        if score[0] == 0:
+            break
+    return chosen
+
+
 def _relabel_w(w: W, ids: Sequence[Any]) -> W:
     """Re-index a weights object on positions 0..n-1 (spopt's indexing)."""
     from libpysal.weights import W as WeightsClass
@@ -278,6 +307,7 @@ def propose_zoning(
     contiguity_tolerance: float = 0.0,
     catalog: Catalog | None = None,
     method_kwds: Mapping[str, Any] | None = None,
+    tries: int = 3,
 ) -> Proposal:
     """Propose a contiguous zoning of the units.
 
@@ -316,6 +346,10 @@ def propose_zoning(
         Where ``indicator`` is looked up.
     method_kwds : mapping, optional
         Extra keywords for the spopt class (e.g. ``max_iterations_sa``).
+    tries : int, default 3
+        With ``max_total``: max-p runs (seeds ``seed``, ``seed + 1``…); the
+        run with the fewest zones above the maximum is kept (then the most
+        zones), before zones still above it are split.
 
     Returns
     -------
@@ -392,10 +426,13 @@ def propose_zoning(
         start = pd.Series(start_units).groupby(group_of_unit).first().to_numpy()
     options = {**MAXP_DEFAULTS, **(method_kwds or {})} if method == "maxp" else {}
     options.update({} if method == "maxp" else dict(method_kwds or {}))
-    labels = _solve(frame, w, method, n_zones, min_total, attrs, seed, start, options)
     if method == "maxp" and max_total is not None:
-        labels = _split_large(
-            frame, w, labels, attrs, float(min_total), float(max_total), seed
+        labels = _best_maxp(
+            frame, w, attrs, float(min_total), float(max_total), seed, tries, options
+        )
+    else:
+        labels = _solve(
+            frame, w, method, n_zones, min_total, attrs, seed, start, options
         )
     unit_labels = np.asarray(labels)[group_of_unit]
     return _proposal(
@@ -405,7 +442,9 @@ def propose_zoning(
             "n_zones": n_zones, "indicator": str(getattr(indicator, "id", indicator)),
             "min_total": min_total, "max_total": max_total, "keep_whole": keep_whole,
             "features": list(features) if features else "centroïdes",
-            "initial": initial is not None, "seed": seed, **options,
+            "initial": initial is not None, "seed": seed,
+            **({"tries": tries} if method == "maxp" and max_total is not None else {}),
+            **options,
         },
         min_total, max_total,
     )  # fmt: skip
