@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "Access": "territobs.scenarios.access",
     "measure_access": "territobs.scenarios.access",
     "nearest_site": "territobs.scenarios.access",
+    "add_sites": "territobs.scenarios.access",
     "read_scenarios": "territobs.scenarios.config",
 }
 
