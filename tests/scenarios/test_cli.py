@@ -31,7 +31,9 @@ def files(tmp_path, make_grid):
         '[[scenarios]]\nid = "epci"\nlabel = "Par EPCI"\ncolumn = "epci"\n',
         encoding="utf-8",
     )
-    sites = gpd.GeoDataFrame({"nom": ["MDS A"]}, geometry=[Point(850_500, 6_500_500)], crs=2154)
+    sites = gpd.GeoDataFrame(
+        {"nom": ["MDS A"]}, geometry=[Point(850_500, 6_500_500)], crs=2154
+    )
     sites.to_file(tmp_path / "sites.geojson")
     return tmp_path
 

@@ -129,6 +129,7 @@ class Comparison:
             f"De « {self.scenarios[before]} » à « {self.scenarios[after]} »",
         )
         kwds.setdefault("weight", self.weight)
+        kwds.setdefault("outlines", self.geometries[after])
         return moves_map(
             self.units, self.assignments[before], self.assignments[after], **kwds
         )

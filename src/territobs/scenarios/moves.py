@@ -159,6 +159,7 @@ def moves_map(
     labels: bool = True,
     weight: pd.Series | None = None,
     match: Literal["auto", "id", "overlap"] = "auto",
+    outlines: gpd.GeoDataFrame | None = None,
     **kwds: Any,
 ) -> Axes:
     """Draw the moves: the new zones, moved units coloured.
@@ -177,6 +178,9 @@ def moves_map(
         Write the new zone id at the centre of each zone.
     weight, match
         As for :func:`unit_moves`.
+    outlines : geopandas.GeoDataFrame, optional
+        The zones of ``after`` with ``zone`` and geometry, when already built
+        (otherwise the units are dissolved by zone).
     **kwds
         Passed to ``GeoDataFrame.plot`` for the moved units.
 
@@ -201,7 +205,10 @@ def moves_map(
             ax=ax, column="_new", categorical=True, cmap="tab20", edgecolor="#555555",
             linewidth=0.3, **kwds,
         )  # fmt: skip
-    outlines = frame.dissolve("_new")
+    if outlines is None:
+        outlines = frame.dissolve("_new")
+    else:
+        outlines = outlines.set_index("zone")
     outlines.boundary.plot(ax=ax, color="#222222", linewidth=1.0)
     if labels:
         for zone_id, geom in zip(outlines.index, outlines.geometry, strict=True):
