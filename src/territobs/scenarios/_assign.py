@@ -46,25 +46,23 @@ class Assignment:
     names: pd.Series
     share: pd.Series
 
-    @property
-    def zones(self) -> gpd.GeoDataFrame:
-        """Scenario as a membership zones frame (no geometry)."""
+    def _table(self) -> pd.DataFrame:
+        """Long membership table, zones in the scenario's order."""
         table = pd.DataFrame(
             {"zone": self.zone.to_numpy(object), "member": self.zone.index.to_numpy()}
         )
         table["name"] = table["zone"].map(self.names)
         order = {z: i for i, z in enumerate(self.names.index)}
-        table = table.sort_values("zone", key=lambda s: s.map(order), kind="stable")
-        return zones_from_members(table, name="name")
+        return table.sort_values("zone", key=lambda s: s.map(order), kind="stable")
+
+    @property
+    def zones(self) -> gpd.GeoDataFrame:
+        """Scenario as a membership zones frame (no geometry)."""
+        return zones_from_members(self._table(), name="name")
 
     def zones_with_geometry(self, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """Build the scenario's zones frame, geometry = union of the members."""
-        table = self.zones
-        return zones_from_members(
-            table.explode("members").rename(columns={"members": "member"}),
-            name="name",
-            units=units,
-        )
+        return zones_from_members(self._table(), name="name", units=units)
 
 
 def _from_series(zone: pd.Series, names: Mapping[str, str] | None) -> Assignment:

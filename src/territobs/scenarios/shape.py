@@ -47,7 +47,7 @@ def shape_figures(
     zone_of_unit: pd.Series,
     w: object,
     *,
-    tolerance: float = 1.0,
+    tolerance: float = 0.0,
 ) -> pd.DataFrame:
     """Pieces, enclaves and compactness of every zone.
 
@@ -60,10 +60,10 @@ def shape_figures(
         Zone of each unit, in the order of the contiguity graph ``w``.
     w : libpysal.weights.W or scipy sparse array
         Contiguity of the units.
-    tolerance : float, default 1.0
-        Metres: slivers narrower than this inside a zone's outline are closed
-        before looking for enclaves (they are gaps between boundaries, not
-        holes of the zone).
+    tolerance : float, default 0.0
+        Metres: close slivers narrower than this before filling the holes of
+        each zone (only useful when boundaries leave gaps *around* an
+        enclave; a hole of the zone contains its enclave either way).
 
     Returns
     -------
