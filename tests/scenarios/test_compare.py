@@ -286,3 +286,28 @@ def test_ain_cantons_vs_epci(ain, shared_data):
     moved = result.moves("cantons", "epci")
     assert summary.loc["epci", "moved_units"] == len(moved)
     assert_allclose(moved["weight"].sum(), summary.loc["epci", "moved_weight"])
+
+
+def test_secrecy_applies_to_every_scenario(grid):
+    """Filosofi counts under 11 households are masked in every scenario, and
+    the balance figures built on them are unknown, not computed without them."""
+    codes = grid["code"].tolist()
+    territory = grid.assign(NBMENFISC21=[2.0] * 4 + [50.0] * 12)
+    scenarios = {
+        "a": {"petit": codes[:2], "reste": codes[2:]},
+        "b": {"petit": codes[:4], "reste": codes[4:]},
+    }
+    result = compare_zonings(territory, scenarios, ["fiscal_households", "population"])
+    zones = result.zones.set_index(["scenario", "zone"])
+    assert np.isnan(zones.loc[("a", "petit"), "fiscal_households"])
+    assert zones.loc[("a", "petit"), "fiscal_households__state"] == "secret"
+    # both scenarios published together: "reste" of a minus "reste" of b would
+    # give the 2 masked communes, so one of them is masked too
+    secret = zones["fiscal_households__state"] == "secret"
+    assert secret.sum() >= 3
+    summary = compare_zonings(
+        territory, scenarios, ["fiscal_households"], balance_on="fiscal_households"
+    ).summary
+    assert summary[["max_min_ratio", "cv", "total"]].isna().all().all()
+    # moves are weighted by population, never by the protected count
+    assert_allclose(result.weight.to_numpy(), grid["population_municipale"])

@@ -74,7 +74,8 @@ class Comparison:
     units : geopandas.GeoDataFrame
         The territory's units (for maps).
     weight : pandas.Series
-        Unit code → value of the balance indicator (weights the moves).
+        Unit code → weight of moves and split groups: the balance count if no
+        secrecy rule protects it, else the population, else 1 per unit.
     geometries : dict of str to geopandas.GeoDataFrame
         Scenario id → zones frame with geometry (union of members).
     parameters : dict
@@ -198,6 +199,26 @@ def _reference(
     return ref
 
 
+def _move_weight(territory: pd.DataFrame, balance_id: str, catalog: Catalog) -> pd.Series:
+    """Unit weights of moves and splits: never a count under secrecy.
+
+    Moves and split groups are published unit by unit: weighting them by a
+    count a secrecy rule protects (RSA beneficiaries...) would publish it
+    per commune. They are weighted by the balance count only when it has no
+    rule, else by the population, else by the number of units.
+    """
+    from territobs.errors import MethodError
+
+    for key in (balance_id, "population"):
+        if catalog[key].secrecy:
+            continue
+        try:
+            return unit_values(territory, key, catalog=catalog, allow_missing=True)
+        except MethodError:
+            continue
+    return pd.Series(1.0, index=pd.Index(territory["code"].astype(object)))
+
+
 def _secret(
     results: dict[str, pd.DataFrame],
     weights: dict[str, Any],
@@ -266,7 +287,8 @@ def compare_zonings(
         Scenario id → French label (default: the id).
     balance_on : str or Indicator, optional
         Count indicator whose balance is measured (default: the first count
-        among ``indicators``); it also weights splits and moves.
+        among ``indicators``); it also weights splits and moves unless a
+        secrecy rule protects it (then the population does).
     target : float, optional
         Target value per zone (default: the mean of each scenario's zones).
     tolerance : float, default 0.1
@@ -332,7 +354,7 @@ def compare_zonings(
         balance_id = catalog.get(balance_on).id
     if balance_id not in asked_ids:
         asked_ids.append(balance_id)
-    weight = unit_values(territory, balance_id, catalog=catalog, allow_missing=True)
+    weight = _move_weight(territory, balance_id, catalog)
     codes = pd.Index(territory["code"].astype(object), name="code")
     graph = (
         w if w is not None else contiguity(territory, tolerance=contiguity_tolerance)
