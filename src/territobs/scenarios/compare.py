@@ -199,8 +199,10 @@ def _reference(
     return ref
 
 
-def _move_weight(territory: pd.DataFrame, balance_id: str, catalog: Catalog) -> pd.Series:
-    """Unit weights of moves and splits: never a count under secrecy.
+def _move_weight(
+    territory: pd.DataFrame, balance_id: str, catalog: Catalog
+) -> pd.Series:
+    """Weigh moves and split groups by a count never under secrecy.
 
     Moves and split groups are published unit by unit: weighting them by a
     count a secrecy rule protects (RSA beneficiaries...) would publish it
