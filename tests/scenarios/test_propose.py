@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,33 +11,13 @@ from territobs.errors import MethodError
 from territobs.scenarios import propose_zoning
 
 
-def _graph(units) -> nx.Graph:
-    """Queen contiguity from the grid's row/col indices (no geometry used)."""
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(units)))
-    rc = units[["row", "col"]].to_numpy()
-    for i in range(len(units)):
-        for j in range(i + 1, len(units)):
-            if np.abs(rc[i] - rc[j]).max() == 1:
-                graph.add_edge(i, j)
-    return graph
-
-
-def _check_contiguous(units, zone: pd.Series) -> None:
-    graph = _graph(units)
-    labels = zone.reindex(units["code"]).to_numpy()
-    for z in np.unique(labels):
-        nodes = np.flatnonzero(labels == z).tolist()
-        assert nx.is_connected(graph.subgraph(nodes)), z
-
-
 @pytest.fixture
 def grid6(make_grid):
     rng = np.random.default_rng(3)
     return make_grid(6, 6, population=rng.integers(500, 5000, 36).astype(float))
 
 
-def test_maxp_reaches_the_minimum(grid6):
+def test_maxp_reaches_the_minimum(grid6, check_contiguous):
     proposal = propose_zoning(grid6, min_total=12_000, seed=1)
     totals = (
         grid6.set_index("code")["population_municipale"].groupby(proposal.zone).sum()
@@ -46,7 +25,7 @@ def test_maxp_reaches_the_minimum(grid6):
     assert (totals >= 12_000).all()
     assert totals.sum() == grid6["population_municipale"].sum()
     assert len(totals) >= 2
-    _check_contiguous(grid6, proposal.zone)
+    check_contiguous(grid6, proposal.zone)
     assert proposal.satisfied
     assert proposal.method == "spopt.region.MaxPHeuristic"
     assert proposal.parameters["min_total"] == 12_000
@@ -54,7 +33,7 @@ def test_maxp_reaches_the_minimum(grid6):
     assert proposal.parameters["max_iterations_construction"] == 10
 
 
-def test_maxp_with_a_maximum(make_grid):
+def test_maxp_with_a_maximum(make_grid, check_contiguous):
     units = make_grid(2, 8, population=np.full(16, 1000.0))
     proposal = propose_zoning(units, min_total=3000, max_total=5000, seed=0)
     totals = (
@@ -63,15 +42,15 @@ def test_maxp_with_a_maximum(make_grid):
     report = proposal.report.set_index("zone")["total"]
     assert_series_equal(report, totals.rename("total"), check_names=False)
     assert ((totals >= 3000) & (totals <= 5000)).all() == proposal.satisfied
-    _check_contiguous(units, proposal.zone)
+    check_contiguous(units, proposal.zone)
 
 
 @pytest.mark.parametrize("method", ["skater", "kmeans", "azp"])
-def test_given_number_of_contiguous_zones(grid6, method):
+def test_given_number_of_contiguous_zones(grid6, method, check_contiguous):
     proposal = propose_zoning(grid6, n_zones=4, method=method, seed=0)
     assert proposal.zone.nunique() == 4
     assert len(proposal.zones) == 4
-    _check_contiguous(grid6, proposal.zone)
+    check_contiguous(grid6, proposal.zone)
     assert (proposal.report["pieces"] == 1).all()
 
 
@@ -95,20 +74,20 @@ def test_seeding_leaves_global_state_alone(grid6):
     assert np.array_equal(np.random.random(3), expected)
 
 
-def test_keep_whole_never_splits_a_group(grid6):
+def test_keep_whole_never_splits_a_group(grid6, check_contiguous):
     proposal = propose_zoning(grid6, n_zones=2, method="skater", keep_whole="epci")
     zones_per_epci = proposal.zone.groupby(grid6.set_index("code")["epci"]).nunique()
     assert (zones_per_epci == 1).all()
-    _check_contiguous(grid6, proposal.zone)
+    check_contiguous(grid6, proposal.zone)
 
 
-def test_azp_starts_from_a_zoning(grid6):
+def test_azp_starts_from_a_zoning(grid6, check_contiguous):
     start = pd.Series(
         np.where(grid6["col"] < 3, "ouest", "est"), index=grid6["code"].to_numpy()
     )
     proposal = propose_zoning(grid6, n_zones=2, method="azp", initial=start)
     assert proposal.parameters["initial"] is True
-    _check_contiguous(grid6, proposal.zone)
+    check_contiguous(grid6, proposal.zone)
 
 
 def test_zone_ids_are_stable_and_named(grid6):
@@ -153,7 +132,7 @@ def test_report_flags_zones_above_the_maximum(grid6):
     assert proposal.parameters["tries"] == 3
 
 
-def test_split_large_zone_within_bounds(make_grid):
+def test_split_large_zone_within_bounds(make_grid, check_contiguous):
     """A zone of 8 units of 1,000 above a 4,000 maximum is cut within bounds."""
     from territobs.scenarios.graph import contiguity
     from territobs.scenarios.propose import _split_large
@@ -166,4 +145,4 @@ def test_split_large_zone_within_bounds(make_grid):
     )
     sums = pd.Series(1000.0, index=range(8)).groupby(labels).sum()
     assert ((sums >= 2000) & (sums <= 4000)).all()
-    _check_contiguous(units, pd.Series(labels, index=units["code"].to_numpy()))
+    check_contiguous(units, pd.Series(labels, index=units["code"].to_numpy()))

@@ -74,7 +74,7 @@ def _from_series(zone: pd.Series, names: Mapping[str, str] | None) -> Assignment
     return Assignment(zone, labels, pd.Series(1.0, index=zone.index))
 
 
-def _membership(zones: pd.DataFrame, codes: pd.Index, label: str) -> Assignment:
+def _membership(zones: pd.DataFrame, label: str) -> Assignment:
     pieces = zones[["zone", "members"]].explode("members")
     counts = pieces["members"].value_counts()
     doubled = counts.index[counts > 1].tolist()
@@ -86,13 +86,6 @@ def _membership(zones: pd.DataFrame, codes: pd.Index, label: str) -> Assignment:
             codes=doubled,
         )
     zone = pieces.set_index("members")["zone"].astype(object)
-    unknown = zone.index.difference(codes).tolist()
-    if unknown:
-        raise ZoneError(
-            f"scénario « {label} » : {count_of(len(unknown), 'membre inconnu')} "
-            f"du territoire ({format_codes(unknown)}).",
-            codes=unknown,
-        )
     names = zones.set_index("zone")["name"].astype(object)
     return Assignment(zone, names, pd.Series(1.0, index=zone.index))
 
@@ -162,13 +155,12 @@ def as_assignment(
     elif isinstance(scenario, Mapping):
         result = _membership(
             zones_from_members({str(k): list(v) for k, v in scenario.items()}),
-            codes,
             label,
         )
     elif isinstance(scenario, pd.DataFrame) and "members" in scenario.columns:
         member = is_membership(scenario)
         if member.all():
-            result = _membership(scenario, codes, label)
+            result = _membership(scenario, label)
         elif not member.any() and isinstance(scenario, gpd.GeoDataFrame):
             result = _polygons(scenario, units)  # type: ignore[arg-type]
         else:
@@ -183,7 +175,7 @@ def as_assignment(
         result = _polygons(zones_from_polygons(scenario, name=name), units)  # type: ignore[arg-type]
     elif isinstance(scenario, pd.DataFrame):
         name = "name" if "name" in scenario.columns else None
-        result = _membership(zones_from_members(scenario, name=name), codes, label)
+        result = _membership(zones_from_members(scenario, name=name), label)
     else:
         raise TypeError(
             f"scénario « {label} » : type {type(scenario).__name__} non pris en "
