@@ -55,6 +55,7 @@ def test_compare_writes_tables_and_maps(files):
     moves = pd.read_csv(out / "deplacements-actuel-epci.csv", sep=";", dtype=str)
     assert len(moves) == summary["Communes qui changent de zone"].iloc[1]
     assert (out / "deplacements-actuel-epci.png").stat().st_size > 1000
+    assert "Par EPCI" in (out / "comparaison.html").read_text(encoding="utf-8")
 
 
 def test_propose_then_compare(files):

@@ -93,7 +93,8 @@ def scenarios() -> None:
         "Compare des découpages d'un même territoire : indicateurs par zone, "
         "équilibre (rapport max/min, coefficient de variation, écart à la cible), "
         "forme (morceaux, enclaves, compacité), EPCI coupés, communes qui changent "
-        "de zone. Écrit des tableaux CSV et des cartes PNG dans un dossier."
+        "de zone. Écrit des tableaux CSV, des cartes PNG et une page HTML "
+        "autonome (comparaison.html) dans un dossier."
     ),
 )
 @_units_options
@@ -126,7 +127,9 @@ def scenarios() -> None:
     help="Dossier de sortie (créé au besoin).",
 )  # fmt: skip
 @click.option(
-    "--no-maps", is_flag=True, help="N'écrit pas les cartes des déplacements."
+    "--no-maps",
+    is_flag=True,
+    help="N'écrit ni les cartes des déplacements ni la page HTML de comparaison.",
 )
 def compare(
     units_path: Path | None,
@@ -196,6 +199,11 @@ def compare(
             ax.figure.savefig(image, dpi=120, bbox_inches="tight")
             plt.close(ax.figure)
             written.append(image.name)
+    if not no_maps:
+        from territobs.scenarios.report import comparison_page
+
+        comparison_page(result, output / "comparaison.html")
+        written.append("comparaison.html")
     click.echo(
         f"{len(zonings)} scénarios comparés ; fichiers écrits dans « {output} » :"
     )

@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "nearest_site": "territobs.scenarios.access",
     "add_sites": "territobs.scenarios.access",
     "read_scenarios": "territobs.scenarios.config",
+    "comparison_page": "territobs.scenarios.report",
 }
 
 __all__ = list(_EXPORTS)
