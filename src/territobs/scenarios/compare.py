@@ -166,17 +166,12 @@ class Comparison:
         return dict(zip(pairs["indicator"], pairs["label"], strict=True))
 
     def _repr_html_(self) -> str:
-        from html import escape
+        from territobs.scenarios.report import html_table
 
-        title = escape(
-            f"Comparaison de {len(self.scenarios)} découpages : "
-            + " ; ".join(self.scenarios.values())
+        title = f"Comparaison de {len(self.scenarios)} découpages : " + " ; ".join(
+            self.scenarios.values()
         )
-        table = self.table("summary").set_index("Scénario")
-        return f"<h4>{title}</h4>" + table.to_html(
-            float_format=lambda v: f"{v:,.3g}".replace(",", "\u202f"),
-            na_rep="—",
-        )
+        return html_table(self.table("summary"), title)
 
 
 def _reference(

@@ -51,13 +51,16 @@ def _cell(value: object) -> str:
     if isinstance(value, float | np.floating):
         if np.isnan(value):
             return '<td class="n">—</td>'
-        return f'<td class="n">{escape(format_number(float(value), 2 if abs(value) < 10 else 0))}</td>'
+        number = float(value)
+        decimals = 0 if number.is_integer() or abs(number) >= 10 else 2
+        return f'<td class="n">{escape(format_number(number, decimals))}</td>'
     if isinstance(value, int | np.integer | bool | np.bool_):
         return f'<td class="n">{escape(str(value))}</td>'
     return f"<td>{escape(str(value))}</td>"
 
 
-def _table(frame: pd.DataFrame, caption: str) -> str:
+def html_table(frame: pd.DataFrame, caption: str) -> str:
+    """Render a table as escaped HTML, numbers the French way."""
     head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
     rows = "".join(
         "<tr>" + "".join(_cell(v) for v in row) + "</tr>"
@@ -128,7 +131,7 @@ def comparison_page(
         "sur toutes les cartes.</p>",
         f'<div class="maps">{"".join(figures)}</div>',
         "<h2>Chiffres par scénario</h2>",
-        _table(
+        html_table(
             comparison.table("summary"), "Équilibre, forme, alignement, déplacements"
         ),
     ]
@@ -136,7 +139,7 @@ def comparison_page(
         split = comparison.table("alignment")
         split = split[split["Coupé"]].drop(columns=["Coupé"])
         parts += ["<h2>Groupes de référence coupés</h2>",
-                  _table(split, f"{len(split)} groupes coupés (tous scénarios)")]  # fmt: skip
+                  html_table(split, f"{len(split)} groupes coupés (tous scénarios)")]  # fmt: skip
     baseline, *others = list(comparison.scenarios)
     from territobs.scenarios._labels import french
 
@@ -148,7 +151,7 @@ def comparison_page(
             f" {len(moves)} communes changent de zone"
             + (f" ({max_moves} premières)" if len(moves) > max_moves else "")
         )
-        parts += [f"<h2>{escape(caption)}</h2>", _table(shown, caption)]
+        parts += [f"<h2>{escape(caption)}</h2>", html_table(shown, caption)]
     html = (
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
         f"<title>{escape(title or 'Comparaison des découpages')}</title>"
