@@ -194,10 +194,10 @@ def compare(
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
 
-            ax = result.moves_map(baseline, other)
+            figure = result.moves_map(baseline, other).figure
             image = output / f"deplacements-{baseline}-{other}.png"
-            ax.figure.savefig(image, dpi=120, bbox_inches="tight")
-            plt.close(ax.figure)
+            figure.savefig(image, dpi=120, bbox_inches="tight")  # type: ignore[union-attr]
+            plt.close(figure)  # type: ignore[arg-type]
             written.append(image.name)
     if not no_maps:
         from territobs.scenarios.report import comparison_page

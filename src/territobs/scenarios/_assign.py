@@ -13,7 +13,7 @@ in that zone is kept (``share``) so a cut unit is never hidden.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -206,10 +206,3 @@ def _complete(result: Assignment, codes: pd.Index, label: str) -> Assignment:
     share = result.share.reindex(codes)
     names = result.names[result.names.index.isin(pd.unique(zone.to_numpy(object)))]
     return Assignment(zone.rename("zone"), names.rename("name"), share.rename("share"))
-
-
-def assignments_frame(
-    assignments: Mapping[str, Assignment], codes: Sequence[str] | pd.Index
-) -> pd.DataFrame:
-    """Units × scenarios table of zone ids (one column per scenario)."""
-    return pd.DataFrame({k: a.zone.reindex(codes) for k, a in assignments.items()})

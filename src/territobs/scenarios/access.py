@@ -146,7 +146,7 @@ def _from_matrix(
             f"matrice des temps de trajet ({format_codes(unknown)}).",
             codes=unknown,
         )
-    values = table.loc[keys].to_numpy(dtype=float)
+    values = table.reindex(keys.to_numpy()).to_numpy(dtype=float)
     empty = np.isnan(values).all(axis=1)
     best = np.nanargmin(np.where(np.isnan(values), np.inf, values), axis=1)
     time = np.where(empty, np.nan, values[np.arange(len(values)), best])
@@ -212,15 +212,12 @@ class Access:
         return f"<h4>{head}</h4>" + table.to_html(float_format=lambda v: f"{v:.1f}")
 
 
-def _summarise(frame: pd.DataFrame, by: str | None) -> pd.DataFrame | pd.Series:
+def _summarise(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     data = frame.assign(
         _wd=frame["weight"] * frame["distance"],
         _wb=frame["weight"] * frame["beyond"],
     )
-    if by is None:
-        groups = data.assign(_all="ensemble").groupby("_all")
-    else:
-        groups = data.groupby(by, sort=False)
+    groups = data.groupby(by, sort=False)
     out = pd.DataFrame(
         {
             "weight": groups["weight"].sum(),
@@ -237,7 +234,7 @@ def _summarise(frame: pd.DataFrame, by: str | None) -> pd.DataFrame | pd.Series:
         ["weight", "mean_distance", "max_distance", "weight_beyond", "share_beyond",
          "n_points"]
     ]  # fmt: skip
-    return out.iloc[0] if by is None else out
+    return out
 
 
 def measure_access(
@@ -383,7 +380,7 @@ def measure_access(
         points=frame,
         units=_summarise(frame, "unit"),
         zones=_summarise(frame, "zone"),
-        overall=_summarise(frame, None),
+        overall=_summarise(frame.assign(_all="ensemble"), "_all").iloc[0],
         measure=measure,
         threshold=float(threshold),
         grain=grain,

@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -193,8 +193,8 @@ def _solve(
                 w,
                 attrs,
                 "_total",
-                float(min_total),
-                **options,  # type: ignore[arg-type]
+                float(cast(float, min_total)),
+                **options,
             )
         elif method == "skater":
             model = Skater(frame, w, attrs, n_clusters=n_zones, **options)
@@ -428,7 +428,14 @@ def propose_zoning(
     options.update({} if method == "maxp" else dict(method_kwds or {}))
     if method == "maxp" and max_total is not None:
         labels = _best_maxp(
-            frame, w, attrs, float(min_total), float(max_total), seed, tries, options
+            frame,
+            w,
+            attrs,
+            float(cast(float, min_total)),
+            float(max_total),
+            seed,
+            tries,
+            options,
         )
     else:
         labels = _solve(

@@ -36,7 +36,7 @@ SHAPE_COLUMNS = [
 def _outer(geometry: shapely.Geometry, tolerance: float) -> shapely.Geometry:
     """Outline of a zone with its holes filled (slivers closed first)."""
     if tolerance > 0:
-        geometry = geometry.buffer(tolerance).buffer(-tolerance)
+        geometry = shapely.buffer(shapely.buffer(geometry, tolerance), -tolerance)
     parts = shapely.get_parts(geometry)
     polygons = [shapely.Polygon(p.exterior) for p in parts if p.geom_type == "Polygon"]
     return shapely.union_all(polygons) if polygons else shapely.Polygon()
