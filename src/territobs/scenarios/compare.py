@@ -38,7 +38,7 @@ from territobs.scenarios.balance import balance_figures
 from territobs.scenarios.graph import contiguity
 from territobs.scenarios.moves import moves_map, unit_moves
 from territobs.scenarios.shape import shape_figures
-from territobs.schema import figure_states
+from territobs.schema import STATE_LABELS, figure_states
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -144,7 +144,11 @@ class Comparison:
         return self.geometries[scenario].merge(figures, on="zone", how="left")
 
     def table(self, name: str = "summary") -> pd.DataFrame:
-        """One of the tables with French column labels, for display.
+        """Return one of the tables with French labels, for display.
+
+        Column names, scenario labels and figure states (« secret
+        statistique », « donnée manquante »…; empty for a plain value) are in
+        French.
 
         Parameters
         ----------
@@ -159,7 +163,13 @@ class Comparison:
             )
         else:
             frame = frame.assign(scenario=frame["scenario"].map(self.scenarios))
-        return french(frame, self._indicator_labels())
+        labels = self._indicator_labels()
+        states = [c for c in frame.columns if str(c).endswith("__state")]
+        frame = frame.assign(**{c: frame[c].map(STATE_LABELS) for c in states})
+        labels.update(
+            {c: f"{labels.get(c[: -len('__state')], c)} (état)" for c in states}
+        )
+        return french(frame, labels)
 
     def _indicator_labels(self) -> dict[str, str]:
         pairs = self.result[["indicator", "label"]].drop_duplicates()
