@@ -59,6 +59,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "fetch",
         "Télécharge les fichiers officiels (avec cache).",
     ),
+    "scenarios": (
+        "territobs.cli.scenarios",
+        "scenarios",
+        "Compare et propose des découpages ; mesure l'accès aux sites.",
+    ),
     "cog": (
         "territobs.cli.cog",
         "cog",
