@@ -200,3 +200,20 @@ def test_demo_pages_open_offline_in_chromium(outputs_atlas, browser, offline_pag
             assert page.evaluate("window.__territobs_labels") > 0, path
         assert errors == [] and foreign == [], path
         page.close()
+
+
+@pytest.mark.browser
+def test_portrait_prints_on_at_most_two_a4_pages(outputs_atlas, browser, offline_page):
+    pypdf = pytest.importorskip("pypdf")
+    import io
+
+    out, _ = outputs_atlas
+    page, foreign = offline_page(
+        browser, out / "portraits" / "pst" / "pst-clichy-montfermeil.html"
+    )
+    pdf = page.pdf(format="A4", print_background=True)
+    page.close()
+    pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    assert 1 <= len(pages) <= 2
+    assert "Retour à l'atlas" not in pages[0].extract_text()  # hidden in print
+    assert foreign == []

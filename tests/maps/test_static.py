@@ -254,3 +254,27 @@ def test_print_layout_of_france_keeps_the_overseas_insets(france, tmp_path):
         assert name in titles
     page = pypdf.PdfReader(save_print(fig, tmp_path / "france.pdf")).pages[0]
     assert round(float(page.mediabox.width)) == 1191  # A3 landscape
+
+
+def test_print_layout_matches_baseline_image(grid, tmp_path):
+    from territobs.maps.layout import print_map
+
+    locator = gpd.GeoDataFrame(
+        {"name": ["Département test"]},
+        geometry=grid.dissolve().buffer(6000).to_numpy(),
+        crs=grid.crs,
+    )
+    fig = print_map(
+        grid,
+        "rate",
+        unit="%",
+        k=3,
+        title="Taux de test",
+        subtitle="Communes de test",
+        source="INSEE",
+        vintage=2021,
+        locator=locator,
+        locator_label="Département test",
+        date=DATE,
+    )
+    _compare(fig, "print-a4.png", tmp_path, dpi=40)

@@ -115,7 +115,9 @@ def _with_states(layer: Any, rows: pd.DataFrame, indicator: str) -> Any:
     )
     zones = layer["zone"].astype(str)
     layer[f"{indicator}__state"] = zones.map(states).fillna("missing").to_numpy()
-    layer[f"{indicator}__coverage_label"] = zones.map(coverage).fillna("").to_numpy()
+    layer[f"{indicator}__coverage_label"] = [
+        "" if pd.isna(text) else str(text) for text in zones.map(coverage)
+    ]
     return layer
 
 

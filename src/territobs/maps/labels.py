@@ -175,7 +175,9 @@ def place_labels(
     list of matplotlib.text.Text
         The names kept (the others are removed from the axes).
     """
+    import matplotlib as mpl
     from matplotlib import patheffects
+    from matplotlib.font_manager import FontProperties
 
     fig = ax.figure  # type: ignore[attr-defined]
     renderer = fig.canvas.get_renderer()
@@ -192,11 +194,40 @@ def place_labels(
     # the halo is a copy drawn as a white outline only, under the name: the
     # name itself stays text (searchable in a PDF), not a path
     halo = [patheffects.Stroke(linewidth=2.2, foreground="white")]
+    font = FontProperties(
+        family=mpl.rcParams["font.family"], size=fontsize, weight=weight, style=style
+    )
+    scale = fig.dpi / 72  # points to pixels
+    centres = ax.transData.transform(  # type: ignore[attr-defined]
+        np.column_stack((np.nan_to_num(anchors.x), np.nan_to_num(anchors.y)))
+    )
     for i in anchors.order:
         name = str(names[i]).strip()
         if not name or np.isnan(anchors.x[i]):
             continue
         if not (x0 <= anchors.x[i] <= x1 and y0 <= anchors.y[i] <= y1):
+            continue
+        size_on_page = anchors.size[i] * pixels_per_unit
+        if size_on_page < fit * 2 * fontsize * scale:
+            break  # sorted by size: no shorter name fits in the rest
+        # measure the name without making an artist (thousands of candidates)
+        width, height, _ = renderer.get_text_width_height_descent(
+            name, font, ismath=False
+        )
+        if size_on_page < fit * width:
+            continue  # the density rule
+        cx, cy = centres[i]
+        extent = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+        box = np.array(
+            [extent[0] - pad, extent[1] - pad, extent[2] + pad, extent[3] + pad]
+        )
+        inside = (
+            extent[0] >= axes_box.x0
+            and extent[2] <= axes_box.x1
+            and extent[1] >= axes_box.y0
+            and extent[3] <= axes_box.y1
+        )
+        if not inside or _overlaps(box, placed):
             continue
         text = ax.text(  # type: ignore[attr-defined]
             anchors.x[i],
@@ -210,20 +241,6 @@ def place_labels(
             va="center",
             zorder=20,
         )
-        extent = text.get_window_extent(renderer)
-        box = np.array(
-            [extent.x0 - pad, extent.y0 - pad, extent.x1 + pad, extent.y1 + pad]
-        )
-        size_on_page = anchors.size[i] * pixels_per_unit
-        inside = (
-            extent.x0 >= axes_box.x0
-            and extent.x1 <= axes_box.x1
-            and extent.y0 >= axes_box.y0
-            and extent.y1 <= axes_box.y1
-        )
-        if size_on_page < fit * extent.width or not inside or _overlaps(box, placed):
-            text.remove()
-            continue
         placed.append(box)
         kept.append(text)
         under = ax.text(  # type: ignore[attr-defined]
