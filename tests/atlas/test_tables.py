@@ -102,6 +102,8 @@ def test_xlsx_reasons_are_french_only(tmp_path) -> None:
             "estimated_share": [0.0, 0.0],
             "secret": [True, False],
             "secret_reason": ["input: valeur incomplète, 1 commune masquée", ""],
+            # recompute's state: a commune blanked by the producer is a secret
+            "state": ["secret", "value"],
             "method": "exact",
             "source": "INSEE",
             "vintage": "2021",
