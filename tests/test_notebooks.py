@@ -24,6 +24,7 @@ EXPECTED = {
     "01-diagnostic-circonscription.ipynb",
     "02-indicateurs-et-methodes.ipynb",
     "03-preparer-un-atlas.ipynb",
+    "05-evolution.ipynb",
 }
 #: Seconds allowed to one cell (the whole notebook takes well under a minute).
 CELL_TIMEOUT = 300
