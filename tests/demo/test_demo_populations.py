@@ -8,6 +8,8 @@ import json
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from territobs.datasets import (
     DEMO_PASSAGE_2025,
@@ -82,3 +84,36 @@ def test_bassins_of_the_populations_are_the_demo_bassins(communes):
     bassins = read_demo_zones("bassins-93")
     assert set(bassins["member"]) == set(communes["code"])
     assert bassins["member"].is_unique
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.data())
+def test_zone_populations_are_sums_of_their_communes(communes, data):
+    """Any grouping of communes: both ends are the sums, TCAM from them."""
+    import warnings
+
+    import territobs as to
+    from territobs.zoning.zones import zones_from_members
+
+    codes = list(communes["code"])
+    groups = data.draw(
+        st.lists(st.sampled_from(["a", "b", "c"]), min_size=39, max_size=39)
+    )
+    members = {}
+    for code, group in zip(codes, groups, strict=True):
+        members.setdefault(group, []).append(code)
+    zones = zones_from_members(members, units=communes, level="commune")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        evol = to.evolution(communes, zones, "population", start=2017, end=2023)
+    by_code = communes.set_index("code")
+    for _, row in evol.iterrows():
+        start = by_code.loc[members[row["zone"]], "PMUN17"].sum()
+        end = by_code.loc[members[row["zone"]], "PMUN23"].sum()
+        assert row["value_start"] == start
+        assert row["value_end"] == end
+        assert row["change"] == end - start
+        assert row["annual_rate"] == pytest.approx(
+            100 * ((end / start) ** (1 / 6) - 1), rel=1e-9
+        )
+        assert row["state"] == "value"
