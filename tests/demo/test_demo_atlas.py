@@ -6,6 +6,7 @@ through the command line a user runs.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -77,7 +78,8 @@ def test_bassins_partition_the_iris_and_the_pst_is_estimated(demo_out):
     pick = lambda t: t[t["indicator"] == "unemployment_rate"]["numerator"]  # noqa: E731
     assert pick(bassins).sum() == pytest.approx(pick(iris).sum(), rel=1e-9)
     pst = pd.read_csv(demo_out / "tables" / "pst.csv")
-    assert (pst["method"] == "area").all()
+    approximated = pst["approximation"].notna()
+    assert (pst.loc[~approximated, "method"] == "area").all()
     assert (pst["estimated_share"] > 0).all()
 
 
@@ -98,11 +100,14 @@ def test_every_output_names_producer_file_vintage_and_licence(demo_out):
     table = pd.read_csv(
         demo_out / "tables" / "iris.csv", dtype={"zone": str, "vintage": str}
     )
-    census = table[~table["indicator"].str.endswith("_illustrative")]
-    assert census["source"].str.contains("INSEE").all()
-    assert census["source"].str.contains(r"\.csv\.gz|\.gpkg").all()
-    assert census["source"].str.contains("Licence Ouverte").all()
+    insee = table[~table["indicator"].str.endswith("_illustrative")]
+    assert insee["source"].str.contains("INSEE").all()
+    assert insee["source"].str.contains(r"\.csv\.gz|\.gpkg").all()
+    assert insee["source"].str.contains("Licence Ouverte").all()
+    census = insee[insee["source"].str.contains("RP 2016")]
     assert (census["vintage"] == "2016").all()
+    filosofi = insee[insee["source"].str.contains("Filosofi 2015")]
+    assert filosofi["vintage"].str.startswith("2015").all()
     for page in [
         demo_out / "maps" / "iris" / "hlm_tenants_share.html",
         *demo_out.glob("portraits/pst/*.html"),
@@ -141,3 +146,120 @@ def test_zone_files_list_every_iris_of_whole_communes(name):
         communes = set(members["code_commune"])
         whole = iris.loc[iris["CODE_COM"].isin(communes), "CODE_IRIS"]
         assert set(members["code_iris"]) == set(whole)  # no commune cut
+
+
+#: The four published states of the zone tables.
+ZONINGS = ["bassins", "circonscription", "pst"]
+FILOSOFI = [
+    "poverty_rate",
+    "median_living_standard",
+    "decile_1_living_standard",
+    "decile_9_living_standard",
+]
+
+
+def _tables(out, zonings=ZONINGS):
+    return pd.concat(
+        [
+            pd.read_csv(out / "tables" / f"{z}.csv", dtype={"zone": str}).assign(
+                zoning=z
+            )
+            for z in zonings
+        ],
+        ignore_index=True,
+    )
+
+
+def test_twelve_indicators_with_poverty_rate_and_median_as_named_approximations(
+    config, demo_out
+):
+    assert len(config.indicators) >= 12
+    assert {"poverty_rate", "median_living_standard"} <= set(config.indicators)
+    approximations = dict(config.publication.approximations)
+    assert {approximations[i] for i in FILOSOFI} == {"census_population_weights"}
+    zones = _tables(demo_out)
+    filosofi = zones[zones["indicator"].isin(FILOSOFI)]
+    assert set(filosofi["indicator"]) == set(FILOSOFI)
+    assert (filosofi["approximation"] == "census_population_weights").all()
+    assert (filosofi["method"] == "census_population_weights").all()
+    assert filosofi["vintage"].str.contains("pondération : population 2016").all()
+    # the median is published (partial) on every zone, flagged on its portrait
+    median = filosofi[filosofi["indicator"] == "median_living_standard"]
+    assert median["value"].notna().all()
+    page = (demo_out / "portraits" / "bassins" / "plaine-commune.html").read_text(
+        "utf-8"
+    )
+    assert "census_population_weights" in page or "approximation" in page.lower()
+
+
+def test_no_census_figure_is_secret_anywhere(demo_out):
+    table = _tables(demo_out, ["iris", *ZONINGS])
+    census = table[table["source"].str.startswith("INSEE, RP 2016")]
+    assert len(census) > 0
+    assert not census["secret"].any(), census.loc[
+        census["secret"], ["zone", "indicator"]
+    ]
+    assert (census["state"] != "secret").all()
+    assert not census["etat"].str.contains("secret").any()
+    # the 24 IRIS without a census row are missing data, never 0 nor secret
+    iris = table[(table["zoning"] == "iris") & (table["indicator"] == "population")]
+    assert (iris["state"] == "missing").sum() == 24
+    assert iris.loc[iris["state"] == "missing", "value"].isna().all()
+    for page in demo_out.glob("portraits/*/*.html"):
+        text = page.read_text("utf-8")
+        for label in ("Population", "Part des moins de 15 ans"):
+            card = text.split(label, 1)[1][:400]
+            assert "secret statistique" not in card, (page.name, label)
+
+
+def test_caf_format_figures_are_secret_on_zones(demo_out):
+    zones = _tables(demo_out)
+    caf = zones[zones["indicator"].str.endswith("_illustrative")]
+    assert (caf["state"] == "secret").sum() >= 1
+    assert caf.loc[caf["state"] == "secret", "value"].isna().all()
+
+
+def test_partial_zone_figures_carry_their_coverage(demo_out, config):
+    assert config.publication.min_coverage == 0.9
+    zones = _tables(demo_out)
+    partial = zones[zones["state"] == "partial"]
+    assert len(partial) > 0
+    assert partial["value"].notna().all()
+    assert (partial["coverage"] >= 0.9).all()
+    assert (partial["coverage"] < 1).all()
+    assert (
+        partial["coverage_label"].str.contains(r"IRIS sur .*% de la population").all()
+    )
+    # every partial figure of a zone is said on its portrait with its coverage
+    for (zoning, zone), rows in partial.groupby(["zoning", "zone"]):
+        text = (demo_out / "portraits" / zoning / f"{zone}.html").read_text("utf-8")
+        text = html.unescape(text).replace("\u00a0", " ")
+        for label in rows["coverage_label"].unique():
+            assert label.replace("\u00a0", " ") in text, (zone, label)
+    # full figures have no coverage label
+    full = zones[zones["state"] == "value"]
+    assert full["coverage_label"].isna().all()
+
+
+def test_atlas_commune_lists_match_the_iris_zone_files(config):
+    import geopandas as gpd
+
+    iris = gpd.read_file(demo_path() / "iris-93-contours.gpkg", ignore_geometry=True)
+    for zoning_id, file in [
+        ("bassins", "bassins-93-iris.csv"),
+        ("circonscription", "circonscription-93-iris.csv"),
+    ]:
+        zoning = next(z for z in config.zonings if z.id == zoning_id)
+        assert zoning.member_level == "commune"
+        table = pd.read_csv(demo_path() / file, sep=";", dtype=str)
+        if zoning_id == "bassins":
+            expected = {
+                zone: set(rows["code_commune"]) for zone, rows in table.groupby("zone")
+            }
+            assert {z: set(c) for z, c in zoning.inline_members} == expected
+            assert set(dict(zoning.names)) == set(expected)
+        else:
+            (members,) = [set(c) for _, c in zoning.inline_members]
+            assert members == set(table["code_commune"])
+        every = {c for _, codes in zoning.inline_members for c in codes}
+        assert every <= set(iris["CODE_COM"])

@@ -648,10 +648,8 @@ def _secrecy_rules(config: AtlasConfig, catalog: Any) -> Any:
         )
         for rule_id, mapping in config.secrecy.rules
     }
-    # built-in rules by name become rule objects too: the publication path
-    # fits each rule to the data (governing counts) before applying it
     return {
-        indicator: custom.get(rule_id, BUILTIN_RULES.get(rule_id, rule_id))
+        indicator: custom.get(rule_id, rule_id)
         for indicator, rule_id in config.secrecy.assignment
     }
 
