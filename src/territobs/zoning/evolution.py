@@ -159,6 +159,8 @@ def evolution(
     approximation: str | Mapping[str, str] | None = None,
     on_masked: Literal["nan", "partial"] = "nan",
     geography: str = "",
+    publish: bool = False,
+    rules: Any = None,
     **recompute_kwds: Any,
 ) -> pd.DataFrame:
     r"""Recompute indicators at two vintages on zones and measure the change.
@@ -187,6 +189,16 @@ def evolution(
     geography : str, optional
         The geography both ends were brought to, for captions (e.g.
         ``"communes, COG 2024"``).
+    publish : bool, default False
+        Send both ends through the one publication path
+        (:func:`territobs.publish.publish`) before comparing them: the same
+        catalogue rules (or ``rules``) at both ends, secondary suppression
+        over both vintages at once, and the four states settled. A change is
+        then secret whenever either end is.
+    rules : optional
+        Secrecy rules for ``publish`` (:func:`~territobs.secrecy.apply_secrecy`
+        forms); default the catalogue's (:func:`territobs.publish.default_rules`).
+        Giving rules implies ``publish=True``.
     **recompute_kwds
         Other keywords for :func:`~territobs.zoning.recompute.recompute`
         (``method``, ``weights_kwds``, ``check``).
@@ -241,6 +253,11 @@ def evolution(
         )
     catalog = catalog if catalog is not None else default_catalog()
     ends = _territories(territory, int(start), int(end))
+    publish = publish or rules is not None
+    asked = _indicator_ids(indicators, catalog)
+    needed: Sequence[str | Indicator] | str | Indicator = indicators
+    if publish:
+        rules, needed = _plan_both_ends(asked, ends, catalog, rules)
     if weights is None:
         from territobs.zoning.weights import build_weights
 
@@ -254,7 +271,7 @@ def evolution(
         recompute(
             terr,
             zones,
-            indicators,
+            needed,
             weights=weights,
             catalog=catalog,
             approximation=approximation,
@@ -267,9 +284,76 @@ def evolution(
             (ends[1][0], ends[1][1], ends[1][2]),
         )
     ]
+    if publish:
+        results = _publish_both_ends(results, weights, rules, catalog, asked)
     return evolution_from_results(
         results[0], results[1], start=int(start), end=int(end), geography=geography
     )
+
+
+def _indicator_ids(
+    indicators: str | Indicator | Sequence[str | Indicator], catalog: Catalog
+) -> list[str]:
+    items = [indicators] if isinstance(indicators, str | Indicator) else indicators
+    return [
+        item.id if isinstance(item, Indicator) else catalog.get(item).id
+        for item in items
+    ]
+
+
+def _plan_both_ends(
+    asked: Sequence[str],
+    ends: Sequence[tuple[int, pd.DataFrame, bool]],
+    catalog: Catalog,
+    rules: Any,
+) -> tuple[dict[str, Any], list[str]]:
+    """One set of rules for both ends, and the indicators they need.
+
+    Each end is planned with :func:`territobs.publish.plan_secrecy` on its
+    own columns. A rule that only advises at one end (its governing count
+    is absent there: the producer's blanks stay secret through the units'
+    flags) advises at both, so that both ends recompute the same indicators.
+    """
+    from territobs.publish import plan_secrecy
+    from territobs.secrecy.rules import resolve_rules
+
+    if rules is not None:
+        given = rules if isinstance(rules, Mapping) else {"*": rules}
+        rules = {k: resolve_rules(v, [k])[k] for k, v in given.items()}
+    plans = [
+        plan_secrecy(asked, terr, catalog, rules, year if by_column else None)
+        for year, terr, by_column in ends
+    ]
+    (rules_s, needed_s), (rules_e, needed_e) = plans
+    merged = {
+        key: rules_e[key] if rules_e[key].action != "mask" else rule
+        for key, rule in rules_s.items()
+        if key in rules_e
+    }
+    needed = [i for i in needed_s if i in needed_e]
+    return merged, needed
+
+
+def _publish_both_ends(
+    results: Sequence[pd.DataFrame],
+    weights: Weights,
+    rules: Mapping[str, Any],
+    catalog: Catalog,
+    asked: Sequence[str],
+) -> list[pd.DataFrame]:
+    """Publish both ends together, then keep the asked indicators."""
+    from territobs.publish import publish as publish_results
+
+    published = publish_results(
+        {"start": results[0], "end": results[1]},
+        weights={"start": weights, "end": weights},
+        rules=rules,
+        catalog=catalog,
+    )
+    return [
+        frame[frame["indicator"].isin(asked)].reset_index(drop=True)
+        for frame in (published["start"], published["end"])
+    ]
 
 
 def _territories(
