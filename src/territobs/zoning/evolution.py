@@ -37,6 +37,7 @@ __all__ = [
     "evolution",
     "evolution_from_results",
     "evolution_to_geodataframe",
+    "state_words",
     "to_common_cog",
 ]
 
@@ -502,6 +503,20 @@ def evolution_from_results(
     out = out.loc[:, list(EVOLUTION_COLUMNS)]
     out.attrs["territobs"] = {"start": start, "end": end, "geography": geography}
     return out.reset_index(drop=True)
+
+
+def state_words(table: pd.DataFrame) -> pd.Series:
+    """French state of each row of an evolution table, for written tables.
+
+    Examples
+    --------
+    >>> state_words(pd.DataFrame({"state": ["value", "secret"]})).tolist()
+    ['valeur', 'secret statistique']
+    """
+    from territobs.schema import STATE_WORDS_COLUMN
+
+    words = {**STATE_LABELS, "value": "valeur"}
+    return table["state"].map(words).rename(STATE_WORDS_COLUMN)
 
 
 def _combined_state(first: pd.Series, last: pd.Series) -> pd.Series:
