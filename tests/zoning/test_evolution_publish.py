@@ -90,3 +90,24 @@ def test_a_change_never_reveals_a_masked_end(start, end):
         ev.loc[shown, "change"],
         ev.loc[shown, "value_end"] - ev.loc[shown, "value_start"],
     )
+
+
+def test_governing_count_at_one_end_only_keeps_masking_there():
+    # AAH governed by the RSA count: given in 2019, absent in 2023
+    start = pd.DataFrame(
+        {"code": CODES, "ALL_AAH": [20.0] * 6, "ALL_RSA": [10, 10, 2, 10, 10, 10.0]}
+    )
+    end = pd.DataFrame({"code": CODES, "ALL_AAH": [30.0] * 6})
+    rule = departement(5, id="cd", governing="rsa_beneficiaries")
+    zones = zones_from_members(MEMBERS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ev = evolution(
+            {2019: start, 2023: end}, zones, "aah_beneficiaries",
+            start=2019, end=2023, rules={"*": rule},
+        ).set_index("zone")  # fmt: skip
+    # z2 has 2 RSA households in 2019: its AAH count is masked at the start,
+    # so the change is masked too
+    assert ev.loc["z2", "state"] == "secret"
+    assert np.isnan(ev.loc["z2", "change"])
+    assert ev.loc["z1", "change"] == 20.0

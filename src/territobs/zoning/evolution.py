@@ -256,9 +256,9 @@ def evolution(
     ends = _territories(territory, int(start), int(end))
     publish = publish or rules is not None
     asked = _indicator_ids(indicators, catalog)
-    needed: Sequence[str | Indicator] | str | Indicator = indicators
+    plans: list[tuple[Any, Any]] = [(None, indicators), (None, indicators)]
     if publish:
-        rules, needed = _plan_both_ends(asked, ends, catalog, rules)
+        plans = _plan_both_ends(asked, ends, catalog, rules)
     if weights is None:
         from territobs.zoning.weights import build_weights
 
@@ -280,13 +280,14 @@ def evolution(
             on_masked=on_masked,
             **recompute_kwds,
         )
-        for year, terr, terr_has_vintages in (
-            (ends[0][0], ends[0][1], ends[0][2]),
-            (ends[1][0], ends[1][1], ends[1][2]),
+        for (year, terr, terr_has_vintages), (_, needed) in zip(
+            ends, plans, strict=True
         )
     ]
     if publish:
-        results = _publish_both_ends(results, weights, rules, catalog, asked)
+        results = _publish_both_ends(
+            results, weights, [r for r, _ in plans], catalog, asked
+        )
     return evolution_from_results(
         results[0], results[1], start=int(start), end=int(end), geography=geography
     )
@@ -307,13 +308,13 @@ def _plan_both_ends(
     ends: Sequence[tuple[int, pd.DataFrame, bool]],
     catalog: Catalog,
     rules: Any,
-) -> tuple[dict[str, Any], list[str]]:
-    """One set of rules for both ends, and the indicators they need.
+) -> list[tuple[dict[str, Any], list[str]]]:
+    """Plan the rules of each end, and the indicators each end recomputes.
 
     Each end is planned with :func:`territobs.publish.plan_secrecy` on its
-    own columns. A rule that only advises at one end (its governing count
-    is absent there: the producer's blanks stay secret through the units'
-    flags) advises at both, so that both ends recompute the same indicators.
+    own columns: a rule whose governing count one end lacks only advises at
+    that end (the producer's blanks stay secret through the units' flags)
+    and keeps masking at the other.
     """
     from territobs.publish import plan_secrecy
     from territobs.secrecy.rules import resolve_rules
@@ -321,39 +322,44 @@ def _plan_both_ends(
     if rules is not None:
         given = rules if isinstance(rules, Mapping) else {"*": rules}
         rules = {k: resolve_rules(v, [k])[k] for k, v in given.items()}
-    plans = [
+    return [
         plan_secrecy(asked, terr, catalog, rules, year if by_column else None)
         for year, terr, by_column in ends
     ]
-    (rules_s, needed_s), (rules_e, needed_e) = plans
-    merged = {
-        key: rules_e[key] if rules_e[key].action != "mask" else rule
-        for key, rule in rules_s.items()
-        if key in rules_e
-    }
-    needed = [i for i in needed_s if i in needed_e]
-    return merged, needed
 
 
 def _publish_both_ends(
     results: Sequence[pd.DataFrame],
     weights: Weights,
-    rules: Mapping[str, Any],
+    rules: Sequence[Mapping[str, Any]],
     catalog: Catalog,
     asked: Sequence[str],
 ) -> list[pd.DataFrame]:
-    """Publish both ends together, then keep the asked indicators."""
+    """Publish both ends, then keep the asked indicators.
+
+    Under the same rules, both ends go through one call: secondary
+    suppression then sees both vintages at once. When the rules differ (a
+    governing count present at one end only), each end is published under
+    its own rules.
+    """
     from territobs.publish import publish as publish_results
 
-    published = publish_results(
-        {"start": results[0], "end": results[1]},
-        weights={"start": weights, "end": weights},
-        rules=rules,
-        catalog=catalog,
-    )
+    if rules[0] == rules[1]:
+        joint = publish_results(
+            {"start": results[0], "end": results[1]},
+            weights={"start": weights, "end": weights},
+            rules=rules[0],
+            catalog=catalog,
+        )
+        published = [joint["start"], joint["end"]]
+    else:
+        published = [
+            publish_results(result, weights=weights, rules=own, catalog=catalog)
+            for result, own in zip(results, rules, strict=True)
+        ]
     return [
         frame[frame["indicator"].isin(asked)].reset_index(drop=True)
-        for frame in (published["start"], published["end"])
+        for frame in published
     ]
 
 
