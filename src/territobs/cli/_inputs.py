@@ -20,6 +20,7 @@ __all__ = [
     "NAME_CANDIDATES",
     "Inputs",
     "guess_name_column",
+    "output_option",
     "publication_options",
     "read_inputs",
     "read_tables",
@@ -269,6 +270,29 @@ def zone_input_options(function: _F) -> _F:
 def publication_options(function: _F) -> _F:
     """Add the options of partial values and secrecy rules."""
     return _apply(_PUBLICATION_OPTIONS, function)
+
+
+def output_option(suffixes: Sequence[str], help: str) -> Callable[[_F], _F]:
+    """Declare the required ``--output``/``-o`` option, checked against ``suffixes``."""
+
+    def check(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+        if value.suffix.lower() not in suffixes:
+            allowed = ", ".join(suffixes[:-1]) + f" ou {suffixes[-1]}"
+            raise click.BadParameter(
+                f"extension « {value.suffix} » non prise en charge ; utilisez "
+                f"{allowed}.",
+            )
+        return value
+
+    return click.option(
+        "--output",
+        "-o",
+        "output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        callback=check,
+        help=help,
+    )
 
 
 @dataclass

@@ -18,24 +18,14 @@ from typing import Any
 import click
 
 from territobs.cli._inputs import (
+    output_option,
     publication_options,
     read_inputs,
     read_tables,
     zone_input_options,
 )
 
-_OUTPUTS = (".csv", ".gpkg", ".html")
-
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
-def _output_path(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
-    if value.suffix.lower() not in _OUTPUTS:
-        raise click.BadParameter(
-            f"extension « {value.suffix} » non prise en charge ; utilisez "
-            ".csv, .gpkg ou .html.",
-        )
-    return value
 
 
 @click.command(
@@ -107,14 +97,9 @@ def _output_path(_ctx: click.Context, _param: click.Parameter, value: Path) -> P
     help="Indicateur de la carte HTML (par défaut le premier --indicator).",
 )
 @click.option("--title", default=None, help="Titre de la carte HTML.")
-@click.option(
-    "--output",
-    "-o",
-    "output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    callback=_output_path,
-    help="Fichier de sortie : .csv, .gpkg ou .html (carte des évolutions).",
+@output_option(
+    (".csv", ".gpkg", ".html"),
+    "Fichier de sortie : .csv, .gpkg ou .html (carte des évolutions).",
 )
 def evolution(
     start: int,

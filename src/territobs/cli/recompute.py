@@ -16,21 +16,11 @@ import click
 from territobs.cli._inputs import (  # noqa: F401 (re-exported)
     NAME_CANDIDATES,
     guess_name_column,
+    output_option,
     publication_options,
     read_inputs,
     zone_input_options,
 )
-
-_OUTPUTS = (".csv", ".parquet", ".gpkg")
-
-
-def _output_path(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
-    if value.suffix.lower() not in _OUTPUTS:
-        raise click.BadParameter(
-            f"extension « {value.suffix} » non prise en charge ; utilisez "
-            ".csv, .parquet ou .gpkg.",
-        )
-    return value
 
 
 @click.command(
@@ -47,14 +37,8 @@ def _output_path(_ctx: click.Context, _param: click.Parameter, value: Path) -> P
     "--vintage", default=None, help="Millésime des colonnes à lire (ex. 2021)."
 )
 @publication_options
-@click.option(
-    "--output",
-    "-o",
-    "output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    callback=_output_path,
-    help="Fichier de sortie : .csv, .parquet ou .gpkg.",
+@output_option(
+    (".csv", ".parquet", ".gpkg"), "Fichier de sortie : .csv, .parquet ou .gpkg."
 )
 def recompute(vintage: str | None, output: Path, **options: Any) -> None:
     """Run ``territobs recompute`` (see ``--help``)."""
