@@ -142,3 +142,48 @@ def test_bad_output_extension(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 2
     assert "« .parquet » non prise en charge" in result.output
+
+
+def test_secrecy_rules_mask_a_change_whose_end_is_masked(tmp_path):
+    from shapely.geometry import box
+
+    codes = ["93001", "93005", "93006"]
+    units = gpd.GeoDataFrame(
+        {"INSEE_COM": codes, "NOM": ["A", "B", "C"]},
+        geometry=[box(652000 + 1000 * i, 6860000, 653000 + 1000 * i, 6861000)
+                  for i in range(3)],
+        crs=2154,
+    )  # fmt: skip
+    units.to_file(tmp_path / "communes.gpkg", driver="GPKG")
+    (tmp_path / "rp.csv").write_text(
+        "CODGEO;P15_POP;P21_POP\n93001;900;950\n93005;800;820\n93006;8;40\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "zones.csv").write_text(
+        "zone;membres\nouest;93001,93005\npetit;93006\n", encoding="utf-8"
+    )
+    (tmp_path / "regles.toml").write_text(
+        '[rules.cd93]\nthreshold = 10\n\n[indicators]\n"*" = "cd93"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "evolution.csv"
+    result = CliRunner().invoke(
+        cli,
+        ["evolution", "--units", str(tmp_path / "communes.gpkg"),
+         "--table", str(tmp_path / "rp.csv"), "--zones", str(tmp_path / "zones.csv"),
+         "--indicator", "population", "--start", "2015", "--end", "2021",
+         "--secrecy-rules", str(tmp_path / "regles.toml"), "-o", str(out)],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out).set_index("zone")
+    # 8 inhabitants in 2015, under the threshold of 10: with the 2021 value
+    # (40), the change would give it back; both ends and the change are masked
+    assert table.loc["petit", "etat"] == "secret statistique"
+    assert (
+        table.loc[["petit"], ["value_start", "value_end", "change"]]
+        .isna()
+        .all(axis=None)
+    )
+    assert table.loc["ouest", "change"] == 70.0
+    assert table.loc["ouest", "value_end"] == 1770.0
