@@ -139,13 +139,22 @@ def test_index_lists_the_evolutions(built):
     assert "évolution 2010-2015" in index
 
 
-def test_refresh_reuses_the_evolution(built):
-    from territobs.atlas import build_atlas
+def test_no_change_refresh_reuses_it_without_pandas(built):
+    import subprocess
+    import sys
 
     path, _ = built
-    again = build_atlas(path)
-    assert "evolution:secteurs:2010-2015" in again.reused
-    assert "evolution:secteurs:2010-2015" not in again.built
+    code = (
+        "import sys; from territobs.atlas import build_atlas; "
+        f"r = build_atlas({str(path)!r}); "
+        "assert r.built == [], r.built; "
+        "assert 'evolution:secteurs:2010-2015' in r.reused, r.reused; "
+        "print(sorted(m for m in ('pandas', 'geopandas', 'numpy') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(
