@@ -37,6 +37,7 @@ __all__ = [
     "evolution",
     "evolution_from_results",
     "evolution_to_geodataframe",
+    "evolutions",
     "state_words",
     "to_common_cog",
 ]
@@ -67,6 +68,7 @@ EVOLUTION_COLUMNS: tuple[str, ...] = (
 )
 
 _COMBINED_ORDER = ("secret", "missing", "partial", "value")
+_ENDS = ("start", "end")
 
 
 def to_common_cog(
@@ -245,6 +247,78 @@ def evolution(
     0    z        100.0      121.0    21.0        3.228
     1    y         50.0       50.0     0.0        0.000
     """
+    if weights is None:
+        from territobs.zoning.weights import build_weights
+
+        first = territory if isinstance(territory, pd.DataFrame) else None
+        if first is None:
+            first = next(iter(territory.values()))
+        weights = build_weights(
+            first,
+            zones,
+            method=recompute_kwds.pop("method", "auto"),
+            **(recompute_kwds.pop("weights_kwds", None) or {}),
+        )
+    return evolutions(
+        territory,
+        {"": (zones, weights)},
+        indicators,
+        start=start,
+        end=end,
+        catalog=catalog,
+        approximation=approximation,
+        on_masked=on_masked,
+        geography=geography,
+        publish=publish,
+        rules=rules,
+        **recompute_kwds,
+    )[""]
+
+
+def evolutions(
+    territory: pd.DataFrame | Mapping[int, pd.DataFrame],
+    zonings: Mapping[str, tuple[pd.DataFrame, Weights]],
+    indicators: str | Indicator | Sequence[str | Indicator],
+    *,
+    start: int,
+    end: int,
+    catalog: Catalog | None = None,
+    approximation: str | Mapping[str, str] | None = None,
+    on_masked: Literal["nan", "partial"] = "nan",
+    geography: str = "",
+    publish: bool = False,
+    rules: Any = None,
+    **recompute_kwds: Any,
+) -> dict[str, pd.DataFrame]:
+    """Measure the change of indicators on several zonings published together.
+
+    Like :func:`evolution`, for several zonings of the same units at once:
+    with ``publish`` (or ``rules``), both ends of every zoning go through
+    one call of :func:`territobs.publish.publish`, so that secondary
+    suppression sees every figure published side by side — a zone of one
+    zoning minus the zones of another that it contains cannot give a masked
+    value back, at either vintage.
+
+    Parameters
+    ----------
+    territory : pandas.DataFrame or mapping of int to pandas.DataFrame
+        See :func:`evolution`.
+    zonings : mapping of str to (DataFrame, Weights)
+        Zoning id → its zones and their weights on the territory's units.
+    indicators, start, end, catalog, approximation, on_masked, geography,
+    publish, rules, **recompute_kwds
+        See :func:`evolution`.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Zoning id → its evolution table (:data:`EVOLUTION_COLUMNS`).
+
+    Raises
+    ------
+    MethodError
+        See :func:`evolution`.
+    """
     from territobs.zoning.recompute import recompute
 
     if int(start) >= int(end):
@@ -259,38 +333,40 @@ def evolution(
     plans: list[tuple[Any, Any]] = [(None, indicators), (None, indicators)]
     if publish:
         plans = _plan_both_ends(asked, ends, catalog, rules)
-    if weights is None:
-        from territobs.zoning.weights import build_weights
-
-        weights = build_weights(
-            ends[0][1],
-            zones,
-            method=recompute_kwds.pop("method", "auto"),
-            **(recompute_kwds.pop("weights_kwds", None) or {}),
-        )
     results = [
-        recompute(
-            terr,
-            zones,
-            needed,
-            weights=weights,
-            catalog=catalog,
-            approximation=approximation,
-            vintage=year if terr_has_vintages else None,
-            on_masked=on_masked,
-            **recompute_kwds,
-        )
+        {
+            name: recompute(
+                terr,
+                zones,
+                needed,
+                weights=weights,
+                catalog=catalog,
+                approximation=approximation,
+                vintage=year if terr_has_vintages else None,
+                on_masked=on_masked,
+                **recompute_kwds,
+            )
+            for name, (zones, weights) in zonings.items()
+        }
         for (year, terr, terr_has_vintages), (_, needed) in zip(
             ends, plans, strict=True
         )
     ]
     if publish:
+        weights = {name: w for name, (_, w) in zonings.items()}
         results = _publish_both_ends(
             results, weights, [r for r, _ in plans], catalog, asked
         )
-    return evolution_from_results(
-        results[0], results[1], start=int(start), end=int(end), geography=geography
-    )
+    return {
+        name: evolution_from_results(
+            results[0][name],
+            results[1][name],
+            start=int(start),
+            end=int(end),
+            geography=geography,
+        )
+        for name in zonings
+    }
 
 
 def _indicator_ids(
@@ -329,37 +405,45 @@ def _plan_both_ends(
 
 
 def _publish_both_ends(
-    results: Sequence[pd.DataFrame],
-    weights: Weights,
+    results: Sequence[Mapping[str, pd.DataFrame]],
+    weights: Mapping[str, Weights],
     rules: Sequence[Mapping[str, Any]],
     catalog: Catalog,
     asked: Sequence[str],
-) -> list[pd.DataFrame]:
-    """Publish both ends, then keep the asked indicators.
+) -> list[dict[str, pd.DataFrame]]:
+    """Publish both ends of every zoning, then keep the asked indicators.
 
-    Under the same rules, both ends go through one call: secondary
-    suppression then sees both vintages at once. When the rules differ (a
-    governing count present at one end only), each end is published under
-    its own rules.
+    Under the same rules, everything goes through one call: secondary
+    suppression then sees both vintages of every zoning at once. When the
+    rules differ (a governing count present at one end only), each end is
+    published under its own rules, all its zonings together.
     """
     from territobs.publish import publish as publish_results
 
+    def keys(which: str) -> dict[str, str]:
+        return {name: f"{name}@{which}" for name in results[0]}
+
     if rules[0] == rules[1]:
         joint = publish_results(
-            {"start": results[0], "end": results[1]},
-            weights={"start": weights, "end": weights},
+            {keys(w)[n]: r[n] for w, r in zip(_ENDS, results, strict=True) for n in r},
+            weights={keys(w)[n]: weights[n] for w in _ENDS for n in weights},
             rules=rules[0],
             catalog=catalog,
         )
-        published = [joint["start"], joint["end"]]
+        published = [{n: joint[keys(w)[n]] for n in results[0]} for w in _ENDS]
     else:
         published = [
-            publish_results(result, weights=weights, rules=own, catalog=catalog)
+            publish_results(
+                dict(result), weights=dict(weights), rules=own, catalog=catalog
+            )
             for result, own in zip(results, rules, strict=True)
         ]
     return [
-        frame[frame["indicator"].isin(asked)].reset_index(drop=True)
-        for frame in published
+        {
+            name: frame[frame["indicator"].isin(asked)].reset_index(drop=True)
+            for name, frame in part.items()
+        }
+        for part in published
     ]
 
 
