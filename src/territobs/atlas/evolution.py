@@ -11,13 +11,15 @@ indicators between two vintages on some zonings::
     zonings = ["arrondissements"]        # default: every zoning
     geography = "IRIS de Paris"          # named in captions (optional)
 
-For every listed zoning, one step (``evolution:<zoning>:<id>``) recomputes
-both ends with the zoning's weights through
-:func:`territobs.zoning.evolution.evolution` (the publication path: the
-atlas's secrecy rules at both ends, a change secret when either end is, and
-any end the atlas masks in its own tables masked here too), then writes the
-table (CSV, XLSX: both vintages and the change) and one change map per
-indicator (:func:`territobs.maps.change_map`), listed on the index.
+One step per evolution (``evolution:<id>``) recomputes both ends on every
+listed zoning with its weights through
+:func:`territobs.zoning.evolution.evolutions` (the publication path: the
+atlas's secrecy rules at both ends, both vintages of every zoning published
+together so that nested zones cannot be differenced, a change secret when
+either end is, and any end the atlas masks in its own tables masked here
+too), then writes for each zoning the table (CSV, XLSX: both vintages and
+the change) and one change map per indicator
+(:func:`territobs.maps.change_map`), listed on the index under the zoning.
 
 The parsing part imports only the standard library (a no-change refresh
 plans the build without pandas); the step imports the rest when it runs.
@@ -154,35 +156,37 @@ def parse_evolutions(
 
 
 def evolution_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> list:
-    """List the steps of the config's evolutions, one per zoning × evolution."""
+    """List the steps of the config's evolutions, one per evolution.
+
+    One step covers every zoning of an evolution: their figures are
+    published together (secondary suppression across nested zonings).
+    """
     from territobs.atlas.build import Step
 
     steps = []
     labels = {z.id: z.label for z in config.zonings}
     for evolution in getattr(config, "evolutions", ()):
+        deps = ["territory"]
         for zoning in evolution.zonings:
-            steps.append(
-                Step(
-                    f"evolution:{zoning}:{evolution.id}",
-                    "evolution",
-                    (
-                        "territory",
-                        f"zones:{zoning}",
-                        f"weights:{zoning}",
-                        f"secrecy#{zoning}",
-                    ),
-                    {
-                        "section": dict(evolution.section),
-                        "catalog": str(config.catalog),
-                        "publication": dict(config.publication.section),
-                        "secrecy": dict(config.secrecy.section),
-                        "formats": list(config.tables),
-                        "title": labels[zoning],
-                    },
-                    catalog_inputs,
-                    f"évolution {evolution.period} « {zoning} »",
-                )
+            deps += [f"zones:{zoning}", f"weights:{zoning}", f"secrecy#{zoning}"]
+        steps.append(
+            Step(
+                f"evolution:{evolution.id}",
+                "evolution",
+                tuple(deps),
+                {
+                    "section": dict(evolution.section),
+                    "zonings": list(evolution.zonings),
+                    "catalog": str(config.catalog),
+                    "publication": dict(config.publication.section),
+                    "secrecy": dict(config.secrecy.section),
+                    "formats": list(config.tables),
+                    "titles": {z: labels[z] for z in evolution.zonings},
+                },
+                catalog_inputs,
+                f"évolution {evolution.period} « {evolution.id} »",
             )
+        )
     return steps
 
 
@@ -191,37 +195,36 @@ def _config_of(config: AtlasConfig, ident: str) -> EvolutionConfig:
 
 
 def run_evolution(step: Step, context: BuildContext) -> StepProduct:
-    """Compute, secure and write one zoning's evolution (see module notes)."""
+    """Compute, secure and write one evolution on its zonings (see module notes)."""
     import warnings
 
     from territobs.atlas import steps as atlas
     from territobs.atlas.build import StepProduct
-    from territobs.atlas.cache import atomic_path
     from territobs.errors import ZoneWarning
-    from territobs.zoning.evolution import evolution
+    from territobs.zoning.evolution import evolutions
 
     config = context.config
-    _, zoning, ident = step.id.split(":", 2)
-    wanted = _config_of(config, ident)
-    territory = context.load("territory")
-    zones = context.load(f"zones:{zoning}")
+    wanted = _config_of(config, step.target)
+    zonings = list(step.params["zonings"])
     catalog = atlas.load_catalog(config)
     publication = config.publication
     rules = None
     if config.secrecy.enabled and "indicators" in config.secrecy.section:
         rules = atlas._secrecy_rules(config, catalog)
     with warnings.catch_warnings():
-        if not config.zoning(zoning).partition:
+        if not all(config.zoning(z).partition for z in zonings):
             warnings.filterwarnings(
                 "ignore", message=atlas.COVERAGE_WARNING, category=ZoneWarning
             )
-        table = evolution(
-            territory,
-            zones,
+        tables = evolutions(
+            context.load("territory"),
+            {
+                z: (context.load(f"zones:{z}"), context.load(f"weights:{z}"))
+                for z in zonings
+            },
             list(wanted.indicators),
             start=wanted.start,
             end=wanted.end,
-            weights=context.load(f"weights:{zoning}"),
             catalog=catalog,
             approximation=dict(publication.approximations) or None,
             geography=wanted.geography,
@@ -229,33 +232,54 @@ def run_evolution(step: Step, context: BuildContext) -> StepProduct:
             rules=rules,
             partial=publication.policy(),
         )
-    table = mask_published(table, context.load(f"secrecy#{zoning}"))
+    files: dict[str, str] = {}
+    listed: dict[str, Any] = {}
+    secret = 0
+    for zoning in zonings:
+        table = mask_published(tables[zoning], context.load(f"secrecy#{zoning}"))
+        written, maps = _write_zoning(table, zoning, wanted, step, context)
+        files |= written
+        listed[zoning] = {"maps": maps}
+        secret += int(table["secret"].sum())
+    return StepProduct(
+        None, files, {"period": wanted.period, "zonings": listed, "secret": secret}
+    )
+
+
+def _write_zoning(
+    table: pd.DataFrame,
+    zoning: str,
+    wanted: EvolutionConfig,
+    step: Step,
+    context: BuildContext,
+) -> tuple[dict[str, str], list[list[str]]]:
+    """Write one zoning's table and change maps; return files and map rows."""
+    from territobs.atlas.cache import atomic_path
+
     stem = f"{FOLDER}/{zoning}/{wanted.id}"
     files: dict[str, str] = {}
     if "csv" in step.params["formats"]:
         from territobs.zoning.evolution import state_words
 
-        files["csv"] = f"{stem}.csv"
-        with atomic_path(context.path(files["csv"])) as temp:
+        files[f"{zoning}/csv"] = f"{stem}.csv"
+        with atomic_path(context.path(f"{stem}.csv")) as temp:
             table.assign(etat=state_words(table).to_numpy()).to_csv(
                 temp, index=False, encoding="utf-8"
             )
     if "xlsx" in step.params["formats"]:
-        files["xlsx"] = f"{stem}.xlsx"
-        with atomic_path(context.path(files["xlsx"])) as temp:
+        files[f"{zoning}/xlsx"] = f"{stem}.xlsx"
+        with atomic_path(context.path(f"{stem}.xlsx")) as temp:
             _write_xlsx(table, temp)
+    zones = context.load(f"zones:{zoning}")
+    title = step.params["titles"][zoning]
     maps = []
     for indicator in dict.fromkeys(table["indicator"]):
-        key = f"map:{indicator}"
+        key = f"{zoning}/map:{indicator}"
         files[key] = f"{stem}-{indicator}.html"
         label = str(table.loc[table["indicator"] == indicator, "label"].iloc[0])
-        _draw(table, zones, indicator, context.path(files[key]), step, label)
+        _draw(table, zones, indicator, context.path(files[key]), title, label)
         maps.append([key, label])
-    return StepProduct(
-        None,
-        files,
-        {"period": wanted.period, "maps": maps, "secret": int(table["secret"].sum())},
-    )
+    return files, maps
 
 
 def mask_published(table: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
@@ -345,7 +369,7 @@ def _draw(
     zones: pd.DataFrame,
     indicator: str,
     path: Path,
-    step: Step,
+    title: str,
     label: str,
 ) -> None:
     from territobs.atlas.cache import atomic_path
@@ -356,7 +380,7 @@ def _draw(
         table,
         zones,
         indicator,
-        title=f"{step.params['title']} : {label}, évolution {start}-{end}",
+        title=f"{title} : {label}, évolution {start}-{end}",
         back_link="../../index.html",
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -365,24 +389,30 @@ def _draw(
 
 
 def evolution_links(
-    record: StepRecord,
+    record: StepRecord, zoning: str
 ) -> tuple[list[tuple[str, str]], list[tuple[str, list[tuple[str, str]]]]]:
-    """Index entries of one evolution step: table links and map rows."""
+    """Index entries of one evolution step for one zoning: tables and map rows."""
     from territobs.atlas.index import FORMAT_LABELS, href
 
     period = record.stats.get("period", "")
     outputs = record.outputs
+    listed = record.stats.get("zonings", {}).get(zoning)
+    if listed is None:
+        return [], []
     tables = [
-        (f"Évolution {period} : {FORMAT_LABELS[fmt]}", href(outputs[fmt]["path"]))
+        (
+            f"Évolution {period} : {FORMAT_LABELS[fmt]}",
+            href(outputs[f"{zoning}/{fmt}"]["path"]),
+        )
         for fmt in ("csv", "xlsx")
-        if fmt in outputs
+        if f"{zoning}/{fmt}" in outputs
     ]
     maps = [
         (
             f"{label} : évolution {period}",
             [(FORMAT_LABELS["html"], href(outputs[key]["path"]))],
         )
-        for key, label in record.stats.get("maps", [])
+        for key, label in listed.get("maps", [])
         if key in outputs
     ]
     return tables, maps

@@ -347,10 +347,10 @@ def index_from_manifest(
                 name = record.stats.get("label", step_id[len(prefix) :])
                 entry.maps.append((name, _links(record.outputs)))
         for step_id, record in steps.items():
-            if step_id.startswith(f"evolution:{zoning_id}:"):
+            if step_id.startswith("evolution:"):
                 from territobs.atlas.evolution import evolution_links
 
-                tables, maps = evolution_links(record)
+                tables, maps = evolution_links(record, zoning_id)
                 entry.tables += tables
                 entry.maps += maps
         record = steps.get(f"portraits:{zoning_id}")
