@@ -187,3 +187,45 @@ def test_secrecy_rules_mask_a_change_whose_end_is_masked(tmp_path):
     )
     assert table.loc["ouest", "change"] == 70.0
     assert table.loc["ouest", "value_end"] == 1770.0
+
+
+def test_caf_files_per_vintage_use_the_catalogue_rule(tmp_path):
+    from shapely.geometry import box
+
+    codes = ["93001", "93005", "93006"]
+    gpd.GeoDataFrame(
+        {"INSEE_COM": codes, "NOM": ["A", "B", "C"]},
+        geometry=[box(652000 + 1000 * i, 6860000, 653000 + 1000 * i, 6861000)
+                  for i in range(3)],
+        crs=2154,
+    ).to_file(tmp_path / "communes.gpkg", driver="GPKG")  # fmt: skip
+    header = "Communes;Codes_Insee;NB_allocataires;ALL_RSA\n"
+    (tmp_path / "caf2019.csv").write_text(
+        header + "A;93001;9000;800\nB;93005;8000;700\nC;93006;100;3\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "caf2023.csv").write_text(
+        header + "A;93001;9100;820\nB;93005;8100;690\nC;93006;120;30\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "zones.csv").write_text(
+        "zone;membres\nouest;93001,93005\nest;93006\n", encoding="utf-8"
+    )
+    out = tmp_path / "evolution.gpkg"
+    result = CliRunner().invoke(
+        cli,
+        ["evolution", "--units", str(tmp_path / "communes.gpkg"),
+         "--caf-start", str(tmp_path / "caf2019.csv"),
+         "--caf-end", str(tmp_path / "caf2023.csv"),
+         "--zones", str(tmp_path / "zones.csv"), "--indicator", "rsa_beneficiaries",
+         "--start", "2019", "--end", "2023", "-o", str(out)],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    wide = gpd.read_file(out, layer="evolutions").set_index("zone")
+    # 3 RSA households in 2019 (< 5, CAF rule): nothing of « est » is given
+    assert wide.loc["est", "rsa_beneficiaries__state"] == "secret"
+    assert np.isnan(
+        wide.loc["est", ["rsa_beneficiaries", "rsa_beneficiaries__end"]]
+    ).all()
+    assert wide.loc["ouest", "rsa_beneficiaries"] == 10.0
