@@ -394,6 +394,11 @@ def plan(config: AtlasConfig) -> list[Step]:
                 )
             )
             outputs.append(steps[-1].id)
+    from territobs.atlas.evolution import evolution_steps
+
+    for step in evolution_steps(config, catalog):
+        steps.append(step)
+        outputs.append(step.id)
     steps.append(
         Step(
             "index",

@@ -69,6 +69,9 @@ def check_atlas(config: Any) -> list[tuple[str, str]]:
         except (TerritobsError, ValueError, TypeError) as error:
             problems.append(("secrecy", _message(error)))
     territory = _territory(config, problems)
+    from territobs.atlas.evolution import check_evolutions
+
+    problems += check_evolutions(config, catalog, territory)
     if territory is None:
         return problems
     problems += _indicator_problems(config, catalog, known, territory)

@@ -55,6 +55,11 @@ Schema (every path is relative to the folder of the config file)::
     palette = "YlGnBu"
     formats = ["html", "png", "pdf"]
 
+    [[evolutions]]                    # change between two vintages
+    indicators = ["population"]       #   (territobs.atlas.evolution)
+    start = 2015
+    end = 2021
+
     [secrecy]
     enabled = true
     indicators = { "*" = "caf" }      # indicator (or "*") -> rule id
@@ -410,6 +415,8 @@ class AtlasConfig:
     tables: tuple[str, ...] = TABLE_FORMATS
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
     publication: PublicationConfig = field(default_factory=PublicationConfig)
+    #: ``[[evolutions]]`` (:class:`territobs.atlas.evolution.EvolutionConfig`).
+    evolutions: tuple[Any, ...] = ()
 
     def zoning(self, zoning_id: str) -> ZoningConfig:
         """Return the zoning ``zoning_id`` (``KeyError`` if absent)."""
@@ -1035,6 +1042,9 @@ def parse_config(
                 f"publication.approximations.{indicator}",
                 f"indicateur « {indicator} » absent de « indicators »",
             )
+    from territobs.atlas.evolution import parse_evolutions
+
+    evolutions = parse_evolutions(doc, problems, [z.id for z in zonings])
     doc.finish()
     _check_links(
         {
@@ -1063,6 +1073,7 @@ def parse_config(
         tables=tables,
         raw=dict(document),
         publication=publication,
+        evolutions=evolutions,
     )
 
 

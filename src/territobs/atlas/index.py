@@ -346,6 +346,13 @@ def index_from_manifest(
             if step_id.startswith(prefix):
                 name = record.stats.get("label", step_id[len(prefix) :])
                 entry.maps.append((name, _links(record.outputs)))
+        for step_id, record in steps.items():
+            if step_id.startswith("evolution:"):
+                from territobs.atlas.evolution import evolution_links
+
+                tables, maps = evolution_links(record, zoning_id)
+                entry.tables += tables
+                entry.maps += maps
         record = steps.get(f"portraits:{zoning_id}")
         if record is not None:
             for zone, name, stem in record.stats.get("zones", []):

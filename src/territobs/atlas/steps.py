@@ -29,6 +29,7 @@ from territobs.atlas.build import (
 )
 from territobs.atlas.cache import atomic_path, atomic_write_text
 from territobs.atlas.config import AtlasConfig, ReferenceConfig, ZoningConfig
+from territobs.atlas.evolution import run_evolution
 from territobs.errors import ConfigError, SourceFormatError
 
 __all__ = ["HANDLERS", "check_config", "load_catalog"]
@@ -94,6 +95,9 @@ def check_config(config: AtlasConfig) -> None:
             catalog.get(indicator)
         except (KeyError, ConfigError) as exc:
             problems.append((f"indicators[{i}]", str(getattr(exc, "message", exc))))
+    from territobs.atlas.evolution import check_evolutions
+
+    problems += check_evolutions(config, catalog, None)
     if problems:
         lines = "\n".join(f"  - {key} : {message}" for key, message in problems)
         raise ConfigError(
@@ -1231,5 +1235,6 @@ HANDLERS: dict[str, Handler] = {
     "table": Handler(_run_table, _nothing),
     "map": Handler(_run_map, _nothing),
     "portraits": Handler(_run_portraits, _nothing),
+    "evolution": Handler(run_evolution, _nothing),
     "index": Handler(_run_index, _nothing),
 }

@@ -38,6 +38,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "recompute",
         "Recalcule des indicateurs sur des zones.",
     ),
+    "evolution": (
+        "territobs.cli.evolution",
+        "evolution",
+        "Mesure l'évolution d'indicateurs entre deux millésimes sur des zones.",
+    ),
     "secret-check": (
         "territobs.cli.secret_check",
         "secret_check",

@@ -13,7 +13,7 @@ def _read_result(path: Path):
     """Read a tidy result (CSV or Parquet) keeping codes as text."""
     import pandas as pd
 
-    from territobs.cli._inputs import require_table, unreadable_table
+    from territobs.cli._result_tables import require_table, unreadable_table
 
     require_table(path)
     try:

@@ -106,7 +106,7 @@ def secret_check(
         raise click.UsageError(
             "--atlas demande aussi --unmasked (résultat avant secret)."
         )
-    from territobs.cli._inputs import require_table
+    from territobs.cli._result_tables import require_table
 
     for table in (result, public_path, unmasked_path, membership_path):
         if table is not None:

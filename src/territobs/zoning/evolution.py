@@ -37,6 +37,8 @@ __all__ = [
     "evolution",
     "evolution_from_results",
     "evolution_to_geodataframe",
+    "evolutions",
+    "state_words",
     "to_common_cog",
 ]
 
@@ -66,6 +68,7 @@ EVOLUTION_COLUMNS: tuple[str, ...] = (
 )
 
 _COMBINED_ORDER = ("secret", "missing", "partial", "value")
+_ENDS = ("start", "end")
 
 
 def to_common_cog(
@@ -159,6 +162,8 @@ def evolution(
     approximation: str | Mapping[str, str] | None = None,
     on_masked: Literal["nan", "partial"] = "nan",
     geography: str = "",
+    publish: bool = False,
+    rules: Any = None,
     **recompute_kwds: Any,
 ) -> pd.DataFrame:
     r"""Recompute indicators at two vintages on zones and measure the change.
@@ -187,6 +192,16 @@ def evolution(
     geography : str, optional
         The geography both ends were brought to, for captions (e.g.
         ``"communes, COG 2024"``).
+    publish : bool, default False
+        Send both ends through the one publication path
+        (:func:`territobs.publish.publish`) before comparing them: the same
+        catalogue rules (or ``rules``) at both ends, secondary suppression
+        over both vintages at once, and the four states settled. A change is
+        then secret whenever either end is.
+    rules : optional
+        Secrecy rules for ``publish`` (:func:`~territobs.secrecy.apply_secrecy`
+        forms); default the catalogue's (:func:`territobs.publish.default_rules`).
+        Giving rules implies ``publish=True``.
     **recompute_kwds
         Other keywords for :func:`~territobs.zoning.recompute.recompute`
         (``method``, ``weights_kwds``, ``check``).
@@ -232,6 +247,78 @@ def evolution(
     0    z        100.0      121.0    21.0        3.228
     1    y         50.0       50.0     0.0        0.000
     """
+    if weights is None:
+        from territobs.zoning.weights import build_weights
+
+        first = territory if isinstance(territory, pd.DataFrame) else None
+        if first is None:
+            first = next(iter(territory.values()))
+        weights = build_weights(
+            first,
+            zones,
+            method=recompute_kwds.pop("method", "auto"),
+            **(recompute_kwds.pop("weights_kwds", None) or {}),
+        )
+    return evolutions(
+        territory,
+        {"": (zones, weights)},
+        indicators,
+        start=start,
+        end=end,
+        catalog=catalog,
+        approximation=approximation,
+        on_masked=on_masked,
+        geography=geography,
+        publish=publish,
+        rules=rules,
+        **recompute_kwds,
+    )[""]
+
+
+def evolutions(
+    territory: pd.DataFrame | Mapping[int, pd.DataFrame],
+    zonings: Mapping[str, tuple[pd.DataFrame, Weights]],
+    indicators: str | Indicator | Sequence[str | Indicator],
+    *,
+    start: int,
+    end: int,
+    catalog: Catalog | None = None,
+    approximation: str | Mapping[str, str] | None = None,
+    on_masked: Literal["nan", "partial"] = "nan",
+    geography: str = "",
+    publish: bool = False,
+    rules: Any = None,
+    **recompute_kwds: Any,
+) -> dict[str, pd.DataFrame]:
+    """Measure the change of indicators on several zonings published together.
+
+    Like :func:`evolution`, for several zonings of the same units at once:
+    with ``publish`` (or ``rules``), both ends of every zoning go through
+    one call of :func:`territobs.publish.publish`, so that secondary
+    suppression sees every figure published side by side — a zone of one
+    zoning minus the zones of another that it contains cannot give a masked
+    value back, at either vintage.
+
+    Parameters
+    ----------
+    territory : pandas.DataFrame or mapping of int to pandas.DataFrame
+        See :func:`evolution`.
+    zonings : mapping of str to (DataFrame, Weights)
+        Zoning id → its zones and their weights on the territory's units.
+    indicators, start, end, catalog, approximation, on_masked, geography,
+    publish, rules, **recompute_kwds
+        See :func:`evolution`.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Zoning id → its evolution table (:data:`EVOLUTION_COLUMNS`).
+
+    Raises
+    ------
+    MethodError
+        See :func:`evolution`.
+    """
     from territobs.zoning.recompute import recompute
 
     if int(start) >= int(end):
@@ -241,35 +328,123 @@ def evolution(
         )
     catalog = catalog if catalog is not None else default_catalog()
     ends = _territories(territory, int(start), int(end))
-    if weights is None:
-        from territobs.zoning.weights import build_weights
-
-        weights = build_weights(
-            ends[0][1],
-            zones,
-            method=recompute_kwds.pop("method", "auto"),
-            **(recompute_kwds.pop("weights_kwds", None) or {}),
-        )
+    publish = publish or rules is not None
+    asked = _indicator_ids(indicators, catalog)
+    plans: list[tuple[Any, Any]] = [(None, indicators), (None, indicators)]
+    if publish:
+        plans = _plan_both_ends(asked, ends, catalog, rules)
     results = [
-        recompute(
-            terr,
-            zones,
-            indicators,
-            weights=weights,
-            catalog=catalog,
-            approximation=approximation,
-            vintage=year if terr_has_vintages else None,
-            on_masked=on_masked,
-            **recompute_kwds,
-        )
-        for year, terr, terr_has_vintages in (
-            (ends[0][0], ends[0][1], ends[0][2]),
-            (ends[1][0], ends[1][1], ends[1][2]),
+        {
+            name: recompute(
+                terr,
+                zones,
+                needed,
+                weights=weights,
+                catalog=catalog,
+                approximation=approximation,
+                vintage=year if terr_has_vintages else None,
+                on_masked=on_masked,
+                **recompute_kwds,
+            )
+            for name, (zones, weights) in zonings.items()
+        }
+        for (year, terr, terr_has_vintages), (_, needed) in zip(
+            ends, plans, strict=True
         )
     ]
-    return evolution_from_results(
-        results[0], results[1], start=int(start), end=int(end), geography=geography
-    )
+    if publish:
+        weights = {name: w for name, (_, w) in zonings.items()}
+        results = _publish_both_ends(
+            results, weights, [r for r, _ in plans], catalog, asked
+        )
+    return {
+        name: evolution_from_results(
+            results[0][name],
+            results[1][name],
+            start=int(start),
+            end=int(end),
+            geography=geography,
+        )
+        for name in zonings
+    }
+
+
+def _indicator_ids(
+    indicators: str | Indicator | Sequence[str | Indicator], catalog: Catalog
+) -> list[str]:
+    items = [indicators] if isinstance(indicators, str | Indicator) else indicators
+    return [
+        item.id if isinstance(item, Indicator) else catalog.get(item).id
+        for item in items
+    ]
+
+
+def _plan_both_ends(
+    asked: Sequence[str],
+    ends: Sequence[tuple[int, pd.DataFrame, bool]],
+    catalog: Catalog,
+    rules: Any,
+) -> list[tuple[dict[str, Any], list[str]]]:
+    """Plan the rules of each end, and the indicators each end recomputes.
+
+    Each end is planned with :func:`territobs.publish.plan_secrecy` on its
+    own columns: a rule whose governing count one end lacks only advises at
+    that end (the producer's blanks stay secret through the units' flags)
+    and keeps masking at the other.
+    """
+    from territobs.publish import plan_secrecy
+    from territobs.secrecy.rules import resolve_rules
+
+    if rules is not None:
+        given = rules if isinstance(rules, Mapping) else {"*": rules}
+        rules = {k: resolve_rules(v, [k])[k] for k, v in given.items()}
+    return [
+        plan_secrecy(asked, terr, catalog, rules, year if by_column else None)
+        for year, terr, by_column in ends
+    ]
+
+
+def _publish_both_ends(
+    results: Sequence[Mapping[str, pd.DataFrame]],
+    weights: Mapping[str, Weights],
+    rules: Sequence[Mapping[str, Any]],
+    catalog: Catalog,
+    asked: Sequence[str],
+) -> list[dict[str, pd.DataFrame]]:
+    """Publish both ends of every zoning, then keep the asked indicators.
+
+    Under the same rules, everything goes through one call: secondary
+    suppression then sees both vintages of every zoning at once. When the
+    rules differ (a governing count present at one end only), each end is
+    published under its own rules, all its zonings together.
+    """
+    from territobs.publish import publish as publish_results
+
+    def keys(which: str) -> dict[str, str]:
+        return {name: f"{name}@{which}" for name in results[0]}
+
+    if rules[0] == rules[1]:
+        joint = publish_results(
+            {keys(w)[n]: r[n] for w, r in zip(_ENDS, results, strict=True) for n in r},
+            weights={keys(w)[n]: weights[n] for w in _ENDS for n in weights},
+            rules=rules[0],
+            catalog=catalog,
+        )
+        published = [{n: joint[keys(w)[n]] for n in results[0]} for w in _ENDS]
+    else:
+        published = [
+            publish_results(
+                dict(result), weights=dict(weights), rules=own, catalog=catalog
+            )
+            for result, own in zip(results, rules, strict=True)
+        ]
+    return [
+        {
+            name: frame[frame["indicator"].isin(asked)].reset_index(drop=True)
+            for name, frame in part.items()
+        }
+        for part in published
+    ]
 
 
 def _territories(
@@ -418,6 +593,20 @@ def evolution_from_results(
     out = out.loc[:, list(EVOLUTION_COLUMNS)]
     out.attrs["territobs"] = {"start": start, "end": end, "geography": geography}
     return out.reset_index(drop=True)
+
+
+def state_words(table: pd.DataFrame) -> pd.Series:
+    """French state of each row of an evolution table, for written tables.
+
+    Examples
+    --------
+    >>> state_words(pd.DataFrame({"state": ["value", "secret"]})).tolist()
+    ['valeur', 'secret statistique']
+    """
+    from territobs.schema import STATE_WORDS_COLUMN
+
+    words = {**STATE_LABELS, "value": "valeur"}
+    return table["state"].map(words).rename(STATE_WORDS_COLUMN)
 
 
 def _combined_state(first: pd.Series, last: pd.Series) -> pd.Series:

@@ -1,0 +1,445 @@
+"""Evolutions between two vintages in an atlas (``[[evolutions]]``).
+
+Each ``[[evolutions]]`` table of the config asks for the change of some
+indicators between two vintages on some zonings::
+
+    [[evolutions]]
+    id = "rp-2010-2015"                  # file names (default "2010-2015")
+    indicators = ["unemployment_rate", "unemployed_1564"]
+    start = 2010                         # vintages read from the column
+    end = 2015                           #   prefixes (P10_, P15_)
+    zonings = ["arrondissements"]        # default: every zoning
+    geography = "IRIS de Paris"          # named in captions (optional)
+
+One step per evolution (``evolution:<id>``) recomputes both ends on every
+listed zoning with its weights through
+:func:`territobs.zoning.evolution.evolutions` (the publication path: the
+atlas's secrecy rules at both ends, both vintages of every zoning published
+together so that nested zones cannot be differenced, a change secret when
+either end is, and any end the atlas masks in its own tables masked here
+too), then writes for each zoning the table (CSV, XLSX: both vintages and
+the change) and one change map per indicator
+(:func:`territobs.maps.change_map`), listed on the index under the zoning.
+
+The parsing part imports only the standard library (a no-change refresh
+plans the build without pandas); the step imports the rest when it runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from territobs.atlas.build import BuildContext, Step, StepProduct
+    from territobs.atlas.cache import StepRecord
+    from territobs.atlas.config import AtlasConfig
+
+__all__ = [
+    "EvolutionConfig",
+    "check_evolutions",
+    "evolution_links",
+    "evolution_steps",
+    "parse_evolutions",
+    "run_evolution",
+]
+
+#: Folder of the evolution tables and maps, inside the output folder.
+FOLDER = "evolutions"
+
+
+@dataclass(frozen=True)
+class EvolutionConfig:
+    """One ``[[evolutions]]`` table.
+
+    Parameters
+    ----------
+    id : str
+        Identifier, used in file names.
+    indicators : tuple of str
+        Catalogue indicators whose change is computed.
+    start, end : int
+        The two vintages (``start < end``).
+    zonings : tuple of str
+        Zoning ids (every zoning when the key is absent).
+    geography : str
+        The geography both vintages are on, named in captions.
+    section : dict
+        The raw TOML table (hashed into the step key).
+    """
+
+    id: str
+    indicators: tuple[str, ...]
+    start: int
+    end: int
+    zonings: tuple[str, ...]
+    geography: str = ""
+    section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def period(self) -> str:
+        """``"2010-2015"``."""
+        return f"{self.start}-{self.end}"
+
+
+def parse_evolutions(
+    doc: Any, problems: Any, zonings: Sequence[str]
+) -> tuple[EvolutionConfig, ...]:
+    """Read the ``[[evolutions]]`` tables of a config document.
+
+    Every problem is recorded with its key path (``evolutions[0].start``)
+    in ``problems`` (see :mod:`territobs.atlas.config`).
+
+    Parameters
+    ----------
+    doc : territobs.atlas.config._Table
+        The root table of the document.
+    problems : territobs.atlas.config._Problems
+        Where problems are recorded.
+    zonings : sequence of str
+        Ids of the config's zonings.
+
+    Returns
+    -------
+    tuple of EvolutionConfig
+    """
+    from territobs.atlas.config import _array, _unique
+
+    tables = _array(doc, "evolutions", problems)
+    out = []
+    for table in tables:
+        indicators = table.strings("indicators")
+        if not table.has("indicators"):
+            problems.add(table.sub("indicators"), "clé obligatoire absente")
+        elif not indicators:
+            problems.add(table.sub("indicators"), "au moins un indicateur est attendu")
+        start = table.get("start", int, required=True)
+        end = table.get("end", int, required=True)
+        if start is not None and end is not None and start >= end:
+            problems.add(
+                table.sub("end"),
+                f"la fin ({end}) doit suivre le début ({start}) de l'évolution",
+            )
+        chosen = table.strings("zonings", tuple(zonings), allow_scalar=True)
+        for i, zoning in enumerate(chosen):
+            if zoning not in zonings:
+                problems.add(
+                    f"{table.sub('zonings')}[{i}]",
+                    f"« {zoning} » n'est pas une zone de l'atlas ([[zones]])",
+                )
+        geography = table.get("geography", str, "")
+        ident = (
+            table.ident()
+            if table.has("id")
+            else (f"{start}-{end}" if start is not None and end is not None else "")
+        )
+        table.finish()
+        out.append(
+            EvolutionConfig(
+                id=ident,
+                indicators=indicators,
+                start=start or 0,
+                end=end or 0,
+                zonings=chosen,
+                geography=geography,
+                section=table.data,
+            )
+        )
+    # two evolutions without id over the same vintages would share files
+    _unique(tables, [e.id for e in out], problems)
+    return tuple(out)
+
+
+def evolution_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> list:
+    """List the steps of the config's evolutions, one per evolution.
+
+    One step covers every zoning of an evolution: their figures are
+    published together (secondary suppression across nested zonings).
+    """
+    from territobs.atlas.build import Step
+
+    steps = []
+    labels = {z.id: z.label for z in config.zonings}
+    for evolution in getattr(config, "evolutions", ()):
+        deps = ["territory"]
+        for zoning in evolution.zonings:
+            deps += [f"zones:{zoning}", f"weights:{zoning}", f"secrecy#{zoning}"]
+        steps.append(
+            Step(
+                f"evolution:{evolution.id}",
+                "evolution",
+                tuple(deps),
+                {
+                    "section": dict(evolution.section),
+                    "zonings": list(evolution.zonings),
+                    "catalog": str(config.catalog),
+                    "publication": dict(config.publication.section),
+                    "secrecy": dict(config.secrecy.section),
+                    "formats": list(config.tables),
+                    "titles": {z: labels[z] for z in evolution.zonings},
+                },
+                catalog_inputs,
+                f"évolution {evolution.period} « {evolution.id} »",
+            )
+        )
+    return steps
+
+
+def _config_of(config: AtlasConfig, ident: str) -> EvolutionConfig:
+    return next(e for e in config.evolutions if e.id == ident)
+
+
+def run_evolution(step: Step, context: BuildContext) -> StepProduct:
+    """Compute, secure and write one evolution on its zonings (see module notes)."""
+    import warnings
+
+    from territobs.atlas import steps as atlas
+    from territobs.atlas.build import StepProduct
+    from territobs.errors import ZoneWarning
+    from territobs.zoning.evolution import evolutions
+
+    config = context.config
+    wanted = _config_of(config, step.target)
+    zonings = list(step.params["zonings"])
+    catalog = atlas.load_catalog(config)
+    publication = config.publication
+    rules = None
+    if config.secrecy.enabled and "indicators" in config.secrecy.section:
+        rules = atlas._secrecy_rules(config, catalog)
+    with warnings.catch_warnings():
+        if not all(config.zoning(z).partition for z in zonings):
+            warnings.filterwarnings(
+                "ignore", message=atlas.COVERAGE_WARNING, category=ZoneWarning
+            )
+        tables = evolutions(
+            context.load("territory"),
+            {
+                z: (context.load(f"zones:{z}"), context.load(f"weights:{z}"))
+                for z in zonings
+            },
+            list(wanted.indicators),
+            start=wanted.start,
+            end=wanted.end,
+            catalog=catalog,
+            approximation=dict(publication.approximations) or None,
+            geography=wanted.geography,
+            publish=config.secrecy.enabled,
+            rules=rules,
+            partial=publication.policy(),
+        )
+    files: dict[str, str] = {}
+    listed: dict[str, Any] = {}
+    secret = 0
+    for zoning in zonings:
+        table = mask_published(tables[zoning], context.load(f"secrecy#{zoning}"))
+        written, maps = _write_zoning(table, zoning, wanted, step, context)
+        files |= written
+        listed[zoning] = {"maps": maps}
+        secret += int(table["secret"].sum())
+    return StepProduct(
+        None, files, {"period": wanted.period, "zonings": listed, "secret": secret}
+    )
+
+
+def _write_zoning(
+    table: pd.DataFrame,
+    zoning: str,
+    wanted: EvolutionConfig,
+    step: Step,
+    context: BuildContext,
+) -> tuple[dict[str, str], list[list[str]]]:
+    """Write one zoning's table and change maps; return files and map rows."""
+    from territobs.atlas.cache import atomic_path
+
+    stem = f"{FOLDER}/{zoning}/{wanted.id}"
+    files: dict[str, str] = {}
+    if "csv" in step.params["formats"]:
+        from territobs.zoning.evolution import state_words
+
+        files[f"{zoning}/csv"] = f"{stem}.csv"
+        with atomic_path(context.path(f"{stem}.csv")) as temp:
+            table.assign(etat=state_words(table).to_numpy()).to_csv(
+                temp, index=False, encoding="utf-8"
+            )
+    if "xlsx" in step.params["formats"]:
+        files[f"{zoning}/xlsx"] = f"{stem}.xlsx"
+        with atomic_path(context.path(f"{stem}.xlsx")) as temp:
+            _write_xlsx(table, temp)
+    zones = context.load(f"zones:{zoning}")
+    title = step.params["titles"][zoning]
+    maps = []
+    for indicator in dict.fromkeys(table["indicator"]):
+        key = f"{zoning}/map:{indicator}"
+        files[key] = f"{stem}-{indicator}.html"
+        label = str(table.loc[table["indicator"] == indicator, "label"].iloc[0])
+        _draw(table, zones, indicator, context.path(files[key]), title, label)
+        maps.append([key, label])
+    return files, maps
+
+
+def mask_published(table: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """Mask the changes whose end the atlas's own tables mask.
+
+    The atlas publishes its indicators through one global secrecy step; a
+    figure it masks there (secondary suppression included) must not come
+    back as an end of an evolution. A row of ``published`` is matched when
+    its zone and indicator are those of the evolution row and its vintage
+    names the start or the end year.
+    """
+    import numpy as np
+
+    if not len(published) or "state" not in published.columns:
+        return table
+    secret = published[published["state"].astype(str) == "secret"]
+    vintages = secret["vintage"] if "vintage" in secret.columns else secret["zone"]
+    years = vintages.astype(str).map(_years)
+    if not len(table):
+        return table
+    ends = {str(table["start"].iloc[0]), str(table["end"].iloc[0])}
+    hidden = {
+        (zone, indicator)
+        for zone, indicator, named in zip(
+            secret["zone"].astype(str), secret["indicator"], years, strict=True
+        )
+        if named & ends
+    }
+    if not hidden:
+        return table
+    rows = np.array(
+        [
+            (z, i) in hidden
+            for z, i in zip(table["zone"].astype(str), table["indicator"], strict=True)
+        ]
+    )
+    rows &= table["state"].to_numpy() != "secret"
+    if not rows.any():
+        return table
+    out = table.copy()
+    for column in ("value_start", "value_end", "change", "annual_rate"):
+        out.loc[rows, column] = np.nan
+    out.loc[rows, "state"] = "secret"
+    out.loc[rows, "coverage_label"] = ""
+    out.loc[rows, "secret"] = True
+    out.loc[rows, "secret_reason"] = (
+        "évolution masquée : une de ses extrémités est masquée dans les "
+        "tableaux de l'atlas (secret statistique)"
+    )
+    return out
+
+
+def _years(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text))
+
+
+def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
+    import pandas as pd
+
+    from territobs.zoning.evolution import state_words
+
+    start, end = int(table["start"].iloc[0]), int(table["end"].iloc[0])
+    sheet = pd.DataFrame(
+        {
+            "Zone": table["zone"],
+            "Nom": table["zone_name"],
+            "Indicateur": table["label"],
+            "Unité": table["unit"],
+            f"Valeur {start}": table["value_start"],
+            f"Valeur {end}": table["value_end"],
+            f"Évolution {start}-{end}": table["change"],
+            "Unité de l'évolution": table["change_unit"],
+            "Taux de croissance annuel moyen (%)": table["annual_rate"],
+            "État": state_words(table).to_numpy(),
+            "Couverture": table["coverage_label"],
+            "Secret statistique": table["secret_reason"],
+            "Géographie": table["geography"],
+            "Source": table["source"],
+        }
+    )
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        sheet.to_excel(writer, sheet_name="Évolutions", index=False)
+
+
+def _draw(
+    table: pd.DataFrame,
+    zones: pd.DataFrame,
+    indicator: str,
+    path: Path,
+    title: str,
+    label: str,
+) -> None:
+    from territobs.atlas.cache import atomic_path
+    from territobs.maps.change import change_map
+
+    start, end = int(table["start"].iloc[0]), int(table["end"].iloc[0])
+    drawn = change_map(
+        table,
+        zones,
+        indicator,
+        title=f"{title} : {label}, évolution {start}-{end}",
+        back_link="../../index.html",
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as temp:
+        drawn.save(temp)
+
+
+def evolution_links(
+    record: StepRecord, zoning: str
+) -> tuple[list[tuple[str, str]], list[tuple[str, list[tuple[str, str]]]]]:
+    """Index entries of one evolution step for one zoning: tables and map rows."""
+    from territobs.atlas.index import FORMAT_LABELS, href
+
+    period = record.stats.get("period", "")
+    outputs = record.outputs
+    listed = record.stats.get("zonings", {}).get(zoning)
+    if listed is None:
+        return [], []
+    tables = [
+        (
+            f"Évolution {period} : {FORMAT_LABELS[fmt]}",
+            href(outputs[f"{zoning}/{fmt}"]["path"]),
+        )
+        for fmt in ("csv", "xlsx")
+        if f"{zoning}/{fmt}" in outputs
+    ]
+    maps = [
+        (
+            f"{label} : évolution {period}",
+            [(FORMAT_LABELS["html"], href(outputs[key]["path"]))],
+        )
+        for key, label in listed.get("maps", [])
+        if key in outputs
+    ]
+    return tables, maps
+
+
+def check_evolutions(
+    config: AtlasConfig, catalog: Any, territory: Any
+) -> list[tuple[str, str]]:
+    """Problems the evolution steps would hit: indicators and their vintages."""
+    from territobs.errors import TerritobsError
+
+    problems = []
+    for i, wanted in enumerate(getattr(config, "evolutions", ())):
+        for j, ident in enumerate(wanted.indicators):
+            key = f"evolutions[{i}].indicators[{j}]"
+            try:
+                indicator = catalog.get(ident)
+            except (KeyError, TerritobsError) as error:
+                problems.append((key, str(getattr(error, "message", error))))
+                continue
+            if territory is None:
+                continue
+            for year in (wanted.start, wanted.end):
+                try:
+                    catalog.resolve(indicator, territory, vintage=year)
+                except TerritobsError as error:
+                    problems.append(
+                        (key, f"millésime {year} : {getattr(error, 'message', error)}")
+                    )
+    return problems
