@@ -320,7 +320,7 @@ def draw_maps(
         classes = shared_classes([whole, *shared], indicator, options)
     elif partial:
         classes = shared_classes([whole], indicator, options)
-    common = {
+    common: dict[str, Any] = {
         "label": meta["label"],
         "unit": meta["unit"] or None,
         "scheme": options.scheme,
@@ -444,7 +444,7 @@ def _prints(
     caption: list[str],
     overlays: tuple[Any, Sequence[tuple[Any, str]], Any],
     folder: Path,
-    formats: list[str],
+    formats: Sequence[str],
     options: MapOptions,
 ) -> dict[str, Path]:
     """Write the PDF/SVG print layouts (A4 or A3, scale, north, locator)."""

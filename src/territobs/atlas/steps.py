@@ -1002,7 +1002,7 @@ def _partial_notes(zones: pd.DataFrame) -> dict[str, str]:
     """French note of each zone only partly in the atlas's data (by zone id)."""
     from territobs.formatting import count_of
 
-    notes = {}
+    notes: dict[str, Any] = {}
     if PARTIAL_COLUMN not in zones.columns:
         return notes
     for zone, members, total in zip(
@@ -1155,7 +1155,7 @@ def _portrait_extras(
     names = dict(zip(codes, territory["name"].astype(str), strict=True))
     has_geometry = "geometry" in territory.columns and territory.crs is not None
     units = dict(zip(codes, territory.geometry, strict=True)) if has_geometry else {}
-    shapes = {}
+    shapes: dict[str, Any] = {}
     if "geometry" in zones.columns and zones.crs is not None and has_geometry:
         frame = zones if zones.crs == territory.crs else zones.to_crs(territory.crs)
         shapes = dict(zip(frame["zone"].astype(str), frame.geometry, strict=True))

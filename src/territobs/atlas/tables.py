@@ -144,7 +144,8 @@ def _notes_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
             ),
         }
     )
-    return notes.reset_index(drop=True), ["@"] * 6 + [PERCENT_FORMAT, "@"]
+    formats: list[str | None] = ["@", "@", "@", "@", "@", "@", PERCENT_FORMAT, "@"]
+    return notes.reset_index(drop=True), formats
 
 
 def _sources_sheet(result: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:

@@ -193,5 +193,4 @@ def _write(
     else:
         from territobs.maps.change import change_map
 
-        kwds = {"title": title} if title else {}
-        change_map(table, zones, indicator, **kwds).save(output)
+        change_map(table, zones, indicator, title=title or None).save(output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 import geopandas as gpd
@@ -137,7 +138,7 @@ def map_(
         ) from exc
     frame = _read(input_path)
     ref = Reference(reference, reference_label) if reference is not None else None
-    options = {
+    options: dict[str, Any] = {
         "label": label,
         "unit": unit,
         "scheme": "manual" if cuts else scheme,

@@ -179,7 +179,7 @@ def _layer_payload(prep: PreparedLayer) -> dict[str, Any]:
         "ref": None if ref is None else {"label": ref.label, "value": ref.value},
         "part": None
         if not prep.n_partial
-        else [int(i) for i in np.flatnonzero(prep.partial)],
+        else [int(i) for i in np.flatnonzero(np.asarray(prep.partial))],
         "cov": None
         if not prep.n_partial
         else [

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -109,7 +110,7 @@ def label_anchors(geoms: gpd.GeoSeries) -> LabelAnchors:
                 for part, t in zip(largest, extent, strict=True)
             ]
         else:
-            points = shapely.point_on_surface(largest)
+            points = list(shapely.point_on_surface(largest))
         coords = shapely.get_coordinates(np.asarray(points, dtype=object))
         x[valid], y[valid] = coords[:, 0], coords[:, 1]
     size[~valid] = 0.0
@@ -138,7 +139,7 @@ def place_labels(
     gap: float = 2.0,
     max_labels: int | None = None,
     weight: str = "normal",
-    style: str = "normal",
+    style: Literal["normal", "italic", "oblique"] = "normal",
     avoid: Sequence[object] = (),
 ) -> list[object]:
     """Write names on a matplotlib map, dropping those that collide.

@@ -21,7 +21,7 @@ import os
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import matplotlib as mpl
@@ -54,7 +54,8 @@ Orientation = Literal["portrait", "landscape"]
 _MM = 1 / 25.4
 #: Page margin (mm).
 _MARGIN = 10.0
-_STYLE = {
+# matplotlib's stubs key rc_context by literal names: typed Any on purpose
+_STYLE: Any = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "pdf.fonttype": 42,  # TrueType, embedded and subset: searchable text

@@ -14,6 +14,7 @@ import os
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import matplotlib as mpl
@@ -64,7 +65,8 @@ _LEGEND_STYLE = {
     "title_fontsize": 9,
     "alignment": "left",
 }
-_STYLE = {
+# matplotlib's stubs key rc_context by literal names: typed Any on purpose
+_STYLE: Any = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "svg.hashsalt": "territobs",

@@ -8,10 +8,11 @@ only ever go through :func:`html.escape`.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 __all__ = ["bar_chart_svg", "locator_svg"]
 
@@ -21,7 +22,7 @@ ZONE_COLOR = "#d55e00"
 REFERENCE_COLOR = "#8c96a0"
 
 
-def _path(geom: object, transform) -> str:
+def _path(geom: BaseGeometry, transform: Callable[[np.ndarray], np.ndarray]) -> str:
     """SVG path data (``M … Z``) of a polygon or multipolygon."""
     out = []
     for part in shapely.get_parts(np.asarray([geom], dtype=object)):
@@ -38,9 +39,9 @@ def _path(geom: object, transform) -> str:
 
 
 def locator_svg(
-    zone: object,
-    context: Sequence[object] = (),
-    members: Sequence[object] = (),
+    zone: BaseGeometry | None,
+    context: Sequence[BaseGeometry | None] = (),
+    members: Sequence[BaseGeometry | None] = (),
     *,
     title: str = "",
     width: int = 320,
@@ -91,7 +92,7 @@ def locator_svg(
     def transform(xy: np.ndarray) -> np.ndarray:
         return np.column_stack((ox + k * (xy[:, 0] - x0), oy + k * (y1 - xy[:, 1])))
 
-    def path(geom: object) -> str:
+    def path(geom: BaseGeometry) -> str:
         return _path(shapely.simplify(geom, tolerance), transform)
 
     parts = [
@@ -109,10 +110,10 @@ def locator_svg(
         f'<path d="{path(zone)}" fill="{ZONE_COLOR}" fill-opacity="0.85" '
         f'stroke="{ZONE_COLOR}" stroke-width="1.2" fill-rule="evenodd"/>'
     )
-    for geom in members:
-        if geom is not None and not shapely.is_empty(geom):
+    for member in members:
+        if member is not None and not shapely.is_empty(member):
             parts.append(
-                f'<path d="{path(geom)}" fill="none" stroke="#ffffff" '
+                f'<path d="{path(member)}" fill="none" stroke="#ffffff" '
                 'stroke-width="0.6"/>'
             )
     parts.append("</svg>")

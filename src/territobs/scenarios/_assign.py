@@ -162,7 +162,7 @@ def as_assignment(
         if member.all():
             result = _membership(scenario, label)
         elif not member.any() and isinstance(scenario, gpd.GeoDataFrame):
-            result = _polygons(scenario, units)  # type: ignore[arg-type]
+            result = _polygons(scenario, units)
         else:
             raise ZoneError(
                 f"scénario « {label} » : zones à la fois listes de communes et "
@@ -172,7 +172,7 @@ def as_assignment(
         from territobs.zoning.zones import zones_from_polygons
 
         name = "name" if "name" in scenario.columns else None
-        result = _polygons(zones_from_polygons(scenario, name=name), units)  # type: ignore[arg-type]
+        result = _polygons(zones_from_polygons(scenario, name=name), units)
     elif isinstance(scenario, pd.DataFrame):
         name = "name" if "name" in scenario.columns else None
         result = _membership(zones_from_members(scenario, name=name), label)

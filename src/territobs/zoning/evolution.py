@@ -250,8 +250,9 @@ def evolution(
     if weights is None:
         from territobs.zoning.weights import build_weights
 
-        first = territory if isinstance(territory, pd.DataFrame) else None
-        if first is None:
+        if isinstance(territory, pd.DataFrame):
+            first = territory
+        else:
             first = next(iter(territory.values()))
         weights = build_weights(
             first,
