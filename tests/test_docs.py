@@ -184,16 +184,31 @@ def _documented_ids() -> set[int]:
 
 @pytest.mark.parametrize("name", sorted(territobs._EXPORTS))
 def test_public_name_is_documented(name):
-    # Resolved through the export table, not ``getattr(territobs, name)``: once
-    # the subpackage is imported, ``territobs.portrait`` is the module.
-    module = importlib.import_module(territobs._EXPORTS[name])
-    if not hasattr(module, name):
-        pytest.fail(
-            f"territobs.__all__ lists {name!r}, but {module.__name__} has no such name"
-        )
-    assert id(getattr(module, name)) in _documented_ids(), (
+    obj = getattr(territobs, name)
+    assert id(obj) in _documented_ids(), (
         f"territobs.{name} has no ::: directive in docs/reference/api/"
     )
+
+
+def test_public_names_survive_importing_every_subpackage():
+    """No exported name is shadowed by a subpackage once it is imported.
+
+    ``import territobs.portrait`` sets ``territobs.portrait`` to the module:
+    a function exported under that name would stop being callable after any
+    atlas build. Every subpackage is imported first, then every name checked.
+    """
+    import pkgutil
+
+    for info in pkgutil.walk_packages(territobs.__path__, "territobs."):
+        if info.name.startswith("territobs.cli") or ".templates" in info.name:
+            continue
+        importlib.import_module(info.name)
+    for name in territobs._EXPORTS:
+        obj = getattr(territobs, name)
+        assert not inspect.ismodule(obj), f"territobs.{name} is a module"
+        spec = territobs._EXPORTS[name]
+        module, _, attribute = spec.partition(":")
+        assert obj is getattr(importlib.import_module(module), attribute or name)
 
 
 # ---------------------------------------------------------------- glossary

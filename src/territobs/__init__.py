@@ -64,7 +64,7 @@ _EXPORTS: dict[str, str] = {
     "style_result": "territobs.zoning.result",
     "PartialPolicy": "territobs.schema",
     "figure_states": "territobs.schema",
-    "publish": "territobs.publish",
+    "publish_results": "territobs.publish:publish",
     # secrecy
     "SecrecyRule": "territobs.secrecy",
     "apply_secrecy": "territobs.secrecy",
@@ -78,7 +78,9 @@ _EXPORTS: dict[str, str] = {
     "Classes": "territobs.maps",
     "save_static": "territobs.maps",
     # portraits and atlases
-    "portrait": "territobs.portrait",
+    # not "portrait"/"fetch": those are subpackages, and importing one would
+    # replace a function of the same name on this package
+    "make_portrait": "territobs.portrait:portrait",
     "Portrait": "territobs.portrait",
     "build_atlas": "territobs.atlas",
     "load_config": "territobs.atlas",
@@ -87,7 +89,7 @@ _EXPORTS: dict[str, str] = {
     "convert_table": "territobs.cog",
     "passage_table": "territobs.cog",
     "membership_table": "territobs.cog",
-    "fetch": "territobs.fetch",
+    "fetch_source": "territobs.fetch:fetch",
     # support
     "show_versions": "territobs._show_versions",
 }
@@ -136,7 +138,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         TerritobsWarning,
     )
     from territobs.fetch import (
-        fetch,
+        fetch as fetch_source,
     )
     from territobs.io.boundaries import (
         read_boundaries,
@@ -162,10 +164,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from territobs.portrait import (
         Portrait,
-        portrait,
+    )
+    from territobs.portrait import (
+        portrait as make_portrait,
     )
     from territobs.publish import (
-        publish,
+        publish as publish_results,
     )
     from territobs.schema import (
         PartialPolicy,

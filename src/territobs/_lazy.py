@@ -22,7 +22,9 @@ def lazy_exports(
     package : str
         The package's name, for error messages.
     exports : mapping of str to str
-        Public name → module that defines it.
+        Public name → module that defines it, or ``"module:attribute"`` when
+        the public name differs from the module's own (an alias that keeps a
+        function from sharing its name with a subpackage).
     namespace : dict
         The package's ``globals()``: a resolved name is cached there.
 
@@ -42,7 +44,8 @@ def lazy_exports(
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        module, _, attribute = module.partition(":")
+        value = getattr(importlib.import_module(module), attribute or name)
         namespace[name] = value
         return value
 
