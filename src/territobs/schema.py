@@ -69,6 +69,12 @@ APPROXIMATIONS: Final[dict[str, str]] = {
     ),
 }
 
+#: Short French names of the approximations, for cells and legends.
+APPROXIMATION_SHORT: Final[dict[str, str]] = {
+    "population_weighted_mean_of_medians": "moyenne des médianes pondérée",
+    "census_population_weights": "valeurs pondérées par la population",
+}
+
 STATE_COLUMN: Final = "state"
 COVERAGE_LABEL: Final = "coverage_label"
 COVERAGE: Final = "coverage"

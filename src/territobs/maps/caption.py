@@ -258,7 +258,11 @@ def make_caption(
             f"{missing_count} zone{'s' if missing_count > 1 else ''} sans donnée "
             "(donnée manquante, ni zéro ni secret)"
         )
-    approximations = _join(_items(approximation))
+    from territobs.schema import APPROXIMATIONS
+
+    approximations = _join(
+        [APPROXIMATIONS.get(name, name) for name in _items(approximation)]
+    )
     if approximations:
         lines.append(f"Approximation : {approximations}")
     if secret_count:

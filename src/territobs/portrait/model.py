@@ -15,6 +15,7 @@ import pandas as pd
 from territobs.errors import SourceFormatError, ZoneError, format_codes
 from territobs.formatting import decimals_for, format_date, format_share
 from territobs.formatting import format_value as _format_value
+from territobs.schema import APPROXIMATION_SHORT
 
 __all__ = ["PORTRAIT_COLUMNS", "Portrait", "portrait", "portraits"]
 
@@ -443,9 +444,15 @@ def _cell(row: Mapping[str, Any], decimals: int | None = None) -> Cell:
     if share > 0:
         flags.append(f"estimé ({format_share(share)})")
     if row["approximation"]:
-        flags.append(f"approximation : {row['approximation']}")
-    if bool(row["incomplete"]):
-        flags.append("incomplet (données masquées)")
+        name = str(row["approximation"])
+        flags.append(f"approximation : {APPROXIMATION_SHORT.get(name, name)}")
+    state = str(row.get("state") or "")
+    if state == "partial":
+        coverage = str(row.get("coverage_label") or "").strip()
+        flags.append(f"partielle ({coverage})" if coverage else "partielle")
+    elif bool(row["incomplete"]) and state not in ("value", "missing"):
+        # older results without states: inputs were masked or missing
+        flags.append("incomplet (données masquées ou manquantes)")
     unit = row["unit"] if row["unit"] in _UNITS_IN_CELLS else ""
     if decimals is None:
         decimals = _row_decimals([row]) or 0
