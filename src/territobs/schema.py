@@ -201,7 +201,10 @@ def coverage_text(
     >>> coverage_text(0, 3, "commune")
     '0 commune sur 3'
     >>> coverage_text(2.5, 3, None)
-    '2,5 unités sur 3'
+    '83\xa0% des unités de la zone'
+
+    Units cut by the zone count for their share in it: fractional counts
+    (« 22,6 IRIS sur 23,7 ») are said as a share of the zone's units.
     """
     singular, plural = UNIT_WORDS.get(str(level), ("unité", "unités"))
 
@@ -210,7 +213,11 @@ def coverage_text(
         return text.replace(".", ",")
 
     word = singular if known < 2 else plural
-    text = f"{number(known)} {word} sur {number(total)}"
+    whole = abs(known - round(known)) < 1e-9 and abs(total - round(total)) < 1e-9
+    if whole or not total:
+        text = f"{number(known)} {word} sur {number(total)}"
+    else:
+        text = f"{math.floor(100 * known / total + 0.5)}\u00a0% des {plural} de la zone"
     if population_share is not None and not math.isnan(population_share):
         percent = 100 * population_share
         if 0 < percent < 1:

@@ -158,7 +158,10 @@ def summary_lines(
         lines.append(f"Millésimes : {next(iter(texts))}.")
     estimated = int(totals.get("estimated", 0) or 0)
     secret = int(totals.get("secret", 0) or 0)
-    partial = int(totals.get("incomplete", 0) or 0)
+    # the published states when the results carry them (older manifests:
+    # rows flagged incomplete)
+    partial = int(totals.get("partial", totals.get("incomplete", 0)) or 0)
+    missing = int(totals.get("missing", 0) or 0)
     if estimated:
         lines.append(
             f"{count_of(estimated, 'valeur est estimée', 'valeurs sont estimées')} "
@@ -182,8 +185,15 @@ def summary_lines(
     if partial:
         lines.append(
             f"{count_of(partial, 'valeur est partielle', 'valeurs sont partielles')} "
-            ": une partie des données de la zone est masquée ou manquante ; "
-            "leur couverture est indiquée à côté de la valeur."
+            ": elles portent sur la partie de la zone couverte par des données, "
+            "selon le choix de publication de l'atlas ; leur couverture est "
+            "indiquée à côté de la valeur."
+        )
+    if missing:
+        lines.append(
+            f"{count_of(missing, 'valeur manque', 'valeurs manquent')} "
+            "(donnée manquante) : les fichiers sources n'ont pas de donnée pour "
+            "la zone ; ce n'est ni un zéro ni un secret."
         )
     if n_warnings:
         lines.append(
