@@ -148,3 +148,13 @@ def test_fisher_jenks_is_fast_and_deterministic_on_national_data():
     sketch = fisher_jenks_bins(values[:3000], 5, max_groups=500)
     ranks = np.searchsorted(np.sort(values[:3000]), [exact[:-1], sketch[:-1]])
     assert np.all(np.abs(ranks[0] - ranks[1]) <= 3000 / 500 * 2)
+
+
+def test_nothing_to_classify_gives_no_class():
+    """Every zone secret or missing: the legend shows no phantom « 0,0 » class."""
+    import numpy as np
+
+    from territobs.maps import classify
+
+    classes = classify(np.array([np.nan, np.nan]), "quantiles", 5, unit="%")
+    assert classes.k == 0 and classes.labels == ()

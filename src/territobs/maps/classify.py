@@ -330,7 +330,17 @@ def classify(
             )
         edges = _manual_edges(arr, breaks)
     elif arr.size == 0:
-        edges = [0.0, 0.0]
+        # nothing to classify (every zone secret or missing): no class, so the
+        # legend lists only the secret and missing entries, never « 0,0 »
+        return Classes(
+            edges=(0.0,),
+            labels=(),
+            colors=(),
+            scheme=key,
+            unit=unit,
+            decimals=decimals,
+            reference=reference,
+        )
     else:
         edges = _scheme_edges(arr, key, k)
     distinct = key != "manual" and 0 < np.unique(arr).size <= k
