@@ -404,7 +404,7 @@ def _readme_python() -> str:
     return "\n".join(code for lang, code in _blocks(text) if lang == "python")
 
 
-def test_readme_opens_with_install_and_demo_then_the_two_make_commands():
+def test_readme_opens_with_the_two_make_commands_then_install_and_demo():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     first, second = _blocks(text)[:2]
     assert first[0] == second[0] == "bash"
@@ -413,8 +413,8 @@ def test_readme_opens_with_install_and_demo_then_the_two_make_commands():
         for _, b in (first, second)
     ]
     assert commands == [
-        ["pip install territobs", "territobs demo"],
         ["make demo", "make test"],
+        ["pip install territobs", "territobs demo"],
     ]
     # in the README's first section
     first_section = text.index("\n## ", text.index("\n## ") + 1)
