@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import platform
@@ -76,8 +77,9 @@ TOOLS = ("territobs", "shapely-1t", "shapely-2t", "tobler")
 # ----------------------------------------------------------- the skilled peer
 def shapely_weights(units, zones, pop, *, grid: bool, threads: int = 1):
     """Zone totals under area weights in plain shapely 2 (the skilled user's code)."""
-    import shapely
     from concurrent.futures import ThreadPoolExecutor
+
+    import shapely
 
     unit_area = shapely.area(units)
     zi, ui = shapely.STRtree(units).query(zones)  # bounding-box candidates
@@ -103,11 +105,13 @@ def shapely_weights(units, zones, pop, *, grid: bool, threads: int = 1):
 
         def work(lo_hi):
             lo, hi = lo_hi
-            return shapely.area(shapely.intersection(units[ui[lo:hi]], zones[zi[lo:hi]]))
+            return shapely.area(
+                shapely.intersection(units[ui[lo:hi]], zones[zi[lo:hi]])
+            )
 
         n = len(zi)
     edges = np.linspace(0, n, threads + 1).astype(int)
-    chunks = list(zip(edges[:-1], edges[1:], strict=True))
+    chunks = list(itertools.pairwise(edges))
     if threads > 1:
         with ThreadPoolExecutor(threads) as pool:
             area = np.concatenate(list(pool.map(work, chunks)))
@@ -236,7 +240,9 @@ def prepare(workdir: Path, quick: bool, n_buffers: int, n_squares: int) -> dict:
         units = communes.copy()
         units["geometry"] = densify(communes.geometry.values, factor)
         units.to_parquet(workdir / f"units-x{factor}.parquet")
-        sizes[f"units-x{factor}"] = int(shapely.get_num_coordinates(units.geometry.values).sum())
+        sizes[f"units-x{factor}"] = int(
+            shapely.get_num_coordinates(units.geometry.values).sum()
+        )
     zones = {
         "a": grid_zones(communes, 5000)[["zone", "geometry"]],
         "b": grid_zones(communes, 2000)[["zone", "geometry"]],
@@ -262,12 +268,17 @@ def prepare(workdir: Path, quick: bool, n_buffers: int, n_squares: int) -> dict:
     return sizes
 
 
-def paths(workdir: Path, case: str, factor: int, variant: str = "") -> tuple[Path, Path]:
+def paths(
+    workdir: Path, case: str, factor: int, variant: str = ""
+) -> tuple[Path, Path]:
     """(units, zones) files of a case at a densification factor."""
     if case == "e":
         units = workdir / f"squares{variant}.parquet"
         return units, workdir / f"zones-e-x{factor}.parquet"
-    return workdir / f"units-x{factor}.parquet", workdir / f"zones-{case}{variant}.parquet"
+    return (
+        workdir / f"units-x{factor}.parquet",
+        workdir / f"zones-{case}{variant}.parquet",
+    )
 
 
 # ------------------------------------------------------------------ children
@@ -348,7 +359,16 @@ def _vm_hwm() -> int:
 def run_child(tool: str, case: str, files: tuple[Path, Path], out: Path) -> dict:
     """Run one contender in a fresh process: its time, memory and totals."""
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", tool, case, str(files[0]), str(files[1]), str(out)]
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            tool,
+            case,
+            str(files[0]),
+            str(files[1]),
+            str(out),
+        ]
     )
     if proc.wait() != 0:
         raise RuntimeError(f"{tool} on case {case} failed (status {proc.returncode})")
@@ -367,7 +387,9 @@ def fit_exponent(sizes: list[float], seconds: list[float]) -> float:
     return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
 
 
-def measure(workdir: Path, runs: list[tuple[str, int, str, tuple[str, ...]]], repeat: int):
+def measure(
+    workdir: Path, runs: list[tuple[str, int, str, tuple[str, ...]]], repeat: int
+):
     """Alternate every run's contenders ``repeat`` times; times, memory, loads."""
     results = {}
     for key in runs:
@@ -517,7 +539,9 @@ def write_results(rows, exponents, scaling, sizes, quick, repeat) -> None:
         mem = f"{r['territobs_peak_mb']:.0f} / {r['shapely-1t_peak_mb']:.0f}"
         mem += f" / {r['tobler_peak_mb']:.0f}" if "tobler_peak_mb" in r else " / –"
         diffs = max(v for k, v in r.items() if k.startswith("diff_"))
-        label = CASES[r["case"]] + (f" ({r['variant'].strip('-')})" if r["variant"] else "")
+        label = CASES[r["case"]] + (
+            f" ({r['variant'].strip('-')})" if r["variant"] else ""
+        )
         lines.append(
             f"| ({r['case']}) {label} | ×{r['factor']} | {r['territobs_s']['median']:.2f} "
             f"| {_ratio(r['ratio_shapely-1t'])} | {s2} | {tob} | {mem} | {diffs:.1e} "
@@ -537,7 +561,11 @@ def write_results(rows, exponents, scaling, sizes, quick, repeat) -> None:
             f"| {ex['shapely-2t']:.2f} |"
         )
     if scaling:
-        lines += ["", "| size scaling | territobs | shapely 1 thread |", "|---|---|---|"]
+        lines += [
+            "",
+            "| size scaling | territobs | shapely 1 thread |",
+            "|---|---|---|",
+        ]
         for what, ex in scaling.items():
             lines.append(f"| {what} | {ex['territobs']:.2f} | {ex['shapely-1t']:.2f} |")
     text = "\n".join(lines) + "\n"
