@@ -451,6 +451,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--cases", default="abcde")
     parser.add_argument("--squares", type=int, default=None)
+    parser.add_argument(
+        "--factors", default="1,4,16", help="densification factors to run"
+    )
     parser.add_argument("--tobler-max-factor", type=int, default=16)
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -467,8 +470,9 @@ def main() -> None:
         sizes = prepare(workdir, quick, n_buffers, n_squares)
         print(sizes, flush=True)
         runs = []
+        factors = [int(f) for f in args.factors.split(",")]
         for case in args.cases:
-            for factor in DENSIFY:
+            for factor in factors:
                 tools = TOOLS if factor <= args.tobler_max_factor else TOOLS[:3]
                 runs.append((case, factor, "", tools))
         if "c" in args.cases:
@@ -517,7 +521,8 @@ def write_results(rows, exponents, scaling, sizes, quick, repeat) -> None:
         "",
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
         f"({os.cpu_count()} CPU, {platform.python_version()}), "
-        f"`python benchmarks/bench_weights.py{' --quick' if quick else ''}`"
+        f"`python benchmarks/bench_weights.py {' '.join(sys.argv[1:])}`"
+        f"{' (TERRITOBS_BENCH_QUICK=1)' if quick and '--quick' not in sys.argv else ''}"
         f" ({repeat} alternated rounds; load average at the end "
         f"{load_end[0]:.1f} / {load_end[1]:.1f} / {load_end[2]:.1f}).",
         "",
@@ -549,7 +554,8 @@ def write_results(rows, exponents, scaling, sizes, quick, repeat) -> None:
         )
     lines += [
         "",
-        "Vertex scaling: exponent *k* of time ∝ vertices^k fitted on ×1, ×4, ×16 "
+        "Vertex scaling: exponent *k* of time ∝ vertices^k fitted on the "
+        "factors above "
         "(units' vertices in a-d, zones' in e).",
         "",
         "| case | territobs | shapely 1 thread | shapely 2 threads |",
