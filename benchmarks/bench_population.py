@@ -17,8 +17,9 @@ Contenders, each in a fresh subprocess (clean peak RSS from ``os.wait4``):
 1. territobs: ``build_weights(communes, zones, method="population",
    population=<raster path>, tolerance=0)``, end to end;
 2. the pipeline a user would write with the peers: ``geopandas.overlay`` for
-   the unit ∩ zone pieces, then ``exactextract.exact_extract(raster, pieces,
-   "sum")`` and ``exact_extract(raster, units, "sum")``, weight = piece sum /
+   the unit ∩ zone pieces, then, on the cut pairs only (pieces smaller than
+   their unit: equal work), ``exactextract.exact_extract(raster, pieces,
+   "sum")`` and ``exact_extract(raster, cut units, "sum")``, weight = piece sum /
    unit sum;
 3. ``--quick`` only, if rasterstats is installed: the same pipeline with
    ``rasterstats.zonal_stats(..., stats="sum")`` (cell-centre inclusion, not
@@ -177,11 +178,21 @@ def run_contender(tool: str, data: Path, raster: Path, out: Path, n: int) -> Non
             units[["code", "geometry"]], zones[["zone", "geometry"]], how="intersection"
         )
         t_overlay = time.perf_counter() - start
-        piece_sum, unit_sum = _peer_sums(tool, raster, [pieces, units])
+        # Equal work: the raster is read for cut pairs only (a unit wholly in
+        # a zone has weight 1, as territobs decides without the raster).
         unit = pd.Index(units["code"]).get_indexer(pieces["code"])
         zone = pd.Index(zones["zone"]).get_indexer(pieces["zone"])
+        share = pieces.area.to_numpy() / units.area.to_numpy()[unit]
+        cut = share < 1.0
+        cut_units = np.unique(unit[cut])
+        piece_sum, unit_sum = _peer_sums(
+            tool, raster, [pieces[cut], units.iloc[cut_units]]
+        )
+        sums = np.zeros(len(units))
+        sums[cut_units] = unit_sum
+        weight = np.ones(len(pieces))
         with np.errstate(divide="ignore", invalid="ignore"):
-            weight = piece_sum / unit_sum[unit]
+            weight[cut] = piece_sum / sums[unit[cut]]
         method = np.zeros(len(weight), dtype=np.int8)
         extra = {"overlay_s": t_overlay, "pieces": len(pieces)}
     seconds = time.perf_counter() - start
