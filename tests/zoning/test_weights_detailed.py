@@ -125,10 +125,15 @@ def test_convex_zones_use_geos_on_detailed_units(monkeypatch):
     step=st.floats(0.5, 1e4),
     n=st.integers(3, 40),
     values=st.lists(st.floats(-2e6, 2e6), min_size=1, max_size=50),
+    missing=st.sets(st.integers(1, 38), max_size=10),
 )
-def test_cell_of_regular_lines_is_searchsorted(start, step, n, values):
-    """Arithmetic cells equal binary search, except within rounding of a line."""
-    lines = start + step * np.arange(n)
+def test_cell_of_regular_lines_is_searchsorted(start, step, n, values, missing):
+    """Arithmetic cells equal binary search, except within rounding of a line.
+
+    Lines on a lattice, some missing (grid columns without any cell).
+    """
+    lines = start + step * np.array([k for k in range(n) if k not in missing])
+    n = len(lines)
     v = np.array(values)
     got = _overlay._cell_of(lines, v)
     expected = np.clip(np.searchsorted(lines, v, side="right") - 1, -1, n - 1)

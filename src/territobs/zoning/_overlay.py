@@ -280,20 +280,32 @@ def _rect_grid(
 
 
 def _cell_of(lines: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``searchsorted(lines, v, side="right") - 1``, by arithmetic on regular lines.
+    """``searchsorted(lines, v, side="right") - 1``, by arithmetic on a lattice.
 
     Values below the first line give -1, at or beyond the last ``len(lines) - 1``.
+    When the lines lie on a regular lattice (a grid, possibly with whole
+    rows or columns missing), the lattice step of each value is computed
+    and looked up in a small table; otherwise a binary search is used.
     """
     n = len(lines)
-    step = (lines[-1] - lines[0]) / (n - 1) if n > 1 else 0.0
-    regular = n > 2 and np.allclose(np.diff(lines), step, rtol=1e-9, atol=0.0)
+    gaps = np.diff(lines)
+    step = float(gaps.min()) if n > 1 else 0.0
+    span = (lines[-1] - lines[0]) / step if step > 0 else 0.0
+    regular = n > 2 and span < 1e7
+    if regular:
+        ratio = gaps / step
+        regular = bool(np.allclose(ratio, np.rint(ratio), rtol=0.0, atol=1e-9))
     if not regular:
         return np.searchsorted(lines, v, side="right") - 1
+    m = round(span)
+    # Cell of each lattice interval (k from -1 to m), values in its middle.
+    middle = lines[0] + step * (np.arange(-1, m + 1) + 0.5)
+    table = np.searchsorted(lines, middle, side="right") - 1
     # A value within rounding of a line may land on either side of it: the
     # areas do not change (the clamped integrand is continuous across lines).
-    cell = np.floor((v - lines[0]) * (1.0 / step)).astype(np.int64)
-    np.clip(cell, -1, n - 1, out=cell)
-    return cell
+    k = np.floor((v - lines[0]) * (1.0 / step)).astype(np.int64)
+    np.clip(k, -1, m, out=k)
+    return table[k + 1]
 
 
 def _grid_areas_chunk(
