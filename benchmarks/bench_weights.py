@@ -544,9 +544,8 @@ def write_results(rows, exponents, scaling, sizes, quick, repeat) -> None:
         mem = f"{r['territobs_peak_mb']:.0f} / {r['shapely-1t_peak_mb']:.0f}"
         mem += f" / {r['tobler_peak_mb']:.0f}" if "tobler_peak_mb" in r else " / –"
         diffs = max(v for k, v in r.items() if k.startswith("diff_"))
-        label = CASES[r["case"]] + (
-            f" ({r['variant'].strip('-')})" if r["variant"] else ""
-        )
+        variant = {"250": "250 zones", "-half": "¼ of the squares"}.get(r["variant"])
+        label = CASES[r["case"]] + (f" ({variant})" if variant else "")
         lines.append(
             f"| ({r['case']}) {label} | ×{r['factor']} | {r['territobs_s']['median']:.2f} "
             f"| {_ratio(r['ratio_shapely-1t'])} | {s2} | {tob} | {mem} | {diffs:.1e} "
@@ -574,6 +573,14 @@ def write_results(rows, exponents, scaling, sizes, quick, repeat) -> None:
         ]
         for what, ex in scaling.items():
             lines.append(f"| {what} | {ex['territobs']:.2f} | {ex['shapely-1t']:.2f} |")
+    lines += [
+        "",
+        "territobs runs with its default `n_jobs=None`: threads only on the cores "
+        "the machine's load leaves idle (on a loaded machine: one thread); "
+        "`shapely-2t` always splits its pairs over 2 threads. tobler is run only "
+        "up to `--tobler-max-factor`. Per-round times are in the run's log "
+        "(`results/weights-run.log` when kept).",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     RESULTS.mkdir(exist_ok=True)
