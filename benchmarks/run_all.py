@@ -38,11 +38,11 @@ alternate within each round and ratios are reported with their spread.
 Report assembled: {date} (load average {load}); each table says how and when
 it was measured.
 
-Figures withdrawn (an independent re-measurement contradicted them and these
-benchmarks were not re-run with equal work yet): the atlas's 1.31× over a
-hand-written geopandas loop (re-measured at parity), the population path's 17×
-over exactextract (the peer summed every commune and piece; on the cut pairs
-only it is about 3×), and the interactive-map comparison with `explore()`
+Figures withdrawn (the independent re-measurement of issue 18 contradicted
+them and these benchmarks were not re-run here with equal work yet): the
+atlas's 1.31× over a hand-written geopandas loop (issue 18: at parity), the
+population path's 17× over exactextract (the peer summed every commune and
+piece; issue 18: about 3× on the cut pairs only), and the interactive-map comparison with `explore()`
 (which was given raw, not simplified and rounded, geometry). `bench_population.py`
 and `bench_maps.py` now give their peers equal work; their figures will be
 back after their next run. Not measured yet: a national commune map from
