@@ -49,13 +49,17 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from bench_weights import (  # noqa: E402
-    _peak_rss,
-    _reset_peak,
-    load_communes,
-    make_zones,
-    run_child,
-)
+from _measure import _peak_rss, _reset_peak, run_child  # noqa: E402
+from bench_weights import centred_zones, load_communes  # noqa: E402
+
+
+def make_zones(units, case: str, n: int):
+    """The buffers of case (c) of ``bench_weights.py`` (65-vertex circles)."""
+    from territobs.zoning.zones import zones_from_polygons
+
+    assert case == "c"
+    return zones_from_polygons(centred_zones(units, n, star=False), zone="zone")
+
 
 CELL = 200.0
 IDF = ("75", "77", "78", "91", "92", "93", "94", "95")

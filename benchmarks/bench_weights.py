@@ -61,6 +61,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import _peak_rss, _reset_peak
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 CASES = {
@@ -330,12 +333,12 @@ def child(tool: str, case: str, units_path: Path, zones_path: Path, out: Path) -
             return weights.matrix.T @ pop
 
     rss_before = psutil.Process().memory_info().rss
-    load_peak = _vm_hwm()
-    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM (Linux)
+    load_peak = _peak_rss()
+    _reset_peak()
     start = time.perf_counter()
     totals = np.asarray(call(), dtype=float)
     seconds = time.perf_counter() - start
-    call_peak = _vm_hwm()
+    call_peak = _peak_rss()
     np.save(out, totals)
     out.with_suffix(".json").write_text(
         json.dumps(
@@ -346,14 +349,6 @@ def child(tool: str, case: str, units_path: Path, zones_path: Path, out: Path) -
             }
         )
     )
-
-
-def _vm_hwm() -> int:
-    """Peak RSS of this process (bytes) since start or the last reset."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return -1
 
 
 def run_child(tool: str, case: str, files: tuple[Path, Path], out: Path) -> dict:
