@@ -161,11 +161,15 @@ def run_contender(tool: str, data: Path, raster: Path, out: Path, n: int) -> Non
     import psutil
 
     units = gpd.read_parquet(data)
-    zones = make_zones(units, "c", n)
-    from territobs.zoning.weights import build_weights
+    # Each child imports only its own library (its peak memory is its own).
+    if tool == "territobs":
+        from territobs.zoning.weights import build_weights
 
-    if tool != "territobs":
+        zones = make_zones(units, "c", n)
+    else:
         from exactextract import exact_extract  # noqa: F401  (import not timed)
+
+        zones = centred_zones(units, n, star=False)  # same zones, same order
     rss_before = psutil.Process().memory_info().rss
     _reset_peak()
     start = time.perf_counter()

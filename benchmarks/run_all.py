@@ -44,8 +44,9 @@ atlas's 1.31× over a hand-written geopandas loop (issue 18: at parity), the
 population path's 17× over exactextract (the peer summed every commune and
 piece; issue 18: about 3× on the cut pairs only), and the interactive-map comparison with `explore()`
 (which was given raw, not simplified and rounded, geometry). `bench_population.py`
-and `bench_maps.py` now give their peers equal work; their figures will be
-back after their next run. Not measured yet: a national commune map from
+(cut pairs only, each child importing only its own library; its quick run is
+below) and `bench_maps.py` now give their peers equal work; the full-size
+figures will be back after their next run. Not measured yet: a national commune map from
 full-resolution (densified) boundaries, and the atlas's per-zone cost at
 1,000 vs 3,000 zones.
 """
