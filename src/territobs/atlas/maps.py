@@ -303,7 +303,8 @@ def draw_maps(
 
     meta = _meta(result, indicator)
     layer = map_layer(result, zones, indicator)
-    partial = [z for z in map(str, partial) if z in set(layer["zone"])]
+    drawn = set(layer["zone"])  # once: not rebuilt for every partial zone
+    partial = [z for z in map(str, partial) if z in drawn]
     note = None
     if partial:
         note = (

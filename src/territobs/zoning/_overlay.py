@@ -9,17 +9,19 @@ wholly in the zone. Speed comes from doing as little geometry as possible:
   rectangles (grids) its bounding box inside the rectangle proves it, for other
   zones a ``contains`` test against the *prepared* zone;
 * cut pairs with rectangles that are the cells of one (regular or
-  rectilinear) grid get their areas without any clipping: each unit's rings
-  are split at the grid lines and Green's theorem gives the area in every
-  cell, in vectorised NumPy (:func:`_grid_areas`); other rectangles use
+  rectilinear) grid get their areas without any clipping: each unit's edges
+  that cross grid lines are split there and Green's theorem gives the area in
+  every cell, in vectorised NumPy with no sort of the vertices
+  (:func:`_grid_areas`); other rectangles use
   :func:`shapely.clip_by_rect` (one call per zone, vectorised over its units),
   as do grids when the pieces themselves are needed (population weights);
-* convex zones without holes (buffers of points, convex hulls...) need no
-  GEOS at all: bounding-box candidates are tested against the zone's edge
-  half-planes (box inside all of them: whole; outside one: no pair) and the
-  rest are clipped by those half-planes in vectorised NumPy
-  (:func:`_clip_convex`, exact areas, chunks on a thread pool); not used when
-  the pieces themselves are needed;
+* convex zones without holes (buffers of points, convex hulls...): bounding-box
+  candidates are tested against the zone's edge half-planes (box inside all
+  of them: whole; outside one: no pair) and the rest are clipped by those
+  half-planes in vectorised NumPy (:func:`_clip_convex`, exact areas), except
+  detailed units crossing several half-planes, which GEOS cuts faster
+  (prepared ``contains``, then ``intersection``); not used when the pieces
+  themselves are needed;
 * other cut pairs use vectorised :func:`shapely.intersection` in chunks on a
   thread pool (shapely releases the GIL inside GEOS).
 """
@@ -76,11 +78,21 @@ class Overlaps:
 
 
 def n_workers(n_jobs: int | None) -> int:
-    """Resolve ``n_jobs`` (None or -1: every core available) to a thread count."""
+    """Resolve ``n_jobs`` to a thread count.
+
+    An explicit count is used as given; -1 means every core available. The
+    default (None) uses only the cores left idle by the machine's load (one-
+    minute load average): threads on busy cores were measured slower than one
+    thread (they compete with other processes and with each other).
+    """
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if n_jobs is None or n_jobs < 0:
-        return max(1, available)
-    return max(1, int(n_jobs))
+    if n_jobs is not None and n_jobs >= 0:
+        return max(1, int(n_jobs))
+    if n_jobs is None and hasattr(os, "getloadavg"):
+        # The load counts this process itself (about 1 while it computes).
+        others = max(os.getloadavg()[0] - 1.0, 0.0)
+        return max(1, min(available, int(available - others + 0.5)))
+    return max(1, available)
 
 
 def is_rectangle(geoms: np.ndarray) -> np.ndarray:
@@ -184,6 +196,9 @@ def _cut_rectangles(
 # ------------------------------------------------------------ rectilinear grids
 #: Vertices handled per chunk by the grid areas (bounds memory).
 _CLIP_CHUNK_VERTICES = 250_000
+#: Vertices from which the grid areas use threads (measured: below it the
+#: pool costs more than it saves).
+_GRID_PARALLEL_MIN_VERTICES = 500_000
 #: Relative area below which a computed overlap is rounding noise (no pair).
 _AREA_NOISE = 1e-12
 
@@ -264,6 +279,35 @@ def _rect_grid(
     return lx, ly, col, row
 
 
+def _cell_of(lines: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``searchsorted(lines, v, side="right") - 1``, by arithmetic on a lattice.
+
+    Values below the first line give -1, at or beyond the last ``len(lines) - 1``.
+    When the lines lie on a regular lattice (a grid, possibly with whole
+    rows or columns missing), the lattice step of each value is computed
+    and looked up in a small table; otherwise a binary search is used.
+    """
+    n = len(lines)
+    gaps = np.diff(lines)
+    step = float(gaps.min()) if n > 1 else 0.0
+    span = (lines[-1] - lines[0]) / step if step > 0 else 0.0
+    regular = n > 2 and span < 1e7
+    if regular:
+        ratio = gaps / step
+        regular = bool(np.allclose(ratio, np.rint(ratio), rtol=0.0, atol=1e-9))
+    if not regular:
+        return np.searchsorted(lines, v, side="right") - 1
+    m = round(span)
+    # Cell of each lattice interval (k from -1 to m), values in its middle.
+    middle = lines[0] + step * (np.arange(-1, m + 1) + 0.5)
+    table = np.searchsorted(lines, middle, side="right") - 1
+    # A value within rounding of a line may land on either side of it: the
+    # areas do not change (the clamped integrand is continuous across lines).
+    k = np.floor((v - lines[0]) * (1.0 / step)).astype(np.int64)
+    np.clip(k, -1, m, out=k)
+    return table[k + 1]
+
+
 def _grid_areas_chunk(
     units: np.ndarray,
     lx: np.ndarray,
@@ -274,76 +318,102 @@ def _grid_areas_chunk(
 ) -> np.ndarray:
     r"""Areas of ``unit[k] ∩ cell(col[k], row[k])`` of a rectilinear grid.
 
-    Every ring edge is split at the grid lines it crosses; by Green's theorem
-    the area of a polygon inside cell :math:`(i, j)` is
+    By Green's theorem the area of a polygon inside cell :math:`(i, j)` is
     :math:`-\sum_s \int_s \mathrm{clamp}(y - y_j, 0, h_j)\,dx` over the
     pieces :math:`s` of its boundary in column :math:`i`: a piece in row
     :math:`j` adds :math:`-\Delta x\,(\bar y - y_j)`, a piece in a row above
-    adds :math:`-\Delta x\,h_j`. Each unit is walked once whatever the number
-    of its cells, with no polygon clipping.
+    adds :math:`-\Delta x\,h_j`. Edges that stay in one cell (most of them
+    on detailed boundaries) are used as they are; only edges crossing grid
+    lines are split there. Sums go to a dense block of cells per unit (its
+    bounding box, the same cells as its candidate pairs), so each unit is
+    walked once whatever the number of its cells, with no polygon clipping
+    and no sort of the vertices.
     """
     if not len(unit):
         return np.empty(0)
     uniq, local = np.unique(unit, return_inverse=True)
-    rings = _rings(units[uniq])
-    ring_unit = np.repeat(np.arange(len(uniq)), rings.unit_count)
-    vert_ring = np.repeat(np.arange(len(rings.count)), rings.count)
-    px, py = rings.x, rings.y
-    n = len(px)
-    nxt = np.arange(1, n + 1)
-    nxt[rings.start + rings.count - 1] = rings.start
-    qx, qy = px[nxt], py[nxt]
-    # Orientation: exterior rings count counter-clockwise, holes clockwise.
-    signed = np.bincount(
-        vert_ring,
-        weights=(px - qx) * (py + qy - 2 * py[rings.start][vert_ring]),
-        minlength=len(rings.count),
-    )
-    factor = rings.sign * np.where(signed >= 0, 1.0, -1.0)
+    parts, part_unit = shapely.get_parts(units[uniq], return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords = shapely.get_coordinates(rings)
+    ring_count = shapely.get_num_coordinates(rings)
+    x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    ring_unit = part_unit[ring_part]
+    exterior = np.r_[True, ring_part[1:] != ring_part[:-1]]
+    # Exterior rings count counter-clockwise, holes clockwise.
+    factor = np.where(exterior == shapely.is_ccw(rings), 1.0, -1.0)
+    # Dense block of cells per unit: columns c0..c1, rows r0..r1 (row -1:
+    # below the grid, len(ly) - 1: above it; both are needed by the sums).
+    ubounds = shapely.bounds(units[uniq])
+    c0, c1 = _cell_of(lx, ubounds[:, 0]), _cell_of(lx, ubounds[:, 2])
+    r0, r1 = _cell_of(ly, ubounds[:, 1]), _cell_of(ly, ubounds[:, 3])
+    nr = r1 - r0 + 1
+    size = (c1 - c0 + 1) * nr
+    base = np.cumsum(size) - size
+    # Slot of every vertex's cell in its unit's block.
+    vrow = _cell_of(ly, y)
+    vslot = _cell_of(lx, x)
+    vslot *= np.repeat(nr[ring_unit], ring_count)
+    vslot += vrow
+    vslot += np.repeat((base - c0 * nr - r0)[ring_unit], ring_count)
+    # Edges v[i] -> v[i + 1] (closed rings; the edge between two rings is
+    # cut off by ``last``). Edges within one cell count in its slot as is.
+    last = np.cumsum(ring_count) - 1
+    x0, x1, y0, y1 = x[:-1], x[1:], y[:-1], y[1:]
+    same = vslot[:-1] == vslot[1:]
+    same[last[:-1]] = False
+    edge_factor = np.repeat(factor, ring_count)[:-1]
+    flux = np.where(same, (x0 - x1) * edge_factor, 0.0)
+    row_y = ly[np.clip(vrow[:-1], 0, len(ly) - 1)]
+    own = flux * ((y0 + y1) * 0.5 - row_y)
+    total = int(size.sum())
+    own_sum = np.bincount(vslot[:-1], weights=own, minlength=total)
+    flux_sum = np.bincount(vslot[:-1], weights=flux, minlength=total)
+    # Edges crossing grid lines: split at every line they cross.
+    cross = ~same
+    cross[last[:-1]] = False
+    cross = np.flatnonzero(cross)
+    if len(cross):
+        cpx, cpy, cqx, cqy = x0[cross], y0[cross], x1[cross], y1[cross]
+        m = len(cross)
 
-    def crossings(
-        lines: np.ndarray, a0: np.ndarray, a1: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        lo = np.searchsorted(lines, np.minimum(a0, a1), side="right")
-        hi = np.searchsorted(lines, np.maximum(a0, a1), side="left")
-        k, e = _ragged(lo, np.maximum(hi - lo, 0))
-        value = lines[k]
-        return e, value, (value - a0[e]) / (a1[e] - a0[e])
+        def crossings(
+            lines: np.ndarray, a0: np.ndarray, a1: np.ndarray
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            lo = np.searchsorted(lines, np.minimum(a0, a1), side="right")
+            hi = np.searchsorted(lines, np.maximum(a0, a1), side="left")
+            k, i = _ragged(lo, np.maximum(hi - lo, 0))
+            value = lines[k]
+            return i, value, (value - a0[i]) / (a1[i] - a0[i])
 
-    ev, xv, tv = crossings(lx, px, qx)
-    eh, yh, th = crossings(ly, py, qy)
-    edge = np.arange(n)
-    all_e = np.concatenate([edge, ev, eh, edge])
-    all_t = np.concatenate([np.zeros(n), tv, th, np.ones(n)])
-    all_x = np.concatenate([px, xv, px[eh] + th * (qx[eh] - px[eh]), qx])
-    all_y = np.concatenate([py, py[ev] + tv * (qy[ev] - py[ev]), yh, qy])
-    order = np.lexsort((all_t, all_e))
-    a, b = order[:-1], order[1:]
-    seg = all_e[a] == all_e[b]
-    a, b = a[seg], b[seg]
-    dx = all_x[b] - all_x[a]
-    moving = dx != 0
-    a, b, dx = a[moving], b[moving], dx[moving]
-    ym = (all_y[a] + all_y[b]) / 2
-    scol = np.searchsorted(lx, (all_x[a] + all_x[b]) / 2, side="right") - 1
-    srow = np.searchsorted(ly, ym, side="right") - 1
-    ring_of = vert_ring[all_e[a]]
-    f = factor[ring_of]
-    flux = -dx * f
-    own = flux * (ym - ly[np.clip(srow, 0, len(ly) - 1)])
-    ncol, nrow = len(lx) + 1, len(ly) + 1
-    key = (ring_unit[ring_of] * ncol + (scol + 1)) * nrow + (srow + 1)
-    ukey, inv = np.unique(key, return_inverse=True)
-    own_sum = np.bincount(inv, weights=own, minlength=len(ukey))
-    cum = np.r_[0.0, np.cumsum(np.bincount(inv, weights=flux, minlength=len(ukey)))]
-    group = local * ncol + (col + 1)
-    qkey = group * nrow + (row + 1)
-    pos = np.searchsorted(ukey, qkey, side="right")
-    end = np.searchsorted(ukey, group * nrow + (nrow - 1), side="right")
-    hit = (pos > 0) & (ukey[np.maximum(pos - 1, 0)] == qkey)
-    own_q = np.where(hit, own_sum[np.maximum(pos - 1, 0)], 0.0)
+        ev, xv, tv = crossings(lx, cpx, cqx)
+        eh, yh, th = crossings(ly, cpy, cqy)
+        edge = np.arange(m)
+        all_e = np.concatenate([edge, ev, eh, edge])
+        all_t = np.concatenate([np.zeros(m), tv, th, np.ones(m)])
+        all_x = np.concatenate([cpx, xv, cpx[eh] + th * (cqx[eh] - cpx[eh]), cqx])
+        all_y = np.concatenate([cpy, cpy[ev] + tv * (cqy[ev] - cpy[ev]), yh, cqy])
+        order = np.lexsort((all_t, all_e))
+        a, b = order[:-1], order[1:]
+        keep = (all_e[a] == all_e[b]) & (all_x[b] != all_x[a])
+        a, b = a[keep], b[keep]
+        pring = np.searchsorted(last, cross[all_e[a]])
+        pu = ring_unit[pring]
+        pcol = np.clip(_cell_of(lx, (all_x[a] + all_x[b]) / 2), c0[pu], c1[pu])
+        prow = np.clip(_cell_of(ly, (all_y[a] + all_y[b]) / 2), r0[pu], r1[pu])
+        slot = base[pu] + (pcol - c0[pu]) * nr[pu] + prow - r0[pu]
+        pflux = (all_x[a] - all_x[b]) * factor[pring]
+        pown = pflux * ((all_y[a] + all_y[b]) / 2 - ly[np.clip(prow, 0, len(ly) - 1)])
+        own_sum += np.bincount(slot, weights=pown, minlength=total)
+        flux_sum += np.bincount(slot, weights=pflux, minlength=total)
+    cum = np.cumsum(flux_sum)
+    # Query cells: own sum of the cell, plus the flux of the rows above it.
+    inside = (col >= c0[local]) & (col <= c1[local]) & (row >= r0[local])
+    inside &= row <= r1[local]
+    colbase = base[local] + (np.clip(col, c0[local], c1[local]) - c0[local]) * nr[local]
+    q = colbase + np.clip(row, r0[local], r1[local]) - r0[local]
+    top = colbase + nr[local] - 1
     height = ly[row + 1] - ly[row]
-    return own_q + height * (cum[end] - cum[pos])
+    return np.where(inside, own_sum[q] + height * (cum[top] - cum[q]), 0.0)
 
 
 def _grid_areas(
@@ -353,8 +423,13 @@ def _grid_areas(
     unit: np.ndarray,
     col: np.ndarray,
     row: np.ndarray,
+    workers: int = 1,
 ) -> np.ndarray:
-    """:func:`_grid_areas_chunk` by groups of units (bounded memory)."""
+    """:func:`_grid_areas_chunk` by groups of units (bounded memory).
+
+    Groups go to ``workers`` threads when there are at least
+    ``_GRID_PARALLEL_MIN_VERTICES`` vertices to walk.
+    """
     area = np.empty(len(unit))
     if not len(unit):
         return area
@@ -364,9 +439,18 @@ def _grid_areas(
     cum = np.cumsum(np.where(first, vertices, 0))
     chunk = cum // _CLIP_CHUNK_VERTICES
     cuts = np.r_[0, np.flatnonzero(np.diff(chunk)) + 1, len(order)]
-    for a, b in itertools.pairwise(cuts):
-        idx = order[a:b]
+
+    def work(bounds: tuple[int, int]) -> None:
+        idx = order[bounds[0] : bounds[1]]
         area[idx] = _grid_areas_chunk(units, lx, ly, unit[idx], col[idx], row[idx])
+
+    ranges = list(itertools.pairwise(cuts.tolist()))
+    if workers > 1 and len(ranges) > 1 and cum[-1] >= _GRID_PARALLEL_MIN_VERTICES:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(work, ranges))
+    else:
+        for r in ranges:
+            work(r)
     return area
 
 
@@ -583,6 +667,10 @@ def _clip_convex(
 
 #: Pair × half-plane (and pair × vertex) entries handled per chunk (memory).
 _CONVEX_CHUNK = 100_000
+#: Pairs whose unit vertices × active half-planes exceed this are cut by GEOS
+#: (measured on densified communes: NumPy clipping costs a pass over every
+#: vertex per half-plane, GEOS one sweep).
+_CONVEX_GEOS_MIN_WORK = 1000
 
 
 def _convex_overlaps(
@@ -593,13 +681,16 @@ def _convex_overlaps(
     zone: np.ndarray,
     planes: _Planes,
     workers: int = 1,
+    zones: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Overlaps of bounding-box candidate pairs with convex zones, no GEOS.
+    """Overlaps of bounding-box candidate pairs with convex zones.
 
     A half-plane is *active* for a pair when the unit's bounding box crosses
     its line. A box wholly outside one half-plane is no pair; a box with no
     active half-plane lies in the zone (whole); the others are clipped by
-    :func:`_clip_convex`. Returns the kept pairs' mask, areas and whole flags.
+    :func:`_clip_convex`, or by GEOS when ``zones`` are given and the unit's
+    vertices times active half-planes exceed ``_CONVEX_GEOS_MIN_WORK``.
+    Returns the kept pairs' mask, areas and whole flags.
     """
     n = len(unit)
     area = unit_area[unit].copy()
@@ -631,7 +722,21 @@ def _convex_overlaps(
         gone = np.bincount(pair[outside], minlength=len(u)) > 0
         act_count = np.bincount(pair[active], minlength=len(u))
         act_start = np.cumsum(act_count) - act_count
-        clip = np.flatnonzero(~gone & (act_count > 0))
+        todo = ~gone & (act_count > 0)
+        if zones is not None:
+            geos = todo & (vertices[lo:hi] * act_count > _CONVEX_GEOS_MIN_WORK)
+            todo &= ~geos
+            g = np.flatnonzero(geos)
+            if len(g):
+                inside = shapely.contains(zones[z[g]], units[u[g]])
+                gc = g[~inside]
+                whole[lo + gc] = False
+                # Not clip_by_rect first: its output can be invalid, and the
+                # overlay of an invalid piece gave wrong areas on real IRIS.
+                area[lo + gc] = shapely.area(
+                    shapely.intersection(units[u[gc]], zones[z[gc]])
+                )
+        clip = np.flatnonzero(todo)
         cut_area, clipped = _clip_convex(
             units,
             planes,
@@ -725,7 +830,9 @@ def overlaps(
             rect_local = np.full(len(zones), -1, dtype=np.int64)
             rect_local[rect_pos] = np.arange(len(rect_pos))
             zc = rect_local[z[cut]]
-            cut_area = _grid_areas(units, lx, ly, u[cut], grid_col[zc], grid_row[zc])
+            cut_area = _grid_areas(
+                units, lx, ly, u[cut], grid_col[zc], grid_row[zc], workers
+            )
             cut_area[cut_area <= _AREA_NOISE * unit_area[u[cut]]] = 0.0
         else:
             cut_area, _ = _cut_rectangles(units, zb, u[cut], z[cut], workers, False)
@@ -739,8 +846,10 @@ def overlaps(
         convex_pos = other_pos[convex]
         if len(convex_pos):
             z_local, u = tree.query(zones[convex_pos])
+            convex_zones = zones[convex_pos]
+            shapely.prepare(convex_zones)
             keep, area, whole = _convex_overlaps(
-                units, unit_bounds, unit_area, u, z_local, planes, workers
+                units, unit_bounds, unit_area, u, z_local, planes, workers, convex_zones
             )
             parts.append(
                 (u[keep], convex_pos[z_local[keep]], area[keep], whole[keep], None)

@@ -362,8 +362,9 @@ def build_weights(
         zone counts as wholly inside (exact); an overlap below ``tolerance``
         of the unit's area is no pair. Use 0 for raw geometry.
     n_jobs : int, optional
-        Threads for the cut pairs of geometric zones (None or -1: every core
-        available; 1: no thread). Results do not depend on it.
+        Threads for the cut pairs of geometric zones (-1: every core
+        available; 1: no thread; None: the cores other processes leave idle,
+        and only for jobs large enough to pay). Results do not depend on it.
 
     Returns
     -------

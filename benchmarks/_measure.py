@@ -1,0 +1,45 @@
+"""Helpers shared by the benchmarks that run each contender in a fresh process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _reset_peak() -> None:
+    """Reset the kernel's peak-RSS counter (VmHWM) of this process (Linux)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_rss() -> int:
+    """Peak RSS in bytes since start or the last reset (VmHWM), or -1 if unknown."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return -1
+
+
+def run_child(script: str, args: list[str], report: Path, what: str) -> dict:
+    """Run ``script --child *args`` in a fresh process; read its JSON report.
+
+    Adds ``peak_mb`` (the child's peak RSS, from ``os.wait4``) and
+    ``extra_mb`` (its increase during the measured call, from the report's
+    ``rss_before`` and ``call_peak``).
+    """
+    proc = subprocess.Popen([sys.executable, script, "--child", *args])
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"{what} failed (status {status})")
+    info = json.loads(report.read_text())
+    info["peak_mb"] = usage.ru_maxrss / 1024
+    info["extra_mb"] = (info["call_peak"] - info["rss_before"]) / 2**20
+    return info
