@@ -288,8 +288,10 @@ def propose(
     )
     bad = report[(report["pieces"] > 1) | report["below_min"] | report["above_max"]]
     if len(bad):
+        from territobs.formatting import count_of
+
         click.echo(
-            f"Attention : {len(bad)} zone(s) hors contraintes : "
+            f"Attention : {count_of(len(bad), 'zone')} hors contraintes : "
             + ", ".join(bad["zone"].astype(str))
             + ".",
             err=True,

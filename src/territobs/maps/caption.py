@@ -261,7 +261,7 @@ def make_caption(
     from territobs.schema import APPROXIMATIONS
 
     approximations = _join(
-        [APPROXIMATIONS.get(name, name) for name in _items(approximation)]
+        [APPROXIMATIONS.get(str(name), str(name)) for name in _items(approximation)]
     )
     if approximations:
         lines.append(f"Approximation : {approximations}")
