@@ -2,9 +2,10 @@
 
 Each handler ``run``s a step (reading its upstream values through the build
 context, writing its files atomically) and ``load``s a cached output back.
-Cached intermediates live in ``<output>/.cache/``: territory and zones as
-GeoParquet, weights as NPZ, results as Parquet, so that a refresh after a
-map-option change recomputes no weights.
+Cached intermediates live beside the output, in ``<parent>/.<output>-cache/``
+(never inside the published folder: they hold unmasked results): territory
+and zones as GeoParquet, weights as NPZ, results as Parquet, so that a
+refresh after a map-option change recomputes no weights.
 
 This is the only atlas module that imports pandas, geopandas and the other
 territobs stages.
