@@ -722,8 +722,10 @@ def _run_table(step: Step, context: BuildContext) -> StepProduct:
     formats = step.params["formats"]
     if "csv" in formats:
         files["csv"] = f"tables/{step.target}.csv"
+        from territobs.io.spreadsheet import to_csv
+
         with atomic_path(context.path(files["csv"])) as temp:
-            result.to_csv(temp, index=False, encoding="utf-8")
+            to_csv(result, temp, index=False, encoding="utf-8")
     if "xlsx" in formats:
         from territobs.atlas.tables import write_xlsx
 

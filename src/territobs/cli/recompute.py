@@ -295,7 +295,9 @@ def recompute(
     )
     suffix = output.suffix.lower()
     if suffix == ".csv":
-        result.to_csv(output, index=False, encoding="utf-8")
+        from territobs.io.spreadsheet import to_csv
+
+        to_csv(result, output, index=False, encoding="utf-8")
     elif suffix == ".parquet":
         result.to_parquet(output, index=False)
     else:
