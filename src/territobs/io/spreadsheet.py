@@ -52,8 +52,10 @@ def neutralise(value: Any) -> Any:
 
     Examples
     --------
-    >>> neutralise('=HYPERLINK("http://x")'), neutralise("Bondy"), neutralise(2.5)
-    ('\\'=HYPERLINK("http://x")', 'Bondy', 2.5)
+    >>> print(neutralise('=HYPERLINK("http://x")'))
+    '=HYPERLINK("http://x")
+    >>> neutralise("Bondy"), neutralise(2.5)
+    ('Bondy', 2.5)
     """
     return "'" + value if is_risky(value) else value
 
