@@ -239,10 +239,9 @@ def protect(
                 reason = ("cell", key) if key >= 0 else ("region", iv.units)
                 if reason in unresolved:
                     continue
-                binding = [b for b in iv.binding if published[b]]
-                if chosen.intersection(binding):
+                if chosen.intersection(iv.binding):
                     continue  # already being widened this round
-                if not mask(binding, reason, chosen):
+                if not mask(list(iv.binding), reason, chosen):
                     unresolved.add(reason)
             if not chosen:
                 outcome.intervals.update({k: v for k, v in found.items() if k >= 0})
