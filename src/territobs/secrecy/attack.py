@@ -239,6 +239,7 @@ def intervals(
     threshold: float | None = None,
     mask_zero: bool = False,
     certify: bool = True,
+    skip_regions: set[tuple[int, ...]] | None = None,
 ) -> dict[int, Interval]:
     """Compute the attacker's interval of every masked cell (and region) of one count.
 
@@ -265,6 +266,9 @@ def intervals(
     certify : bool, default True
         Use feasible points to skip LPs (``False``: exact LP bounds for
         every target, as an audit reports them).
+    skip_regions : set of tuple, optional
+        Regions (their unit rows) already known to pass: masking more only
+        widens intervals, so they are not attacked again.
 
     Returns
     -------
@@ -296,6 +300,22 @@ def intervals(
             fixed_value[unit] = low_v[j] / weight
     is_fixed = fixed_by >= 0
     regions = _regions(weights, pub, is_fixed) if threshold is not None else []
+    if regions:
+        # a one-unit region that a masked cell counts whole is checked as that
+        # cell (width >= threshold implies max >= threshold); known-safe
+        # regions are skipped too
+        whole = {
+            int(weights.indices[weights.indptr[j]])
+            for j in np.flatnonzero(~pub & (nnz == 1))
+            if abs(weights.data[weights.indptr[j]] - 1.0) <= 1e-12
+        }
+        skip = skip_regions or set()
+        regions = [
+            r
+            for r in regions
+            if not (len(r) == 1 and int(r[0]) in whole)
+            and tuple(int(problem.units[u]) for u in r) not in skip
+        ]
     if not tgt.any() and not regions:
         return {}
 

@@ -118,19 +118,24 @@ def nested_pairs(
         (inner != outer) & (shared == size[inner]) & (sums[outer] - sums[inner] > 1e-9)
     )
     inner, outer = inner[keep], outer[keep]
-    exact = bool(np.all(np.abs(weights.data - 1.0) <= 1e-9))
-    found = []
+    cell_a, cell_b = ids[columns[inner]], ids[columns[outer]]
+    low = np.maximum(lo[cell_b] - lo[cell_a], 0.0)
+    high = hi[cell_b] - hi[cell_a]
     tol = 1e-9 * max(1.0, threshold)
-    for a, b in sorted(zip(inner.tolist(), outer.tolist(), strict=True)):
-        if not exact:
+    bad = (high < threshold - tol) & ((low > tol) | mask_zero)
+    fractional = np.zeros(weights.shape[1], bool)
+    fractional[
+        np.repeat(np.arange(weights.shape[1]), np.diff(weights.indptr))[
+            np.abs(weights.data - 1.0) > 1e-9
+        ]
+    ] = True
+    found = []
+    for a, b in sorted(zip(inner[bad].tolist(), outer[bad].tolist(), strict=True)):
+        if fractional[a] or fractional[b]:
             diff = (weights[:, [b]] - weights[:, [a]]).toarray()
             if diff.min(initial=0.0) < -1e-9:
                 continue
-        ca, cb = int(ids[columns[a]]), int(ids[columns[b]])
-        low = max(lo[cb] - lo[ca], 0.0)
-        high = hi[cb] - hi[ca]
-        if high < threshold - tol and (low > tol or mask_zero):
-            found.append((cb, ca))
+        found.append((int(ids[columns[b]]), int(ids[columns[a]])))
     return found, len(inner)
 
 
@@ -197,10 +202,45 @@ def protect(
         outcome.masked[pick] = reason
         return True
 
+    def local_candidates(binding: tuple[int, ...]) -> list[int]:
+        """Candidates of the most local binding figure that has any.
+
+        Binding figures are tried from the smallest zone (fewest units) up:
+        the figure itself, or a published figure fixing one of its units.
+        """
+        for row in sorted(binding, key=lambda b: (support[b], hi[b], b)):
+            if row < 0 or row not in support:
+                continue
+            found = [c for c in (row, *fixers.get(row, ())) if published[c] and not fixed[c]]
+            if found:
+                return found
+        return [b for b in binding if published[b] and not fixed[b]]
+
     for problem, rule in zip(problems, rules, strict=True):
         if rule is None:
             continue
         threshold, mask_zero = rule
+        support = dict(
+            zip(problem.cells.tolist(), np.diff(problem.weights.indptr).tolist(), strict=True)
+        )
+        single = {
+            int(problem.weights.indices[problem.weights.indptr[j]]): int(c)
+            for j, c in enumerate(problem.cells.tolist())
+            if support[c] == 1
+        }
+        fixers = {
+            int(c): tuple(
+                single[u]
+                for u in problem.weights.indices[
+                    problem.weights.indptr[j] : problem.weights.indptr[j + 1]
+                ].tolist()
+                if u in single and single[u] != c
+            )
+            for j, c in enumerate(problem.cells.tolist())
+        }
+        passed: set[int] = set()
+        safe_regions: set[tuple[int, ...]] = set()
+        final: dict[int, Interval] = {}
         while True:
             chosen: set[int] = set()
             pairs, n_pairs = nested_pairs(
@@ -214,17 +254,27 @@ def protect(
                     unresolved.add(reason)
             if chosen:
                 continue  # pairs first: cheap, and they narrow no LP
+            pending = targets.copy()
+            pending[list(passed)] = False
             found = intervals(
                 problem,
                 lo,
                 hi,
                 published,
-                targets,
+                pending,
                 widths,
                 threshold=threshold,
                 mask_zero=mask_zero,
                 certify=certify,
+                skip_regions=safe_regions,
             )
+            for key, iv in found.items():
+                if _passes(iv, key, widths, threshold, mask_zero):
+                    if key >= 0:
+                        passed.add(key)
+                        final[key] = iv
+                    else:
+                        safe_regions.add(iv.units)
             failing = [
                 key
                 for key, iv in sorted(
@@ -239,13 +289,19 @@ def protect(
                 reason = ("cell", key) if key >= 0 else ("region", iv.units)
                 if reason in unresolved:
                     continue
-                if chosen.intersection(iv.binding):
+                candidates = local_candidates(iv.binding)
+                if chosen.intersection(candidates) or chosen.intersection(
+                    b for b in iv.binding if b not in candidates and support.get(b, 0) > 1
+                ):
                     continue  # already being widened this round
-                if not mask(list(iv.binding), reason, chosen):
+                if not mask(candidates, reason, chosen):
                     unresolved.add(reason)
             if not chosen:
-                outcome.intervals.update({k: v for k, v in found.items() if k >= 0})
-                outcome.regions_checked += sum(k < 0 for k in found)
+                final.update({k: v for k, v in found.items() if k >= 0})
+                outcome.intervals.update(final)
+                outcome.regions_checked += len(safe_regions) + sum(
+                    k < 0 for k in failing
+                )
                 outcome.pairs_checked += n_pairs
                 if not suppress:
                     for key in failing:
