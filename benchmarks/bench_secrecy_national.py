@@ -45,9 +45,13 @@ def synthetic(n_units: int, n_indicators: int, seed: int = 0):
     n_epci = int(epci.max()) + 1
     dep_of_epci = np.sort(rng.integers(0, 100, size=n_epci))
     members = [pd.DataFrame({"unit": units, "zone": "C" + units, "weight": 1.0})]
-    members.append(pd.DataFrame({"unit": units, "zone": [f"E{g}" for g in epci], "weight": 1.0}))
     members.append(
-        pd.DataFrame({"unit": units, "zone": [f"D{dep_of_epci[g]}" for g in epci], "weight": 1.0})
+        pd.DataFrame({"unit": units, "zone": [f"E{g}" for g in epci], "weight": 1.0})
+    )
+    members.append(
+        pd.DataFrame(
+            {"unit": units, "zone": [f"D{dep_of_epci[g]}" for g in epci], "weight": 1.0}
+        )
     )
     for k in range(100):
         start = int(rng.integers(0, n_units - 400))
@@ -57,7 +61,11 @@ def synthetic(n_units: int, n_indicators: int, seed: int = 0):
             weight[0] = 0.5
         members.append(
             pd.DataFrame(
-                {"unit": units[start : start + length], "zone": f"Z{k}", "weight": weight}
+                {
+                    "unit": units[start : start + length],
+                    "zone": f"Z{k}",
+                    "weight": weight,
+                }
             )
         )
     members.append(pd.DataFrame({"unit": units, "zone": "FR", "weight": 1.0}))
@@ -69,11 +77,14 @@ def synthetic(n_units: int, n_indicators: int, seed: int = 0):
     from scipy import sparse
 
     matrix = sparse.csr_array(
-        (membership["weight"].to_numpy(), (zone_pos, unit_pos)), shape=(len(zones), n_units)
+        (membership["weight"].to_numpy(), (zone_pos, unit_pos)),
+        shape=(len(zones), n_units),
     )
     for i in range(n_indicators):
         small = rng.random(n_units) < 0.2
-        counts = np.where(small, rng.integers(0, 5, n_units), rng.integers(5, 400, n_units))
+        counts = np.where(
+            small, rng.integers(0, 5, n_units), rng.integers(5, 400, n_units)
+        )
         values = matrix @ counts.astype(float)
         rows.append(
             pd.DataFrame(

