@@ -2,8 +2,9 @@
 
 A synthetic France: ``--units`` communes (default 35,000) grouped in EPCI-like
 groups of 28 on average (about 1,250), the groups in 100 départements, 100
-custom zones (runs of 20 to 400 consecutive communes, overlapping each other
-and the groups, some cutting their first commune at weight 0.5), and the
+custom zones (runs of 22 to 400 consecutive communes at 35,000 communes,
+shorter in proportion on a smaller France, overlapping each other and the
+groups, one in three cutting its first commune at weight 0.5), and the
 national total. Each of ``--indicators`` counts (default 10, each its own
 producer variable) is drawn like a Département's benefit counts: about one
 commune in five below the threshold. Everything is secured together under
@@ -53,9 +54,10 @@ def synthetic(n_units: int, n_indicators: int, seed: int = 0):
             {"unit": units, "zone": [f"D{dep_of_epci[g]}" for g in epci], "weight": 1.0}
         )
     )
+    longest = max(10, 400 * n_units // 35_000)  # as dense as at national scale
     for k in range(100):
-        start = int(rng.integers(0, n_units - 400))
-        length = int(rng.integers(20, 400))
+        length = int(rng.integers(longest // 20 + 2, longest))
+        start = int(rng.integers(0, n_units - length))
         weight = np.ones(length)
         if k % 3 == 0:
             weight[0] = 0.5

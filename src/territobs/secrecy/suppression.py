@@ -211,9 +211,8 @@ def protect(
         Binding figures are tried from the smallest zone (fewest units) up:
         the figure itself, or a published figure fixing one of its units.
         """
-        for row in sorted(binding, key=lambda b: (support[b], hi[b], b)):
-            if row < 0 or row not in support:
-                continue
+        rows = [b for b in binding if support.get(b, 0) > 1]  # dual rows
+        for row in sorted(rows, key=lambda b: (support[b], hi[b], b)):
             found = [
                 c for c in (row, *fixers.get(row, ())) if published[c] and not fixed[c]
             ]
