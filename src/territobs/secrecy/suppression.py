@@ -298,11 +298,9 @@ def protect(
                 if reason in unresolved:
                     continue
                 candidates = local_candidates(iv.binding)
-                if chosen.intersection(candidates) or chosen.intersection(
-                    b
-                    for b in iv.binding
-                    if b not in candidates and support.get(b, 0) > 1
-                ):
+                rows = [b for b in iv.binding if support.get(b, 0) > 1]
+                watched = [*candidates, *rows] if candidates else iv.binding
+                if chosen.intersection(watched):
                     continue  # already being widened this round
                 if not mask(candidates, reason, chosen):
                     unresolved.add(reason)
