@@ -166,7 +166,8 @@ def main() -> None:
     md = (
         "# Secrecy at national scale\n\n"
         f"Command: `.venv/bin/python benchmarks/bench_secrecy_national.py"
-        f"{' --quick' if args.quick else ''}`. Synthetic France: "
+        f"{' --quick' if args.quick else f' --units {units} --indicators {indicators}'}`. "
+        "Synthetic France: "
         f"{figures['units']} communes, {figures['zones']} zones in all (communes, "
         "EPCI-like groups, 100 départements, 100 overlapping custom zones, the "
         f"total), {figures['indicators']} counts, `departement(5, mask_zero=True)`; "
