@@ -36,7 +36,7 @@ Nothing here builds a dense zone × zone matrix.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -218,6 +218,57 @@ def _regions(
     return [candidates[part] for part in np.split(order, cuts)]
 
 
+def _transfer_certificates(
+    weights: sparse.csc_array,
+    pub: np.ndarray,
+    known: np.ndarray,
+    value: np.ndarray,
+    target_cols: np.ndarray,
+    needs: list[float],
+    const: np.ndarray,
+    regions: list[np.ndarray],
+) -> dict[int, Interval]:
+    """Prove masked one-unit cells protected without an LP.
+
+    A masked cell counting one unit ``u`` with weight ``w``:
+
+    * if no published figure holds ``u``, its value is unbounded above;
+    * units of one region have the same weight in every published figure,
+      so moving counts between them keeps every published figure: when the
+      true value of each unit of ``u``'s region is known (its own masked
+      cell), the cell takes every value in ``[0, w × region total]``.
+
+    Returns the intervals proven wide enough (``exact=False``: sub-intervals
+    of the attacker's), keyed by target position.
+    """
+    nnz = np.diff(weights.indptr)
+    n_units = weights.shape[0]
+    truth = np.full(n_units, np.nan)
+    for j in np.flatnonzero(~pub & known & (nnz == 1)):
+        start = weights.indptr[j]
+        if weights.data[start] > TOL:
+            truth[weights.indices[start]] = value[j] / weights.data[start]
+    published_units = np.zeros(n_units, bool)
+    columns = np.flatnonzero(pub)
+    if len(columns):
+        published_units[np.unique(weights[:, columns].indices)] = True
+    total = np.full(n_units, np.nan)
+    for region in regions:
+        total[region] = truth[region].sum()  # NaN when one value is unknown
+    out: dict[int, Interval] = {}
+    for t, j in enumerate(target_cols.tolist()):
+        if nnz[j] != 1:
+            continue
+        start = weights.indptr[j]
+        unit, weight = weights.indices[start], weights.data[start]
+        base = float(const[t])
+        if not published_units[unit]:
+            out[t] = Interval(-1, base, np.inf, False)
+        elif weight * total[unit] >= needs[t] * (1 + 1e-9) + 1e-9:
+            out[t] = Interval(-1, base, base + float(weight * total[unit]), False)
+    return out
+
+
 def region_passes(interval: Interval, threshold: float, mask_zero: bool) -> bool:
     """Whether a region's interval leaves it possibly non-disclosive.
 
@@ -299,7 +350,8 @@ def intervals(
             fixed_by[unit] = j
             fixed_value[unit] = low_v[j] / weight
     is_fixed = fixed_by >= 0
-    regions = _regions(weights, pub, is_fixed) if threshold is not None else []
+    all_regions = _regions(weights, pub, is_fixed)
+    regions = all_regions if threshold is not None else []
     if regions:
         # a one-unit region that a masked cell counts whole is checked as that
         # cell (width >= threshold implies max >= threshold); known-safe
@@ -389,6 +441,22 @@ def intervals(
         return tuple(int(problem.units[u]) for u in regions[t - len(target_cols)])
 
     out: dict[int, Interval] = {}
+    certified = (
+        _transfer_certificates(
+            weights,
+            pub,
+            known & (low_v == high_v),
+            low_v,
+            target_cols,
+            needs,
+            const_targets,
+            all_regions,
+        )
+        if certify
+        else {}
+    )
+    for t, interval in certified.items():
+        out[keys[t]] = replace(interval, cell=keys[t])
     for component in sorted(set(target_label.tolist())):
         cells_c = np.flatnonzero(cell_label == component)
         units_c = units_of.get(component, np.zeros(0, dtype=np.int64))
@@ -421,6 +489,8 @@ def intervals(
         eq_cells, ub_cells = cells_c[eq], cells_c[ub]
         points: list[np.ndarray] = []
         for position, t in enumerate(targets_c.tolist()):
+            if t in certified:
+                continue
             objective = sub_targets[:, [position]].toarray().ravel()
             const = float(const_targets[t])
             if certify and points:
