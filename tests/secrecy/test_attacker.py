@@ -127,3 +127,24 @@ def test_the_total_minus_the_others_is_caught():
             assert high - low >= THRESHOLD
     assert out.attrs["secrecy"]["cells_failing"] == 0
     assert out.attrs["secrecy"]["secondary"] == 1
+
+
+def test_a_lone_masked_commune_between_two_published_zones_is_caught():
+    """z0 − z0n is exactly commune c7 (60, masked as secondary): c7 alone in
+    its group of indistinguishable units cannot be proven safe by moving
+    counts around (regression of the leak benchmark, seed 5)."""
+    counts = {"c0": 4.0, "c1": 6.0, "c2": 60.0, "c3": 20.0, "c4": 0.0}
+    counts |= {"c5": 12.0, "c6": 3.0, "c7": 60.0, "c8": 0.0}
+    zones = {u: {u: 1.0} for u in counts}
+    zones["epci1"] = dict.fromkeys(["c0", "c1", "c2"], 1.0)
+    zones["epci2"] = dict.fromkeys(["c3", "c4", "c5", "c6", "c7", "c8"], 1.0)
+    inner = {"c3": 0.5, "c8": 1.0, "c4": 1.0, "c0": 0.5, "c1": 1.0, "c5": 1.0}
+    zones["z0"] = {"c7": 1.0, **inner}
+    zones["z0n"] = inner
+    zones["T"] = dict.fromkeys(counts, 1.0)
+    rule = departement(THRESHOLD, mask_zero=True)
+    out = apply_secrecy(_result(counts, zones), rule, membership=zones)
+    masked = set(out.loc[out["secret"], "zone"])
+    for name, low, high in attack(out, zones, list(counts)):
+        if name in masked:
+            assert high - low >= THRESHOLD - 1e-6, (name, low, high)

@@ -235,8 +235,9 @@ def _transfer_certificates(
     * if no published figure holds ``u``, its value is unbounded above;
     * units of one region have the same weight in every published figure,
       so moving counts between them keeps every published figure: when the
-      true value of each unit of ``u``'s region is known (its own masked
-      cell), the cell takes every value in ``[0, w × region total]``.
+      region holds another unit and the true value of each of its units is
+      known (its own masked cell), the cell takes every value in
+      ``[0, w × region total]``.
 
     Returns the intervals proven wide enough (``exact=False``: sub-intervals
     of the attacker's), keyed by target position.
@@ -254,7 +255,8 @@ def _transfer_certificates(
         published_units[np.unique(weights[:, columns].indices)] = True
     total = np.full(n_units, np.nan)
     for region in regions:
-        total[region] = truth[region].sum()  # NaN when one value is unknown
+        if len(region) > 1:  # one unit alone has nowhere to move its count
+            total[region] = truth[region].sum()  # NaN when one is unknown
     out: dict[int, Interval] = {}
     for t, j in enumerate(target_cols.tolist()):
         if nnz[j] != 1:
