@@ -39,7 +39,9 @@ def _result(names: list[str]) -> pd.DataFrame:
             "method": "exact",
             "estimated_share": 0.0,
             "secret": [i % 2 == 0 for i in range(len(names))],
-            "secret_reason": ["-secret" if i % 2 == 0 else "" for i in range(len(names))],
+            "secret_reason": [
+                "-secret" if i % 2 == 0 else "" for i in range(len(names))
+            ],
             "source": "@INSEE",
             "vintage": "2021",
         }
