@@ -356,7 +356,9 @@ def _secure(
         if column in combined.columns:
             secured[column] = combined[column].to_numpy()
     secured[STATE_COLUMN] = state.to_numpy()
-    return published(secured)
+    out = published(secured)
+    out.attrs["secrecy"] = dict(secured.attrs.get("secrecy", {}))
+    return out
 
 
 def _states_before(frame: pd.DataFrame) -> pd.Series:

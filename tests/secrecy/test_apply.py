@@ -263,13 +263,15 @@ def test_public_figures_that_disclose_alone_are_reported(make_counts):
     assert record[0].message.codes
 
 
-def test_three_terms_catch_an_intersection(make_counts):
+def test_an_intersection_is_caught_without_asking(make_counts):
     """A, B and A∪B published: A + B − (A∪B) = A∩B = b (3 < 5)."""
     zones = {"A": ["a", "b"], "B": ["b", "c"], "AB": ["a", "b", "c"]}
     res = make_counts(COUNTS, zones)
-    assert not apply_secrecy(res, RULE, membership=zones)["secret"].any()
-    out = apply_secrecy(res, RULE, membership=zones, max_terms=3)
-    assert out["secret"].sum() == 1
+    out = apply_secrecy(res, RULE, membership=zones)
+    assert secret_of(out) == {"A": False, "B": True, "AB": False}  # smallest
+    assert "groupe d'unités « b »" in out["secret_reason"][1]
+    # max_terms is accepted and has no effect: every combination is checked
+    pdt.assert_frame_equal(apply_secrecy(res, RULE, membership=zones, max_terms=3), out)
 
 
 def test_membership_is_required_for_differencing(make_counts):

@@ -87,9 +87,12 @@ def test_the_nested_pair_is_caught(chain):
     result, weights = chain
     out = apply_secrecy(result, membership=weights)
     est, est_plus = _row(out, "est"), _row(out, "est_plus")
-    assert est["secret"] != est_plus["secret"]
-    masked = est if est["secret"] else est_plus
-    assert masked["secret_reason"].startswith("secondary: sinon « Est Plus » − « Est »")
+    # one of the pair is masked for the difference (a sliver of Ambutrix);
+    # the other then pins it within less than 5: it is masked to protect it
+    assert est["secret"] and est_plus["secret"]
+    reasons = {est["secret_reason"], est_plus["secret_reason"]}
+    assert any("sinon « Est Plus » − « Est »" in r for r in reasons), reasons
+    assert any("secondary: secret secondaire, protège «" in r for r in reasons)
     # the allocataires differ by 8.4 ≥ 5: nothing to mask there
     assert not _row(out, "est", "caf_allocataires")["secret"]
 

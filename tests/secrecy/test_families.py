@@ -170,3 +170,26 @@ def test_public_figure_of_the_same_component_is_fixed(indicator):
         res, "caf", membership={"A": ["a"], "B": ["a", "b"]}, public=public
     )
     assert out["secret"].item()
+
+
+def test_a_count_masked_under_one_rule_is_not_published_under_advice():
+    """The issue's case: the RSA share under the census fallback (advice only)
+    published ``numerator = 3`` although the RSA count is masked under CAF."""
+    territory = pd.DataFrame(
+        {
+            "code": ["u1", "u2"],
+            "NB_allocataires": [40.0, 60.0],
+            "ALL_RSA": [3.0, 20.0],
+        }
+    )
+    zones = {"A": {"u1": 1.0}, "B": {"u2": 1.0}}
+    res, weights = _run(
+        territory, zones, ["rsa_beneficiaries", "rsa_share_of_allocataires"]
+    )
+    rules = {"rsa_beneficiaries": "caf", "rsa_share_of_allocataires": "rp"}
+    out = apply_secrecy(res, rules, membership=weights)
+    assert 3.0 not in _shown(out, "rsa_share_of_allocataires", "numerator").values()
+    share = out[
+        (out["zone"] == "A") & (out["indicator"] == "rsa_share_of_allocataires")
+    ]
+    assert share["secret"].item() and "règle « caf »" in share["secret_reason"].item()

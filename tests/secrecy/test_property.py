@@ -5,6 +5,7 @@ contains it."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -54,6 +55,7 @@ def _published_counts(out, zones):
     }
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(territories(), st.booleans())
 def test_no_published_or_differenced_count_is_below_the_threshold(
@@ -162,6 +164,7 @@ REVIEWER_CASE = (
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @example(REVIEWER_CASE)
 @given(caf_territories())
@@ -198,6 +201,7 @@ def test_a_count_shown_by_two_indicators_is_masked_consistently(territory):
                         assert x_b - x_a >= THRESHOLD - 1e-9, (variable, a, b)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(territories(), st.data())
 def test_published_bounds_do_not_disclose_by_difference(make_counts, territory, data):

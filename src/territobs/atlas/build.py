@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -42,6 +43,7 @@ from territobs.errors import ConfigError, TerritobsError, output_error
 from territobs.formatting import count_of
 
 __all__ = [
+    "CACHE_SUFFIX",
     "REFERENCES",
     "BuildContext",
     "BuildReport",
@@ -50,6 +52,7 @@ __all__ = [
     "StepOutcome",
     "StepProduct",
     "build_atlas",
+    "cache_folder",
     "plan",
     "run_steps",
 ]
@@ -57,8 +60,43 @@ __all__ = [
 #: Internal zoning id of the reference territories (config ids start with an
 #: alphanumeric character, so it cannot collide).
 REFERENCES = "_references"
-#: Folder of cached intermediate results, inside the output folder.
-CACHE_DIR = ".cache"
+#: Folder of cached intermediate results (unmasked results, raw input tables),
+#: a hidden *sibling* of the output folder: ``<parent>/.<output name>-cache``.
+#: It must never be inside the output folder, which is what gets published
+#: (zipped, copied to a partner's share): see :func:`cache_folder`.
+CACHE_SUFFIX = "-cache"
+
+
+def cache_folder(output: Path) -> Path:
+    """Return the folder of an atlas's cached intermediates.
+
+    The cache holds results *before* statistical secrecy and the raw input
+    tables, so it lives beside the published folder, never inside it:
+    ``/data/atlas`` caches in ``/data/.atlas-cache``.
+
+    Parameters
+    ----------
+    output : pathlib.Path
+        The atlas output folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``output.parent / f".{output.name}-cache"``.
+
+    Examples
+    --------
+    >>> cache_folder(Path("/data/atlas")).as_posix()
+    '/data/.atlas-cache'
+    """
+    output = Path(output)
+    return output.parent / f".{output.name}{CACHE_SUFFIX}"
+
+
+def _cache_relative(root: Path) -> str:
+    """Path of the cache folder relative to the output folder (``../.x-cache``)."""
+    return f"../{cache_folder(root).name}"
+
 
 ProgressCallback = Callable[["Step", str], None]
 
@@ -185,7 +223,8 @@ class BuildReport:
             Several lines, ready to print.
         """
         n_built, n_reused = len(self.built), len(self.reused)
-        public = [f for f in self.files("built") if not f.startswith(CACHE_DIR)]
+        cache = _cache_relative(self.config.output)
+        public = [f for f in self.files("built") if not f.startswith(cache)]
         lines = [
             f"Atlas « {self.config.title} » : {self.config.output}",
             f"  construit : {count_of(n_built, 'étape')} "
@@ -204,6 +243,10 @@ class BuildReport:
                 f"  partielles (couverture dite) : {self.stats.get('partial', 0)} ; "
                 f"données manquantes : {self.stats.get('missing', 0)}"
             )
+        if self.stats.get("audit"):
+            from territobs.secrecy.audit import audit_summary
+
+            lines.append(f"  {audit_summary(self.stats['audit'])}")
         for note in self.warnings:
             lines.append(f"  avertissement : {note}")
         lines.append(f"  index : {self.index}  ({self.seconds:.1f} s)")
@@ -458,9 +501,13 @@ class BuildContext:
         return self.root / relative
 
     def cache_path(self, step_id: str, suffix: str) -> str:
-        """Relative path of the cached intermediate of ``step_id``."""
+        """Path of the cached intermediate of ``step_id``, relative to the output.
+
+        It points outside the output folder (``../.<name>-cache/...``, see
+        :func:`cache_folder`): the cache holds unmasked figures.
+        """
         safe = step_id.replace(":", "-").replace("#", "-")
-        return f"{CACHE_DIR}/{safe}{suffix}"
+        return f"{_cache_relative(self.root)}/{safe}{suffix}"
 
     def record(self, step_id: str) -> StepRecord:
         """Manifest record of an upstream step."""
@@ -598,8 +645,12 @@ def _plan_order(manifest: Manifest, order: Mapping[str, int]) -> None:
 
 
 def _remove_output(root: Path, relative: str) -> None:
-    """Delete a file the atlas wrote, then its folders left empty (up to root)."""
-    path = root / relative
+    """Delete a file the atlas wrote, then its folders left empty (up to root).
+
+    Cached files (``../.<name>-cache/...``) are outside ``root``: the path is
+    normalised first, so that only the file goes, never a folder above root.
+    """
+    path = Path(os.path.normpath(root / relative))
     path.unlink(missing_ok=True)
     folder = path.parent
     while folder != root and root in folder.parents:
@@ -698,6 +749,7 @@ def _build_locked(
 ) -> BuildReport:
     """Build under the lock of the output folder (see :func:`build_atlas`)."""
     manifest = Manifest(config.output)
+    _remove_legacy_cache(manifest)
 
     def check() -> None:
         from territobs.atlas.steps import check_config
@@ -716,8 +768,28 @@ def _build_locked(
     )
     if "secrecy" in manifest.steps:
         report.stats = dict(manifest.steps["secrecy"].stats.get("totals", {}))
+        audit = manifest.steps["secrecy"].stats.get("audit")
+        if audit:
+            report.stats["audit"] = dict(audit)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _remove_legacy_cache(manifest: Manifest) -> None:
+    """Delete the cache folder older builds kept inside the output folder.
+
+    Before the cache moved beside the output (:func:`cache_folder`), it was
+    ``<output>/.cache``: unmasked results and raw tables that must not stay
+    in a folder that gets published. Only done for a folder holding a
+    territobs manifest (an atlas this library built).
+    """
+    legacy = manifest.root / ".cache"
+    if manifest.path.exists() and legacy.is_dir():
+        shutil.rmtree(legacy)
+        for step_id, record in list(manifest.steps.items()):
+            if any(o["path"].startswith(".cache/") for o in record.outputs.values()):
+                del manifest.steps[step_id]
+        manifest.dirty = True
 
 
 class _LazyHandlers(Mapping[str, Handler]):

@@ -2,9 +2,10 @@
 
 Each handler ``run``s a step (reading its upstream values through the build
 context, writing its files atomically) and ``load``s a cached output back.
-Cached intermediates live in ``<output>/.cache/``: territory and zones as
-GeoParquet, weights as NPZ, results as Parquet, so that a refresh after a
-map-option change recomputes no weights.
+Cached intermediates live beside the output, in ``<parent>/.<output>-cache/``
+(never inside the published folder: they hold unmasked results): territory
+and zones as GeoParquet, weights as NPZ, results as Parquet, so that a
+refresh after a map-option change recomputes no weights.
 
 This is the only atlas module that imports pandas, geopandas and the other
 territobs stages.
@@ -726,12 +727,19 @@ def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
         catalog=catalog,
         secrecy=config.secrecy.enabled,
     )
+    audit_figures = next(
+        (dict(f.attrs["secrecy"]) for f in parts.values() if f.attrs.get("secrecy")),
+        {},
+    )
     files = {}
     published: dict[str, pd.DataFrame] = {}
     for zoning, frame in parts.items():
         published[zoning] = frame
         files[zoning] = _write_frame(context, f"{step.id}:{zoning}", frame)
-    return StepProduct(published, files, _published_stats(published))
+    stats = _published_stats(published)
+    if audit_figures:  # counts and widths only: never a masked value
+        stats["audit"] = audit_figures
+    return StepProduct(published, files, stats)
 
 
 def _published_stats(published: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
@@ -770,11 +778,12 @@ def _run_table(step: Step, context: BuildContext) -> StepProduct:
     formats = step.params["formats"]
     if "csv" in formats:
         files["csv"] = f"tables/{step.target}.csv"
+        from territobs.io.spreadsheet import to_csv
         from territobs.schema import STATE_WORDS_COLUMN, state_words
 
         table = result.assign(**{STATE_WORDS_COLUMN: state_words(result).to_numpy()})
         with atomic_path(context.path(files["csv"])) as temp:
-            table.to_csv(temp, index=False, encoding="utf-8")
+            to_csv(table, temp, index=False, encoding="utf-8")
     if "xlsx" in formats:
         from territobs.atlas.tables import write_xlsx
 

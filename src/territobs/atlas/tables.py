@@ -4,7 +4,8 @@ The values keep their full precision in the cells (a partner may recompute
 from them); only their display is set: counts as integers with thousands
 separators, ratios and means with the decimals of the indicator, estimated
 shares as percentages. Methods read in French (« estimée (surfaces) »), the
-header row is frozen and the columns are wide enough to read. The CSV tables
+header row is frozen and the columns are wide enough to read. No text cell
+is ever a formula (:mod:`territobs.io.spreadsheet`). The CSV tables
 stay as they are: machine-readable, English column names, raw codes.
 """
 
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from territobs.io.spreadsheet import protect_sheet
 
 __all__ = ["METHODS_FR", "number_format", "write_xlsx"]
 
@@ -212,4 +215,5 @@ def write_xlsx(
         for name, (frame, formats) in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
             _layout(writer.sheets[name], frame, formats)
+            protect_sheet(writer.sheets[name])
     return path

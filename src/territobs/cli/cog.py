@@ -132,9 +132,11 @@ def convert(
         population=pop,
         passages=passages,
     )
-    result.rename(columns={"code": code_column}).to_csv(output, index=False)
+    from territobs.io.spreadsheet import to_csv
+
+    to_csv(result.rename(columns={"code": code_column}), output, index=False)
     report_path = report or str(Path(output).with_suffix("")) + ".rapport.csv"
-    flows.to_csv(report_path, index=False)
+    to_csv(flows, report_path, index=False)
     changed = flows[flows["code_from"] != flows["code_to"]]
     click.echo(
         f"{len(frame)} lignes → {len(result)} communes du COG {to_year} ; "

@@ -75,10 +75,14 @@ def recompute(vintage: str | None, output: Path, **options: Any) -> None:
         click.echo(f"Choix de publication : {policy.describe()}.")
     suffix = output.suffix.lower()
     if suffix == ".csv":
+        from territobs.io.spreadsheet import to_csv
         from territobs.schema import STATE_WORDS_COLUMN, state_words
 
-        result.assign(**{STATE_WORDS_COLUMN: state_words(result).to_numpy()}).to_csv(
-            output, index=False, encoding="utf-8"
+        to_csv(
+            result.assign(**{STATE_WORDS_COLUMN: state_words(result).to_numpy()}),
+            output,
+            index=False,
+            encoding="utf-8",
         )
     elif suffix == ".parquet":
         result.to_parquet(output, index=False)

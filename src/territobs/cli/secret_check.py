@@ -81,7 +81,10 @@ def _read_membership(path: Path) -> pd.DataFrame:
 @click.option(
     "--three-terms",
     is_flag=True,
-    help="Contrôle aussi les combinaisons de trois figures (petits ensembles).",
+    help=(
+        "Sans effet (conservé pour compatibilité) : toutes les combinaisons "
+        "linéaires des figures publiées sont contrôlées."
+    ),
 )
 def secret_check(
     result: Path,
@@ -97,6 +100,7 @@ def secret_check(
     """Audit RESULT and print a French report; exit 1 when risks are found."""
     from territobs.formatting import count_of
     from territobs.secrecy import audit, read_result, rules_from_toml
+    from territobs.secrecy.audit import audit_summary
 
     if rules_path is not None and rule_id is not None:
         raise click.UsageError(
@@ -129,6 +133,9 @@ def secret_check(
     )
     risks = report[report["severity"] == "risque"]
     click.echo(f"Contrôle du secret statistique : {result}")
+    figures = report.attrs.get("secrecy") or {}
+    if figures:
+        click.echo(audit_summary(figures))
     if report.empty:
         click.echo("Aucun risque trouvé.")
         return

@@ -328,7 +328,9 @@ class Portrait:
         stem = stem or _safe_stem(self.zone)
         paths = {"html": folder / f"{stem}.html", "csv": folder / f"{stem}.csv"}
         atomic_write_text(paths["html"], self.to_html())
-        atomic_write_text(paths["csv"], self.csv or self.table.to_csv(index=False))
+        from territobs.io.spreadsheet import to_csv
+
+        atomic_write_text(paths["csv"], self.csv or to_csv(self.table, index=False))
         return paths
 
     def _repr_html_(self) -> str:
@@ -708,7 +710,9 @@ def _csv_lines(table: pd.DataFrame) -> list[str] | None:
     Cells are formatted one by one by ``to_csv``, so the lines of a slice of
     ``table`` are those ``to_csv`` writes for the slice alone.
     """
-    text = table.to_csv(index=False)  # lines end with os.linesep, as in save()
+    from territobs.io.spreadsheet import to_csv
+
+    text = to_csv(table, index=False)  # lines end with os.linesep, as in save()
     lines = text.split(os.linesep)
     if len(lines) != len(table) + 2 or lines[-1] != "":
         return None

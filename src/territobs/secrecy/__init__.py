@@ -3,9 +3,11 @@
 * :mod:`~territobs.secrecy.rules`: producers' rules (CAF, Filosofi, census
   advice, a Département's own threshold), read from TOML too;
 * :func:`apply_secrecy`: bounds of incomplete counts, primary suppression,
-  differencing check and secondary suppression on the tidy result;
+  and secondary suppression driven by the attacker's linear audit
+  (:mod:`~territobs.secrecy.attack`, :mod:`~territobs.secrecy.suppression`);
 * :func:`published`: the safe view exports use;
-* :func:`audit`: list the disclosure risks of a table and of output files.
+* :func:`audit`: list the disclosure risks of a table and of output files,
+  with the attacker's interval of every masked figure.
 
 Method and sources: ``docs/methods/secrecy.md``.
 """
@@ -13,8 +15,8 @@ Method and sources: ``docs/methods/secrecy.md``.
 from __future__ import annotations
 
 from territobs.secrecy.apply import VALUE_COLUMNS, apply_secrecy, published
+from territobs.secrecy.attack import Interval
 from territobs.secrecy.audit import audit, read_result
-from territobs.secrecy.differencing import Disclosure
 from territobs.secrecy.rules import (
     BUILTIN_RULES,
     CAF,
@@ -34,7 +36,7 @@ __all__ = [
     "FILOSOFI",
     "RP",
     "VALUE_COLUMNS",
-    "Disclosure",
+    "Interval",
     "SecrecyRule",
     "apply_secrecy",
     "audit",

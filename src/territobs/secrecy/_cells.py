@@ -4,7 +4,7 @@ A row of the tidy result exposes one or more *cells*, each a count of one
 zone: the value of a count, the numerator and denominator of a ratio, the
 denominator of a mean, or the governing count of its rule (Filosofi: the
 zone's fiscal households, read from the ``households`` row of the same
-zone). Secrecy is decided on cells (primary threshold, differencing), then
+zone). Secrecy is decided on cells (primary threshold, linear audit), then
 carried to every row that exposes a masked cell.
 
 A cell's value is an interval ``[lo, hi]``: exact values have ``lo == hi``;
@@ -231,13 +231,19 @@ def combine_rules(rules: Iterable[SecrecyRule]) -> SecrecyRule:
     Returns
     -------
     SecrecyRule
-        The rule with the highest threshold, with ``mask_zero`` set when any
-        rule masks zeros.
+        Among the masking rules (advice rules only when there is none), the
+        one with the highest threshold, with ``mask_zero`` set when any rule
+        masks zeros and the widest protection width.
     """
     rules = list(rules)
-    top = max(rules, key=lambda r: (r.threshold, r.mask_zero))
+    masking = [r for r in rules if r.action == "mask"]
+    rules = masking or rules  # advice never weakens nor hardens a masking rule
+    top = max(rules, key=lambda r: (r.threshold, r.mask_zero, r.width))
     if not top.mask_zero and any(r.mask_zero for r in rules):
         top = replace(top, mask_zero=True)
+    width = max(r.width for r in rules)
+    if width > top.width:
+        top = replace(top, protection_width=width)
     return top
 
 
@@ -274,6 +280,16 @@ class CellTable:
         """Return the combined rule of ``cell`` (see :func:`combine_rules`)."""
         return combine_rules(self.rules[cell])
 
+    def maskable(self) -> np.ndarray:
+        """Whether each cell is under at least one masking rule (not advice)."""
+        return np.asarray(
+            [any(r.action == "mask" for r in rules) for rules in self.rules], bool
+        )
+
+    def widths(self) -> np.ndarray:
+        """Protection width of each cell (:attr:`SecrecyRule.width`, strictest)."""
+        return np.asarray([self.strictest(c).width for c in range(len(self.keys))])
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``lo, hi, threshold, mask_zero`` as arrays."""
         strict = [self.strictest(c) for c in range(len(self.keys))]
@@ -302,9 +318,11 @@ def _parts_of(row: Mapping[str, Any], rule: SecrecyRule) -> list[tuple[str, str]
     A governing count is ``(rule.governing, "value")``: an indicator id, or a
     catalogue component id (resolved by :func:`count_family`).
     """
-    if rule.action != "mask":
-        return []
     indicator, kind = row["indicator"], row["kind"]
+    if rule.action != "mask":
+        # advice rules mask nothing, but their rows show counts: a count
+        # masked under another rule must not be published through them
+        return [(indicator, part) for part in _own_parts(kind)]
     families: list[tuple[str, str]] = []
     governed_by_other = rule.governing is not None and rule.governing != indicator
     if governed_by_other:

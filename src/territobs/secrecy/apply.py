@@ -24,15 +24,17 @@ from territobs.secrecy._cells import (
     WORK_COLUMNS,
     CellTable,
     build_cells,
+    combine_rules,
     compute_bounds,
     may_disclose,
     prepare_result,
 )
 from territobs.secrecy._membership import MembershipLike, membership_matrix
-from territobs.secrecy.differencing import Disclosure, find_disclosures, suppress
+from territobs.secrecy.attack import FamilyProblem, family_problems
 from territobs.secrecy.rules import SecrecyRule, resolve_rules
+from territobs.secrecy.suppression import Protection, Reason, passes, protect
 
-__all__ = ["VALUE_COLUMNS", "apply_secrecy", "published"]
+__all__ = ["VALUE_COLUMNS", "apply_secrecy", "protection_report", "published"]
 
 #: Columns that carry a figure: blanked (NaN) on secret rows.
 VALUE_COLUMNS = ("value", "numerator", "denominator", "lower", "upper")
@@ -43,32 +45,76 @@ def _fr(number: float) -> str:
     return f"{number:.6g}".replace(".", ",")
 
 
-def _combo_text(
-    disclosure: Disclosure, cells: CellTable, names: Mapping[str, str]
-) -> str:
-    def quoted(cell: int) -> str:
-        zone = cells.zone(cell)
-        return f"« {names.get(zone, zone)} »"
-
-    text = " + ".join(quoted(c) for c in disclosure.plus)
-    text += "".join(f" − {quoted(c)}" for c in disclosure.minus)
-    return text
-
-
 def _secondary_reason(
-    cell: int,
-    label: tuple[str, str],
-    disclosure: Disclosure,
+    reason: Reason,
     cells: CellTable,
     names: Mapping[str, str],
+    units: pd.Index | None,
+    masked_cell: int,
 ) -> str:
-    rule = cells.strictest(cell)
-    indicator, part = label
+    """French reason of a secondary suppression: what it protects."""
+    kind, what = reason
+    if kind == "cell":
+        rule = cells.strictest(what)
+        indicator, part = cells.label(what)
+        zone = cells.zone(what)
+        return (
+            f"secondary: secret secondaire, protège « {names.get(zone, zone)} » "
+            f"({rule.threshold_text()}{PART_LABELS[part]}, « {indicator} », règle "
+            f"« {rule.id} ») : sans ce masque, une combinaison des figures publiées "
+            "la retrouverait ou l'encadrerait trop étroitement"
+        )
+    rule = cells.strictest(masked_cell)
+    indicator, part = cells.label(masked_cell)
+    if kind == "pair":
+        outer, inner = what
+        combo = (
+            f"« {names.get(cells.zone(outer), cells.zone(outer))} » − "
+            f"« {names.get(cells.zone(inner), cells.zone(inner))} »"
+        )
+        return (
+            f"secondary: secret secondaire : sinon {combo} révélerait "
+            f"{rule.threshold_text()}{PART_LABELS[part]} (« {indicator} », règle "
+            f"« {rule.id} »)"
+        )
+    codes = [str(units[u]) for u in what] if units is not None else []
     return (
-        f"secondary: sinon {_combo_text(disclosure, cells, names)} révélerait "
-        f"{rule.threshold_text()}{PART_LABELS[part]} (« {indicator} », règle "
-        f"« {rule.id} »)"
+        "secondary: secret secondaire : sinon une combinaison des figures publiées "
+        f"révélerait {rule.threshold_text()} sur le groupe d'unités "
+        f"{format_codes(codes)} (« {indicator} », règle « {rule.id} »)"
     )
+
+
+def _unresolved_text(
+    reason: Reason, cells: CellTable, names: Mapping[str, str], units: pd.Index | None
+) -> str:
+    kind, what = reason
+    if kind == "cell":
+        zone = cells.zone(what)
+        return f"{names.get(zone, zone)} ({cells.label(what)[0]})"
+    if kind == "pair":
+        outer, inner = what
+        return (
+            f"{names.get(cells.zone(outer), cells.zone(outer))} − "
+            f"{names.get(cells.zone(inner), cells.zone(inner))}"
+        )
+    codes = [str(units[u]) for u in what] if units is not None else []
+    return "unités " + ", ".join(codes[:5]) + (" …" if len(codes) > 5 else "")
+
+
+def family_rules(
+    problems: list[FamilyProblem], cells: CellTable, maskable: np.ndarray
+) -> list[tuple[float, bool] | None]:
+    """``(threshold, mask_zero)`` of each count: strictest of its masking rules."""
+    out: list[tuple[float, bool] | None] = []
+    for problem in problems:
+        ids = [int(c) for c in problem.cells if maskable[c]]
+        if not ids:
+            out.append(None)
+            continue
+        rule = combine_rules(r for c in ids for r in cells.rules[c])
+        out.append((rule.threshold, rule.mask_zero))
+    return out
 
 
 def _primary_reason(
@@ -176,18 +222,19 @@ def apply_secrecy(
         ``differencing`` is True.
     public : pandas.DataFrame, optional
         Figures already published elsewhere (the producer's own commune
-        totals...), in the result's shape. They take part in differencing
-        but are never masked; combinations made only of them are reported
-        in a :class:`~territobs.errors.SecrecyWarning`.
+        totals...), in the result's shape. The attacker knows them, but
+        they are never masked; a masked figure they alone narrow is
+        reported in a :class:`~territobs.errors.SecrecyWarning`.
     publish_bounds : bool, default False
         Publish ``[lower, upper]`` instead of masking incomplete counts,
         for every rule (a rule can also ask for it). Bounds are published
         only when the lower bound reaches the threshold.
     differencing : bool, default True
-        Run the differencing check and secondary suppression.
-    max_terms : {2, 3}, default 2
-        Check pairs of cells (nested zones), or also signed combinations of
-        three cells (small sets only).
+        Run the attacker's audit (every linear combination of published
+        figures) and secondary suppression.
+    max_terms : int, default 2
+        Ignored, kept for compatibility: every linear combination is
+        checked, whatever its number of terms.
     catalog : territobs.catalog.Catalog, optional
         Catalogue of the result's indicators (default: the default
         catalogue): the rules when ``rules`` is None, and which component
@@ -202,6 +249,10 @@ def apply_secrecy(
         ``secret_reason`` filled. On secret rows ``value``, ``numerator``,
         ``denominator``, ``lower`` and ``upper`` are NaN. Published
         incomplete counts have ``value`` NaN and their bounds set.
+        ``attrs["secrecy"]`` holds the audit's figures
+        (:func:`protection_report`: cells masked and checked, narrowest
+        attacker interval, cells failing, information lost); empty without
+        ``differencing``.
 
     Raises
     ------
@@ -212,7 +263,8 @@ def apply_secrecy(
     Warns
     -----
     SecrecyWarning
-        When public figures alone disclose a count (nothing can be masked).
+        When public figures alone narrow a masked count below its protection
+        width (nothing territobs can mask).
 
     Notes
     -----
@@ -228,11 +280,12 @@ def apply_secrecy(
        Bounds: ``lower = K`` (known sum), ``upper = K + m × masked_units``.
     2. *Primary*: a cell ``x`` with ``0 < x < threshold`` (``x < threshold``
        for rules masking zeros) is masked, with every row exposing it.
-    3. *Secondary*: for published cells of the same count, any pair of
-       nested zones ``A ⊆ B`` (weights ``w_A ≤ w_B``, ``w_A ≠ w_B``) whose
-       difference ``x_B - x_A`` is disclosive gets one more cell masked (see
-       :mod:`territobs.secrecy.differencing`); this repeats until no pair
-       discloses.
+    3. *Secondary*: every masked cell is attacked with a linear programme
+       over the unit-level values of its count, constrained by every
+       published figure (:mod:`territobs.secrecy.attack`); while one is
+       narrower than its rule's protection width (default: the threshold),
+       one more published cell binding it is masked, the smallest first
+       (:mod:`territobs.secrecy.suppression`).
 
     ``secret_reason`` never quotes a masked figure, only the threshold.
 
@@ -275,8 +328,10 @@ def apply_secrecy(
     lo, hi, threshold, mask_zero = cells.arrays()
     n_cells = len(cells.keys)
     fixed_cells = np.asarray(cells.fixed, dtype=bool)
+    maskable = cells.maskable()
+    widths = cells.widths()
     known = np.isfinite(lo) & np.isfinite(hi)
-    primary = known & may_disclose(lo, hi, threshold, mask_zero)
+    primary = known & maskable & may_disclose(lo, hi, threshold, mask_zero)
 
     reasons = [""] * len(everything)
     secret = np.zeros(len(everything), bool)
@@ -308,41 +363,61 @@ def apply_secrecy(
                 "producteur)"
             )
 
+    report: dict[str, Any] = {}
     if differencing:
         if membership is None:
             raise SecrecyError(
-                "contrôle par différence impossible sans l'appartenance des unités aux "
-                "zones : passez « membership » (les Weights de recompute) ou "
-                "differencing=False.",
+                "contrôle par combinaison linéaire impossible sans l'appartenance des "
+                "unités aux zones : passez « membership » (les Weights de recompute) "
+                "ou differencing=False.",
                 key="membership",
             )
         exposed = np.zeros(n_cells, bool)
+        linked = np.zeros(n_cells, bool)
         for pos in range(len(frame)):
+            linked[cells.links[pos]] = True
             if not secret[pos]:
                 exposed[cells.links[pos]] = True
         in_play = known & (fixed_cells | (~primary & exposed))
-        disclosures = find_disclosures(
-            cells, in_play, matrix, zones, max_terms=max_terms
+        targets = maskable & linked & ~in_play
+        problems = family_problems(
+            [cells.family(c) for c in range(n_cells)],
+            [cells.zone(c) for c in range(n_cells)],
+            matrix,
+            zones,
         )
-        masked, unresolved = suppress(disclosures, cells, fixed_cells)
+        protection = protect(
+            problems,
+            lo,
+            hi,
+            in_play,
+            fixed_cells,
+            targets,
+            widths,
+            [cells.zone(c) for c in range(n_cells)],
+            family_rules(problems, cells, maskable),
+        )
         names = dict(zip(everything["zone"], everything["zone_name"], strict=True))
         for pos in range(len(frame)):
-            hit = [i for i, c in enumerate(cells.links[pos]) if c in masked]
+            hit = [c for c in cells.links[pos] if c in protection.masked]
             if hit and not secret[pos]:
-                cell = cells.links[pos][hit[0]]
                 secret[pos] = True
                 reasons[pos] = _secondary_reason(
-                    cell, cells.link_labels[pos][hit[0]], masked[cell], cells, names
+                    protection.masked[hit[0]], cells, names, units, hit[0]
                 )
-        if unresolved:
-            combos = [_combo_text(d, cells, names) for d in unresolved]
-            reveal, them = ("révèle", "la") if len(combos) < 2 else ("révèlent", "les")
+        report = protection_report(protection, cells, primary, widths, hi)
+        if protection.unresolved:
+            left = [
+                _unresolved_text(r, cells, names, units) for r in protection.unresolved
+            ]
+            them = "la" if len(left) < 2 else "les"
             warnings.warn(
                 SecrecyWarning(
-                    f"{count_of(len(combos), 'combinaison')} de figures déjà publiques "
-                    f"{reveal} un effectif sous le seuil : {format_codes(combos)}. "
-                    f"territobs ne peut pas {them} masquer.",
-                    codes=combos,
+                    f"{count_of(len(left), 'figure')} masquée(s) ou calculable(s) "
+                    "reste(nt) trop étroitement encadrée(s) par des figures déjà "
+                    f"publiques seulement : {format_codes(left)}. territobs ne peut "
+                    f"pas {them} protéger davantage.",
+                    codes=left,
                 ),
                 stacklevel=2,
             )
@@ -375,7 +450,50 @@ def apply_secrecy(
     out["secret"] = new_secret
     out["secret_reason"] = np.where(new_secret, new_reason, "")
     out.loc[new_secret, list(VALUE_COLUMNS)] = np.nan
+    out.attrs["secrecy"] = report
     return out
+
+
+def protection_report(
+    protection: Protection,
+    cells: CellTable,
+    primary: np.ndarray,
+    widths: np.ndarray,
+    values: np.ndarray,
+) -> dict[str, Any]:
+    """Figures of the attacker's audit after suppression.
+
+    Returns
+    -------
+    dict
+        ``cells_masked`` (cells checked, primary, input and secondary),
+        ``cells_checked``, ``primary``, ``secondary``, ``min_width``
+        (narrowest attacker interval, ``inf`` when none is bounded; a lower
+        bound when certified by feasible points), ``cells_failing``
+        (narrower than their protection width), ``persons_masked_secondary``
+        (sum of the values masked by secondary suppression: the
+        information lost).
+    """
+    found = protection.intervals
+    widths_found = [iv.width for iv in found.values()]
+    secondary = list(protection.masked)
+    return {
+        "cells_masked": len(found),
+        "cells_checked": len(found),
+        "primary": int(np.count_nonzero(primary)),
+        "secondary": len(secondary),
+        "min_width": float(min(widths_found)) if widths_found else float("inf"),
+        "cells_failing": sum(not passes(iv, widths[c]) for c, iv in found.items()),
+        "regions_checked": protection.regions_checked,
+        "pairs_checked": protection.pairs_checked,
+        "unresolved": len(protection.unresolved),
+        "persons_masked_secondary": float(np.nansum(values[secondary]))
+        if secondary
+        else 0.0,
+        "protection_widths": sorted({float(w) for w in widths[list(found)]})
+        if found
+        else [],
+    }
 
 
 def published(result: pd.DataFrame) -> pd.DataFrame:

@@ -1,8 +1,10 @@
 """Audit a result table (and the files made from it) for disclosure risks.
 
 :func:`audit` re-checks a table as it would be published: figures below a
-threshold left visible, secret rows that still carry a value, pairs of
-published figures whose difference is disclosive, census advice, and, given
+threshold left visible, secret rows that still carry a value, masked
+figures that a linear combination of the published ones recovers or narrows
+below the rule's protection width (the attacker's LP,
+:mod:`territobs.secrecy.attack`), census advice, and, given
 the table before secrecy, masked values that reached an output file (HTML,
 CSV, JSON...).
 """
@@ -13,25 +15,33 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from territobs.catalog import Catalog, default_catalog
 from territobs.errors import SecrecyError, format_codes
+from territobs.formatting import count_of
 from territobs.secrecy._cells import (
     PART_LABELS,
     build_cells,
-    combine_rules,
     may_disclose,
     prepare_result,
 )
 from territobs.secrecy._membership import MembershipLike, membership_matrix
-from territobs.secrecy.apply import VALUE_COLUMNS
-from territobs.secrecy.differencing import find_disclosures
+from territobs.secrecy.apply import VALUE_COLUMNS, family_rules, protection_report
+from territobs.secrecy.attack import family_problems
 from territobs.secrecy.rules import SecrecyRule, resolve_rules
+from territobs.secrecy.suppression import Protection, protect
 
-__all__ = ["AUDIT_COLUMNS", "SCANNED_SUFFIXES", "audit", "read_result"]
+__all__ = [
+    "AUDIT_COLUMNS",
+    "SCANNED_SUFFIXES",
+    "audit",
+    "audit_summary",
+    "read_result",
+]
 
 #: Columns of the audit table.
 AUDIT_COLUMNS = ("severity", "check", "zone", "indicator", "detail", "path")
@@ -94,6 +104,47 @@ def read_result(path: str | os.PathLike[str]) -> pd.DataFrame:
     return frame
 
 
+def audit_summary(figures: Mapping[str, Any]) -> str:
+    """Say the figures of a linear audit in one French sentence.
+
+    Parameters
+    ----------
+    figures : mapping
+        ``attrs["secrecy"]`` of :func:`audit` or of
+        :func:`~territobs.secrecy.apply_secrecy`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(audit_summary({"cells_masked": 3, "cells_checked": 3,
+    ...     "min_width": 12.0, "cells_failing": 0}))
+    Attaque linéaire : 3 cellules masquées, 3 contrôlées, intervalle le plus étroit 12, 0 en défaut.
+    """
+
+    def fr(number: float) -> str:
+        return f"{number:,.4g}".replace(",", "\u202f").replace(".", ",")
+
+    width = float(figures.get("min_width", np.inf))
+    parts = [
+        count_of(int(figures.get("cells_masked", 0)), "cellule masquée"),
+        f"{int(figures.get('cells_checked', 0))} contrôlées",
+        "aucun intervalle borné"
+        if not np.isfinite(width)
+        else f"intervalle le plus étroit {fr(width)}",
+        f"{int(figures.get('cells_failing', 0))} en défaut",
+    ]
+    if "secondary" in figures:
+        persons = float(figures.get("persons_masked_secondary", 0.0))
+        parts.append(
+            f"secret secondaire : {count_of(int(figures['secondary']), 'cellule')} "
+            f"({fr(persons)} personnes)"
+        )
+    return "Attaque linéaire : " + ", ".join(parts) + "."
+
+
 def _row(
     severity: str, check: str, zone: str, indicator: str, detail: str, path: str = ""
 ) -> dict:
@@ -102,6 +153,52 @@ def _row(
             AUDIT_COLUMNS, (severity, check, zone, indicator, detail, path), strict=True
         )
     )
+
+
+def _interval_row(
+    kind: str,
+    what: Any,
+    protection: Protection,
+    cells: Any,
+    names: Mapping[str, str],
+    units: pd.Index,
+) -> dict:
+    """Audit row of a masked cell, region or pair an attacker narrows too much."""
+    if kind == "cell":
+        interval = protection.intervals[what]
+        indicator, part = cells.label(what)
+        rule = cells.strictest(what)
+        zone = cells.zone(what)
+        if interval.width <= 1e-9 * max(1.0, abs(interval.high)):
+            how = "est retrouvée exactement"
+        else:
+            width = f"{interval.width:.4g}".replace(".", ",")
+            how = (
+                f"est encadrée dans un intervalle de largeur {width} (largeur de "
+                f"protection : {rule.width:g})"
+            )
+        detail = (
+            f"la figure masquée de « {names.get(zone, zone)} »{PART_LABELS[part]} "
+            f"{how} par une combinaison linéaire des figures publiées (règle "
+            f"« {rule.id} »)."
+        )
+        return _row("risque", "interval", zone, indicator, detail)
+    if kind == "pair":
+        outer, inner = what
+        rule = cells.strictest(outer)
+        indicator, part = cells.label(outer)
+        detail = (
+            f"« {names.get(cells.zone(outer))} » − « {names.get(cells.zone(inner))} » "
+            f"révèle {rule.threshold_text()}{PART_LABELS[part]} (règle « {rule.id} »)."
+        )
+        zone = f"{cells.zone(outer)}, {cells.zone(inner)}"
+        return _row("risque", "differencing", zone, indicator, detail)
+    codes = [str(units[u]) for u in what]
+    detail = (
+        "une combinaison linéaire des figures publiées révèle un effectif sous le "
+        f"seuil sur le groupe d'unités {format_codes(codes)}."
+    )
+    return _row("risque", "interval", ", ".join(codes[:5]), "", detail)
 
 
 def _leaked_values(frame: pd.DataFrame) -> list[dict]:
@@ -237,16 +334,17 @@ def audit(
     rules : SecrecyRule, str, mapping or None
         As in :func:`~territobs.secrecy.apply_secrecy`.
     membership : optional
-        Units of each zone; without it the differencing check is skipped
+        Units of each zone; without it the linear audit is skipped
         (reported as a warning row).
     public : pandas.DataFrame, optional
-        Figures published elsewhere, used in the differencing check.
+        Figures published elsewhere, known to the attacker.
     unmasked : pandas.DataFrame, optional
         The result before secrecy, to look for masked values in ``outputs``.
     outputs : path-like or iterable of path-like, optional
         Files or folders (an atlas output) to scan for masked values.
-    max_terms : {2, 3}, default 2
-        Size of the combinations checked.
+    max_terms : int, default 2
+        Ignored (kept for compatibility): every linear combination is
+        checked.
     min_digits : int, default 3
         Only values written with at least this many digits are searched in
         files (shorter ones match everywhere).
@@ -257,10 +355,12 @@ def audit(
     -------
     pandas.DataFrame
         One row per risk: ``severity`` (``"risque"`` or ``"avertissement"``),
-        ``check`` (``primary``, ``differencing``, ``secret_value``,
+        ``check`` (``primary``, ``interval``, ``secret_value``,
         ``file_leak``, ``advisory``, ``not_checked``), ``zone``,
         ``indicator``, ``detail`` (French), ``path``. Empty when nothing was
-        found.
+        found. ``attrs["secrecy"]`` holds the figures of the linear audit:
+        ``cells_masked``, ``cells_checked``, ``min_width`` (narrowest exact
+        attacker interval) and ``cells_failing``.
 
     Raises
     ------
@@ -310,7 +410,9 @@ def audit(
         if not frame["secret"].iloc[pos]:
             exposed[cells.links[pos]] = True
     fixed_cells = np.asarray(cells.fixed, bool)
-    primary = known & exposed & may_disclose(lo, hi, threshold, mask_zero)
+    primary = (
+        known & exposed & cells.maskable() & may_disclose(lo, hi, threshold, mask_zero)
+    )
     for cell in np.flatnonzero(primary):
         indicator, part = cells.label(cell)
         zone = cells.zone(cell)
@@ -325,6 +427,7 @@ def audit(
                 f"{PART_LABELS[part]} (règle « {rule.id} »).",
             )
         )
+    figures: dict[str, object] = {}
     if membership is None:
         rows.append(
             _row(
@@ -332,32 +435,42 @@ def audit(
                 "not_checked",
                 "",
                 "",
-                "contrôle par différence non effectué : appartenance des unités aux "
-                "zones non fournie.",
+                "contrôle par combinaison linéaire non effectué : appartenance des "
+                "unités aux zones non fournie.",
             )
         )
     else:
         zones = pd.Index(pd.unique(everything["zone"]))
-        matrix, _ = membership_matrix(membership, list(zones))
+        matrix, units = membership_matrix(membership, list(zones))
         in_play = known & (exposed | fixed_cells)
+        linked = np.zeros(len(cells.keys), bool)
+        for pos in range(len(frame)):
+            linked[cells.links[pos]] = True
+        maskable = cells.maskable()
+        targets = maskable & linked & ~in_play
+        widths = cells.widths()
+        zone_of = [cells.zone(c) for c in range(len(cells.keys))]
+        problems = family_problems(
+            [cells.family(c) for c in range(len(cells.keys))], zone_of, matrix, zones
+        )
+        protection = protect(
+            problems,
+            lo,
+            hi,
+            in_play,
+            fixed_cells,
+            targets,
+            widths,
+            zone_of,
+            family_rules(problems, cells, maskable),
+            suppress=False,
+            certify=False,
+        )
         names = dict(zip(everything["zone"], everything["zone_name"], strict=True))
-        for d in find_disclosures(cells, in_play, matrix, zones, max_terms=max_terms):
-            if all(fixed_cells[c] for c in d.cells):
-                continue
-            rule = combine_rules(cells.strictest(c) for c in d.cells)
-            combo = " + ".join(f"« {names[cells.zone(c)]} »" for c in d.plus)
-            combo += "".join(f" − « {names[cells.zone(c)]} »" for c in d.minus)
-            rows.append(
-                _row(
-                    "risque",
-                    "differencing",
-                    ", ".join(cells.zone(c) for c in d.cells),
-                    cells.label(d.cells[0])[0],
-                    f"{combo} révèle {rule.threshold_text()}"
-                    f"{PART_LABELS[cells.label(d.cells[0])[1]]} "
-                    f"(règle « {rule.id} »).",
-                )
-            )
+        for kind, what in protection.unresolved:
+            rows.append(_interval_row(kind, what, protection, cells, names, units))
+        figures = protection_report(protection, cells, primary, widths, hi)
+        del figures["secondary"], figures["persons_masked_secondary"]
     rows.extend(_advice(frame, rule_of))
     if outputs is not None:
         if unmasked is None:
@@ -369,8 +482,10 @@ def audit(
         rows.extend(_file_leaks(frame, unmasked, outputs, min_digits))
     report = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
     order = {"risque": 0, "avertissement": 1}
-    return report.sort_values(
+    report = report.sort_values(
         ["severity", "check", "zone", "indicator"],
         key=lambda s: s.map(order) if s.name == "severity" else s,
         ignore_index=True,
     )
+    report.attrs["secrecy"] = figures
+    return report

@@ -86,6 +86,12 @@ class SecrecyRule:
         lists the figures below the threshold as warnings (census advice).
     source : str, default ""
         Where the rule comes from (document, page).
+    protection_width : float, optional
+        Narrowest interval an attacker may be left with for a masked figure
+        of this rule, from every linear combination of the published
+        figures (see :func:`~territobs.secrecy.audit`). ``None`` (default):
+        the threshold, so that an attacker can never conclude that a masked
+        count lies below it (``docs/methods/secrecy.md``).
 
     Raises
     ------
@@ -112,6 +118,7 @@ class SecrecyRule:
     publish_bounds: bool = False
     action: Action = "mask"
     source: str = ""
+    protection_width: float | None = None
 
     def __post_init__(self) -> None:
         name = f"règle de secret « {self.id} »"
@@ -136,6 +143,18 @@ class SecrecyRule:
                     key="masked_max",
                 )
             object.__setattr__(self, "masked_max", masked_max)
+        if self.protection_width is not None:
+            try:
+                width = float(self.protection_width)
+            except (TypeError, ValueError):
+                width = math.nan
+            if not math.isfinite(width) or width < 0:
+                raise SecrecyError(
+                    f"{name} : « protection_width » = {self.protection_width!r} "
+                    "invalide (nombre positif ou nul attendu).",
+                    rule=self.id,
+                    key="protection_width",
+                )
         if self.action not in _ACTIONS:
             raise SecrecyError(
                 f"{name} : action « {self.action} » inconnue "
@@ -143,6 +162,13 @@ class SecrecyRule:
                 rule=self.id,
                 key="action",
             )
+
+    @property
+    def width(self) -> float:
+        """Protection width: ``protection_width``, else the threshold."""
+        if self.protection_width is None:
+            return self.threshold
+        return float(self.protection_width)
 
     def threshold_text(self) -> str:
         """Return the French phrase ``"moins de 11 ménages fiscaux"``."""

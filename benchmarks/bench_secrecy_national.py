@@ -1,0 +1,189 @@
+"""Secrecy at national scale: time and peak memory of ``apply_secrecy``.
+
+A synthetic France: ``--units`` communes (default 35,000) grouped in EPCI-like
+groups of 28 on average (about 1,250), the groups in 100 départements, 100
+custom zones (runs of 22 to 400 consecutive communes at 35,000 communes,
+shorter in proportion on a smaller France, overlapping each other and the
+groups, one in three cutting its first commune at weight 0.5), and the
+national total. Each of ``--indicators`` counts (default 10, each its own
+producer variable) is drawn like a Département's benefit counts: about one
+commune in five below the threshold. Everything is secured together under
+``departement(5, mask_zero=True)``: the communes, groups, départements,
+custom zones and the total.
+
+Each run is a child process (``resource.getrusage`` gives its peak resident
+memory); with ``--repeat`` runs alternate sizes in one session. Writes
+``results/secrecy_national{-quick}.md/.json``.
+
+Usage: ``.venv/bin/python benchmarks/bench_secrecy_national.py [--quick]``
+(``--quick``: 1,000 communes, 2 indicators).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def synthetic(n_units: int, n_indicators: int, seed: int = 0):
+    """Result rows (every zone × indicator) and the membership table."""
+    rng = np.random.default_rng(seed)
+    units = np.array([f"{i:05d}" for i in range(n_units)])
+    sizes = rng.integers(5, 52, size=n_units // 20)
+    epci = np.repeat(np.arange(len(sizes)), sizes)[:n_units]
+    epci = np.r_[epci, np.full(n_units - len(epci), epci[-1] if len(epci) else 0)]
+    n_epci = int(epci.max()) + 1
+    dep_of_epci = np.sort(rng.integers(0, 100, size=n_epci))
+    members = [pd.DataFrame({"unit": units, "zone": "C" + units, "weight": 1.0})]
+    members.append(
+        pd.DataFrame({"unit": units, "zone": [f"E{g}" for g in epci], "weight": 1.0})
+    )
+    members.append(
+        pd.DataFrame(
+            {"unit": units, "zone": [f"D{dep_of_epci[g]}" for g in epci], "weight": 1.0}
+        )
+    )
+    longest = max(10, 400 * n_units // 35_000)  # as dense as at national scale
+    for k in range(100):
+        length = int(rng.integers(longest // 20 + 2, longest))
+        start = int(rng.integers(0, n_units - length))
+        weight = np.ones(length)
+        if k % 3 == 0:
+            weight[0] = 0.5
+        members.append(
+            pd.DataFrame(
+                {
+                    "unit": units[start : start + length],
+                    "zone": f"Z{k}",
+                    "weight": weight,
+                }
+            )
+        )
+    members.append(pd.DataFrame({"unit": units, "zone": "FR", "weight": 1.0}))
+    membership = pd.concat(members, ignore_index=True)
+    zones = pd.unique(membership["zone"])
+    rows = []
+    unit_pos = pd.Index(units).get_indexer(membership["unit"])
+    zone_pos = pd.Index(zones).get_indexer(membership["zone"])
+    from scipy import sparse
+
+    matrix = sparse.csr_array(
+        (membership["weight"].to_numpy(), (zone_pos, unit_pos)),
+        shape=(len(zones), n_units),
+    )
+    for i in range(n_indicators):
+        small = rng.random(n_units) < 0.2
+        counts = np.where(
+            small, rng.integers(0, 5, n_units), rng.integers(5, 400, n_units)
+        )
+        values = matrix @ counts.astype(float)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "zone": zones,
+                    "indicator": f"benefit{i}",
+                    "kind": "count",
+                    "value": values,
+                    "numerator": values,
+                    "denominator": np.nan,
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True), membership
+
+
+def run_once(n_units: int, n_indicators: int) -> dict:
+    """Secure one synthetic France; return figures (in this process)."""
+    import warnings
+
+    from territobs.secrecy import apply_secrecy, departement
+
+    result, membership = synthetic(n_units, n_indicators)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = apply_secrecy(
+            result, departement(5, mask_zero=True), membership=membership
+        )
+    seconds = time.perf_counter() - start
+    report = out.attrs.get("secrecy", {})
+    return {
+        "units": n_units,
+        "indicators": n_indicators,
+        "zones": int(result["zone"].nunique()),
+        "rows": len(result),
+        "seconds": seconds,
+        "masked": int(out["secret"].sum()),
+        **{k: v for k, v in report.items() if k != "protection_widths"},
+    }
+
+
+def in_child(n_units: int, n_indicators: int) -> dict:
+    """Run :func:`run_once` in a child process; add its peak memory (MiB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(n_units), str(n_indicators)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["peak_mib"] = max(peak, before) / 1024
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--units", type=int, default=35_000)
+    parser.add_argument("--indicators", type=int, default=10)
+    parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_once(*args.child)))
+        return
+    units, indicators = (1_000, 2) if args.quick else (args.units, args.indicators)
+    load = os.getloadavg()
+    figures = in_child(units, indicators)
+    suffix = "-quick" if args.quick else ""
+    RESULTS.mkdir(exist_ok=True)
+    payload = {"loadavg": load, "run": figures}
+    (RESULTS / f"secrecy_national{suffix}.json").write_text(
+        json.dumps(payload, indent=2) + "\n"
+    )
+    md = (
+        "# Secrecy at national scale\n\n"
+        f"Command: `.venv/bin/python benchmarks/bench_secrecy_national.py"
+        f"{' --quick' if args.quick else f' --units {units} --indicators {indicators}'}`. "
+        "Synthetic France: "
+        f"{figures['units']} communes, {figures['zones']} zones in all (communes, "
+        "EPCI-like groups, 100 départements, 100 overlapping custom zones, the "
+        f"total), {figures['indicators']} counts, `departement(5, mask_zero=True)`; "
+        "one child process. "
+        f"Load average at start: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}.\n\n"
+        "| rows | seconds | peak memory (MiB) | masked rows | primary cells | "
+        "secondary cells | cells checked | narrowest interval | failing |\n"
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        f"| {figures['rows']} | {figures['seconds']:.1f} | {figures['peak_mib']:.0f} | "
+        f"{figures['masked']} | {figures.get('primary')} | {figures.get('secondary')} | "
+        f"{figures.get('cells_checked')} | {figures.get('min_width', float('nan')):.3g} | "
+        f"{figures.get('cells_failing')} |\n"
+    )
+    (RESULTS / f"secrecy_national{suffix}.md").write_text(md, encoding="utf-8")
+    print(md)
+
+
+if __name__ == "__main__":
+    main()
