@@ -330,7 +330,9 @@ class Portrait:
         atomic_write_text(paths["html"], self.to_html())
         from territobs.io.spreadsheet import to_csv
 
-        atomic_write_text(paths["csv"], self.csv or to_csv(self.table, index=False))
+        atomic_write_text(
+            paths["csv"], self.csv or to_csv(self.table, index=False) or ""
+        )
         return paths
 
     def _repr_html_(self) -> str:
@@ -712,7 +714,7 @@ def _csv_lines(table: pd.DataFrame) -> list[str] | None:
     """
     from territobs.io.spreadsheet import to_csv
 
-    text = to_csv(table, index=False)  # lines end with os.linesep, as in save()
+    text = to_csv(table, index=False) or ""  # lines end with os.linesep, as in save()
     lines = text.split(os.linesep)
     if len(lines) != len(table) + 2 or lines[-1] != "":
         return None

@@ -150,7 +150,7 @@ def family_problems(
     problems = []
     for family in sorted(groups):
         ids = np.asarray(groups[family], dtype=np.int64)
-        columns = zones.get_indexer([zone_of[c] for c in ids])
+        columns = zones.get_indexer(pd.Index([zone_of[c] for c in ids]))
         weights = sparse.csr_array(matrix[:, columns])
         weights.eliminate_zeros()
         used = np.flatnonzero(np.diff(weights.indptr) > 0)
@@ -525,11 +525,11 @@ def intervals(
                 binding_rows |= set(
                     ub_cells[(duals[:n_ub] + duals[n_ub:]) > DUAL_TOL].tolist()
                 )
-            rows = sorted(int(r) for r in binding_rows)
+            bound_rows = sorted(int(r) for r in binding_rows)
             column = functionals[:, [t]].indices
-            binding = rows + [
+            binding_all = bound_rows + [
                 b
-                for b in fixing(np.asarray(rows, dtype=np.int64), column)
+                for b in fixing(np.asarray(bound_rows, dtype=np.int64), column)
                 if b not in binding_rows
             ]
             out[keys[t]] = Interval(
@@ -537,7 +537,7 @@ def intervals(
                 float(low + const),
                 float(high + const),
                 True,
-                tuple(int(ids[b]) for b in binding),
+                tuple(int(ids[b]) for b in binding_all),
                 region_units(t),
             )
     return out
