@@ -139,21 +139,26 @@ def summary_lines(
         + " ; ".join(zoning_texts)
         + "."
     ]
-    source_texts = []
     texts = {str(row.get("vintage") or "").strip() for row in sources}
     shared = len(texts) == 1 and not next(iter(texts)).isdigit() and len(sources) > 1
+    # one entry per source file and vintage, naming the indicators it gives
+    by_source: dict[tuple[str, str], list[str]] = {}
     for row in sources:
         source = str(row.get("source") or "source non renseignée")
         vintage = str(row.get("vintage") or "").strip()
-        text = f"{row.get('label', '')} : {source}"
-        if vintage and not shared:
+        by_source.setdefault((source, "" if shared else vintage), []).append(
+            str(row.get("label", ""))
+        )
+    source_texts = []
+    for (source, vintage), labels in by_source.items():
+        text = source
+        if vintage:
             text += f", millésime {vintage}" if vintage.isdigit() else f" ({vintage})"
-        source_texts.append(text)
-    lines.append(
-        "Sources : " + " ; ".join(source_texts) + "."
-        if source_texts
-        else "Les sources ne sont pas renseignées."
-    )
+        source_texts.append(f"{text} : {', '.join(labels)}")
+    if source_texts:
+        lines.append("Sources : " + " ; ".join(source_texts) + ".")
+    else:
+        lines.append("Les sources ne sont pas renseignées.")
     if shared and next(iter(texts)):
         lines.append(f"Millésimes : {next(iter(texts))}.")
     estimated = int(totals.get("estimated", 0) or 0)
