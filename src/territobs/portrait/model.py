@@ -285,7 +285,10 @@ class Portrait:
                     "flags": cells[0].flags,
                     "secret": cells[0].secret,
                     "state": STATE_LABELS.get(state, ""),  # type: ignore[call-overload]
-                    "coverage": str(own.get("coverage_label") or ""),
+                    # coverage qualifies a partial value, never a secret one
+                    "coverage": str(own.get("coverage_label") or "")
+                    if state == "partial"
+                    else "",
                     "gaps": gaps,
                     "chart": "" if kind == "count" else bar_chart_svg(bars),
                 }
@@ -451,10 +454,9 @@ def _cell(row: Mapping[str, Any], decimals: int | None = None) -> Cell:
         name = str(row["approximation"])
         flags.append(f"approximation : {APPROXIMATION_SHORT.get(name, name)}")
     state = str(row.get("state") or "")
-    if state == "partial":
-        coverage = str(row.get("coverage_label") or "").strip()
-        flags.append(f"partielle ({coverage})" if coverage else "partielle")
-    elif bool(row["incomplete"]) and state not in ("value", "missing"):
+    # a partial figure's coverage is said by its state line (key figures) and
+    # the portrait's state column; the flag only stays for results without states
+    if not state and bool(row["incomplete"]):
         # older results without states: inputs were masked or missing
         flags.append("incomplet (données masquées ou manquantes)")
     unit = row["unit"] if row["unit"] in _UNITS_IN_CELLS else ""
