@@ -28,6 +28,7 @@ from typing import Literal
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.ops import polylabel
 
@@ -260,3 +261,26 @@ def place_labels(
         if max_labels is not None and len(kept) >= max_labels:
             break
     return kept
+
+
+def label_texts(frame: pd.DataFrame, name_column: str | None) -> list[str]:
+    """Return the name to write on each feature ("" where there is none).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The drawn features.
+    name_column : str or None
+        Column of names; ``zone_name`` is tried after it.
+
+    Returns
+    -------
+    list of str
+        One text per row, empty for a missing name or a frame without names.
+    """
+    column = next(
+        (c for c in (name_column, "zone_name") if c and c in frame.columns), None
+    )
+    if column is None:
+        return [""] * len(frame)
+    return ["" if v is None or v != v else str(v) for v in frame[column]]

@@ -34,6 +34,7 @@ from matplotlib.patches import Polygon, Rectangle
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._france import covers_france, overseas_of
 from territobs.maps.caption import make_caption
+from territobs.maps.labels import label_texts
 from territobs.maps.layers import Layer, prepare_layer, single_zone
 from territobs.maps.static import (
     PROJECT_COLOR,
@@ -326,14 +327,7 @@ def print_map(
     spec = column if isinstance(column, Layer) else Layer(column, **layer)  # type: ignore[arg-type]
     info = describe_column(gdf, spec.column)
     prep = prepare_layer(gdf, with_defaults(spec, info))
-    names_col = next(
-        (c for c in (name_column, "zone_name") if c and c in gdf.columns), None
-    )
-    names = (
-        [""] * len(gdf)
-        if names_col is None
-        else ["" if v is None or v != v else str(v) for v in gdf[names_col]]
-    )
+    names = label_texts(gdf, name_column)
     if len(gdf) == 1:
         prep = single_zone(prep, names[0])
     frame = _project(gdf, crs)

@@ -32,7 +32,7 @@ from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._france import CITY_ZOOMS, OVERSEAS, covers_france, overseas_of
 from territobs.maps.caption import make_caption, units_of
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme
-from territobs.maps.labels import place_labels
+from territobs.maps.labels import label_texts, place_labels
 from territobs.maps.layers import (
     Layer,
     PreparedLayer,
@@ -313,14 +313,7 @@ def static_map(
     )
     info = describe_column(gdf, spec.column)
     prep = prepare_layer(gdf, with_defaults(spec, info))
-    names_col = next(
-        (c for c in (name_column, "zone_name") if c and c in gdf.columns), None
-    )
-    names = (
-        [""] * len(gdf)
-        if names_col is None
-        else ["" if v is None or v != v else str(v) for v in gdf[names_col]]
-    )
+    names = label_texts(gdf, name_column)
     if len(gdf) == 1:  # a locator map: the zone and its figure, no classes
         prep = single_zone(prep, names[0])
     overseas = overseas_of(gdf).fillna("").to_numpy(dtype=object)
