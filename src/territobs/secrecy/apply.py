@@ -410,11 +410,17 @@ def apply_secrecy(
             left = [
                 _unresolved_text(r, cells, names, units) for r in protection.unresolved
             ]
-            them = "la" if len(left) < 2 else "les"
+            one = len(left) < 2
+            them = "la" if one else "les"
+            what = (
+                "figure masquée ou calculable reste trop étroitement encadrée"
+                if one
+                else "figures masquées ou calculables restent trop étroitement "
+                "encadrées"
+            )
             warnings.warn(
                 SecrecyWarning(
-                    f"{count_of(len(left), 'figure')} masquée(s) ou calculable(s) "
-                    "reste(nt) trop étroitement encadrée(s) par des figures déjà "
+                    f"{len(left)} {what} par des figures déjà "
                     f"publiques seulement : {format_codes(left)}. territobs ne peut "
                     f"pas {them} protéger davantage.",
                     codes=left,
