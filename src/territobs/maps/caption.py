@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -372,4 +373,51 @@ def caption_from_result(
         method=col("method").dropna().astype(str),
         secret_count=int(col("secret").fillna(False).astype(bool).sum()),
         date=date,
+    )
+
+
+def layer_caption(
+    gdf: pd.DataFrame,
+    prep: Any,
+    info: Any,
+    *,
+    caption: str | Sequence[str] | None = None,
+    source: str | None = None,
+    vintage: str | int | None = None,
+    date: dt.date | None = None,
+) -> list[str]:
+    """Caption lines of a drawn layer, the same on every kind of map.
+
+    Parameters
+    ----------
+    gdf : pandas.DataFrame
+        The drawn frame (``{column}__units`` names the unit level).
+    prep : territobs.maps.layers.PreparedLayer
+        The prepared layer (estimated shares, secret, partial, missing rows).
+    info : object
+        What :func:`territobs.maps._describe.describe_column` read of the
+        column (``source``, ``vintage``, ``methods``).
+    caption : str or sequence of str, optional
+        Lines given by the caller, used as they are.
+    source, vintage : optional
+        Override the column's provenance.
+    date : datetime.date, optional
+        Production date (default today).
+
+    Returns
+    -------
+    list of str
+    """
+    if caption is not None:
+        return [caption] if isinstance(caption, str) else list(caption)
+    return make_caption(
+        source=info.source if source is None else source,
+        vintage=info.vintage if vintage is None else vintage,
+        estimated_share=prep.estimated_share,
+        method=info.methods,
+        secret_count=prep.n_secret,
+        date=date,
+        units=units_of(gdf, prep.layer.column),
+        partial_count=prep.n_partial,
+        missing_count=prep.n_absent,
     )

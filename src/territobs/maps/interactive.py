@@ -38,7 +38,7 @@ from territobs.maps._assets import leaflet_css, leaflet_js
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._geometry import PackedGeometry, pack_geometry
 from territobs.maps._links import check_link
-from territobs.maps.caption import make_caption, units_of
+from territobs.maps.caption import layer_caption
 from territobs.maps.classify import Classes, Scheme
 from territobs.maps.labels import label_anchors
 from territobs.maps.layers import (
@@ -530,16 +530,8 @@ def choropleth(
             texts[row] = "secret statistique"
         extra.append([col, texts])
     if caption is None:
-        caption_lines = make_caption(
-            source=infos[0].source if source is None else source,
-            vintage=infos[0].vintage if vintage is None else vintage,
-            estimated_share=prepared[0].estimated_share,
-            method=infos[0].methods,
-            secret_count=prepared[0].n_secret,
-            date=date,
-            units=units_of(gdf, prepared[0].layer.column),
-            partial_count=prepared[0].n_partial,
-            missing_count=prepared[0].n_absent,
+        caption_lines = layer_caption(
+            gdf, prepared[0], infos[0], source=source, vintage=vintage, date=date
         )
     else:
         caption_lines = [caption] if isinstance(caption, str) else list(caption)

@@ -33,7 +33,7 @@ from matplotlib.patches import Polygon, Rectangle
 
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._france import covers_france, overseas_of
-from territobs.maps.caption import make_caption
+from territobs.maps.caption import layer_caption
 from territobs.maps.labels import label_texts
 from territobs.maps.layers import Layer, prepare_layer, single_zone
 from territobs.maps.static import (
@@ -333,17 +333,9 @@ def print_map(
     frame = _project(gdf, crs)
     if not frame.crs.is_projected:  # pragma: no cover - _project projects
         frame = frame.to_crs(frame.estimate_utm_crs())
-    if caption is None:
-        lines = make_caption(
-            source=info.source if source is None else source,
-            vintage=info.vintage if vintage is None else vintage,
-            estimated_share=prep.estimated_share,
-            method=info.methods,
-            secret_count=prep.n_secret,
-            date=date,
-        )
-    else:
-        lines = [caption] if isinstance(caption, str) else list(caption)
+    lines = layer_caption(
+        gdf, prep, info, caption=caption, source=source, vintage=vintage, date=date
+    )
     overseas = overseas_of(gdf).fillna("").to_numpy(dtype=object)
     metro = frame[overseas == ""]
     if (overseas != "").any() or (len(metro) and covers_france(metro)):

@@ -30,7 +30,7 @@ from shapely.geometry import box
 from territobs.errors import CRSError
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._france import CITY_ZOOMS, OVERSEAS, covers_france, overseas_of
-from territobs.maps.caption import make_caption, units_of
+from territobs.maps.caption import layer_caption
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme
 from territobs.maps.labels import label_texts, place_labels
 from territobs.maps.layers import (
@@ -387,20 +387,15 @@ def static_map(
             fig.suptitle(
                 title, x=_SIDE, y=0.97, ha="left", fontsize=13, fontweight="bold"
             )
-        if caption is None:
-            lines = make_caption(
-                source=info.source if source is None else source,
-                vintage=info.vintage if vintage is None else vintage,
-                estimated_share=prep.estimated_share,
-                method=info.methods,
-                secret_count=prep.n_secret,
-                date=date,
-                units=units_of(gdf, prep.layer.column),
-                partial_count=prep.n_partial,
-                missing_count=prep.n_absent,
-            )
-        else:
-            lines = [caption] if isinstance(caption, str) else list(caption)
+        lines = layer_caption(
+            gdf,
+            prep,
+            info,
+            caption=caption,
+            source=source,
+            vintage=vintage,
+            date=date,
+        )
         text = fig.text(
             _SIDE,
             _SIDE,
