@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,40 @@ def cache_folder(output: Path) -> Path:
     """
     output = Path(output)
     return output.parent / f".{output.name}{CACHE_SUFFIX}"
+
+
+_INDICATOR = re.compile(r"indicateur « ([^»]+) »")
+
+
+def _grouped_by_indicator(notes: Sequence[str]) -> list[str]:
+    """Say once a warning that only the indicator's name changes.
+
+    « 24 unités sans valeur » repeated for each of 18 indicators becomes one
+    line naming the indicators; the build journal keeps every line.
+
+    Examples
+    --------
+    >>> _grouped_by_indicator(["z : indicateur « a » : 2 unités",
+    ...                        "z : indicateur « b » : 2 unités", "autre"])
+    ['z : indicateurs « a », « b » : 2 unités', 'autre']
+    """
+    groups: dict[str, list[str]] = {}
+    for note in notes:
+        groups.setdefault(_INDICATOR.sub("indicateur «…»", note), []).append(note)
+    out = []
+    for members in groups.values():
+        names = [m.group(1) for n in members if (m := _INDICATOR.search(n))]
+        if len(members) < 2 or len(names) != len(members):
+            out.extend(members)
+            continue
+        listed = ", ".join(f"« {name} »" for name in names)
+        first = members[0]
+        match = _INDICATOR.search(first)
+        assert match is not None  # every member names an indicator
+        out.append(
+            f"{first[: match.start()]}indicateurs {listed}{first[match.end() :]}"
+        )
+    return out
 
 
 def _cache_relative(root: Path) -> str:
@@ -233,12 +268,15 @@ class BuildReport:
         ]
         estimated = self.stats.get("estimated", 0)
         masked = self.stats.get("secret", 0)
-        incomplete = self.stats.get("incomplete", 0)
-        lines.append(
+        with_states = "partial" in self.stats or "missing" in self.stats
+        line = (
             f"  valeurs estimées : {estimated} ; masquées (secret statistique) : "
-            f"{masked} ; incomplètes : {incomplete}"
+            f"{masked}"
         )
-        if "partial" in self.stats or "missing" in self.stats:
+        if not with_states:  # results without states: the incomplete flag
+            line += f" ; incomplètes : {self.stats.get('incomplete', 0)}"
+        lines.append(line)
+        if with_states:
             lines.append(
                 f"  partielles (couverture dite) : {self.stats.get('partial', 0)} ; "
                 f"données manquantes : {self.stats.get('missing', 0)}"
@@ -247,7 +285,7 @@ class BuildReport:
             from territobs.secrecy.audit import audit_summary
 
             lines.append(f"  {audit_summary(self.stats['audit'])}")
-        for note in self.warnings:
+        for note in _grouped_by_indicator(self.warnings):
             lines.append(f"  avertissement : {note}")
         lines.append(f"  index : {self.index}  ({self.seconds:.1f} s)")
         return "\n".join(lines)
@@ -327,6 +365,8 @@ def plan(config: AtlasConfig) -> list[Step]:
     computed = [*zonings, *([REFERENCES] if has_references else [])]
     catalog = _catalog_inputs(config)
     for zoning_id in computed:
+        # what messages call it: never the internal id of the references
+        shown = "territoires de référence" if zoning_id == REFERENCES else zoning_id
         if zoning_id == REFERENCES:
             params: dict[str, Any] = {
                 "references": [dict(r.section) for r in config.references]
@@ -347,14 +387,14 @@ def plan(config: AtlasConfig) -> list[Step]:
                 ("territory",),
                 params,
                 inputs,
-                f"zones « {zoning_id} »",
+                f"zones « {shown} »",
             ),
             Step(
                 f"weights:{zoning_id}",
                 "weights",
                 ("territory", f"zones:{zoning_id}"),
                 {"method": method},
-                label=f"poids « {zoning_id} »",
+                label=f"poids « {shown} »",
             ),
             Step(
                 f"result:{zoning_id}",
@@ -367,7 +407,7 @@ def plan(config: AtlasConfig) -> list[Step]:
                     "publication": dict(config.publication.section),
                 },
                 catalog,
-                f"recalcul « {zoning_id} »",
+                f"recalcul « {shown} »",
             ),
         ]
     steps.append(

@@ -131,7 +131,7 @@ def audit_summary(figures: Mapping[str, Any]) -> str:
     parts = [
         count_of(int(figures.get("cells_masked", 0)), "cellule masquée"),
         f"{int(figures.get('cells_checked', 0))} contrôlées",
-        "aucun intervalle borné"
+        "aucune cellule encadrée par les chiffres publiés"
         if not np.isfinite(width)
         else f"intervalle le plus étroit {fr(width)}",
         f"{int(figures.get('cells_failing', 0))} en défaut",
@@ -140,7 +140,7 @@ def audit_summary(figures: Mapping[str, Any]) -> str:
         persons = float(figures.get("persons_masked_secondary", 0.0))
         parts.append(
             f"secret secondaire : {count_of(int(figures['secondary']), 'cellule')} "
-            f"({fr(persons)} personnes)"
+            f"({fr(persons)} {'personne' if persons < 2 else 'personnes'})"
         )
     return "Attaque linéaire : " + ", ".join(parts) + "."
 
