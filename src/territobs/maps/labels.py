@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -196,6 +196,13 @@ def place_labels(
     # the halo is a copy drawn as a white outline only, under the name: the
     # name itself stays text (searchable in a PDF), not a path
     halo = [patheffects.Stroke(linewidth=2.2, foreground="white")]
+    look: dict[str, Any] = {
+        "fontsize": fontsize,
+        "fontweight": weight,
+        "fontstyle": style,
+        "ha": "center",
+        "va": "center",
+    }
     font = FontProperties(
         family=mpl.rcParams["font.family"], size=fontsize, weight=weight, style=style
     )
@@ -231,32 +238,11 @@ def place_labels(
         )
         if not inside or _overlaps(box, placed):
             continue
-        text = ax.text(  # type: ignore[attr-defined]
-            anchors.x[i],
-            anchors.y[i],
-            name,
-            fontsize=fontsize,
-            color=color,
-            fontweight=weight,
-            fontstyle=style,
-            ha="center",
-            va="center",
-            zorder=20,
-        )
+        where = (anchors.x[i], anchors.y[i], name)
+        text = ax.text(*where, color=color, zorder=20, **look)  # type: ignore[attr-defined]
         placed.append(box)
         kept.append(text)
-        under = ax.text(  # type: ignore[attr-defined]
-            anchors.x[i],
-            anchors.y[i],
-            name,
-            fontsize=fontsize,
-            fontweight=weight,
-            fontstyle=style,
-            ha="center",
-            va="center",
-            zorder=19,
-            path_effects=halo,
-        )
+        under = ax.text(*where, zorder=19, path_effects=halo, **look)  # type: ignore[attr-defined]
         under.set_gid("territobs-halo")
         if max_labels is not None and len(kept) >= max_labels:
             break
