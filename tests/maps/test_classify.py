@@ -158,3 +158,24 @@ def test_nothing_to_classify_gives_no_class():
 
     classes = classify(np.array([np.nan, np.nan]), "quantiles", 5, unit="%")
     assert classes.k == 0 and classes.labels == ()
+
+
+def test_breaks_that_round_alike_get_one_more_decimal():
+    # 5.46 and 5.54 both read « 5,5 » at one decimal: the legend would show
+    # « de 5,5 à 5,5 ». One more digit makes every class readable.
+    c = classify([5.4, 5.5, 11.0], breaks=[5.4, 5.46, 5.54, 11.0], unit="%")
+    assert c.decimals == 2
+    assert c.labels[1] == f"de 5,46 à 5,54{NBSP}%"
+    assert len(set(c.labels)) == c.k
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    # published figures carry at most 3 decimals (rates like 12,345 %)
+    st.lists(st.integers(min_value=-(10**7), max_value=10**7), min_size=2, max_size=60),
+    st.sampled_from(["quantiles", "fisher_jenks", "equal_interval"]),
+    st.integers(min_value=1, max_value=7),
+)
+def test_every_legend_label_is_distinct(thousandths, scheme, k):
+    c = classify([t / 1000 for t in thousandths], scheme, k=k)
+    assert len(set(c.labels)) == len(c.labels)

@@ -133,6 +133,24 @@ def _labels(edges: Sequence[float], unit: str | None, decimals: int) -> tuple[st
     )
 
 
+#: At most this many digits are added so that no two edges print alike.
+EXTRA_DECIMALS = 3
+
+
+def _distinct_decimals(edges: Sequence[float], decimals: int) -> int:
+    """Fewest digits from ``decimals`` on at which distinct edges print distinct.
+
+    Two breaks 5.46 and 5.54 both print « 5,5 » at one decimal: the legend would
+    show a class « de 5,5 à 5,5 ». One more digit is added (up to
+    :data:`EXTRA_DECIMALS`) until every finite edge reads differently.
+    """
+    finite = sorted({float(e) for e in edges if math.isfinite(e)})
+    for digits in range(decimals, decimals + EXTRA_DECIMALS + 1):
+        if len({round(e, digits) for e in finite}) == len(finite):
+            return digits
+    return decimals + EXTRA_DECIMALS
+
+
 #: Fisher-Jenks runs on at most this many groups of sorted values.
 FISHER_JENKS_GROUPS = 2000
 
@@ -346,6 +364,7 @@ def classify(
     distinct = key != "manual" and 0 < np.unique(arr).size <= k
     if reference is not None and edges[0] < reference < edges[-1] and not distinct:
         edges = sorted({*edges, float(reference)})
+    decimals = _distinct_decimals(edges[1:] if distinct else edges, decimals)
     if distinct:
         labels = tuple(format_value(v, unit, decimals) for v in edges[1:])
     else:
