@@ -26,6 +26,7 @@ from territobs.atlas.cache import Manifest
 from territobs.atlas.config import AtlasConfig, load_config
 from territobs.atlas.dag import (
     CACHE_SUFFIX,
+    REFERENCES,
     BuildContext,
     Handler,
     ProgressCallback,
@@ -38,7 +39,7 @@ from territobs.atlas.dag import (
     run_steps,
 )
 from territobs.atlas.lock import atlas_lock
-from territobs.atlas.plan import REFERENCES, plan
+from territobs.atlas.plan import plan
 from territobs.errors import TerritobsError, output_error
 from territobs.formatting import count_of
 
@@ -285,12 +286,14 @@ def _build_locked(
     _remove_legacy_cache(manifest)
 
     def check() -> None:
-        from territobs.atlas.steps import check_config  # pandas: only when needed
+        from territobs.atlas.steps.registry import (
+            check_config,  # pandas: only when needed
+        )
 
         check_config(config)
 
     def handlers() -> Mapping[str, Handler]:
-        from territobs.atlas.steps import HANDLERS  # pandas: only when needed
+        from territobs.atlas.steps.registry import HANDLERS  # pandas: only when needed
 
         return HANDLERS
 

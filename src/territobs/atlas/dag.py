@@ -38,14 +38,17 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from territobs.atlas.cache import Manifest, StepRecord, code_fingerprint, key_of
-from territobs.atlas.config import AtlasConfig
 from territobs.errors import ConfigError, TerritobsWarning
+
+if TYPE_CHECKING:  # pragma: no cover
+    from territobs.atlas.config import AtlasConfig
 
 __all__ = [
     "CACHE_SUFFIX",
+    "REFERENCES",
     "BuildContext",
     "Handler",
     "Step",
@@ -56,6 +59,11 @@ __all__ = [
     "run_steps",
     "step_key",
 ]
+
+
+#: Internal zoning id of the reference territories (config ids start with an
+#: alphanumeric character, so it cannot collide).
+REFERENCES = "_references"
 
 
 class StepId(NamedTuple):

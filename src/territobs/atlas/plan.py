@@ -16,14 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from territobs.atlas.config import AtlasConfig
-from territobs.atlas.dag import Step, StepId
+from territobs.atlas.dag import REFERENCES, Step, StepId
 from territobs.atlas.evolution import evolution_steps
 
 __all__ = ["REFERENCES", "plan"]
-
-#: Internal zoning id of the reference territories (config ids start with an
-#: alphanumeric character, so it cannot collide).
-REFERENCES = "_references"
 
 
 def _catalog_inputs(config: AtlasConfig) -> tuple[Path, ...]:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from territobs.atlas.cache import atomic_path
-from territobs.atlas.config import AtlasConfig
 from territobs.atlas.dag import BuildContext
-from territobs.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from territobs.atlas.config import AtlasConfig
 
 
 def _write_frame(context: BuildContext, step_id: str, frame: pd.DataFrame) -> str:
@@ -50,37 +51,6 @@ def load_catalog(config: AtlasConfig) -> Any:
     if config.catalog != "default":
         catalog = catalog.merge(Catalog.from_file(config.catalog))
     return catalog
-
-
-def check_config(config: AtlasConfig) -> None:
-    """Check what the config refers to outside itself: catalogue indicators.
-
-    Called once before the first step runs (a no-change refresh skips it:
-    its inputs were checked when they were built).
-
-    Raises
-    ------
-    ConfigError
-        ``key="indicators[i]"`` for an indicator unknown to the catalogue.
-    """
-    catalog = load_catalog(config)
-    problems = []
-    for i, indicator in enumerate(config.indicators):
-        try:
-            catalog.get(indicator)
-        except (KeyError, ConfigError) as exc:
-            problems.append((f"indicators[{i}]", str(getattr(exc, "message", exc))))
-    from territobs.atlas.evolution import check_evolutions
-
-    problems += check_evolutions(config, catalog, None)
-    if problems:
-        lines = "\n".join(f"  - {key} : {message}" for key, message in problems)
-        raise ConfigError(
-            f"fichier « {config.path} » : indicateurs inconnus du catalogue\n{lines}",
-            path=config.path,
-            key=problems[0][0],
-            problems=problems,
-        )
 
 
 def _nothing(files: dict[str, Path], context: BuildContext) -> None:

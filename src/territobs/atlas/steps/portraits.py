@@ -7,8 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from territobs.atlas.dag import BuildContext, Step, StepId, StepProduct
-from territobs.atlas.plan import REFERENCES
+from territobs.atlas.dag import REFERENCES, BuildContext, Step, StepId, StepProduct
 from territobs.atlas.steps.maps import _departements_frame, _overlaps, _units_label
 from territobs.atlas.steps.tables import _partial_notes
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from territobs.atlas.config import AtlasConfig
-from territobs.atlas.dag import BuildContext, Step, StepId, StepProduct
-from territobs.atlas.plan import REFERENCES
+from territobs.atlas.dag import REFERENCES, BuildContext, Step, StepId, StepProduct
 from territobs.atlas.steps._common import _read_frame, _write_frame, load_catalog
+
+if TYPE_CHECKING:  # pragma: no cover
+    from territobs.atlas.config import AtlasConfig
 
 
 def _secrecy_rules(config: AtlasConfig, catalog: Any) -> Any:

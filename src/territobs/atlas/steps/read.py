@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from territobs.atlas.config import AtlasConfig
 from territobs.atlas.dag import BuildContext, Step, StepId, StepProduct
 from territobs.atlas.steps._common import _write_frame, load_catalog
 from territobs.errors import SourceFormatError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from territobs.atlas.config import AtlasConfig
 
 
 def _read_source(config: AtlasConfig, source_id: str) -> pd.DataFrame:

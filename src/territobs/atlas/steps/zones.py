@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from territobs.atlas.config import AtlasConfig, ReferenceConfig, ZoningConfig
-from territobs.atlas.dag import BuildContext, Step, StepId, StepProduct
-from territobs.atlas.plan import REFERENCES
+from territobs.atlas.dag import REFERENCES, BuildContext, Step, StepId, StepProduct
 from territobs.atlas.steps._common import _read_frame, _write_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    from territobs.atlas.config import AtlasConfig, ReferenceConfig, ZoningConfig
 
 
 def _names(territory: pd.DataFrame, column: str, name_column: str | None) -> Any:
@@ -59,6 +60,7 @@ PARTIAL_COLUMN = "members_in_france"
 def _zoning_zones(
     zoning: ZoningConfig, territory: pd.DataFrame, config: AtlasConfig | None = None
 ) -> pd.DataFrame:
+
     zones = _built_zones(zoning, territory, config)
     if zoning.names:
         names = dict(zoning.names)
