@@ -121,7 +121,7 @@ def test_no_unit_outlines_on_wide_maps(monkeypatch) -> None:
     import geopandas as gpd
     import shapely
 
-    from territobs.atlas import steps
+    from territobs.atlas.steps import maps as steps
 
     units = gpd.GeoDataFrame(
         {"code": [f"0100{i}" for i in range(5)], "name": list("abcde"),

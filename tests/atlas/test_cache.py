@@ -153,6 +153,7 @@ def test_tree_digest_follows_names_and_contents_not_place(tmp_path: Path) -> Non
 
 def test_step_keys_change_with_the_code(tmp_path: Path, monkeypatch) -> None:
     import territobs.atlas.build as build
+    import territobs.atlas.dag as dag
     from territobs import __version__
 
     from .conftest import make_atlas
@@ -160,8 +161,8 @@ def test_step_keys_change_with_the_code(tmp_path: Path, monkeypatch) -> None:
     config = build.load_config(make_atlas(tmp_path))
     manifest = Manifest(config.output)
     steps = build.plan(config)
-    before = [build.step_key(step, manifest) for step in steps]
+    before = [dag.step_key(step, manifest) for step in steps]
     assert code_fingerprint().startswith(__version__ + "+")
-    monkeypatch.setattr(build, "code_fingerprint", lambda: __version__ + "+edited")
-    after = [build.step_key(step, manifest) for step in steps]
+    monkeypatch.setattr(dag, "code_fingerprint", lambda: __version__ + "+edited")
+    after = [dag.step_key(step, manifest) for step in steps]
     assert all(b != a for b, a in zip(before, after, strict=True))

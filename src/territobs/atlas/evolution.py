@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from territobs.atlas.build import BuildContext, Step, StepProduct
     from territobs.atlas.cache import StepRecord
     from territobs.atlas.config import AtlasConfig
+    from territobs.atlas.dag import BuildContext, Step, StepProduct
 
 __all__ = [
     "EvolutionConfig",
@@ -161,7 +161,7 @@ def evolution_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> li
     One step covers every zoning of an evolution: their figures are
     published together (secondary suppression across nested zonings).
     """
-    from territobs.atlas.build import Step
+    from territobs.atlas.dag import Step
 
     steps = []
     labels = {z.id: z.label for z in config.zonings}
@@ -199,7 +199,7 @@ def run_evolution(step: Step, context: BuildContext) -> StepProduct:
     import warnings
 
     from territobs.atlas import steps as atlas
-    from territobs.atlas.build import StepProduct
+    from territobs.atlas.dag import StepProduct
     from territobs.errors import ZoneWarning
     from territobs.zoning.evolution import evolutions
 

@@ -25,11 +25,13 @@ from territobs.errors import (
     CRSError,
     GeometryError,
     MethodError,
+    SourceFormatError,
     ZoneError,
     ZoneWarning,
     format_codes,
 )
 from territobs.formatting import count_of
+from territobs.zoning._members import _member_positions, _unit_codes, is_membership
 from territobs.zoning._overlay import overlaps
 from territobs.zoning._population import as_fine_population, population_in
 
@@ -139,19 +141,94 @@ class Weights:
             One row per non-zero pair, sorted by zone then unit.
         """
         coo = sparse.coo_array(self.matrix)
-        methods = sparse.csr_array(self.pair_method)[coo.row, coo.col]
+        methods = (
+            np.asarray(sparse.csr_array(self.pair_method)[coo.row, coo.col])
+            if coo.nnz  # scipy returns a sparse array for an empty selection
+            else np.zeros(0, np.int8)
+        )
         frame = pd.DataFrame(
             {
                 "unit": self.units.to_numpy()[coo.row],
                 "zone": self.zones.to_numpy()[coo.col],
                 "weight": coo.data,
                 "method": pd.Categorical(
-                    [_METHOD_NAMES.get(int(m), "?") for m in np.asarray(methods)],
+                    [_METHOD_NAMES.get(int(m), "?") for m in methods],
                     categories=list(METHOD_CODES),
                 ),
             }
         )
         return frame.sort_values(["zone", "unit"], ignore_index=True)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the weights to a file, to be read back with :meth:`load`.
+
+        Building weights on cut units is the costly step of a recomputation:
+        a notebook (or the atlas, which caches its weights this way) saves
+        them once and reloads them with every vintage of the indicators.
+
+        Parameters
+        ----------
+        path : path-like
+            The file to write (a NumPy ``.npz`` archive, no pickle; any
+            name, ``.npz`` by convention). Unit codes and zone ids are
+            written as strings.
+
+        See Also
+        --------
+        Weights.load
+
+        Examples
+        --------
+        >>> import geopandas as gpd, tempfile, pathlib
+        >>> from shapely import box
+        >>> from territobs.zoning.zones import zones_from_members
+        >>> units = gpd.GeoDataFrame({"code": ["93001", "93066"]},
+        ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=2154)
+        >>> weights = build_weights(units, zones_from_members({"a": ["93001"]}))
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "poids.npz"
+        >>> weights.save(path)
+        >>> Weights.load(path).to_frame().equals(weights.to_frame())
+        True
+        """
+        from territobs.zoning._weights_file import save_weights
+
+        save_weights(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Weights:
+        """Read weights written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : path-like
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        Weights
+            Equal to the weights saved: same matrices (values, pairs and
+            method of each pair), units, zones, method and zone report.
+
+        Raises
+        ------
+        SourceNotFoundError
+            If the file does not exist.
+        SourceFormatError
+            If the file is not a weights file, is damaged, or was written in
+            another version of the format (the message says to rebuild).
+        """
+        from territobs.zoning._weights_file import load_weights
+
+        parts = load_weights(path)
+        try:
+            return cls(**parts)
+        except ValueError as exc:  # shapes or codes inconsistent with each other
+            raise SourceFormatError(
+                f"« {os.fspath(path)} » : fichier de poids incohérent ({exc}). "
+                "Recalculez les poids (build_weights) puis enregistrez-les à "
+                "nouveau.",
+                path=path,
+            ) from exc
 
     def __repr__(self) -> str:
         n_units, n_zones = self.shape
@@ -223,8 +300,6 @@ def _pairs(
     keep_pieces: bool,
     check: Callable[[Any, Any], Any],
 ) -> _Pairs:
-    from territobs.zoning.zones import _member_positions, _unit_codes, is_membership
-
     codes = _unit_codes(units)
     member = is_membership(zones)
     outside = np.zeros(len(zones))

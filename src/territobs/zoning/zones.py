@@ -37,6 +37,8 @@ from territobs.errors import (
     where,
 )
 from territobs.formatting import count_of, format_percent
+from territobs.zoning._members import _member_positions, _unit_codes, is_membership
+from territobs.zoning.weights import Weights, _check_crs, _overlaps_of, build_weights
 
 __all__ = [
     "ZONE_COLUMNS",
@@ -57,24 +59,6 @@ _POLYGONAL = {int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIP
 
 
 # --------------------------------------------------------------------------- helpers
-def is_membership(zones: pd.DataFrame) -> np.ndarray:
-    """Boolean mask of the zones defined by a member list.
-
-    Parameters
-    ----------
-    zones : geopandas.GeoDataFrame
-        A zones frame.
-
-    Returns
-    -------
-    numpy.ndarray
-    """
-    if "members" not in zones.columns:
-        return np.zeros(len(zones), dtype=bool)
-    # Vectorised: pandas.isna sees a tuple (or list, array) as one value.
-    return ~pd.isna(zones["members"].to_numpy(dtype=object))
-
-
 def _zone_ids(values: pd.Series, column: str) -> pd.Series:
     """Zone ids as strings; integers are ids, not geographic codes."""
     missing = values.isna().to_numpy()
@@ -94,24 +78,6 @@ def _zone_ids(values: pd.Series, column: str) -> pd.Series:
             column=column,
         )
     return values.map(lambda v: v if isinstance(v, str) else str(v)).str.strip()
-
-
-def _unit_codes(units: pd.DataFrame) -> pd.Index:
-    if "code" not in units.columns:
-        raise JoinError(
-            "les unités n'ont pas de colonne « code » (identifiant des unités) ; "
-            f"colonnes disponibles : {', '.join(map(str, units.columns))}.",
-            column="code",
-        )
-    codes = pd.Index(units["code"], name="code")
-    if not codes.is_unique:
-        dup = codes[codes.duplicated()].unique().tolist()
-        raise JoinError(
-            f"{where(column='code')}codes d'unités en double : {format_codes(dup)}.",
-            column="code",
-            codes=dup,
-        )
-    return codes
 
 
 def _frame(
@@ -322,50 +288,6 @@ def zones_from_members(
         geometry = _members_geometry(grouped, units)
         crs = getattr(units, "crs", None)
     return _frame(zone_ids, labels, grouped.tolist(), geometry, crs)
-
-
-def _member_positions(
-    members: pd.Series, units: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
-    """Locate every member among the units (ZoneError if unknown)."""
-    codes = _unit_codes(units)
-    lengths = members.map(len).to_numpy()
-    flat = (
-        np.concatenate([np.asarray(m, dtype=object) for m in members])
-        if len(members)
-        else np.empty(0, object)
-    )
-    zone_pos = np.repeat(np.arange(len(members)), lengths)
-    pos = codes.get_indexer(flat)
-    unknown = pos < 0
-    if unknown.any():
-        by_zone: dict[str, list[str]] = {}
-        for z, code in zip(
-            np.asarray(members.index)[zone_pos[unknown]], flat[unknown], strict=True
-        ):
-            by_zone.setdefault(str(z), []).append(code)
-        detail = " ; ".join(
-            f"zone « {z} » : {count_of(len(c), 'membre inconnu')} "
-            f"({format_codes(c, 3)})"
-            for z, c in list(by_zone.items())[:5]
-        )
-        more = (
-            f" ; et {count_of(len(by_zone) - 5, 'autre zone')}"
-            if len(by_zone) > 5
-            else ""
-        )
-        n_unknown = int(unknown.sum())
-        from territobs.zoning.parents import level_hint
-
-        hint = level_hint(flat[unknown].tolist(), units)
-        raise ZoneError(
-            f"{count_of(n_unknown, 'code membre absent', 'codes membres absents')} "
-            f"des unités, dans {count_of(len(by_zone), 'zone')} : {detail}{more}."
-            f"{hint}",
-            codes=flat[unknown].tolist(),
-            unknown=by_zone,
-        )
-    return pos, zone_pos
 
 
 def _members_geometry(members: pd.Series, units: gpd.GeoDataFrame) -> np.ndarray:
@@ -826,8 +748,6 @@ def check_zones(
     not overlap, so the sum is the area of the territory inside the zone).
     Membership zones lie inside by construction (``outside_share = 0``).
     """
-    from territobs.zoning.weights import _check_crs, _overlaps_of
-
     report = _overlaps_of(
         units, zones, tolerance=tolerance, n_jobs=None, check=_check_crs
     )
@@ -897,8 +817,6 @@ def units_not_covered(
     >>> units_not_covered(units, zones_from_members({"a": ["93001"]}))["code"].tolist()
     ['93066']
     """
-    from territobs.zoning.weights import Weights, build_weights
-
     weights = (
         zones
         if isinstance(zones, Weights)
