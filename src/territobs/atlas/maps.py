@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from territobs.atlas.cache import atomic_path, atomic_write_text
 from territobs.atlas.config import MapOptions
 from territobs.formatting import count_of
 from territobs.maps.caption import is_year_list, vintage_line
+from territobs.maps.classify import Scheme
 from territobs.maps.layers import Caption, Layer
 
 __all__ = [
@@ -228,7 +229,7 @@ def shared_classes(
     unit = _meta(results[0], indicator)["unit"] or None
     return classify(
         np.concatenate(values) if values else np.array([]),
-        options.scheme,
+        cast(Scheme, options.scheme),  # checked by the config
         options.k,
         breaks=list(options.breaks) or None,
         palette=options.palette,
@@ -326,7 +327,7 @@ def draw_maps(
         indicator,
         label=meta["label"],
         unit=meta["unit"] or None,
-        scheme=options.scheme,  # type: ignore[arg-type]  # validated by the config
+        scheme=cast(Scheme, options.scheme),  # checked by the config
         k=options.k,
         breaks=list(options.breaks) or None,
         palette=options.palette,

@@ -235,7 +235,7 @@ def make_caption(
                 lines.append(
                     "Méthode : valeurs estimées pour les zones qui coupent des "
                     f"{plural} (jusqu’à {format_number(100 * top)}\xa0% de la "
-                    f"valeur), {weighting_text(methods)}"
+                    f"valeur), {weighting_text(str(m) for m in methods)}"
                 )
             elif unit_map:
                 lines.append(f"Méthode : valeurs des {plural}, telles que publiées")

@@ -234,7 +234,7 @@ def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
         bad = series[pd.to_numeric(series, errors="coerce").isna() & series.notna()]
         raise SourceFormatError(
             f"colonne « {column} » : valeurs numériques attendues, trouvé "
-            f"{series.dtype} ({format_codes(bad.astype(str).unique()[:5])}).",
+            f"{series.dtype} ({format_codes(list(bad.astype(str).unique()[:5]))}).",
             column=column,
             codes=list(bad.astype(str).unique()),
         )

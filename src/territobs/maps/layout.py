@@ -319,8 +319,8 @@ def print_map(
         The layer has no CRS.
     """
     width, height = page_size(paper, orientation)
-    spec, text = layer_and_caption("print_map", layer, caption, deprecated)
-    title = text.title
+    spec, about = layer_and_caption("print_map", layer, caption, deprecated)
+    title = about.title
     info = describe_column(gdf, spec.column)
     prep = prepare_layer(gdf, with_defaults(spec, info))
     names = label_texts(gdf, name_column)
@@ -329,7 +329,7 @@ def print_map(
     frame = _project(gdf, crs)
     if not frame.crs.is_projected:  # pragma: no cover - _project projects
         frame = frame.to_crs(frame.estimate_utm_crs())
-    lines = layer_caption(gdf, prep, info, caption=text)
+    lines = layer_caption(gdf, prep, info, caption=about)
     overseas = overseas_of(gdf).fillna("").to_numpy(dtype=object)
     metro = frame[overseas == ""]
     if (overseas != "").any() or (len(metro) and covers_france(metro)):
@@ -341,7 +341,7 @@ def print_map(
             caption=Caption(
                 title if not subtitle else f"{title or prep.label} – {subtitle}",
                 tuple(lines),
-                date=text.date,
+                date=about.date,
             ),
             outlines=outlines,
             projects=projects,

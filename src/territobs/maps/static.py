@@ -13,7 +13,7 @@ import os
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import matplotlib as mpl
@@ -281,8 +281,8 @@ def static_map(
     are present or the map covers France; overseas départements each in their
     official CRS (``_france.OVERSEAS``). Secret rows are hatched grey.
     """
-    spec, text = layer_and_caption("static_map", layer, caption, deprecated)
-    title = text.title
+    spec, about = layer_and_caption("static_map", layer, caption, deprecated)
+    title = about.title
     info = describe_column(gdf, spec.column)
     prep = prepare_layer(gdf, with_defaults(spec, info))
     names = label_texts(gdf, name_column)
@@ -323,7 +323,7 @@ def static_map(
         rows = np.flatnonzero(is_metro) if insets else np.arange(len(gdf))
         _draw(ax, metro.iloc[rows], prep, rows)
         # overlays must not stretch the map (points overseas, wider outlines)
-        limits = ax.get_xlim(), ax.get_ylim()
+        limits: tuple[tuple[float, float], ...] = (ax.get_xlim(), ax.get_ylim())
         context = []
         named = []
         for frame, _name in outlines or ():
@@ -359,7 +359,7 @@ def static_map(
             fig.suptitle(
                 title, x=_SIDE, y=0.97, ha="left", fontsize=13, fontweight="bold"
             )
-        lines = layer_caption(gdf, prep, info, caption=text)
+        lines = layer_caption(gdf, prep, info, caption=about)
         text = fig.text(
             _SIDE,
             _SIDE,
@@ -463,7 +463,7 @@ def _frame(ax: Axes) -> None:
 
 def _fraction(fig: Figure, artist: Legend | Text) -> tuple[float, float]:
     """Width and height of a drawn artist, as fractions of the figure."""
-    box = artist.get_window_extent(fig.canvas.get_renderer())
+    box = artist.get_window_extent(cast(FigureCanvasAgg, fig.canvas).get_renderer())
     return box.width / fig.bbox.width, box.height / fig.bbox.height
 
 
