@@ -45,23 +45,25 @@ def _data():
 
 
 def _static(frame, labels: bool) -> None:
-    from territobs.maps import static_map
+    from territobs.maps import Layer, static_map
 
-    fig = static_map(frame, "density", unit="hab./km²", labels=labels)
+    fig = static_map(frame, Layer("density", unit="hab./km²"), labels=labels)
     fig.savefig(io.BytesIO(), format="png", dpi=100)
 
 
 def _print(frame) -> None:
+    from territobs.maps import Layer
     from territobs.maps.layout import print_map
 
-    fig = print_map(frame, "density", unit="hab./km²")
+    fig = print_map(frame, Layer("density", unit="hab./km²"))
     fig.savefig(io.BytesIO(), format="pdf")
 
 
 def _html(frame, labels: bool) -> int:
-    from territobs.maps import choropleth
+    from territobs.maps import Layer, choropleth
 
-    return len(choropleth(frame, "density", unit="hab./km²", labels=labels).to_html())
+    layer = Layer("density", unit="hab./km²")
+    return len(choropleth(frame, layer, labels=labels).to_html())
 
 
 def main() -> None:

@@ -520,13 +520,11 @@ def _decode_wkb(hex_strings: pd.Series) -> np.ndarray:
     ``bytes.fromhex`` then :func:`shapely.from_wkb` on bytes is about four
     times faster than letting GEOS parse the hex strings itself.
     """
-    raw = np.array(
-        [
-            None if h is None else bytes.fromhex(h)
-            for h in hex_strings.to_numpy(dtype=object, na_value=None)
-        ],
-        dtype=object,
-    )
+    raw = np.empty(len(hex_strings), dtype=object)
+    raw[:] = [
+        None if pd.isna(h) else bytes.fromhex(h)
+        for h in hex_strings.astype(object).to_numpy()
+    ]
     return shapely.from_wkb(raw)
 
 

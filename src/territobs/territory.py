@@ -214,7 +214,7 @@ def _check_levels(
         "relisez-le en le précisant (level=...).",
         table=label,
         table_level=level,
-        unit_levels=sorted(unit_levels),  # type: ignore[type-var]
+        unit_levels=sorted(unit_levels),
     )
 
 

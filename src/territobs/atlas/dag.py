@@ -540,7 +540,7 @@ def run_steps(
             record = manifest.steps[step.id]
             status, seconds = "reused", 0.0
         else:
-            if not checked:
+            if not checked and before_first_run is not None:
                 before_first_run()
                 checked = True
             product, notes, seconds = _run_step(step, context)

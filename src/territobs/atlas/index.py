@@ -368,14 +368,14 @@ def index_from_manifest(
                 tables, maps = evolution_links(record, zoning_id)
                 entry.tables += tables
                 entry.maps += maps
-        record = steps.get(f"portraits:{zoning_id}")
-        if record is not None:
-            for zone, name, stem in record.stats.get("zones", []):
+        portraits = steps.get(f"portraits:{zoning_id}")
+        if portraits is not None:
+            for zone, name, stem in portraits.stats.get("zones", []):
                 entry.portraits.append(
                     (
                         name or zone,
-                        href(record.outputs[f"{stem}.html"]["path"]),
-                        href(record.outputs[f"{stem}.csv"]["path"]),
+                        href(portraits.outputs[f"{stem}.html"]["path"]),
+                        href(portraits.outputs[f"{stem}.csv"]["path"]),
                     )
                 )
         entries.append(entry)

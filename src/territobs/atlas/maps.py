@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,8 @@ from territobs.atlas.cache import atomic_path, atomic_write_text
 from territobs.atlas.config import MapOptions
 from territobs.formatting import count_of
 from territobs.maps.caption import is_year_list, vintage_line
+from territobs.maps.classify import Scheme
+from territobs.maps.layers import Caption, Layer
 
 __all__ = [
     "draw_maps",
@@ -227,7 +229,7 @@ def shared_classes(
     unit = _meta(results[0], indicator)["unit"] or None
     return classify(
         np.concatenate(values) if values else np.array([]),
-        options.scheme,
+        cast(Scheme, options.scheme),  # checked by the config
         options.k,
         breaks=list(options.breaks) or None,
         palette=options.palette,
@@ -321,28 +323,28 @@ def draw_maps(
         classes = shared_classes([whole, *shared], indicator, options)
     elif partial:
         classes = shared_classes([whole], indicator, options)
-    common: dict[str, Any] = {
-        "label": meta["label"],
-        "unit": meta["unit"] or None,
-        "scheme": options.scheme,
-        "k": options.k,
-        "breaks": list(options.breaks) or None,
-        "palette": options.palette,
-        "classes": classes,
-        # room around the zones, so that the unit outlines situate them
-        "margin": _CONTEXT_MARGIN if outlines is not None else 0.0,
-    }
+    spec = Layer(
+        indicator,
+        label=meta["label"],
+        unit=meta["unit"] or None,
+        scheme=cast(Scheme, options.scheme),  # checked by the config
+        k=options.k,
+        breaks=list(options.breaks) or None,
+        palette=options.palette,
+        classes=classes,
+    )
+    # room around the zones, so that the unit outlines situate them
+    margin = _CONTEXT_MARGIN if outlines is not None else 0.0
     heading = f"{meta['label']} – {title}" if title else meta["label"]
     files: dict[str, Path] = {}
     if "html" in options.formats:
         chart = choropleth(
             layer,
-            indicator,
-            **common,
+            spec,
+            caption=Caption(heading, tuple(caption)),
+            margin=margin,
             name_column="name",
             code_column="zone",
-            title=heading,
-            caption=caption,
             back_link=back_link,
             outlines=[
                 *(
@@ -373,8 +375,8 @@ def draw_maps(
         files.update(
             _static(
                 layer,
-                indicator,
-                common,
+                spec,
+                margin,
                 heading,
                 caption,
                 outlines,
@@ -388,8 +390,8 @@ def draw_maps(
         files.update(
             _prints(
                 layer,
-                indicator,
-                common,
+                spec,
+                margin,
                 (meta["label"], title),
                 caption,
                 (outlines, projects, locator),
@@ -403,8 +405,8 @@ def draw_maps(
 
 def _static(
     layer: Any,
-    indicator: str,
-    common: dict[str, Any],
+    spec: Layer,
+    margin: float,
     heading: str,
     caption: list[str],
     outlines: tuple[Any, str] | None,
@@ -418,10 +420,9 @@ def _static(
 
     figure = static_map(
         layer,
-        indicator,
-        **common,
-        title=heading,
-        caption=caption,
+        spec,
+        caption=Caption(heading, tuple(caption)),
+        margin=margin,
         outlines=None if outlines is None else [outlines],
         projects=list(projects),
     )
@@ -429,7 +430,7 @@ def _static(
     files = {}
     try:
         for fmt in formats:
-            files[fmt] = folder / f"{indicator}.{fmt}"
+            files[fmt] = folder / f"{spec.column}.{fmt}"
             with atomic_path(files[fmt]) as temp:
                 figure.savefig(temp, format=fmt, dpi=150, bbox_inches="tight")
     finally:
@@ -439,8 +440,8 @@ def _static(
 
 def _prints(
     layer: Any,
-    indicator: str,
-    common: dict[str, Any],
+    spec: Layer,
+    margin: float,
     heading: tuple[str, str | None],
     caption: list[str],
     overlays: tuple[Any, Sequence[tuple[Any, str]], Any],
@@ -455,26 +456,23 @@ def _prints(
     label = None
     if locator is not None and len(locator):
         label = ", ".join(str(n) for n in locator["name"])
-    layer_options = {k: v for k, v in common.items() if k != "margin"}
     figure = print_map(
         layer,
-        indicator,
+        spec,
+        caption=Caption(heading[0], tuple(caption)),
         paper=options.paper,  # type: ignore[arg-type]
         orientation=options.orientation,  # type: ignore[arg-type]
-        title=heading[0],
         subtitle=heading[1],
-        caption=caption,
         outlines=None if outlines is None else [outlines],
         projects=list(projects),
         locator=locator,
         locator_label=label,
-        margin=common["margin"] or 0.04,
-        **layer_options,
+        margin=margin or 0.04,
     )
     files = {}
     try:
         for fmt in formats:
-            files[fmt] = folder / f"{indicator}.{fmt}"
+            files[fmt] = folder / f"{spec.column}.{fmt}"
             with atomic_path(files[fmt]) as temp:
                 save_print(figure, temp)
     finally:

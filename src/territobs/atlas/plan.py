@@ -62,12 +62,12 @@ def plan(config: AtlasConfig) -> list[Step]:
     """
     steps: list[Step] = []
     for source in config.sources:
-        inputs = (source.path,) if source.path else _demo_inputs()
+        files = (source.path,) if source.path else _demo_inputs()
         steps.append(
             Step.of(
                 StepId("source", source.id),
                 params={"section": source.section},
-                inputs=tuple(p for p in inputs if p is not None),
+                inputs=tuple(p for p in files if p is not None),
                 label=f"lecture de « {source.id} »",
             )
         )

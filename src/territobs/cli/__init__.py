@@ -97,7 +97,7 @@ class LazyGroup(click.Group):
     ) -> click.Context:
         """Parse the group's own options; click errors are shown in French."""
         with french_errors():
-            return super().make_context(info_name, args, parent, **extra)  # type: ignore[arg-type]
+            return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> object:
         """Run the subcommand; click errors and territobs warnings in French."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 import geopandas as gpd
@@ -122,6 +121,7 @@ def map_(
       territobs map communes.gpkg -c taux_pauvrete --unit % -o carte.html
     """
     from territobs.maps import Reference, choropleth, save_static, static_map
+    from territobs.maps.layers import Caption, Layer
 
     suffix = output.suffix.lower()
     if suffix not in _FORMATS:
@@ -138,24 +138,23 @@ def map_(
         ) from exc
     frame = _read(input_path)
     ref = Reference(reference, reference_label) if reference is not None else None
-    options: dict[str, Any] = {
-        "label": label,
-        "unit": unit,
-        "scheme": "manual" if cuts else scheme,
-        "k": k,
-        "breaks": cuts,
-        "reference": ref,
-        "title": title,
-        "source": source,
-        "vintage": vintage,
-    }
+    layer = Layer(
+        columns[0],
+        label=label,
+        unit=unit,
+        scheme="manual" if cuts else scheme,  # type: ignore[arg-type]  # click.Choice
+        k=k,
+        breaks=cuts,
+        reference=ref,
+    )
+    caption = Caption(title, source=source, vintage=vintage)
     if suffix == ".html":
         result = choropleth(
             frame,
-            columns[0],
+            layer,
+            caption=caption,
             name_column=name_column,
             layers=list(columns[1:]),
-            **options,
         )
         result.save(output)
     else:
@@ -163,5 +162,5 @@ def map_(
             raise click.BadParameter(
                 "une carte statique ne montre qu'une colonne", param_hint="--column"
             )
-        save_static(static_map(frame, columns[0], **options), output)
+        save_static(static_map(frame, layer, caption=caption), output)
     click.echo(f"Carte écrite : {output}")

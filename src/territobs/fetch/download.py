@@ -27,6 +27,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from territobs.errors import SourceFetchError
 from territobs.fetch.extract import MAX_EXTRACTED_BYTES, MAX_RATIO, safe_extract
@@ -129,6 +130,7 @@ def _progress(total: int | None, label: str, enabled: bool) -> Iterator:
         return
     import click
 
+    bar: Any
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         yield bar.update
 

@@ -4,6 +4,8 @@
   shareable between maps;
 - :func:`choropleth` → :class:`InteractiveMap`, one self-contained HTML file
   (Leaflet inlined, canvas rendering, compact geometry, no request ever);
+  every map function takes a :class:`Layer` (the indicator and how it is
+  classified) and a :class:`Caption` (title, caption lines, provenance);
 - :func:`static_map` / :func:`save_static` → matplotlib figure, PNG/SVG/PDF;
 - :func:`format_number` and friends: French number formatting (from
   :mod:`territobs.formatting`).
@@ -38,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "Points": "territobs.maps.interactive",
     "Tiles": "territobs.maps.interactive",
     "choropleth": "territobs.maps.interactive",
+    "Caption": "territobs.maps.layers",
     "Layer": "territobs.maps.layers",
     "Reference": "territobs.maps.layers",
     "format_date": "territobs.formatting",
@@ -52,6 +55,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "SCHEMES",
+    "Caption",
     "Classes",
     "InteractiveMap",
     "Layer",
@@ -98,5 +102,5 @@ if TYPE_CHECKING:  # pragma: no cover
         Tiles,
         choropleth,
     )
-    from territobs.maps.layers import Layer, Reference
+    from territobs.maps.layers import Caption, Layer, Reference
     from territobs.maps.static import save_static, static_map

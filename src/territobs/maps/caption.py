@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territobs.maps.layers import Caption
 from territobs.maps.legend import format_date, format_number
 
 __all__ = [
@@ -234,7 +235,7 @@ def make_caption(
                 lines.append(
                     "Méthode : valeurs estimées pour les zones qui coupent des "
                     f"{plural} (jusqu’à {format_number(100 * top)}\xa0% de la "
-                    f"valeur), {weighting_text(methods)}"
+                    f"valeur), {weighting_text(str(m) for m in methods)}"
                 )
             elif unit_map:
                 lines.append(f"Méthode : valeurs des {plural}, telles que publiées")
@@ -381,7 +382,7 @@ def layer_caption(
     prep: Any,
     info: Any,
     *,
-    caption: str | Sequence[str] | None = None,
+    caption: Caption | str | Sequence[str] | None = None,
     source: str | None = None,
     vintage: str | int | None = None,
     date: dt.date | None = None,
@@ -397,10 +398,12 @@ def layer_caption(
     info : object
         What :func:`territobs.maps._describe.describe_column` read of the
         column (``source``, ``vintage``, ``methods``).
-    caption : str or sequence of str, optional
-        Lines given by the caller, used as they are.
+    caption : Caption, str or sequence of str, optional
+        Lines given by the caller, used as they are; a
+        :class:`~territobs.maps.layers.Caption` without lines gives the
+        provenance and date of the default lines.
     source, vintage : optional
-        Override the column's provenance.
+        Override the column's provenance (when ``caption`` does not).
     date : datetime.date, optional
         Production date (default today).
 
@@ -408,6 +411,11 @@ def layer_caption(
     -------
     list of str
     """
+    if isinstance(caption, Caption):
+        source = caption.source if caption.source is not None else source
+        vintage = caption.vintage if caption.vintage is not None else vintage
+        date = caption.date if caption.date is not None else date
+        caption = None if caption.lines is None else list(caption.lines)
     if caption is not None:
         return [caption] if isinstance(caption, str) else list(caption)
     return make_caption(

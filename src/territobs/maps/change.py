@@ -9,13 +9,14 @@ they were brought to, and each tooltip shows the two values.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from territobs.errors import MethodError, format_codes
 from territobs.maps.interactive import InteractiveMap, choropleth
-from territobs.maps.layers import Layer, Reference
+from territobs.maps.layers import Caption, Layer, Reference
 
 __all__ = ["change_caption", "change_layer", "change_map"]
 
@@ -184,11 +185,16 @@ def change_map(
     # the secrecy flag of the change also hides both values in tooltips
     for column in named.values():
         gdf[f"{column}__secret"] = gdf[f"{indicator}__secret"]
-    choropleth_kwds.setdefault("caption", change_caption(table, indicator))
+    caption = Caption.of(choropleth_kwds.pop("caption", None))
+    if caption.lines is None:
+        caption = replace(caption, lines=tuple(change_caption(table, indicator)))
+    if "title" in choropleth_kwds:  # a field of the Caption
+        caption = replace(caption, title=choropleth_kwds.pop("title"))
     choropleth_kwds.setdefault("code_column", None)
     return choropleth(
         gdf,
         change_layer(table, indicator, reference=reference, palette=palette, k=k),
+        caption=caption,
         tooltip_columns=[named[c] for c in tooltips],
         **choropleth_kwds,
     )

@@ -16,7 +16,6 @@ engine, so territobs renders its own small jinja2 template.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import os
@@ -37,14 +36,15 @@ from territobs.formatting import count_of
 from territobs.maps._assets import leaflet_css, leaflet_js
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._geometry import PackedGeometry, pack_geometry
+from territobs.maps._keywords import layer_and_caption
 from territobs.maps._links import check_link
 from territobs.maps.caption import layer_caption
-from territobs.maps.classify import Classes, Scheme
+from territobs.maps.classify import Classes
 from territobs.maps.labels import label_anchors
 from territobs.maps.layers import (
+    Caption,
     Layer,
     PreparedLayer,
-    Reference,
     prepare_layer,
     secret_mask,
     single_zone,
@@ -192,10 +192,8 @@ def _text_column(frame: pd.DataFrame, column: str) -> list[str]:
     return ["" if pd.isna(v) else str(v) for v in frame[column]]
 
 
-def _as_layers(
-    column: str | Layer, first: dict[str, Any], layers: Sequence[str | Layer] | None
-) -> list[Layer]:
-    out = [column if isinstance(column, Layer) else Layer(column=column, **first)]
+def _as_layers(first: Layer, layers: Sequence[str | Layer] | None) -> list[Layer]:
+    out = [first]
     for extra in layers or ():
         out.append(extra if isinstance(extra, Layer) else Layer(column=extra))
     return out
@@ -364,35 +362,23 @@ def _runtime_js() -> str:
 
 def choropleth(
     gdf: gpd.GeoDataFrame,
-    column: str | Layer,
+    layer: str | Layer | None = None,
     *,
-    label: str | None = None,
-    unit: str | None = None,
-    scheme: Scheme = "quantiles",
-    k: int = 5,
-    breaks: Sequence[float] | None = None,
-    palette: str | None = None,
-    reference: float | Reference | None = None,
-    classes: Classes | None = None,
-    decimals: int | None = None,
+    caption: Caption | str | Sequence[str] | None = None,
     name_column: str = "name",
     code_column: str | None = "code",
     tooltip_columns: Sequence[str] | None = None,
-    title: str | None = None,
-    caption: str | Sequence[str] | None = None,
-    source: str | None = None,
-    vintage: str | int | None = None,
     layers: Sequence[str | Layer] | None = None,
     outlines: Sequence[Outline] | None = None,
     points: Sequence[Points] | None = None,
     tiles: Tiles | None = None,
     tolerance: float | None = None,
     background: str = "#f4f4f0",
-    date: dt.date | None = None,
     margin: float = 0.0,
     back_link: str | None = None,
     back_label: str = "← Retour à l'atlas",
     labels: bool = True,
+    **deprecated: Any,
 ) -> InteractiveMap:
     """Draw a self-contained interactive choropleth map.
 
@@ -403,15 +389,26 @@ def choropleth(
         recomputed result (``{indicator}``, ``{indicator}__secret``,
         ``{indicator}__estimated_share``; optional ``{indicator}__numerator``
         and ``{indicator}__denominator`` are shown in tooltips).
-    column : str or Layer
-        The first indicator drawn.
-    label, unit, scheme, k, breaks, palette, reference, classes, decimals
-        How the first indicator is labelled and classified (see
-        :class:`~territobs.maps.layers.Layer`). Without ``label``/``unit``,
-        an indicator of a recomputed result or of the default catalogue gets
-        the catalogue's French label and unit (« Population municipale »,
-        « habitants »), else the column name and no unit; the same holds
-        for ``layers``.
+    layer : str or Layer
+        The first indicator drawn: a column, or a
+        :class:`~territobs.maps.layers.Layer` saying how it is labelled and
+        classified (``label``, ``unit``, ``scheme``, ``k``, ``breaks``,
+        ``palette``, ``reference``, ``classes``, ``decimals``). Without
+        ``label``/``unit``, an indicator of a recomputed result or of the
+        default catalogue gets the catalogue's French label and unit
+        (« Population municipale », « habitants »), else the column name and
+        no unit; the same holds for ``layers``.
+    caption : Caption, str or list of str, optional
+        The title above the map and the caption
+        (:class:`~territobs.maps.layers.Caption`); text gives the caption
+        lines. By default the lines are built from the provenance (read from
+        ``gdf.attrs["territobs"]``, set by ``to_geodataframe`` and the
+        readers, from ``{column}__source``/``{column}__vintage`` columns, or
+        from the default catalogue: see
+        :func:`~territobs.maps._describe.describe_column`), the estimated
+        shares, how cut units were spread (``{column}__method`` when
+        present), the number of secret, partial and missing zones, and the
+        date.
     name_column : str, default "name"
         Zone names for tooltips (``zone_name`` is tried too); HTML in names is
         shown as text, never interpreted.
@@ -420,18 +417,6 @@ def choropleth(
         too).
     tooltip_columns : sequence of str, optional
         Further columns shown as text in tooltips.
-    title : str, optional
-        Title above the map.
-    caption : str or list of str, optional
-        Caption lines; by default built from ``source``, ``vintage``, the
-        estimated shares, how cut units were spread (``{column}__method``
-        when present) and the number of secret zones, with the date.
-    source, vintage : optional
-        Provenance for the default caption; by default read from
-        ``gdf.attrs["territobs"]`` (set by ``to_geodataframe`` and the
-        readers), from ``{column}__source``/``{column}__vintage`` columns,
-        or from the default catalogue (see
-        :func:`~territobs.maps._describe.describe_column`).
     layers : sequence of str or Layer, optional
         Further indicators, switchable with radio buttons.
     outlines : sequence of Outline, optional
@@ -444,9 +429,6 @@ def choropleth(
         Simplification tolerance in metres (default from the extent).
     background : str, default "#f4f4f0"
         Background colour of the map.
-    date : datetime.date, optional
-        Production date in the default caption (default today; fix it for
-        reproducible files).
     margin : float, default 0
         Room left around the zones in the initial view, as a fraction of
         their extent (``0.15``: 15 % on each side), so that outlines around
@@ -461,6 +443,12 @@ def choropleth(
         Write the names on the map, largest zones first, dropping those that
         would overlap or not fit their zone at the current zoom (they show
         up when zooming in); a « Noms » switch hides them.
+    **deprecated
+        The keywords taken before ``Layer`` and ``Caption`` (``column``,
+        ``label``, ``unit``, ``scheme``, ``k``, ``breaks``, ``palette``,
+        ``reference``, ``classes``, ``decimals``, ``title``, ``source``,
+        ``vintage``, ``date``): same map, with a ``FutureWarning``; removed
+        in the next release.
 
     Returns
     -------
@@ -489,22 +477,12 @@ def choropleth(
     >>> gdf = gpd.GeoDataFrame(
     ...     {"name": ["A", "B"], "rate": [10.0, 20.0]},
     ...     geometry=[box(0, 45, 1, 46), box(1, 45, 2, 46)], crs=4326)
-    >>> m = choropleth(gdf, "rate", unit="%", k=2, title="Taux")
+    >>> m = choropleth(gdf, Layer("rate", unit="%", k=2), caption=Caption("Taux"))
     >>> "<script src" in m.to_html()
     False
     """
-    first = {
-        "label": label,
-        "unit": unit,
-        "scheme": scheme,
-        "k": k,
-        "breaks": breaks,
-        "palette": palette,
-        "reference": reference,
-        "classes": classes,
-        "decimals": decimals,
-    }
-    specs = _as_layers(column, first, layers)
+    first, text = layer_and_caption("choropleth", layer, caption, deprecated)
+    specs = _as_layers(first, layers)
     infos = [describe_column(gdf, spec.column) for spec in specs]
     prepared = [
         prepare_layer(gdf, with_defaults(spec, info))
@@ -529,12 +507,7 @@ def choropleth(
         for row in np.flatnonzero(secret_mask(gdf, col)):
             texts[row] = "secret statistique"
         extra.append([col, texts])
-    if caption is None:
-        caption_lines = layer_caption(
-            gdf, prepared[0], infos[0], source=source, vintage=vintage, date=date
-        )
-    else:
-        caption_lines = [caption] if isinstance(caption, str) else list(caption)
+    caption_lines = layer_caption(gdf, prepared[0], infos[0], caption=text)
     geom = _geom_payload(packed)
     # label anchors are geometry: shipped with it
     geom["lab"] = _label_payload(gdf.geometry) if labels else None
@@ -556,7 +529,7 @@ def choropleth(
     check_link(back_link)
     html_text = _template().render(
         version=__version__,
-        title=title,
+        title=text.title,
         back_link=back_link,
         back_label=back_label,
         caption_lines=caption_lines,

@@ -9,6 +9,7 @@ values are kept apart, and the classes are computed on what remains.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from territobs.formatting import count_of
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme, classify
 
 __all__ = [
+    "Caption",
     "Layer",
     "PreparedLayer",
     "Reference",
@@ -92,6 +94,56 @@ class Layer:
     reference: float | Reference | None = None
     classes: Classes | None = None
     decimals: int | None = None
+
+
+@dataclass(frozen=True)
+class Caption:
+    """What a map says about itself: title, caption lines, provenance, date.
+
+    Attributes
+    ----------
+    title : str, optional
+        Title above the map (a print layout defaults to the layer's label).
+    lines : tuple of str, optional
+        Caption lines used as they are; by default they are built from the
+        provenance, the estimated shares, how cut units were spread, the
+        secret, partial and missing zones, and the date
+        (:func:`territobs.maps.caption.layer_caption`).
+    source, vintage : optional
+        Provenance for the default lines; by default read from the frame
+        (``attrs["territobs"]``, ``{column}__source``/``__vintage``, the
+        catalogue).
+    date : datetime.date, optional
+        Production date in the default lines (default today; fix it for
+        reproducible files).
+
+    Examples
+    --------
+    >>> Caption("Taux de pauvreté", source="INSEE, Filosofi", vintage=2021).title
+    'Taux de pauvreté'
+    >>> Caption.of("Source : CAF").lines
+    ('Source : CAF',)
+    """
+
+    title: str | None = None
+    lines: tuple[str, ...] | None = None
+    source: str | None = None
+    vintage: str | int | None = None
+    date: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.lines is not None and not isinstance(self.lines, tuple):
+            lines = [self.lines] if isinstance(self.lines, str) else self.lines
+            object.__setattr__(self, "lines", tuple(lines))
+
+    @classmethod
+    def of(cls, caption: Caption | str | Sequence[str] | None) -> Caption:
+        """Return ``caption`` as a :class:`Caption` (text: its lines)."""
+        if isinstance(caption, Caption):
+            return caption
+        if caption is None:
+            return cls()
+        return cls(lines=(caption,) if isinstance(caption, str) else tuple(caption))
 
 
 @dataclass(frozen=True)
@@ -182,7 +234,7 @@ def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
         bad = series[pd.to_numeric(series, errors="coerce").isna() & series.notna()]
         raise SourceFormatError(
             f"colonne « {column} » : valeurs numériques attendues, trouvé "
-            f"{series.dtype} ({format_codes(bad.astype(str).unique()[:5])}).",
+            f"{series.dtype} ({format_codes(list(bad.astype(str).unique()[:5]))}).",
             column=column,
             codes=list(bad.astype(str).unique()),
         )

@@ -15,7 +15,6 @@ map is always in a projected CRS in metres, and the bar needs French labels
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import textwrap
@@ -33,9 +32,10 @@ from matplotlib.patches import Polygon, Rectangle
 
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._france import covers_france, overseas_of
+from territobs.maps._keywords import layer_and_caption
 from territobs.maps.caption import layer_caption
 from territobs.maps.labels import label_texts
-from territobs.maps.layers import Layer, prepare_layer, single_zone
+from territobs.maps.layers import Caption, Layer, prepare_layer, single_zone
 from territobs.maps.static import (
     PROJECT_COLOR,
     _draw,
@@ -240,15 +240,12 @@ def _fit_view(ax: Axes, bounds: np.ndarray, margin: float) -> None:
 
 def print_map(
     gdf: gpd.GeoDataFrame,
-    column: str | Layer,
+    layer: str | Layer | None = None,
     *,
+    caption: Caption | str | Sequence[str] | None = None,
     paper: Paper = "A4",
     orientation: Orientation = "landscape",
-    title: str | None = None,
     subtitle: str | None = None,
-    caption: str | Sequence[str] | None = None,
-    source: str | None = None,
-    vintage: str | int | None = None,
     outlines: Sequence[tuple[gpd.GeoDataFrame, str]] | None = None,
     projects: Sequence[tuple[gpd.GeoDataFrame, str]] | None = None,
     locator: gpd.GeoDataFrame | None = None,
@@ -256,9 +253,8 @@ def print_map(
     name_column: str | None = "name",
     labels: bool = True,
     margin: float = 0.04,
-    date: dt.date | None = None,
     crs: int | str | None = 2154,
-    **layer: object,
+    **deprecated: Any,
 ) -> Figure:
     """Lay a choropleth out on an A4 or A3 page, ready to print.
 
@@ -267,18 +263,19 @@ def print_map(
     gdf : geopandas.GeoDataFrame
         Polygons with the column (same inputs as
         :func:`~territobs.maps.static.static_map`).
-    column : str or Layer
-        The indicator drawn.
+    layer : str or Layer
+        The indicator drawn (a column, or a
+        :class:`~territobs.maps.layers.Layer`).
+    caption : Caption, str or list of str, optional
+        Title printed at the top (default: the indicator's label) and the
+        sources, vintages, method and date block
+        (:class:`~territobs.maps.layers.Caption`); default lines built from
+        the provenance and the layer as for
+        :func:`~territobs.maps.static.static_map`.
     paper : {"A4", "A3"}, default "A4"
     orientation : {"portrait", "landscape"}, default "landscape"
-    title, subtitle : str, optional
-        Printed at the top (default title: the indicator's label).
-    caption : str or list of str, optional
-        Sources, vintages, method and date block; default built from
-        ``source``, ``vintage`` and the layer as for
-        :func:`~territobs.maps.static.static_map`.
-    source, vintage : optional
-        Provenance for the default caption.
+    subtitle : str, optional
+        Printed under the title.
     outlines : sequence of (GeoDataFrame, label), optional
         Context outlines (the communes around a PST), names in grey.
     projects : sequence of (GeoDataFrame, label), optional
@@ -294,15 +291,13 @@ def print_map(
         Zone names on the map, without collisions.
     margin : float, default 0.04
         Room around the zones, as a share of their extent.
-    date : datetime.date, optional
-        Production date in the caption (default today).
     crs : int or str, default 2154
         Projected CRS of the map (metres: the scale bar relies on it); None
         keeps the layer's if projected.
-    **layer
-        ``label``, ``unit``, ``scheme``, ``k``, ``breaks``, ``palette``,
-        ``reference``, ``classes``, ``decimals`` of the
-        :class:`~territobs.maps.layers.Layer`.
+    **deprecated
+        The keywords taken before ``Layer`` and ``Caption`` (``column``, the
+        fields of ``Layer``, ``title``, ``source``, ``vintage``, ``date``):
+        same page, with a ``FutureWarning``; removed in the next release.
 
     Returns
     -------
@@ -324,7 +319,8 @@ def print_map(
         The layer has no CRS.
     """
     width, height = page_size(paper, orientation)
-    spec = column if isinstance(column, Layer) else Layer(column, **layer)  # type: ignore[arg-type]
+    spec, about = layer_and_caption("print_map", layer, caption, deprecated)
+    title = about.title
     info = describe_column(gdf, spec.column)
     prep = prepare_layer(gdf, with_defaults(spec, info))
     names = label_texts(gdf, name_column)
@@ -333,9 +329,7 @@ def print_map(
     frame = _project(gdf, crs)
     if not frame.crs.is_projected:  # pragma: no cover - _project projects
         frame = frame.to_crs(frame.estimate_utm_crs())
-    lines = layer_caption(
-        gdf, prep, info, caption=caption, source=source, vintage=vintage, date=date
-    )
+    lines = layer_caption(gdf, prep, info, caption=about)
     overseas = overseas_of(gdf).fillna("").to_numpy(dtype=object)
     metro = frame[overseas == ""]
     if (overseas != "").any() or (len(metro) and covers_france(metro)):
@@ -344,13 +338,15 @@ def print_map(
         return static_map(
             gdf,
             spec,
-            title=title if not subtitle else f"{title or prep.label} – {subtitle}",
-            caption=lines,
+            caption=Caption(
+                title if not subtitle else f"{title or prep.label} – {subtitle}",
+                tuple(lines),
+                date=about.date,
+            ),
             outlines=outlines,
             projects=projects,
             insets=True,
             figsize=(width, height),
-            date=date,
             name_column=name_column,
             labels=labels,
         )

@@ -8,13 +8,12 @@ Marseille.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import matplotlib as mpl
@@ -30,13 +29,14 @@ from shapely.geometry import box
 from territobs.errors import CRSError
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._france import CITY_ZOOMS, OVERSEAS, covers_france, overseas_of
+from territobs.maps._keywords import layer_and_caption
 from territobs.maps.caption import layer_caption
-from territobs.maps.classify import MISSING, SECRET, Classes, Scheme
+from territobs.maps.classify import MISSING, SECRET
 from territobs.maps.labels import label_texts, place_labels
 from territobs.maps.layers import (
+    Caption,
     Layer,
     PreparedLayer,
-    Reference,
     prepare_layer,
     single_zone,
 )
@@ -208,30 +208,18 @@ def _project(gdf: gpd.GeoDataFrame, crs: int | str | None) -> gpd.GeoDataFrame:
 
 def static_map(
     gdf: gpd.GeoDataFrame,
-    column: str | Layer,
+    layer: str | Layer | None = None,
     *,
-    label: str | None = None,
-    unit: str | None = None,
-    scheme: Scheme = "quantiles",
-    k: int = 5,
-    breaks: Sequence[float] | None = None,
-    palette: str | None = None,
-    reference: float | Reference | None = None,
-    classes: Classes | None = None,
-    decimals: int | None = None,
-    title: str | None = None,
-    caption: str | Sequence[str] | None = None,
-    source: str | None = None,
-    vintage: str | int | None = None,
+    caption: Caption | str | Sequence[str] | None = None,
     outlines: Sequence[tuple[gpd.GeoDataFrame, str]] | None = None,
     points: Sequence[tuple[gpd.GeoDataFrame, str]] | None = None,
     insets: bool | None = None,
     figsize: tuple[float, float] = (8.0, 8.0),
-    date: dt.date | None = None,
     margin: float = 0.0,
     name_column: str | None = "name",
     labels: bool = True,
     projects: Sequence[tuple[gpd.GeoDataFrame, str]] | None = None,
+    **deprecated: Any,
 ) -> Figure:
     """Draw a static choropleth map.
 
@@ -240,18 +228,15 @@ def static_map(
     gdf : geopandas.GeoDataFrame
         Polygons with a numeric column (same inputs as
         :func:`~territobs.maps.interactive.choropleth`).
-    column : str or Layer
-        The indicator drawn.
-    label, unit, scheme, k, breaks, palette, reference, classes, decimals
-        As for :func:`~territobs.maps.interactive.choropleth`; pass
-        ``classes=interactive_map.classes`` for identical classes.
-    title : str, optional
-    caption : str or list of str, optional
-        Default: built from ``source``, ``vintage``, estimated shares, secrecy
-        and ``date``.
-    source, vintage : optional
-        Provenance for the default caption; by default read from
-        ``gdf.attrs["territobs"]``.
+    layer : str or Layer
+        The indicator drawn, as for
+        :func:`~territobs.maps.interactive.choropleth`; pass
+        ``Layer(column, classes=interactive_map.classes)`` for identical
+        classes.
+    caption : Caption, str or list of str, optional
+        Title and caption (:class:`~territobs.maps.layers.Caption`); default
+        lines built from the provenance (by default read from
+        ``gdf.attrs["territobs"]``), estimated shares, secrecy and the date.
     outlines : sequence of (GeoDataFrame, label), optional
         Boundaries of other zonings drawn on top.
     points : sequence of (GeoDataFrame, label), optional
@@ -261,9 +246,6 @@ def static_map(
         (detected from the codes and the extent).
     figsize : tuple of float, default (8, 8)
         Inches.
-    date : datetime.date, optional
-        Production date in the caption (default today; fix it for
-        reproducible files).
     margin : float, default 0
         Room left around the zones, as a fraction of their extent (``0.15``:
         15 % on each side), so that outlines around a single small zone show
@@ -277,6 +259,10 @@ def static_map(
         names of the outlines (a ``name`` column) follow, in grey.
     projects : sequence of (GeoDataFrame, label), optional
         Project zones (a PST) drawn as thick orange outlines, named.
+    **deprecated
+        The keywords taken before ``Layer`` and ``Caption`` (``column``, the
+        fields of ``Layer``, ``title``, ``source``, ``vintage``, ``date``):
+        same map, with a ``FutureWarning``; removed in the next release.
 
     Returns
     -------
@@ -295,22 +281,8 @@ def static_map(
     are present or the map covers France; overseas départements each in their
     official CRS (``_france.OVERSEAS``). Secret rows are hatched grey.
     """
-    spec = (
-        column
-        if isinstance(column, Layer)
-        else Layer(
-            column,
-            label,
-            unit,
-            scheme,
-            k,
-            breaks,
-            palette,
-            reference,
-            classes,
-            decimals,
-        )
-    )
+    spec, about = layer_and_caption("static_map", layer, caption, deprecated)
+    title = about.title
     info = describe_column(gdf, spec.column)
     prep = prepare_layer(gdf, with_defaults(spec, info))
     names = label_texts(gdf, name_column)
@@ -351,7 +323,7 @@ def static_map(
         rows = np.flatnonzero(is_metro) if insets else np.arange(len(gdf))
         _draw(ax, metro.iloc[rows], prep, rows)
         # overlays must not stretch the map (points overseas, wider outlines)
-        limits = ax.get_xlim(), ax.get_ylim()
+        limits: tuple[tuple[float, float], ...] = (ax.get_xlim(), ax.get_ylim())
         context = []
         named = []
         for frame, _name in outlines or ():
@@ -387,15 +359,7 @@ def static_map(
             fig.suptitle(
                 title, x=_SIDE, y=0.97, ha="left", fontsize=13, fontweight="bold"
             )
-        lines = layer_caption(
-            gdf,
-            prep,
-            info,
-            caption=caption,
-            source=source,
-            vintage=vintage,
-            date=date,
-        )
+        lines = layer_caption(gdf, prep, info, caption=about)
         text = fig.text(
             _SIDE,
             _SIDE,
@@ -499,7 +463,7 @@ def _frame(ax: Axes) -> None:
 
 def _fraction(fig: Figure, artist: Legend | Text) -> tuple[float, float]:
     """Width and height of a drawn artist, as fractions of the figure."""
-    box = artist.get_window_extent(fig.canvas.get_renderer())
+    box = artist.get_window_extent(cast(FigureCanvasAgg, fig.canvas).get_renderer())
     return box.width / fig.bbox.width, box.height / fig.bbox.height
 
 

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -168,7 +168,7 @@ class Portrait:
             return self.generated
 
     def _records(self) -> tuple[dict[str, Any], ...]:
-        return self.records or tuple(self.table.to_dict("records"))
+        return self.records or tuple(_records(self.table))
 
     def to_frame(self) -> pd.DataFrame:
         """Return the data of the portrait (tidy; secret values are NaN).
@@ -571,16 +571,21 @@ def portrait(
         table=table,
         columns=columns,
         note=note,
-        records=tuple(table.to_dict("records")),
+        records=tuple(_records(table)),
     )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts keyed by column name (the columns are strings)."""
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
 def _by_zone(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, Any]]]:
     """Group the records of ``frame`` by zone then indicator (first row wins)."""
     columns_kept = [c for c in PORTRAIT_COLUMNS if c != "role" and c in frame.columns]
     by_zone: dict[str, dict[str, dict[str, Any]]] = {}
-    for record in frame[columns_kept].astype(object).to_dict("records"):
-        record = {**_DEFAULTS, **record}
+    for found_record in _records(frame[columns_kept].astype(object)):
+        record = {**_DEFAULTS, **found_record}
         found = by_zone.setdefault(str(record["zone"]), {})
         # first row of an indicator wins (as drop_duplicates would)
         found.setdefault(str(record["indicator"]), record)
@@ -687,7 +692,7 @@ def portraits(
         layouts.append((zone, columns, len(every), len(every) + len(rows)))
         every.extend(rows)
     table = _table(every)
-    records = table.to_dict("records")
+    records = _records(table)
     csv_lines = _csv_lines(table)
     out = []
     for zone, columns, start, stop in layouts:

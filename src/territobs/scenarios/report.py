@@ -101,6 +101,7 @@ def comparison_page(
         The HTML.
     """
     from territobs.maps import static_map
+    from territobs.maps.layers import Caption, Layer
 
     indicator = indicator or comparison.parameters["balance_on"]
     labels = comparison._indicator_labels()
@@ -118,8 +119,8 @@ def comparison_page(
         zones = comparison.zones_of(sid)
         zones[f"{indicator}__secret"] = zones[f"{indicator}__state"].eq("secret")
         figure = static_map(
-            zones, indicator, label=labels.get(indicator, indicator), breaks=breaks,
-            title=label, source=source, vintage=vintage, figsize=(6.0, 6.0),
+            zones, Layer(indicator, label=labels.get(indicator, indicator), breaks=breaks),
+            caption=Caption(label, source=source, vintage=vintage), figsize=(6.0, 6.0),
         )  # fmt: skip
         figures.append(
             f'<figure><img alt="{escape(label)}" src="data:image/png;base64,'

@@ -65,7 +65,7 @@ def _member_positions(
         else np.empty(0, object)
     )
     zone_pos = np.repeat(np.arange(len(members)), lengths)
-    pos = codes.get_indexer(flat)
+    pos = codes.get_indexer(pd.Index(flat))
     unknown = pos < 0
     if unknown.any():
         by_zone: dict[str, list[str]] = {}

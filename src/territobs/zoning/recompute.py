@@ -470,8 +470,8 @@ def _zone_frame(zones: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
             column="zone",
             codes=dup,
         )
-    names = zones["name"] if "name" in zones.columns else zones["zone"]
-    names = names.where(names.notna(), zones["zone"]).astype(str).to_numpy()
+    given = zones["name"] if "name" in zones.columns else zones["zone"]
+    names = given.where(given.notna(), zones["zone"]).astype(str).to_numpy()
     return ids, names
 
 

@@ -10,7 +10,8 @@ number formatting, estimated values marked ``≈``, secret cells shown as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -397,11 +398,12 @@ def style_result(result: pd.DataFrame) -> Styler:
     table["value"] = texts
     table["method"] = result["method"].map(lambda m: _METHODS_FR.get(m, m))
     table = table.rename(columns=_COLUMNS_FR).reset_index(drop=True)
-    text_columns = [c for c in table.columns if c != "Part estimée"]
+    text_columns: list[Hashable] = [c for c in table.columns if c != "Part estimée"]
     styler = (
         table.style.format(escape="html", subset=text_columns)
         .format(
-            lambda s: format_number(100 * s, 0) + "\u202f%", subset=["Part estimée"]
+            _percent_of_share,
+            subset=["Part estimée"],
         )
         .hide(axis="index")
         .set_uuid("territobs_result")
@@ -426,3 +428,8 @@ def result_html(result: pd.DataFrame) -> str:
         HTML of :func:`style_result` (names taken from data are escaped).
     """
     return style_result(result).to_html()
+
+
+def _percent_of_share(share: object) -> str:
+    """Write a share (0-1) as a French percentage without decimals: « 35 % »."""
+    return format_number(100 * cast(float, share), 0) + "\u202f%"

@@ -303,7 +303,7 @@ def _pairs(
     codes = _unit_codes(units)
     member = is_membership(zones)
     outside = np.zeros(len(zones))
-    parts: list[tuple[np.ndarray, ...]] = []
+    parts: list[tuple[Any, ...]] = []
     if member.any():
         # Codes -> rows with the units' (cached) hash table, in one lookup.
         values = zones["members"].to_numpy()[member]
@@ -311,7 +311,7 @@ def _pairs(
         flat = np.fromiter(
             itertools.chain.from_iterable(values), object, int(lengths.sum())
         )
-        pos = codes.get_indexer(flat)
+        pos = codes.get_indexer(pd.Index(flat))
         if (pos < 0).any():  # let the zones module name the unknown members
             _member_positions(
                 pd.Series(values, index=zones["zone"].to_numpy()[member]), units

@@ -686,8 +686,8 @@ def grid_zones(
     y0 = np.floor(ymin / size) * size
     xs = np.arange(x0, xmax, size)
     ys = np.arange(y0, ymax, size)
-    gx, gy = np.meshgrid(xs, ys)
-    gx, gy = gx.ravel(), gy.ravel()
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    gx, gy = grid_x.ravel(), grid_y.ravel()
     squares = shapely.box(gx, gy, gx + size, gy + size)
     if units is not None:
         geoms = np.asarray(units.geometry.array, dtype=object)

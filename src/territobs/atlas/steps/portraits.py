@@ -134,8 +134,8 @@ def _zone_departements(weights: Any, unit_deps: pd.Series) -> list[frozenset[str
 def _portrait_extras(
     context: BuildContext,
     weights: Any,
-    zones: pd.DataFrame,
-    territory: pd.DataFrame,
+    zones: Any,
+    territory: Any,
     zone_deps: list[frozenset[str]],
 ) -> dict[str, dict[str, Any]]:
     """Return the locator map (SVG) and member units of each zone's portrait."""

@@ -24,6 +24,7 @@ def _read_source(config: AtlasConfig, source_id: str) -> pd.DataFrame:
 
         departements = list(source.departements) or None
         return read_communes(departements, **options)
+    assert source.path is not None  # the config gives a file to every other source
     if source.reader == "boundaries":
         from territobs.io.boundaries import read_boundaries
 

@@ -92,6 +92,7 @@ def _built_zones(
     if zoning.kind == "units":
         return _unit_zones(_in_departements(territory, zoning.departements))
     if zoning.kind == "attribute":
+        assert zoning.attribute is not None  # the config's kind says so
         units = territory
         if zoning.departements:
             inside = _in_departements(territory, zoning.departements)
@@ -116,6 +117,7 @@ def _built_zones(
         )
     from territobs.io.zones import read_zones
 
+    assert zoning.path is not None  # the config's kind says so
     # read_zones checks the file (columns, empty cells, CRS, unknown codes)
     # and names it, with the line, in its errors.
     zones = read_zones(
@@ -167,6 +169,7 @@ def _flag_partial_groups(
     from territobs.errors import ZoneWarning
     from territobs.formatting import count_of
 
+    assert zoning.attribute is not None  # only attribute zonings are grouped
     national = _national_sizes(config, zoning.attribute)
     zones = zones.assign(**{PARTIAL_COLUMN: 0})
     if national is None:
@@ -250,7 +253,8 @@ def _reference_zones(
         else:
             keys = territory[ref.column].astype(str)
             labels = {}
-        for value, members in codes.groupby(keys.to_numpy()):
+        for key, members in codes.groupby(keys.to_numpy()):
+            value = str(key)
             if ref.codes and value not in ref.codes:
                 continue
             zone = f"{ref.id}-{value}"
@@ -277,7 +281,9 @@ def _run_zones(step: Step, context: BuildContext) -> StepProduct:
 
 def _load_zones(files: dict[str, Path], context: BuildContext) -> pd.DataFrame:
     zones = _read_frame(files["data"])
-    zones["members"] = [
-        None if m is None else tuple(str(c) for c in m) for m in zones["members"]
-    ]
+    zones["members"] = pd.Series(
+        [None if m is None else tuple(str(c) for c in m) for m in zones["members"]],
+        index=zones.index,
+        dtype=object,
+    )
     return zones
