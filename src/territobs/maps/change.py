@@ -17,7 +17,7 @@ from territobs.errors import MethodError, format_codes
 from territobs.maps.interactive import InteractiveMap, choropleth
 from territobs.maps.layers import Layer, Reference
 
-__all__ = ["change_caption", "change_layer", "change_map"]
+__all__ = ["centre_reference", "change_caption", "change_layer", "change_map"]
 
 
 def _rows(table: pd.DataFrame, indicator: str) -> pd.DataFrame:
@@ -29,6 +29,62 @@ def _rows(table: pd.DataFrame, indicator: str) -> pd.DataFrame:
             codes=[indicator],
         )
     return rows
+
+
+def centre_reference(table: pd.DataFrame, indicator: str, zone: str) -> Reference:
+    """Return the change of a reference territory, to centre a palette on.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Evolution table holding a row of ``zone`` for ``indicator``.
+    indicator : str
+        Indicator id.
+    zone : str
+        Zone id of the reference territory (its département, the whole
+        territory...).
+
+    Returns
+    -------
+    Reference
+        Its change, labelled « l'évolution de référence (<name>) » (tooltips then say
+        « Écart à l'évolution de référence (…) »).
+
+    Raises
+    ------
+    MethodError
+        ``zone`` has no row for ``indicator``, or its change is not published
+        (secret or missing): the palette cannot be centred on it.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"zone": ["93"], "zone_name": ["Seine-Saint-Denis"],
+    ...     "indicator": ["share_75p"], "change": [2.3], "state": ["value"]})
+    >>> centre_reference(ev, "share_75p", "93")
+    Reference(value=2.3, label="l'évolution de référence (Seine-Saint-Denis)")
+    """
+    rows = _rows(table, indicator)
+    own = rows[rows["zone"].astype(str) == str(zone)]
+    if own.empty:
+        raise MethodError(
+            f"territoire de référence absent de l'évolution de « {indicator} » : "
+            f"{format_codes([str(zone)])}.",
+            codes=[str(zone)],
+        )
+    first = own.iloc[0]
+    name = str(first.get("zone_name") or zone)
+    state = str(first.get("state") or "value")
+    change = float(first["change"])
+    if state not in ("value", "partial") or change != change:
+        from territobs.schema import STATE_LABELS
+
+        words = STATE_LABELS.get(state, "donnée manquante")  # type: ignore[call-overload]
+        raise MethodError(
+            f"l'évolution de « {name} » ({indicator}) n'est pas publiée ({words}) : "
+            "la palette ne peut pas être centrée dessus.",
+            codes=[str(zone)],
+        )
+    return Reference(change, f"l'évolution de référence ({name})")
 
 
 def change_layer(
@@ -79,7 +135,9 @@ def change_layer(
     )
 
 
-def change_caption(table: pd.DataFrame, indicator: str) -> list[str]:
+def change_caption(
+    table: pd.DataFrame, indicator: str, centre: Reference | None = None
+) -> list[str]:
     """French caption lines saying how a change was computed.
 
     Parameters
@@ -88,6 +146,9 @@ def change_caption(table: pd.DataFrame, indicator: str) -> list[str]:
         Evolution table.
     indicator : str
         Indicator id.
+    centre : Reference, optional
+        The reference change the palette is centred on
+        (:func:`centre_reference`), said in the caption.
 
     Returns
     -------
@@ -113,6 +174,15 @@ def change_caption(table: pd.DataFrame, indicator: str) -> list[str]:
         lines.append(
             "Évolution absolue ; le taux de croissance annuel moyen est "
             "donné dans l'infobulle."
+        )
+    if centre is not None:
+        from territobs.formatting import format_difference
+
+        unit = "%" if first["change_unit"] == "points" else str(first["change_unit"])
+        decimals = 1 if unit == "%" or abs(centre.value) < 100 else 0
+        lines.append(
+            f"Couleurs centrées sur {centre.label} : "
+            f"{format_difference(centre.value, unit, decimals)} (et non sur 0)."
         )
     share = float(rows["estimated_share"].max())
     if share > 0:
@@ -141,6 +211,7 @@ def change_map(
     indicator: str,
     *,
     reference: float | Reference | None = None,
+    centre: str | None = None,
     palette: str = "PuOr",
     k: int = 6,
     **choropleth_kwds: Any,
@@ -157,6 +228,13 @@ def change_map(
         Indicator id.
     reference, palette, k
         See :func:`change_layer`.
+    centre : str, optional
+        Zone id of a reference territory whose row ``table`` holds (its
+        département, the whole territory): the palette is centred on its
+        change instead of 0, and the caption says so (« Couleurs centrées
+        sur l'évolution de référence (Seine-Saint-Denis) : +2,3 points »). Its
+        row is not drawn unless it is one of ``zones``. Overrides
+        ``reference``.
     **choropleth_kwds
         Passed to :func:`territobs.maps.choropleth` (``title``, ``back_link``...).
 
@@ -165,9 +243,22 @@ def change_map(
     InteractiveMap
         A self-contained map; tooltips show both values and, for counts, the
         annual average growth rate.
+
+    Raises
+    ------
+    MethodError
+        The indicator is absent, or the ``centre`` territory is absent or its
+        change is not published (:func:`centre_reference`).
     """
     from territobs.zoning.evolution import evolution_to_geodataframe
 
+    if centre is not None:
+        reference = centre_reference(table, indicator, centre)
+        drawn = set(zones["zone"].astype(str))
+        table = table[
+            table["zone"].astype(str).isin(drawn)
+            | (table["zone"].astype(str) != str(centre))
+        ]
     rows = _rows(table, indicator)
     gdf = evolution_to_geodataframe(table, zones, [indicator])
     first = rows.iloc[0]
@@ -184,7 +275,14 @@ def change_map(
     # the secrecy flag of the change also hides both values in tooltips
     for column in named.values():
         gdf[f"{column}__secret"] = gdf[f"{indicator}__secret"]
-    choropleth_kwds.setdefault("caption", change_caption(table, indicator))
+    choropleth_kwds.setdefault(
+        "caption",
+        change_caption(
+            table,
+            indicator,
+            reference if centre is not None else None,  # type: ignore[arg-type]
+        ),
+    )
     choropleth_kwds.setdefault("code_column", None)
     return choropleth(
         gdf,
