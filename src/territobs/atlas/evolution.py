@@ -468,29 +468,10 @@ def _years(text: str) -> frozenset[str]:
 def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
     import pandas as pd
 
-    from territobs.zoning.evolution import state_words
+    from territobs.zoning.evolution import evolution_sheet
 
-    start, end = int(table["start"].iloc[0]), int(table["end"].iloc[0])
-    sheet = pd.DataFrame(
-        {
-            "Zone": table["zone"],
-            "Nom": table["zone_name"],
-            "Indicateur": table["label"],
-            "Unité": table["unit"],
-            f"Valeur {start}": table["value_start"],
-            f"Valeur {end}": table["value_end"],
-            f"Évolution {start}-{end}": table["change"],
-            "Unité de l'évolution": table["change_unit"],
-            "Taux de croissance annuel moyen (%)": table["annual_rate"],
-            "État": state_words(table).to_numpy(),
-            "Couverture": table["coverage_label"],
-            "Secret statistique": table["secret_reason"],
-            "Géographie": table["geography"],
-            "Source": table["source"],
-        }
-    )
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        sheet.to_excel(writer, sheet_name="Évolutions", index=False)
+        evolution_sheet(table).to_excel(writer, sheet_name="Évolutions", index=False)
 
 
 def _draw(

@@ -36,6 +36,7 @@ __all__ = [
     "EVOLUTION_COLUMNS",
     "evolution",
     "evolution_from_results",
+    "evolution_sheet",
     "evolution_to_geodataframe",
     "evolutions",
     "state_words",
@@ -612,6 +613,68 @@ def state_words(table: pd.DataFrame) -> pd.Series:
 
     words = {**STATE_LABELS, "value": "valeur"}
     return table["state"].map(words).rename(STATE_WORDS_COLUMN)
+
+
+def evolution_sheet(table: pd.DataFrame) -> pd.DataFrame:
+    """French table of an evolution: both vintages, the change, the states.
+
+    What the atlas and ``territobs evolution`` write to spreadsheets: one row
+    per zone × indicator with French headers naming the vintages.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Evolution table (:data:`EVOLUTION_COLUMNS`), not empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns « Zone », « Nom », « Indicateur », « Unité », « Valeur 2015 »,
+        « Valeur 2021 », « Évolution 2015-2021 », « Unité de l'évolution »,
+        « Taux de croissance annuel moyen (%) », « État » (of the change),
+        « État 2015 », « État 2021 », « Couverture », « Secret statistique »,
+        « Géographie », « Source ».
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"zone": ["a"], "zone_name": ["A"], "label": ["Pop."],
+    ...     "unit": ["habitants"], "start": [2015], "end": [2021],
+    ...     "value_start": [100.0], "value_end": [121.0], "change": [21.0],
+    ...     "change_unit": ["habitants"], "annual_rate": [3.2], "state": ["value"],
+    ...     "state_start": ["value"], "state_end": ["partial"],
+    ...     "coverage_label": ["2021 : 3 IRIS sur 4"], "secret_reason": [""],
+    ...     "geography": ["IRIS 2021"], "source": ["INSEE"]})
+    >>> sheet = evolution_sheet(ev)
+    >>> sheet[["Valeur 2015", "Évolution 2015-2021", "État 2021"]]
+       Valeur 2015  Évolution 2015-2021  État 2021
+    0        100.0                 21.0  partielle
+    """
+    start, end = int(table["start"].iloc[0]), int(table["end"].iloc[0])
+    ends = {
+        f"État {year}": state_words(
+            pd.DataFrame({"state": table.get(f"state_{which}", table["state"])})
+        ).to_numpy()
+        for year, which in ((start, "start"), (end, "end"))
+    }
+    return pd.DataFrame(
+        {
+            "Zone": table["zone"],
+            "Nom": table["zone_name"],
+            "Indicateur": table["label"],
+            "Unité": table["unit"],
+            f"Valeur {start}": table["value_start"],
+            f"Valeur {end}": table["value_end"],
+            f"Évolution {start}-{end}": table["change"],
+            "Unité de l'évolution": table["change_unit"],
+            "Taux de croissance annuel moyen (%)": table["annual_rate"],
+            "État": state_words(table).to_numpy(),
+            **ends,
+            "Couverture": table["coverage_label"],
+            "Secret statistique": table["secret_reason"],
+            "Géographie": table["geography"],
+            "Source": table["source"],
+        }
+    )
 
 
 def _combined_state(first: pd.Series, last: pd.Series) -> pd.Series:
