@@ -207,7 +207,8 @@ def evolution_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> li
     steps = []
     labels = {z.id: z.label for z in config.zonings}
     for evolution in getattr(config, "evolutions", ()):
-        deps = ["territory"]
+        # the tables' IRIS modification flags (MODIF_IRIS)
+        deps = ["territory", *(f"source:{t}" for t in config.territory.tables)]
         for zoning in computed_zonings(config, evolution):
             deps += [f"zones:{zoning}", f"weights:{zoning}", f"secrecy#{zoning}"]
         steps.append(
@@ -282,6 +283,7 @@ def run_evolution(step: Step, context: BuildContext) -> StepProduct:
     from territobs.atlas.build import StepProduct
     from territobs.errors import ZoneWarning
     from territobs.zoning.evolution import evolutions
+    from territobs.zoning.iris_changes import redrawn_iris
 
     config = context.config
     wanted = _config_of(config, step.target)
@@ -311,6 +313,9 @@ def run_evolution(step: Step, context: BuildContext) -> StepProduct:
             publish=config.secrecy.enabled,
             rules=rules,
             partial=publication.policy(),
+            redrawn=redrawn_iris(
+                *(context.load(f"source:{t}") for t in config.territory.tables)
+            ),
         )
     files: dict[str, str] = {}
     listed: dict[str, Any] = {}

@@ -149,6 +149,7 @@ def evolution(
     from territobs.formatting import count_of
     from territobs.territory import build_territory
     from territobs.zoning.evolution import evolutions
+    from territobs.zoning.iris_changes import redrawn_iris
     from territobs.zoning.weights import build_weights
     from territobs.zoning.zones import zones_from_members
 
@@ -177,14 +178,14 @@ def evolution(
                 f"--map-indicator « {map_indicator} » n'est pas parmi les "
                 "indicateurs demandés (--indicator)."
             )
+    vintage_frames: list[Any] = []
     if per_vintage:
+        frames_start = read_tables(tables_start, caf_start)
+        frames_end = read_tables(tables_end, caf_end)
+        vintage_frames = frames_start + frames_end
         territory: Any = {
-            start: build_territory(
-                given.units, given.frames + read_tables(tables_start, caf_start)
-            ),
-            end: build_territory(
-                given.units, given.frames + read_tables(tables_end, caf_end)
-            ),
+            start: build_territory(given.units, given.frames + frames_start),
+            end: build_territory(given.units, given.frames + frames_end),
         }
         first = territory[start]
     else:
@@ -212,6 +213,7 @@ def evolution(
         publish=True,
         rules=given.rules,
         partial=given.policy,
+        redrawn=redrawn_iris(*given.frames, *vintage_frames),
     )
     table = tables["zones"]
     if given.policy is not None:

@@ -407,7 +407,7 @@ def _state_lines(record: Mapping[str, Any], start: int, end: int) -> list[str]:
     if state != "value":
         words = STATE_LABELS.get(state, state)  # type: ignore[call-overload]
         text = f"évolution : {words}"
-        if state == "partial" and record["coverage_label"]:
+        if state in ("partial", "missing") and record["coverage_label"]:
             text += f" ({record['coverage_label']})"
         if state == "secret" and record["secret_reason"]:
             text += f" ({record['secret_reason']})"
