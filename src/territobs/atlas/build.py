@@ -340,6 +340,10 @@ def plan(config: AtlasConfig) -> list[Step]:
     steps: list[Step] = []
     for source in config.sources:
         inputs = (source.path,) if source.path else _demo_inputs()
+        if source.demo == "populations":  # territobs.atlas.evolution
+            from territobs.atlas.evolution import DEMO_INPUTS
+
+            inputs = DEMO_INPUTS
         steps.append(
             Step(
                 f"source:{source.id}",

@@ -69,6 +69,12 @@ __all__ = [
 #: Folder of the evolution tables and maps, inside the output folder.
 FOLDER = "evolutions"
 
+#: Package files behind the ``demo = "populations"`` source (hashed by the build).
+DEMO_INPUTS: tuple[Path, ...] = tuple(
+    Path(__file__).resolve().parents[1] / "data" / "demo" / name
+    for name in ("populations-communes-93.csv", "iris-93-contours.gpkg")
+)
+
 
 @dataclass(frozen=True)
 class EvolutionConfig:
@@ -502,7 +508,8 @@ def _draw(
         options["centre"] = ident
         table = pd.concat([table[table["zone"].astype(str) != ident], own])
         try:  # a secret or missing change of the reference: centred on 0
-            centre_reference(table, indicator, ident)
+            kind = own["kind"].iloc[0]
+            centre_reference(table, indicator, ident, annual=kind == "count")
         except MethodError:
             options = {}
             table = table[table["zone"].astype(str) != ident]

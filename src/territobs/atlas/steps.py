@@ -115,6 +115,10 @@ def check_config(config: AtlasConfig) -> None:
 def _read_source(config: AtlasConfig, source_id: str) -> pd.DataFrame:
     source = config.source(source_id)
     options = dict(source.options)
+    if source.demo == "populations":  # two vintages of 93 (territobs.atlas.evolution)
+        from territobs.datasets import read_demo_populations
+
+        return read_demo_populations()
     if source.demo == "communes":
         from territobs.datasets import read_communes
 

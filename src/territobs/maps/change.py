@@ -31,7 +31,9 @@ def _rows(table: pd.DataFrame, indicator: str) -> pd.DataFrame:
     return rows
 
 
-def centre_reference(table: pd.DataFrame, indicator: str, zone: str) -> Reference:
+def centre_reference(
+    table: pd.DataFrame, indicator: str, zone: str, *, annual: bool = False
+) -> Reference:
     """Return the change of a reference territory, to centre a palette on.
 
     Parameters
@@ -43,6 +45,8 @@ def centre_reference(table: pd.DataFrame, indicator: str, zone: str) -> Referenc
     zone : str
         Zone id of the reference territory (its département, the whole
         territory...).
+    annual : bool, default False
+        Take its annual average growth rate (a count's) instead of its change.
 
     Returns
     -------
@@ -74,7 +78,7 @@ def centre_reference(table: pd.DataFrame, indicator: str, zone: str) -> Referenc
     first = own.iloc[0]
     name = str(first.get("zone_name") or zone)
     state = str(first.get("state") or "value")
-    change = float(first["change"])
+    change = float(first["annual_rate" if annual else "change"])
     if state not in ("value", "partial") or change != change:
         from territobs.schema import STATE_LABELS
 
@@ -84,7 +88,8 @@ def centre_reference(table: pd.DataFrame, indicator: str, zone: str) -> Referenc
             "la palette ne peut pas être centrée dessus.",
             codes=[str(zone)],
         )
-    return Reference(change, f"l'évolution de référence ({name})")
+    what = "le taux annuel moyen" if annual else "l'évolution"
+    return Reference(change, f"{what} de référence ({name})")
 
 
 def change_layer(
@@ -94,6 +99,7 @@ def change_layer(
     reference: float | Reference | None = None,
     palette: str = "PuOr",
     k: int = 6,
+    annual: bool = False,
 ) -> Layer:
     """Describe how to draw the change of one indicator.
 
@@ -110,6 +116,9 @@ def change_layer(
         Diverging palette (:data:`territobs.maps.palettes.DIVERGING`).
     k : int, default 6
         Number of classes.
+    annual : bool, default False
+        Draw a count's annual average growth rate (in %) instead of its
+        change.
 
     Returns
     -------
@@ -119,13 +128,12 @@ def change_layer(
     """
     rows = _rows(table, indicator)
     first = rows.iloc[0]
-    label = (
-        f"Évolution : {first['label']}, de {int(first['start'])} à {int(first['end'])}"
-    )
+    what = "Taux de croissance annuel moyen" if annual else "Évolution"
+    label = f"{what} : {first['label']}, de {int(first['start'])} à {int(first['end'])}"
     return Layer(
         column=indicator,
         label=label,
-        unit=str(first["change_unit"]),
+        unit="%" if annual else str(first["change_unit"]),
         scheme="quantiles",
         k=k,
         palette=palette,
@@ -178,12 +186,15 @@ def change_caption(
     if centre is not None:
         from territobs.formatting import format_difference
 
-        unit = "%" if first["change_unit"] == "points" else str(first["change_unit"])
-        decimals = 1 if unit == "%" or abs(centre.value) < 100 else 0
-        lines.append(
-            f"Couleurs centrées sur {centre.label} : "
-            f"{format_difference(centre.value, unit, decimals)} (et non sur 0)."
-        )
+        if centre.label.startswith("le taux annuel"):
+            value = format_difference(centre.value, None, 1) + "\xa0% par an"
+        else:
+            unit = (
+                "%" if first["change_unit"] == "points" else str(first["change_unit"])
+            )
+            decimals = 1 if unit == "%" or abs(centre.value) < 100 else 0
+            value = format_difference(centre.value, unit, decimals)
+        lines.append(f"Couleurs centrées sur {centre.label} : {value} (et non sur 0).")
     share = float(rows["estimated_share"].max())
     if share > 0:
         lines.append(
@@ -234,7 +245,10 @@ def change_map(
         change instead of 0, and the caption says so (« Couleurs centrées
         sur l'évolution de référence (Seine-Saint-Denis) : +2,3 points »). Its
         row is not drawn unless it is one of ``zones``. Overrides
-        ``reference``.
+        ``reference``. For a count, whose absolute changes differ with the
+        zones' sizes, the map then shows the annual average growth rate,
+        centred on the reference's (« +0,8 % par an »), the absolute change
+        in the tooltips.
     **choropleth_kwds
         Passed to :func:`territobs.maps.choropleth` (``title``, ``back_link``...).
 
@@ -252,8 +266,9 @@ def change_map(
     """
     from territobs.zoning.evolution import evolution_to_geodataframe
 
+    annual = centre is not None and _rows(table, indicator)["kind"].iloc[0] == "count"
     if centre is not None:
-        reference = centre_reference(table, indicator, centre)
+        reference = centre_reference(table, indicator, centre, annual=annual)
         drawn = set(zones["zone"].astype(str))
         table = table[
             table["zone"].astype(str).isin(drawn)
@@ -268,7 +283,12 @@ def change_map(
         f"{indicator}__end": f"{end}",
     }
     tooltips = list(named)
-    if first["kind"] == "count":
+    if annual:  # the rate is drawn; the absolute change goes to the tooltips
+        gdf[f"{indicator}__change"] = gdf[indicator]
+        gdf[indicator] = gdf[f"{indicator}__annual_rate"]
+        named[f"{indicator}__change"] = f"Évolution ({first['change_unit']})"
+        tooltips.append(f"{indicator}__change")
+    elif first["kind"] == "count":
         named[f"{indicator}__annual_rate"] = "Taux annuel moyen (%)"
         tooltips.append(f"{indicator}__annual_rate")
     gdf = gdf.rename(columns=named)
@@ -286,7 +306,9 @@ def change_map(
     choropleth_kwds.setdefault("code_column", None)
     return choropleth(
         gdf,
-        change_layer(table, indicator, reference=reference, palette=palette, k=k),
+        change_layer(
+            table, indicator, reference=reference, palette=palette, k=k, annual=annual
+        ),
         tooltip_columns=[named[c] for c in tooltips],
         **choropleth_kwds,
     )
