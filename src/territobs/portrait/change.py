@@ -120,7 +120,7 @@ class ChangePortrait(Portrait):
         """``"2015-2021"``."""
         return f"{self.start}-{self.end}"
 
-    def rows(self) -> list[tuple[dict[str, Any], list[Cell]]]:  # type: ignore[override]
+    def rows(self) -> list[tuple[dict[str, Any], list[Cell]]]:
         """Return the lines of the comparison table, cells per column.
 
         Each indicator gives its value at ``start``, at ``end``, the change
@@ -133,7 +133,9 @@ class ChangePortrait(Portrait):
         for indicator, records in self._by_indicator().items():
             first = records[self.zone] if self.zone in records else None
             first = first or next(iter(records.values()))
-            cells = {key: [] for key in ("start", "end", "change", "rate")}
+            cells: dict[str, list[Cell]] = {
+                key: [] for key in ("start", "end", "change", "rate")
+            }
             decimals = _row_decimals(
                 [
                     {**r, "value": r[f"value_{end}"], "secret": False}
@@ -527,7 +529,9 @@ def change_portrait(
         table=out,
         columns=columns,
         note=note,
-        records=tuple(out.to_dict("records")),
+        records=tuple(
+            {str(k): v for k, v in r.items()} for r in out.to_dict("records")
+        ),
         start=start,
         end=end,
         geography=geographies[0] if geographies else "",
@@ -537,8 +541,8 @@ def change_portrait(
 def _by_zone_change(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, Any]]]:
     kept = [c for c in CHANGE_PORTRAIT_COLUMNS if c != "role" and c in frame.columns]
     by_zone: dict[str, dict[str, dict[str, Any]]] = {}
-    for record in frame[kept].astype(object).to_dict("records"):
-        record = {**_DEFAULTS, **record}
+    for row in frame[kept].astype(object).to_dict("records"):
+        record: dict[str, Any] = {**_DEFAULTS, **{str(k): v for k, v in row.items()}}
         record["zone"] = str(record["zone"])
         found = by_zone.setdefault(record["zone"], {})
         found.setdefault(str(record["indicator"]), record)

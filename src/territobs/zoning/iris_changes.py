@@ -143,8 +143,9 @@ def affected_zones(weights: Weights, redrawn: Iterable[str]) -> dict[str, list[s
         shares = np.asarray(matrix[rows].toarray())  # group × zones
         whole = np.isclose(shares, 1.0).all(axis=0)
         none = np.isclose(shares, 0.0).all(axis=0)
+        zones = [str(z) for z in weights.zones]
         for j in np.flatnonzero(~(whole | none)):
-            out.setdefault(str(weights.zones[j]), []).extend(group.tolist())
+            out.setdefault(zones[int(j)], []).extend(group.tolist())
     return out
 
 
