@@ -392,3 +392,15 @@ def test_portraits_can_be_turned_off(tmp_path):
     build_atlas(path)
     assert not (path.parent / "out" / "evolutions" / "secteurs" / "2010-2015").exists()
     assert (path.parent / "out" / "portraits" / "secteurs" / "nord.html").exists()
+
+
+def test_check_refuses_a_centre_of_several_territories(tmp_path):
+    from territobs.atlas.check import check_atlas
+
+    path = _atlas_with_portraits(tmp_path, EVOLUTION + 'centre = "departement"\n')
+    text = path.read_text(encoding="utf-8").replace(
+        "all = true", 'departement = "auto"', 1
+    )
+    path.write_text(text, encoding="utf-8")
+    problems = dict(check_atlas(load_config(path)))
+    assert "plusieurs" in problems["evolutions[0].centre"]

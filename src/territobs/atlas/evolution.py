@@ -564,6 +564,17 @@ def check_evolutions(
 
     problems = []
     for i, wanted in enumerate(getattr(config, "evolutions", ())):
+        centre = next((r for r in config.references if r.id == wanted.centre), None)
+        if centre is not None and centre.kind != "all" and len(centre.codes) != 1:
+            problems.append(
+                (
+                    f"evolutions[{i}].centre",
+                    f"la référence « {centre.id} » peut compter plusieurs "
+                    "territoires (un par département ou par valeur) : les cartes "
+                    "se centrent sur un seul (une référence « all = true » ou "
+                    "restreinte à un code).",
+                )
+            )
         for j, ident in enumerate(wanted.indicators):
             key = f"evolutions[{i}].indicators[{j}]"
             try:
