@@ -67,6 +67,7 @@ def write_change_portraits(
     pages : list of [zone, name, stem]
         The portraits written, for the index.
     """
+    import numpy as np
     import pandas as pd
 
     from territobs.atlas import steps as atlas
@@ -90,10 +91,15 @@ def write_change_portraits(
                 _reference_rows(tables, ref, target),
             )
         )
-    combined = pd.concat([own, *(rows for *_, rows in targets)], ignore_index=True)
-    present = set(combined["zone"].astype(str))
     territory = context.load("territory")
     unit_deps = atlas._unit_departements(territory)
+    ref_deps = [
+        atlas._zone_departements(other, unit_deps) for _, other, _, _ in targets
+    ]
+    combined = pd.concat([own, *(rows for *_, rows in targets)], ignore_index=True)
+    combined["zone"] = combined["zone"].astype(str)
+    positions = combined.groupby("zone", sort=False).indices
+    present = set(positions)
     zone_deps = atlas._zone_departements(weights, unit_deps)
     zones = context.load(f"zones:{zoning}")
     extras = atlas._portrait_extras(context, weights, zones, territory, zone_deps)
@@ -104,15 +110,15 @@ def write_change_portraits(
         if zone not in present:
             continue
         ids, roles = [], {}
-        for ref, other, overlap, _ in targets:
-            ref_deps = atlas._zone_departements(other, unit_deps)
+        for (ref, other, overlap, _), deps in zip(targets, ref_deps, strict=True):
             for k in overlap.indices[overlap.indptr[j] : overlap.indptr[j + 1]]:
                 ident = f"{ref}/{other.zones[k]}"
                 # never an aggregate of départements the zone does not touch
-                if ident in present and ref_deps[k] <= zone_deps[j]:
+                if ident in present and deps[k] <= zone_deps[j]:
                     ids.append(ident)
                     roles[ident] = labels.get(ref, ref)
-        page = change_portrait(combined, zone, ids, reference_labels=roles)
+        rows = combined.iloc[np.concatenate([positions[z] for z in [zone, *ids]])]
+        page = change_portrait(rows, zone, ids, reference_labels=roles)
         page = replace(page, back_link="../../../index.html", **extras.get(zone, {}))
         stem = _safe_stem(zone)
         page.save(context.path(folder), stem)
