@@ -231,6 +231,8 @@ def test_a_figure_masked_by_the_atlas_masks_the_change():
             "change": [2.0, 5.0],
             "annual_rate": [3.7, 4.6],
             "state": ["value", "value"],
+            "state_start": ["value", "value"],
+            "state_end": ["value", "value"],
             "coverage_label": "",
             "secret": False,
             "secret_reason": "",
@@ -246,6 +248,11 @@ def test_a_figure_masked_by_the_atlas_masks_the_change():
     )
     out = mask_published(table, published).set_index("zone")
     assert out.loc["a", "state"] == "secret"
+    # the end masked by the atlas (2015) is said secret, the other end not
+    assert (out.loc["a", "state_start"], out.loc["a", "state_end"]) == (
+        "value",
+        "secret",
+    )
     assert np.isnan(out.loc["a", ["value_start", "value_end", "change"]]).all()
     # a masked figure of another vintage says nothing about this change
     assert out.loc["b", "change"] == 5.0

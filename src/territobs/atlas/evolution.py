@@ -440,14 +440,13 @@ def mask_published(table: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame
     years = vintages.astype(str).map(_years)
     if not len(table):
         return table
-    ends = {str(table["start"].iloc[0]), str(table["end"].iloc[0])}
-    hidden = {
-        (zone, indicator)
-        for zone, indicator, named in zip(
-            secret["zone"].astype(str), secret["indicator"], years, strict=True
-        )
-        if named & ends
-    }
+    start, end = str(table["start"].iloc[0]), str(table["end"].iloc[0])
+    hidden: dict[tuple[str, str], set[str]] = {}
+    for zone, indicator, named in zip(
+        secret["zone"].astype(str), secret["indicator"], years, strict=True
+    ):
+        if named & {start, end}:
+            hidden.setdefault((zone, indicator), set()).update(named & {start, end})
     if not hidden:
         return table
     rows = np.array(
@@ -463,6 +462,11 @@ def mask_published(table: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame
     for column in ("value_start", "value_end", "change", "annual_rate"):
         out.loc[rows, column] = np.nan
     out.loc[rows, "state"] = "secret"
+    keys = list(zip(out["zone"].astype(str), out["indicator"], strict=True))
+    for which, year in (("state_start", start), ("state_end", end)):
+        if which in out.columns:  # the end the atlas masks is said secret
+            named = np.array([year in hidden.get(k, ()) for k in keys])
+            out.loc[rows & named, which] = "secret"
     out.loc[rows, "coverage_label"] = ""
     out.loc[rows, "secret"] = True
     out.loc[rows, "secret_reason"] = (
