@@ -295,3 +295,15 @@ def test_portrait_of_change_renders_in_chromium(
     assert page.pdf(format="A4").startswith(b"%PDF")
     assert errors == [] and console == [] and external == []
     page.close()
+
+
+def test_estimated_share_is_flagged_on_the_change():
+    first, last = _results([100.0, 1000.0], [121.0, 1100.0])
+    last["estimated_share"] = [0.25, 0.0]
+    page = change_portrait(
+        evolution_from_results(first, last, start=2015, end=2021), "a", ["b"]
+    )
+    cells = {line["what"]: cells for line, cells in page.rows()}
+    zone, reference = cells["Évolution 2015-2021"]
+    assert "estimé (25\xa0%)" in zone.flags and not reference.flags
+    assert any("jusqu'à 25 %" in line for line in page.method_lines())

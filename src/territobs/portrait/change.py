@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.errors import SourceFormatError, format_codes
-from territobs.formatting import format_difference, format_number
+from territobs.formatting import format_difference, format_number, format_share
 from territobs.formatting import format_value as _format_value
 from territobs.portrait.model import Cell, Portrait, _row_decimals, provenance
 from territobs.schema import STATE_LABELS
@@ -374,8 +374,11 @@ def _change_cell(record: Mapping[str, Any], decimals: int) -> Cell:
         text = format_difference(value, "%", decimals)
     else:
         text = format_difference(value, unit if unit in ("%", "€") else None, decimals)
-    flags = ("partielle",) if state == "partial" else ()
-    return Cell(text, flags)
+    flags = ["partielle"] if state == "partial" else []
+    share = float(record.get("estimated_share") or 0.0)
+    if share > 0:  # the larger estimated share of the two ends
+        flags.append(f"estimé ({format_share(share)})")
+    return Cell(text, tuple(flags))
 
 
 def _rate_cell(record: Mapping[str, Any]) -> Cell:
