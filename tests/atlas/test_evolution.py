@@ -231,6 +231,8 @@ def test_a_figure_masked_by_the_atlas_masks_the_change():
             "change": [2.0, 5.0],
             "annual_rate": [3.7, 4.6],
             "state": ["value", "value"],
+            "state_start": ["value", "value"],
+            "state_end": ["value", "value"],
             "coverage_label": "",
             "secret": False,
             "secret_reason": "",
@@ -246,6 +248,166 @@ def test_a_figure_masked_by_the_atlas_masks_the_change():
     )
     out = mask_published(table, published).set_index("zone")
     assert out.loc["a", "state"] == "secret"
+    # the end masked by the atlas (2015) is said secret, the other end not
+    assert (out.loc["a", "state_start"], out.loc["a", "state_end"]) == (
+        "value",
+        "secret",
+    )
     assert np.isnan(out.loc["a", ["value_start", "value_end", "change"]]).all()
     # a masked figure of another vintage says nothing about this change
     assert out.loc["b", "change"] == 5.0
+
+
+# ------------------------------------------------ portraits of change, centre
+
+PORTRAITS = CONFIG.replace(
+    'portraits = false\n\n[[zones]]\nid = "communes"',
+    'references = ["departement"]\nportraits = true\n\n[[zones]]\nid = "communes"',
+).replace(
+    "units = true\nportraits = false",
+    'units = true\nreferences = ["secteurs", "departement"]\nportraits = true',
+) + (
+    '\n[[references]]\nid = "departement"\nlabel = "Département"\nall = true\n'
+    'name = "Seine-Saint-Denis"\n'
+)
+
+
+def _atlas_with_portraits(folder, evolutions):
+    path = _atlas(folder, evolutions)
+    path.write_text(PORTRAITS.format(evolutions=evolutions), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def with_portraits(tmp_path_factory):
+    from territobs.atlas import build_atlas
+
+    path = _atlas_with_portraits(
+        tmp_path_factory.mktemp("evolution-portraits"),
+        EVOLUTION + 'centre = "departement"\n',
+    )
+    return path, build_atlas(path)
+
+
+def test_portraits_of_change_golden(with_portraits):
+    """Each zone's page: its change beside its references', from the same sums."""
+    path, _ = with_portraits
+    out = path.parent / "out" / "evolutions"
+    page = pd.read_csv(out / "secteurs" / "2010-2015" / "nord.csv", dtype={"zone": str})
+    rp = pd.read_csv(io.StringIO(RP), sep=";", dtype={"CODGEO": str})
+    zone_of = {c: z for z, cs in MEMBERS.items() for c in cs}
+    sums = rp.groupby(rp["CODGEO"].map(zone_of)).sum(numeric_only=True)
+    sums.loc["departement/departement"] = rp.sum(numeric_only=True)
+    rate = page[page["indicator"] == "unemployment_rate"].set_index("zone")
+    assert list(rate.index) == ["nord", "departement/departement"]
+    for zone, key in (
+        ("nord", "nord"),
+        ("departement/departement", "departement/departement"),
+    ):
+        s = sums.loc[key]
+        expected = 100 * (
+            s["P15_CHOM1564"] / s["P15_ACT1564"] - s["P10_CHOM1564"] / s["P10_ACT1564"]
+        )
+        np.testing.assert_allclose(rate.loc[zone, "change"], expected, rtol=1e-12)
+        # the change shown is the difference of the two values shown
+        np.testing.assert_allclose(
+            rate.loc[zone, "change"],
+            rate.loc[zone, "value_end"] - rate.loc[zone, "value_start"],
+            rtol=1e-12,
+        )
+    # the same figures as the evolution table of the zoning
+    table = _read(path, "secteurs")
+    assert (
+        rate.loc["nord", "change"] == table.loc[("nord", "unemployment_rate"), "change"]
+    )
+    html = (out / "secteurs" / "2010-2015" / "nord.html").read_text(encoding="utf-8")
+    assert "Portrait d'évolution 2010-2015" in html
+    assert "communes, COG 2024" in html and 'href="../../../index.html"' in html
+
+
+def test_portrait_of_change_says_secret_ends(with_portraits):
+    """93006 is secret in 2010 (30 < 50): its page says so, shows none of it."""
+    path, _ = with_portraits
+    folder = path.parent / "out" / "evolutions" / "communes" / "2010-2015"
+    page = pd.read_csv(folder / "93006.csv", dtype={"zone": str})
+    own = page[(page["zone"] == "93006") & (page["indicator"] == "population")].iloc[0]
+    assert own["state"] == "secret" and own["state_start"] == "secret"
+    assert np.isnan(own[["value_start", "value_end", "change"]].astype(float)).all()
+    html = (folder / "93006.html").read_text(encoding="utf-8")
+    assert "2010 : secret statistique" in html
+    assert "évolution : secret statistique" in html
+    assert ">30<" not in html and ">50<" not in html
+    # its references: the sector it belongs to and the département
+    assert set(page["zone"]) == {"93006", "secteurs/sud", "departement/departement"}
+
+
+def test_index_lists_the_portraits_of_change(with_portraits):
+    path, _ = with_portraits
+    index = (path.parent / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'href="evolutions/secteurs/2010-2015/nord.html"' in index
+    assert 'href="evolutions/communes/2010-2015/93001.csv"' in index
+    assert "nord : évolution 2010-2015" in index
+    # the zones' own portraits are still listed
+    assert 'href="portraits/secteurs/nord.html"' in index
+
+
+def test_change_maps_centred_on_the_departement(with_portraits):
+    path, _ = with_portraits
+    out = path.parent / "out" / "evolutions" / "secteurs"
+    html = (out / "2010-2015-unemployment_rate.html").read_text(encoding="utf-8")
+    rp = pd.read_csv(io.StringIO(RP), sep=";", dtype={"CODGEO": str})
+    s = rp.sum(numeric_only=True)
+    change = 100 * (
+        s["P15_CHOM1564"] / s["P15_ACT1564"] - s["P10_CHOM1564"] / s["P10_ACT1564"]
+    )
+    text = f"{change:+.1f}".replace(".", ",").replace("-", "-")
+    assert (
+        "Couleurs centrées sur l&#39;évolution de référence (Seine-Saint-Denis) : "
+        f"{text}\xa0point" in html
+    )
+
+
+@pytest.mark.browser
+def test_portrait_of_change_renders_in_chromium(browser, offline_page, with_portraits):
+    path, _ = with_portraits
+    errors: list[str] = []
+    page, external = offline_page(
+        browser,
+        path.parent / "out" / "evolutions" / "secteurs" / "2010-2015" / "sud.html",
+        errors,
+    )
+    text = page.inner_text("body")
+    assert "Portrait d'évolution 2010-2015" in text and "Seine-Saint-Denis" in text
+    assert page.locator("svg.territobs-locator").count() == 1
+    assert errors == [] and external == []
+    page.close()
+
+
+def test_centre_must_be_a_reference(tmp_path):
+    import tomllib
+
+    text = PORTRAITS.format(evolutions=EVOLUTION + 'centre = "secteurs"\n')
+    with pytest.raises(ConfigError) as caught:
+        parse_config(tomllib.loads(text), tmp_path / "atlas.toml")
+    assert "evolutions[0].centre" in [k for k, _ in caught.value.problems]
+
+
+def test_portraits_can_be_turned_off(tmp_path):
+    from territobs.atlas import build_atlas
+
+    path = _atlas_with_portraits(tmp_path, EVOLUTION + "portraits = false\n")
+    build_atlas(path)
+    assert not (path.parent / "out" / "evolutions" / "secteurs" / "2010-2015").exists()
+    assert (path.parent / "out" / "portraits" / "secteurs" / "nord.html").exists()
+
+
+def test_check_refuses_a_centre_of_several_territories(tmp_path):
+    from territobs.atlas.check import check_atlas
+
+    path = _atlas_with_portraits(tmp_path, EVOLUTION + 'centre = "departement"\n')
+    text = path.read_text(encoding="utf-8").replace(
+        "all = true", 'departement = "auto"', 1
+    )
+    path.write_text(text, encoding="utf-8")
+    problems = dict(check_atlas(load_config(path)))
+    assert "plusieurs" in problems["evolutions[0].centre"]

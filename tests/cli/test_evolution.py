@@ -229,3 +229,59 @@ def test_caf_files_per_vintage_use_the_catalogue_rule(tmp_path):
         wide.loc["est", ["rsa_beneficiaries", "rsa_beneficiaries__end"]]
     ).all()
     assert wide.loc["ouest", "rsa_beneficiaries"] == 10.0
+
+
+def test_xlsx_holds_both_vintages_and_the_change(paris):
+    files, zones, folder, sums = paris
+    out = folder / "evolution.xlsx"
+    _run(files, zones, out, "--table", str(files[2010]), "--table", str(files[2015]))
+    sheet = pd.read_excel(out, sheet_name="Évolutions", dtype={"Zone": str})
+    rate = sheet[sheet["Indicateur"].str.startswith("Taux de chômage")].set_index(
+        "Zone"
+    )
+    rate10 = 100 * sums["P10_CHOM1564"] / sums["P10_ACT1564"]
+    rate15 = 100 * sums["P15_CHOM1564"] / sums["P15_ACT1564"]
+    idx = rate.index
+    np.testing.assert_allclose(rate["Valeur 2010"], rate10.loc[idx], rtol=1e-12)
+    np.testing.assert_allclose(rate["Valeur 2015"], rate15.loc[idx], rtol=1e-12)
+    np.testing.assert_allclose(
+        rate["Évolution 2010-2015"], (rate15 - rate10).loc[idx], rtol=1e-12
+    )
+    assert {"État 2010", "État 2015", "Géographie"} <= set(sheet.columns)
+
+
+def test_portrait_of_change_html(paris):
+    files, zones, folder, sums = paris
+    out = folder / "portrait-75101.html"
+    _run(files, zones, out, "--table", str(files[2010]), "--table", str(files[2015]),
+         extra=("--portrait", "75101", "--compare", "75102"))  # fmt: skip
+    page = pd.read_csv(out.with_suffix(".csv"), dtype={"zone": str})
+    assert list(dict.fromkeys(page["zone"])) == [
+        "75101",
+        "ensemble-du-territoire",
+        "75102",
+    ]
+    count = page[page["indicator"] == "unemployed_1564"].set_index("zone")
+    total = sums.sum()
+    whole = count.loc["ensemble-du-territoire"]
+    assert whole["change"] == total["P15_CHOM1564"] - total["P10_CHOM1564"]
+    html = out.read_text(encoding="utf-8")
+    assert "Ensemble des zones" in html and "IRIS de Paris" in html
+
+
+def test_change_map_centred_on_the_whole_territory(paris):
+    files, zones, folder, sums = paris
+    out = folder / "centre.html"
+    _run(files, zones, out, "--table", str(files[2010]), "--table", str(files[2015]),
+         extra=("--map-indicator", "unemployment_rate", "--centre"))  # fmt: skip
+    total = sums.sum()
+    change = 100 * (
+        total["P15_CHOM1564"] / total["P15_ACT1564"]
+        - total["P10_CHOM1564"] / total["P10_ACT1564"]
+    )
+    text = f"{change:+.1f}".replace(".", ",")
+    html = out.read_text(encoding="utf-8").replace("&#39;", "'")
+    assert (
+        f"Couleurs centrées sur l'évolution de référence (Ensemble des zones) : {text}"
+        in html
+    )

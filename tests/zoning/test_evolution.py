@@ -19,6 +19,7 @@ from territobs.zoning.evolution import (
     EVOLUTION_COLUMNS,
     evolution,
     evolution_from_results,
+    evolution_to_geodataframe,
     to_common_cog,
 )
 from territobs.zoning.recompute import recompute
@@ -296,3 +297,60 @@ def test_change_map_diverges_around_no_change_and_hides_secret_ends():
     assert shown("2000") and shown("1800")  # both ends of a visible zone
     for figure in ("1234", "1 234", "1357", "1 357", "123"):
         assert not shown(figure), figure
+
+
+def test_change_map_centred_on_the_reference_change():
+    import geopandas as gpd
+    import shapely
+
+    from territobs.errors import MethodError as Refused
+    from territobs.maps import change_map
+    from territobs.maps.change import centre_reference, change_layer
+    from territobs.maps.layers import prepare_layer
+
+    units = gpd.GeoDataFrame(
+        {
+            "code": ["u0", "u1", "u2", "u3"],
+            "P15_CHOM1564": [10.0, 20.0, 30.0, 40.0],
+            "P15_ACT1564": [100.0, 100.0, 100.0, 100.0],
+            "P21_CHOM1564": [12.0, 21.0, 36.0, 40.0],
+            "P21_ACT1564": [100.0, 100.0, 100.0, 100.0],
+        },
+        geometry=[shapely.box(i * 1000, 0, (i + 1) * 1000, 1000) for i in range(4)],
+        crs=2154,
+    )
+    members = {"a": ["u0"], "b": ["u1"], "c": ["u2"], "d": ["u3"]}
+    zones = zones_from_members(members, units=units)
+    everything = zones_from_members(
+        {"93": ["u0", "u1", "u2", "u3"]}, units=units, names={"93": "Seine-Saint-Denis"}
+    )
+    table = pd.concat(
+        [
+            evolution(units, zones, "unemployment_rate", start=2015, end=2021),
+            evolution(units, everything, "unemployment_rate", start=2015, end=2021),
+        ],
+        ignore_index=True,
+    )
+    # the reference's change, recomputed independently: (109 - 100) / 400
+    expected = 100 * (109 / 400 - 100 / 400)
+    centre = centre_reference(table, "unemployment_rate", "93")
+    assert centre.value == pytest.approx(expected, rel=1e-12)
+    html = change_map(table, zones, "unemployment_rate", centre="93").to_html()
+    assert (
+        "Couleurs centrées sur l'évolution de référence (Seine-Saint-Denis) : "
+        "+2,3\xa0points (et non sur 0)."
+    ) in html.replace("&#39;", "'")
+    # the palette diverges around the reference's change, not around 0
+    layer = change_layer(table, "unemployment_rate", reference=centre)
+    wide = evolution_to_geodataframe(
+        table[table["zone"] != "93"], zones, ["unemployment_rate"]
+    )
+    classes = prepare_layer(wide, layer).classes
+    assert classes.reference == pytest.approx(expected, rel=1e-12)
+    # a secret change of the reference cannot centre a palette
+    hidden = table.copy()
+    hidden.loc[hidden["zone"] == "93", ["state", "change"]] = ["secret", np.nan]
+    with pytest.raises(Refused, match=r"Seine-Saint-Denis.*secret statistique"):
+        change_map(hidden, zones, "unemployment_rate", centre="93")
+    with pytest.raises(Refused, match="absent"):
+        change_map(table, zones, "unemployment_rate", centre="94")

@@ -94,7 +94,7 @@ __all__ = [
 #: Readers a file source may name.
 READERS = ("boundaries", "insee", "caf", "table")
 #: Demo datasets a source may name.
-DEMO_DATASETS = ("communes",)
+DEMO_DATASETS = ("communes", "populations")
 #: Ways a zoning may be defined (exactly one per zoning).
 ZONE_KINDS = ("members", "polygons", "attribute", "units")
 #: Weighting methods of :func:`territobs.zoning.weights.build_weights`.

@@ -10,6 +10,10 @@ indicators between two vintages on some zonings::
     end = 2015                           #   prefixes (P10_, P15_)
     zonings = ["arrondissements"]        # default: every zoning
     geography = "IRIS de Paris"          # named in captions (optional)
+    centre = "departement"               # change maps centred on this
+                                         #   reference's change (default 0)
+    portraits = true                     # portraits of change (default: the
+                                         #   zonings' own `portraits`)
 
 One step per evolution (``evolution:<id>``) recomputes both ends on every
 listed zoning with its weights through
@@ -18,8 +22,21 @@ atlas's secrecy rules at both ends, both vintages of every zoning published
 together so that nested zones cannot be differenced, a change secret when
 either end is, and any end the atlas masks in its own tables masked here
 too), then writes for each zoning the table (CSV, XLSX: both vintages and
-the change) and one change map per indicator
-(:func:`territobs.maps.change_map`), listed on the index under the zoning.
+the change), one change map per indicator
+(:func:`territobs.maps.change_map`, its palette centred on 0 or, with
+``centre``, on the change of a ``[[references]]`` territory) and one
+portrait of change per zone (:func:`territobs.portrait.change.change_portrait`),
+all listed on the index under the zoning.
+
+Portraits of change are pages of their own (``evolutions/<zoning>/<id>/<zone>.html``),
+listed beside the zones' portraits on the index, rather than a section of
+those portraits: each evolution is one step whose figures are published
+together (both vintages of the zones and of their references), so an
+evolution added, changed or removed rebuilds its own pages only, never every
+portrait of the atlas; and a partner reads the change of a period as one
+page, the way the zone's portrait reads one vintage. The references of each
+zone are those of its portrait (the zoning's ``references``), their changes
+computed in the same step and published with the zones'.
 
 The parsing part imports only the standard library (a no-change refresh
 plans the build without pandas); the step imports the rest when it runs.
@@ -52,6 +69,12 @@ __all__ = [
 #: Folder of the evolution tables and maps, inside the output folder.
 FOLDER = "evolutions"
 
+#: Package files behind the ``demo = "populations"`` source (hashed by the build).
+DEMO_INPUTS: tuple[Path, ...] = tuple(
+    Path(__file__).resolve().parents[1] / "data" / "demo" / name
+    for name in ("populations-communes-93.csv", "iris-93-contours.gpkg")
+)
+
 
 @dataclass(frozen=True)
 class EvolutionConfig:
@@ -69,6 +92,12 @@ class EvolutionConfig:
         Zoning ids (every zoning when the key is absent).
     geography : str
         The geography both vintages are on, named in captions.
+    centre : str
+        Id of the ``[[references]]`` territory whose change the maps'
+        palettes are centred on ("" for 0).
+    portraits : bool or None
+        Write portraits of change (None: for the zonings whose own
+        ``portraits`` is true).
     section : dict
         The raw TOML table (hashed into the step key).
     """
@@ -79,6 +108,8 @@ class EvolutionConfig:
     end: int
     zonings: tuple[str, ...]
     geography: str = ""
+    centre: str = ""
+    portraits: bool | None = None
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -111,6 +142,12 @@ def parse_evolutions(
     from territobs.atlas.config import _array, _unique
 
     tables = _array(doc, "evolutions", problems)
+    raw_references = getattr(doc, "data", {}).get("references", [])
+    references = [
+        str(r.get("id"))
+        for r in (raw_references if isinstance(raw_references, list) else [])
+        if isinstance(r, dict)
+    ]
     out = []
     for table in tables:
         indicators = table.strings("indicators")
@@ -133,6 +170,14 @@ def parse_evolutions(
                     f"« {zoning} » n'est pas une zone de l'atlas ([[zones]])",
                 )
         geography = table.get("geography", str, "")
+        centre = table.get("centre", str, "")
+        if centre and centre not in references:
+            problems.add(
+                table.sub("centre"),
+                f"« {centre} » n'est pas un territoire de référence ([[references]]) : "
+                "les cartes d'évolution se centrent sur l'évolution d'une référence",
+            )
+        portraits = table.get("portraits", bool, None)
         ident = (
             table.ident()
             if table.has("id")
@@ -147,6 +192,8 @@ def parse_evolutions(
                 end=end or 0,
                 zonings=chosen,
                 geography=geography,
+                centre=centre or "",
+                portraits=portraits,
                 section=table.data,
             )
         )
@@ -166,8 +213,9 @@ def evolution_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> li
     steps = []
     labels = {z.id: z.label for z in config.zonings}
     for evolution in getattr(config, "evolutions", ()):
-        deps = ["territory"]
-        for zoning in evolution.zonings:
+        # the tables' IRIS modification flags (MODIF_IRIS)
+        deps = ["territory", *(f"source:{t}" for t in config.territory.tables)]
+        for zoning in computed_zonings(config, evolution):
             deps += [f"zones:{zoning}", f"weights:{zoning}", f"secrecy#{zoning}"]
         steps.append(
             Step(
@@ -182,12 +230,51 @@ def evolution_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> li
                     "secrecy": dict(config.secrecy.section),
                     "formats": list(config.tables),
                     "titles": {z: labels[z] for z in evolution.zonings},
+                    "references": {
+                        z: list(config.zoning(z).references)
+                        for z in portrait_zonings(config, evolution)
+                    },
+                    "labels": {r.id: r.label for r in config.references} | labels,
                 },
                 catalog_inputs,
                 f"évolution {evolution.period} « {evolution.id} »",
             )
         )
     return steps
+
+
+def portrait_zonings(config: AtlasConfig, evolution: EvolutionConfig) -> list[str]:
+    """Zonings of ``evolution`` that get portraits of change."""
+    return [
+        z
+        for z in evolution.zonings
+        if (
+            evolution.portraits
+            if evolution.portraits is not None
+            else config.zoning(z).portraits
+        )
+    ]
+
+
+def _target(config: AtlasConfig, ident: str) -> str:
+    """Return the zoning computing ``ident``: itself, or the references' one."""
+    from territobs.atlas.build import REFERENCES
+
+    return REFERENCES if ident in {r.id for r in config.references} else ident
+
+
+def computed_zonings(config: AtlasConfig, evolution: EvolutionConfig) -> list[str]:
+    """Zonings whose change ``evolution`` computes (and publishes together).
+
+    Its own zonings, the references of those with portraits of change, and
+    the reference territories when the maps are centred on one of them.
+    """
+    out = list(evolution.zonings)
+    for zoning in portrait_zonings(config, evolution):
+        out += [_target(config, r) for r in config.zoning(zoning).references]
+    if evolution.centre:
+        out.append(_target(config, evolution.centre))
+    return list(dict.fromkeys(out))
 
 
 def _config_of(config: AtlasConfig, ident: str) -> EvolutionConfig:
@@ -202,17 +289,18 @@ def run_evolution(step: Step, context: BuildContext) -> StepProduct:
     from territobs.atlas.dag import StepProduct
     from territobs.errors import ZoneWarning
     from territobs.zoning.evolution import evolutions
+    from territobs.zoning.iris_changes import redrawn_iris
 
     config = context.config
     wanted = _config_of(config, step.target)
-    zonings = list(step.params["zonings"])
+    zonings = computed_zonings(config, wanted)
     catalog = atlas.load_catalog(config)
     publication = config.publication
     rules = None
     if config.secrecy.enabled and "indicators" in config.secrecy.section:
         rules = atlas._secrecy_rules(config, catalog)
     with warnings.catch_warnings():
-        if not all(config.zoning(z).partition for z in zonings):
+        if not all(_partition(config, z) for z in zonings):
             warnings.filterwarnings(
                 "ignore", message=atlas.COVERAGE_WARNING, category=ZoneWarning
             )
@@ -231,19 +319,70 @@ def run_evolution(step: Step, context: BuildContext) -> StepProduct:
             publish=config.secrecy.enabled,
             rules=rules,
             partial=publication.policy(),
+            redrawn=redrawn_iris(
+                *(context.load(f"source:{t}") for t in config.territory.tables)
+            ),
         )
     files: dict[str, str] = {}
     listed: dict[str, Any] = {}
     secret = 0
-    for zoning in zonings:
-        table = mask_published(tables[zoning], context.load(f"secrecy#{zoning}"))
-        written, maps = _write_zoning(table, zoning, wanted, step, context)
+    tables = {
+        z: mask_published(table, context.load(f"secrecy#{z}"))
+        for z, table in tables.items()
+    }
+    centre = _centre_zone(tables, config, wanted)
+    for zoning in step.params["zonings"]:
+        table = tables[zoning]
+        written, maps = _write_zoning(table, zoning, wanted, step, context, centre)
         files |= written
         listed[zoning] = {"maps": maps}
         secret += int(table["secret"].sum())
+        if zoning in step.params["references"]:
+            from territobs.atlas.evolution_portraits import write_change_portraits
+
+            written, pages = write_change_portraits(
+                tables, zoning, wanted, step, context
+            )
+            files |= written
+            listed[zoning]["portraits"] = pages
     return StepProduct(
         None, files, {"period": wanted.period, "zonings": listed, "secret": secret}
     )
+
+
+def _partition(config: AtlasConfig, zoning: str) -> bool:
+    from territobs.atlas.build import REFERENCES
+
+    return zoning != REFERENCES and config.zoning(zoning).partition
+
+
+def _centre_zone(
+    tables: Mapping[str, pd.DataFrame], config: AtlasConfig, wanted: EvolutionConfig
+) -> pd.DataFrame | None:
+    """Rows of the reference territory the maps are centred on (or None).
+
+    Raises
+    ------
+    ConfigError
+        The reference holds several territories (one per département...):
+        which one to centre on would be a guess.
+    """
+    if not wanted.centre:
+        return None
+    from territobs.errors import ConfigError
+
+    table = tables[_target(config, wanted.centre)]
+    zones = table["zone"].astype(str)
+    rows = table[(zones == wanted.centre) | zones.str.startswith(f"{wanted.centre}-")]
+    found = list(dict.fromkeys(rows["zone"].astype(str)))
+    if len(found) != 1:
+        raise ConfigError(
+            f"évolution « {wanted.id} » : la référence « {wanted.centre} » "
+            f"compte {len(found)} territoires ({', '.join(found[:5])}) ; les "
+            "cartes se centrent sur un seul (une référence « all = true » ou "
+            "restreinte à un département)."
+        )
+    return rows
 
 
 def _write_zoning(
@@ -252,6 +391,7 @@ def _write_zoning(
     wanted: EvolutionConfig,
     step: Step,
     context: BuildContext,
+    centre: pd.DataFrame | None = None,
 ) -> tuple[dict[str, str], list[list[str]]]:
     """Write one zoning's table and change maps; return files and map rows."""
     from territobs.atlas.cache import atomic_path
@@ -277,7 +417,7 @@ def _write_zoning(
         key = f"{zoning}/map:{indicator}"
         files[key] = f"{stem}-{indicator}.html"
         label = str(table.loc[table["indicator"] == indicator, "label"].iloc[0])
-        _draw(table, zones, indicator, context.path(files[key]), title, label)
+        _draw(table, zones, indicator, context.path(files[key]), title, label, centre)
         maps.append([key, label])
     return files, maps
 
@@ -300,14 +440,13 @@ def mask_published(table: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame
     years = vintages.astype(str).map(_years)
     if not len(table):
         return table
-    ends = {str(table["start"].iloc[0]), str(table["end"].iloc[0])}
-    hidden = {
-        (zone, indicator)
-        for zone, indicator, named in zip(
-            secret["zone"].astype(str), secret["indicator"], years, strict=True
-        )
-        if named & ends
-    }
+    start, end = str(table["start"].iloc[0]), str(table["end"].iloc[0])
+    hidden: dict[tuple[str, str], set[str]] = {}
+    for zone, indicator, named in zip(
+        secret["zone"].astype(str), secret["indicator"], years, strict=True
+    ):
+        if named & {start, end}:
+            hidden.setdefault((zone, indicator), set()).update(named & {start, end})
     if not hidden:
         return table
     rows = np.array(
@@ -323,6 +462,11 @@ def mask_published(table: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame
     for column in ("value_start", "value_end", "change", "annual_rate"):
         out.loc[rows, column] = np.nan
     out.loc[rows, "state"] = "secret"
+    keys = list(zip(out["zone"].astype(str), out["indicator"], strict=True))
+    for which, year in (("state_start", start), ("state_end", end)):
+        if which in out.columns:  # the end the atlas masks is said secret
+            named = np.array([year in hidden.get(k, ()) for k in keys])
+            out.loc[rows & named, which] = "secret"
     out.loc[rows, "coverage_label"] = ""
     out.loc[rows, "secret"] = True
     out.loc[rows, "secret_reason"] = (
@@ -339,29 +483,10 @@ def _years(text: str) -> frozenset[str]:
 def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
     import pandas as pd
 
-    from territobs.zoning.evolution import state_words
+    from territobs.zoning.evolution import evolution_sheet
 
-    start, end = int(table["start"].iloc[0]), int(table["end"].iloc[0])
-    sheet = pd.DataFrame(
-        {
-            "Zone": table["zone"],
-            "Nom": table["zone_name"],
-            "Indicateur": table["label"],
-            "Unité": table["unit"],
-            f"Valeur {start}": table["value_start"],
-            f"Valeur {end}": table["value_end"],
-            f"Évolution {start}-{end}": table["change"],
-            "Unité de l'évolution": table["change_unit"],
-            "Taux de croissance annuel moyen (%)": table["annual_rate"],
-            "État": state_words(table).to_numpy(),
-            "Couverture": table["coverage_label"],
-            "Secret statistique": table["secret_reason"],
-            "Géographie": table["geography"],
-            "Source": table["source"],
-        }
-    )
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        sheet.to_excel(writer, sheet_name="Évolutions", index=False)
+        evolution_sheet(table).to_excel(writer, sheet_name="Évolutions", index=False)
 
 
 def _draw(
@@ -371,17 +496,34 @@ def _draw(
     path: Path,
     title: str,
     label: str,
+    centre: pd.DataFrame | None = None,
 ) -> None:
+    import pandas as pd
+
     from territobs.atlas.cache import atomic_path
-    from territobs.maps.change import change_map
+    from territobs.errors import MethodError
+    from territobs.maps.change import centre_reference, change_map
 
     start, end = int(table["start"].iloc[0]), int(table["end"].iloc[0])
+    options: dict[str, Any] = {}
+    if centre is not None:
+        own = centre[centre["indicator"] == indicator]
+        ident = str(own["zone"].iloc[0])
+        options["centre"] = ident
+        table = pd.concat([table[table["zone"].astype(str) != ident], own])
+        try:  # a secret or missing change of the reference: centred on 0
+            kind = own["kind"].iloc[0]
+            centre_reference(table, indicator, ident, annual=kind == "count")
+        except MethodError:
+            options = {}
+            table = table[table["zone"].astype(str) != ident]
     drawn = change_map(
         table,
         zones,
         indicator,
         title=f"{title} : {label}, évolution {start}-{end}",
         back_link="../../index.html",
+        **options,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as temp:
@@ -426,6 +568,17 @@ def check_evolutions(
 
     problems = []
     for i, wanted in enumerate(getattr(config, "evolutions", ())):
+        centre = next((r for r in config.references if r.id == wanted.centre), None)
+        if centre is not None and centre.kind != "all" and len(centre.codes) != 1:
+            problems.append(
+                (
+                    f"evolutions[{i}].centre",
+                    f"la référence « {centre.id} » peut compter plusieurs "
+                    "territoires (un par département ou par valeur) : les cartes "
+                    "se centrent sur un seul (une référence « all = true » ou "
+                    "restreinte à un code).",
+                )
+            )
         for j, ident in enumerate(wanted.indicators):
             key = f"evolutions[{i}].indicators[{j}]"
             try:

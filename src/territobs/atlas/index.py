@@ -378,6 +378,11 @@ def index_from_manifest(
                         href(portraits.outputs[f"{stem}.csv"]["path"]),
                     )
                 )
+        for step_id, record in steps.items():  # portraits of change, after the zones'
+            if step_id.startswith("evolution:"):
+                from territobs.atlas.evolution_portraits import change_portrait_links
+
+                entry.portraits += change_portrait_links(record, zoning_id)
         entries.append(entry)
     secrecy = steps.get("secrecy")
     notes = _notes(manifest)

@@ -63,6 +63,10 @@ def plan(config: AtlasConfig) -> list[Step]:
     steps: list[Step] = []
     for source in config.sources:
         files = (source.path,) if source.path else _demo_inputs()
+        if source.demo == "populations":  # territobs.atlas.evolution
+            from territobs.atlas.evolution import DEMO_INPUTS
+
+            files = DEMO_INPUTS
         steps.append(
             Step.of(
                 StepId("source", source.id),

@@ -21,8 +21,11 @@ DEFAULT_OUTPUT = Path("out") / "demo"
         "Filosofi, fournies avec territobs), sur ses quatre bassins, une "
         "circonscription formée de communes et une zone de PST dessinée à travers "
         "Clichy-sous-Bois et Montfermeil, avec un indicateur au format CAF "
-        "(données illustratives) où le secret statistique s'applique. Un second "
-        "lancement réutilise tout ce qui n'a pas changé."
+        "(données illustratives) où le secret statistique s'applique ; puis, dans "
+        "le sous-dossier evolution, l'évolution de la population des communes et "
+        "des bassins entre 2017 et 2023 (portraits d'évolution, cartes centrées "
+        "sur l'évolution du département). Un second lancement réutilise tout ce "
+        "qui n'a pas changé."
     ),
 )
 @click.option(
@@ -44,5 +47,14 @@ def demo(output: Path, force: bool, quiet_progress: bool) -> None:
     config = load_config(demo_path() / "atlas.toml")
     config = dataclasses.replace(config, output=output.resolve())
     report = run_build(config, force=force, quiet_progress=quiet_progress)
+    # the change of the population 2017-2023 of the communes and bassins,
+    # with portraits of change (territobs.atlas.evolution)
+    changes = load_config(demo_path() / "evolution.toml")
+    changes = dataclasses.replace(changes, output=(output / "evolution").resolve())
+    evolution = run_build(changes, force=force, quiet_progress=quiet_progress)
     click.echo("")
     click.echo(f"Ouvrez dans un navigateur : {report.index.resolve()}")
+    click.echo(
+        "Évolution de la population 2017-2023 (portraits d'évolution) : "
+        f"{evolution.index.resolve()}"
+    )

@@ -32,6 +32,7 @@ from territobs.maps.classify import SCHEMES, Classes, classify
 _EXPORTS: dict[str, str] = {
     "make_caption": "territobs.maps.caption",
     "caption_from_result": "territobs.maps.caption",
+    "centre_reference": "territobs.maps.change",
     "change_caption": "territobs.maps.change",
     "change_layer": "territobs.maps.change",
     "change_map": "territobs.maps.change",
@@ -64,6 +65,7 @@ __all__ = [
     "Reference",
     "Tiles",
     "caption_from_result",
+    "centre_reference",
     "change_caption",
     "change_layer",
     "change_map",
@@ -94,7 +96,12 @@ if TYPE_CHECKING:  # pragma: no cover
         format_value,
     )
     from territobs.maps.caption import caption_from_result, make_caption
-    from territobs.maps.change import change_caption, change_layer, change_map
+    from territobs.maps.change import (
+        centre_reference,
+        change_caption,
+        change_layer,
+        change_map,
+    )
     from territobs.maps.interactive import (
         InteractiveMap,
         Outline,

@@ -18,7 +18,7 @@ from territobs.errors import MethodError, format_codes
 from territobs.maps.interactive import InteractiveMap, choropleth
 from territobs.maps.layers import Caption, Layer, Reference
 
-__all__ = ["change_caption", "change_layer", "change_map"]
+__all__ = ["centre_reference", "change_caption", "change_layer", "change_map"]
 
 
 def _rows(table: pd.DataFrame, indicator: str) -> pd.DataFrame:
@@ -32,6 +32,67 @@ def _rows(table: pd.DataFrame, indicator: str) -> pd.DataFrame:
     return rows
 
 
+def centre_reference(
+    table: pd.DataFrame, indicator: str, zone: str, *, annual: bool = False
+) -> Reference:
+    """Return the change of a reference territory, to centre a palette on.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Evolution table holding a row of ``zone`` for ``indicator``.
+    indicator : str
+        Indicator id.
+    zone : str
+        Zone id of the reference territory (its département, the whole
+        territory...).
+    annual : bool, default False
+        Take its annual average growth rate (a count's) instead of its change.
+
+    Returns
+    -------
+    Reference
+        Its change, labelled « l'évolution de référence (<name>) » (tooltips then say
+        « Écart à l'évolution de référence (…) »).
+
+    Raises
+    ------
+    MethodError
+        ``zone`` has no row for ``indicator``, or its change is not published
+        (secret or missing): the palette cannot be centred on it.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"zone": ["93"], "zone_name": ["Seine-Saint-Denis"],
+    ...     "indicator": ["share_75p"], "change": [2.3], "state": ["value"]})
+    >>> centre_reference(ev, "share_75p", "93")
+    Reference(value=2.3, label="l'évolution de référence (Seine-Saint-Denis)")
+    """
+    rows = _rows(table, indicator)
+    own = rows[rows["zone"].astype(str) == str(zone)]
+    if own.empty:
+        raise MethodError(
+            f"territoire de référence absent de l'évolution de « {indicator} » : "
+            f"{format_codes([str(zone)])}.",
+            codes=[str(zone)],
+        )
+    first = own.iloc[0]
+    name = str(first.get("zone_name") or zone)
+    state = str(first.get("state") or "value")
+    change = float(first["annual_rate" if annual else "change"])
+    if state not in ("value", "partial") or change != change:
+        from territobs.schema import STATE_LABELS
+
+        words = STATE_LABELS.get(state, "donnée manquante")  # type: ignore[call-overload]
+        raise MethodError(
+            f"l'évolution de « {name} » ({indicator}) n'est pas publiée ({words}) : "
+            "la palette ne peut pas être centrée dessus.",
+            codes=[str(zone)],
+        )
+    what = "le taux annuel moyen" if annual else "l'évolution"
+    return Reference(change, f"{what} de référence ({name})")
+
+
 def change_layer(
     table: pd.DataFrame,
     indicator: str,
@@ -39,6 +100,7 @@ def change_layer(
     reference: float | Reference | None = None,
     palette: str = "PuOr",
     k: int = 6,
+    annual: bool = False,
 ) -> Layer:
     """Describe how to draw the change of one indicator.
 
@@ -55,6 +117,9 @@ def change_layer(
         Diverging palette (:data:`territobs.maps.palettes.DIVERGING`).
     k : int, default 6
         Number of classes.
+    annual : bool, default False
+        Draw a count's annual average growth rate (in %) instead of its
+        change.
 
     Returns
     -------
@@ -64,13 +129,12 @@ def change_layer(
     """
     rows = _rows(table, indicator)
     first = rows.iloc[0]
-    label = (
-        f"Évolution : {first['label']}, de {int(first['start'])} à {int(first['end'])}"
-    )
+    what = "Taux de croissance annuel moyen" if annual else "Évolution"
+    label = f"{what} : {first['label']}, de {int(first['start'])} à {int(first['end'])}"
     return Layer(
         column=indicator,
         label=label,
-        unit=str(first["change_unit"]),
+        unit="%" if annual else str(first["change_unit"]),
         scheme="quantiles",
         k=k,
         palette=palette,
@@ -80,7 +144,9 @@ def change_layer(
     )
 
 
-def change_caption(table: pd.DataFrame, indicator: str) -> list[str]:
+def change_caption(
+    table: pd.DataFrame, indicator: str, centre: Reference | None = None
+) -> list[str]:
     """French caption lines saying how a change was computed.
 
     Parameters
@@ -89,6 +155,9 @@ def change_caption(table: pd.DataFrame, indicator: str) -> list[str]:
         Evolution table.
     indicator : str
         Indicator id.
+    centre : Reference, optional
+        The reference change the palette is centred on
+        (:func:`centre_reference`), said in the caption.
 
     Returns
     -------
@@ -115,6 +184,18 @@ def change_caption(table: pd.DataFrame, indicator: str) -> list[str]:
             "Évolution absolue ; le taux de croissance annuel moyen est "
             "donné dans l'infobulle."
         )
+    if centre is not None:
+        from territobs.formatting import format_difference
+
+        if centre.label.startswith("le taux annuel"):
+            value = format_difference(centre.value, None, 1) + "\xa0% par an"
+        else:
+            unit = (
+                "%" if first["change_unit"] == "points" else str(first["change_unit"])
+            )
+            decimals = 1 if unit == "%" or abs(centre.value) < 100 else 0
+            value = format_difference(centre.value, unit, decimals)
+        lines.append(f"Couleurs centrées sur {centre.label} : {value} (et non sur 0).")
     share = float(rows["estimated_share"].max())
     if share > 0:
         lines.append(
@@ -142,6 +223,7 @@ def change_map(
     indicator: str,
     *,
     reference: float | Reference | None = None,
+    centre: str | None = None,
     palette: str = "PuOr",
     k: int = 6,
     **choropleth_kwds: Any,
@@ -158,6 +240,16 @@ def change_map(
         Indicator id.
     reference, palette, k
         See :func:`change_layer`.
+    centre : str, optional
+        Zone id of a reference territory whose row ``table`` holds (its
+        département, the whole territory): the palette is centred on its
+        change instead of 0, and the caption says so (« Couleurs centrées
+        sur l'évolution de référence (Seine-Saint-Denis) : +2,3 points »). Its
+        row is not drawn unless it is one of ``zones``. Overrides
+        ``reference``. For a count, whose absolute changes differ with the
+        zones' sizes, the map then shows the annual average growth rate,
+        centred on the reference's (« +0,8 % par an »), the absolute change
+        in the tooltips.
     **choropleth_kwds
         Passed to :func:`territobs.maps.choropleth` (``title``, ``back_link``...).
 
@@ -166,9 +258,23 @@ def change_map(
     InteractiveMap
         A self-contained map; tooltips show both values and, for counts, the
         annual average growth rate.
+
+    Raises
+    ------
+    MethodError
+        The indicator is absent, or the ``centre`` territory is absent or its
+        change is not published (:func:`centre_reference`).
     """
     from territobs.zoning.evolution import evolution_to_geodataframe
 
+    annual = centre is not None and _rows(table, indicator)["kind"].iloc[0] == "count"
+    if centre is not None:
+        reference = centre_reference(table, indicator, centre, annual=annual)
+        drawn = set(zones["zone"].astype(str))
+        table = table[
+            table["zone"].astype(str).isin(drawn)
+            | (table["zone"].astype(str) != str(centre))
+        ]
     rows = _rows(table, indicator)
     gdf = evolution_to_geodataframe(table, zones, [indicator])
     first = rows.iloc[0]
@@ -178,7 +284,12 @@ def change_map(
         f"{indicator}__end": f"{end}",
     }
     tooltips = list(named)
-    if first["kind"] == "count":
+    if annual:  # the rate is drawn; the absolute change goes to the tooltips
+        gdf[f"{indicator}__change"] = gdf[indicator]
+        gdf[indicator] = gdf[f"{indicator}__annual_rate"]
+        named[f"{indicator}__change"] = f"Évolution ({first['change_unit']})"
+        tooltips.append(f"{indicator}__change")
+    elif first["kind"] == "count":
         named[f"{indicator}__annual_rate"] = "Taux annuel moyen (%)"
         tooltips.append(f"{indicator}__annual_rate")
     gdf = gdf.rename(columns=named)
@@ -187,13 +298,20 @@ def change_map(
         gdf[f"{column}__secret"] = gdf[f"{indicator}__secret"]
     caption = Caption.of(choropleth_kwds.pop("caption", None))
     if caption.lines is None:
-        caption = replace(caption, lines=tuple(change_caption(table, indicator)))
+        lines = change_caption(
+            table,
+            indicator,
+            reference if centre is not None else None,  # type: ignore[arg-type]
+        )
+        caption = replace(caption, lines=tuple(lines))
     if "title" in choropleth_kwds:  # a field of the Caption
         caption = replace(caption, title=choropleth_kwds.pop("title"))
     choropleth_kwds.setdefault("code_column", None)
     return choropleth(
         gdf,
-        change_layer(table, indicator, reference=reference, palette=palette, k=k),
+        change_layer(
+            table, indicator, reference=reference, palette=palette, k=k, annual=annual
+        ),
         caption=caption,
         tooltip_columns=[named[c] for c in tooltips],
         **choropleth_kwds,

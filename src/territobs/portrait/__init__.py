@@ -4,17 +4,22 @@ A portrait shows one zone's indicators beside its reference territories (its
 circonscription, its département, France), with the figures of the same
 recomputed and secured result as the maps, their sources and vintages, and
 flags for estimated values. It renders as self-contained HTML (printable to
-PDF) and exports its data as CSV.
+PDF) and exports its data as CSV. A portrait of change
+(:func:`change_portrait`) shows a zone's two vintages and its change beside
+its references'.
 """
 
 from __future__ import annotations
 
+from territobs.portrait.change import ChangePortrait, change_portrait
 from territobs.portrait.format import decimals_for, format_share, format_value
 from territobs.portrait.model import PORTRAIT_COLUMNS, Portrait, portrait, portraits
 
 __all__ = [
     "PORTRAIT_COLUMNS",
+    "ChangePortrait",
     "Portrait",
+    "change_portrait",
     "decimals_for",
     "format_share",
     "format_value",

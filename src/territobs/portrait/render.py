@@ -48,7 +48,11 @@ def render_portrait(portrait: Portrait, *, fragment: bool = False) -> str:
     from territobs.maps._links import check_link
 
     check_link(portrait.back_link)
-    template = environment().get_template("portrait.html.j2")
+    # a portrait of change (territobs.portrait.change) has its own template,
+    # which extends the portrait's
+    template = environment().get_template(
+        getattr(portrait, "template", "portrait.html.j2")
+    )
     return template.render(
         portrait=portrait,
         rows=portrait.rows(),

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.catalog import Catalog, Indicator, default_catalog
+from territobs.codes import is_valid
 from territobs.cog.convert import Conversion, Kind, convert_table
 from territobs.errors import MethodError, format_codes
 from territobs.schema import STATE_LABELS, figure_states
@@ -36,6 +37,7 @@ __all__ = [
     "EVOLUTION_COLUMNS",
     "evolution",
     "evolution_from_results",
+    "evolution_sheet",
     "evolution_to_geodataframe",
     "evolutions",
     "state_words",
@@ -60,6 +62,8 @@ EVOLUTION_COLUMNS: tuple[str, ...] = (
     "method",
     "estimated_share",
     "state",
+    "state_start",
+    "state_end",
     "coverage_label",
     "secret",
     "secret_reason",
@@ -164,6 +168,7 @@ def evolution(
     geography: str = "",
     publish: bool = False,
     rules: Any = None,
+    redrawn: Sequence[str] = (),
     **recompute_kwds: Any,
 ) -> pd.DataFrame:
     r"""Recompute indicators at two vintages on zones and measure the change.
@@ -202,6 +207,12 @@ def evolution(
         Secrecy rules for ``publish`` (:func:`~territobs.secrecy.apply_secrecy`
         forms); default the catalogue's (:func:`territobs.publish.default_rules`).
         Giving rules implies ``publish=True``.
+    redrawn : sequence of str, optional
+        IRIS that INSEE redrew between the two vintages (its ``MODIF_IRIS``
+        flags, :func:`territobs.zoning.iris_changes.redrawn_iris`): a zone
+        holding only part of the redrawn IRIS of a commune gets no change (a
+        *donnée manquante* naming them), never a difference of two different
+        areas; zones holding all of them, or none, are unaffected.
     **recompute_kwds
         Other keywords for :func:`~territobs.zoning.recompute.recompute`
         (``method``, ``weights_kwds``, ``check``).
@@ -272,6 +283,7 @@ def evolution(
         geography=geography,
         publish=publish,
         rules=rules,
+        redrawn=redrawn,
         **recompute_kwds,
     )[""]
 
@@ -289,6 +301,7 @@ def evolutions(
     geography: str = "",
     publish: bool = False,
     rules: Any = None,
+    redrawn: Sequence[str] = (),
     **recompute_kwds: Any,
 ) -> dict[str, pd.DataFrame]:
     """Measure the change of indicators on several zonings published together.
@@ -307,7 +320,7 @@ def evolutions(
     zonings : mapping of str to (DataFrame, Weights)
         Zoning id → its zones and their weights on the territory's units.
     indicators, start, end, catalog, approximation, on_masked, geography,
-    publish, rules, **recompute_kwds
+    publish, rules, redrawn, **recompute_kwds
         See :func:`evolution`.
 
     Returns
@@ -328,9 +341,14 @@ def evolutions(
             f"fin {end}."
         )
     catalog = catalog if catalog is not None else default_catalog()
-    ends = _territories(territory, int(start), int(end))
+    ends = _territories(territory, int(start), int(end), redrawn)
     publish = publish or rules is not None
     asked = _indicator_ids(indicators, catalog)
+    if len(redrawn):
+        ends = [
+            (year, _absent_redrawn(terr, redrawn, asked, catalog, year, by), by)
+            for year, terr, by in ends
+        ]
     plans: list[tuple[Any, Any]] = [(None, indicators), (None, indicators)]
     if publish:
         plans = _plan_both_ends(asked, ends, catalog, rules)
@@ -358,7 +376,7 @@ def evolutions(
         results = _publish_both_ends(
             results, weights, [r for r, _ in plans], catalog, asked
         )
-    return {
+    out = {
         name: evolution_from_results(
             results[0][name],
             results[1][name],
@@ -368,6 +386,14 @@ def evolutions(
         )
         for name in zonings
     }
+    if len(redrawn):
+        from territobs.zoning.iris_changes import set_aside_redrawn
+
+        out = {
+            name: set_aside_redrawn(table, zonings[name][1], redrawn)
+            for name, table in out.items()
+        }
+    return out
 
 
 def _indicator_ids(
@@ -448,13 +474,46 @@ def _publish_both_ends(
     ]
 
 
+def _absent_redrawn(
+    territory: pd.DataFrame,
+    redrawn: Sequence[str],
+    asked: Sequence[str],
+    catalog: Catalog,
+    year: int,
+    by_column: bool,
+) -> pd.DataFrame:
+    """Zeros for the redrawn IRIS that did not exist at ``year``."""
+    from territobs.errors import TerritobsError
+    from territobs.zoning.iris_changes import count_absent_as_zero
+
+    columns: list[str] = []
+    for ident in asked:
+        try:
+            found = catalog.resolve(
+                catalog.get(ident), territory, vintage=year if by_column else None
+            )
+        except TerritobsError:  # recompute says it, in its own words
+            continue
+        columns += [c for names in found.columns.values() for c in names]
+    return count_absent_as_zero(territory, redrawn, columns)
+
+
 def _territories(
-    territory: pd.DataFrame | Mapping[int, pd.DataFrame], start: int, end: int
+    territory: pd.DataFrame | Mapping[int, pd.DataFrame],
+    start: int,
+    end: int,
+    redrawn: Sequence[str] = (),
 ) -> list[tuple[int, pd.DataFrame, bool]]:
-    """(year, territory, read that year's columns) for both ends."""
+    """(year, territory, read that year's columns) for both ends.
+
+    With one territory per vintage, redrawn IRIS present at one vintage
+    only are added (blank) to the other, which counts them as 0.
+    """
     if isinstance(territory, pd.DataFrame):
         return [(start, territory, True), (end, territory, True)]
     by_year = {int(k): v for k, v in territory.items()}
+    if len(redrawn) and start in by_year and end in by_year:
+        by_year = _add_redrawn_rows(by_year, start, end, redrawn)
     absent = [y for y in (start, end) if y not in by_year]
     if absent:
         raise MethodError(
@@ -466,6 +525,26 @@ def _territories(
     a, b = set(first["code"].astype(str)), set(last["code"].astype(str))
     if a != b:
         differ = sorted(a ^ b)
+        if all(is_valid(code, "iris") for code in differ):
+            only = {
+                year: sorted(side - other)
+                for year, side, other in ((start, a, b), (end, b, a))
+            }
+            raise MethodError(
+                "les IRIS des deux millésimes diffèrent (IRIS redécoupés par "
+                "l'INSEE) : "
+                + " ; ".join(
+                    f"{len(codes)} IRIS seulement en {year} : {format_codes(codes)}"
+                    for year, codes in only.items()
+                    if codes
+                )
+                + ". to_common_cog ne convertit que des communes : comparez les "
+                "deux millésimes sur des communes, ou donnez-les sur les IRIS "
+                "d'une même géographie avec les IRIS modifiés (colonne "
+                "MODIF_IRIS de l'INSEE, paramètre redrawn), dont les évolutions "
+                "sont alors écartées.",
+                codes=differ,
+            )
         raise MethodError(
             "les deux millésimes ne portent pas sur les mêmes unités "
             f"({len(differ)} codes dans un seul : {format_codes(differ)}). "
@@ -473,6 +552,20 @@ def _territories(
             codes=differ,
         )
     return [(start, first, False), (end, last, False)]
+
+
+def _add_redrawn_rows(
+    by_year: dict[int, pd.DataFrame], start: int, end: int, redrawn: Sequence[str]
+) -> dict[int, pd.DataFrame]:
+    codes = {y: set(by_year[y]["code"].astype(str)) for y in (start, end)}
+    known = set(map(str, redrawn))
+    out = dict(by_year)
+    for year, other in ((start, end), (end, start)):
+        absent = sorted((codes[other] - codes[year]) & known)
+        if absent:
+            added = pd.DataFrame({"code": absent})
+            out[year] = pd.concat([by_year[year], added], ignore_index=True)
+    return out
 
 
 def evolution_from_results(
@@ -584,6 +677,8 @@ def evolution_from_results(
                 merged["estimated_share_e"].astype(float),
             ),
             "state": state,
+            "state_start": merged["_state_s"].astype(str).to_numpy(),
+            "state_end": merged["_state_e"].astype(str).to_numpy(),
             "coverage_label": coverage,
             "secret": secret,
             "secret_reason": reason,
@@ -608,6 +703,68 @@ def state_words(table: pd.DataFrame) -> pd.Series:
 
     words = {**STATE_LABELS, "value": "valeur"}
     return table["state"].map(words).rename(STATE_WORDS_COLUMN)
+
+
+def evolution_sheet(table: pd.DataFrame) -> pd.DataFrame:
+    """French table of an evolution: both vintages, the change, the states.
+
+    What the atlas and ``territobs evolution`` write to spreadsheets: one row
+    per zone × indicator with French headers naming the vintages.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Evolution table (:data:`EVOLUTION_COLUMNS`), not empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns « Zone », « Nom », « Indicateur », « Unité », « Valeur 2015 »,
+        « Valeur 2021 », « Évolution 2015-2021 », « Unité de l'évolution »,
+        « Taux de croissance annuel moyen (%) », « État » (of the change),
+        « État 2015 », « État 2021 », « Couverture », « Secret statistique »,
+        « Géographie », « Source ».
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"zone": ["a"], "zone_name": ["A"], "label": ["Pop."],
+    ...     "unit": ["habitants"], "start": [2015], "end": [2021],
+    ...     "value_start": [100.0], "value_end": [121.0], "change": [21.0],
+    ...     "change_unit": ["habitants"], "annual_rate": [3.2], "state": ["value"],
+    ...     "state_start": ["value"], "state_end": ["partial"],
+    ...     "coverage_label": ["2021 : 3 IRIS sur 4"], "secret_reason": [""],
+    ...     "geography": ["IRIS 2021"], "source": ["INSEE"]})
+    >>> sheet = evolution_sheet(ev)
+    >>> sheet[["Valeur 2015", "Évolution 2015-2021", "État 2021"]]
+       Valeur 2015  Évolution 2015-2021  État 2021
+    0        100.0                 21.0  partielle
+    """
+    start, end = int(table["start"].iloc[0]), int(table["end"].iloc[0])
+    ends = {
+        f"État {year}": state_words(
+            pd.DataFrame({"state": table.get(f"state_{which}", table["state"])})
+        ).to_numpy()
+        for year, which in ((start, "start"), (end, "end"))
+    }
+    return pd.DataFrame(
+        {
+            "Zone": table["zone"],
+            "Nom": table["zone_name"],
+            "Indicateur": table["label"],
+            "Unité": table["unit"],
+            f"Valeur {start}": table["value_start"],
+            f"Valeur {end}": table["value_end"],
+            f"Évolution {start}-{end}": table["change"],
+            "Unité de l'évolution": table["change_unit"],
+            "Taux de croissance annuel moyen (%)": table["annual_rate"],
+            "État": state_words(table).to_numpy(),
+            **ends,
+            "Couverture": table["coverage_label"],
+            "Secret statistique": table["secret_reason"],
+            "Géographie": table["geography"],
+            "Source": table["source"],
+        }
+    )
 
 
 def _combined_state(first: pd.Series, last: pd.Series) -> pd.Series:

@@ -19,6 +19,10 @@ if TYPE_CHECKING:  # pragma: no cover
 def _read_source(config: AtlasConfig, source_id: str) -> pd.DataFrame:
     source = config.source(source_id)
     options = dict(source.options)
+    if source.demo == "populations":  # two vintages of 93 (territobs.atlas.evolution)
+        from territobs.datasets import read_demo_populations
+
+        return read_demo_populations()
     if source.demo == "communes":
         from territobs.datasets import read_communes
 
