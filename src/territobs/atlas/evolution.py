@@ -258,7 +258,7 @@ def portrait_zonings(config: AtlasConfig, evolution: EvolutionConfig) -> list[st
 
 def _target(config: AtlasConfig, ident: str) -> str:
     """Return the zoning computing ``ident``: itself, or the references' one."""
-    from territobs.atlas.build import REFERENCES
+    from territobs.atlas.dag import REFERENCES
 
     return REFERENCES if ident in {r.id for r in config.references} else ident
 
@@ -341,7 +341,7 @@ def run_evolution(step: Step, context: BuildContext) -> StepProduct:
             from territobs.atlas.evolution_portraits import write_change_portraits
 
             written, pages = write_change_portraits(
-                tables, zoning, wanted, step, context
+                tables, zoning, wanted, FOLDER, step, context
             )
             files |= written
             listed[zoning]["portraits"] = pages
@@ -351,7 +351,7 @@ def run_evolution(step: Step, context: BuildContext) -> StepProduct:
 
 
 def _partition(config: AtlasConfig, zoning: str) -> bool:
-    from territobs.atlas.build import REFERENCES
+    from territobs.atlas.dag import REFERENCES
 
     return zoning != REFERENCES and config.zoning(zoning).partition
 
@@ -596,3 +596,25 @@ def check_evolutions(
                         (key, f"millésime {year} : {getattr(error, 'message', error)}")
                     )
     return problems
+
+
+def change_portrait_links(record: Any, zoning: str) -> list[tuple[str, str, str]]:
+    """Index entries of the portraits of change of one zoning: (name, HTML, CSV)."""
+    from territobs.atlas.index import href
+
+    listed = record.stats.get("zonings", {}).get(zoning) or {}
+    period = record.stats.get("period", "")
+    outputs = record.outputs
+    out = []
+    for _zone, name, stem in listed.get("portraits", []):
+        html = outputs.get(f"{zoning}/portrait:{stem}.html")
+        csv = outputs.get(f"{zoning}/portrait:{stem}.csv")
+        if html and csv:
+            out.append(
+                (
+                    f"{name} : évolution {period}",
+                    href(html["path"]),
+                    href(csv["path"]),
+                )
+            )
+    return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -41,6 +41,7 @@ def write_change_portraits(
     tables: Mapping[str, pd.DataFrame],
     zoning: str,
     wanted: EvolutionConfig,
+    folder: str,
     step: Step,
     context: BuildContext,
 ) -> tuple[dict[str, str], list[list[str]]]:
@@ -55,6 +56,9 @@ def write_change_portraits(
         The zoning whose zones get a portrait.
     wanted : EvolutionConfig
         The evolution.
+    folder : str
+        Folder of the evolution's pages in the atlas (``evolutions``); the
+        portraits go to ``<folder>/<zoning>/<evolution id>/``.
     step : Step
         The evolution step (its ``references`` and ``labels`` params).
     context : BuildContext
@@ -70,7 +74,7 @@ def write_change_portraits(
     import numpy as np
     import pandas as pd
 
-    from territobs.atlas.evolution import FOLDER, _target
+    from territobs.atlas.dag import REFERENCES
     from territobs.atlas.steps.maps import _overlaps
     from territobs.atlas.steps.portraits import (
         _portrait_extras,
@@ -81,12 +85,13 @@ def write_change_portraits(
     from territobs.portrait.model import _safe_stem
 
     config = context.config
+    reference_ids = {r.id for r in config.references}
     labels = step.params["labels"]
     weights = context.load(f"weights:{zoning}")
     own = tables[zoning]
     targets = []
     for ref in step.params["references"][zoning]:
-        target = _target(config, ref)
+        target = REFERENCES if ref in reference_ids else ref
         other = context.load(f"weights:{target}")
         targets.append(
             (
@@ -98,9 +103,7 @@ def write_change_portraits(
         )
     territory = context.load("territory")
     unit_deps = _unit_departements(territory)
-    ref_deps = [
-        _zone_departements(other, unit_deps) for _, other, _, _ in targets
-    ]
+    ref_deps = [_zone_departements(other, unit_deps) for _, other, _, _ in targets]
     combined = pd.concat([own, *(rows for *_, rows in targets)], ignore_index=True)
     combined["zone"] = combined["zone"].astype(str)
     positions = combined.groupby("zone", sort=False).indices
@@ -108,7 +111,7 @@ def write_change_portraits(
     zone_deps = _zone_departements(weights, unit_deps)
     zones = context.load(f"zones:{zoning}")
     extras = _portrait_extras(context, weights, zones, territory, zone_deps)
-    folder = f"{FOLDER}/{zoning}/{wanted.id}"
+    folder = f"{folder}/{zoning}/{wanted.id}"
     files: dict[str, str] = {}
     pages = []
     for j, zone in enumerate(weights.zones.astype(str)):
@@ -131,25 +134,3 @@ def write_change_portraits(
         files[f"{zoning}/portrait:{stem}.csv"] = f"{folder}/{stem}.csv"
         pages.append([zone, page.title, stem])
     return files, pages
-
-
-def change_portrait_links(record: Any, zoning: str) -> list[tuple[str, str, str]]:
-    """Index entries of the portraits of change of one zoning: (name, HTML, CSV)."""
-    from territobs.atlas.index import href
-
-    listed = record.stats.get("zonings", {}).get(zoning) or {}
-    period = record.stats.get("period", "")
-    outputs = record.outputs
-    out = []
-    for _zone, name, stem in listed.get("portraits", []):
-        html = outputs.get(f"{zoning}/portrait:{stem}.html")
-        csv = outputs.get(f"{zoning}/portrait:{stem}.csv")
-        if html and csv:
-            out.append(
-                (
-                    f"{name} : évolution {period}",
-                    href(html["path"]),
-                    href(csv["path"]),
-                )
-            )
-    return out

@@ -380,7 +380,7 @@ def index_from_manifest(
                 )
         for step_id, record in steps.items():  # portraits of change, after the zones'
             if step_id.startswith("evolution:"):
-                from territobs.atlas.evolution_portraits import change_portrait_links
+                from territobs.atlas.evolution import change_portrait_links
 
                 entry.portraits += change_portrait_links(record, zoning_id)
         entries.append(entry)
