@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from territobs.atlas.dag import _plan_order
 from territobs.atlas.cache import Manifest, StepRecord
+from territobs.atlas.dag import _plan_order
 from territobs.atlas.lock import LOCK_NAME, AtlasBusyError, atlas_lock, clean_leftovers
 
 from .conftest import make_atlas
