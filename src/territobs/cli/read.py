@@ -116,7 +116,8 @@ def catalog_vintage(columns: list[str]) -> tuple[int, list[str]] | None:
     >>> catalog_vintage(["code", "population"]) is None
     True
     """
-    from territobs.catalog import _pattern_regex, _vintage_of, default_catalog
+    from territobs.catalog import default_catalog
+    from territobs.catalog.model import _pattern_regex, _vintage_of
 
     catalog = default_catalog()
     patterns: set[str] = set()
