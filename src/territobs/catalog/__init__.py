@@ -24,10 +24,22 @@ Modules: :mod:`~territobs.catalog.kinds` (the kinds),
 :mod:`~territobs.catalog.load` (files, every problem at once).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from territobs._lazy import lazy_exports
 from territobs.catalog.kinds import AGGREGABLE_KINDS, KIND_SPECS, KINDS, Kind, KindSpec
-from territobs.catalog.load import default_catalog
-from territobs.catalog.model import Component, Indicator, Resolution
-from territobs.catalog.registry import Catalog
+
+# the kinds are standard library only: ``territobs.formatting`` and the atlas
+# config read them without loading pandas; the rest is imported on first use
+_EXPORTS = {
+    "Catalog": "territobs.catalog.registry",
+    "Component": "territobs.catalog.model",
+    "Indicator": "territobs.catalog.model",
+    "Resolution": "territobs.catalog.model",
+    "default_catalog": "territobs.catalog.load",
+}
 
 __all__ = [
     "AGGREGABLE_KINDS",
@@ -41,3 +53,10 @@ __all__ = [
     "Resolution",
     "default_catalog",
 ]
+
+__getattr__, __dir__ = lazy_exports("territobs.catalog", _EXPORTS, globals())
+
+if TYPE_CHECKING:  # pragma: no cover
+    from territobs.catalog.load import default_catalog
+    from territobs.catalog.model import Component, Indicator, Resolution
+    from territobs.catalog.registry import Catalog
