@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import numbers
 import statistics
 from collections.abc import Iterable
 from typing import Literal
@@ -347,7 +346,7 @@ def decimals_for(value: float | Iterable[float], unit: str = "", kind: str = "")
         return 1
     if unit == "€":
         return 0
-    values = [value] if isinstance(value, numbers.Real) else list(value)
+    values = list(value) if isinstance(value, Iterable) else [value]
     finite = [abs(float(v)) for v in values if v is not None and math.isfinite(v)]
     if not finite or all(v.is_integer() for v in finite):
         return 0

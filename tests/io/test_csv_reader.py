@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from territobs.errors import SourceFormatError
-from territobs.io._csv import (
+from territobs.io.text import (
     decode_bytes,
     read_csv_table,
     read_text_table,
@@ -301,7 +301,7 @@ def test_unit_after_numbers_is_stripped_and_recorded(tmp_path):
 
 def test_variable_without_any_number_is_warned_about(tmp_path):
     from territobs.errors import MissingValuesWarning
-    from territobs.io._csv import convert_table
+    from territobs.io.text import convert_table
 
     path = write(tmp_path, "CODGEO;LIBGEO;MED21\n93001;A;n.s.\n93005;B;n.s.\n")
     frame, record = read_text_table(path)

@@ -20,7 +20,7 @@ Schema (every path is relative to the folder of the config file)::
     demo = "communes"                 # a demo dataset of territobs.datasets,
     departements = ["93"]             #   restricted to these départements
     # path = "rp.csv"                 # or a file, read by
-    # reader = "insee"                #   boundaries | insee | caf | table
+    # reader = "insee"                #   boundaries | insee | caf | grid | table
     # options = { vintage = 2021 }    #   extra keywords of the reader
 
     [territory]
@@ -78,6 +78,7 @@ from pathlib import Path
 from typing import Any
 
 from territobs.errors import ConfigError
+from territobs.io.registry import READER_NAMES
 
 __all__ = [
     "AtlasConfig",
@@ -91,8 +92,8 @@ __all__ = [
     "parse_config",
 ]
 
-#: Readers a file source may name.
-READERS = ("boundaries", "insee", "caf", "table")
+#: Readers a file source may name (one registry with ``territobs read``).
+READERS = READER_NAMES
 #: Demo datasets a source may name.
 DEMO_DATASETS = ("communes",)
 #: Ways a zoning may be defined (exactly one per zoning).

@@ -29,7 +29,7 @@ import pandas as pd
 from territobs.codes import normalize_codes
 from territobs.errors import CodeError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
-from territobs.io._csv import (
+from territobs.io.text import (
     DEFAULT_SECRET_MARKERS,
     convert_table,
     find_column,

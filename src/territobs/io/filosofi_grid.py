@@ -30,7 +30,7 @@ from pyproj.exceptions import CRSError as CRSErrorPyproj
 
 from territobs.errors import CodeError, CRSError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
-from territobs.io._csv import (
+from territobs.io.text import (
     DEFAULT_SECRET_MARKERS,
     convert_table,
     find_column,

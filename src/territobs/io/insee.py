@@ -28,7 +28,7 @@ from territobs.codes import (
 )
 from territobs.errors import CodeError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
-from territobs.io._csv import (
+from territobs.io.text import (
     DEFAULT_SECRET_MARKERS,
     TableRecord,
     check_unique_names,

@@ -32,7 +32,7 @@ from territobs.errors import (
     where,
 )
 from territobs.formatting import count_of
-from territobs.io._csv import (
+from territobs.io.text import (
     check_unique_names,
     decode_bytes,
     read_bytes,
