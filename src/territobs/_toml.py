@@ -29,6 +29,7 @@ from territobs.errors import ConfigError
 
 __all__ = ["Problems", "Table", "array", "problems_error", "read_toml"]
 
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _TYPE_NAMES: dict[type, str] = {
     str: "une chaîne",
     bool: "un booléen (true/false)",
@@ -168,10 +169,10 @@ class Table:
                     )
         return tuple(value)
 
-    def ident(self, name: str = "id", pattern: re.Pattern[str] | None = None) -> str:
-        """Return a required identifier matching ``pattern``."""
+    def ident(self, name: str = "id") -> str:
+        """Return a required identifier, usable as a file name."""
         value = self.get(name, str, "", required=True)
-        if value and pattern is not None and not pattern.match(value):
+        if value and not _ID.match(value):
             self.add(
                 name,
                 f"identifiant « {value} » invalide (lettres, chiffres, « - », "
@@ -191,11 +192,9 @@ class Table:
         for name in self.data:
             if name not in self.known:
                 close = difflib.get_close_matches(name, sorted(self.known), n=1)
-                hint = (
-                    f"vouliez-vous dire « {close[0]} » ?"
-                    if close
-                    else f"clés possibles : {', '.join(sorted(self.known))}"
-                )
+                hint = f"clés possibles : {', '.join(sorted(self.known))}"
+                if close:
+                    hint = f"vouliez-vous dire « {close[0]} » ? {hint}"
                 self.add(name, f"clé inconnue ({hint})")
 
 

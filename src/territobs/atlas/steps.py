@@ -96,13 +96,15 @@ def check_config(config: AtlasConfig) -> None:
             catalog.get(indicator)
         except (KeyError, ConfigError) as exc:
             problems.append((f"indicators[{i}]", str(getattr(exc, "message", exc))))
+    from territobs.atlas.check import secrecy_problems
     from territobs.atlas.evolution import check_evolutions
 
+    problems += secrecy_problems(config)
     problems += check_evolutions(config, catalog, None)
     if problems:
         lines = "\n".join(f"  - {key} : {message}" for key, message in problems)
         raise ConfigError(
-            f"fichier « {config.path} » : indicateurs inconnus du catalogue\n{lines}",
+            f"fichier « {config.path} » : construction impossible\n{lines}",
             path=config.path,
             key=problems[0][0],
             problems=problems,

@@ -28,6 +28,13 @@ from territobs.codes import (
 )
 from territobs.errors import CodeError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
+from territobs.io._plausible import (
+    CENSUS_COUNT,
+    POVERTY_RATE,
+    check_values,
+    drop_footnotes,
+)
+from territobs.io._xlsx import check_blank_cells
 from territobs.io.text import (
     DEFAULT_SECRET_MARKERS,
     TableRecord,
@@ -37,13 +44,6 @@ from territobs.io.text import (
     read_spreadsheet,
     read_text_table,
 )
-from territobs.io._plausible import (
-    CENSUS_COUNT,
-    POVERTY_RATE,
-    check_values,
-    drop_footnotes,
-)
-from territobs.io._xlsx import check_blank_cells
 
 __all__ = ["INSEE_KEYS", "guess_vintage", "read_insee", "row_levels"]
 
