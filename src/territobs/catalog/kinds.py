@@ -31,8 +31,10 @@ from typing import Literal, Protocol, get_args
 
 __all__ = [
     "AGGREGABLE_KINDS",
+    "COUNT_KINDS",
     "KINDS",
     "KIND_SPECS",
+    "RATIO_KINDS",
     "Kind",
     "KindSpec",
     "is_count",
@@ -247,6 +249,14 @@ KIND_SPECS: Mapping[str, KindSpec] = MappingProxyType(
     }
 )  # fmt: skip
 
+#: Kinds whose value is a count (for vectorised tests on a ``kind`` column).
+COUNT_KINDS: frozenset[str] = frozenset(
+    name for name, spec in KIND_SPECS.items() if spec.is_count
+)
+#: Kinds rebuilt as Σ numerator / Σ denominator (ratios and shares).
+RATIO_KINDS: frozenset[str] = frozenset(
+    name for name, spec in KIND_SPECS.items() if spec.sums == "ratio"
+)
 #: Kinds whose zone value can be rebuilt exactly from the units' values.
 AGGREGABLE_KINDS: frozenset[str] = frozenset(
     name for name, spec in KIND_SPECS.items() if spec.aggregable

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from territobs.catalog.kinds import KINDS, kind_spec
+from territobs.catalog.kinds import COUNT_KINDS, KINDS, kind_spec
 from territobs.errors import SecrecyError, format_codes
 from territobs.formatting import count_of
 from territobs.secrecy.rules import SecrecyRule
@@ -175,7 +175,7 @@ def compute_bounds(
     """
     known = frame["numerator"].where(frame["numerator"].notna(), frame["value"])
     is_count = (
-        (frame["kind"] == "count")
+        frame["kind"].isin(COUNT_KINDS)
         & frame["incomplete"]
         & ~(frame["missing_units"] > MISSING_TOL)
     )
