@@ -79,6 +79,7 @@ from territobs._toml import Problems as _Problems
 from territobs._toml import Table as _Table
 from territobs._toml import array as _array
 from territobs._toml import problems_error, read_toml
+from territobs.errors import ConfigError  # noqa: F401 - raised through _toml
 from territobs.io.registry import READER_NAMES
 
 __all__ = [

@@ -323,7 +323,14 @@ class Catalog:
     def alternatives(self, reference: str) -> list[tuple[str, ...]]:
         """Return the column-pattern tuples a reference may be read from.
 
-        See :func:`territobs.catalog.resolve.alternatives`.
+        Parameters
+        ----------
+        reference : str
+            A component id or a variable pattern (``"P{yy}_RP"``).
+
+        Returns
+        -------
+        list of tuple of str
         """
         return _resolve.alternatives(self, reference)
 
@@ -336,8 +343,33 @@ class Catalog:
     ) -> Resolution:
         """Find the columns that give each role of an indicator.
 
-        See :func:`territobs.catalog.resolve.resolve` (same parameters, the
-        catalogue aside).
+        Parameters
+        ----------
+        indicator : str or Indicator
+            The indicator (or a key of this catalogue).
+        columns : iterable of str or DataFrame
+            Available column names (a territory or an indicator table).
+        vintage : str or int, optional
+            Restrict ``{yy}``/``{yyyy}`` patterns to this vintage. Default: the
+            indicator's own ``vintage`` if set, else the most recent vintage
+            for which every role is found.
+
+        Returns
+        -------
+        Resolution
+            Columns per role and the vintage read in their names.
+
+        Raises
+        ------
+        MethodError
+            A role cannot be found; the message names the patterns tried and
+            the closest columns (``.column`` = reference, ``.candidates``).
+
+        Notes
+        -----
+        Roles of one indicator are read from a single vintage: ``P16_RP_LOCHLMV``
+        is never divided by ``P21_RP``. Patterns without a placeholder
+        (``Ind_snv``) match whatever the vintage.
 
         Examples
         --------

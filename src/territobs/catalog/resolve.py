@@ -33,14 +33,7 @@ __all__ = ["alternatives", "resolve"]
 def alternatives(catalog: Catalog, reference: str) -> list[tuple[str, ...]]:
     """Return the column-pattern tuples a reference may be read from.
 
-    Parameters
-    ----------
-    reference : str
-        A component id or a variable pattern (``"P{yy}_RP"``).
-
-    Returns
-    -------
-    list of tuple of str
+    See :meth:`territobs.catalog.Catalog.alternatives`.
     """
     comp = catalog.components.get(reference)
     return comp.alternatives() if comp is not None else [(reference,)]
@@ -55,40 +48,17 @@ def resolve(
 ) -> Resolution:
     """Find the columns that give each role of an indicator.
 
-    Parameters
-    ----------
-    indicator : str or Indicator
-        The indicator (or a key of this catalogue).
-    columns : iterable of str or DataFrame
-        Available column names (a territory or an indicator table).
-    vintage : str or int, optional
-        Restrict ``{yy}``/``{yyyy}`` patterns to this vintage. Default: the
-        indicator's own ``vintage`` if set, else the most recent vintage
-        for which every role is found.
+    The function behind :meth:`territobs.catalog.Catalog.resolve`, which
+    documents the parameters (``catalog`` aside) and gives examples.
 
     Returns
     -------
     Resolution
-        Columns per role and the vintage read in their names.
 
     Raises
     ------
     MethodError
-        A role cannot be found; the message names the patterns tried and
-        the closest columns (``.column`` = reference, ``.candidates``).
-
-    Notes
-    -----
-    Roles of one indicator are read from a single vintage: ``P16_RP_LOCHLMV``
-    is never divided by ``P21_RP``. Patterns without a placeholder
-    (``Ind_snv``) match whatever the vintage.
-
-    Examples
-    --------
-    >>> from territobs.catalog import default_catalog
-    >>> r = resolve(default_catalog(), "population", ["CODGEO", "P16_POP", "P21_POP"])
-    >>> r.columns["value"], r.vintage
-    (('P21_POP',), '2021')
+        A role cannot be found.
     """
     ind = catalog.get(indicator)
     cols = list(columns.columns if isinstance(columns, pd.DataFrame) else columns)
