@@ -151,7 +151,7 @@ def test_rules_from_toml_lists_every_problem_with_its_key(tmp_path):
     path = tmp_path / "secret.toml"
     path.write_text(
         '[rules.cd]\nthreshold = -1\nseuil = 3\n[rules.ok]\nthreshold = "dix"\n'
-        '[rules.caf]\nmasked_max = 7\n'
+        "[rules.caf]\nmasked_max = 7\n"
         '[indicators]\n"*" = "cd"\nrsa = "cnaf"\n[extra]\nx = 1\n',
         encoding="utf-8",
     )
@@ -170,7 +170,9 @@ def test_rules_from_toml_lists_every_problem_with_its_key(tmp_path):
     )
     assert info.value.codes == ["seuil", "extra"]
     assert "6 problèmes" in info.value.message
-    assert "rules.cd.seuil : clé inconnue (clés possibles : action" in info.value.message
+    assert (
+        "rules.cd.seuil : clé inconnue (clés possibles : action" in info.value.message
+    )
 
 
 def test_rule_from_mapping_lists_type_and_key_problems():

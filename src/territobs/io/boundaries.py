@@ -56,8 +56,8 @@ from territobs.errors import (
 )
 from territobs.formatting import count_of
 from territobs.io._geometry_checks import check_units
+from territobs.io.decode import find_column, require_file
 from territobs.io.insee import row_levels
-from territobs.io.text import find_column, require_file
 
 __all__ = [
     "EXTRA_LEVELS",

@@ -32,12 +32,9 @@ from territobs.errors import CodeError, CRSError, SourceFormatError, format_code
 from territobs.formatting import count_of
 from territobs.io._plausible import check_values
 from territobs.io.boundaries import _check_location
-from territobs.io.text import (
-    DEFAULT_SECRET_MARKERS,
-    convert_table,
-    find_column,
-    read_text_table,
-)
+from territobs.io.decode import find_column
+from territobs.io.text import read_text_table
+from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_table
 
 __all__ = ["ID_COLUMNS", "parse_square_ids", "read_filosofi_grid"]
 

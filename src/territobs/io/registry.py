@@ -113,7 +113,7 @@ _SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xls", ".xlsm", ".ods"})
 
 
 def _header(path: Path) -> list[str]:
-    from territobs.io.text import decode_bytes, sniff_separator
+    from territobs.io.decode import decode_bytes, sniff_separator
 
     with open(path, "rb") as handle:
         gzipped = handle.read(2) == b"\x1f\x8b"
@@ -139,7 +139,7 @@ def guess_reader(path: str | os.PathLike[str]) -> str:
         folders, ``grid`` for INSEE squares (``Idcar_200m``... or ``x``/``y``),
         ``caf`` for CAF tables (``Codes_Insee``), else ``insee``.
     """
-    from territobs.io.text import find_column
+    from territobs.io.decode import find_column
 
     path = Path(path)
     if path.is_dir() or path.suffix.lower() in _VECTOR_SUFFIXES:

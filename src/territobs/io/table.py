@@ -49,7 +49,7 @@ def read_table(path: str | os.PathLike[str], **options: Any) -> pd.DataFrame:
         else:
             frame = pd.read_parquet(path)
     else:
-        from territobs.io.text import read_csv_table
+        from territobs.io.values import read_csv_table
 
         frame, _ = read_csv_table(path, **{"text_columns": ["code"], **options})
     if "code" not in frame.columns:
