@@ -47,7 +47,7 @@ def check_atlas(config: Any) -> list[tuple[str, str]]:
     from territobs.atlas import steps
 
     problems: list[tuple[str, str]] = []
-    rule_problems = secrecy_problems(config)
+    rule_problems = config.secrecy.problems()
     try:
         catalog = steps.load_catalog(config)
     except TerritobsError as error:
@@ -90,36 +90,6 @@ def check_atlas(config: Any) -> list[tuple[str, str]]:
         except TerritobsError as error:
             problems.append((f"zones[{i}]", f"« {zoning.id} » : {_message(error)}"))
     return problems
-
-
-def secrecy_problems(config: Any) -> list[tuple[str, str]]:
-    """Every problem of the config's ``[secrecy]`` rules, with its key path.
-
-    The rules are checked as :func:`territobs.secrecy.rules_from_toml` checks
-    a rules file (types, values, unknown keys, rules named but not defined),
-    so the build (:func:`territobs.atlas.steps.check_config`) and ``--check``
-    refuse the same files before the first step.
-
-    Parameters
-    ----------
-    config : territobs.atlas.config.AtlasConfig
-
-    Returns
-    -------
-    list of (str, str)
-        ``(key, French message)``, keys such as
-        ``secrecy.rules.cd93.threshold``.
-    """
-    if not config.secrecy.enabled:
-        return []
-    from territobs._toml import Problems
-    from territobs.secrecy.rules import check_rules_section
-
-    problems = Problems()
-    check_rules_section(
-        config.secrecy.section, problems, key="secrecy", other_keys=None
-    )
-    return problems.items
 
 
 def _catalog_problems(error: Exception) -> list[tuple[str, str]]:

@@ -330,6 +330,31 @@ class SecrecyConfig:
     assignment: tuple[tuple[str, str], ...] = (("*", "rp"),)
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
+    def problems(self) -> list[tuple[str, str]]:
+        """Return every problem of the rules, with its key path.
+
+        The rules are checked as :func:`territobs.secrecy.rules_from_toml`
+        checks a rules file (types, values, unknown keys, rules named but not
+        defined). Parsing the config does not load :mod:`territobs.secrecy`
+        (a no-change refresh stays light): the build calls this before its
+        first step (:func:`territobs.atlas.steps.check_config`), and so does
+        ``territobs atlas --check``.
+
+        Returns
+        -------
+        list of (str, str)
+            ``(key, French message)``, keys such as
+            ``secrecy.rules.cd93.threshold``; empty when secrecy is off.
+        """
+        if not self.enabled:
+            return []
+        from territobs._toml import Problems
+        from territobs.secrecy.rules import check_rules_section
+
+        problems = Problems()
+        check_rules_section(self.section, problems, key="secrecy", other_keys=None)
+        return problems.items
+
 
 @dataclass(frozen=True)
 class PublicationConfig:

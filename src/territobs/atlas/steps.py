@@ -96,10 +96,9 @@ def check_config(config: AtlasConfig) -> None:
             catalog.get(indicator)
         except (KeyError, ConfigError) as exc:
             problems.append((f"indicators[{i}]", str(getattr(exc, "message", exc))))
-    from territobs.atlas.check import secrecy_problems
     from territobs.atlas.evolution import check_evolutions
 
-    problems += secrecy_problems(config)
+    problems += config.secrecy.problems()
     problems += check_evolutions(config, catalog, None)
     if problems:
         lines = "\n".join(f"  - {key} : {message}" for key, message in problems)

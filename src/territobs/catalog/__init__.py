@@ -38,7 +38,7 @@ _EXPORTS = {
     "Component": "territobs.catalog.model",
     "Indicator": "territobs.catalog.model",
     "Resolution": "territobs.catalog.model",
-    "default_catalog": "territobs.catalog.load",
+    "default_catalog": "territobs.catalog.registry",
 }
 
 __all__ = [
@@ -57,6 +57,5 @@ __all__ = [
 __getattr__, __dir__ = lazy_exports("territobs.catalog", _EXPORTS, globals())
 
 if TYPE_CHECKING:  # pragma: no cover
-    from territobs.catalog.load import default_catalog
     from territobs.catalog.model import Component, Indicator, Resolution
-    from territobs.catalog.registry import Catalog
+    from territobs.catalog.registry import Catalog, default_catalog

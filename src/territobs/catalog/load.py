@@ -1,4 +1,4 @@
-"""Reading catalogues: TOML or YAML files, and the default catalogue.
+"""Reading catalogue files (TOML or YAML), checked whole.
 
 A catalogue file is checked whole (:mod:`territobs._toml`): every unknown
 key, wrong type, missing field of a kind, duplicate id or alias and invalid
@@ -8,27 +8,32 @@ in one :class:`~territobs.errors.ConfigError` whose ``problems`` lists them.
 
 from __future__ import annotations
 
-import functools
-import importlib.resources
 import os
 import re
-import tomllib
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from territobs._toml import Problems, Table, array, read_toml
 from territobs.catalog.model import (
     REFERENCE_FIELDS,
+    Component,
     Indicator,
     _component,
     _indicator,
     _key,
 )
-from territobs.catalog.registry import Catalog
 from territobs.errors import ConfigError
 
-__all__ = ["catalog_from_dict", "default_catalog", "read_catalog"]
+__all__ = ["WHAT", "CatalogParts", "check_catalog_dict", "read_catalog_document"]
+
+
+class CatalogParts(NamedTuple):
+    """A checked catalogue document: indicators, components (by id), name."""
+
+    indicators: tuple[Indicator, ...]
+    components: dict[str, Component]
+    name: str
+
 
 WHAT = "catalogue d'indicateurs"
 _REFERENCE = re.compile(r"[A-Za-z0-9_]*(\{yy\}|\{yyyy\})?[A-Za-z0-9_]*")
@@ -66,7 +71,7 @@ def _references(
 
 def check_catalog_dict(
     data: Any, problems: Problems, *, name: str = ""
-) -> Catalog | None:
+) -> CatalogParts | None:
     """Check a catalogue mapping, recording every problem; None if any.
 
     Parameters
@@ -80,7 +85,8 @@ def check_catalog_dict(
 
     Returns
     -------
-    Catalog or None
+    CatalogParts or None
+        What :class:`~territobs.catalog.Catalog` is built from.
     """
     before = len(problems.items)
     doc = Table(data, "", problems)
@@ -99,47 +105,11 @@ def check_catalog_dict(
     _references(tables, indicators, {c.id for c in components})
     if len(problems.items) > before:
         return None
-    return Catalog(
+    return CatalogParts(
         tuple(i for i in indicators if i is not None),
         {c.id: c for c in components},
-        name=title,
+        title,
     )
-
-
-def catalog_from_dict(data: Mapping[str, Any], *, name: str = "") -> Catalog:
-    """Build a catalogue from the mapping read in a TOML or YAML file.
-
-    Parameters
-    ----------
-    data : mapping
-        ``{"name": ..., "components": {id: {...}}, "indicators": [{...}]}``.
-    name : str, default ""
-        Name used when ``data`` has none.
-
-    Returns
-    -------
-    Catalog
-
-    Raises
-    ------
-    ConfigError
-        Listing every problem (``problems``: ``(key, message)`` pairs; ``key``:
-        the first key path, such as ``indicators[3].kind``).
-
-    Examples
-    --------
-    >>> catalog_from_dict({"indicators": [{"id": "a", "kind": "cout"}]})
-    Traceback (most recent call last):
-    ...
-    territobs.errors.ConfigError: catalogue d'indicateurs invalide (2 problèmes)
-      - indicators[0].kind : valeur « cout » inconnue (valeurs : « count », « ratio », « share », « mean », « median », « quantile »)
-      - indicators[0].label : clé obligatoire absente
-    """
-    problems = Problems()
-    catalog = check_catalog_dict(data, problems, name=name)
-    problems.raise_if_any(None, WHAT)
-    assert catalog is not None
-    return catalog
 
 
 def _read_yaml(path: Path) -> Any:
@@ -191,51 +161,3 @@ def read_catalog_document(path: str | os.PathLike[str], syntax: str = "") -> Any
         path=path,
         key="",
     )
-
-
-def read_catalog(path: str | os.PathLike[str], syntax: str = "") -> Catalog:
-    """Read and check a catalogue file.
-
-    Parameters
-    ----------
-    path : path-like
-    syntax : {"", "toml", "yaml"}
-        Default: from the extension.
-
-    Returns
-    -------
-    Catalog
-
-    Raises
-    ------
-    ConfigError
-        Every problem of the file at once (``path``, ``key``, ``problems``).
-    """
-    path = Path(path)
-    data = read_catalog_document(path, syntax)
-    problems = Problems()
-    catalog = check_catalog_dict(data, problems, name=path.stem)
-    problems.raise_if_any(path, WHAT)
-    assert catalog is not None
-    return catalog
-
-
-@functools.cache
-def default_catalog() -> Catalog:
-    """Return the default catalogue (census, Filosofi and CAF indicators).
-
-    Returns
-    -------
-    Catalog
-        Read once from ``territobs/data/catalog.toml`` (package data) and
-        cached; catalogues are immutable.
-
-    Examples
-    --------
-    >>> cat = default_catalog()
-    >>> cat["poverty_rate"].kind
-    'share'
-    """
-    resource = importlib.resources.files("territobs") / "data" / "catalog.toml"
-    data = tomllib.loads(resource.read_text(encoding="utf-8"))
-    return catalog_from_dict(data, name="territobs")

@@ -1,23 +1,30 @@
 """The :class:`Catalog`: indicators and components, looked up by any name.
 
 Lookups accept an id, an alias or a producer variable; resolving against a
-table's columns is in :mod:`territobs.catalog.resolve`, reading files in
-:mod:`territobs.catalog.load`.
+table's columns is in :mod:`territobs.catalog.resolve`, checking files in
+:mod:`territobs.catalog.load`. The default catalogue is
+:func:`default_catalog`.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import html
+import importlib.resources
 import os
+import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 
+from territobs._toml import Problems
 from territobs.catalog import resolve as _resolve
+from territobs.catalog.load import WHAT, check_catalog_dict, read_catalog_document
 from territobs.catalog.model import (
     Component,
     Indicator,
@@ -27,7 +34,7 @@ from territobs.catalog.model import (
 )
 from territobs.errors import ConfigError, format_codes
 
-__all__ = ["Catalog"]
+__all__ = ["Catalog", "catalog_from_dict", "default_catalog", "read_catalog"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,8 +253,6 @@ class Catalog:
             Listing every problem (``problems``: ``(key, message)`` pairs;
             ``key``: the first key path, such as ``indicators[3].kind``).
         """
-        from territobs.catalog.load import catalog_from_dict
-
         return catalog_from_dict(data, name=name)
 
     @classmethod
@@ -270,8 +275,6 @@ class Catalog:
             Invalid TOML or content; ``path`` and ``key`` say where,
             ``problems`` lists every problem.
         """
-        from territobs.catalog.load import read_catalog
-
         return read_catalog(path, "toml")
 
     @classmethod
@@ -294,8 +297,6 @@ class Catalog:
         ConfigError
             Invalid YAML or content.
         """
-        from territobs.catalog.load import read_catalog
-
         return read_catalog(path, "yaml")
 
     @classmethod
@@ -315,8 +316,6 @@ class Catalog:
         ConfigError
             Unknown extension or invalid content.
         """
-        from territobs.catalog.load import read_catalog
-
         return read_catalog(path)
 
     # -- resolving columns -----------------------------------------------------
@@ -430,3 +429,87 @@ class Catalog:
         return f"<p><strong>{html.escape(repr(self))}</strong></p>" + frame.to_html(
             na_rep="(données)", escape=True
         )
+
+
+def catalog_from_dict(data: Mapping[str, Any], *, name: str = "") -> Catalog:
+    """Build a catalogue from the mapping read in a TOML or YAML file.
+
+    Parameters
+    ----------
+    data : mapping
+        ``{"name": ..., "components": {id: {...}}, "indicators": [{...}]}``.
+    name : str, default ""
+        Name used when ``data`` has none.
+
+    Returns
+    -------
+    Catalog
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem (``problems``: ``(key, message)`` pairs; ``key``:
+        the first key path, such as ``indicators[3].kind``).
+
+    Examples
+    --------
+    >>> catalog_from_dict({"indicators": [{"id": "a", "kind": "cout"}]})
+    Traceback (most recent call last):
+    ...
+    territobs.errors.ConfigError: catalogue d'indicateurs invalide (2 problèmes)
+      - indicators[0].kind : valeur « cout » inconnue (valeurs : « count », « ratio », « share », « mean », « median », « quantile »)
+      - indicators[0].label : clé obligatoire absente
+    """
+    problems = Problems()
+    parts = check_catalog_dict(data, problems, name=name)
+    problems.raise_if_any(None, WHAT)
+    assert parts is not None
+    return Catalog(*parts)
+
+
+def read_catalog(path: str | os.PathLike[str], syntax: str = "") -> Catalog:
+    """Read and check a catalogue file.
+
+    Parameters
+    ----------
+    path : path-like
+    syntax : {"", "toml", "yaml"}
+        Default: from the extension.
+
+    Returns
+    -------
+    Catalog
+
+    Raises
+    ------
+    ConfigError
+        Every problem of the file at once (``path``, ``key``, ``problems``).
+    """
+    path = Path(path)
+    data = read_catalog_document(path, syntax)
+    problems = Problems()
+    parts = check_catalog_dict(data, problems, name=path.stem)
+    problems.raise_if_any(path, WHAT)
+    assert parts is not None
+    return Catalog(*parts)
+
+
+@functools.cache
+def default_catalog() -> Catalog:
+    """Return the default catalogue (census, Filosofi and CAF indicators).
+
+    Returns
+    -------
+    Catalog
+        Read once from ``territobs/data/catalog.toml`` (package data) and
+        cached; catalogues are immutable.
+
+    Examples
+    --------
+    >>> cat = default_catalog()
+    >>> cat["poverty_rate"].kind
+    'share'
+    """
+    resource = importlib.resources.files("territobs") / "data" / "catalog.toml"
+    data = tomllib.loads(resource.read_text(encoding="utf-8"))
+    return catalog_from_dict(data, name="territobs")
