@@ -150,6 +150,7 @@ def test_default_catalog_covers_sources(cat):
     assert cat["poverty_rate"].denominator == "fiscal_persons"
     assert dict(cat["caf_allocataires"].secrecy)["rule"] == "caf"
     assert "<table" in cat._repr_html_()
+    assert "<td>part</td>" in cat._repr_html_()  # kinds in French
     assert "indicateurs" in repr(cat)
 
 

@@ -30,13 +30,13 @@ from territobs.errors import ConfigError
 __all__ = ["Problems", "Table", "array", "problems_error", "read_toml"]
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_TYPE_NAMES: dict[type, str] = {
-    str: "une chaîne",
-    bool: "un booléen (true/false)",
-    int: "un entier",
-    float: "un nombre",
-    list: "une liste",
-    dict: "une table",
+_EXPECTED: dict[type, str] = {
+    str: "une chaîne est attendue",
+    bool: "un booléen (true/false) est attendu",
+    int: "un entier est attendu",
+    float: "un nombre est attendu",
+    list: "une liste est attendue",
+    dict: "une table est attendue",
 }
 
 
@@ -131,7 +131,7 @@ class Table:
         if not _is(value, kind):
             self.add(
                 name,
-                f"{_TYPE_NAMES.get(kind, kind.__name__)} est attendue, trouvé {value!r}",
+                f"{_EXPECTED.get(kind, kind.__name__)}, trouvé {value!r}",
             )
             return default
         if choices is not None and value not in tuple(choices):

@@ -24,6 +24,7 @@ import pandas as pd
 
 from territobs._toml import Problems
 from territobs.catalog import resolve as _resolve
+from territobs.catalog.kinds import kind_spec
 from territobs.catalog.load import WHAT, check_catalog_dict, read_catalog_document
 from territobs.catalog.model import (
     Component,
@@ -425,6 +426,7 @@ class Catalog:
 
     def _repr_html_(self) -> str:
         frame = self.to_frame()[["label", "kind", "unit", "source", "vintage"]]
+        frame["kind"] = frame["kind"].map(lambda kind: kind_spec(kind).label)
         frame.columns = ["Libellé", "Type", "Unité", "Source", "Millésime"]
         return f"<p><strong>{html.escape(repr(self))}</strong></p>" + frame.to_html(
             na_rep="(données)", escape=True
