@@ -103,7 +103,8 @@ def check_config(config: AtlasConfig) -> None:
     if problems:
         lines = "\n".join(f"  - {key} : {message}" for key, message in problems)
         raise ConfigError(
-            f"fichier « {config.path} » : construction impossible\n{lines}",
+            f"fichier « {config.path} » : construction impossible "
+            f"({len(problems)} problème{'s' if len(problems) > 1 else ''})\n{lines}",
             path=config.path,
             key=problems[0][0],
             problems=problems,
