@@ -165,6 +165,11 @@ def _link(pages: dict[str, str]) -> dict[str, str]:
     def replace(match: re.Match, name: str) -> str:
         label, path = match.groups()
         target = where.get(path)
+        parts = path.split(".")
+        for end in range(len(parts) - 2, 0, -1):  # documented where re-exported
+            if target is not None:
+                break
+            target = where.get(".".join([*parts[:end], *parts[-1:]]))
         if target is None:
             return label
         page, anchor = target.split("#")

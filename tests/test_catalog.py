@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from territobs.catalog import (
+    AGGREGABLE_KINDS,
     KINDS,
     Catalog,
     Component,
@@ -149,6 +150,7 @@ def test_default_catalog_covers_sources(cat):
     assert cat["poverty_rate"].denominator == "fiscal_persons"
     assert dict(cat["caf_allocataires"].secrecy)["rule"] == "caf"
     assert "<table" in cat._repr_html_()
+    assert "<td>part</td>" in cat._repr_html_()  # kinds in French
     assert "indicateurs" in repr(cat)
 
 
@@ -368,3 +370,89 @@ def test_filosofi_governing_count_is_in_the_default_catalogue():
     rules = rules_from_catalog(filosofi)
     assert {r.governing for r in rules.values()} == {"fiscal_households"}
     assert cat.resolve(households, ["NBMENFISC21"]).columns["value"] == ("NBMENFISC21",)
+
+
+# -- every problem of a catalogue file at once ----------------------------------
+
+
+def test_from_toml_lists_every_problem(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        """
+naem = "x"
+[components.pop]
+variables = ["P{yy}_POP"]
+spred = "area"
+
+[[indicators]]
+id = "pop_a"
+kind = "count"
+label = "A"
+variable = "v"
+
+[[indicators]]
+id = "a"
+kind = "cout"
+label = "A"
+
+[[indicators]]
+id = "b"
+kind = "mean"
+label = ""
+scale = -2
+
+[[indicators]]
+id = "POP_A"
+kind = "count"
+label = "A bis"
+variable = "bad name!"
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_toml(path)
+    keys = [key for key, _ in info.value.problems]
+    assert keys == [
+        "components.pop.spred",
+        "indicators[1].kind",
+        "indicators[2].label",
+        "indicators[2].scale",
+        "indicators[2].weight",
+        "indicators[2].variable",
+        "naem",
+        "indicators[3].id",
+        "indicators[3].variable",
+    ]
+    assert info.value.key == "components.pop.spred"
+    assert "9 problèmes" in info.value.message
+    assert str(path) in info.value.message
+
+
+def test_indicator_from_dict_checks_like_the_loader():
+    with pytest.raises(ConfigError) as info:
+        Indicator.from_dict({"id": "x", "kind": "ratio", "label": "X"}, "ind")
+    assert [k for k, _ in info.value.problems] == ["ind.denominator", "ind.numerator"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_has_one_spec(kind):
+    from territobs.catalog.kinds import KIND_SPECS, kind_spec
+
+    spec = kind_spec(kind)
+    assert spec.name == kind and list(KIND_SPECS) == list(KINDS)
+    assert spec.aggregable == (kind in AGGREGABLE_KINDS)
+    # a complete indicator of the kind has no missing field and a role set
+    fields = {"variable": "v", "numerator": "n", "denominator": "d", "weight": "w"}
+    ind = Indicator("x", kind, "X", **fields)
+    assert spec.requires(ind) == []
+    assert ind.role_sets()
+    # secrecy reads only the parts that are counts of one reference
+    for part, field_name in spec.secrecy_parts.items():
+        assert spec.part_reference(ind, part) == fields[field_name]
+
+
+def test_count_kinds_are_the_summed_ones():
+    from territobs.catalog.kinds import KIND_SPECS, is_count
+
+    assert [k for k, s in KIND_SPECS.items() if s.is_count] == ["count"]
+    assert is_count("count") and not is_count("share") and not is_count("nan")

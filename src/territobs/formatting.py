@@ -20,7 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import statistics
+from collections.abc import Iterable
 from typing import Literal
+
+from territobs.catalog.kinds import is_count
 
 __all__ = [
     "MONTHS",
@@ -301,36 +305,62 @@ def format_difference(value: float, unit: str | None = None, decimals: int = 0) 
     return text
 
 
-def decimals_for(value: float, unit: str = "", kind: str = "") -> int:
-    """Choose the decimals shown for an indicator value.
+def decimals_for(value: float | Iterable[float], unit: str = "", kind: str = "") -> int:
+    """Choose the decimals shown for an indicator: the one policy of every output.
+
+    Portraits, tables, spreadsheets and maps all ask this function, with the
+    values shown together (a portrait's row, a table's indicator, a map's
+    zones), so one figure reads the same everywhere.
 
     Parameters
     ----------
-    value : float
-        The figure.
+    value : float or iterable of float
+        The figure, or every figure shown together (NaN ignored).
     unit : str, optional
-        ``"%"`` gets one decimal; ``"€"`` none.
+        ``"%"`` and ``"‰"`` get one decimal; ``"€"`` none.
     kind : str, optional
-        Counts get none from 100 upwards (one below, for weighted counts).
+        The indicator kind (:data:`territobs.catalog.KINDS`): a count gets
+        at most one decimal (a weighted count below 100).
 
     Returns
     -------
     int
         0, 1 or 2.
 
+    Notes
+    -----
+    With *m* the lower quartile of the non-zero absolute values: whole
+    numbers and m ≥ 100 get 0 decimals; counts and 10 ≤ m < 100 get 1; smaller figures 2 (a
+    household size of 2,31).
+
     Examples
     --------
     >>> decimals_for(14.23, "%"), decimals_for(86375, "habitants", "count")
     (1, 0)
-    >>> decimals_for(3.14159, "", "ratio")
-    2
+    >>> decimals_for(3.14159, "", "ratio"), decimals_for([3.14159, 2.5, 12.0])
+    (2, 2)
+    >>> decimals_for([4.5, 12.5], "", "count")
+    1
     """
-    magnitude = abs(float(value))
-    if unit == "%":
+    if unit in ("%", "‰"):
         return 1
-    if unit == "€" or magnitude >= 100 or float(value).is_integer():
+    if unit == "€":
         return 0
-    if kind == "count" or magnitude >= 10:
+    values = list(value) if isinstance(value, Iterable) else [value]
+    finite = [abs(float(v)) for v in values if v is not None and math.isfinite(v)]
+    if not finite or all(v.is_integer() for v in finite):
+        return 0
+    nonzero = sorted(v for v in finite if v > 0) or [0.0]
+    # the lower quartile: the small figures keep the precision they need
+    # (« 85,5 » beside « 378,1 »), a few tiny ones do not add decimals to all
+    typical = (
+        statistics.quantiles(nonzero, n=4, method="inclusive")[0]
+        if len(nonzero) > 1
+        else nonzero[0]
+    )
+    if typical >= 100:
+        return 0
+    if is_count(kind) or typical >= 10:
         return 1
     return 2
 

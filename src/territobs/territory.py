@@ -20,6 +20,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
+from territobs.catalog.kinds import is_count
 from territobs.codes import (
     LEVELS,
     PLM_COMMUNES,
@@ -256,7 +257,7 @@ def _summable(column: str) -> bool:
     except ConfigError:
         indicator = None
     if indicator is not None:
-        return bool(indicator.kind == "count")
+        return is_count(indicator.kind)
     name = str(column).upper()
     if _FILOSOFI_NOT_COUNT.match(name):
         return False

@@ -94,7 +94,7 @@ def test_every_build_error_is_caught(folder) -> None:
     assert "povrety_rate" in problems["indicators[1]"]
     assert "approximation" in problems["indicators[2]"]
     assert "ALL_RSA" in problems["indicators[3]"]
-    assert "nope" in problems["secrecy"]
+    assert "nope" in problems["secrecy.indicators.*"]
     assert "93999" in problems["zones[0]"]
     result = CliRunner().invoke(cli, ["atlas", "--check", str(path)])
     assert isinstance(result.exception, ConfigError)
@@ -106,3 +106,74 @@ def test_members_of_another_level_are_named(folder) -> None:
     path = _config(folder, member="930550101")
     problems = dict(check_atlas(load_config(path)))
     assert "930550101" in problems["zones[0]"]
+
+
+BAD_CATALOG = """
+[[indicators]]
+id = "beds"
+kind = "cout"
+label = "Lits"
+variable = "LITS"
+
+[[indicators]]
+id = "rate"
+kind = "share"
+label = "Taux"
+numerator = "N"
+scael = 100
+"""
+
+BAD_RULES = """
+[secrecy.rules.cd93]
+threshold = -1
+seuil = 3
+
+[secrecy.indicators]
+"*" = "cd93"
+population = "cnaf"
+"""
+
+
+def test_check_and_build_refuse_the_same_files_listing_every_problem(
+    folder,
+) -> None:
+    """A misspelt indicator, bad catalogue entries and invalid secrecy rules:
+    every problem at once, with its key path, from ``--check`` and the build."""
+    (folder / "mine.toml").write_text(BAD_CATALOG, encoding="utf-8")
+    path = _config(folder, extra=', "populaton"', secrecy=BAD_RULES)
+    text = path.read_text(encoding="utf-8").replace(
+        'output = "out"', 'output = "out"\ncatalog = "mine.toml"'
+    )
+    path.write_text(text, encoding="utf-8")
+    problems = check_atlas(load_config(path))
+    keys = [key for key, _ in problems]
+    assert keys[:4] == [
+        "catalog (mine.toml) indicators[0].kind",
+        "catalog (mine.toml) indicators[1].scael",
+        "catalog (mine.toml) indicators[1].denominator",
+        "secrecy.rules.cd93.seuil",
+    ]
+    assert "secrecy.rules.cd93.threshold" in keys
+    assert "secrecy.indicators.population" in keys
+    messages = dict(problems)
+    assert "vouliez-vous dire « scale »" in messages[keys[1]]
+    assert "cnaf" in messages["secrecy.indicators.population"]
+    result = CliRunner().invoke(cli, ["atlas", "--check", str(path)])
+    assert isinstance(result.exception, ConfigError)
+    assert "la construction échouerait (6 problèmes)" in result.exception.message
+
+    # the catalogue fixed, the misspelt indicator and the rules remain
+    (folder / "mine.toml").write_text("", encoding="utf-8")
+    keys = [key for key, _ in check_atlas(load_config(path))]
+    assert keys[0] == "indicators[1]"
+    assert {"secrecy.rules.cd93.threshold", "secrecy.indicators.population"} <= set(
+        keys
+    )
+    from territobs.atlas.build import build_atlas
+
+    with pytest.raises(ConfigError) as info:
+        build_atlas(path)
+    assert [k for k, _ in info.value.problems] == [
+        k for k in keys if not k.startswith("zones")
+    ]
+    assert not (folder / "out" / "index.html").exists()

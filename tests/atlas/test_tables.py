@@ -57,7 +57,8 @@ def test_xlsx_is_partner_ready(tmp_path) -> None:
     pop, density = values["C2"], values["D2"]
     assert pop.value == 50252.78424897277  # full precision: formatted, not rounded
     assert pop.number_format == "#,##0"
-    assert density.number_format == "#,##0.0"
+    # one decimals policy with maps and portraits: 5 749 hab./km² has none
+    assert density.number_format == "#,##0"
     assert values.freeze_panes == "C2"
     assert values.column_dimensions["B"].width >= len("PST Clichy-sous-Bois")
     assert values["E2"].value == "partie"

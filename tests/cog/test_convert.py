@@ -68,7 +68,29 @@ def test_ratios_rebuilt_from_components():
     np.testing.assert_allclose(out["hh"], [1000.0])
 
 
-@pytest.mark.parametrize("kind", ["median", "mean"])
+def test_shares_converted_like_ratios():
+    """Every catalogue kind is accepted: a share is rebuilt from its counts."""
+    table = pd.DataFrame(
+        {"code": ["01039", "01138"], "hlm": [10.0, 90.0], "rp": [100.0, 900.0]}
+    )
+    out, _ = convert_table(
+        table,
+        2022,
+        2023,
+        kinds={"hlm": "count", "rp": "count", "hlm_share": "share"},
+        ratios={"hlm_share": ("hlm", "rp", 100)},
+    )
+    np.testing.assert_allclose(out["hlm_share"], [10.0])
+
+
+def test_unknown_kind_is_a_french_error():
+    table = pd.DataFrame({"code": ["01039"], "pop": [1.0]})
+    with pytest.raises(MethodError, match="nature inconnue") as info:
+        convert_table(table, 2022, 2023, kinds={"pop": "comptage"})
+    assert info.value.codes == ["pop"]
+
+
+@pytest.mark.parametrize("kind", ["median", "mean", "quantile"])
 def test_median_and_mean_refused(kind):
     table = pd.DataFrame({"code": ["01039"], "med": [20000.0]})
     with pytest.raises(MethodError) as info:

@@ -9,12 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from territobs.errors import SourceFormatError
-from territobs.io._csv import (
-    decode_bytes,
-    read_csv_table,
-    read_text_table,
-    sniff_separator,
-)
+from territobs.io.decode import decode_bytes, sniff_separator
+from territobs.io.text import read_text_table
+from territobs.io.values import read_csv_table
 
 
 def write(tmp_path, text, name="t.csv", encoding="utf-8"):
@@ -301,7 +298,7 @@ def test_unit_after_numbers_is_stripped_and_recorded(tmp_path):
 
 def test_variable_without_any_number_is_warned_about(tmp_path):
     from territobs.errors import MissingValuesWarning
-    from territobs.io._csv import convert_table
+    from territobs.io.values import convert_table
 
     path = write(tmp_path, "CODGEO;LIBGEO;MED21\n93001;A;n.s.\n93005;B;n.s.\n")
     frame, record = read_text_table(path)

@@ -19,7 +19,7 @@ from territobs.errors import (
     SourceNotFoundError,
 )
 from territobs.io import read_boundaries, read_caf, read_filosofi_grid, read_insee
-from territobs.io._csv import decode_bytes
+from territobs.io.decode import decode_bytes
 
 
 def _csv(tmp_path, text, name="rp.csv", encoding="utf-8"):

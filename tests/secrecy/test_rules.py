@@ -144,3 +144,43 @@ def test_rules_from_catalog_lists_indicators_without_rule():
     with pytest.raises(SecrecyError) as info:
         rules_from_catalog(["population", "rsa_beneficiaries", "nope"])
     assert info.value.codes == ["population", "nope"]
+
+
+def test_rules_from_toml_lists_every_problem_with_its_key(tmp_path):
+    """One run names every invalid value, unknown key and unknown rule."""
+    path = tmp_path / "secret.toml"
+    path.write_text(
+        '[rules.cd]\nthreshold = -1\nseuil = 3\n[rules.ok]\nthreshold = "dix"\n'
+        "[rules.caf]\nmasked_max = 7\n"
+        '[indicators]\n"*" = "cd"\nrsa = "cnaf"\n[extra]\nx = 1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SecrecyError) as info:
+        rules_from_toml(path)
+    keys = [key for key, _ in info.value.problems]
+    assert sorted(keys) == sorted(
+        [
+            "rules.cd.seuil",
+            "rules.cd.threshold",
+            "rules.ok.threshold",
+            "rules.caf.masked_max",
+            "indicators.rsa",
+            "extra",
+        ]
+    )
+    assert info.value.codes == ["seuil", "extra"]
+    assert "6 problèmes" in info.value.message
+    assert (
+        "rules.cd.seuil : clé inconnue (clés possibles : action" in info.value.message
+    )
+
+
+def test_rule_from_mapping_lists_type_and_key_problems():
+    with pytest.raises(SecrecyError) as info:
+        rule_from_mapping(
+            "cd", {"threshold": 5, "mask_zero": "oui", "action": "publier"}
+        )
+    assert [k for k, _ in info.value.problems] == [
+        "rules.cd.mask_zero",
+        "rules.cd.action",
+    ]

@@ -47,17 +47,20 @@ def check_atlas(config: Any) -> list[tuple[str, str]]:
     from territobs.atlas import steps
 
     problems: list[tuple[str, str]] = []
+    rule_problems = config.secrecy.problems()
     try:
         catalog = steps.load_catalog(config)
     except TerritobsError as error:
-        return [("catalog", _message(error))]
+        problems += _catalog_problems(error)
+        catalog = None
     known = []
-    for i, indicator in enumerate(config.indicators):
+    for i, indicator in enumerate(config.indicators if catalog is not None else ()):
         try:
             known.append((i, catalog.get(indicator).id))
         except (KeyError, TerritobsError) as error:
             problems.append((f"indicators[{i}]", _message(error)))
-    if config.secrecy.enabled:
+    problems += rule_problems
+    if config.secrecy.enabled and catalog is not None and not rule_problems:
         try:
             from territobs.secrecy.rules import resolve_rules
 
@@ -69,12 +72,16 @@ def check_atlas(config: Any) -> list[tuple[str, str]]:
         except (TerritobsError, ValueError, TypeError) as error:
             problems.append(("secrecy", _message(error)))
     territory = _territory(config, problems)
+    if catalog is None:
+        return problems
     from territobs.atlas.evolution import check_evolutions
 
     problems += check_evolutions(config, catalog, territory)
     if territory is None:
         return problems
-    problems += _indicator_problems(config, catalog, known, territory)
+    problems += _indicator_problems(
+        config, catalog, known, territory, rules_valid=not rule_problems
+    )
     for i, zoning in enumerate(config.zonings):
         try:
             with warnings.catch_warnings():
@@ -83,6 +90,16 @@ def check_atlas(config: Any) -> list[tuple[str, str]]:
         except TerritobsError as error:
             problems.append((f"zones[{i}]", f"« {zoning.id} » : {_message(error)}"))
     return problems
+
+
+def _catalog_problems(error: Exception) -> list[tuple[str, str]]:
+    """One ``(key, message)`` per problem of the atlas's catalogue file."""
+    items = getattr(error, "problems", None) or []
+    if not items:
+        return [("catalog", _message(error))]
+    path = getattr(error, "path", None) or ""
+    name = path.rsplit("/", 1)[-1]
+    return [(f"catalog ({name}) {key}", message) for key, message in items]
 
 
 def _territory(config: Any, problems: list[tuple[str, str]]) -> Any:
@@ -101,7 +118,12 @@ def _territory(config: Any, problems: list[tuple[str, str]]) -> Any:
 
 
 def _indicator_problems(
-    config: Any, catalog: Any, indicators: list[tuple[int, str]], territory: Any
+    config: Any,
+    catalog: Any,
+    indicators: list[tuple[int, str]],
+    territory: Any,
+    *,
+    rules_valid: bool = True,
 ) -> list[tuple[str, str]]:
     """Approximations and components of every indicator, on the real columns."""
     from territobs.atlas import steps
@@ -126,7 +148,7 @@ def _indicator_problems(
                 catalog.resolve(ind, territory)
         except TerritobsError as error:
             problems.append((key, _message(error)))
-    if config.secrecy.enabled and not problems:
+    if config.secrecy.enabled and rules_valid and not problems:
         from territobs.publish import plan_secrecy
 
         try:

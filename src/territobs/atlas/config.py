@@ -20,7 +20,7 @@ Schema (every path is relative to the folder of the config file)::
     demo = "communes"                 # a demo dataset of territobs.datasets,
     departements = ["93"]             #   restricted to these départements
     # path = "rp.csv"                 # or a file, read by
-    # reader = "insee"                #   boundaries | insee | caf | table
+    # reader = "insee"                #   boundaries | insee | caf | grid | table
     # options = { vintage = 2021 }    #   extra keywords of the reader
 
     [territory]
@@ -70,14 +70,17 @@ Schema (every path is relative to the folder of the config file)::
 from __future__ import annotations
 
 import os
-import re
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from territobs.errors import ConfigError
+from territobs._toml import Problems as _Problems
+from territobs._toml import Table as _Table
+from territobs._toml import array as _array
+from territobs._toml import problems_error, read_toml
+from territobs.errors import ConfigError  # noqa: F401 - raised through _toml
+from territobs.io.registry import READER_NAMES
 
 __all__ = [
     "AtlasConfig",
@@ -91,8 +94,8 @@ __all__ = [
     "parse_config",
 ]
 
-#: Readers a file source may name.
-READERS = ("boundaries", "insee", "caf", "table")
+#: Readers a file source may name (one registry with ``territobs read``).
+READERS = READER_NAMES
 #: Demo datasets a source may name.
 DEMO_DATASETS = ("communes", "populations")
 #: Ways a zoning may be defined (exactly one per zoning).
@@ -106,8 +109,6 @@ TABLE_FORMATS = ("csv", "xlsx")
 #: Classification schemes of :func:`territobs.maps.classify` (``manual`` needs
 #: ``breaks``).
 SCHEMES = ("quantiles", "fisher_jenks", "equal_interval", "manual")
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,31 @@ class SecrecyConfig:
     assignment: tuple[tuple[str, str], ...] = (("*", "rp"),)
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
+    def problems(self) -> list[tuple[str, str]]:
+        """Return every problem of the rules, with its key path.
+
+        The rules are checked as :func:`territobs.secrecy.rules_from_toml`
+        checks a rules file (types, values, unknown keys, rules named but not
+        defined). Parsing the config does not load :mod:`territobs.secrecy`
+        (a no-change refresh stays light): the build calls this before its
+        first step (:func:`territobs.atlas.steps.check_config`), and so does
+        ``territobs atlas --check``.
+
+        Returns
+        -------
+        list of (str, str)
+            ``(key, French message)``, keys such as
+            ``secrecy.rules.cd93.threshold``; empty when secrecy is off.
+        """
+        if not self.enabled:
+            return []
+        from territobs._toml import Problems
+        from territobs.secrecy.rules import check_rules_section
+
+        problems = Problems()
+        check_rules_section(self.section, problems, key="secrecy", other_keys=None)
+        return problems.items
+
 
 @dataclass(frozen=True)
 class PublicationConfig:
@@ -431,143 +457,6 @@ class AtlasConfig:
             if source.id == source_id:
                 return source
         raise KeyError(source_id)
-
-
-class _Problems:
-    """Collects ``(key, message)`` pairs while a document is checked."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, key: str, message: str) -> None:
-        self.items.append((key, message))
-
-
-_TYPE_NAMES = {
-    str: "une chaîne",
-    bool: "un booléen (true/false)",
-    int: "un entier",
-    list: "une liste",
-    dict: "une table",
-}
-
-
-class _Table:
-    """A TOML table being read: typed getters that record problems.
-
-    Every key read is marked as known; :meth:`finish` reports the others.
-    """
-
-    def __init__(self, data: Any, key: str, problems: _Problems) -> None:
-        self.key = key
-        self.problems = problems
-        self.ok = isinstance(data, dict)
-        if not self.ok:
-            problems.add(key or "(racine)", "une table TOML est attendue")
-        self.data: dict[str, Any] = data if self.ok else {}
-        self.known: set[str] = set()
-
-    def sub(self, name: str) -> str:
-        return f"{self.key}.{name}" if self.key else name
-
-    def has(self, name: str) -> bool:
-        return name in self.data
-
-    def get(
-        self,
-        name: str,
-        kind: type,
-        default: Any = None,
-        *,
-        required: bool = False,
-        choices: Iterable[str] | None = None,
-    ) -> Any:
-        self.known.add(name)
-        if name not in self.data:
-            if required:
-                self.problems.add(self.sub(name), "clé obligatoire absente")
-            return default
-        value = self.data[name]
-        valid = isinstance(value, kind) and not (
-            kind is int and isinstance(value, bool)
-        )
-        if not valid:
-            self.problems.add(
-                self.sub(name),
-                f"{_TYPE_NAMES.get(kind, kind.__name__)} est attendue, "
-                f"trouvé {value!r}",
-            )
-            return default
-        if choices is not None and value not in tuple(choices):
-            allowed = ", ".join(f"« {c} »" for c in choices)
-            self.problems.add(
-                self.sub(name), f"valeur « {value} » inconnue (valeurs : {allowed})"
-            )
-            return default
-        return value
-
-    def strings(
-        self,
-        name: str,
-        default: tuple[str, ...] = (),
-        *,
-        choices: Iterable[str] | None = None,
-        allow_scalar: bool = False,
-    ) -> tuple[str, ...]:
-        self.known.add(name)
-        if name not in self.data:
-            return default
-        value = self.data[name]
-        if allow_scalar and isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problems.add(
-                self.sub(name), f"une liste de chaînes est attendue, trouvé {value!r}"
-            )
-            return default
-        if choices is not None:
-            allowed = tuple(choices)
-            for i, item in enumerate(value):
-                if item not in allowed:
-                    names = ", ".join(f"« {c} »" for c in allowed)
-                    self.problems.add(
-                        f"{self.sub(name)}[{i}]",
-                        f"valeur « {item} » inconnue (valeurs : {names})",
-                    )
-        return tuple(value)
-
-    def ident(self, name: str = "id") -> str:
-        value = self.get(name, str, "", required=True)
-        if value and not _ID.match(value):
-            self.problems.add(
-                self.sub(name),
-                f"identifiant « {value} » invalide (lettres, chiffres, « - », "
-                "« _ », « . » ; il sert de nom de fichier)",
-            )
-        return value
-
-    def finish(self) -> None:
-        if not self.ok:
-            return
-        for name in self.data:
-            if name not in self.known:
-                allowed = ", ".join(sorted(self.known))
-                self.problems.add(
-                    self.sub(name), f"clé inconnue (clés possibles : {allowed})"
-                )
-
-
-def _array(
-    doc: _Table, name: str, problems: _Problems, *, required: bool = False
-) -> list[_Table]:
-    doc.known.add(name)
-    value = doc.data.get(name, [])
-    if name not in doc.data and required:
-        problems.add(name, "au moins une entrée est attendue")
-    if not isinstance(value, list):
-        problems.add(name, "un tableau de tables ([[...]]) est attendu")
-        return []
-    return [_Table(item, f"{name}[{i}]", problems) for i, item in enumerate(value)]
 
 
 def _file(table: _Table, name: str, base: Path) -> Path | None:
@@ -1057,7 +946,7 @@ def parse_config(
         problems,
     )
     if problems.items:
-        raise _config_error(problems.items, path)
+        raise problems_error(problems.items, path, "configuration d'atlas")
     return AtlasConfig(
         path=path,
         title=title,
@@ -1074,21 +963,6 @@ def parse_config(
         raw=dict(document),
         publication=publication,
         evolutions=evolutions,
-    )
-
-
-def _config_error(items: list[tuple[str, str]], path: Path) -> ConfigError:
-    shown = items[:10]
-    lines = "\n".join(f"  - {key} : {message}" for key, message in shown)
-    more = len(items) - len(shown)
-    tail = f"\n  ... et {more} autre{'s' if more > 1 else ''}" if more > 0 else ""
-    count = len(items)
-    return ConfigError(
-        f"fichier « {path} » : configuration d'atlas invalide "
-        f"({count} problème{'s' if count > 1 else ''})\n{lines}{tail}",
-        path=path,
-        key=items[0][0],
-        problems=list(items),
     )
 
 
@@ -1124,36 +998,5 @@ def load_config(path: str | os.PathLike[str]) -> AtlasConfig:
     >>> [z.id for z in config.zonings]
     ['iris', 'bassins', 'circonscription', 'pst']
     """
-    path = Path(path)
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(
-            f"fichier « {path} » : impossible de lire la configuration ({exc.strerror})",
-            path=path,
-            key="",
-            problems=[],
-        ) from exc
-    try:
-        document = tomllib.loads(text.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"fichier « {path} » : la configuration doit être en UTF-8",
-            path=path,
-            key="",
-            problems=[],
-        ) from exc
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        if line is None:
-            match = re.search(r"line (\d+)", str(exc))
-            line = int(match.group(1)) if match else None
-        raise ConfigError(
-            f"fichier « {path} »{f', ligne {line}' if line else ''} : TOML invalide "
-            f"({exc})",
-            path=path,
-            row=line,
-            key="",
-            problems=[],
-        ) from exc
+    document = read_toml(path, "la configuration")
     return parse_config(document, path)

@@ -15,8 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from territobs.catalog.kinds import is_count
+from territobs.formatting import decimals_for
 from territobs.io.spreadsheet import protect_sheet
 
 __all__ = ["METHODS_FR", "number_format", "write_xlsx"]
@@ -36,7 +39,7 @@ PERCENT_FORMAT = "0 %"
 _MAX_WIDTH = 60
 
 
-def number_format(kind: str, unit: str) -> str:
+def number_format(kind: str, unit: str, values: Sequence[float] | None = None) -> str:
     """Excel number format of an indicator's values.
 
     Parameters
@@ -45,22 +48,30 @@ def number_format(kind: str, unit: str) -> str:
         ``count``, ``ratio``, ``mean``, ``median``...
     unit : str
         ``"%"`` values are already percentages (``12.5`` for 12.5 %).
+    values : sequence of float, optional
+        The column's values: the decimals are those of the one policy
+        (:func:`territobs.formatting.decimals_for`) shared with portraits,
+        notebook tables and maps. Default: the policy for a count's or a
+        euro amount's whole numbers, else one decimal.
 
     Returns
     -------
     str
-        ``"#,##0"`` for counts and euros (shown ``50 253`` by a French
-        spreadsheet), ``"#,##0.0"`` otherwise: the decimals of the notebook
-        tables (:func:`territobs.zoning.result.style_result`).
+        ``"#,##0"`` (shown ``50 253`` by a French spreadsheet),
+        ``"#,##0.0"`` or ``"#,##0.00"``.
 
     Examples
     --------
     >>> number_format("count", "habitants"), number_format("ratio", "hab./km²")
     ('#,##0', '#,##0.0')
+    >>> number_format("ratio", "", [3.14159, 2.5])
+    '#,##0.00'
     """
-    if kind == "count" or unit == "€":
-        return "#,##0"
-    return "#,##0.0"
+    if values is None:
+        digits = 0 if is_count(kind) or unit == "€" else 1
+    else:
+        digits = decimals_for(values, unit, kind)
+    return "#,##0" + ("." + "0" * digits if digits else "")
 
 
 def _heading(label: str, unit: str) -> str:
@@ -85,7 +96,8 @@ def _values_sheet(
         unit = _text(row.unit)
         column = values[row.indicator].reindex(order).astype(float)
         wide[_heading(str(row.label), unit)] = column.to_numpy()
-        formats.append(number_format(_text(row.kind), unit))
+        shown = column[np.isfinite(column)].tolist()
+        formats.append(number_format(_text(row.kind), unit, shown))
     if notes:
         wide["Remarque"] = [notes.get(str(z), "") for z in order]
         formats.append("@")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 from typing import Any
 
@@ -10,26 +9,8 @@ import click
 import pandas as pd
 
 from territobs.formatting import count_of
-from territobs.io._csv import decode_bytes, find_column, sniff_separator
+from territobs.io.registry import READER_NAMES, READERS, guess_reader, read_source
 
-_VECTOR_SUFFIXES = {
-    ".shp",
-    ".gpkg",
-    ".geojson",
-    ".json",
-    ".fgb",
-    ".parquet",
-    ".geoparquet",
-    ".gml",
-    ".kml",
-    ".zip",
-}
-_KIND_LABELS = {
-    "boundaries": "limites administratives",
-    "insee": "tableau INSEE",
-    "caf": "tableau CAF",
-    "grid": "carreaux INSEE",
-}
 #: Start of the line on masked cells, whether there are some or none.
 _MASKED = "Cellules masquées (secret ou manquantes)"
 _SEPARATORS = {";": "point-virgule", ",": "virgule", "\t": "tabulation", None: "-"}
@@ -39,56 +20,16 @@ def _number(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u202f")
 
 
-def _header(path: Path) -> list[str]:
-    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
-    with opener(path, "rb") as handle:
-        head = handle.read(65536)
-    text, _ = decode_bytes(head.split(b"\n")[0])
-    sep = sniff_separator(text)
-    return [c.strip().strip('"') for c in text.split(sep)]
-
-
-def guess_kind(path: Path) -> str:
-    """Guess which reader fits ``path`` from its suffix and header."""
-    if path.is_dir() or path.suffix.lower() in _VECTOR_SUFFIXES:
-        return "boundaries"
-    if path.suffix.lower() in (".xlsx", ".xls", ".xlsm", ".ods"):
-        return "insee"
-    columns = _header(path)
-    if find_column(columns, ["Idcar_200m", "Idcar_1km", "IdINSPIRE"]) or (
-        find_column(columns, ["x"]) and find_column(columns, ["y"])
-    ):
-        return "grid"
-    if find_column(columns, ["Codes_Insee", "Code_Insee"]):
-        return "caf"
-    return "insee"
-
-
 def _read(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
+    """Read with the registry's reader, passing the options it takes."""
     crs = options["crs"]
-    if crs is not None and crs.isdigit():
-        crs = int(crs)
-    if kind == "boundaries":
-        from territobs.io.boundaries import read_boundaries
-
-        return read_boundaries(
-            path,
-            layer=options["layer"],
-            level=options["level"],
-            crs=crs,
-            to_crs="auto" if options["reproject"] else None,
-        )
-    if kind == "caf":
-        from territobs.io.caf import read_caf
-
-        return read_caf(path, key=options["key"])
-    if kind == "grid":
-        from territobs.io.filosofi_grid import read_filosofi_grid
-
-        return read_filosofi_grid(path, size=options["size"], crs=crs)
-    from territobs.io.insee import read_insee
-
-    return read_insee(path, key=options["key"], level=options["level"])
+    given = {
+        **options,
+        "crs": int(crs) if crs is not None and crs.isdigit() else crs,
+        "to_crs": "auto" if options["reproject"] else None,
+    }
+    reader = READERS[kind]
+    return read_source(path, kind, **{k: given[k] for k in reader.cli_options})
 
 
 def catalog_vintage(columns: list[str]) -> tuple[int, list[str]] | None:
@@ -116,7 +57,8 @@ def catalog_vintage(columns: list[str]) -> tuple[int, list[str]] | None:
     >>> catalog_vintage(["code", "population"]) is None
     True
     """
-    from territobs.catalog import _pattern_regex, _vintage_of, default_catalog
+    from territobs.catalog import default_catalog
+    from territobs.catalog.model import _pattern_regex, _vintage_of
 
     catalog = default_catalog()
     patterns: set[str] = set()
@@ -167,7 +109,7 @@ def _vintage_line(frame: pd.DataFrame, info: dict[str, Any]) -> str:
 def summarise(frame: pd.DataFrame, kind: str) -> list[str]:
     """Return the French summary lines of a frame read by ``kind``'s reader."""
     info = frame.attrs.get("territobs", {})
-    lines = [f"Type : {_KIND_LABELS[kind]}", f"Lignes : {_number(len(frame))}"]
+    lines = [f"Type : {READERS[kind].label}", f"Lignes : {_number(len(frame))}"]
     if "level" in frame.columns:
         counts = frame["level"].value_counts()
         lines.append(
@@ -226,7 +168,7 @@ def summarise(frame: pd.DataFrame, kind: str) -> list[str]:
 @click.argument("path", metavar="FICHIER", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--kind",
-    type=click.Choice(["auto", "boundaries", "insee", "caf", "grid"]),
+    type=click.Choice(["auto", *READER_NAMES]),
     default="auto",
     show_default=True,
     help="Nature du fichier (auto : d'après l'extension et l'en-tête).",
@@ -271,7 +213,7 @@ def read(
 ) -> None:
     """Read a file and print a French summary."""
     if kind == "auto":
-        kind = guess_kind(path)
+        kind = guess_reader(path)
     options = {
         "layer": layer,
         "level": level,

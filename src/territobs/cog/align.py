@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from territobs.catalog.kinds import is_count
 from territobs.errors import MethodError, format_codes
 from territobs.schema import SECRET_SUFFIX
 
@@ -37,7 +38,7 @@ def column_kinds(table: pd.DataFrame, catalog: Any) -> dict[str, str]:
         except Exception:  # the table does not give this indicator
             continue
         for role, columns in res.columns.items():
-            count = role in _COUNT_ROLES or (role == "value" and ind.kind == "count")
+            count = role in _COUNT_ROLES or (role == "value" and is_count(ind.kind))
             for column in columns:
                 if not count:
                     kinds[column] = "other"

@@ -13,6 +13,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from territobs.catalog.kinds import KIND_SPECS, KINDS, Kind
 from territobs.codes import PLM_COMMUNES, normalize_codes
 from territobs.cog.passage import passage_table
 from territobs.errors import (
@@ -29,7 +30,6 @@ __all__ = [
     "convert_table",
 ]
 
-Kind = Literal["count", "ratio", "mean", "median"]
 RatioSpec = tuple[str, str] | tuple[str, str, float]
 REPORT_COLUMNS = ["code_from", "code_to", "event", "weight"]
 SECRET_SUFFIX = "__secret"
@@ -61,7 +61,16 @@ def _columns_plan(
         name: (spec[0], spec[1], float(spec[2]) if len(spec) == 3 else 1.0)
         for name, spec in (ratios or {}).items()
     }
-    refused = [c for c, k in kinds.items() if k in ("median", "mean")]
+    unknown = sorted(c for c, k in kinds.items() if k not in KIND_SPECS)
+    if unknown:
+        raise MethodError(
+            f"colonnes {format_codes(unknown)} : nature inconnue "
+            f"({format_codes(sorted({str(kinds[c]) for c in unknown}))}) ; natures "
+            f"possibles : {format_codes(KINDS, len(KINDS))}.",
+            codes=unknown,
+        )
+    cog = {c: KIND_SPECS[k].cog for c, k in kinds.items()}
+    refused = [c for c, how in cog.items() if how == "refuse"]
     if refused:
         raise MethodError(
             f"colonnes {format_codes(refused)} : une médiane ou une moyenne ne se "
@@ -71,14 +80,16 @@ def _columns_plan(
             "utilisez la valeur publiée sur le nouveau millésime.",
             codes=refused,
         )
-    bad_ratios = [c for c, k in kinds.items() if k == "ratio" and c not in ratio_specs]
+    bad_ratios = [
+        c for c, how in cog.items() if how == "ratio" and c not in ratio_specs
+    ]
     if bad_ratios:
         raise MethodError(
             f"ratios {format_codes(bad_ratios)} sans composantes : donnez "
             "ratios={'taux': ('numérateur', 'dénominateur')} pour les recalculer.",
             codes=bad_ratios,
         )
-    counts = [c for c, k in kinds.items() if k == "count"]
+    counts = [c for c, how in cog.items() if how == "sum"]
     for num, den, _ in ratio_specs.values():
         counts += [c for c in (num, den) if c not in counts]
     declared = {"code", "level", *counts, *ratio_specs}
@@ -161,7 +172,9 @@ def apply_passage(
         ``code_from``, ``code_to``, ``event``, ``weight`` (NaN = decided by
         ``population``).
     kinds : mapping, optional
-        ``{column: "count" | "ratio" | "mean" | "median"}``.
+        ``{column: kind}`` (:data:`territobs.catalog.KINDS`): counts are
+        summed, ratios and shares rebuilt from ``ratios``, means, medians
+        and quantiles refused.
     ratios : mapping, optional
         ``{ratio: (numerator, denominator)}`` or ``(numerator, denominator,
         scale)`` (100 for a percentage). Components are converted as counts;

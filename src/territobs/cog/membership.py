@@ -17,7 +17,7 @@ import pandas as pd
 
 from territobs.codes import normalize_codes
 from territobs.errors import SourceFormatError, format_codes, where
-from territobs.io._csv import read_text_table
+from territobs.io.text import read_text_table
 
 __all__ = [
     "membership_table",

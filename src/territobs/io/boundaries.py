@@ -55,8 +55,8 @@ from territobs.errors import (
     where,
 )
 from territobs.formatting import count_of
-from territobs.io._csv import find_column, require_file
 from territobs.io._geometry_checks import check_units
+from territobs.io.decode import find_column, require_file
 from territobs.io.insee import row_levels
 
 __all__ = [

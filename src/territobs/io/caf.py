@@ -29,14 +29,11 @@ import pandas as pd
 from territobs.codes import normalize_codes
 from territobs.errors import CodeError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
-from territobs.io._csv import (
-    DEFAULT_SECRET_MARKERS,
-    convert_table,
-    find_column,
-    read_text_table,
-)
 from territobs.io._plausible import check_values
+from territobs.io.decode import find_column
 from territobs.io.insee import row_levels
+from territobs.io.text import read_text_table
+from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_table
 
 __all__ = ["CAF_KEYS", "PSEUDO_COMMUNES", "read_caf", "split_pseudo"]
 

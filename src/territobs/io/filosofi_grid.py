@@ -30,14 +30,11 @@ from pyproj.exceptions import CRSError as CRSErrorPyproj
 
 from territobs.errors import CodeError, CRSError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
-from territobs.io._csv import (
-    DEFAULT_SECRET_MARKERS,
-    convert_table,
-    find_column,
-    read_text_table,
-)
 from territobs.io._plausible import check_values
 from territobs.io.boundaries import _check_location
+from territobs.io.decode import find_column
+from territobs.io.text import read_text_table
+from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_table
 
 __all__ = ["ID_COLUMNS", "parse_square_ids", "read_filosofi_grid"]
 

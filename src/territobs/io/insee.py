@@ -28,15 +28,6 @@ from territobs.codes import (
 )
 from territobs.errors import CodeError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
-from territobs.io._csv import (
-    DEFAULT_SECRET_MARKERS,
-    TableRecord,
-    check_unique_names,
-    convert_table,
-    find_column,
-    read_spreadsheet,
-    read_text_table,
-)
 from territobs.io._plausible import (
     CENSUS_COUNT,
     POVERTY_RATE,
@@ -44,6 +35,14 @@ from territobs.io._plausible import (
     drop_footnotes,
 )
 from territobs.io._xlsx import check_blank_cells
+from territobs.io.decode import find_column
+from territobs.io.text import (
+    TableRecord,
+    check_unique_names,
+    read_spreadsheet,
+    read_text_table,
+)
+from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_table
 
 __all__ = ["INSEE_KEYS", "guess_vintage", "read_insee", "row_levels"]
 

@@ -32,13 +32,8 @@ from territobs.errors import (
     where,
 )
 from territobs.formatting import count_of
-from territobs.io._csv import (
-    check_unique_names,
-    decode_bytes,
-    read_bytes,
-    read_spreadsheet,
-    read_text_table,
-)
+from territobs.io.decode import decode_bytes, read_bytes
+from territobs.io.text import check_unique_names, read_spreadsheet, read_text_table
 from territobs.zoning.zones import zones_from_members, zones_from_polygons
 
 __all__ = ["read_zones"]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.errors import SourceFormatError, format_codes
-from territobs.formatting import count_of
+from territobs.formatting import count_of, decimals_for
 from territobs.maps.classify import MISSING, SECRET, Classes, Scheme, classify
 
 __all__ = [
@@ -80,8 +80,8 @@ class Layer:
     classes : Classes, optional
         Classes shared with another map (overrides scheme, k and breaks).
     decimals : int, optional
-        Digits after the decimal comma (default 1 for ``%`` and ratios, else
-        0).
+        Digits after the decimal comma (default: the one policy of
+        :func:`territobs.formatting.decimals_for` over the mapped values).
     """
 
     column: str
@@ -288,16 +288,8 @@ def secret_mask(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _default_decimals(unit: str | None, values: np.ndarray) -> int:
-    if unit in ("%", "‰"):
-        return 1
-    finite = values[np.isfinite(values)]
-    if finite.size and np.all(np.abs(finite - np.round(finite)) < 1e-9):
-        return 0
-    spread = float(np.ptp(finite)) if finite.size else 0.0
-    typical = float(np.median(np.abs(finite))) if finite.size else 0.0
-    # large figures (estimated counts of inhabitants...) read without decimals,
-    # even on a map of one zone where the spread is 0
-    return 1 if spread < 100 and typical < 100 else 0
+    # the one decimals policy of portraits, tables and maps
+    return decimals_for(values[np.isfinite(values)].tolist(), unit or "")
 
 
 def round_half_up(values: np.ndarray, decimals: int) -> np.ndarray:

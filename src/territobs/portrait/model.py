@@ -12,6 +12,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from territobs.catalog.kinds import is_count
 from territobs.errors import SourceFormatError, ZoneError, format_codes
 from territobs.formatting import decimals_for, format_date, format_share
 from territobs.formatting import format_value as _format_value
@@ -290,7 +291,7 @@ class Portrait:
                     if state == "partial"
                     else "",
                     "gaps": gaps,
-                    "chart": "" if kind == "count" else bar_chart_svg(bars),
+                    "chart": "" if is_count(kind) else bar_chart_svg(bars),
                 }
             )
         return figures
@@ -365,12 +366,10 @@ def _lower_first(text: str) -> str:
 def _row_decimals(records: Sequence[Mapping[str, Any]]) -> int | None:
     """Decimals of one indicator row: the same for every territory shown.
 
-    The number a value deserves (:func:`territobs.formatting.decimals_for`)
-    depends on its size; a row mixing « 85,5 » and « 112 » reads badly.
-    Counts take the decimals of their largest value (« 45 » beside
-    « 643 350 »), other indicators those of their smallest non-zero value
-    (« 85,5 » beside « 112,0 »): no figure of the row loses the precision
-    it needs. None when the row has no value.
+    The row's published values go through the one decimals policy
+    (:func:`territobs.formatting.decimals_for`, also used by tables and
+    maps): a row mixing « 85,5 » and « 112 » reads badly. None when the row
+    has no value.
     """
     values = []
     for record in records:
@@ -386,11 +385,7 @@ def _row_decimals(records: Sequence[Mapping[str, Any]]) -> int | None:
         return None
     first = records[0]
     unit, kind = str(first["unit"] or ""), str(first["kind"] or "")
-    if kind == "count":
-        chosen = max(values, key=abs)
-    else:
-        chosen = min((v for v in values if v != 0), key=abs, default=0.0)
-    return decimals_for(chosen, unit, kind)
+    return decimals_for(values, unit, kind)
 
 
 def _number(record: Mapping[str, Any] | None) -> float | None:
@@ -433,7 +428,7 @@ def _gap(own: Mapping[str, Any], other: Mapping[str, Any], decimals: int | None)
         return format_difference(a - b, unit, 1 if decimals is None else decimals)
     if b == 0:
         return "écart non calculable"
-    if kind == "count":
+    if is_count(kind):
         if 0 <= a <= b:
             share = 100 * a / b
             digits = 1 if share < 10 else 0

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territobs.catalog.kinds import COUNT_KINDS, KINDS, kind_spec
 from territobs.errors import SecrecyError, format_codes
 from territobs.formatting import count_of
 from territobs.secrecy.rules import SecrecyRule
@@ -42,7 +43,6 @@ __all__ = [
 REQUIRED_COLUMNS = ("zone", "indicator", "kind", "value", "numerator", "denominator")
 #: Columns the row-wise decisions read.
 WORK_COLUMNS = (*REQUIRED_COLUMNS, "masked_units", "missing_units", "incomplete")
-KINDS = ("count", "ratio", "share", "mean", "median", "quantile")
 #: Relative tolerance when comparing sums of floats with a threshold.
 RTOL = 1e-9
 #: Units below this weight sum are not missing (float noise of recompute).
@@ -175,7 +175,7 @@ def compute_bounds(
     """
     known = frame["numerator"].where(frame["numerator"].notna(), frame["value"])
     is_count = (
-        (frame["kind"] == "count")
+        frame["kind"].isin(COUNT_KINDS)
         & frame["incomplete"]
         & ~(frame["missing_units"] > MISSING_TOL)
     )
@@ -302,14 +302,7 @@ class CellTable:
 
 
 def _own_parts(kind: str) -> tuple[str, ...]:
-    return {
-        "count": ("value",),
-        "ratio": ("numerator", "denominator"),
-        "share": ("numerator", "denominator"),
-        "mean": ("denominator",),
-        "median": (),
-        "quantile": (),
-    }[kind]
+    return tuple(kind_spec(kind).secrecy_parts)
 
 
 def _parts_of(row: Mapping[str, Any], rule: SecrecyRule) -> list[tuple[str, str]]:
@@ -327,7 +320,7 @@ def _parts_of(row: Mapping[str, Any], rule: SecrecyRule) -> list[tuple[str, str]
     governed_by_other = rule.governing is not None and rule.governing != indicator
     if governed_by_other:
         families.append((rule.governing, "value"))
-    is_ratio = kind in ("ratio", "share")
+    is_ratio = kind_spec(kind).sums == "ratio"
     if not governed_by_other or (is_ratio and rule.mask_ratio_with_components):
         families.extend((indicator, part) for part in _own_parts(kind))
     if not families:
@@ -346,7 +339,7 @@ def _cell_value(
 ) -> tuple[float, float]:
     """Return the interval of one part of a row (NaN, NaN when unknown)."""
     if row["incomplete"]:
-        if part == "value" and row["kind"] == "count" and publish:
+        if part == "value" and kind_spec(row["kind"]).is_count and publish:
             return lower, upper
         return np.nan, np.nan
     if part == "value":
@@ -375,16 +368,7 @@ def _reference(catalog: Any, indicator: str, kind: str | None, part: str) -> str
         )
     if kind is not None and ind.kind != kind:
         return None
-    if ind.kind == "count" and part == "value":
-        ref = ind.variable
-    elif ind.kind in ("ratio", "share") and part == "numerator":
-        ref = None if ind.published_as_ratio else ind.numerator
-    elif ind.kind in ("ratio", "share") and part == "denominator":
-        ref = ind.denominator
-    elif ind.kind == "mean" and part == "denominator":
-        ref = ind.weight
-    else:
-        ref = None
+    ref = kind_spec(ind.kind).part_reference(ind, part)
     if ref is None or ref in catalog.components:
         return ref
     owners = [c.id for c in catalog.components.values() if ref in c.variables]

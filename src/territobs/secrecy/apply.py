@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.catalog import Catalog, default_catalog
+from territobs.catalog.kinds import is_count
 from territobs.codes import PLM_COMMUNES
 from territobs.errors import SecrecyError, SecrecyWarning, format_codes
 from territobs.formatting import count_of
@@ -341,7 +342,7 @@ def apply_secrecy(
         rule = rule_of[row["indicator"]]
         links = cells.links[pos]
         if row["incomplete"] and not (
-            row["kind"] == "count"
+            is_count(row["kind"])
             and _publish_bounds(rule, publish_bounds)
             and np.isfinite(upper[pos])
         ):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.catalog import Catalog, default_catalog
+from territobs.catalog.kinds import is_count
 from territobs.errors import SecrecyError, format_codes
 from territobs.formatting import count_of
 from territobs.secrecy._cells import (
@@ -221,7 +222,7 @@ def _advice(frame: pd.DataFrame, rule_of: Mapping[str, SecrecyRule]) -> list[dic
         rule = rule_of[row.indicator]
         if rule.action != "advise":
             continue
-        count = row.value if row.kind == "count" else row.denominator
+        count = row.value if is_count(row.kind) else row.denominator
         if pd.notna(count) and count < rule.threshold:
             rows.append(
                 _row(

@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from territobs._toml import Problems, Table, problems_error
 from territobs.errors import SecrecyError, format_codes
 from territobs.formatting import count_of
 
@@ -289,6 +290,86 @@ def departement(
 
 
 _FIELDS = {f.name for f in fields(SecrecyRule)}
+#: Type of each field a TOML table may set (``threshold = 5``).
+_FIELD_TYPES: dict[str, type] = {
+    "label": str,
+    "producer": str,
+    "threshold": float,
+    "governing": str,
+    "governing_label": str,
+    "masked_max": float,
+    "mask_zero": bool,
+    "mask_ratio_with_components": bool,
+    "publish_bounds": bool,
+    "action": str,
+    "source": str,
+    "protection_width": float,
+}
+
+
+def check_rule(
+    table: Table, rule_id: str, base: SecrecyRule | None = None
+) -> SecrecyRule | None:
+    """Read one ``[rules.<id>]`` table, recording every problem; None if any.
+
+    Parameters
+    ----------
+    table : territobs._toml.Table
+        The rule's table, with its key path (``secrecy.rules.cd93``).
+    rule_id : str
+    base : SecrecyRule, optional
+        Built-in rule of the same id, whose fields the table overrides.
+
+    Returns
+    -------
+    SecrecyRule or None
+    """
+    problems = table.problems
+    before = len(problems.items)
+    values: dict[str, Any] = {}
+    table.known.add("id")
+    for name, kind in _FIELD_TYPES.items():
+        choices = _ACTIONS if name == "action" else None
+        value = table.get(name, kind, choices=choices)
+        if value is not None:
+            values[name] = value
+    if table.ok and base is None and "threshold" not in table.data:
+        table.add("threshold", "seuil de diffusion obligatoire (nombre positif)")
+    typed = len(problems.items) == before
+    table.finish()  # unknown keys do not stop the checks of the values
+    if not typed or not table.ok:
+        return None
+    try:
+        if base is not None:
+            rule = replace(base, id=rule_id, **values)
+        else:
+            values.setdefault(
+                "label", f"Règle « {rule_id} » (seuil {values['threshold']})"
+            )
+            values.setdefault("producer", "")
+            rule = SecrecyRule(id=rule_id, **values)
+    except SecrecyError as exc:  # values out of range (threshold <= 0...)
+        message = exc.message.split(" : ", 1)[-1].rstrip(".")
+        table.add(str(getattr(exc, "key", "")), message)
+        return None
+    return rule if len(problems.items) == before else None
+
+
+def _raise(problems: Problems, path: str | os.PathLike[str] | None) -> None:
+    if problems:
+        error = problems_error(problems.items, path, "fichier de règles de secret")
+        unknown = [
+            key.rsplit(".", 1)[-1]
+            for key, message in problems.items
+            if message.startswith("clé inconnue")
+        ]
+        raise SecrecyError(
+            error.message,
+            path=path,
+            key=error.key,  # type: ignore[attr-defined]
+            problems=problems.items,
+            codes=unknown,
+        )
 
 
 def rule_from_mapping(
@@ -318,34 +399,78 @@ def rule_from_mapping(
     Raises
     ------
     SecrecyError
-        On unknown keys, missing ``threshold`` without a base, or invalid
-        values; ``error.key`` names the key path.
+        Listing every problem (unknown keys, also on ``codes``; missing
+        ``threshold`` without a base; wrong types; invalid values);
+        ``error.key`` names the first key path, ``error.problems`` all.
     """
-    key = key or f"rules.{rule_id}"
-    unknown = sorted(set(mapping) - _FIELDS)
-    if unknown:
-        raise SecrecyError(
-            f"« {key} » : "
-            f"{'clé inconnue' if len(unknown) == 1 else 'clés inconnues'} "
-            f"{format_codes(unknown)} ; clés possibles : "
-            f"{', '.join(sorted(_FIELDS - {'id'}))}.",
-            key=key,
-            codes=unknown,
-        )
-    values = {k: v for k, v in mapping.items() if k != "id"}
-    if base is not None:
-        return replace(base, id=rule_id, **values)
-    if "threshold" not in values:
-        raise SecrecyError(
-            f"« {key} » : « threshold » manquant (seuil de diffusion).",
-            key=f"{key}.threshold",
-        )
-    values.setdefault("label", f"Règle « {rule_id} » (seuil {values['threshold']})")
-    values.setdefault("producer", "")
-    try:
-        return SecrecyRule(id=rule_id, **values)
-    except TypeError as exc:  # wrong value types reaching float()
-        raise SecrecyError(f"« {key} » : {exc}", key=key) from exc
+    problems = Problems()
+    rule = check_rule(
+        Table(mapping, key or f"rules.{rule_id}", problems), rule_id, base
+    )
+    _raise(problems, None)
+    assert rule is not None
+    return rule
+
+
+def check_rules_section(
+    section: Mapping[str, Any],
+    problems: Problems,
+    *,
+    key: str = "",
+    other_keys: Collection[str] | None = (),
+) -> dict[str, SecrecyRule] | None:
+    """Check the ``rules`` and ``indicators`` tables of a rules document.
+
+    Every ``[rules.<id>]`` table is read (:func:`check_rule`) and every
+    assignment of ``[indicators]`` must name a built-in or a defined rule.
+    Used by :func:`rules_from_toml` and by the atlas's ``[secrecy]``.
+
+    Parameters
+    ----------
+    section : mapping
+        The document (or the atlas's ``[secrecy]`` table).
+    problems : territobs._toml.Problems
+    key : str, default ""
+        Key path of ``section`` (``"secrecy"``).
+    other_keys : collection of str or None, default ()
+        Other keys ``section`` may hold; None: not checked here (the
+        atlas's ``[secrecy]`` table checks its own).
+
+    Returns
+    -------
+    dict of str to SecrecyRule or None
+        Indicator id (or ``"*"``) → rule; None when a problem was recorded.
+    """
+    before = len(problems.items)
+    doc = Table(section, key, problems)
+    rules_table = doc.table("rules")
+    indicators_table = doc.table("indicators")
+    rules = dict(BUILTIN_RULES)
+    for rule_id, data in rules_table.data.items():
+        rules_table.known.add(rule_id)
+        sub = Table(data, rules_table.sub(rule_id), problems)
+        rule = check_rule(sub, rule_id, BUILTIN_RULES.get(rule_id))
+        if rule is not None:
+            rules[rule_id] = rule
+    assignment: dict[str, SecrecyRule] = {}
+    defined = {*BUILTIN_RULES, *rules_table.data}
+    for indicator, rule_id in indicators_table.data.items():
+        indicators_table.known.add(indicator)
+        if not isinstance(rule_id, str):
+            indicators_table.add(
+                indicator, f"l'identifiant d'une règle est attendu, trouvé {rule_id!r}"
+            )
+        elif rule_id not in defined:
+            indicators_table.add(
+                indicator,
+                f"règle « {rule_id} » inconnue (règles : {', '.join(sorted(defined))})",
+            )
+        elif rule_id in rules:
+            assignment[indicator] = rules[rule_id]
+    if other_keys is not None:
+        doc.known.update(other_keys)
+        doc.finish()
+    return assignment if len(problems.items) == before else None
 
 
 def rules_from_toml(path: str | os.PathLike[str]) -> dict[str, SecrecyRule]:
@@ -368,8 +493,9 @@ def rules_from_toml(path: str | os.PathLike[str]) -> dict[str, SecrecyRule]:
     Raises
     ------
     SecrecyError
-        If the file is not valid TOML, a rule is invalid, or an indicator
-        refers to an unknown rule; ``error.path`` and ``error.key`` say where.
+        If the file is not valid TOML, or listing every invalid rule, unknown
+        key and indicator given an unknown rule; ``error.path`` and
+        ``error.key`` say where, ``error.problems`` lists them all.
 
     Examples
     --------
@@ -394,52 +520,16 @@ def rules_from_toml(path: str | os.PathLike[str]) -> dict[str, SecrecyRule]:
         raise SecrecyError(
             f"fichier « {path} » illisible ({exc.strerror}).", path=path
         ) from exc
-    unknown = sorted(set(data) - {"rules", "indicators"})
-    if unknown:
-        raise SecrecyError(
-            f"fichier « {path} » : "
-            f"{'section inconnue' if len(unknown) == 1 else 'sections inconnues'} "
-            f"{format_codes(unknown)} "
-            "(attendu : [rules.<id>] et [indicators]).",
-            path=path,
-            key=unknown[0],
-            codes=unknown,
+    problems = Problems()
+    assignment = check_rules_section(data, problems)
+    if assignment is not None and not data.get("indicators"):
+        problems.add(
+            "indicators",
+            'aucune règle attribuée ; ajoutez une table [indicators] (par ex. « "*" '
+            '= "caf" »)',
         )
-    rules = dict(BUILTIN_RULES)
-    for rule_id, table in data.get("rules", {}).items():
-        if not isinstance(table, Mapping):
-            raise SecrecyError(
-                f"fichier « {path} » : « rules.{rule_id} » doit être une table.",
-                path=path,
-                key=f"rules.{rule_id}",
-            )
-        try:
-            rules[rule_id] = rule_from_mapping(
-                rule_id, table, base=BUILTIN_RULES.get(rule_id)
-            )
-        except SecrecyError as exc:
-            exc.path = os.fspath(path)
-            exc.message = f"fichier « {path} » : {exc.message}"
-            exc.args = (exc.message,)
-            raise
-    assignment: dict[str, SecrecyRule] = {}
-    for indicator, rule_id in data.get("indicators", {}).items():
-        if rule_id not in rules:
-            raise SecrecyError(
-                f"fichier « {path} » : « indicators.{indicator} » désigne la règle "
-                f"« {rule_id} » inconnue (règles : {', '.join(sorted(rules))}).",
-                path=path,
-                key=f"indicators.{indicator}",
-                codes=[rule_id],
-            )
-        assignment[indicator] = rules[rule_id]
-    if not assignment:
-        raise SecrecyError(
-            f"fichier « {path} » : aucune règle attribuée ; ajoutez une table "
-            '[indicators] (par ex. « "*" = "caf" »).',
-            path=path,
-            key="indicators",
-        )
+    _raise(problems, path)
+    assert assignment is not None
     return assignment
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from territobs.catalog import Indicator, Resolution
+from territobs.catalog.kinds import kind_spec
 from territobs.errors import MethodError
 from territobs.schema import APPROXIMATIONS
 
@@ -48,9 +49,8 @@ def supports(ind: Indicator) -> bool:
     """Whether :data:`CENSUS_WEIGHTS` applies to an indicator."""
     if ind.variable is None:
         return False
-    return ind.kind in ("median", "quantile") or (
-        ind.kind in ("ratio", "share") and ind.published_as_ratio
-    )
+    spec = kind_spec(ind.kind)
+    return not spec.aggregable or (spec.published_rate and ind.published_as_ratio)
 
 
 def census_weighted(
@@ -120,7 +120,7 @@ def census_weighted(
                 indicator=ind.id,
                 vintages={"values": v_values, "census": v_census},
             )
-    if ind.kind in ("median", "quantile"):
+    if not kind_spec(ind.kind).aggregable:
         computed = replace(ind, weight="population")
         roles = {
             "value": values.columns["value"],

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import sparse
 
 from territobs.catalog import Catalog, Indicator, Resolution, default_catalog
+from territobs.catalog.kinds import kind_spec
 from territobs.errors import (
     JoinError,
     MethodError,
@@ -249,7 +250,7 @@ def _approximation_for(
         return ""
     if name is None:
         raise MethodError(
-            f"indicateur « {ind.id} » ({ind.kind}) : {_KIND_FR[ind.kind]} ne se "
+            f"indicateur « {ind.id} » ({ind.kind}) : {kind_spec(ind.kind).article} ne se "
             "recalcule pas à partir des valeurs des unités. Pour une valeur "
             "approchée, demandez-la explicitement : en Python "
             f"approximation=« {next(iter(APPROXIMATIONS))} », en ligne de commande "
@@ -290,9 +291,6 @@ def _resolves_exactly(
     return exact
 
 
-_KIND_FR = {"median": "une médiane", "quantile": "un quantile (décile, quartile)"}
-
-
 @dataclass(frozen=True)
 class _Sums:
     """Zone sums of one indicator, before formatting as rows."""
@@ -331,44 +329,87 @@ def _sums(
         missing |= inp.missing & ~inp.masked
     known = ~unknown
 
-    def clean(x: np.ndarray) -> np.ndarray:
-        return np.where(known, np.nan_to_num(x), 0.0)
+    ctx = _Context(ind, res, roles, ops, known, unknown, missing)
+    return _SUMMERS[kind_spec(ind.kind).sums](ctx)
 
-    nan = np.full(ops.matrix.shape[1], np.nan)
 
-    def total(role: str, x: np.ndarray) -> np.ndarray:
-        return ops.for_role(role, res).total(x)
+@dataclass(frozen=True)
+class _Context:
+    """What a summing function reads: the indicator and its unit inputs."""
 
-    def used(*names: str) -> tuple[_Operands, ...]:
-        return tuple(ops.for_role(name, res) for name in names)
+    ind: Indicator
+    res: Resolution
+    roles: Mapping[str, _Input]
+    ops: _Operands
+    known: np.ndarray
+    unknown: np.ndarray
+    missing: np.ndarray
 
-    if ind.kind == "count":
-        x = clean(roles["value"].values)
-        num = total("value", x)
-        return _Sums(num, num, nan, (x,), unknown, missing, used("value"))
-    if ind.kind in ("ratio", "share"):
-        d = clean(roles["denominator"].values)
-        if "rate" in roles:  # published rate: rebuild the numerator per unit
-            n = clean(roles["rate"].values * roles["denominator"].values / ind.scale)
-            top = "rate"
-        else:
-            n = clean(roles["numerator"].values)
-            top = "numerator"
-        num, den = total(top, n), total("denominator", d)
-        value = _ratio(num, den, ind.scale)
-        return _Sums(
-            value, num, den, (n, d), unknown, missing, used(top, "denominator")
-        )
-    p = clean(roles["weight"].values)
+    def clean(self, x: np.ndarray) -> np.ndarray:
+        return np.where(self.known, np.nan_to_num(x), 0.0)
+
+    def total(self, role: str, x: np.ndarray) -> np.ndarray:
+        return self.ops.for_role(role, self.res).total(x)
+
+    def sums(
+        self,
+        value: np.ndarray,
+        num: np.ndarray,
+        den: np.ndarray,
+        masses: tuple[np.ndarray, ...],
+        roles: tuple[str, ...],
+    ) -> _Sums:
+        used = tuple(self.ops.for_role(name, self.res) for name in roles)
+        return _Sums(value, num, den, masses, self.unknown, self.missing, used)
+
+
+def _sum_count(c: _Context) -> _Sums:
+    """Count: the sum of the units' counts shared out by the weights."""
+    x = c.clean(c.roles["value"].values)
+    num = c.total("value", x)
+    nan = np.full(c.ops.matrix.shape[1], np.nan)
+    return c.sums(num, num, nan, (x,), ("value",))
+
+
+def _sum_ratio(c: _Context) -> _Sums:
+    """Ratio or share: scale × Σ shared numerators / Σ shared denominators."""
+    roles = c.roles
+    d = c.clean(roles["denominator"].values)
+    if "rate" in roles:  # published rate: rebuild the numerator per unit
+        n = c.clean(roles["rate"].values * roles["denominator"].values / c.ind.scale)
+        top = "rate"
+    else:
+        n = c.clean(roles["numerator"].values)
+        top = "numerator"
+    num, den = c.total(top, n), c.total("denominator", d)
+    value = _ratio(num, den, c.ind.scale)
+    return c.sums(value, num, den, (n, d), (top, "denominator"))
+
+
+def _sum_weighted_mean(c: _Context) -> _Sums:
+    """Mean (or an approximated median): Σ weight × value / Σ weight."""
+    roles = c.roles
+    p = c.clean(roles["weight"].values)
     if "numerator" in roles:  # totals given (Ind_snv): Σ t / Σ p
-        t = clean(roles["numerator"].values)
+        t = c.clean(roles["numerator"].values)
         top = "numerator"
     else:  # unit means or medians m: Σ p m / Σ p
-        t = clean(roles["value"].values * roles["weight"].values)
+        t = c.clean(roles["value"].values * roles["weight"].values)
         top = "value"
-    num, den = total(top, t), total("weight", p)
-    value = _ratio(num, den, ind.scale)
-    return _Sums(value, num, den, (t, p), unknown, missing, used(top, "weight"))
+    num, den = c.total(top, t), c.total("weight", p)
+    value = _ratio(num, den, c.ind.scale)
+    return c.sums(value, num, den, (t, p), (top, "weight"))
+
+
+#: How each :attr:`territobs.catalog.KindSpec.sums` rebuilds a zone value;
+#: ``"none"`` kinds reach here only through an approximation, which gives
+#: them a weight (a weighted mean of the units' published values).
+_SUMMERS = {
+    "sum": _sum_count,
+    "ratio": _sum_ratio,
+    "weighted_mean": _sum_weighted_mean,
+    "none": _sum_weighted_mean,
+}
 
 
 def _estimation(
@@ -691,7 +732,7 @@ def recompute(
                 codes,
                 sums.missing & (row_sums > 0) & ~_inconsistent_outlines(territory),
             )
-            if partition and ind.kind == "count":
+            if partition and kind_spec(ind.kind).is_count:
                 _raise_if_not_conserved(
                     ind.id, float(sums.masses[0].sum()), float(sums.numerator.sum())
                 )

@@ -20,6 +20,7 @@ from pandas.io.formats.style import Styler
 
 from territobs.errors import MethodError, ZoneError, format_codes
 from territobs.formatting import count_of as _count_of
+from territobs.formatting import decimals_for
 from territobs.formatting import format_number as _format_number
 
 __all__ = [
@@ -302,12 +303,6 @@ def format_number(value: float, decimals: int = 1) -> str:
     return _format_number(value, decimals, missing="", minus="\u2212")
 
 
-def _decimals(kind: str, unit: str) -> int:
-    if kind == "count" or unit == "€":
-        return 0
-    return 1
-
-
 _COLUMNS_FR = {
     "zone_name": "Zone",
     "label": "Indicateur",
@@ -382,9 +377,22 @@ def style_result(result: pd.DataFrame) -> Styler:
         if "approximation" in result.columns
         else np.zeros(len(result), dtype=bool)
     )
+    # one decimals policy per indicator (formatting.decimals_for): every
+    # zone of an indicator shows the same decimals, as on its map
+    published = pd.Series(
+        np.where(secret, np.nan, result["value"].astype(float)), index=result.index
+    )
+    digits = {
+        ind: decimals_for(
+            group.tolist(),
+            str(result.at[group.index[0], "unit"] or ""),
+            str(result.at[group.index[0], "kind"] or ""),
+        )
+        for ind, group in published.groupby(result["indicator"], sort=False)
+    }
     texts = []
-    for i, (value, kind, unit) in enumerate(
-        zip(result["value"], result["kind"], result["unit"], strict=True)
+    for i, (value, indicator) in enumerate(
+        zip(result["value"], result["indicator"], strict=True)
     ):
         if secret[i]:
             texts.append("secret")
@@ -392,7 +400,7 @@ def style_result(result: pd.DataFrame) -> Styler:
             texts.append("incomplet" if incomplete[i] else "—")
         else:
             prefix = "~ " if approximated[i] else ("≈ " if estimated[i] else "")
-            texts.append(prefix + format_number(float(value), _decimals(kind, unit)))
+            texts.append(prefix + format_number(float(value), digits[indicator]))
     shown = [c for c in _COLUMNS_FR if c in result.columns]
     table = result[shown].copy()
     table["value"] = texts

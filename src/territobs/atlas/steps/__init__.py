@@ -40,7 +40,7 @@ from territobs.atlas.steps.publish import (
     fitted_rules,
     indicators_to_recompute,
 )
-from territobs.atlas.steps.read import _read_source, _read_table, assemble_territory
+from territobs.atlas.steps.read import _read_source, assemble_territory
 from territobs.atlas.steps.recompute import COVERAGE_WARNING
 from territobs.atlas.steps.zones import PARTIAL_COLUMN, _zoning_zones
 
@@ -58,7 +58,6 @@ _REEXPORTED = (
     _catalog_rules,
     _read_frame,
     _read_source,
-    _read_table,
     _secrecy_rules,
     _unit_outlines,
     _write_frame,

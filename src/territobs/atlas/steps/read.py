@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from territobs.atlas.dag import BuildContext, Step, StepId, StepProduct
 from territobs.atlas.steps._common import _write_frame, load_catalog
-from territobs.errors import SourceFormatError
 
 if TYPE_CHECKING:  # pragma: no cover
     from territobs.atlas.config import AtlasConfig
@@ -29,51 +26,9 @@ def _read_source(config: AtlasConfig, source_id: str) -> pd.DataFrame:
         departements = list(source.departements) or None
         return read_communes(departements, **options)
     assert source.path is not None  # the config gives a file to every other source
-    if source.reader == "boundaries":
-        from territobs.io.boundaries import read_boundaries
+    from territobs.io.registry import read_source
 
-        return read_boundaries(source.path, **options)
-    if source.reader == "insee":
-        from territobs.io.insee import read_insee
-
-        return read_insee(source.path, **options)
-    if source.reader == "caf":
-        from territobs.io.caf import read_caf
-
-        return read_caf(source.path, **options)
-    return _read_table(source.path, options)
-
-
-def _read_table(path: Path, options: Mapping[str, Any]) -> pd.DataFrame:
-    """Read a plain table keyed by ``code`` (Parquet, GeoParquet or CSV)."""
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        if b"geo" in (pq.read_schema(path).metadata or {}):
-            import geopandas as gpd
-
-            frame = gpd.read_parquet(path)
-        else:
-            frame = pd.read_parquet(path)
-    else:
-        from territobs.io._csv import read_csv_table
-
-        frame, _ = read_csv_table(path, **{"text_columns": ["code"], **options})
-    if "code" not in frame.columns:
-        raise SourceFormatError(
-            f"fichier « {path} » : colonne « code » absente (codes géographiques "
-            "des unités attendus)",
-            path=path,
-            column="code",
-        )
-    if not pd.api.types.is_string_dtype(frame["code"]):
-        raise SourceFormatError(
-            f"fichier « {path} », colonne « code » : les codes doivent être du "
-            f"texte, trouvé le type {frame['code'].dtype}",
-            path=path,
-            column="code",
-        )
-    return frame
+    return read_source(source.path, source.reader, **options)
 
 
 def _run_source(step: Step, context: BuildContext) -> StepProduct:

@@ -45,11 +45,13 @@ def check_config(config: AtlasConfig) -> None:
             catalog.get(indicator)
         except (KeyError, ConfigError) as exc:
             problems.append((f"indicators[{i}]", str(getattr(exc, "message", exc))))
+    problems += config.secrecy.problems()
     problems += check_evolutions(config, catalog, None)
     if problems:
         lines = "\n".join(f"  - {key} : {message}" for key, message in problems)
         raise ConfigError(
-            f"fichier « {config.path} » : indicateurs inconnus du catalogue\n{lines}",
+            f"fichier « {config.path} » : construction impossible "
+            f"({len(problems)} problème{'s' if len(problems) > 1 else ''})\n{lines}",
             path=config.path,
             key=problems[0][0],
             problems=problems,
