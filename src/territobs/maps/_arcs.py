@@ -147,12 +147,18 @@ def _junctions(
 
 
 def _keep_farthest(
-    coords: np.ndarray, piece: np.ndarray, simple: np.ndarray, n_pieces: int
+    coords: np.ndarray,
+    piece: np.ndarray,
+    simple: np.ndarray,
+    n_pieces: int,
+    tolerance: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the simplified pieces' coordinates and piece ids.
 
     A piece that had interior vertices and that Douglas-Peucker reduced to
-    its chord keeps its vertex farthest from that chord.
+    its chord is cut at its vertex farthest from that chord and each side
+    is simplified again: the piece keeps that vertex, and every dropped
+    vertex stays within ``tolerance`` of the result.
     """
     out_xy, out_piece = shapely.get_coordinates(simple, return_index=True)
     n_out = np.bincount(out_piece, minlength=n_pieces)
@@ -172,18 +178,30 @@ def _keep_farthest(
         np.abs(d[:, 0] * v[:, 1] - d[:, 1] * v[:, 0]) / np.maximum(chord, 1e-300),
         np.hypot(v[:, 0], v[:, 1]),
     )
-    # pieces are contiguous in ``sel``: the first vertex at each one's maximum
-    head = np.flatnonzero(_flags_start(p))
-    top = np.maximum.reduceat(dist, head)
-    group = np.cumsum(_flags_start(p)) - 1
-    at_top = dist == top[group]
-    hits = np.flatnonzero(at_top)
-    far = sel[hits[_flags_start(group[hits])]]
-    at = _starts(n_out)[piece[far]] + 1  # after the piece's first vertex
-    return (
-        np.insert(out_xy, at, coords[far], axis=0),
-        np.insert(out_piece, at, piece[far]),
+    # pieces are contiguous in ``sel``: the first interior vertex at each
+    # one's maximum
+    starts = _flags_start(p)
+    dist[starts | np.roll(starts, -1)] = -1.0
+    group = np.cumsum(starts) - 1
+    top = np.maximum.reduceat(dist, np.flatnonzero(starts))
+    hits = np.flatnonzero(dist == top[group])
+    at = hits[_flags_start(group[hits])]  # position of each far vertex in sel
+    # the two sides of each bare piece, the far vertex ending the first too
+    sub = group * 2 + (np.arange(len(sel)) > at[group])
+    sub_xy = np.insert(coords[sel], at + 1, coords[sel[at]], axis=0)
+    sub_id = np.insert(sub, at + 1, group[at] * 2 + 1)
+    sub_simple = shapely.simplify(
+        shapely.linestrings(sub_xy, indices=sub_id), tolerance, preserve_topology=False
     )
+    new_xy, new_sub = shapely.get_coordinates(sub_simple, return_index=True)
+    drop = np.zeros(len(new_sub), dtype=bool)  # the far vertex, twice
+    drop[1:] = (new_sub[1:] != new_sub[:-1]) & (new_sub[1:] % 2 == 1)
+    new_xy, new_piece = new_xy[~drop], p[starts][new_sub[~drop] // 2]
+    keep = ~bare[out_piece]
+    xy = np.concatenate([out_xy[keep], new_xy])
+    ids = np.concatenate([out_piece[keep], new_piece])
+    order = np.argsort(ids, kind="stable")
+    return xy[order], ids[order]
 
 
 def simplify_arcs(
@@ -301,7 +319,7 @@ def simplify_arcs(
     lines = shapely.linestrings(coords, indices=piece)
     simple = shapely.simplify(lines, tolerance, preserve_topology=False)
     del lines
-    s_xy, s_piece = _keep_farthest(coords, piece, simple, len(piece_arc))
+    s_xy, s_piece = _keep_farthest(coords, piece, simple, len(piece_arc), tolerance)
     del coords, piece, simple
     # join the halves of closed arcs (drop the repeated middle vertex)
     s_arc = piece_arc[s_piece]
