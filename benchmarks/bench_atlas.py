@@ -51,7 +51,7 @@ QUICK_DEPARTEMENTS = ["01", "38", "69", "93"]
 N_COUNTS = 9
 
 
-def prepare(folder: Path, quick: bool) -> dict[str, object]:
+def prepare(folder: Path, quick: bool, n_zones: int | None = None) -> dict[str, object]:
     """Write units, custom zones, catalogue and atlas config into ``folder``."""
     import geopandas as gpd
 
@@ -83,7 +83,7 @@ def prepare(folder: Path, quick: bool) -> dict[str, object]:
     communes = communes[keep]
     communes.to_parquet(folder / "communes.parquet")
 
-    n_zones = 20 if quick else 100
+    n_zones = n_zones or (20 if quick else 100)
     centres = communes.geometry.representative_point().sample(n_zones, random_state=7)
     zones = gpd.GeoDataFrame(
         {
