@@ -37,8 +37,8 @@ from territobs.formatting import count_of
 from territobs.maps._assets import leaflet_css, leaflet_js
 from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._geometry import PackedGeometry, pack_geometry
-from territobs.maps._memo import geometry_memo
 from territobs.maps._links import check_link
+from territobs.maps._memo import geometry_memo
 from territobs.maps.caption import layer_caption
 from territobs.maps.classify import Classes, Scheme
 from territobs.maps.labels import label_anchors
