@@ -16,7 +16,9 @@ territobs' default for the layer, 260 m):
 * ``territobs``: ``pack_geometry`` (simplify per shared arc, reproject,
   quantise, encode: everything the interactive map draws);
 * ``territobs-coverage``: the same with ``method="coverage"`` (GEOS
-  ``coverage_simplify``, the path before this change);
+  ``coverage_simplify``, the path before this change; up to
+  ``--old-path-max-factor``: above it, it is ``coverage_simplify`` plus the
+  same encoding);
 * ``coverage_simplify``: what a skilled user writes for a topology-keeping
   web map: ``shapely.coverage_simplify`` + ``to_crs(4326)`` +
   ``set_precision(mode="pointwise")`` (rounding, as territobs does; the geometry territobs' explore() comparison gives it);
@@ -189,6 +191,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="Ain only")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--with-map", action="store_true", help="whole HTML map too")
+    parser.add_argument(
+        "--old-path-max-factor",
+        type=int,
+        default=16,
+        help="run territobs-coverage up to this densification only",
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -203,6 +211,8 @@ def main() -> None:
         print(sizes, flush=True)
         for factor in FACTORS:
             tools = list(TOOLS)
+            if factor > args.old_path_max_factor:
+                tools.remove("territobs-coverage")
             if args.with_map and factor == FACTORS[-1]:
                 tools.append("territobs map")
             rounds = []
@@ -295,9 +305,13 @@ def markdown(meta: dict, rows: list[dict]) -> str:
                 f"{peak:.0f} / {extra:.0f} | {out} | {load} |"
             )
     # vertex scaling
-    lines += ["", "Vertex scaling: exponent *k* of time ∝ vertices^k (×1 → ×16).", ""]
+    lines += [
+        "",
+        "Vertex scaling: exponent *k* of time ∝ vertices^k (fitted on the "
+        "factors each contender ran).",
+        "",
+    ]
     lines += ["| contender | k |", "|---|---|"]
-    xs = np.log([v[str(r["factor"])] for r in rows])
     for tool in TOOLS:
         ys = np.log(
             [np.median([x[tool]["seconds"] for x in r["rounds"]]) for r in rows]
