@@ -313,8 +313,12 @@ def markdown(meta: dict, rows: list[dict]) -> str:
     ]
     lines += ["| contender | k |", "|---|---|"]
     for tool in TOOLS:
+        have = [r for r in rows if tool in r["rounds"][0]]
+        if len(have) < 2:
+            continue
+        xs = np.log([v[str(r["factor"])] for r in have])
         ys = np.log(
-            [np.median([x[tool]["seconds"] for x in r["rounds"]]) for r in rows]
+            [np.median([x[tool]["seconds"] for x in r["rounds"]]) for r in have]
         )
         lines.append(f"| {tool} | {np.polyfit(xs, ys, 1)[0]:.2f} |")
     lines += [
