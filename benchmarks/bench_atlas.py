@@ -296,7 +296,9 @@ def zone_scaling(counts: list[int], repeat: int) -> None:
                 loads.append(os.getloadavg()[0])
                 print(n, runs[n][-1]["seconds"], runs[n][-1].get("custom"), flush=True)
     lines = [
-        "# Atlas: per-zone cost at 1,000 and 3,000 zones",
+        "# Atlas: per-zone cost at "
+        + " and ".join(f"{n:,}" for n in counts)
+        + " zones",
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
         f"{platform.node()} ({os.cpu_count()} CPU), `python benchmarks/bench_atlas.py "
