@@ -86,7 +86,9 @@ def _snap(
 
 def _snap_layer(
     geoms: np.ndarray, snap: float, chunk: int = 2048
-) -> tuple[np.ndarray, ...]:
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float
+]:
     """Snap a layer's vertices, one chunk of features at a time.
 
     Only one chunk's float coordinates are ever held.
@@ -104,7 +106,7 @@ def _snap_layer(
         typ, xy, offsets = shapely.to_ragged_array(geoms[lo : lo + chunk])
         if typ == GeometryType.POLYGON:
             ring_off, poly_off = offsets
-            geom_off = np.arange(len(poly_off), dtype=np.int64)
+            geom_off: np.ndarray = np.arange(len(poly_off), dtype=np.int64)
         else:
             ring_off, poly_off, geom_off = offsets
         qx, qy, ring = _snap(xy, ring_off, origin, snap)
@@ -226,11 +228,10 @@ def simplify_arcs(
         MultiPolygons in the same order; a feature whose every ring was
         degenerate once snapped is an empty MultiPolygon.
     """
-    snap = snap or tolerance / 16.0
     if len(geoms) == 0:
         return np.empty(0, dtype=object)
-    qx, qy, ring, poly_off, geom_off, origin, snap = _snap_layer(
-        np.asarray(geoms), snap
+    qx, qy, ring, poly_off, geom_off, origin, grid_step = _snap_layer(
+        np.asarray(geoms), snap or tolerance / 16.0
     )
     # drop degenerate rings; a polygon whose exterior is degenerate goes whole
     n_rings = int(poly_off[-1])
@@ -301,7 +302,9 @@ def simplify_arcs(
     a_ring = occ_ring[rep][owner]
     idx = np.where(idx == ring_end[a_ring], start[a_ring], idx)
     v = rot[idx]
-    arc_xy = np.column_stack([qx[v] * snap + origin[0], qy[v] * snap + origin[1]])
+    arc_xy = np.column_stack(
+        [qx[v] * grid_step + origin[0], qy[v] * grid_step + origin[1]]
+    )
     del qx, qy, rot, idx, a_ring, v, step
 
     # closed arcs are simplified as two halves sharing their middle vertex
@@ -317,7 +320,7 @@ def simplify_arcs(
     piece_arc = piece_of[new_piece] // 2
     del piece_of, new_piece
     lines = shapely.linestrings(coords, indices=piece)
-    simple = shapely.simplify(lines, tolerance, preserve_topology=False)
+    simple = np.asarray(shapely.simplify(lines, tolerance, preserve_topology=False))
     del lines
     s_xy, s_piece = _keep_farthest(coords, piece, simple, len(piece_arc), tolerance)
     del coords, piece, simple

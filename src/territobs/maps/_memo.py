@@ -52,7 +52,7 @@ def geometry_memo(
             and e_crs == crs
             and np.array_equal(e_ids, ids)
         ):
-            return result  # type: ignore[no-any-return]
+            return result
     result = compute()
     _ENTRIES.append((kind, params, crs, values, ids, result))
     if len(_ENTRIES) > SIZE:
