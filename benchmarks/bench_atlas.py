@@ -87,7 +87,16 @@ def prepare(folder: Path, quick: bool, n_zones: int | None = None) -> dict[str, 
     communes.to_parquet(folder / "communes.parquet")
 
     n_zones = n_zones or (20 if quick else 100)
-    centres = communes.geometry.representative_point().sample(n_zones, random_state=7)
+    many = n_zones > len(communes)  # more zones than communes: moved centres
+    centres = communes.geometry.representative_point().sample(
+        n_zones, random_state=7, replace=many
+    )
+    if many:
+        shift = np.random.default_rng(7).uniform(-3000, 3000, (n_zones, 2))
+        centres = gpd.GeoSeries(
+            gpd.points_from_xy(centres.x + shift[:, 0], centres.y + shift[:, 1]),
+            crs=centres.crs,
+        )
     zones = gpd.GeoDataFrame(
         {
             "zone": [f"z{i:03d}" for i in range(n_zones)],
