@@ -26,7 +26,9 @@ Contenders, each run in its own subprocess (wall time and peak RSS from
    Leaflet from CDNs.
 
 Run: ``.venv/bin/python benchmarks/bench_atlas.py [--quick]`` (``--quick``:
-four départements, 20 custom zones). Writes ``benchmarks/results/atlas.json``
+four départements, 20 custom zones). ``--zones 1000,3000 [--repeat N]``
+measures instead the per-zone cost of cold builds at those numbers of custom
+zones (``results/atlas-zones.*``). Writes ``benchmarks/results/atlas.json``
 and ``.md`` (``atlas-quick.*`` with ``--quick``).
 """
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -51,7 +54,7 @@ QUICK_DEPARTEMENTS = ["01", "38", "69", "93"]
 N_COUNTS = 9
 
 
-def prepare(folder: Path, quick: bool) -> dict[str, object]:
+def prepare(folder: Path, quick: bool, n_zones: int | None = None) -> dict[str, object]:
     """Write units, custom zones, catalogue and atlas config into ``folder``."""
     import geopandas as gpd
 
@@ -83,8 +86,17 @@ def prepare(folder: Path, quick: bool) -> dict[str, object]:
     communes = communes[keep]
     communes.to_parquet(folder / "communes.parquet")
 
-    n_zones = 20 if quick else 100
-    centres = communes.geometry.representative_point().sample(n_zones, random_state=7)
+    n_zones = n_zones or (20 if quick else 100)
+    many = n_zones > len(communes)  # more zones than communes: moved centres
+    centres = communes.geometry.representative_point().sample(
+        n_zones, random_state=7, replace=many
+    )
+    if many:
+        shift = np.random.default_rng(7).uniform(-3000, 3000, (n_zones, 2))
+        centres = gpd.GeoSeries(
+            gpd.points_from_xy(centres.x + shift[:, 0], centres.y + shift[:, 1]),
+            crs=centres.crs,
+        )
     zones = gpd.GeoDataFrame(
         {
             "zone": [f"z{i:03d}" for i in range(n_zones)],
@@ -189,12 +201,16 @@ warnings.simplefilter("ignore")
 report = build_atlas(sys.argv[1])
 print(len(report.built), len(report.reused), file=sys.stderr)
 steps = {}
+custom = {}
 for outcome in report.outcomes:
     kind = steps.setdefault(outcome.step.kind, {"steps": 0, "built": 0, "seconds": 0.0})
     kind["steps"] += 1
     kind["built"] += outcome.status == "built"
     kind["seconds"] += outcome.seconds
+    if outcome.step.target == "custom":
+        custom[outcome.step.kind] = custom.get(outcome.step.kind, 0.0) + outcome.seconds
 print("STEPS " + json.dumps(steps), file=sys.stderr)
+print("CUSTOM " + json.dumps(custom), file=sys.stderr)
 """
 
 GEOPANDAS = """
@@ -256,13 +272,102 @@ def run(script: str, argument: Path) -> dict[str, float]:
                 kind: {**figures, "seconds": round(figures["seconds"], 2)}
                 for kind, figures in json.loads(line[len("STEPS ") :]).items()
             }
+        if line.startswith("CUSTOM "):  # seconds of the custom zoning's steps
+            row["custom"] = json.loads(line[len("CUSTOM ") :])
     return row
+
+
+def zone_scaling(counts: list[int], repeat: int) -> None:
+    """Per-zone cost of a cold build at several numbers of custom zones.
+
+    The territory is the quick one (four départements, ~1,200 communes); the
+    custom zoning (5 km buffers, area weights) has each of ``counts`` zones.
+    Builds alternate between the sizes ``repeat`` times, each in a fresh
+    process; the per-zone cost is the seconds of the custom zoning's own steps
+    (weights, results, secrecy, tables, maps, portraits) over its zones.
+    """
+    runs: dict[int, list[dict]] = {n: [] for n in counts}
+    loads = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = {}
+        for n in counts:
+            folders[n] = Path(tmp) / f"z{n}"
+            folders[n].mkdir()
+            sizes = prepare(folders[n], True, n)
+        for _ in range(repeat):
+            for n in counts:
+                out = folders[n] / "out"
+                if out.exists():
+                    import shutil
+
+                    shutil.rmtree(out)
+                runs[n].append(run(TERRITOBS, folders[n] / "atlas.toml"))
+                loads.append(os.getloadavg()[0])
+                print(n, runs[n][-1]["seconds"], runs[n][-1].get("custom"), flush=True)
+    lines = [
+        "# Atlas: per-zone cost at "
+        + " and ".join(f"{n:,}" for n in counts)
+        + " zones",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+        f"{platform.node()} ({os.cpu_count()} CPU), `python benchmarks/bench_atlas.py "
+        f"--zones {','.join(map(str, counts))} --repeat {repeat}` (cold builds, "
+        f"each in a fresh process, sizes alternated; load average (1 min) during "
+        f"the runs {min(loads):.1f}–{max(loads):.1f}). Territory: "
+        f"{sizes['units']} communes of four départements, {sizes['indicators']} "
+        "indicators; the custom zoning has the number of zones below (5 km "
+        "buffers, area weights, portraits and one map per indicator).",
+        "",
+        "| zones | build wall s | custom zoning's steps s | per zone (ms) | "
+        "weights / results / secrecy / tables / maps / portraits s |",
+        "|---|---|---|---|---|",
+    ]
+    per_zone = {}
+    for n in counts:
+        walls = [r["seconds"] for r in runs[n]]
+        own = [sum(r.get("custom", {}).values()) for r in runs[n]]
+        per_zone[n] = [1000 * x / n for x in own]
+        kinds = ("weights", "result", "secrecy", "table", "map", "portraits")
+        split = " / ".join(
+            f"{np.median([r.get('custom', {}).get(k, 0.0) for r in runs[n]]):.1f}"
+            for k in kinds
+        )
+        lines.append(
+            f"| {n:,} | {np.median(walls):.1f} ({min(walls):.1f}–{max(walls):.1f}) | "
+            f"{np.median(own):.1f} | {np.median(per_zone[n]):.1f} "
+            f"({min(per_zone[n]):.1f}–{max(per_zone[n]):.1f}) | {split} |"
+        )
+    if len(counts) >= 2:
+        a, b = counts[0], counts[-1]
+        k = np.log(np.median(per_zone[b]) * b / (np.median(per_zone[a]) * a)) / np.log(
+            b / a
+        )
+        lines += [
+            "",
+            f"Zone scaling: the custom zoning's time grows as zones^{k:.2f} "
+            f"from {a:,} to {b:,} zones (1.00 = a flat per-zone cost).",
+        ]
+    table = "\n".join(lines) + "\n"
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "atlas-zones.md").write_text(table, encoding="utf-8")
+    (RESULTS / "atlas-zones.json").write_text(
+        json.dumps({"counts": counts, "runs": {str(n): r for n, r in runs.items()}}),
+        encoding="utf-8",
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small case")
+    parser.add_argument(
+        "--zones", help="per-zone cost at these numbers of custom zones (1000,3000)"
+    )
+    parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
+    if args.zones:
+        zone_scaling([int(n) for n in args.zones.split(",")], args.repeat)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         started = time.perf_counter()

@@ -46,9 +46,11 @@ piece; issue 18: about 3× on the cut pairs only), and the interactive-map compa
 (which was given raw, not simplified and rounded, geometry). `bench_population.py`
 (cut pairs only, each child importing only its own library; its quick run is
 below) and `bench_maps.py` now give their peers equal work; the full-size
-figures will be back after their next run. Not measured yet: a national commune map from
-full-resolution (densified) boundaries, and the atlas's per-zone cost at
-1,000 vs 3,000 zones.
+figures will be back after their next run. The national commune map from
+full-resolution-like (densified) boundaries is measured by
+`bench_maps_fullres.py`, the atlas's per-zone cost at 1,000 and 3,000 zones by
+`bench_atlas.py --zones 1000,3000`; the weights tables are from their last run
+(the weights code did not change since).
 """
 
 

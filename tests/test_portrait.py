@@ -328,3 +328,28 @@ def test_roles_are_said_once_over_their_columns() -> None:
     )
     assert page.header_groups() == [("Territoire", 1), ("Voisins", 2)]
     assert page.to_html().count(">Voisins<") == 1
+
+
+def test_locator_context_drawn_once_per_view_and_unchanged(monkeypatch):
+    """Zones of one département share its view: the département's path is
+    computed once and is the same text as when drawn afresh."""
+    import shapely
+    from shapely.geometry import box
+
+    from territobs.portrait import graphics
+
+    monkeypatch.setattr(graphics, "_CONTEXT_PATHS", {})
+    dep = shapely.Point(0, 0).buffer(50_000, quad_segs=64)
+    zones = [box(-1000, -1000, 1000, 1000), box(5000, 5000, 9000, 8000)]
+    calls = []
+    real = graphics._path
+
+    def counting(geom, transform):
+        calls.append(geom)
+        return real(geom, transform)
+
+    monkeypatch.setattr(graphics, "_path", counting)
+    cached = [graphics.locator_svg(z, [dep]) for z in zones]
+    assert sum(1 for g in calls if g.area > 1e9) == 1  # the département once
+    monkeypatch.setattr(graphics, "_CONTEXT_PATHS", {})
+    assert graphics.locator_svg(zones[1], [dep]) == cached[1]

@@ -314,8 +314,10 @@ def test_large_figures_have_no_decimals_even_alone(grid):
     assert choropleth(grid, "rate", unit="%").layers[0].decimals == 1
 
 
-def test_outline_geometry_packed_once_per_frame(grid, monkeypatch):
-    from territobs.maps import interactive
+def test_geometry_packed_once_per_set_of_geometries(grid, monkeypatch):
+    """An atlas's maps of one zoning (and outlines drawn from the same
+    geometries) simplify and encode them once; new geometries are packed."""
+    from territobs.maps import _memo, interactive
 
     calls = []
     real = interactive.pack_geometry
@@ -325,7 +327,7 @@ def test_outline_geometry_packed_once_per_frame(grid, monkeypatch):
         return real(geoms, **kwds)
 
     monkeypatch.setattr(interactive, "pack_geometry", counting)
-    monkeypatch.setattr(interactive, "_PACKED_OUTLINES", {})
+    monkeypatch.setattr(_memo, "_ENTRIES", [])
     frame = grid[["code", "geometry"]].copy()
     first = _data(
         choropleth(grid, "rate", outlines=[Outline(frame, "Communes")]).to_html()
@@ -334,12 +336,14 @@ def test_outline_geometry_packed_once_per_frame(grid, monkeypatch):
         choropleth(grid, "pop", outlines=[Outline(frame, "Communes")]).to_html()
     )
     assert first["outlines"] == again["outlines"]
-    assert calls.count(len(frame)) == 3  # 2 choropleth layers + the outline once
+    # the same shapely objects in both layers and the outline: packed once
+    assert calls == [len(frame)]
     frame.geometry = frame.geometry.translate(1000, 0)  # edited in place
     moved = _data(
         choropleth(grid, "rate", outlines=[Outline(frame, "Communes")]).to_html()
     )
     assert moved["outlines"] != first["outlines"]
+    assert calls == [len(frame)] * 2
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,13 @@
 
 Three steps turn a polygon layer into a few characters per vertex:
 
-1. **Coverage simplification** (``shapely.coverage_simplify``, GEOS >= 3.12):
-   the layer is simplified as a whole, in a metric CRS, so that an edge shared
-   by two communes is simplified once and stays shared (no gap, no sliver).
-   The tolerance follows the map's scale (its extent).
+1. **Coverage simplification** per shared arc (:mod:`territobs.maps._arcs`):
+   the layer is simplified as a whole, in a metric CRS, so that a border
+   shared by two communes is simplified once and stays shared (no gap, no
+   sliver), in time linear in the vertices (GEOS's ``coverage_simplify``,
+   ``method="coverage"``, keeps the same topology but grows faster than the
+   vertices: minutes on full-resolution national layers). The tolerance
+   follows the map's scale (its extent).
 2. **Quantisation** to a grid of ``quantum`` degrees in EPSG:4326 (what
    Leaflet draws). A shared vertex lands on the same grid point on both sides,
    so shared borders stay shared. Consecutive duplicates and the closing
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +37,7 @@ from shapely.errors import GEOSException
 
 from territobs.errors import CRSError, GeometryError, format_codes
 from territobs.formatting import count_of
+from territobs.maps._arcs import simplify_arcs
 
 __all__ = ["PackedGeometry", "default_tolerance", "pack_geometry", "simplify_coverage"]
 
@@ -136,7 +141,12 @@ def default_tolerance(geoms: gpd.GeoSeries) -> float:
     return diag / SCALE_DIVISOR
 
 
-def simplify_coverage(geoms: gpd.GeoSeries, tolerance: float) -> gpd.GeoSeries:
+SimplifyMethod = Literal["arcs", "coverage"]
+
+
+def simplify_coverage(
+    geoms: gpd.GeoSeries, tolerance: float, *, method: SimplifyMethod = "arcs"
+) -> gpd.GeoSeries:
     """Simplify a polygon coverage keeping shared edges shared.
 
     Parameters
@@ -144,8 +154,14 @@ def simplify_coverage(geoms: gpd.GeoSeries, tolerance: float) -> gpd.GeoSeries:
     geoms : geopandas.GeoSeries
         Non-overlapping polygons (a coverage), metric CRS.
     tolerance : float
-        Visvalingam-Whyatt tolerance (square root of the area threshold), in
-        CRS units. ``0`` returns the input.
+        In CRS units. ``"arcs"``: Douglas-Peucker distance (no dropped
+        vertex is farther than this from the simplified border);
+        ``"coverage"``: Visvalingam-Whyatt tolerance (square root of the
+        area threshold). ``0`` returns the input.
+    method : {"arcs", "coverage"}
+        ``"arcs"`` (default): each shared arc simplified once
+        (:func:`territobs.maps._arcs.simplify_arcs`), linear in vertices;
+        ``"coverage"``: ``shapely.coverage_simplify``.
 
     Returns
     -------
@@ -154,18 +170,24 @@ def simplify_coverage(geoms: gpd.GeoSeries, tolerance: float) -> gpd.GeoSeries:
 
     Notes
     -----
-    Where the layer is not an exact coverage (GEOS reports a few mismatched
-    edges on real commune layers), those edges are simplified on each side
-    independently; if GEOS refuses the layer altogether, each polygon is
-    simplified alone with ``preserve_topology=True``.
+    Where the layer is not an exact coverage (real commune layers have a few
+    mismatched edges), those edges are simplified on each side
+    independently. With ``"coverage"``, if GEOS refuses the layer
+    altogether, each polygon is simplified alone with
+    ``preserve_topology=True``.
     """
+    if method not in ("arcs", "coverage"):
+        raise ValueError(f"method was {method!r}; expected 'arcs' or 'coverage'")
     if tolerance <= 0:
         return geoms
     values = geoms.to_numpy()
-    try:
-        out = shapely.coverage_simplify(values, tolerance)
-    except GEOSException:
-        out = shapely.simplify(values, tolerance, preserve_topology=True)
+    if method == "arcs":
+        out = simplify_arcs(values, tolerance)
+    else:
+        try:
+            out = shapely.coverage_simplify(values, tolerance)
+        except GEOSException:
+            out = shapely.simplify(values, tolerance, preserve_topology=True)
     return gpd.GeoSeries(out, index=geoms.index, crs=geoms.crs)
 
 
@@ -293,6 +315,7 @@ def pack_geometry(
     tolerance: float | None = None,
     quantum: float | None = None,
     labels: list[str] | None = None,
+    method: SimplifyMethod = "arcs",
 ) -> PackedGeometry:
     """Simplify, quantise and encode a polygon layer for the browser.
 
@@ -308,6 +331,8 @@ def pack_geometry(
         tolerance (``1e-4`` ≈ 10 m for France's communes).
     labels : list of str, optional
         Feature names, used in error messages.
+    method : {"arcs", "coverage"}
+        Coverage simplification (:func:`simplify_coverage`).
 
     Returns
     -------
@@ -325,14 +350,17 @@ def pack_geometry(
     if tolerance is None:
         tolerance = default_tolerance(metric)
     quantum = quantum or _default_quantum(tolerance)
-    simple = simplify_coverage(metric, tolerance).to_crs(4326).to_numpy()
-    original = geoms.to_crs(4326).to_numpy()
+    simple = simplify_coverage(metric, tolerance, method=method)
+    simple = simple.to_crs(4326).to_numpy()
     grid = _quantise(simple, quantum)
     drawn = np.zeros(len(simple), dtype=bool)
     drawn[grid.part_feature[np.unique(grid.ring_part)]] = True
     refined = np.flatnonzero(~drawn)
+    bounds = shapely.total_bounds(simple)
     if refined.size:
-        fallback = _quantise(original[refined], quantum)
+        original = geoms.iloc[refined].to_crs(4326).to_numpy()
+        bounds = shapely.total_bounds(np.append(simple, original))
+        fallback = _quantise(original, quantum)
         again = np.zeros(len(refined), dtype=bool)
         again[fallback.part_feature[np.unique(fallback.ring_part)]] = True
         if not again.all():
@@ -348,7 +376,9 @@ def pack_geometry(
     structure = _structure(grid, len(simple))
     origin = (int(grid.coords[0, 0]), int(grid.coords[0, 1]))
     deltas = np.diff(grid.coords, axis=0, prepend=np.array([origin])).ravel()
-    west, south, east, north = (float(b) for b in gpd.GeoSeries(original).total_bounds)
+    # bounds of what is drawn (the simplified layer lies within the
+    # tolerance of the original one)
+    west, south, east, north = (float(b) for b in bounds)
     return PackedGeometry(
         coords=_encode(deltas),
         structure=structure,

@@ -38,6 +38,7 @@ from territobs.maps._describe import describe_column, with_defaults
 from territobs.maps._geometry import PackedGeometry, pack_geometry
 from territobs.maps._keywords import layer_and_caption
 from territobs.maps._links import check_link
+from territobs.maps._memo import geometry_memo
 from territobs.maps.caption import layer_caption
 from territobs.maps.classify import Classes
 from territobs.maps.labels import label_anchors
@@ -263,24 +264,13 @@ class InteractiveMap:
         )
 
 
-#: Packed geometry of the last outline frames: an atlas draws the same outline
-#: layer on every map of a zoning. Keyed by the frame's identity; the frame is
-#: kept alive with its entry, so an id is never reused while cached.
-_PACKED_OUTLINES: dict[tuple[Any, ...], tuple[Any, PackedGeometry]] = {}
-_PACKED_OUTLINES_SIZE = 4
-
-
 def _packed_outline(frame: Any, tolerance: float | None) -> PackedGeometry:
-    # the length and extent guard against a frame edited in place
-    key = (id(frame), len(frame), tuple(frame.total_bounds), tolerance)
-    hit = _PACKED_OUTLINES.get(key)
-    if hit is not None and hit[0] is frame:
-        return hit[1]
-    packed = pack_geometry(frame.geometry, tolerance=tolerance)
-    if len(_PACKED_OUTLINES) >= _PACKED_OUTLINES_SIZE:
-        _PACKED_OUTLINES.pop(next(iter(_PACKED_OUTLINES)))
-    _PACKED_OUTLINES[key] = (frame, packed)
-    return packed
+    return geometry_memo(
+        "pack",
+        frame.geometry,
+        (tolerance,),
+        lambda: pack_geometry(frame.geometry, tolerance=tolerance),
+    )
 
 
 def _outline_payload(outline: Outline, n: int, tolerance: float | None) -> dict:
@@ -289,7 +279,7 @@ def _outline_payload(outline: Outline, n: int, tolerance: float | None) -> dict:
     if outline.name_column and outline.name_column in outline.frame.columns:
         names = _text_column(outline.frame, outline.name_column)
     geom = _geom_payload(packed)
-    geom["lab"] = None if names is None else _label_payload(outline.frame.geometry)
+    geom["lab"] = None if names is None else _labels_of(outline.frame.geometry)
     return {
         "label": outline.label,
         "geom": geom,
@@ -297,6 +287,11 @@ def _outline_payload(outline: Outline, n: int, tolerance: float | None) -> dict:
         "weight": outline.weight,
         "names": names,
     }
+
+
+def _labels_of(geoms: gpd.GeoSeries) -> dict[str, Any]:
+    """Label payload of a layer, computed once per set of geometries."""
+    return geometry_memo("labels", geoms, (), lambda: _label_payload(geoms))
 
 
 def _label_payload(geoms: gpd.GeoSeries) -> dict[str, Any]:
@@ -498,7 +493,12 @@ def choropleth(
     names = _text_column(gdf, names_col)
     if len(gdf) == 1:  # a locator map: the zone and its figure, no classes
         prepared = [single_zone(p, names[0]) for p in prepared]
-    packed = pack_geometry(gdf.geometry, tolerance=tolerance, labels=names)
+    packed = geometry_memo(
+        "pack",
+        gdf.geometry,
+        (tolerance,),
+        lambda: pack_geometry(gdf.geometry, tolerance=tolerance, labels=names),
+    )
     extra = []
     for col in tooltip_columns or ():
         if col not in gdf.columns:
@@ -510,7 +510,7 @@ def choropleth(
     caption_lines = layer_caption(gdf, prepared[0], infos[0], caption=text)
     geom = _geom_payload(packed)
     # label anchors are geometry: shipped with it
-    geom["lab"] = _label_payload(gdf.geometry) if labels else None
+    geom["lab"] = _labels_of(gdf.geometry) if labels else None
     payload = {
         "geom": geom,
         "names": names,

@@ -38,6 +38,27 @@ def _path(geom: BaseGeometry, transform: Callable[[np.ndarray], np.ndarray]) -> 
     return "".join(out)
 
 
+#: Path data of context shapes (départements) already drawn at the same scale
+#: and offset: every zone of one département shares its view, so an atlas
+#: draws each département once, not once per zone. Entries keep their shape
+#: alive, so an ``id`` is not reused while cached.
+_CONTEXT_PATHS: dict[tuple[int, tuple[float, ...]], tuple[BaseGeometry, str]] = {}
+_CONTEXT_PATHS_SIZE = 64
+
+
+def _context_path(
+    geom: BaseGeometry, view: tuple[float, ...], draw: Callable[[BaseGeometry], str]
+) -> str:
+    hit = _CONTEXT_PATHS.get((id(geom), view))
+    if hit is not None and hit[0] is geom:
+        return hit[1]
+    data = draw(geom)
+    if len(_CONTEXT_PATHS) >= _CONTEXT_PATHS_SIZE:
+        _CONTEXT_PATHS.pop(next(iter(_CONTEXT_PATHS)))
+    _CONTEXT_PATHS[(id(geom), view)] = (geom, data)
+    return data
+
+
 def locator_svg(
     zone: BaseGeometry | None,
     context: Sequence[BaseGeometry | None] = (),
@@ -101,9 +122,11 @@ def locator_svg(
         f'role="img" aria-label="{html.escape(title)}">',
         f"<title>{html.escape(title)}</title>",
     ]
+    view = (k, ox, oy, x0, y1)
     for geom in shapes:
         parts.append(
-            f'<path d="{path(geom)}" fill="#eeeeee" stroke="#888888" '
+            f'<path d="{_context_path(geom, view, path)}" fill="#eeeeee" '
+            'stroke="#888888" '
             'stroke-width="0.8" fill-rule="evenodd"/>'
         )
     parts.append(

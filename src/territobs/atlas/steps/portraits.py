@@ -52,6 +52,8 @@ def _run_portraits(step: Step, context: BuildContext) -> StepProduct:
     territory = context.load(StepId("territory"))
     unit_deps = _unit_departements(territory)
     zone_deps = _zone_departements(weights, unit_deps)
+    # once per reference zoning, not once per zone (quadratic in zones)
+    ref_departements = {r: _zone_departements(o, unit_deps) for r, o, *_ in targets}
     requests = []
     left_out: dict[str, int] = {}
     for j, zone in enumerate(weights.zones):
@@ -60,7 +62,7 @@ def _run_portraits(step: Step, context: BuildContext) -> StepProduct:
         ids, roles = [], {}
         for ref, other, overlap, _ in targets:
             row = overlap.indices[overlap.indptr[j] : overlap.indptr[j + 1]]
-            ref_deps = _zone_departements(other, unit_deps)
+            ref_deps = ref_departements[ref]
             for k in row:
                 ident = f"{ref}/{other.zones[k]}"
                 if ident not in positions:
