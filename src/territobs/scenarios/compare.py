@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Comparison", "compare_zonings"]
 
-_SEP = "\u241f"  # joins scenario and zone ids in the combined secrecy result
 
 
 @dataclass(frozen=True)
@@ -231,34 +230,26 @@ def _secret(
     weights: dict[str, Any],
     secrecy: Any,
     catalog: Catalog,
+    public: Mapping[str, tuple[pd.DataFrame, Any]] | None = None,
 ) -> pd.DataFrame:
-    """Secrecy over all scenarios at once (their zones are published together)."""
-    from territobs.secrecy import apply_secrecy
+    """Publish all scenarios at once (their zones are published together).
 
-    combined = pd.concat(
-        [r.assign(zone=s + _SEP + r["zone"].astype(str)) for s, r in results.items()],
-        ignore_index=True,
+    Through :func:`territobs.publish.publish`, the one publication path:
+    the same rules, secondary suppression and four states as the atlas.
+    """
+    from territobs.publish import publish
+
+    parts = publish(
+        results,
+        weights=weights,
+        rules=None if secrecy is None or secrecy is False else secrecy,
+        catalog=catalog,
+        secrecy=secrecy is not False,
+        public=public,
     )
-    membership = []
-    for s, w in weights.items():
-        frame = w.to_frame()
-        frame["zone"] = s + _SEP + frame["zone"].astype(str)
-        membership.append(frame)
-    if secrecy is None:
-        ruled = [i for i in combined["indicator"].unique() if catalog[i].secrecy]
-        rows = combined["indicator"].isin(ruled).to_numpy()
-        if rows.any():
-            combined.loc[rows] = apply_secrecy(
-                combined[rows], None, membership=membership, catalog=catalog
-            )
-    elif secrecy is not False:
-        combined = apply_secrecy(
-            combined, secrecy, membership=membership, catalog=catalog
-        )
-    split = combined["zone"].str.split(_SEP, n=1, expand=True, regex=False)
-    combined.insert(0, "scenario", split[0])
-    combined["zone"] = split[1]
-    return combined
+    return pd.concat(
+        [part.assign(scenario=sid) for sid, part in parts.items()], ignore_index=True
+    ).pipe(lambda f: f[["scenario", *f.columns.drop("scenario")]])
 
 
 def compare_zonings(
@@ -275,6 +266,7 @@ def compare_zonings(
     catalog: Catalog | None = None,
     contiguity_tolerance: float = 0.0,
     w: Any = None,
+    public: Mapping[str, tuple[pd.DataFrame, Any]] | None = None,
 ) -> Comparison:
     """Compare zonings of one territory.
 
@@ -314,6 +306,11 @@ def compare_zonings(
         slivers); see :func:`territobs.scenarios.graph.contiguity`.
     w : libpysal.weights.W, optional
         A contiguity graph of the units already built (row order).
+    public : mapping of str to (DataFrame, Weights), optional
+        Figures published elsewhere beside these (an atlas's tables): name →
+        (published result, memberships). Secondary suppression makes sure
+        no combination of them with the scenarios' figures reveals a masked
+        count (see :func:`territobs.publish.publish`).
 
     Returns
     -------
@@ -384,7 +381,7 @@ def compare_zonings(
         assignments[sid] = assignment
         geometries[sid] = zones[["zone", "name", "geometry"]]
         shapes[sid] = shape_figures(zones, assignment.zone, graph)
-    result = _secret(results, weights, secrecy, catalog)
+    result = _secret(results, weights, secrecy, catalog, public)
 
     published = result.assign(
         value=result["value"].where(~result["secret"].astype(bool)),
