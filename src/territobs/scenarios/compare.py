@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["Comparison", "compare_zonings"]
 
 
-
 @dataclass(frozen=True)
 class Comparison:
     """Zonings of one territory compared (see :func:`compare_zonings`).
