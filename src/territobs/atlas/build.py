@@ -482,6 +482,11 @@ def plan(config: AtlasConfig) -> list[Step]:
     for step in evolution_steps(config, catalog):
         steps.append(step)
         outputs.append(step.id)
+    from territobs.atlas.scenarios import scenario_steps
+
+    for step in scenario_steps(config, catalog):
+        steps.append(step)
+        outputs.append(step.id)
     steps.append(
         Step(
             "index",

@@ -379,6 +379,9 @@ def index_from_manifest(
                     )
                 )
         entries.append(entry)
+    from territobs.atlas.scenarios import scenario_entries
+
+    entries += scenario_entries(steps)
     secrecy = steps.get("secrecy")
     notes = _notes(manifest)
     return render_index(

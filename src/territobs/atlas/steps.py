@@ -31,6 +31,7 @@ from territobs.atlas.build import (
 from territobs.atlas.cache import atomic_path, atomic_write_text
 from territobs.atlas.config import AtlasConfig, ReferenceConfig, ZoningConfig
 from territobs.atlas.evolution import run_evolution
+from territobs.atlas.scenarios import run_scenarios
 from territobs.errors import ConfigError, SourceFormatError
 
 __all__ = ["HANDLERS", "check_config", "load_catalog"]
@@ -99,6 +100,9 @@ def check_config(config: AtlasConfig) -> None:
     from territobs.atlas.evolution import check_evolutions
 
     problems += check_evolutions(config, catalog, None)
+    from territobs.atlas.scenarios import check_scenarios
+
+    problems += check_scenarios(config, catalog, None)
     if problems:
         lines = "\n".join(f"  - {key} : {message}" for key, message in problems)
         raise ConfigError(
@@ -1245,5 +1249,6 @@ HANDLERS: dict[str, Handler] = {
     "map": Handler(_run_map, _nothing),
     "portraits": Handler(_run_portraits, _nothing),
     "evolution": Handler(run_evolution, _nothing),
+    "scenarios": Handler(run_scenarios, _nothing),
     "index": Handler(_run_index, _nothing),
 }

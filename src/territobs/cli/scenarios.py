@@ -336,7 +336,8 @@ def propose(
 )  # fmt: skip
 @click.option(
     "--travel-times", "matrix_path", type=_FILE, default=None,
-    help="Matrice des temps de trajet (CSV ; lignes : codes des unités, colonnes : sites).",
+    help="Matrice des temps de trajet en minutes (CSV : origine;site;minutes, ou une "
+    "ligne par code d'unité et une colonne par site).",
 )  # fmt: skip
 @click.option(
     "--output", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
@@ -357,7 +358,6 @@ def access(
 ) -> None:
     """Run ``territobs scenarios access`` (see ``--help``)."""
     import geopandas as gpd
-    import pandas as pd
 
     from territobs.scenarios._assign import as_assignment
     from territobs.scenarios.access import measure_access
@@ -380,9 +380,9 @@ def access(
         ).zone
     matrix = None
     if matrix_path is not None:
-        matrix = pd.read_csv(
-            matrix_path, sep=None, engine="python", index_col=0, dtype={0: str}
-        )
+        from territobs.scenarios.travel import read_travel_times
+
+        matrix = read_travel_times(matrix_path)
     result = measure_access(
         population, sites, weight=weight,
         units=units if population_path is not None else None,

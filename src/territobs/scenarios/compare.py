@@ -21,7 +21,7 @@ circonscriptions, EPCI-aligned, proposed...) over the same units and returns a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -266,6 +266,7 @@ def compare_zonings(
     contiguity_tolerance: float = 0.0,
     w: Any = None,
     public: Mapping[str, tuple[pd.DataFrame, Any]] | None = None,
+    mask: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Comparison:
     """Compare zonings of one territory.
 
@@ -310,6 +311,10 @@ def compare_zonings(
         (published result, memberships). Secondary suppression makes sure
         no combination of them with the scenarios' figures reveals a masked
         count (see :func:`territobs.publish.publish`).
+    mask : callable, optional
+        Takes the published result (``scenario`` column first) and returns
+        it with more figures masked (an atlas masks here what its own
+        tables mask); every table is derived after it.
 
     Returns
     -------
@@ -381,6 +386,8 @@ def compare_zonings(
         geometries[sid] = zones[["zone", "name", "geometry"]]
         shapes[sid] = shape_figures(zones, assignment.zone, graph)
     result = _secret(results, weights, secrecy, catalog, public)
+    if mask is not None:
+        result = mask(result)
 
     published = result.assign(
         value=result["value"].where(~result["secret"].astype(bool)),
