@@ -545,6 +545,7 @@ def run_scenarios(step: Step, context: BuildContext) -> StepProduct:
         catalog=catalog,
         public=_public(context) if config.secrecy.enabled else None,
         mask=_masker(wanted, context),
+        partial=config.publication.policy(),
     )
     access = None
     if sites is not None:

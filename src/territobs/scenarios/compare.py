@@ -267,6 +267,7 @@ def compare_zonings(
     w: Any = None,
     public: Mapping[str, tuple[pd.DataFrame, Any]] | None = None,
     mask: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    partial: Any = None,
 ) -> Comparison:
     """Compare zonings of one territory.
 
@@ -311,6 +312,9 @@ def compare_zonings(
         (published result, memberships). Secondary suppression makes sure
         no combination of them with the scenarios' figures reveals a masked
         count (see :func:`territobs.publish.publish`).
+    partial : PartialPolicy or float, optional
+        When a zone with units lacking data is published as partial (see
+        :func:`~territobs.zoning.recompute.recompute`); default: never.
     mask : callable, optional
         Takes the published result (``scenario`` column first) and returns
         it with more figures masked (an atlas masks here what its own
@@ -380,7 +384,8 @@ def compare_zonings(
         zones = assignment.zones_with_geometry(territory)
         weights[sid] = build_weights(territory, zones, method="exact")
         results[sid] = recompute(
-            territory, zones, asked_ids, weights=weights[sid], catalog=catalog
+            territory, zones, asked_ids, weights=weights[sid], catalog=catalog,
+            partial=partial,
         )
         assignments[sid] = assignment
         geometries[sid] = zones[["zone", "name", "geometry"]]
