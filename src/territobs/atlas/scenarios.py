@@ -32,7 +32,8 @@ them with :func:`territobs.scenarios.compare_zonings`, which publishes every
 figure through :func:`territobs.publish.publish` with the atlas's rules and,
 as figures already public, everything the atlas's own tables publish (so
 that no difference between an atlas zone and a scenario zone reveals a
-masked count); a figure the atlas masks stays masked here. It writes the
+masked count); a zoning of the atlas keeps the very figures its tables
+publish (masked ones stay masked). It writes the
 comparison page (side-by-side maps with place names, the table of figures,
 the moves), its CSV tables and one portrait per zone per scenario, all
 linked from the atlas index.
@@ -443,50 +444,6 @@ def _public(context: BuildContext) -> dict[str, tuple[pd.DataFrame, Any]]:
     return public
 
 
-def _masker(
-    wanted: ScenarioComparisonConfig, context: BuildContext
-) -> Any:
-    """Mask in the comparison what the atlas masks for the same zones."""
-    hidden: set[tuple[str, str, str]] = set()
-    for entry in wanted.zonings:
-        if "zoning" not in entry:
-            continue
-        frame = context.load(f"secrecy#{entry['zoning']}")
-        secret = frame[frame["state"].astype(str) == "secret"]
-        hidden |= {
-            (entry["id"], str(z), str(i))
-            for z, i in zip(secret["zone"], secret["indicator"], strict=True)
-        }
-
-    def mask(result: pd.DataFrame) -> pd.DataFrame:
-        import numpy as np
-
-        if not hidden:
-            return result
-        keys = zip(
-            result["scenario"].astype(str),
-            result["zone"].astype(str),
-            result["indicator"].astype(str),
-            strict=True,
-        )
-        rows = np.fromiter((k in hidden for k in keys), bool, len(result))
-        rows &= ~result["secret"].astype(bool).to_numpy()
-        if not rows.any():
-            return result
-        out = result.copy()
-        for column in ("value", "numerator", "denominator", "lower", "upper"):
-            if column in out.columns:
-                out.loc[rows, column] = np.nan
-        out.loc[rows, "secret"] = True
-        out.loc[rows, "state"] = "secret"
-        out.loc[rows, "secret_reason"] = (
-            "masqué comme dans les tableaux de l'atlas (secret statistique)"
-        )
-        return out
-
-    return mask
-
-
 def _rules(context: BuildContext, wanted: ScenarioComparisonConfig, catalog: Any) -> Any:
     """The atlas's rules for the comparison's indicators (False: no secrecy)."""
     from territobs.atlas import steps as atlas
@@ -544,11 +501,31 @@ def run_scenarios(step: Step, context: BuildContext) -> StepProduct:
         secrecy=_rules(context, wanted, catalog),
         catalog=catalog,
         public=_public(context) if config.secrecy.enabled else None,
-        mask=_masker(wanted, context),
+        published={
+            e["id"]: context.load(f"secrecy#{e['zoning']}")
+            for e in wanted.zonings
+            if "zoning" in e
+        },
         partial=config.publication.policy(),
     )
     access = None
-    if sites is not None:
+    from territobs.scenarios.compare import protected
+
+    if sites is not None and protected(
+        "population", _rules(context, wanted, catalog), catalog
+    ):
+        import warnings
+
+        from territobs.errors import SecrecyWarning
+
+        warnings.warn(
+            f"comparaison « {wanted.id} » : accès aux sites non publié, la "
+            "population est soumise à une règle de secret qui masque des "
+            "valeurs (un accès pondéré par la population la révélerait).",
+            SecrecyWarning,
+            stacklevel=2,
+        )
+    elif sites is not None:
         from territobs.atlas.scenario_page import access_table
 
         access = access_table(comparison, territory, sites, wanted, catalog)

@@ -21,7 +21,7 @@ circonscriptions, EPCI-aligned, proposed...) over the same units and returns a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -167,6 +167,13 @@ class Comparison:
         labels.update(
             {c: f"{labels.get(c[: -len('__state')], c)} (état)" for c in states}
         )
+        if self.parameters.get("weight") == "unités":
+            # moves and splits counted in units: the population is under secrecy
+            labels |= {
+                "moved_weight": "Unités qui changent de zone (pondération)",
+                "weight_in_split": "Unités des groupes coupés",
+                "share_in_split": "Part des unités dans un groupe coupé",
+            }
         return french(frame, labels)
 
     def _indicator_labels(self) -> dict[str, str]:
@@ -202,26 +209,48 @@ def _reference(
     return ref
 
 
+def protected(key: str, secrecy: Any, catalog: Catalog) -> bool:
+    """Whether the secrecy in force may mask the count ``key``.
+
+    ``secrecy`` as :func:`compare_zonings` takes it: ``None`` (the
+    catalogue's rules), ``False`` (none), or rules.
+    """
+    if secrecy is False:
+        return False
+    if secrecy is None:
+        return bool(catalog[key].secrecy)
+    from territobs.errors import SecrecyError
+    from territobs.secrecy.rules import resolve_rules
+
+    try:
+        rule = resolve_rules(secrecy, [key], catalog=catalog)[key]
+    except (SecrecyError, KeyError):
+        return True  # no rule said: never published per unit
+    return rule.action == "mask"
+
+
 def _move_weight(
-    territory: pd.DataFrame, balance_id: str, catalog: Catalog
+    territory: pd.DataFrame, balance_id: str, catalog: Catalog, secrecy: Any = None
 ) -> pd.Series:
     """Weigh moves and split groups by a count never under secrecy.
 
     Moves and split groups are published unit by unit: weighting them by a
     count a secrecy rule protects (RSA beneficiaries...) would publish it
-    per commune. They are weighted by the balance count only when it has no
-    rule, else by the population, else by the number of units.
+    per commune. They are weighted by the balance count only when no rule
+    in force masks it, else by the population, else by the number of units.
     """
     from territobs.errors import MethodError
 
     for key in (balance_id, "population"):
-        if catalog[key].secrecy:
+        if protected(key, secrecy, catalog):
             continue
         try:
             return unit_values(territory, key, catalog=catalog, allow_missing=True)
         except MethodError:
             continue
-    return pd.Series(1.0, index=pd.Index(territory["code"].astype(object)))
+    return pd.Series(
+        1.0, index=pd.Index(territory["code"].astype(object)), name="unités"
+    )
 
 
 def _secret(
@@ -230,25 +259,45 @@ def _secret(
     secrecy: Any,
     catalog: Catalog,
     public: Mapping[str, tuple[pd.DataFrame, Any]] | None = None,
+    published: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Publish all scenarios at once (their zones are published together).
 
     Through :func:`territobs.publish.publish`, the one publication path:
-    the same rules, secondary suppression and four states as the atlas.
+    the same rules, secondary suppression and four states as the atlas. A
+    scenario already published elsewhere (``published``) keeps those
+    figures as they are, and they count as public for the others.
     """
     from territobs.publish import publish
 
-    parts = publish(
-        results,
-        weights=weights,
-        rules=None if secrecy is None or secrecy is False else secrecy,
-        catalog=catalog,
-        secrecy=secrecy is not False,
-        public=public,
+    asked = set(pd.unique(next(iter(results.values()))["indicator"]))
+    kept = {
+        s: f[f["indicator"].isin(asked)].reset_index(drop=True)
+        for s, f in (published or {}).items()
+        if s in results and asked <= set(f["indicator"])
+    }
+    known = dict(public or {})
+    for s, frame in kept.items():
+        shown = frame[frame["state"].astype(str).isin(["value", "partial"])]
+        if len(shown):
+            known[f"scenario:{s}"] = (shown.reset_index(drop=True), weights[s])
+    own = [s for s in results if s not in kept]
+    parts = (
+        publish(
+            {s: results[s] for s in own},
+            weights={s: weights[s] for s in own},
+            rules=None if secrecy is None or secrecy is False else secrecy,
+            catalog=catalog,
+            secrecy=secrecy is not False,
+            public=known or None,
+        )
+        if own
+        else {}
     )
-    return pd.concat(
-        [part.assign(scenario=sid) for sid, part in parts.items()], ignore_index=True
-    ).pipe(lambda f: f[["scenario", *f.columns.drop("scenario")]])
+    parts |= kept
+    frames = [parts[s].assign(scenario=s) for s in results]
+    combined = pd.concat(frames, ignore_index=True)
+    return combined[["scenario", *combined.columns.drop("scenario")]]
 
 
 def compare_zonings(
@@ -266,7 +315,7 @@ def compare_zonings(
     contiguity_tolerance: float = 0.0,
     w: Any = None,
     public: Mapping[str, tuple[pd.DataFrame, Any]] | None = None,
-    mask: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    published: Mapping[str, pd.DataFrame] | None = None,
     partial: Any = None,
 ) -> Comparison:
     """Compare zonings of one territory.
@@ -315,10 +364,10 @@ def compare_zonings(
     partial : PartialPolicy or float, optional
         When a zone with units lacking data is published as partial (see
         :func:`~territobs.zoning.recompute.recompute`); default: never.
-    mask : callable, optional
-        Takes the published result (``scenario`` column first) and returns
-        it with more figures masked (an atlas masks here what its own
-        tables mask); every table is derived after it.
+    published : mapping of str to DataFrame, optional
+        Scenario id → its figures as already published elsewhere (an atlas
+        zoning's table, same indicators): shown as they are, and public to
+        the secrecy of the other scenarios.
 
     Returns
     -------
@@ -366,7 +415,7 @@ def compare_zonings(
         balance_id = catalog.get(balance_on).id
     if balance_id not in asked_ids:
         asked_ids.append(balance_id)
-    weight = _move_weight(territory, balance_id, catalog)
+    weight = _move_weight(territory, balance_id, catalog, secrecy)
     codes = pd.Index(territory["code"].astype(object), name="code")
     graph = (
         w if w is not None else contiguity(territory, tolerance=contiguity_tolerance)
@@ -390,9 +439,7 @@ def compare_zonings(
         assignments[sid] = assignment
         geometries[sid] = zones[["zone", "name", "geometry"]]
         shapes[sid] = shape_figures(zones, assignment.zone, graph)
-    result = _secret(results, weights, secrecy, catalog, public)
-    if mask is not None:
-        result = mask(result)
+    result = _secret(results, weights, secrecy, catalog, public, published)
 
     published = result.assign(
         value=result["value"].where(~result["secret"].astype(bool)),
@@ -467,5 +514,6 @@ def compare_zonings(
             "tolerance": tolerance,
             "reference": reference if isinstance(reference, str) else None,
             "contiguity_tolerance": contiguity_tolerance,
+            "weight": "unités" if weight.name == "unités" else "population",
         },
     )
