@@ -13,7 +13,9 @@ from territobs.scenarios import propose_zoning
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_each_seed_ends_in_its_own_contiguous_zone(make_grid, check_contiguous, data):
@@ -25,7 +27,9 @@ def test_each_seed_ends_in_its_own_contiguous_zone(make_grid, check_contiguous, 
     )
     units = make_grid(rows, cols, population=population)
     k = data.draw(st.integers(1, min(5, n)))
-    picked = data.draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k, unique=True))
+    picked = data.draw(
+        st.lists(st.integers(0, n - 1), min_size=k, max_size=k, unique=True)
+    )
     seeds = units["code"].iloc[picked].tolist()
     proposal = propose_zoning(units, seeds=seeds, seed=data.draw(st.integers(0, 3)))
     zones = proposal.zone.loc[seeds]

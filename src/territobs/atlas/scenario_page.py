@@ -109,13 +109,13 @@ def _maps(comparison: Comparison, indicator: str) -> tuple[list[str], str]:
             title=label, source=source, vintage=vintage, figsize=(6.0, 6.0),
             labels=True,
         )  # fmt: skip
-        figures.append(
-            f'<figure aria-label="{escape(label)}">{_svg(figure)}</figure>'
-        )
+        figures.append(f'<figure aria-label="{escape(label)}">{_svg(figure)}</figure>')
     return figures, f"{source} ; {vintage}"
 
 
-def _summary(comparison: Comparison, access: pd.DataFrame | None, unit: str) -> pd.DataFrame:
+def _summary(
+    comparison: Comparison, access: pd.DataFrame | None, unit: str
+) -> pd.DataFrame:
     table = comparison.table("summary")
     if access is not None:
         ordered = access.reindex(list(comparison.scenarios))
@@ -197,7 +197,11 @@ def write_outputs(
     )
     if comparison.parameters.get("weight") == "unités":
         moves = moves.drop(columns=["weight"])  # the population is under secrecy
-    for key, frame in (("summary", summary), ("zones", zones), ("moves", french(moves))):
+    for key, frame in (
+        ("summary", summary),
+        ("zones", zones),
+        ("moves", french(moves)),
+    ):
         files[key] = f"{folder}/{key}.csv"
         with atomic_path(context.path(files[key])) as temp:
             frame.to_csv(temp, index=False, encoding="utf-8", sep=";", decimal=",")
@@ -208,7 +212,9 @@ def write_outputs(
     indicator = wanted.map or comparison.parameters["balance_on"]
     figures, provenance = _maps(comparison, indicator)
     threshold = (
-        f"{wanted.threshold:g} min" if unit == "min" else f"{wanted.threshold / 1000:g} km"
+        f"{wanted.threshold:g} min"
+        if unit == "min"
+        else f"{wanted.threshold / 1000:g} km"
     )
     parts = [
         '<p><a href="../../index.html">← Retour à l\'atlas</a></p>',
@@ -247,7 +253,7 @@ def write_outputs(
                 f'<li><a href="portraits/{escape(stem)}.html">{escape(name)}</a></li>'
                 for name, stem in zones_listed
             )
-            parts.append(f"<h3>{escape(label)}</h3><ul class=\"portraits\">{items}</ul>")
+            parts.append(f'<h3>{escape(label)}</h3><ul class="portraits">{items}</ul>')
     html = (
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
         f"<title>{escape(wanted.title)}</title><style>{_STYLE}</style></head>"

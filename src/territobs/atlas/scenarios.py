@@ -216,7 +216,7 @@ def _parse_propose(data: dict[str, Any], key: str, problems: Any) -> dict[str, A
             "seule la valeur « sites » est possible (les sites de la comparaison)",
         )
     if "seeds" not in out and "n_zones" not in out and "min_total" not in out:
-        problems.add(key, "donnez « n_zones », « min_total » ou « seeds = \"sites\" »")
+        problems.add(key, 'donnez « n_zones », « min_total » ou « seeds = "sites" »')
     return out
 
 
@@ -344,7 +344,7 @@ def scenario_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> lis
 
 
 def _assignment_of(weights: Any, label: str) -> pd.Series:
-    """Unit code → the zone holding the largest share of it (atlas zoning)."""
+    """Map each unit code to the zone holding the largest share of it."""
     import numpy as np
     import pandas as pd
 
@@ -363,7 +363,8 @@ def _assignment_of(weights: Any, label: str) -> pd.Series:
         )
     best = np.asarray(matrix.argmax(axis=1)).ravel()
     return pd.Series(
-        weights.zones[best].to_numpy(object), index=pd.Index(weights.units, dtype=object)
+        weights.zones[best].to_numpy(object),
+        index=pd.Index(weights.units, dtype=object),
     )
 
 
@@ -431,7 +432,7 @@ def _named(members: dict[str, list[str]], names: Mapping[str, str]) -> Any:
 
 
 def _public(context: BuildContext) -> dict[str, tuple[pd.DataFrame, Any]]:
-    """The atlas's published figures (values only), with their memberships."""
+    """Return the atlas's published figures (values only) and memberships."""
     public = {}
     for zoning in context.config.zonings:
         frame = context.load(f"secrecy#{zoning.id}")
@@ -444,8 +445,10 @@ def _public(context: BuildContext) -> dict[str, tuple[pd.DataFrame, Any]]:
     return public
 
 
-def _rules(context: BuildContext, wanted: ScenarioComparisonConfig, catalog: Any) -> Any:
-    """The atlas's rules for the comparison's indicators (False: no secrecy)."""
+def _rules(
+    context: BuildContext, wanted: ScenarioComparisonConfig, catalog: Any
+) -> Any:
+    """Return the atlas's rules for the comparison (False: no secrecy)."""
     from territobs.atlas import steps as atlas
     from territobs.publish import default_rules
 
@@ -591,7 +594,10 @@ def check_scenarios(
                 catalog.get(ident)
             except (KeyError, TerritobsError) as error:
                 problems.append(
-                    (f"scenarios[{i}].indicators[{j}]", str(getattr(error, "message", error)))
+                    (
+                        f"scenarios[{i}].indicators[{j}]",
+                        str(getattr(error, "message", error)),
+                    )
                 )
         if territory is None:
             continue

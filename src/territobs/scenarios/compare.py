@@ -433,7 +433,11 @@ def compare_zonings(
         zones = assignment.zones_with_geometry(territory)
         weights[sid] = build_weights(territory, zones, method="exact")
         results[sid] = recompute(
-            territory, zones, asked_ids, weights=weights[sid], catalog=catalog,
+            territory,
+            zones,
+            asked_ids,
+            weights=weights[sid],
+            catalog=catalog,
             partial=partial,
         )
         assignments[sid] = assignment
