@@ -57,7 +57,14 @@ def access_table(
     from territobs.scenarios.access import measure_access
 
     rows = {}
-    matrix = wanted.travel_times
+    matrix: Any = wanted.travel_times
+    if wanted.network is not None:
+        from territobs.scenarios.network import travel_time_matrix
+
+        matrix = travel_time_matrix(
+            wanted.network, territory, sites, speed=wanted.speed,
+            site_id=wanted.site_id or None,
+        )  # fmt: skip
     scale = 1.0 if matrix is not None else 1000.0
     for sid in comparison.scenarios:
         access = measure_access(
@@ -182,7 +189,8 @@ def write_outputs(
 
     folder = f"scenarios/{wanted.id}"
     files: dict[str, str] = {}
-    unit = "min" if wanted.travel_times is not None else "km"
+    timed = wanted.travel_times is not None or wanted.network is not None
+    unit = "min" if timed else "km"
     summary = _summary(comparison, access, unit)
     zones = comparison.table("zones")
     baseline, *others = list(comparison.scenarios)
@@ -228,9 +236,17 @@ def write_outputs(
     ]
     if access is not None:
         parts.append(
-            f'<p class="note">Accès : population localisée aux unités du territoire, '
-            f"site le plus proche {'en temps de trajet' if unit == 'min' else 'à vol d’oiseau'}"
-            f" ; seuil {escape(threshold)}.</p>"
+            '<p class="note">Accès : population localisée aux unités du territoire, '
+            "site le plus proche "
+            + (
+                "en temps de trajet sur le réseau routier donné (non orienté, "
+                "accès au réseau à pied)"
+                if wanted.network is not None
+                else "en temps de trajet (matrice donnée)"
+                if unit == "min"
+                else "à vol d’oiseau"
+            )
+            + f" ; seuil {escape(threshold)}.</p>"
         )
     parts.append("<h2>Comment chaque scénario a été fait</h2><ul>")
     parts += [

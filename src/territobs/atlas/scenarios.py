@@ -11,6 +11,8 @@ Each ``[[scenarios]]`` table compares zonings of the atlas's territory::
     sites = "sites.geojson"                # optional: access to the sites
     threshold = 5000                       #   metres (minutes with a matrix)
     # travel_times = "temps.csv"           #   origins × sites (long or wide)
+    # network = "routes.gpkg"              #   or road lines, routed
+    # speed = "vitesse"                    #   km/h: a number or a column
     portraits = true                       # one portrait per zone per scenario
 
     [[scenarios.zonings]]
@@ -123,13 +125,15 @@ class ScenarioComparisonConfig:
     site_id: str = ""
     threshold: float = 10_000.0
     travel_times: Path | None = None
+    network: Path | None = None
+    speed: float | str = 50.0
     portraits: bool = True
     section: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def inputs(self) -> tuple[Path, ...]:
         """Files the comparison reads (hashed by content)."""
-        files = [self.sites, self.travel_times]
+        files = [self.sites, self.travel_times, self.network]
         files += [Path(z["file"]) for z in self.zonings if "file" in z]
         return tuple(p for p in files if p is not None)
 
@@ -273,10 +277,24 @@ def parse_scenarios(
                 problems.add(table.sub(name), f"« {value} » absent de « indicators »")
         sites = _file(table, "sites", base)
         travel = _file(table, "travel_times", base)
-        if travel is not None and sites is None:
+        network = _file(table, "network", base)
+        for name, given in (("travel_times", travel), ("network", network)):
+            if given is not None and sites is None:
+                problems.add(
+                    table.sub(name), "des temps de trajet demandent des « sites »"
+                )
+        if travel is not None and network is not None:
             problems.add(
-                table.sub("travel_times"), "une matrice de temps demande des « sites »"
+                table.sub("network"),
+                "donnez soit une matrice (« travel_times »), soit un réseau (« network »)",
             )
+        table.known.add("speed")
+        speed = table.data.get("speed", 50.0)
+        if isinstance(speed, bool) or not isinstance(speed, int | float | str):
+            problems.add(
+                table.sub("speed"), "un nombre (km/h) ou une colonne est attendu"
+            )
+            speed = 50.0
         for i, entry in enumerate(entries):
             if entry.get("propose", {}).get("seeds") and sites is None:
                 problems.add(
@@ -300,6 +318,8 @@ def parse_scenarios(
                 site_id=table.get("site_id", str, ""),
                 threshold=_number(table, "threshold", 10_000.0) or 0.0,
                 travel_times=travel,
+                network=network,
+                speed=speed if isinstance(speed, str) else float(speed),
                 portraits=table.get("portraits", bool, True),
                 section=table.data,
             )

@@ -1,0 +1,88 @@
+"""Travel times over a road network, checked against networkx."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely import LineString, Point
+
+from territobs.errors import CRSError, JoinError
+from territobs.scenarios import measure_access
+from territobs.scenarios.network import travel_time_matrix
+
+_VERTEX = st.tuples(st.integers(0, 6), st.integers(0, 6)).map(
+    lambda p: (p[0] * 1000.0, p[1] * 1000.0)
+)
+_LINE = st.lists(_VERTEX, min_size=2, max_size=4, unique=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lines=st.lists(_LINE, min_size=1, max_size=8),
+    speeds=st.lists(st.sampled_from([30.0, 50.0, 90.0]), min_size=8, max_size=8),
+    data=st.data(),
+)
+def test_times_equal_networkx(lines, speeds, data):
+    roads = gpd.GeoDataFrame(
+        {"kmh": speeds[: len(lines)]},
+        geometry=[LineString(line) for line in lines],
+        crs=2154,
+    )
+    graph = nx.Graph()
+    for line, kmh in zip(lines, speeds, strict=False):
+        for a, b in itertools.pairwise(line):
+            minutes = float(np.hypot(a[0] - b[0], a[1] - b[1])) / (kmh * 1000 / 60)
+            if graph.has_edge(a, b):
+                minutes = min(minutes, graph.edges[a, b]["m"])
+            graph.add_edge(a, b, m=minutes)
+    vertices = sorted(graph.nodes)
+    chosen = data.draw(st.lists(st.sampled_from(vertices), min_size=1, max_size=4))
+    targets = data.draw(st.lists(st.sampled_from(vertices), min_size=1, max_size=3))
+    origins = gpd.GeoDataFrame(
+        {"code": [f"O{i}" for i in range(len(chosen))]},
+        geometry=[Point(v) for v in chosen],
+        crs=2154,
+    )
+    sites = gpd.GeoDataFrame(geometry=[Point(v) for v in targets], crs=2154)
+    matrix = travel_time_matrix(roads, origins, sites, speed="kmh")
+    for i, o in enumerate(chosen):
+        lengths = nx.single_source_dijkstra_path_length(graph, o, weight="m")
+        for j, s in enumerate(targets):
+            expected = lengths.get(s, np.nan)
+            got = matrix.iloc[i, j]
+            if np.isnan(expected):
+                assert np.isnan(got)
+            else:
+                assert got == pytest.approx(expected, abs=1e-9)
+
+
+def test_connectors_walk_and_access_uses_the_matrix():
+    roads = gpd.GeoDataFrame(
+        geometry=[
+            LineString([(0, 0), (10_000, 0)]),
+            LineString([(20_000, 0), (30_000, 0)]),
+        ],
+        crs=2154,
+    )
+    people = gpd.GeoDataFrame(
+        {"code": ["01001", "01002"], "population_municipale": [10.0, 30.0]},
+        geometry=[Point(0, 500), Point(25_000, 0)],
+        crs=2154,
+    )
+    sites = gpd.GeoDataFrame({"nom": ["MDS"]}, geometry=[Point(10_000, 0)], crs=2154)
+    matrix = travel_time_matrix(roads, people, sites, speed=60, site_id="nom")
+    # 500 m on foot (6 min) + 10 km at 60 km/h (10 min)
+    assert matrix.loc["01001", "MDS"] == pytest.approx(16.0)
+    assert np.isnan(matrix.loc["01002", "MDS"])  # another road, unconnected
+    with pytest.raises(JoinError, match="01002 → MDS"):
+        measure_access(people, sites, travel_times=matrix, site_id="nom")
+    with pytest.raises(JoinError, match="vitesse"):
+        travel_time_matrix(roads, people, sites, speed="kmh")
+    with pytest.raises(CRSError):
+        travel_time_matrix(roads.to_crs(4326), people, sites)
