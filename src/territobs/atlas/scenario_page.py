@@ -54,8 +54,14 @@ def access_table(
         Index: scenario id; ``mean`` (km, or minutes with a matrix),
         ``share_beyond`` (%), ``population_beyond``.
     """
+    from territobs.scenarios._values import unit_values
     from territobs.scenarios.access import measure_access
 
+    # units without a census population (business IRIS, parks) are left out
+    # of access, and counted in the note: never weighted as 0 silently
+    weight = unit_values(territory, "population", catalog=catalog, allow_missing=True)
+    known = weight.notna().to_numpy()
+    territory = territory[known].assign(_population=weight[known].to_numpy())
     rows = {}
     matrix: Any = wanted.travel_times
     if wanted.network is not None:
@@ -68,7 +74,7 @@ def access_table(
     scale = 1.0 if matrix is not None else 1000.0
     for sid in comparison.scenarios:
         access = measure_access(
-            territory, sites, weight="population", unit="code",
+            territory, sites, weight="_population", unit="code",
             zoning=comparison.assignments[sid], threshold=wanted.threshold,
             site_id=wanted.site_id or None,
             travel_times=matrix, origin="code" if matrix is not None else None,
@@ -80,7 +86,9 @@ def access_table(
             "worst_zone": float(access.zones["mean_distance"].max()) / scale,
             "share_beyond": 100 * float(overall["share_beyond"]),
         }
-    return pd.DataFrame.from_dict(rows, orient="index")
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.attrs["left_out"] = int((~known).sum())
+    return table
 
 
 def _svg(figure: Any) -> str:
@@ -246,7 +254,14 @@ def write_outputs(
                 if unit == "min"
                 else "à vol d’oiseau"
             )
-            + f" ; seuil {escape(threshold)}.</p>"
+            + f" ; seuil {escape(threshold)}"
+            + (
+                f" ; {access.attrs['left_out']} unités sans population recensée "
+                "laissées hors du calcul"
+                if access.attrs.get("left_out")
+                else ""
+            )
+            + ".</p>"
         )
     parts.append("<h2>Comment chaque scénario a été fait</h2><ul>")
     parts += [
