@@ -15,11 +15,14 @@ How it is computed, and what it leaves out:
 * the time of a segment is its length at the line's speed (a column of
   km/h, or one speed for all); the network is undirected (one-way streets
   and turn costs are not modelled);
-* a point reaches the network at its nearest node, at ``connector_speed``
-  (walking, 5 km/h, by default), and a site likewise;
+* segments longer than ``max_segment`` metres (100 by default) get nodes
+  inserted along them, so that a point is never far from a node (inserted
+  nodes join nothing but their own segment); a point reaches the network at its nearest node at
+  ``connector_speed`` (walking, 5 km/h, by default), and a site likewise;
+  walking straight to the site is taken when it is quicker;
 * shortest paths are SciPy's Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`)
-  from each site; a pair with no path is left empty, and
-  :func:`measure_access` then names it (never guessed).
+  from each site; a pair the network does not join is walked in a straight
+  line, and a warning counts such pairs.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ __all__ = ["travel_time_matrix"]
 
 
 def _lines(network: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Vertex coordinates of each part, and the index of its feature."""
+    """Line parts, and the index of the feature of each."""
     parts, index = shapely.get_parts(
         np.asarray(network.geometry.array, dtype=object), return_index=True
     )
@@ -50,25 +53,51 @@ def _lines(network: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return parts[keep], index[keep]
 
 
-def _graph(network: gpd.GeoDataFrame, speed: np.ndarray) -> tuple[object, np.ndarray]:
-    """Sparse graph of minutes between vertices, and the vertex coordinates."""
+def _graph(
+    network: gpd.GeoDataFrame, speed: np.ndarray, max_segment: float
+) -> tuple[object, np.ndarray]:
+    """Sparse graph of minutes between nodes, and the node coordinates.
+
+    Nodes are the lines' vertices (merged by coordinates, to the
+    centimetre), plus points inserted along each segment longer than
+    ``max_segment``; inserted points belong to their segment only, never
+    joining another line that happens to pass there.
+    """
     from scipy.sparse import coo_matrix
 
     parts, feature = _lines(network)
     coords, owner = shapely.get_coordinates(parts, return_index=True)
-    keys = np.round(coords, 2)
-    nodes, node_of = np.unique(keys, axis=0, return_inverse=True)
+    vertices, node_of = np.unique(np.round(coords, 2), axis=0, return_inverse=True)
     node_of = node_of.ravel()
     same = owner[1:] == owner[:-1]
     a, b = node_of[:-1][same], node_of[1:][same]
-    length = np.hypot(*(coords[1:][same] - coords[:-1][same]).T)
+    start, end = coords[:-1][same], coords[1:][same]
+    length = np.hypot(*(end - start).T)
     kmh = speed[feature[owner[:-1][same]]]
-    minutes = length / (kmh * 1000.0 / 60.0)
-    loop = a == b
+    pieces = np.maximum(1, np.ceil(length / max_segment)).astype(int)
+    # piece k of segment i joins node (i, k) to node (i, k + 1); its ends are
+    # the segment's vertices, the nodes between them are new
+    segment = np.repeat(np.arange(len(a)), pieces)
+    k = np.arange(len(segment)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    first_new = len(vertices) + np.cumsum(pieces - 1) - (pieces - 1)
+    new_id = first_new[segment] + k  # id of the node ending piece k (if inner)
+    last = k == pieces[segment] - 1
+    tail = np.where(k == 0, a[segment], new_id - 1)
+    head = np.where(last, b[segment], new_id)
+    inner = ~last
+    fraction = ((k + 1) / pieces[segment])[inner, None]
+    inserted = start[segment[inner]] + (end - start)[segment[inner]] * fraction
+    nodes = np.vstack([vertices, inserted])
+    minutes = (length / pieces)[segment] / (kmh[segment] * 1000.0 / 60.0)
+    loop = tail == head
     # parallel segments between two nodes: the quickest one
     edges = (
         pd.DataFrame(
-            {"a": np.minimum(a, b), "b": np.maximum(a, b), "minutes": minutes}
+            {
+                "a": np.minimum(tail, head),
+                "b": np.maximum(tail, head),
+                "minutes": minutes,
+            }
         )[~loop]
         .groupby(["a", "b"])["minutes"]
         .min()
@@ -109,6 +138,7 @@ def travel_time_matrix(
     *,
     speed: float | str = 50.0,
     connector_speed: float = 5.0,
+    max_segment: float = 100.0,
     origin_id: str = "code",
     site_id: str | None = None,
 ) -> pd.DataFrame:
@@ -127,7 +157,11 @@ def travel_time_matrix(
     speed : float or str, default 50
         km/h on every line, or the column of the network giving it.
     connector_speed : float, default 5
-        km/h from a point to its nearest network node (walking).
+        km/h from a point to its nearest network node (walking), and
+        straight to a site when that is quicker.
+    max_segment : float, default 100
+        Metres: lines are cut into segments no longer than this, the nodes a
+        point can join the network at.
     origin_id : str, default "code"
         Column of origin codes (the matrix's index).
     site_id : str, optional
@@ -136,7 +170,7 @@ def travel_time_matrix(
     Returns
     -------
     pandas.DataFrame
-        Origins × sites, minutes; NaN where no path joins them.
+        Origins × sites, minutes.
 
     Raises
     ------
@@ -153,8 +187,9 @@ def travel_time_matrix(
     >>> roads = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (6000, 0)])], crs=2154)
     >>> people = gpd.GeoDataFrame({"code": ["01001"]}, geometry=[Point(0, 0)], crs=2154)
     >>> mds = gpd.GeoDataFrame({"nom": ["A"]}, geometry=[Point(6000, 0)], crs=2154)
-    >>> travel_time_matrix(roads, people, mds, speed=60, site_id="nom").loc["01001", "A"]
-    np.float64(6.0)
+    >>> times = travel_time_matrix(roads, people, mds, speed=60, site_id="nom")
+    >>> round(float(times.loc["01001", "A"]), 6)  # 6 km at 60 km/h
+    6.0
     """
     from scipy.sparse.csgraph import dijkstra
 
@@ -181,7 +216,7 @@ def travel_time_matrix(
         raise JoinError(
             f"colonne « {origin_id} » absente des origines.", column=origin_id
         )
-    graph, nodes = _graph(network, _speeds(network, speed))
+    graph, nodes = _graph(network, _speeds(network, speed), max_segment)
     tree = shapely.STRtree(shapely.points(nodes))
     per_minute = connector_speed * 1000.0 / 60.0
 
@@ -205,6 +240,23 @@ def travel_time_matrix(
         else np.empty((len(origin_node), 0))
     )
     minutes = network_minutes + origin_walk[:, None] + site_walk[None, :]
+    o = shapely.get_coordinates(_points(origins))
+    s = shapely.get_coordinates(_points(sites))
+    on_foot = np.hypot(o[:, None, 0] - s[None, :, 0], o[:, None, 1] - s[None, :, 1])
+    unlinked = ~np.isfinite(minutes)
+    if unlinked.any():
+        import warnings
+
+        from territobs.errors import TerritobsWarning
+
+        warnings.warn(
+            f"réseau routier : {int(unlinked.sum())} couple(s) origine → site sans "
+            "chemin sur le réseau (réseau en plusieurs morceaux) ; leur temps est "
+            "celui du trajet à pied en ligne droite.",
+            TerritobsWarning,
+            stacklevel=2,
+        )
+    minutes = np.fmin(minutes, on_foot / per_minute)
     minutes[~np.isfinite(minutes)] = np.nan
     return pd.DataFrame(
         minutes,
