@@ -74,7 +74,7 @@ FOLDER = "scenarios"
 #: Ways a compared zoning is given (exactly one per entry).
 ZONING_KINDS = ("zoning", "column", "file", "propose")
 #: Keys of a ``propose`` table (keywords of ``propose_zoning``).
-PROPOSE_KEYS = {
+PROPOSE_KEYS: dict[str, type | tuple[type, ...]] = {
     "method": str,
     "n_zones": int,
     "indicator": str,
@@ -149,9 +149,7 @@ def _number(table: Any, name: str, default: float | None) -> float | None:
     return float(value)
 
 
-def _parse_zoning(
-    table: Any, base: Path, atlas_zonings: list[str]
-) -> dict[str, Any] | None:
+def _parse_zoning(table: Any, base: Path, atlas_zonings: list[str]) -> dict[str, Any]:
     from territobs.atlas.config import _ID, _file
 
     given = [k for k in ZONING_KINDS if table.has(k)]

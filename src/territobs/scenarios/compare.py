@@ -445,14 +445,14 @@ def compare_zonings(
         shapes[sid] = shape_figures(zones, assignment.zone, graph)
     result = _secret(results, weights, secrecy, catalog, public, published)
 
-    published = result.assign(
+    shown = result.assign(
         value=result["value"].where(~result["secret"].astype(bool)),
         state=figure_states(result),
     )
-    keyed = published.set_index(["scenario", "zone", "indicator"])
+    keyed = shown.set_index(["scenario", "zone", "indicator"])
     wide = keyed["value"].unstack("indicator")
     states = keyed["state"].unstack("indicator").add_suffix("__state")
-    zone_names = published.drop_duplicates(["scenario", "zone"]).set_index(
+    zone_names = shown.drop_duplicates(["scenario", "zone"]).set_index(
         ["scenario", "zone"]
     )["zone_name"]
     zones_table = (

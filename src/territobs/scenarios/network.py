@@ -217,7 +217,7 @@ def travel_time_matrix(
             f"colonne « {origin_id} » absente des origines.", column=origin_id
         )
     graph, nodes = _graph(network, _speeds(network, speed), max_segment)
-    tree = shapely.STRtree(shapely.points(nodes))
+    tree = shapely.STRtree(np.asarray(shapely.points(nodes), dtype=object))
     per_minute = connector_speed * 1000.0 / 60.0
 
     def snap(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

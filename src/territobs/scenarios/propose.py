@@ -481,7 +481,7 @@ def propose_zoning(
         labels = _solve(
             frame, w, method, n_zones, min_total, attrs, seed, start, options
         )
-        if seed_units is not None:
+        if seed_units is not None and start is not None:
             labels, kept_by = _keep_seeds(np.asarray(labels), start, seed_groups)
     unit_labels = np.asarray(labels)[group_of_unit]
     return _proposal(

@@ -159,11 +159,11 @@ def read_travel_times(
                 path=path,
             )
         codes = table[columns[0]].str.strip()
-        doubled = codes[codes.duplicated()].unique().tolist()
-        if doubled:
+        repeated = codes[codes.duplicated()].unique().tolist()
+        if repeated:
             raise SourceFormatError(
-                f"fichier « {path} » : {count_of(len(doubled), 'origine répétée', 'origines répétées')}"
-                f" ({format_codes(doubled)}).",
+                f"fichier « {path} » : {count_of(len(repeated), 'origine répétée', 'origines répétées')}"
+                f" ({format_codes(repeated)}).",
                 path=path,
                 column=columns[0],
             )
