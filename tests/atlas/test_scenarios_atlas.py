@@ -246,3 +246,18 @@ def test_access_equals_brute_force(built_open):
     )
     by_code = units.set_index("code")["population_municipale"]
     assert (moves["Population"] == moves["Code"].map(by_code)).all()
+
+
+def test_portraits_per_zone_per_scenario(built):
+    folder = built / "scenarios" / "redecoupage" / "portraits"
+    pages = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))
+    assert "bassins/est-ensemble.html" in pages
+    assert sum(p.startswith("germes/") for p in pages) == 3  # one zone per site
+    html = (folder / "bassins" / "est-ensemble.html").read_text(encoding="utf-8")
+    assert "Zone du scénario « Bassins »" in html
+    assert "Montreuil" in html and "<svg" in html  # members and locator map
+    # the comparison page and the atlas index link the portraits
+    page = (built / "scenarios" / "redecoupage" / "index.html").read_text("utf-8")
+    assert 'href="portraits/bassins/est-ensemble.html"' in page
+    index = (built / "index.html").read_text(encoding="utf-8")
+    assert "scenarios/redecoupage/portraits/bassins/est-ensemble.html" in index

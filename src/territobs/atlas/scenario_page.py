@@ -102,7 +102,9 @@ def _svg(figure: Any) -> str:
     return text[text.index("<svg") :]
 
 
-def _maps(comparison: Comparison, indicator: str) -> tuple[list[str], str]:
+def _maps(
+    comparison: Comparison, indicator: str, sites: gpd.GeoDataFrame | None = None
+) -> tuple[list[str], str]:
     from territobs.maps import static_map
 
     labels = comparison._indicator_labels()
@@ -123,6 +125,7 @@ def _maps(comparison: Comparison, indicator: str) -> tuple[list[str], str]:
             zones, indicator, label=labels.get(indicator, indicator), breaks=breaks,
             title=label, source=source, vintage=vintage, figsize=(6.0, 6.0),
             labels=True,
+            points=None if sites is None else [(sites, "Sites")],
         )  # fmt: skip
         figures.append(f'<figure aria-label="{escape(label)}">{_svg(figure)}</figure>')
     return figures, f"{source} ; {vintage}"
@@ -152,7 +155,9 @@ def _portraits(
     """One portrait per zone per scenario (:func:`territobs.portrait.portraits`)."""
     from dataclasses import replace
 
+    from territobs.atlas.steps import _units_label
     from territobs.portrait import portraits
+    from territobs.portrait.graphics import locator_svg
     from territobs.portrait.model import _safe_stem
 
     result = comparison.result
@@ -171,10 +176,36 @@ def _portraits(
     files: dict[str, str] = {}
     listed: dict[str, list[list[str]]] = {sid: [] for sid in comparison.scenarios}
     base = f"scenarios/{wanted.id}/portraits"
+    units = comparison.units
+    unit_names = dict(zip(units["code"], units["name"].astype(str), strict=True))
+    label = _units_label(units)
     for zone, page in zip(order, pages, strict=True):
         sid, own = zone.split("/", 1)
         stem = f"{sid}/{_safe_stem(own)}"
-        page = replace(page, back_link="../../../../index.html")
+        shapes = comparison.geometries[sid].set_index("zone").geometry
+        assigned = comparison.assignments[sid]
+        members = tuple(
+            sorted(
+                (
+                    (c, unit_names.get(c, c), 1.0)
+                    for c in assigned.index[assigned == own]
+                ),
+                key=lambda m: m[1],
+            )
+        )
+        page = replace(
+            page,
+            back_link="../../../../index.html",
+            note=f"Zone du scénario « {comparison.scenarios[sid]} » "
+            f"(page de comparaison : scenarios/{wanted.id}/index.html).",
+            members=members,
+            members_label=label,
+            locator=locator_svg(
+                shapes.get(own),
+                list(shapes.to_numpy()),
+                title=f"Carte de situation de la zone {page.title}",
+            ),
+        )
         page.save(context.path(f"{base}/{sid}"), _safe_stem(own))
         files[f"{stem}.html"] = f"{base}/{stem}.html"
         files[f"{stem}.csv"] = f"{base}/{stem}.csv"
@@ -189,6 +220,7 @@ def write_outputs(
     wanted: ScenarioComparisonConfig,
     notes: dict[str, str],
     context: BuildContext,
+    sites: gpd.GeoDataFrame | None = None,
 ) -> tuple[dict[str, str], list[list[Any]]]:
     """Write the page, its CSV tables and the portraits; return files and links."""
     from territobs.atlas.cache import atomic_path, atomic_write_text
@@ -226,7 +258,7 @@ def write_outputs(
         written, listed = _portraits(comparison, wanted, context)
         files |= written
     indicator = wanted.map or comparison.parameters["balance_on"]
-    figures, provenance = _maps(comparison, indicator)
+    figures, provenance = _maps(comparison, indicator, sites)
     threshold = (
         f"{wanted.threshold:g} min"
         if unit == "min"

@@ -552,7 +552,7 @@ def run_scenarios(step: Step, context: BuildContext) -> StepProduct:
         access = access_table(comparison, territory, sites, wanted, catalog)
     from territobs.atlas.scenario_page import write_outputs
 
-    files, listed = write_outputs(comparison, access, wanted, notes, context)
+    files, listed = write_outputs(comparison, access, wanted, notes, context, sites)
     return StepProduct(
         None,
         files,
