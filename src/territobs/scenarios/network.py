@@ -15,19 +15,20 @@ How it is computed, and what it leaves out:
 * the time of a segment is its length at the line's speed (a column of
   km/h, or one speed for all); the network is undirected (one-way streets
   and turn costs are not modelled);
-* segments longer than ``max_segment`` metres (100 by default) get nodes
-  inserted along them, so that a point is never far from a node (inserted
-  nodes join nothing but their own segment); a point reaches the network at its nearest node at
-  ``connector_speed`` (walking, 5 km/h, by default), and a site likewise;
-  walking straight to the site is taken when it is quicker;
+* a point joins the network where it projects onto its nearest segment
+  (every nearest one, on a tie: a point on a junction joins all its roads),
+  walking there at ``connector_speed`` (5 km/h by default), then drives to
+  either end of the segment; a site likewise; two points on one segment are
+  joined along it; walking straight to the site is taken when quicker;
 * shortest paths are SciPy's Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`)
-  from each site; a pair the network does not join is walked in a straight
+  from the sites, over the vertices plus one node per point; a pair the network does not join is walked in a straight
   line, and a warning counts such pairs.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -53,60 +54,85 @@ def _lines(network: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return parts[keep], index[keep]
 
 
-def _graph(
-    network: gpd.GeoDataFrame, speed: np.ndarray, max_segment: float
-) -> tuple[object, np.ndarray]:
-    """Sparse graph of minutes between nodes, and the node coordinates.
+@dataclass(frozen=True)
+class _Segments:
+    """The network's segments: end nodes, minutes, geometry."""
 
-    Nodes are the lines' vertices (merged by coordinates, to the
-    centimetre), plus points inserted along each segment longer than
-    ``max_segment``; inserted points belong to their segment only, never
-    joining another line that happens to pass there.
-    """
-    from scipy.sparse import coo_matrix
+    a: np.ndarray
+    b: np.ndarray
+    minutes: np.ndarray
+    lines: np.ndarray
+    n_nodes: int
 
+
+def _segments(network: gpd.GeoDataFrame, speed: np.ndarray) -> _Segments:
+    """Cut the lines into segments between vertices merged to the centimetre."""
     parts, feature = _lines(network)
     coords, owner = shapely.get_coordinates(parts, return_index=True)
     vertices, node_of = np.unique(np.round(coords, 2), axis=0, return_inverse=True)
     node_of = node_of.ravel()
-    same = owner[1:] == owner[:-1]
-    a, b = node_of[:-1][same], node_of[1:][same]
+    same = (owner[1:] == owner[:-1]) & (node_of[1:] != node_of[:-1])
     start, end = coords[:-1][same], coords[1:][same]
     length = np.hypot(*(end - start).T)
     kmh = speed[feature[owner[:-1][same]]]
-    pieces = np.maximum(1, np.ceil(length / max_segment)).astype(int)
-    # piece k of segment i joins node (i, k) to node (i, k + 1); its ends are
-    # the segment's vertices, the nodes between them are new
-    segment = np.repeat(np.arange(len(a)), pieces)
-    k = np.arange(len(segment)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    first_new = len(vertices) + np.cumsum(pieces - 1) - (pieces - 1)
-    new_id = first_new[segment] + k  # id of the node ending piece k (if inner)
-    last = k == pieces[segment] - 1
-    tail = np.where(k == 0, a[segment], new_id - 1)
-    head = np.where(last, b[segment], new_id)
-    inner = ~last
-    fraction = ((k + 1) / pieces[segment])[inner, None]
-    inserted = start[segment[inner]] + (end - start)[segment[inner]] * fraction
-    nodes = np.vstack([vertices, inserted])
-    minutes = (length / pieces)[segment] / (kmh[segment] * 1000.0 / 60.0)
-    loop = tail == head
-    # parallel segments between two nodes: the quickest one
+    return _Segments(
+        a=node_of[:-1][same],
+        b=node_of[1:][same],
+        minutes=length / (kmh * 1000.0 / 60.0),
+        lines=shapely.linestrings(np.stack([start, end], axis=1)),
+        n_nodes=len(vertices),
+    )
+
+
+def _attach(
+    segments: _Segments, tree: shapely.STRtree, points: np.ndarray
+) -> pd.DataFrame:
+    """Each point on its nearest segment(s): ``point, segment, t, gap``."""
+    (point, segment), gap = tree.query_nearest(
+        points, return_distance=True, all_matches=True
+    )
+    t = shapely.line_locate_point(
+        segments.lines[segment], points[point], normalized=True
+    )
+    return pd.DataFrame({"point": point, "segment": segment, "t": t, "gap": gap})
+
+
+def _graph(
+    segments: _Segments, joins: list[tuple[pd.DataFrame, int]], size: int
+) -> object:
+    """Sparse graph over the vertices plus one node per attached point.
+
+    Parallel edges between two nodes keep their quickest time; an edge of
+    zero minutes is kept (a tiny positive weight: SciPy drops zeros).
+    """
+    from scipy.sparse import coo_matrix
+
+    tails = [segments.a]
+    heads = [segments.b]
+    weights = [segments.minutes]
+    for join, first in joins:
+        node = first + join["point"].to_numpy()
+        seg = join["segment"].to_numpy()
+        t = join["t"].to_numpy()
+        tails += [node, node]
+        heads += [segments.a[seg], segments.b[seg]]
+        weights += [t * segments.minutes[seg], (1 - t) * segments.minutes[seg]]
+    tail, head = np.concatenate(tails), np.concatenate(heads)
     edges = (
         pd.DataFrame(
             {
                 "a": np.minimum(tail, head),
                 "b": np.maximum(tail, head),
-                "minutes": minutes,
+                "minutes": np.maximum(np.concatenate(weights), 1e-12),
             }
-        )[~loop]
+        )
         .groupby(["a", "b"])["minutes"]
         .min()
         .reset_index()
     )
-    matrix = coo_matrix(
-        (edges["minutes"], (edges["a"], edges["b"])), shape=(len(nodes), len(nodes))
+    return coo_matrix(
+        (edges["minutes"], (edges["a"], edges["b"])), shape=(size, size)
     ).tocsr()
-    return matrix, nodes
 
 
 def _speeds(network: gpd.GeoDataFrame, speed: float | str) -> np.ndarray:
@@ -138,7 +164,6 @@ def travel_time_matrix(
     *,
     speed: float | str = 50.0,
     connector_speed: float = 5.0,
-    max_segment: float = 100.0,
     origin_id: str = "code",
     site_id: str | None = None,
 ) -> pd.DataFrame:
@@ -159,9 +184,6 @@ def travel_time_matrix(
     connector_speed : float, default 5
         km/h from a point to its nearest network node (walking), and
         straight to a site when that is quicker.
-    max_segment : float, default 100
-        Metres: lines are cut into segments no longer than this, the nodes a
-        point can join the network at.
     origin_id : str, default "code"
         Column of origin codes (the matrix's index).
     site_id : str, optional
@@ -216,32 +238,41 @@ def travel_time_matrix(
         raise JoinError(
             f"colonne « {origin_id} » absente des origines.", column=origin_id
         )
-    graph, nodes = _graph(network, _speeds(network, speed), max_segment)
-    tree = shapely.STRtree(np.asarray(shapely.points(nodes), dtype=object))
+    segments = _segments(network, _speeds(network, speed))
+    tree = shapely.STRtree(segments.lines)
     per_minute = connector_speed * 1000.0 / 60.0
-
-    def snap(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        (_, hit), gap = tree.query_nearest(
-            points, return_distance=True, all_matches=False
-        )
-        return hit, gap / per_minute
-
-    origin_node, origin_walk = snap(_points(origins))
-    site_node, site_walk = snap(_points(sites))
-    # one site at a time: a row over every node is kept only for the origins
-    network_minutes = (
-        np.column_stack(
-            [
-                dijkstra(graph, directed=False, indices=int(s))[origin_node]
-                for s in site_node
-            ]
-        )
-        if len(site_node)
-        else np.empty((len(origin_node), 0))
+    o_points, s_points = _points(origins), _points(sites)
+    o_join = _attach(segments, tree, o_points)
+    s_join = _attach(segments, tree, s_points)
+    first_origin = segments.n_nodes
+    first_site = first_origin + len(o_points)
+    n_o, n_s = len(o_points), len(s_points)
+    graph = _graph(
+        segments, [(o_join, first_origin), (s_join, first_site)], first_site + n_s
     )
+    if n_s and n_o:
+        times = dijkstra(graph, directed=False, indices=first_site + np.arange(n_s))
+        network_minutes = times[:, first_origin : first_origin + n_o].T
+    else:
+        network_minutes = np.full((n_o, n_s), np.inf)
+    # two points on one segment: along it, without passing by its ends
+    pairs = o_join.merge(s_join, on="segment", suffixes=("_o", "_s"))
+    if len(pairs):
+        along = (
+            np.abs(pairs["t_o"] - pairs["t_s"]).to_numpy()
+            * segments.minutes[pairs["segment"].to_numpy()]
+        )
+        np.minimum.at(
+            network_minutes,
+            (pairs["point_o"].to_numpy(), pairs["point_s"].to_numpy()),
+            along,
+        )
+    origin_walk = o_join.groupby("point")["gap"].min().reindex(range(n_o)).to_numpy()
+    site_walk = s_join.groupby("point")["gap"].min().reindex(range(n_s)).to_numpy()
+    origin_walk, site_walk = origin_walk / per_minute, site_walk / per_minute
     minutes = network_minutes + origin_walk[:, None] + site_walk[None, :]
-    o = shapely.get_coordinates(_points(origins))
-    s = shapely.get_coordinates(_points(sites))
+    o = shapely.get_coordinates(o_points)
+    s = shapely.get_coordinates(s_points)
     on_foot = np.hypot(o[:, None, 0] - s[None, :, 0], o[:, None, 1] - s[None, :, 1])
     unlinked = ~np.isfinite(minutes)
     if unlinked.any():
