@@ -79,7 +79,9 @@ def _segments(network: gpd.GeoDataFrame, speed: np.ndarray) -> _Segments:
         a=node_of[:-1][same],
         b=node_of[1:][same],
         minutes=length / (kmh * 1000.0 / 60.0),
-        lines=shapely.linestrings(np.stack([start, end], axis=1)),
+        lines=np.asarray(
+            shapely.linestrings(np.stack([start, end], axis=1)), dtype=object
+        ),
         n_nodes=len(vertices),
     )
 
@@ -259,7 +261,7 @@ def travel_time_matrix(
     pairs = o_join.merge(s_join, on="segment", suffixes=("_o", "_s"))
     if len(pairs):
         along = (
-            np.abs(pairs["t_o"] - pairs["t_s"]).to_numpy()
+            np.abs(pairs["t_o"].to_numpy() - pairs["t_s"].to_numpy())
             * segments.minutes[pairs["segment"].to_numpy()]
         )
         np.minimum.at(
