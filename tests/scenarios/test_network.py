@@ -26,45 +26,39 @@ _LINE = st.lists(_VERTEX, min_size=2, max_size=4, unique=True)
 def _reference(lines, speeds, origins, targets):
     """Minutes by an independent model: networkx over the segments.
 
-    Each point is a node joined to both ends of every segment nearest to it
-    (walking to its projection, then along), and to the sites on that
-    segment along it;
-    walking straight is taken when quicker (5 km/h).
+    Each point walks to its projection on every segment nearest to it; the
+    projections split their segment (driven along it); walking straight to
+    the site is taken when quicker (5 km/h).
     """
-    graph = nx.Graph()
+    walk_speed = 5 * 1000 / 60
     segments = []
     for line, kmh in zip(lines, speeds, strict=False):
         for a, b in itertools.pairwise(line):
             minutes = float(np.hypot(a[0] - b[0], a[1] - b[1])) / (kmh * 1000 / 60)
             segments.append((a, b, minutes))
-            if not graph.has_edge(a, b) or graph.edges[a, b]["m"] > minutes:
-                graph.add_edge(a, b, m=minutes)
-    on: dict = {}
+    on: dict = {k: [] for k in range(len(segments))}
+    graph = nx.Graph()
     for kind, points in (("o", origins), ("s", targets)):
         for i, p in enumerate(points):
+            graph.add_node((kind, i))
             gaps = [LineString([a, b]).distance(Point(p)) for a, b, _ in segments]
-            for k, (a, b, m) in enumerate(segments):
-                if gaps[k] > min(gaps) + 1e-9:
-                    continue
-                t = LineString([a, b]).project(Point(p), normalized=True)
-                walk = gaps[k] / (5 * 1000 / 60)
-                for end, w in ((a, walk + t * m), (b, walk + (1 - t) * m)):
-                    node = (kind, i)
-                    if not graph.has_edge(node, end) or graph.edges[node, end]["m"] > w:
-                        graph.add_edge(node, end, m=w)
-                on.setdefault(k, []).append(((kind, i), t, m, walk))
-    for members in on.values():
-        for u, tu, m, wu in members:
-            for v, tv, _, wv in members:
-                if u[0] == "o" and v[0] == "s":
-                    w = wu + abs(tu - tv) * m + wv
-                    if not graph.has_edge(u, v) or graph.edges[u, v]["m"] > w:
-                        graph.add_edge(u, v, m=w)
+            for k, (a, b, _) in enumerate(segments):
+                if gaps[k] <= min(gaps) + 1e-6:
+                    t = LineString([a, b]).project(Point(p), normalized=True)
+                    on[k].append((t, (kind, i, k), (kind, i), gaps[k] / walk_speed))
+    for k, (a, b, m) in enumerate(segments):
+        stops = [(0.0, a, None, 0.0), *sorted(on[k]), (1.0, b, None, 0.0)]
+        for (t0, u, _, _), (t1, v, _, _) in itertools.pairwise(stops):
+            w = (t1 - t0) * m
+            if not graph.has_edge(u, v) or graph.edges[u, v]["m"] > w:
+                graph.add_edge(u, v, m=w)
+        for _, projection, point, walk in on[k]:
+            graph.add_edge(point, projection, m=walk)
     out = np.empty((len(origins), len(targets)))
     for i, o in enumerate(origins):
         lengths = nx.single_source_dijkstra_path_length(graph, ("o", i), weight="m")
         for j, s in enumerate(targets):
-            walk = float(np.hypot(o[0] - s[0], o[1] - s[1])) / (5 * 1000 / 60)
+            walk = float(np.hypot(o[0] - s[0], o[1] - s[1])) / walk_speed
             out[i, j] = min(lengths.get(("s", j), np.inf), walk)
     return out
 

@@ -17,12 +17,13 @@ How it is computed, and what it leaves out:
   and turn costs are not modelled);
 * a point joins the network where it projects onto its nearest segment
   (every nearest one, on a tie: a point on a junction joins all its roads),
-  walking there at ``connector_speed`` (5 km/h by default), then drives to
-  either end of the segment; a site likewise; two points on one segment are
-  joined along it; walking straight to the site is taken when quicker;
+  walking there at ``connector_speed`` (5 km/h by default): the projections
+  split the segment, so points on one road are joined along it; a site
+  likewise; walking straight to the site is taken when quicker;
 * shortest paths are SciPy's Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`)
-  from the sites, over the vertices plus one node per point; a pair the network does not join is walked in a straight
-  line, and a warning counts such pairs.
+  from the sites, over the vertices, the projections and the points; a pair
+  the network does not join is walked in a straight line, and a warning
+  counts such pairs.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ import shapely
 from territobs.errors import CRSError, GeometryError, JoinError
 
 __all__ = ["travel_time_matrix"]
+
+#: Metres within which two segments are equally near a point.
+_TIE = 1e-6
 
 
 def _lines(network: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -89,10 +93,20 @@ def _segments(network: gpd.GeoDataFrame, speed: np.ndarray) -> _Segments:
 def _attach(
     segments: _Segments, tree: shapely.STRtree, points: np.ndarray
 ) -> pd.DataFrame:
-    """Each point on its nearest segment(s): ``point, segment, t, gap``."""
-    (point, segment), gap = tree.query_nearest(
-        points, return_distance=True, all_matches=True
+    """Each point on its nearest segment(s): ``point, segment, t, gap``.
+
+    Segments within a micrometre of the nearest one count as tied (a point
+    on a junction, or halfway between two roads, joins each).
+    """
+    (first, _), nearest = tree.query_nearest(
+        points, return_distance=True, all_matches=False
     )
+    best = np.full(len(points), np.inf)
+    best[first] = nearest
+    point, segment = tree.query(points, predicate="dwithin", distance=best + _TIE)
+    gap = shapely.distance(points[point], segments.lines[segment])
+    keep = gap <= best[point] + _TIE
+    point, segment, gap = point[keep], segment[keep], gap[keep]
     t = shapely.line_locate_point(
         segments.lines[segment], points[point], normalized=True
     )
@@ -102,38 +116,60 @@ def _attach(
 def _graph(
     segments: _Segments, joins: list[tuple[pd.DataFrame, int]], size: int
 ) -> object:
-    """Sparse graph over the vertices plus one node per attached point.
+    """Sparse graph: vertices, point nodes, and one node per projection.
 
-    Parallel edges between two nodes keep their quickest time; an edge of
-    zero minutes is kept (a tiny positive weight: SciPy drops zeros).
+    Each point's projection onto each of its nearest segments is a node on
+    that segment (the segment's ends and projections chained in order along
+    it, at the drive time between them); the point's node joins it at the
+    walking time. Parallel edges between two nodes keep their quickest time;
+    an edge of zero minutes is kept (a tiny positive weight: SciPy drops
+    zeros).
     """
     from scipy.sparse import coo_matrix
 
-    tails = [segments.a]
-    heads = [segments.b]
-    weights = [segments.minutes]
-    for join, first in joins:
-        node = first + join["point"].to_numpy()
-        seg = join["segment"].to_numpy()
-        t = join["t"].to_numpy()
-        tails += [node, node]
-        heads += [segments.a[seg], segments.b[seg]]
-        weights += [t * segments.minutes[seg], (1 - t) * segments.minutes[seg]]
-    tail, head = np.concatenate(tails), np.concatenate(heads)
+    attached = pd.concat(
+        [j.assign(node=first + j["point"].to_numpy()) for j, first in joins],
+        ignore_index=True,
+    )
+    attached["projection"] = size + np.arange(len(attached))
+    # chains along each segment: its start, the projections by t, its end
+    seg = attached["segment"].to_numpy()
+    chain = pd.concat(
+        [
+            pd.DataFrame({"segment": np.arange(len(segments.a)), "t": 0.0,
+                          "id": segments.a}),
+            pd.DataFrame({"segment": seg, "t": attached["t"].to_numpy(),
+                          "id": attached["projection"].to_numpy()}),
+            pd.DataFrame({"segment": np.arange(len(segments.a)), "t": 1.0,
+                          "id": segments.b}),
+        ],
+        ignore_index=True,
+    ).sort_values(["segment", "t"], kind="stable")  # fmt: skip
+    ids, where, ts = (chain[c].to_numpy() for c in ("id", "segment", "t"))
+    step = where[1:] == where[:-1]
+    tail = np.concatenate([ids[:-1][step], attached["node"].to_numpy()])
+    head = np.concatenate([ids[1:][step], attached["projection"].to_numpy()])
+    minutes = np.concatenate(
+        [
+            (ts[1:] - ts[:-1])[step] * segments.minutes[where[1:][step]],
+            attached["walk"].to_numpy(),
+        ]
+    )
     edges = (
         pd.DataFrame(
             {
                 "a": np.minimum(tail, head),
                 "b": np.maximum(tail, head),
-                "minutes": np.maximum(np.concatenate(weights), 1e-12),
+                "minutes": np.maximum(minutes, 1e-12),
             }
-        )
+        )[tail != head]
         .groupby(["a", "b"])["minutes"]
         .min()
         .reset_index()
     )
+    n = size + len(attached)
     return coo_matrix(
-        (edges["minutes"], (edges["a"], edges["b"])), shape=(size, size)
+        (edges["minutes"], (edges["a"], edges["b"])), shape=(n, n)
     ).tocsr()
 
 
@@ -246,6 +282,8 @@ def travel_time_matrix(
     o_points, s_points = _points(origins), _points(sites)
     o_join = _attach(segments, tree, o_points)
     s_join = _attach(segments, tree, s_points)
+    o_join["walk"] = o_join["gap"] / per_minute
+    s_join["walk"] = s_join["gap"] / per_minute
     first_origin = segments.n_nodes
     first_site = first_origin + len(o_points)
     n_o, n_s = len(o_points), len(s_points)
@@ -257,22 +295,7 @@ def travel_time_matrix(
         network_minutes = times[:, first_origin : first_origin + n_o].T
     else:
         network_minutes = np.full((n_o, n_s), np.inf)
-    # two points on one segment: along it, without passing by its ends
-    pairs = o_join.merge(s_join, on="segment", suffixes=("_o", "_s"))
-    if len(pairs):
-        along = (
-            np.abs(pairs["t_o"].to_numpy() - pairs["t_s"].to_numpy())
-            * segments.minutes[pairs["segment"].to_numpy()]
-        )
-        np.minimum.at(
-            network_minutes,
-            (pairs["point_o"].to_numpy(), pairs["point_s"].to_numpy()),
-            along,
-        )
-    origin_walk = o_join.groupby("point")["gap"].min().reindex(range(n_o)).to_numpy()
-    site_walk = s_join.groupby("point")["gap"].min().reindex(range(n_s)).to_numpy()
-    origin_walk, site_walk = origin_walk / per_minute, site_walk / per_minute
-    minutes = network_minutes + origin_walk[:, None] + site_walk[None, :]
+    minutes = network_minutes
     o = shapely.get_coordinates(o_points)
     s = shapely.get_coordinates(s_points)
     on_foot = np.hypot(o[:, None, 0] - s[None, :, 0], o[:, None, 1] - s[None, :, 1])
