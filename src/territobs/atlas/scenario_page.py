@@ -91,6 +91,12 @@ def access_table(
     return table
 
 
+def _communes(comparison: Comparison) -> bool:
+    units = comparison.units
+    levels = set(units["level"].astype(str)) if "level" in units else {"commune"}
+    return levels <= {"commune", "arrondissement"}
+
+
 def _svg(figure: Any) -> str:
     import matplotlib.pyplot as plt
 
@@ -305,7 +311,8 @@ def write_outputs(
         moved = moves[moves["scenario"] == comparison.scenarios[other]]
         caption = (
             f"De « {comparison.scenarios[baseline]} » à « {comparison.scenarios[other]} »"
-            f" : {len(moved)} unités changent de zone"
+            f" : {len(moved)} {'communes' if _communes(comparison) else 'unités'}"
+            " changent de zone"
         )
         shown = french(moved.drop(columns=["scenario"]).head(200))
         parts += [f"<h2>{escape(caption)}</h2>", html_table(shown, caption)]

@@ -167,6 +167,16 @@ class Comparison:
         labels.update(
             {c: f"{labels.get(c[: -len('__state')], c)} (état)" for c in states}
         )
+        levels = (
+            set(self.units["level"].astype(str)) if "level" in self.units else set()
+        )
+        if levels and not levels <= {"commune", "arrondissement"}:
+            # units are IRIS, squares...: not communes
+            word = "IRIS" if levels == {"iris"} else "Unités"
+            labels |= {
+                "n_units": f"Nombre d'{word}" if word == "IRIS" else "Nombre d'unités",
+                "moved_units": f"{word} qui changent de zone",
+            }
         if self.parameters.get("weight") == "unités":
             # moves and splits counted in units: the population is under secrecy
             labels |= {
