@@ -24,6 +24,18 @@ process, alternated** (territobs, script, territobs, script...):
    commune and per zone vs ``sjoin_nearest`` + ``sjoin`` + weighted
    ``groupby``.
 
+4. **travel time over a road network**: a synthetic network over Ain (one
+   road every 2 km north-south and east-west, junctions at shared vertices,
+   50 km/h), the same 2,000 points and 30 sites. territobs:
+   ``travel_time_matrix`` (every point × every site, SciPy Dijkstra per site)
+   then ``measure_access`` per zone. Script: a networkx graph of the same
+   segments, points and sites snapped to their nearest node (STRtree), then
+   ``nx.multi_source_dijkstra_path_length`` from the sites (nearest site only)
+   and a weighted ``groupby``.
+
+Run one case with ``--only network`` (results then go to
+``results/scenarios-network.*``).
+
 The machine is shared: ``os.getloadavg()`` is recorded before and after, and
 ratios are reported as median with min–max over the alternated repeats.
 Usage::
@@ -34,6 +46,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -206,11 +219,73 @@ def script_access(communes, scenarios, people, sites):
     )
 
 
+def _network(communes):
+    import geopandas as gpd
+    from shapely import LineString
+
+    x0, y0, x1, y1 = communes.total_bounds
+    xs = np.arange(x0, x1 + 2000, 2000.0)
+    ys = np.arange(y0, y1 + 2000, 2000.0)
+    lines = [LineString([(x, y) for y in ys]) for x in xs]
+    lines += [LineString([(x, y) for x in xs]) for y in ys]
+    return gpd.GeoDataFrame(geometry=lines, crs=communes.crs)
+
+
+def ours_network(communes, scenarios, people, sites):
+    from territobs.scenarios import measure_access
+    from territobs.scenarios.network import travel_time_matrix
+
+    roads = _network(communes)
+    origins = people.assign(code=[str(i) for i in range(len(people))])
+    matrix = travel_time_matrix(roads, origins, sites, speed=50.0, site_id="site")
+    return measure_access(
+        origins, sites, weight="Ind", units=communes, zoning=scenarios["poles-15"],
+        threshold=20, site_id="site", travel_times=matrix, origin="code",
+    ).zones  # fmt: skip
+
+
+def script_network(communes, scenarios, people, sites):
+    import geopandas as gpd
+    import networkx as nx
+    import shapely
+
+    roads = _network(communes)
+    graph = nx.Graph()
+    per_minute = 50 * 1000 / 60
+    for line in roads.geometry:
+        xy = [tuple(p) for p in shapely.get_coordinates(line)]
+        for a, b in itertools.pairwise(xy):
+            graph.add_edge(
+                a, b, m=float(np.hypot(a[0] - b[0], a[1] - b[1])) / per_minute
+            )
+    nodes = list(graph.nodes)
+    tree = shapely.STRtree(shapely.points(nodes))
+    walk = 5 * 1000 / 60
+    (_, hit), gap = tree.query_nearest(people.geometry.values, return_distance=True)
+    (_, site_hit), _site_gap = tree.query_nearest(
+        sites.geometry.values, return_distance=True
+    )
+    # a site's walk to its node is not in multi-source Dijkstra: ignored here
+    time = nx.multi_source_dijkstra_path_length(
+        graph, {nodes[i] for i in site_hit}, weight="m"
+    )
+    minutes = np.array([time[nodes[i]] for i in hit]) + gap / walk
+    placed = gpd.sjoin(
+        people.assign(t=minutes), communes[["code", "geometry"]], predicate="within"
+    )
+    placed = placed[~placed.index.duplicated()]
+    placed["zone"] = placed["code"].map(scenarios["poles-15"])
+    placed["wt"] = placed["Ind"] * placed["t"]
+    out = placed.groupby("zone")[["Ind", "wt"]].sum()
+    return out["wt"] / out["Ind"]
+
+
 CASES: dict[str, tuple[Callable, Callable]] = {
     "compare 5 scenarios (391 communes)": (ours_compare, script_compare),
     "regionalise: region k-means, 15 zones": (ours_kmeans, script_kmeans),
     "regionalise: max-p, >= 25,000 inhabitants": (ours_maxp, script_maxp),
     "access: 2,000 points to 30 sites": (ours_access, script_access),
+    "network: travel time, 2,000 points to 30 sites": (ours_network, script_network),
 }
 
 
@@ -223,17 +298,19 @@ def _time(func: Callable, args: tuple) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--only", default=None, help="run the cases naming this")
     args = parser.parse_args()
+    cases = {k: v for k, v in CASES.items() if args.only is None or args.only in k}
     repeats = 3 if args.quick else 7
     sys.path.insert(0, str(HERE.parent / "src"))
     load_before = os.getloadavg()
     data = load()
     # warm-up: imports (spopt, libpysal) and caches, outside the timings
-    for ours, script in CASES.values():
+    for ours, script in cases.values():
         ours(*data)
         script(*data)
     rows = []
-    for case, (ours, script) in CASES.items():
+    for case, (ours, script) in cases.items():
         t_ours, t_script = [], []
         for i in range(repeats):
             order = [(ours, t_ours), (script, t_script)]
@@ -255,6 +332,8 @@ def main() -> None:
     load_after = os.getloadavg()
     RESULTS.mkdir(exist_ok=True)
     stem = "scenarios-quick" if args.quick else "scenarios"
+    if args.only:
+        stem = f"scenarios-{args.only.replace(' ', '-')}"
     record = {
         "rows": rows,
         "loadavg_before": load_before,
@@ -267,7 +346,8 @@ def main() -> None:
     lines = [
         "# Scenarios: territobs vs the plain geopandas/spopt script",
         "",
-        f"`python benchmarks/bench_scenarios.py{' --quick' if args.quick else ''}`; "
+        f"`python benchmarks/bench_scenarios.py{' --quick' if args.quick else ''}"
+        f"{f' --only {args.only}' if args.only else ''}`; "
         f"{repeats} alternated repeats per case; load average "
         f"{load_before[0]:.1f} before, {load_after[0]:.1f} after, on "
         f"{os.cpu_count()} CPUs (shared machine).",

@@ -262,6 +262,7 @@ def publish(
     rules: Any = None,
     catalog: Any = None,
     secrecy: bool = True,
+    public: Mapping[str, tuple[pd.DataFrame, Any]] | None = None,
 ) -> Any:
     """Secure results and settle the published state of every figure.
 
@@ -284,6 +285,12 @@ def publish(
     secrecy : bool, default True
         Apply secrecy. With False (an atlas that turned it off explicitly)
         only the states are settled.
+    public : mapping of str to (DataFrame, Weights), optional
+        Figures already published elsewhere (an atlas's own tables beside a
+        page of scenarios): name → (published result, its memberships).
+        The attacker knows them; they are never masked, and the figures of
+        ``results`` are masked so that no combination with them reveals a
+        masked count. Their names must differ from the keys of ``results``.
 
     Returns
     -------
@@ -306,7 +313,7 @@ def publish(
         [_namespaced_frame(f, z) for z, f in frames.items()], ignore_index=True
     )
     if secrecy and len(combined):
-        combined = _secure(combined, frames, weights, rules, catalog)
+        combined = _secure(combined, frames, weights, rules, catalog, public)
     combined = _settle(combined, secured=secrecy and len(combined) > 0)
     prefix = combined["zone"].astype(str).str.split(_SEP, n=1, expand=True)
     parts = {}
@@ -327,6 +334,7 @@ def _secure(
     weights: Any,
     rules: Any,
     catalog: Any,
+    public: Mapping[str, tuple[pd.DataFrame, Any]] | None = None,
 ) -> pd.DataFrame:
     from territobs.secrecy import apply_secrecy, published
 
@@ -337,6 +345,16 @@ def _secure(
         membership = [
             replace(w, zones=pd.Index([f"{z}{_SEP}{u}" for u in w.zones]))
             for z, w in weights.items()
+        ]
+    known = None
+    if public and membership is not None:
+        known = pd.concat(
+            [_namespaced_frame(f, z) for z, (f, _) in public.items()],
+            ignore_index=True,
+        )
+        membership += [
+            replace(w, zones=pd.Index([f"{z}{_SEP}{u}" for u in w.zones]))
+            for z, (_, w) in public.items()
         ]
     state = _states_before(combined)
     partial = (state == "partial").to_numpy()
@@ -349,6 +367,7 @@ def _secure(
         shown,
         rules,
         membership=membership,
+        public=known,
         differencing=membership is not None,
         catalog=catalog,
     )

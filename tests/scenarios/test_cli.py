@@ -114,3 +114,38 @@ def test_errors_are_french_lines(files, capsys):
     with pytest.raises(SystemExit):
         main(["scenarios", "compare", "-o", str(files / "y")])
     assert "--units" in capsys.readouterr().err
+
+
+def test_access_over_a_road_network(files):
+    from shapely import LineString
+
+    # a road along the middle row of the grid, from the site eastwards
+    roads = gpd.GeoDataFrame(
+        {"vitesse": [30.0]},
+        geometry=[LineString([(850_500, 6_501_500), (853_500, 6_501_500)])],
+        crs=2154,
+    )
+    roads.to_file(files / "routes.gpkg")
+    (files / "temps.csv").write_text("origine;site;minutes\n", encoding="utf-8")
+    out = files / "acces-route"
+    result = CliRunner().invoke(
+        cli,
+        ["scenarios", "access", "--units", str(files / "communes.gpkg"),
+         "--sites", str(files / "sites.geojson"), "--site-id", "nom",
+         "--network", str(files / "routes.gpkg"), "--speed", "vitesse",
+         "--threshold", "30", "-o", str(out)],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    units = pd.read_csv(out / "acces-unites.csv", sep=";", dtype={"code": str})
+    minutes = units.set_index("code")["distance_moyenne_min"]
+    assert minutes["01001"] == pytest.approx(0.0)  # the site is there
+    # 1 km of road at 30 km/h (2 min) + 1 km on foot from the road to the site
+    assert minutes["01006"] == pytest.approx(2.0 + 12.0)
+    both = CliRunner().invoke(
+        cli,
+        ["scenarios", "access", "--units", str(files / "communes.gpkg"),
+         "--sites", str(files / "sites.geojson"), "--network", str(files / "routes.gpkg"),
+         "--travel-times", str(files / "temps.csv"), "-o", str(out)],
+    )  # fmt: skip
+    assert both.exit_code != 0 and "pas les deux" in both.output

@@ -77,6 +77,9 @@ def check_atlas(config: Any) -> list[tuple[str, str]]:
     from territobs.atlas.evolution import check_evolutions
 
     problems += check_evolutions(config, catalog, territory)
+    from territobs.atlas.scenarios import check_scenarios
+
+    problems += check_scenarios(config, catalog, territory)
     if territory is None:
         return problems
     problems += _indicator_problems(

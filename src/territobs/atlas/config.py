@@ -443,6 +443,8 @@ class AtlasConfig:
     publication: PublicationConfig = field(default_factory=PublicationConfig)
     #: ``[[evolutions]]`` (:class:`territobs.atlas.evolution.EvolutionConfig`).
     evolutions: tuple[Any, ...] = ()
+    #: ``[[scenarios]]`` (:class:`territobs.atlas.scenarios.ScenarioComparisonConfig`).
+    scenarios: tuple[Any, ...] = ()
 
     def zoning(self, zoning_id: str) -> ZoningConfig:
         """Return the zoning ``zoning_id`` (``KeyError`` if absent)."""
@@ -934,6 +936,9 @@ def parse_config(
     from territobs.atlas.evolution import parse_evolutions
 
     evolutions = parse_evolutions(doc, problems, [z.id for z in zonings])
+    from territobs.atlas.scenarios import parse_scenarios
+
+    scenarios = parse_scenarios(doc, problems, [z.id for z in zonings], base)
     doc.finish()
     _check_links(
         {
@@ -963,6 +968,7 @@ def parse_config(
         raw=dict(document),
         publication=publication,
         evolutions=evolutions,
+        scenarios=scenarios,
     )
 
 

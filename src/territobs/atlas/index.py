@@ -384,6 +384,9 @@ def index_from_manifest(
 
                 entry.portraits += change_portrait_links(record, zoning_id)
         entries.append(entry)
+    from territobs.atlas.scenarios import scenario_entries
+
+    entries += scenario_entries(steps)
     secrecy = steps.get("secrecy")
     notes = _notes(manifest)
     return render_index(

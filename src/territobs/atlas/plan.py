@@ -18,6 +18,7 @@ from typing import Any
 from territobs.atlas.config import AtlasConfig
 from territobs.atlas.dag import REFERENCES, Step, StepId
 from territobs.atlas.evolution import evolution_steps
+from territobs.atlas.scenarios import scenario_steps
 
 __all__ = ["REFERENCES", "plan"]
 
@@ -198,7 +199,7 @@ def plan(config: AtlasConfig) -> list[Step]:
                 )
             )
             outputs.append(steps[-1].id)
-    for step in evolution_steps(config, catalog):
+    for step in [*evolution_steps(config, catalog), *scenario_steps(config, catalog)]:
         steps.append(step)
         outputs.append(step.id)
     steps.append(

@@ -302,8 +302,9 @@ def propose(
     "access",
     help=(
         "Mesure la distance (à vol d'oiseau) de la population au site le plus "
-        "proche, par unité et par zone ; ou le temps de trajet si une matrice est "
-        "fournie (aucun calcul d'itinéraire ici). Écrit des tableaux CSV."
+        "proche, par unité et par zone ; ou le temps de trajet, d'une matrice "
+        "fournie (--travel-times) ou calculé sur un réseau routier de lignes "
+        "(--network). Écrit des tableaux CSV."
     ),
 )
 @_units_options
@@ -336,7 +337,17 @@ def propose(
 )  # fmt: skip
 @click.option(
     "--travel-times", "matrix_path", type=_FILE, default=None,
-    help="Matrice des temps de trajet (CSV ; lignes : codes des unités, colonnes : sites).",
+    help="Matrice des temps de trajet en minutes (CSV : origine;site;minutes, ou une "
+    "ligne par code d'unité et une colonne par site).",
+)  # fmt: skip
+@click.option(
+    "--network", "network_path", type=_FILE, default=None,
+    help="Réseau routier (lignes : GeoPackage, shapefile) sur lequel calculer les "
+    "temps de trajet (non orienté ; accès au réseau à pied).",
+)  # fmt: skip
+@click.option(
+    "--speed", default="50", show_default=True,
+    help="Avec --network : vitesse en km/h, ou nom de la colonne des vitesses.",
 )  # fmt: skip
 @click.option(
     "--output", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
@@ -353,11 +364,12 @@ def access(
     scenario_path: Path | None,
     threshold: float,
     matrix_path: Path | None,
+    network_path: Path | None,
+    speed: str,
     output: Path,
 ) -> None:
     """Run ``territobs scenarios access`` (see ``--help``)."""
     import geopandas as gpd
-    import pandas as pd
 
     from territobs.scenarios._assign import as_assignment
     from territobs.scenarios.access import measure_access
@@ -380,8 +392,25 @@ def access(
         ).zone
     matrix = None
     if matrix_path is not None:
-        matrix = pd.read_csv(
-            matrix_path, sep=None, engine="python", index_col=0, dtype={0: str}
+        from territobs.scenarios.travel import read_travel_times
+
+        matrix = read_travel_times(matrix_path)
+    if network_path is not None:
+        if matrix is not None:
+            raise click.UsageError("donnez --travel-times ou --network, pas les deux.")
+        from territobs.scenarios.network import travel_time_matrix
+
+        try:
+            kmh: float | str = float(speed.replace(",", "."))
+        except ValueError:
+            kmh = speed
+        network = gpd.read_file(network_path)
+        if network.crs is None:
+            raise click.ClickException(
+                f"fichier « {network_path} » : projection (CRS) absente."
+            )
+        matrix = travel_time_matrix(
+            network.to_crs(units.crs), population, sites, speed=kmh, site_id=site_id
         )
     result = measure_access(
         population, sites, weight=weight,

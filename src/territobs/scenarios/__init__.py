@@ -13,7 +13,9 @@ it never forks:
 * :func:`propose_zoning` (:mod:`~territobs.scenarios.propose`): contiguous zonings
   under constraints, with PySAL's ``spopt``;
 * :func:`measure_access` (:mod:`~territobs.scenarios.access`): distance from the
-  population to the nearest site.
+  population to the nearest site, straight line or travel time (a matrix read
+  by :func:`read_travel_times`, or routed over road lines by
+  :func:`travel_time_matrix`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     "measure_access": "territobs.scenarios.access",
     "nearest_site": "territobs.scenarios.access",
     "add_sites": "territobs.scenarios.access",
+    "read_travel_times": "territobs.scenarios.travel",
+    "travel_time_matrix": "territobs.scenarios.network",
     "read_scenarios": "territobs.scenarios.config",
     "comparison_page": "territobs.scenarios.report",
 }

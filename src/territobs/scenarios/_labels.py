@@ -38,6 +38,7 @@ LABELS: dict[str, str] = {
     "share_in_split": "Part de la population dans un groupe coupé",
     "moved_units": "Communes qui changent de zone",
     "moved_weight": "Population qui change de zone",
+    "to_continues": "Zone d'arrivée : suite de",
     "group": "Groupe de référence",
     "split": "Coupé",
     "zones": "Zones",

@@ -22,6 +22,7 @@ shipped with PuLP).
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -139,13 +140,9 @@ def _from_matrix(
     table = matrix.copy()
     table.index = table.index.astype(str)
     table.columns = table.columns.astype(str)
-    unknown = sorted(set(keys) - set(table.index))
-    if unknown:
-        raise JoinError(
-            f"{count_of(len(unknown), 'origine absente', 'origines absentes')} de la "
-            f"matrice des temps de trajet ({format_codes(unknown)}).",
-            codes=unknown,
-        )
+    from territobs.scenarios.travel import check_pairs
+
+    check_pairs(table, keys.tolist())
     values = table.reindex(keys.to_numpy()).to_numpy(dtype=float)
     empty = np.isnan(values).all(axis=1)
     best = np.nanargmin(np.where(np.isnan(values), np.inf, values), axis=1)
@@ -247,7 +244,7 @@ def measure_access(
     zoning: pd.Series | Mapping[str, str] | None = None,
     threshold: float = 10_000.0,
     site_id: str | None = None,
-    travel_times: pd.DataFrame | None = None,
+    travel_times: pd.DataFrame | str | os.PathLike[str] | None = None,
     origin: str | None = None,
     grain: str | None = None,
     catalog: Catalog | None = None,
@@ -278,8 +275,11 @@ def measure_access(
         as far.
     site_id : str, optional
         Column of site ids (default: the index).
-    travel_times : pandas.DataFrame, optional
-        Origins × sites matrix of travel times; replaces straight lines.
+    travel_times : pandas.DataFrame or path-like, optional
+        Origins × sites matrix of travel times (minutes), or a CSV file of
+        it, long or wide (:func:`~territobs.scenarios.travel.read_travel_times`);
+        replaces straight lines. Every origin of the population needs a time
+        to every site: a missing pair is an error naming the codes.
     origin : str, optional
         Column of ``population`` matching the matrix's index (default
         ``unit``).
@@ -362,6 +362,10 @@ def measure_access(
     else:
         frame["zone"] = "ensemble"
     if travel_times is not None:
+        if not isinstance(travel_times, pd.DataFrame):
+            from territobs.scenarios.travel import read_travel_times
+
+            travel_times = read_travel_times(travel_times)
         key = origin or unit or "code"
         nearest = _from_matrix(population, travel_times, key)
         measure = "time"

@@ -47,8 +47,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Comparison", "compare_zonings"]
 
-_SEP = "\u241f"  # joins scenario and zone ids in the combined secrecy result
-
 
 @dataclass(frozen=True)
 class Comparison:
@@ -169,6 +167,23 @@ class Comparison:
         labels.update(
             {c: f"{labels.get(c[: -len('__state')], c)} (état)" for c in states}
         )
+        levels = (
+            set(self.units["level"].astype(str)) if "level" in self.units else set()
+        )
+        if levels and not levels <= {"commune", "arrondissement"}:
+            # units are IRIS, squares...: not communes
+            word = "IRIS" if levels == {"iris"} else "Unités"
+            labels |= {
+                "n_units": f"Nombre d'{word}" if word == "IRIS" else "Nombre d'unités",
+                "moved_units": f"{word} qui changent de zone",
+            }
+        if self.parameters.get("weight") == "unités":
+            # moves and splits counted in units: the population is under secrecy
+            labels |= {
+                "moved_weight": "Unités qui changent de zone (pondération)",
+                "weight_in_split": "Unités des groupes coupés",
+                "share_in_split": "Part des unités dans un groupe coupé",
+            }
         return french(frame, labels)
 
     def _indicator_labels(self) -> dict[str, str]:
@@ -204,26 +219,48 @@ def _reference(
     return ref
 
 
+def protected(key: str, secrecy: Any, catalog: Catalog) -> bool:
+    """Whether the secrecy in force may mask the count ``key``.
+
+    ``secrecy`` as :func:`compare_zonings` takes it: ``None`` (the
+    catalogue's rules), ``False`` (none), or rules.
+    """
+    if secrecy is False:
+        return False
+    if secrecy is None:
+        return bool(catalog[key].secrecy)
+    from territobs.errors import SecrecyError
+    from territobs.secrecy.rules import resolve_rules
+
+    try:
+        rule = resolve_rules(secrecy, [key], catalog=catalog)[key]
+    except (SecrecyError, KeyError):
+        return True  # no rule said: never published per unit
+    return rule.action == "mask"
+
+
 def _move_weight(
-    territory: pd.DataFrame, balance_id: str, catalog: Catalog
+    territory: pd.DataFrame, balance_id: str, catalog: Catalog, secrecy: Any = None
 ) -> pd.Series:
     """Weigh moves and split groups by a count never under secrecy.
 
     Moves and split groups are published unit by unit: weighting them by a
     count a secrecy rule protects (RSA beneficiaries...) would publish it
-    per commune. They are weighted by the balance count only when it has no
-    rule, else by the population, else by the number of units.
+    per commune. They are weighted by the balance count only when no rule
+    in force masks it, else by the population, else by the number of units.
     """
     from territobs.errors import MethodError
 
     for key in (balance_id, "population"):
-        if catalog[key].secrecy:
+        if protected(key, secrecy, catalog):
             continue
         try:
             return unit_values(territory, key, catalog=catalog, allow_missing=True)
         except MethodError:
             continue
-    return pd.Series(1.0, index=pd.Index(territory["code"].astype(object)))
+    return pd.Series(
+        1.0, index=pd.Index(territory["code"].astype(object)), name="unités"
+    )
 
 
 def _secret(
@@ -231,34 +268,46 @@ def _secret(
     weights: dict[str, Any],
     secrecy: Any,
     catalog: Catalog,
+    public: Mapping[str, tuple[pd.DataFrame, Any]] | None = None,
+    published: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Secrecy over all scenarios at once (their zones are published together)."""
-    from territobs.secrecy import apply_secrecy
+    """Publish all scenarios at once (their zones are published together).
 
-    combined = pd.concat(
-        [r.assign(zone=s + _SEP + r["zone"].astype(str)) for s, r in results.items()],
-        ignore_index=True,
-    )
-    membership = []
-    for s, w in weights.items():
-        frame = w.to_frame()
-        frame["zone"] = s + _SEP + frame["zone"].astype(str)
-        membership.append(frame)
-    if secrecy is None:
-        ruled = [i for i in combined["indicator"].unique() if catalog[i].secrecy]
-        rows = combined["indicator"].isin(ruled).to_numpy()
-        if rows.any():
-            combined.loc[rows] = apply_secrecy(
-                combined[rows], None, membership=membership, catalog=catalog
-            )
-    elif secrecy is not False:
-        combined = apply_secrecy(
-            combined, secrecy, membership=membership, catalog=catalog
+    Through :func:`territobs.publish.publish`, the one publication path:
+    the same rules, secondary suppression and four states as the atlas. A
+    scenario already published elsewhere (``published``) keeps those
+    figures as they are, and they count as public for the others.
+    """
+    from territobs.publish import publish
+
+    asked = set(pd.unique(next(iter(results.values()))["indicator"]))
+    kept = {
+        s: f[f["indicator"].isin(asked)].reset_index(drop=True)
+        for s, f in (published or {}).items()
+        if s in results and asked <= set(f["indicator"])
+    }
+    known = dict(public or {})
+    for s, frame in kept.items():
+        shown = frame[frame["state"].astype(str).isin(["value", "partial"])]
+        if len(shown):
+            known[f"scenario:{s}"] = (shown.reset_index(drop=True), weights[s])
+    own = [s for s in results if s not in kept]
+    parts = (
+        publish(
+            {s: results[s] for s in own},
+            weights={s: weights[s] for s in own},
+            rules=None if secrecy is None or secrecy is False else secrecy,
+            catalog=catalog,
+            secrecy=secrecy is not False,
+            public=known or None,
         )
-    split = combined["zone"].str.split(_SEP, n=1, expand=True, regex=False)
-    combined.insert(0, "scenario", split[0])
-    combined["zone"] = split[1]
-    return combined
+        if own
+        else {}
+    )
+    parts |= kept
+    frames = [parts[s].assign(scenario=s) for s in results]
+    combined = pd.concat(frames, ignore_index=True)
+    return combined[["scenario", *combined.columns.drop("scenario")]]
 
 
 def compare_zonings(
@@ -275,6 +324,9 @@ def compare_zonings(
     catalog: Catalog | None = None,
     contiguity_tolerance: float = 0.0,
     w: Any = None,
+    public: Mapping[str, tuple[pd.DataFrame, Any]] | None = None,
+    published: Mapping[str, pd.DataFrame] | None = None,
+    partial: Any = None,
 ) -> Comparison:
     """Compare zonings of one territory.
 
@@ -314,6 +366,18 @@ def compare_zonings(
         slivers); see :func:`territobs.scenarios.graph.contiguity`.
     w : libpysal.weights.W, optional
         A contiguity graph of the units already built (row order).
+    public : mapping of str to (DataFrame, Weights), optional
+        Figures published elsewhere beside these (an atlas's tables): name →
+        (published result, memberships). Secondary suppression makes sure
+        no combination of them with the scenarios' figures reveals a masked
+        count (see :func:`territobs.publish.publish`).
+    partial : PartialPolicy or float, optional
+        When a zone with units lacking data is published as partial (see
+        :func:`~territobs.zoning.recompute.recompute`); default: never.
+    published : mapping of str to DataFrame, optional
+        Scenario id → its figures as already published elsewhere (an atlas
+        zoning's table, same indicators): shown as they are, and public to
+        the secrecy of the other scenarios.
 
     Returns
     -------
@@ -361,7 +425,7 @@ def compare_zonings(
         balance_id = catalog.get(balance_on).id
     if balance_id not in asked_ids:
         asked_ids.append(balance_id)
-    weight = _move_weight(territory, balance_id, catalog)
+    weight = _move_weight(territory, balance_id, catalog, secrecy)
     codes = pd.Index(territory["code"].astype(object), name="code")
     graph = (
         w if w is not None else contiguity(territory, tolerance=contiguity_tolerance)
@@ -379,21 +443,26 @@ def compare_zonings(
         zones = assignment.zones_with_geometry(territory)
         weights[sid] = build_weights(territory, zones, method="exact")
         results[sid] = recompute(
-            territory, zones, asked_ids, weights=weights[sid], catalog=catalog
+            territory,
+            zones,
+            asked_ids,
+            weights=weights[sid],
+            catalog=catalog,
+            partial=partial,
         )
         assignments[sid] = assignment
         geometries[sid] = zones[["zone", "name", "geometry"]]
         shapes[sid] = shape_figures(zones, assignment.zone, graph)
-    result = _secret(results, weights, secrecy, catalog)
+    result = _secret(results, weights, secrecy, catalog, public, published)
 
-    published = result.assign(
+    shown = result.assign(
         value=result["value"].where(~result["secret"].astype(bool)),
         state=figure_states(result),
     )
-    keyed = published.set_index(["scenario", "zone", "indicator"])
+    keyed = shown.set_index(["scenario", "zone", "indicator"])
     wide = keyed["value"].unstack("indicator")
     states = keyed["state"].unstack("indicator").add_suffix("__state")
-    zone_names = published.drop_duplicates(["scenario", "zone"]).set_index(
+    zone_names = shown.drop_duplicates(["scenario", "zone"]).set_index(
         ["scenario", "zone"]
     )["zone_name"]
     zones_table = (
@@ -459,5 +528,6 @@ def compare_zonings(
             "tolerance": tolerance,
             "reference": reference if isinstance(reference, str) else None,
             "contiguity_tolerance": contiguity_tolerance,
+            "weight": "unités" if weight.name == "unités" else "population",
         },
     )

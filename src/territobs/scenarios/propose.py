@@ -40,6 +40,7 @@ from territobs.errors import MethodError, ZoneError
 from territobs.formatting import count_of
 from territobs.scenarios._values import unit_values
 from territobs.scenarios.graph import contiguity, pieces
+from territobs.scenarios.seeds import _grow, _keep_seeds, _seed_units
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -308,6 +309,7 @@ def propose_zoning(
     catalog: Catalog | None = None,
     method_kwds: Mapping[str, Any] | None = None,
     tries: int = 3,
+    seeds: Sequence[str] | gpd.GeoDataFrame | None = None,
 ) -> Proposal:
     """Propose a contiguous zoning of the units.
 
@@ -346,6 +348,16 @@ def propose_zoning(
         Where ``indicator`` is looked up.
     method_kwds : mapping, optional
         Extra keywords for the spopt class (e.g. ``max_iterations_sa``).
+    seeds : sequence of str or geopandas.GeoDataFrame, optional
+        Keep the current sites as seeds: unit codes, or the sites as points
+        (each taken in the unit that contains it, else the nearest one).
+        Each seed unit starts one zone (so ``n_zones`` is the number of
+        seeds): zones are first grown from the seeds over the contiguity
+        graph, the lightest zone (on ``indicator``) taking its nearest
+        neighbouring unit in turn, which gives contiguous zones of similar
+        totals; then spopt's AZP improves that start (``"azp"``, the only
+        method seeds apply to). If AZP ends with two seeds in one zone, the
+        grown start is kept; ``parameters["seeds_kept_by"]`` says which.
     tries : int, default 3
         With ``max_total``: max-p runs (seeds ``seed``, ``seed + 1``…); the
         run with the fewest zones above the maximum is kept (then the most
@@ -374,6 +386,23 @@ def propose_zoning(
     >>> p.report["n_units"].tolist(), p.satisfied
     ([3, 3], True)
     """
+    seed_units = None
+    if seeds is not None:
+        seed_units = _seed_units(units, seeds)
+        if method not in (None, "azp"):
+            raise MethodError(
+                f"des sites comme germes ne servent qu'à la méthode azp (pas « {method} »)."
+            )
+        if n_zones is not None and n_zones != len(seed_units):
+            raise MethodError(
+                f"{count_of(len(seed_units), 'germe')} pour {n_zones} zones : avec des "
+                "germes, chaque germe fait une zone (n_zones = nombre de germes)."
+            )
+        if initial is not None:
+            raise MethodError(
+                "donnez soit des germes (seeds), soit un découpage de départ (initial)."
+            )
+        method, n_zones = "azp", len(seed_units)
     method = method or ("maxp" if min_total is not None else "skater")
     if method not in METHODS:
         raise MethodError(
@@ -424,6 +453,17 @@ def propose_zoning(
         codes = units["code"].astype(object)
         start_units = pd.factorize(initial.reindex(codes).to_numpy(object))[0]
         start = pd.Series(start_units).groupby(group_of_unit).first().to_numpy()
+    kept_by = None
+    if seed_units is not None:
+        codes = units["code"].astype(object)
+        position = pd.Series(np.arange(len(codes)), index=pd.Index(codes))
+        seed_groups = group_of_unit[position.loc[seed_units].to_numpy()]
+        if len(set(seed_groups.tolist())) < len(seed_groups):
+            raise MethodError(
+                "deux germes tombent dans le même groupe gardé entier "
+                f"(« {keep_whole} ») : chaque germe doit faire sa propre zone."
+            )
+        start = _grow(frame, w, seed_groups)
     options = {**MAXP_DEFAULTS, **(method_kwds or {})} if method == "maxp" else {}
     options.update({} if method == "maxp" else dict(method_kwds or {}))
     if method == "maxp" and max_total is not None:
@@ -441,6 +481,8 @@ def propose_zoning(
         labels = _solve(
             frame, w, method, n_zones, min_total, attrs, seed, start, options
         )
+        if seed_units is not None and start is not None:
+            labels, kept_by = _keep_seeds(np.asarray(labels), start, seed_groups)
     unit_labels = np.asarray(labels)[group_of_unit]
     return _proposal(
         units, unit_labels, total, method, w if keep_whole is None else None,
@@ -450,6 +492,8 @@ def propose_zoning(
             "min_total": min_total, "max_total": max_total, "keep_whole": keep_whole,
             "features": list(features) if features else "centroïdes",
             "initial": initial is not None, "seed": seed,
+            **({"seeds": list(seed_units), "seeds_kept_by": kept_by}
+               if seed_units is not None else {}),
             **({"tries": tries} if method == "maxp" and max_total is not None else {}),
             **options,
         },

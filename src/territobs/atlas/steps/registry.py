@@ -12,6 +12,7 @@ from __future__ import annotations
 from territobs.atlas.config import AtlasConfig
 from territobs.atlas.dag import Handler
 from territobs.atlas.evolution import check_evolutions, run_evolution
+from territobs.atlas.scenarios import check_scenarios, run_scenarios
 from territobs.atlas.steps._common import _load_single, _nothing, load_catalog
 from territobs.atlas.steps.index import _run_index
 from territobs.atlas.steps.maps import _run_map
@@ -47,6 +48,7 @@ def check_config(config: AtlasConfig) -> None:
             problems.append((f"indicators[{i}]", str(getattr(exc, "message", exc))))
     problems += config.secrecy.problems()
     problems += check_evolutions(config, catalog, None)
+    problems += check_scenarios(config, catalog, None)
     if problems:
         lines = "\n".join(f"  - {key} : {message}" for key, message in problems)
         raise ConfigError(
@@ -70,5 +72,6 @@ HANDLERS: dict[str, Handler] = {
     "map": Handler(_run_map, _nothing),
     "portraits": Handler(_run_portraits, _nothing),
     "evolution": Handler(run_evolution, _nothing),
+    "scenarios": Handler(run_scenarios, _nothing),
     "index": Handler(_run_index, _nothing),
 }

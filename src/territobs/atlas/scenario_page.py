@@ -1,0 +1,334 @@
+"""Outputs of one atlas comparison of scenarios: page, tables, portraits.
+
+The page (``scenarios/<id>/index.html``) is self-contained and works
+offline: side-by-side maps drawn by :func:`territobs.maps.static_map` (same
+classes on every map, place names laid out by :mod:`territobs.maps.labels`,
+secrecy hatching) embedded as inline SVG whose names stay text, the table of
+figures per scenario (balance, contiguity, enclaves, compactness, reference
+groups split, access to the sites), how each scenario was made, and the
+units that change zone. Every figure comes from the published result of
+:func:`territobs.scenarios.compare_zonings`; every name is escaped.
+"""
+
+from __future__ import annotations
+
+import io
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+    from territobs.atlas.dag import BuildContext
+    from territobs.atlas.scenarios import ScenarioComparisonConfig
+    from territobs.scenarios.compare import Comparison
+
+__all__ = ["access_table", "write_outputs"]
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:110em}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.5em}
+.maps{display:flex;flex-wrap:wrap;gap:1em}.maps figure{margin:0;flex:1 1 340px}
+.maps svg{width:100%;height:auto;border:1px solid #ddd}
+table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;padding:.2em .5em}
+td.n{text-align:right}caption{text-align:left;font-weight:bold;padding:.3em 0}
+.note{color:#555;font-size:.9em}ul.portraits{columns:3 16rem}
+"""
+
+
+def access_table(
+    comparison: Comparison,
+    territory: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    wanted: ScenarioComparisonConfig,
+    catalog: Any,
+) -> pd.DataFrame:
+    """Access to the sites per scenario (population located at the units).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: scenario id; ``mean`` (km, or minutes with a matrix),
+        ``share_beyond`` (%), ``population_beyond``.
+    """
+    from territobs.scenarios._values import unit_values
+    from territobs.scenarios.access import measure_access
+
+    # units without a census population (business IRIS, parks) are left out
+    # of access, and counted in the note: never weighted as 0 silently
+    weight = unit_values(territory, "population", catalog=catalog, allow_missing=True)
+    known = weight.notna().to_numpy()
+    territory = territory[known].assign(_population=weight[known].to_numpy())
+    rows = {}
+    matrix: Any = wanted.travel_times
+    if wanted.network is not None:
+        from territobs.scenarios.network import travel_time_matrix
+
+        matrix = travel_time_matrix(
+            wanted.network, territory, sites, speed=wanted.speed,
+            site_id=wanted.site_id or None,
+        )  # fmt: skip
+    scale = 1.0 if matrix is not None else 1000.0
+    for sid in comparison.scenarios:
+        access = measure_access(
+            territory, sites, weight="_population", unit="code",
+            zoning=comparison.assignments[sid], threshold=wanted.threshold,
+            site_id=wanted.site_id or None,
+            travel_times=matrix, origin="code" if matrix is not None else None,
+            catalog=catalog,
+        )  # fmt: skip
+        overall = access.overall
+        rows[sid] = {
+            "mean": float(overall["mean_distance"]) / scale,
+            "worst_zone": float(access.zones["mean_distance"].max()) / scale,
+            "share_beyond": 100 * float(overall["share_beyond"]),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.attrs["left_out"] = int((~known).sum())
+    return table
+
+
+def _communes(comparison: Comparison) -> bool:
+    units = comparison.units
+    levels = set(units["level"].astype(str)) if "level" in units else {"commune"}
+    return levels <= {"commune", "arrondissement"}
+
+
+def _svg(figure: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _maps(
+    comparison: Comparison, indicator: str, sites: gpd.GeoDataFrame | None = None
+) -> tuple[list[str], str]:
+    from territobs.maps import static_map
+
+    labels = comparison._indicator_labels()
+    values = comparison.zones[indicator].dropna().to_numpy(float)
+    breaks = (
+        sorted(set(np.quantile(values, [0.2, 0.4, 0.6, 0.8, 1.0]).tolist()))
+        if len(values) > 1
+        else None
+    )
+    provenance = comparison.result.drop_duplicates("indicator").set_index("indicator")
+    source = str(provenance.loc[indicator, "source"])
+    vintage = str(provenance.loc[indicator, "vintage"])
+    figures = []
+    for sid, label in comparison.scenarios.items():
+        zones = comparison.zones_of(sid)
+        zones[f"{indicator}__secret"] = zones[f"{indicator}__state"].eq("secret")
+        figure = static_map(
+            zones, indicator, label=labels.get(indicator, indicator), breaks=breaks,
+            title=label, source=source, vintage=vintage, figsize=(6.0, 6.0),
+            labels=True,
+            points=None if sites is None else [(sites, "Sites")],
+        )  # fmt: skip
+        figures.append(f'<figure aria-label="{escape(label)}">{_svg(figure)}</figure>')
+    return figures, f"{source} ; {vintage}"
+
+
+def _summary(
+    comparison: Comparison, access: pd.DataFrame | None, unit: str
+) -> pd.DataFrame:
+    table = comparison.table("summary")
+    if access is not None:
+        ordered = access.reindex(list(comparison.scenarios))
+        table[f"Accès : distance moyenne au site le plus proche ({unit})"] = ordered[
+            "mean"
+        ].to_numpy()
+        table[f"Accès : zone la plus éloignée en moyenne ({unit})"] = ordered[
+            "worst_zone"
+        ].to_numpy()
+        table["Accès : part de la population au-delà du seuil (%)"] = ordered[
+            "share_beyond"
+        ].to_numpy()
+    return table
+
+
+def _portraits(
+    comparison: Comparison, wanted: ScenarioComparisonConfig, context: BuildContext
+) -> tuple[dict[str, str], list[list[Any]]]:
+    """One portrait per zone per scenario (:func:`territobs.portrait.portraits`)."""
+    from dataclasses import replace
+
+    from territobs.atlas.steps.maps import _units_label
+    from territobs.portrait import portraits
+    from territobs.portrait.graphics import locator_svg
+    from territobs.portrait.model import _safe_stem
+
+    result = comparison.result
+    rows = result.assign(
+        zone=result["scenario"].astype(str) + "/" + result["zone"].astype(str),
+        zone_name=result["zone_name"].astype(str)
+        + " ("
+        + result["scenario"].map(comparison.scenarios).astype(str)
+        + ")",
+    ).drop(columns=["scenario"])
+    rows = rows.astype(
+        {c: object for c in rows.columns if pd.api.types.is_string_dtype(rows[c])}
+    )
+    order = list(dict.fromkeys(rows["zone"]))
+    pages = portraits(rows, [(zone, [], None) for zone in order])
+    files: dict[str, str] = {}
+    listed: dict[str, list[list[str]]] = {sid: [] for sid in comparison.scenarios}
+    base = f"scenarios/{wanted.id}/portraits"
+    units = comparison.units
+    unit_names = dict(zip(units["code"], units["name"].astype(str), strict=True))
+    label = _units_label(units)
+    for zone, page in zip(order, pages, strict=True):
+        sid, own = zone.split("/", 1)
+        stem = f"{sid}/{_safe_stem(own)}"
+        shapes = comparison.geometries[sid].set_index("zone").geometry
+        assigned = comparison.assignments[sid]
+        members = tuple(
+            sorted(
+                (
+                    (c, unit_names.get(c, c), 1.0)
+                    for c in assigned.index[assigned == own]
+                ),
+                key=lambda m: m[1],
+            )
+        )
+        page = replace(
+            page,
+            back_link="../../../../index.html",
+            note=f"Zone du scénario « {comparison.scenarios[sid]} » "
+            f"(page de comparaison : scenarios/{wanted.id}/index.html).",
+            members=members,
+            members_label=label,
+            locator=locator_svg(
+                shapes.get(own),
+                list(shapes.to_numpy()),
+                title=f"Carte de situation de la zone {page.title}",
+            ),
+        )
+        page.save(context.path(f"{base}/{sid}"), _safe_stem(own))
+        files[f"{stem}.html"] = f"{base}/{stem}.html"
+        files[f"{stem}.csv"] = f"{base}/{stem}.csv"
+        name = str(rows.loc[rows["zone"] == zone, "zone_name"].iloc[0])
+        listed[sid].append([name.rsplit(" (", 1)[0], stem])
+    return files, [[comparison.scenarios[s], listed[s]] for s in comparison.scenarios]
+
+
+def write_outputs(
+    comparison: Comparison,
+    access: pd.DataFrame | None,
+    wanted: ScenarioComparisonConfig,
+    notes: dict[str, str],
+    context: BuildContext,
+    sites: gpd.GeoDataFrame | None = None,
+) -> tuple[dict[str, str], list[list[Any]]]:
+    """Write the page, its CSV tables and the portraits; return files and links."""
+    from territobs.atlas.cache import atomic_path, atomic_write_text
+    from territobs.scenarios._labels import french
+    from territobs.scenarios.report import html_table
+
+    folder = f"scenarios/{wanted.id}"
+    files: dict[str, str] = {}
+    timed = wanted.travel_times is not None or wanted.network is not None
+    unit = "min" if timed else "km"
+    summary = _summary(comparison, access, unit)
+    zones = comparison.table("zones")
+    baseline, *others = list(comparison.scenarios)
+    moves = pd.concat(
+        [
+            comparison.moves(baseline, other).assign(
+                scenario=comparison.scenarios[other]
+            )
+            for other in others
+        ],
+        ignore_index=True,
+    )
+    if comparison.parameters.get("weight") == "unités":
+        moves = moves.drop(columns=["weight"])  # the population is under secrecy
+    for key, frame in (
+        ("summary", summary),
+        ("zones", zones),
+        ("moves", french(moves)),
+    ):
+        files[key] = f"{folder}/{key}.csv"
+        with atomic_path(context.path(files[key])) as temp:
+            frame.to_csv(temp, index=False, encoding="utf-8", sep=";", decimal=",")
+    listed: list[list[Any]] = []
+    if wanted.portraits:
+        written, listed = _portraits(comparison, wanted, context)
+        files |= written
+    indicator = wanted.map or comparison.parameters["balance_on"]
+    figures, provenance = _maps(comparison, indicator, sites)
+    threshold = (
+        f"{wanted.threshold:g} min"
+        if unit == "min"
+        else f"{wanted.threshold / 1000:g} km"
+    )
+    parts = [
+        '<p><a href="../../index.html">← Retour à l\'atlas</a></p>',
+        f"<h1>{escape(wanted.title)}</h1>",
+        f'<p class="note">Source : {escape(provenance)}. Mêmes classes sur toutes '
+        "les cartes ; les figures masquées par le secret statistique sont hachurées"
+        " et absentes des tableaux.</p>",
+        f'<div class="maps">{"".join(figures)}</div>',
+        "<h2>Chiffres par scénario</h2>",
+        html_table(summary, "Équilibre, forme, alignement, déplacements, accès"),
+    ]
+    if access is not None:
+        parts.append(
+            '<p class="note">Accès : population localisée aux unités du territoire, '
+            "site le plus proche "
+            + (
+                "en temps de trajet sur le réseau routier donné (non orienté, "
+                "accès au réseau à pied)"
+                if wanted.network is not None
+                else "en temps de trajet (matrice donnée)"
+                if unit == "min"
+                else "à vol d’oiseau"
+            )
+            + f" ; seuil {escape(threshold)}"
+            + (
+                f" ; {access.attrs['left_out']} unités sans population recensée "
+                "laissées hors du calcul"
+                if access.attrs.get("left_out")
+                else ""
+            )
+            + ".</p>"
+        )
+    parts.append("<h2>Comment chaque scénario a été fait</h2><ul>")
+    parts += [
+        f"<li><strong>{escape(comparison.scenarios[s])}</strong> : {escape(n)}</li>"
+        for s, n in notes.items()
+    ]
+    parts.append("</ul>")
+    for other in others:
+        moved = moves[moves["scenario"] == comparison.scenarios[other]]
+        caption = (
+            f"De « {comparison.scenarios[baseline]} » à « {comparison.scenarios[other]} »"
+            f" : {len(moved)} {'communes' if _communes(comparison) else 'unités'}"
+            " changent de zone"
+        )
+        shown = french(moved.drop(columns=["scenario"]).head(200))
+        parts += [f"<h2>{escape(caption)}</h2>", html_table(shown, caption)]
+    if listed:
+        parts.append("<h2>Portraits des zones</h2>")
+        for label, zones_listed in listed:
+            items = "".join(
+                f'<li><a href="portraits/{escape(stem)}.html">{escape(name)}</a></li>'
+                for name, stem in zones_listed
+            )
+            parts.append(f'<h3>{escape(label)}</h3><ul class="portraits">{items}</ul>')
+    html = (
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+        f"<title>{escape(wanted.title)}</title><style>{_STYLE}</style></head>"
+        f"<body>{''.join(parts)}</body></html>"
+    )
+    files["page"] = f"{folder}/index.html"
+    atomic_write_text(context.path(files["page"]), html)
+    return files, listed

@@ -1,0 +1,652 @@
+"""Scenario comparisons in an atlas (``[[scenarios]]``).
+
+Each ``[[scenarios]]`` table compares zonings of the atlas's territory::
+
+    [[scenarios]]
+    id = "redecoupage"                     # file names
+    title = "Bassins : actuels et proposés"
+    indicators = ["population", "rsa"]     # recomputed on every zone
+    balance_on = "population"              # workload whose balance is measured
+    reference = "CODE_EPT"                 # column of the units to align with
+    sites = "sites.geojson"                # optional: access to the sites
+    threshold = 5000                       #   metres (minutes with a matrix)
+    # travel_times = "temps.csv"           #   origins × sites (long or wide)
+    # network = "routes.gpkg"              #   or road lines, routed
+    # speed = "vitesse"                    #   km/h: a number or a column
+    portraits = true                       # one portrait per zone per scenario
+
+    [[scenarios.zonings]]
+    zoning = "bassins"                     # a zoning of the atlas ([[zones]])
+    [[scenarios.zonings]]
+    id = "ept"                             # one zone per value of a column
+    label = "Alignés sur les EPT"
+    column = "CODE_EPT"
+    [[scenarios.zonings]]
+    id = "liste"                           # a membership file (or polygons)
+    file = "circonscriptions.csv"
+    [[scenarios.zonings]]
+    id = "proposes"                        # proposed with spopt
+    label = "Proposés (population équilibrée)"
+    propose = { method = "kmeans", n_zones = 4, seed = 0 }
+
+One step per comparison (``scenarios:<id>``) builds the zonings, compares
+them with :func:`territobs.scenarios.compare_zonings`, which publishes every
+figure through :func:`territobs.publish.publish` with the atlas's rules and,
+as figures already public, everything the atlas's own tables publish (so
+that no difference between an atlas zone and a scenario zone reveals a
+masked count); a zoning of the atlas keeps the very figures its tables
+publish (masked ones stay masked). It writes the
+comparison page (side-by-side maps with place names, the table of figures,
+the moves), its CSV tables and one portrait per zone per scenario, all
+linked from the atlas index.
+
+The parsing part imports only the standard library (a no-change refresh
+plans the build without pandas); the step imports the rest when it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
+    from territobs.atlas.cache import StepRecord
+    from territobs.atlas.config import AtlasConfig
+    from territobs.atlas.dag import BuildContext, Step, StepProduct
+    from territobs.atlas.index import IndexZoning
+
+__all__ = [
+    "ScenarioComparisonConfig",
+    "check_scenarios",
+    "parse_scenarios",
+    "run_scenarios",
+    "scenario_entries",
+    "scenario_steps",
+]
+
+#: Folder of the comparison pages, inside the output folder.
+FOLDER = "scenarios"
+#: Ways a compared zoning is given (exactly one per entry).
+ZONING_KINDS = ("zoning", "column", "file", "propose")
+#: Keys of a ``propose`` table (keywords of ``propose_zoning``).
+PROPOSE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "method": str,
+    "n_zones": int,
+    "indicator": str,
+    "min_total": (int, float),
+    "max_total": (int, float),
+    "keep_whole": str,
+    "seed": int,
+    "seeds": str,
+    "tries": int,
+}
+#: spopt methods of ``propose_zoning``.
+PROPOSE_METHODS = ("maxp", "skater", "azp", "kmeans")
+
+
+@dataclass(frozen=True)
+class ScenarioComparisonConfig:
+    """One ``[[scenarios]]`` table (see the module notes).
+
+    Parameters
+    ----------
+    id, title : str
+    indicators : tuple of str
+    zonings : tuple of dict
+        The ``[[scenarios.zonings]]`` tables, each with its ``id`` and
+        ``label`` filled and paths made absolute.
+    balance_on, reference, map : str
+        Empty when not given.
+    target : float or None
+    tolerance : float
+    sites, travel_times : pathlib.Path or None
+    site_id : str
+    threshold : float
+    portraits : bool
+    section : dict
+        The raw TOML table (hashed into the step key).
+    """
+
+    id: str
+    title: str
+    indicators: tuple[str, ...]
+    zonings: tuple[Mapping[str, Any], ...]
+    balance_on: str = ""
+    target: float | None = None
+    tolerance: float = 0.1
+    reference: str = ""
+    map: str = ""
+    sites: Path | None = None
+    site_id: str = ""
+    threshold: float = 10_000.0
+    travel_times: Path | None = None
+    network: Path | None = None
+    speed: float | str = 50.0
+    portraits: bool = True
+    section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def inputs(self) -> tuple[Path, ...]:
+        """Files the comparison reads (hashed by content)."""
+        files = [self.sites, self.travel_times, self.network]
+        files += [Path(z["file"]) for z in self.zonings if "file" in z]
+        return tuple(p for p in files if p is not None)
+
+
+def _number(table: Any, name: str, default: float | None) -> float | None:
+    table.known.add(name)
+    if name not in table.data:
+        return default
+    value = table.data[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        table.problems.add(table.sub(name), f"un nombre est attendu, trouvé {value!r}")
+        return default
+    return float(value)
+
+
+def _parse_zoning(table: Any, base: Path, atlas_zonings: list[str]) -> dict[str, Any]:
+    from territobs._toml import _ID
+    from territobs.atlas.config import _file
+
+    given = [k for k in ZONING_KINDS if table.has(k)]
+    if len(given) != 1:
+        table.problems.add(
+            table.key,
+            "indiquez exactement une des clés « zoning » (zonage de l'atlas), "
+            "« column », « file » ou « propose » (trouvé : "
+            f"{', '.join(given) or 'aucune'})",
+        )
+    out: dict[str, Any] = {}
+    zoning = table.get("zoning", str)
+    if zoning is not None:
+        if zoning not in atlas_zonings:
+            table.problems.add(
+                table.sub("zoning"),
+                f"« {zoning} » n'est pas une zone de l'atlas ([[zones]])",
+            )
+        out["zoning"] = zoning
+    ident = table.get("id", str, zoning or "", required=zoning is None)
+    if ident and not _ID.match(ident):
+        table.problems.add(table.sub("id"), f"identifiant « {ident} » invalide")
+    out["id"] = ident
+    out["label"] = table.get("label", str, "")
+    column = table.get("column", str)
+    if column is not None:
+        out["column"] = column
+    if table.has("file"):
+        path = _file(table, "file", base)
+        if path is not None:
+            out["file"] = str(path)
+        for key in ("zone_column", "member_column", "name_column"):
+            value = table.get(key, str)
+            if value is not None:
+                out[key] = value
+    propose = table.get("propose", dict)
+    if propose is not None:
+        out["propose"] = _parse_propose(propose, table.sub("propose"), table.problems)
+    table.finish()
+    return out
+
+
+def _parse_propose(data: dict[str, Any], key: str, problems: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        kind = PROPOSE_KEYS.get(name)
+        if kind is None:
+            problems.add(
+                f"{key}.{name}",
+                f"clé inconnue (clés possibles : {', '.join(sorted(PROPOSE_KEYS))})",
+            )
+            continue
+        if isinstance(value, bool) or not isinstance(value, kind):
+            problems.add(f"{key}.{name}", f"valeur invalide {value!r}")
+            continue
+        out[name] = value
+    method = out.get("method")
+    if method is not None and method not in PROPOSE_METHODS:
+        problems.add(
+            f"{key}.method",
+            f"méthode « {method} » inconnue (méthodes : {', '.join(PROPOSE_METHODS)})",
+        )
+    if out.get("seeds") not in (None, "sites"):
+        problems.add(
+            f"{key}.seeds",
+            "seule la valeur « sites » est possible (les sites de la comparaison)",
+        )
+    if "seeds" not in out and "n_zones" not in out and "min_total" not in out:
+        problems.add(key, 'donnez « n_zones », « min_total » ou « seeds = "sites" »')
+    return out
+
+
+def parse_scenarios(
+    doc: Any, problems: Any, zonings: list[str], base: Path
+) -> tuple[ScenarioComparisonConfig, ...]:
+    """Read the ``[[scenarios]]`` tables of a config document.
+
+    Every problem is recorded with its key path (``scenarios[0].zonings[1]``)
+    in ``problems`` (see :mod:`territobs.atlas.config`).
+
+    Parameters
+    ----------
+    doc : territobs.atlas.config._Table
+        The root table of the document.
+    problems : territobs.atlas.config._Problems
+    zonings : list of str
+        Ids of the config's zonings.
+    base : pathlib.Path
+        Folder of the config file (relative paths start there).
+
+    Returns
+    -------
+    tuple of ScenarioComparisonConfig
+    """
+    from territobs.atlas.config import _array, _file, _Table, _unique
+
+    tables = _array(doc, "scenarios", problems)
+    out = []
+    for table in tables:
+        ident = table.ident()
+        indicators = table.strings("indicators")
+        if not indicators:
+            problems.add(table.sub("indicators"), "au moins un indicateur est attendu")
+        table.known.add("zonings")
+        raw = table.data.get("zonings", [])
+        if not isinstance(raw, list) or len(raw) < 2:
+            problems.add(
+                table.sub("zonings"),
+                "au moins deux découpages à comparer ([[scenarios.zonings]])",
+            )
+            raw = raw if isinstance(raw, list) else []
+        entries = []
+        subtables = []
+        for i, item in enumerate(raw):
+            sub = _Table(item, f"{table.sub('zonings')}[{i}]", problems)
+            subtables.append(sub)
+            entries.append(_parse_zoning(sub, base, zonings) if sub.ok else {})
+        _unique(subtables, [e.get("id", "") for e in entries], problems)
+        balance_on = table.get("balance_on", str, "")
+        chosen_map = table.get("map", str, "")
+        for name, value in (("balance_on", balance_on), ("map", chosen_map)):
+            if value and value not in indicators:
+                problems.add(table.sub(name), f"« {value} » absent de « indicators »")
+        sites = _file(table, "sites", base)
+        travel = _file(table, "travel_times", base)
+        network = _file(table, "network", base)
+        for name, given in (("travel_times", travel), ("network", network)):
+            if given is not None and sites is None:
+                problems.add(
+                    table.sub(name), "des temps de trajet demandent des « sites »"
+                )
+        if travel is not None and network is not None:
+            problems.add(
+                table.sub("network"),
+                "donnez soit une matrice (« travel_times »), soit un réseau (« network »)",
+            )
+        table.known.add("speed")
+        speed = table.data.get("speed", 50.0)
+        if isinstance(speed, bool) or not isinstance(speed, int | float | str):
+            problems.add(
+                table.sub("speed"), "un nombre (km/h) ou une colonne est attendu"
+            )
+            speed = 50.0
+        for i, entry in enumerate(entries):
+            if entry.get("propose", {}).get("seeds") and sites is None:
+                problems.add(
+                    f"{table.sub('zonings')}[{i}].propose.seeds",
+                    "des germes « sites » demandent la clé « sites » de la comparaison",
+                )
+        out.append(
+            ScenarioComparisonConfig(
+                id=ident,
+                title=table.get("title", str, ident),
+                indicators=indicators,
+                zonings=tuple(
+                    e | {"label": e.get("label") or e.get("id", "")} for e in entries
+                ),
+                balance_on=balance_on,
+                target=_number(table, "target", None),
+                tolerance=_number(table, "tolerance", 0.1) or 0.0,
+                reference=table.get("reference", str, ""),
+                map=chosen_map,
+                sites=sites,
+                site_id=table.get("site_id", str, ""),
+                threshold=_number(table, "threshold", 10_000.0) or 0.0,
+                travel_times=travel,
+                network=network,
+                speed=speed if isinstance(speed, str) else float(speed),
+                portraits=table.get("portraits", bool, True),
+                section=table.data,
+            )
+        )
+        table.finish()
+    _unique(tables, [s.id for s in out], problems)
+    return tuple(out)
+
+
+def scenario_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> list:
+    """List the steps of the config's comparisons, one per comparison.
+
+    Each depends on the territory, on the zonings it compares and on every
+    zoning's published figures (public to its secrecy).
+    """
+    from territobs.atlas.dag import Step
+
+    steps = []
+    labels = {z.id: z.label for z in config.zonings}
+    for wanted in getattr(config, "scenarios", ()):
+        deps = ["territory"]
+        for zoning in config.zonings:
+            deps += [f"zones:{zoning.id}", f"weights:{zoning.id}"]
+            deps.append(f"secrecy#{zoning.id}")
+        steps.append(
+            Step(
+                f"scenarios:{wanted.id}",
+                "scenarios",
+                tuple(deps),
+                {
+                    "section": dict(wanted.section),
+                    "zonings": [dict(z) for z in wanted.zonings],
+                    "catalog": str(config.catalog),
+                    "secrecy": dict(config.secrecy.section),
+                    "labels": labels,
+                },
+                tuple(catalog_inputs) + wanted.inputs,
+                f"comparaison de découpages « {wanted.id} »",
+            )
+        )
+    return steps
+
+
+def _assignment_of(weights: Any, label: str) -> pd.Series:
+    """Map each unit code to the zone holding the largest share of it."""
+    import numpy as np
+    import pandas as pd
+
+    from territobs.errors import ZoneError
+    from territobs.formatting import count_of
+
+    matrix = weights.matrix.tocsr()
+    empty = np.diff(matrix.indptr) == 0
+    if empty.any():
+        codes = weights.units[empty].tolist()
+        raise ZoneError(
+            f"zonage « {label} » : {count_of(len(codes), 'unité')} dans aucune zone "
+            f"({', '.join(map(str, codes[:10]))}) ; un scénario couvre tout le "
+            "territoire (« partition = true »).",
+            codes=codes,
+        )
+    best = np.asarray(matrix.argmax(axis=1)).ravel()
+    return pd.Series(
+        weights.zones[best].to_numpy(object),
+        index=pd.Index(weights.units, dtype=object),
+    )
+
+
+def _zonings(
+    wanted: ScenarioComparisonConfig,
+    context: BuildContext,
+    territory: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame | None,
+    catalog: Any,
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """Build each compared zoning; return zonings, labels, method notes."""
+    from territobs.scenarios.config import scenario_from_spec
+    from territobs.scenarios.propose import propose_zoning
+
+    labels_of = context.config.zoning
+    zonings: dict[str, Any] = {}
+    labels: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    for i, entry in enumerate(wanted.zonings):
+        sid = entry["id"]
+        key = f"scenarios.zonings[{i}]"
+        if "zoning" in entry:
+            zoning = labels_of(entry["zoning"])
+            zone = _assignment_of(context.load(f"weights:{zoning.id}"), zoning.label)
+            frame = context.load(f"zones:{zoning.id}")
+            names = dict(zip(frame["zone"], frame["name"], strict=True))
+            zonings[sid] = {
+                z: zone.index[zone == z].tolist() for z in dict.fromkeys(zone)
+            }
+            zonings[sid] = _named(zonings[sid], names)
+            labels[sid] = entry["label"] if entry["label"] != sid else zoning.label
+            notes[sid] = f"zonage « {zoning.label} » de l'atlas"
+        elif "propose" in entry:
+            options = dict(entry["propose"])
+            if options.pop("seeds", None) == "sites":
+                options["seeds"] = sites
+            options.setdefault("indicator", wanted.balance_on or "population")
+            proposal = propose_zoning(territory, catalog=catalog, **options)
+            zonings[sid] = proposal.zones
+            labels[sid] = entry["label"]
+            params = ", ".join(
+                f"{k} = {v}" for k, v in proposal.parameters.items() if v is not None
+            )
+            notes[sid] = f"proposé par {proposal.method} ({params})"
+        else:
+            spec = {k: v for k, v in entry.items() if k not in ("id", "label")}
+            zonings[sid] = scenario_from_spec(spec, territory, key=key)
+            labels[sid] = entry["label"]
+            notes[sid] = (
+                f"une zone par valeur de la colonne « {entry['column']} »"
+                if "column" in entry
+                else f"fichier « {Path(entry['file']).name} »"
+            )
+    return zonings, labels, notes
+
+
+def _named(members: dict[str, list[str]], names: Mapping[str, str]) -> Any:
+    import pandas as pd
+
+    rows = [
+        (zone, code, names.get(zone, zone)) for zone, codes in members.items()
+        for code in codes
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["zone", "member", "name"])
+
+
+def _public(context: BuildContext) -> dict[str, tuple[pd.DataFrame, Any]]:
+    """Return the atlas's published figures (values only) and memberships."""
+    public = {}
+    for zoning in context.config.zonings:
+        frame = context.load(f"secrecy#{zoning.id}")
+        shown = frame[frame["state"].astype(str).isin(["value", "partial"])]
+        if len(shown):
+            public[f"atlas:{zoning.id}"] = (
+                shown.reset_index(drop=True),
+                context.load(f"weights:{zoning.id}"),
+            )
+    return public
+
+
+def _rules(
+    context: BuildContext, wanted: ScenarioComparisonConfig, catalog: Any
+) -> Any:
+    """Return the atlas's rules for the comparison (False: no secrecy)."""
+    from territobs.atlas import steps as atlas
+    from territobs.publish import default_rules
+
+    config = context.config
+    if not config.secrecy.enabled:
+        return False
+    rules = dict(atlas.fitted_rules(config, catalog, context.load("territory"))[0])
+    missing = [i for i in wanted.indicators if i not in rules]
+    if missing:
+        fallback = rules.get("*")
+        for indicator in missing:
+            rules[indicator] = (
+                fallback
+                if fallback is not None
+                else default_rules([indicator], catalog)[indicator]
+            )
+    return rules
+
+
+def run_scenarios(step: Step, context: BuildContext) -> StepProduct:
+    """Compare the zonings of one ``[[scenarios]]`` table (see module notes)."""
+    import geopandas as gpd
+
+    from territobs.atlas import steps as atlas
+    from territobs.atlas.dag import StepProduct
+    from territobs.scenarios.compare import compare_zonings
+
+    config = context.config
+    wanted = next(s for s in config.scenarios if s.id == step.target)
+    catalog = atlas.load_catalog(config)
+    territory = context.load("territory")
+    sites = None
+    if wanted.sites is not None:
+        sites = gpd.read_file(wanted.sites)
+        if sites.crs is None:
+            from territobs.errors import CRSError
+
+            raise CRSError(
+                f"fichier « {wanted.sites} » : projection (CRS) absente.",
+                path=wanted.sites,
+            )
+        sites = sites.to_crs(territory.crs)
+    zonings, labels, notes = _zonings(wanted, context, territory, sites, catalog)
+    comparison = compare_zonings(
+        gpd.GeoDataFrame(territory),
+        zonings,
+        list(wanted.indicators),
+        labels=labels,
+        balance_on=wanted.balance_on or None,
+        target=wanted.target,
+        tolerance=wanted.tolerance,
+        reference=wanted.reference or None,
+        secrecy=_rules(context, wanted, catalog),
+        catalog=catalog,
+        public=_public(context) if config.secrecy.enabled else None,
+        published={
+            e["id"]: context.load(f"secrecy#{e['zoning']}")
+            for e in wanted.zonings
+            if "zoning" in e
+        },
+        partial=config.publication.policy(),
+    )
+    access = None
+    from territobs.scenarios.compare import protected
+
+    if sites is not None and protected(
+        "population", _rules(context, wanted, catalog), catalog
+    ):
+        import warnings
+
+        from territobs.errors import SecrecyWarning
+
+        warnings.warn(
+            f"comparaison « {wanted.id} » : accès aux sites non publié, la "
+            "population est soumise à une règle de secret qui masque des "
+            "valeurs (un accès pondéré par la population la révélerait).",
+            SecrecyWarning,
+            stacklevel=2,
+        )
+    elif sites is not None:
+        from territobs.atlas.scenario_page import access_table
+
+        access = access_table(comparison, territory, sites, wanted, catalog)
+    from territobs.atlas.scenario_page import write_outputs
+
+    files, listed = write_outputs(comparison, access, wanted, notes, context, sites)
+    return StepProduct(
+        None,
+        files,
+        {
+            "title": wanted.title,
+            "scenarios": listed,
+            "secret": int(comparison.result["secret"].astype(bool).sum()),
+        },
+    )
+
+
+def scenario_entries(steps: Mapping[str, StepRecord]) -> list[IndexZoning]:
+    """Index entries of the comparisons: the page, tables, portraits."""
+    from territobs.atlas.index import IndexZoning, href
+
+    entries = []
+    for step_id, record in steps.items():
+        if not step_id.startswith("scenarios:"):
+            continue
+        outputs = record.outputs
+        entry = IndexZoning(
+            step_id.split(":", 1)[1],
+            f"Scénarios : {record.stats.get('title', '')}",
+        )
+        for key, text in (
+            ("page", "Page de comparaison (cartes, chiffres, déplacements)"),
+            ("summary", "Chiffres par scénario (CSV)"),
+            ("zones", "Chiffres par zone (CSV)"),
+            ("moves", "Communes qui changent de zone (CSV)"),
+        ):
+            if key in outputs:
+                entry.tables.append((text, href(outputs[key]["path"])))
+        for label, zones in record.stats.get("scenarios", []):
+            for zone_name, stem in zones:
+                if f"{stem}.html" in outputs:
+                    entry.portraits.append(
+                        (
+                            f"{label} : {zone_name}",
+                            href(outputs[f"{stem}.html"]["path"]),
+                            href(outputs[f"{stem}.csv"]["path"]),
+                        )
+                    )
+        entries.append(entry)
+    return entries
+
+
+def check_scenarios(
+    config: AtlasConfig, catalog: Any, territory: Any
+) -> list[tuple[str, str]]:
+    """Problems the comparison steps would hit: indicators and unit columns."""
+    from territobs.errors import TerritobsError
+
+    problems = []
+    for i, wanted in enumerate(getattr(config, "scenarios", ())):
+        for j, ident in enumerate(wanted.indicators):
+            try:
+                catalog.get(ident)
+            except (KeyError, TerritobsError) as error:
+                problems.append(
+                    (
+                        f"scenarios[{i}].indicators[{j}]",
+                        str(getattr(error, "message", error)),
+                    )
+                )
+        if territory is None:
+            continue
+        columns = set(map(str, territory.columns))
+        wanted_columns = [("reference", wanted.reference)]
+        for k, entry in enumerate(wanted.zonings):
+            wanted_columns.append((f"zonings[{k}].column", entry.get("column", "")))
+            keep = entry.get("propose", {}).get("keep_whole", "")
+            wanted_columns.append((f"zonings[{k}].propose.keep_whole", keep))
+        for key, column in wanted_columns:
+            if column and column not in columns:
+                problems.append(
+                    (
+                        f"scenarios[{i}].{key}",
+                        f"colonne « {column} » absente des unités du territoire",
+                    )
+                )
+        for k, entry in enumerate(wanted.zonings):
+            if "zoning" in entry:
+                try:
+                    zoning = config.zoning(entry["zoning"])
+                except KeyError:
+                    continue
+                if not zoning.partition and zoning.kind != "units":
+                    problems.append(
+                        (
+                            f"scenarios[{i}].zonings[{k}].zoning",
+                            f"« {zoning.id} » ne partitionne pas le territoire "
+                            "(« partition = true ») : un scénario couvre tout le "
+                            "territoire",
+                        )
+                    )
+    return problems
