@@ -16,7 +16,6 @@ import io
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -111,29 +110,15 @@ def _svg(figure: Any) -> str:
 def _maps(
     comparison: Comparison, indicator: str, sites: gpd.GeoDataFrame | None = None
 ) -> tuple[list[str], str]:
-    from territobs.maps import static_map
+    from territobs.scenarios.report import scenario_maps
 
-    labels = comparison._indicator_labels()
-    values = comparison.zones[indicator].dropna().to_numpy(float)
-    breaks = (
-        sorted(set(np.quantile(values, [0.2, 0.4, 0.6, 0.8, 1.0]).tolist()))
-        if len(values) > 1
-        else None
+    drawn, (source, vintage) = scenario_maps(
+        comparison, indicator, sites=sites, labels=True
     )
-    provenance = comparison.result.drop_duplicates("indicator").set_index("indicator")
-    source = str(provenance.loc[indicator, "source"])
-    vintage = str(provenance.loc[indicator, "vintage"])
-    figures = []
-    for sid, label in comparison.scenarios.items():
-        zones = comparison.zones_of(sid)
-        zones[f"{indicator}__secret"] = zones[f"{indicator}__state"].eq("secret")
-        figure = static_map(
-            zones, indicator, label=labels.get(indicator, indicator), breaks=breaks,
-            title=label, source=source, vintage=vintage, figsize=(6.0, 6.0),
-            labels=True,
-            points=None if sites is None else [(sites, "Sites")],
-        )  # fmt: skip
-        figures.append(f'<figure aria-label="{escape(label)}">{_svg(figure)}</figure>')
+    figures = [
+        f'<figure aria-label="{escape(label)}">{_svg(figure)}</figure>'
+        for label, figure in drawn
+    ]
     return figures, f"{source} ; {vintage}"
 
 

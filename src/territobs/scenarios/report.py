@@ -47,6 +47,65 @@ def _png(figure: object) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def scenario_maps(
+    comparison: Comparison,
+    indicator: str,
+    *,
+    sites: object | None = None,
+    labels: bool = False,
+) -> tuple[list[tuple[str, object]], tuple[str, str]]:
+    """Draw one static map per scenario, every map on the same classes.
+
+    Shared by the standalone page and the atlas's comparison page, so both
+    show the same classes, secrecy hatching and captions.
+
+    Parameters
+    ----------
+    comparison : Comparison
+    indicator : str
+        The indicator mapped.
+    sites : geopandas.GeoDataFrame, optional
+        Points drawn on every map (« Sites »).
+    labels : bool, default False
+        Place names on the maps.
+
+    Returns
+    -------
+    figures : list of (str, matplotlib.figure.Figure)
+        Scenario label and its map, in the scenarios' order.
+    provenance : (str, str)
+        Source and vintage of the indicator.
+    """
+    from territobs.maps import static_map
+    from territobs.maps.layers import Caption, Layer
+
+    names = comparison._indicator_labels()
+    values = comparison.zones[indicator].dropna().to_numpy(float)
+    breaks = (
+        sorted(set(np.quantile(values, [0.2, 0.4, 0.6, 0.8, 1.0]).tolist()))
+        if len(values) > 1
+        else None
+    )
+    provenance = comparison.result.drop_duplicates("indicator").set_index("indicator")
+    source = str(provenance.loc[indicator, "source"])
+    vintage = str(provenance.loc[indicator, "vintage"])
+    layer = Layer(indicator, label=names.get(indicator, indicator), breaks=breaks)
+    figures: list[tuple[str, object]] = []
+    for sid, label in comparison.scenarios.items():
+        zones = comparison.zones_of(sid)
+        zones[f"{indicator}__secret"] = zones[f"{indicator}__state"].eq("secret")
+        figure = static_map(
+            zones,
+            layer,
+            caption=Caption(label, source=source, vintage=vintage),
+            figsize=(6.0, 6.0),
+            labels=labels,
+            points=None if sites is None else [(sites, "Sites")],
+        )
+        figures.append((label, figure))
+    return figures, (source, vintage)
+
+
 def _cell(value: object) -> str:
     if isinstance(value, float | np.floating):
         if np.isnan(value):
@@ -100,32 +159,13 @@ def comparison_page(
     str
         The HTML.
     """
-    from territobs.maps import static_map
-    from territobs.maps.layers import Caption, Layer
-
     indicator = indicator or comparison.parameters["balance_on"]
-    labels = comparison._indicator_labels()
-    values = comparison.zones[indicator].dropna().to_numpy(float)
-    breaks = (
-        sorted(set(np.quantile(values, [0.2, 0.4, 0.6, 0.8, 1.0]).tolist()))
-        if len(values)
-        else None
-    )
-    provenance = comparison.result.drop_duplicates("indicator").set_index("indicator")
-    source = str(provenance.loc[indicator, "source"])
-    vintage = str(provenance.loc[indicator, "vintage"])
-    figures = []
-    for sid, label in comparison.scenarios.items():
-        zones = comparison.zones_of(sid)
-        zones[f"{indicator}__secret"] = zones[f"{indicator}__state"].eq("secret")
-        figure = static_map(
-            zones, Layer(indicator, label=labels.get(indicator, indicator), breaks=breaks),
-            caption=Caption(label, source=source, vintage=vintage), figsize=(6.0, 6.0),
-        )  # fmt: skip
-        figures.append(
-            f'<figure><img alt="{escape(label)}" src="data:image/png;base64,'
-            f'{_png(figure)}"></figure>'
-        )
+    drawn, (source, vintage) = scenario_maps(comparison, indicator)
+    figures = [
+        f'<figure><img alt="{escape(label)}" src="data:image/png;base64,'
+        f'{_png(figure)}"></figure>'
+        for label, figure in drawn
+    ]
     parts = [
         f"<h1>{escape(title or 'Comparaison des découpages')}</h1>",
         f'<p class="note">Source : {escape(source)} ; {escape(vintage)}. Mêmes classes '
