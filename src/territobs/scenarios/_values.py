@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.catalog import Indicator, default_catalog
+from territobs.catalog.kinds import is_count
 from territobs.errors import MethodError, format_codes
 from territobs.formatting import count_of
 
@@ -63,7 +64,7 @@ def unit_values(
     else:
         catalog = catalog if catalog is not None else default_catalog()
         ind = catalog.get(indicator)
-        if ind.kind != "count":
+        if not is_count(ind.kind):
             raise MethodError(
                 f"« {ind.id} » n'est pas un effectif (type « {ind.kind} ») : les "
                 "équilibres, déplacements et accès se mesurent sur des effectifs "

@@ -29,6 +29,7 @@ import geopandas as gpd
 import pandas as pd
 
 from territobs.catalog import Catalog, Indicator, default_catalog
+from territobs.catalog.kinds import is_count
 from territobs.errors import ZoneError
 from territobs.scenarios._assign import Assignment, as_assignment
 from territobs.scenarios._labels import french
@@ -419,7 +420,7 @@ def compare_zonings(
     )
     asked_ids = [catalog.get(i).id for i in asked]
     if balance_on is None:
-        counts = [i for i in asked_ids if catalog[i].kind == "count"]
+        counts = [i for i in asked_ids if is_count(catalog[i].kind)]
         balance_id = counts[0] if counts else "population"
     else:
         balance_id = catalog.get(balance_on).id
