@@ -9,6 +9,7 @@ are ruff-clean (``pyproject.toml`` has ``extend-include = ["*.ipynb"]``).
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,9 @@ def test_expected_notebooks_exist():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
 def test_notebook_is_committed_without_outputs(path):
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    # nbformat 4.5 cells carry an id (nbformat only adds it in memory, warning)
+    assert [i for i, c in enumerate(raw["cells"]) if "id" not in c] == []
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     assert notebook.metadata["kernelspec"]["name"] == "python3"
