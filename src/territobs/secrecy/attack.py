@@ -41,8 +41,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
+
+from territobs.secrecy._lp import Polytope
 
 __all__ = [
     "FamilyProblem",
@@ -156,39 +157,6 @@ def family_problems(
         used = np.flatnonzero(np.diff(weights.indptr) > 0)
         problems.append(FamilyProblem(ids, sparse.csc_array(weights[used]), used))
     return problems
-
-
-def _solve(
-    objective: np.ndarray,
-    a_eq: sparse.csr_array | None,
-    b_eq: np.ndarray | None,
-    a_ub: sparse.csr_array | None,
-    b_ub: np.ndarray | None,
-) -> tuple[float, np.ndarray | None, np.ndarray, np.ndarray]:
-    """Minimise ``objective · x`` over the attacker's polytope.
-
-    Returns the optimum (``-inf`` when unbounded, ``nan`` when infeasible),
-    the optimal point, and the dual values of the equality and inequality
-    rows.
-    """
-    res = linprog(
-        objective,
-        A_ub=a_ub,
-        b_ub=b_ub,
-        A_eq=a_eq,
-        b_eq=b_eq,
-        bounds=(0, None),
-        method="highs",
-    )
-    n_eq = 0 if b_eq is None else len(b_eq)
-    n_ub = 0 if b_ub is None else len(b_ub)
-    if res.status == 0:
-        eq = np.asarray(res.eqlin.marginals) if n_eq else np.zeros(0)
-        ub = np.asarray(res.ineqlin.marginals) if n_ub else np.zeros(0)
-        return float(res.fun), np.asarray(res.x), eq, ub
-    if res.status == 3:
-        return -np.inf, None, np.zeros(n_eq), np.zeros(n_ub)
-    return np.nan, None, np.zeros(n_eq), np.zeros(n_ub)
 
 
 def _regions(
@@ -475,25 +443,20 @@ def intervals(
         sub = sparse.csc_array(free[units_c][:, cells_c])
         sub_targets = sparse.csc_array(free_targets[units_c][:, targets_c])
         has_free = np.diff(sub.indptr) > 0
-        eq = exact[cells_c] & has_free
-        ub = bounded[cells_c] & has_free
-        a_eq = sparse.csr_array(sub[:, np.flatnonzero(eq)].T) if eq.any() else None
-        b_eq = (low_v - const_cells)[cells_c][eq] if eq.any() else None
-        if ub.any():
-            block = sparse.csr_array(sub[:, np.flatnonzero(ub)].T)
-            a_ub = sparse.vstack([block, -block], format="csr")
-            b_ub = np.r_[
-                (high_v - const_cells)[cells_c][ub],
-                -(low_v - const_cells)[cells_c][ub],
-            ]
-        else:
-            a_ub = b_ub = None
-        eq_cells, ub_cells = cells_c[eq], cells_c[ub]
+        shown = (exact[cells_c] | bounded[cells_c]) & has_free
+        row_cells = cells_c[shown]
+        polytope = Polytope(
+            sparse.csr_array(sub[:, np.flatnonzero(shown)].T),
+            (low_v - const_cells)[row_cells],
+            (high_v - const_cells)[row_cells],
+        )
         points: list[np.ndarray] = []
         for position, t in enumerate(targets_c.tolist()):
             if t in certified:
                 continue
-            objective = sub_targets[:, [position]].toarray().ravel()
+            column = sub_targets[:, [position]]
+            where, coefficients = column.indices, column.data
+            objective = column.toarray().ravel()
             const = float(const_targets[t])
             if certify and points:
                 values = np.asarray(points) @ objective
@@ -507,24 +470,20 @@ def intervals(
                         region_units(t),
                     )
                     continue
-            low, x_low, eq_low, ub_low = _solve(objective, a_eq, b_eq, a_ub, b_ub)
-            neg, x_high, eq_high, ub_high = _solve(-objective, a_eq, b_eq, a_ub, b_ub)
+            low, x_low, dual_low = polytope.optimum(
+                where, coefficients, maximise=False
+            )
+            high, x_high, dual_high = polytope.optimum(
+                where, coefficients, maximise=True
+            )
             points.extend(x for x in (x_low, x_high) if x is not None)
-            if np.isnan(low) or np.isnan(neg):
+            if np.isnan(low) or np.isnan(high):
                 low = high = 0.0  # inconsistent: never call it safe
-            else:
-                high = -neg
-            n_ub = len(ub_cells)
             binding_rows = set(
-                eq_cells[
-                    (np.abs(eq_low) > DUAL_TOL) | (np.abs(eq_high) > DUAL_TOL)
+                row_cells[
+                    (np.abs(dual_low) > DUAL_TOL) | (np.abs(dual_high) > DUAL_TOL)
                 ].tolist()
             )
-            if n_ub:
-                duals = np.abs(ub_low) + np.abs(ub_high)
-                binding_rows |= set(
-                    ub_cells[(duals[:n_ub] + duals[n_ub:]) > DUAL_TOL].tolist()
-                )
             bound_rows = sorted(int(r) for r in binding_rows)
             column = functionals[:, [t]].indices
             binding_all = bound_rows + [
