@@ -71,6 +71,10 @@ class Polytope:
         lp.a_matrix_.value_ = matrix.data.astype(float)
         self._highs = _Highs()
         self._highs.setOptionValue("output_flag", False)
+        # only the objective changes between solves: the last optimal basis
+        # stays primal feasible, so the primal simplex restarts from it in a
+        # few pivots (the dual simplex, HiGHS's default, takes hundreds)
+        self._highs.setOptionValue("simplex_strategy", 4)
         self._highs.passModel(lp)
         self._cost_columns = np.zeros(0, dtype=np.int32)
         self.solves = 0

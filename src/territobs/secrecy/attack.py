@@ -159,6 +159,24 @@ def family_problems(
     return problems
 
 
+class _Points:
+    """Feasible points found so far, in a growing buffer (rows: points)."""
+
+    def __init__(self, n: int) -> None:
+        self._buffer = np.zeros((8, n))
+        self.count = 0
+
+    def add(self, point: np.ndarray) -> None:
+        if self.count == len(self._buffer):
+            self._buffer = np.vstack([self._buffer, np.zeros_like(self._buffer)])
+        self._buffer[self.count] = point
+        self.count += 1
+
+    def values(self, columns: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+        """Value of the functional at every point (only its columns read)."""
+        return self._buffer[: self.count, columns] @ coefficients
+
+
 def _regions(
     weights: sparse.csc_array, pub: np.ndarray, is_fixed: np.ndarray
 ) -> list[np.ndarray]:
@@ -450,16 +468,15 @@ def intervals(
             (low_v - const_cells)[row_cells],
             (high_v - const_cells)[row_cells],
         )
-        points: list[np.ndarray] = []
+        points = _Points(len(units_c))
         for position, t in enumerate(targets_c.tolist()):
             if t in certified:
                 continue
             column = sub_targets[:, [position]]
             where, coefficients = column.indices, column.data
-            objective = column.toarray().ravel()
             const = float(const_targets[t])
-            if certify and points:
-                values = np.asarray(points) @ objective
+            if certify and points.count:
+                values = points.values(where, coefficients)
                 if passes_need(t, values.min() + const, values.max() + const):
                     out[keys[t]] = Interval(
                         keys[t],
@@ -476,7 +493,9 @@ def intervals(
             high, x_high, dual_high = polytope.optimum(
                 where, coefficients, maximise=True
             )
-            points.extend(x for x in (x_low, x_high) if x is not None)
+            for x in (x_low, x_high):
+                if x is not None:
+                    points.add(x)
             if np.isnan(low) or np.isnan(high):
                 low = high = 0.0  # inconsistent: never call it safe
             binding_rows = set(
