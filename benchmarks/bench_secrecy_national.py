@@ -72,23 +72,104 @@ def synthetic(n_units: int, n_indicators: int, seed: int = 0):
         )
     members.append(pd.DataFrame({"unit": units, "zone": "FR", "weight": 1.0}))
     membership = pd.concat(members, ignore_index=True)
-    zones = pd.unique(membership["zone"])
-    rows = []
-    unit_pos = pd.Index(units).get_indexer(membership["unit"])
-    zone_pos = pd.Index(zones).get_indexer(membership["zone"])
+    counts = []
+    for _ in range(n_indicators):
+        small = rng.random(n_units) < 0.2
+        counts.append(
+            np.where(
+                small, rng.integers(0, 5, n_units), rng.integers(5, 400, n_units)
+            ).astype(float)
+        )
+    return _rows(membership, units, counts), membership
+
+
+#: Share of the population counted by each of the ten indicators (a
+#: Département's files: PCH, child protection, APA, AAH, RSA, ... up to
+#: allocataires): low rates give many small counts in small communes.
+RATES = (0.004, 0.006, 0.01, 0.015, 0.02, 0.03, 0.045, 0.07, 0.1, 0.15)
+
+
+def _shared_cog() -> Path | None:
+    root = os.environ.get("TERRITOBS_SHARED_DATA")
+    folder = Path(root) / "cog" if root else None
+    if folder is None or not (folder / "cogugaison-table-appartenance-2024.csv.gz").exists():
+        return None
+    return folder
+
+
+def real_france(n_indicators: int, seed: int = 0):
+    """Result rows and membership over the real communes of the COG 2024.
+
+    Zones: the 34,935 communes, their EPCI (1,255, 90 of them across two
+    départements or more), the 101 départements and the national total as
+    references, and 100 custom zones: runs of 10 to 120 consecutive communes
+    (by code) of one département, overlapping EPCI and each other, one in
+    three cutting its first commune at weight 0.5 (an estimated piece).
+    Counts: Poisson draws of the commune's 2024 population times the rates
+    of :data:`RATES` (synthetic counts on real sizes).
+    """
+    folder = _shared_cog()
+    assert folder is not None
+    table = pd.read_csv(
+        folder / "cogugaison-table-appartenance-2024.csv.gz", dtype=str
+    ).dropna(subset=["CODGEO"])
+    pop = pd.read_csv(
+        folder / "cogugaison-cog2024-communes-pop.csv.gz", dtype={"CODGEO": str}
+    ).set_index("CODGEO")["POP"]
+    table = table.sort_values("CODGEO", ignore_index=True)
+    units = table["CODGEO"].to_numpy()
+    population = pop.reindex(units).fillna(0.0).to_numpy()
+    members = [pd.DataFrame({"unit": units, "zone": "C" + units, "weight": 1.0})]
+    epci = table[table["EPCI"] != "ZZZZZZZZZ"]
+    members.append(
+        pd.DataFrame({"unit": epci["CODGEO"], "zone": "E" + epci["EPCI"], "weight": 1.0})
+    )
+    members.append(
+        pd.DataFrame({"unit": units, "zone": "D" + table["DEP"], "weight": 1.0})
+    )
+    rng = np.random.default_rng(seed)
+    by_dep = {d: g.index.to_numpy() for d, g in table.groupby("DEP")}
+    deps = sorted(by_dep)
+    for k in range(100):
+        rows = by_dep[deps[int(rng.integers(0, len(deps)))]]
+        length = int(rng.integers(10, min(120, len(rows) - 1)))
+        start = int(rng.integers(0, len(rows) - length))
+        weight = np.ones(length)
+        if k % 3 == 0:
+            weight[0] = 0.5
+        members.append(
+            pd.DataFrame(
+                {"unit": units[rows[start : start + length]], "zone": f"Z{k}", "weight": weight}
+            )
+        )
+    members.append(pd.DataFrame({"unit": units, "zone": "FR", "weight": 1.0}))
+    membership = pd.concat(members, ignore_index=True)
+    counts = [
+        rng.poisson(population * RATES[i % len(RATES)]).astype(float)
+        for i in range(n_indicators)
+    ]
+    return _rows(membership, units, counts), membership
+
+
+def _rows(membership: pd.DataFrame, units: np.ndarray, counts: list) -> pd.DataFrame:
+    """Every zone × indicator: the zone's count (weights × unit counts)."""
     from scipy import sparse
 
+    zones = pd.unique(membership["zone"])
     matrix = sparse.csr_array(
-        (membership["weight"].to_numpy(), (zone_pos, unit_pos)),
-        shape=(len(zones), n_units),
+        (
+            membership["weight"].to_numpy(),
+            (
+                pd.Index(zones).get_indexer(membership["zone"]),
+                pd.Index(units).get_indexer(membership["unit"]),
+            ),
+        ),
+        shape=(len(zones), len(units)),
     )
-    for i in range(n_indicators):
-        small = rng.random(n_units) < 0.2
-        counts = np.where(
-            small, rng.integers(0, 5, n_units), rng.integers(5, 400, n_units)
-        )
-        values = matrix @ counts.astype(float)
-        rows.append(
+    frames = []
+    for i, unit_counts in enumerate(counts):
+        values = matrix @ unit_counts
+        frames.append(
             pd.DataFrame(
                 {
                     "zone": zones,
@@ -100,16 +181,20 @@ def synthetic(n_units: int, n_indicators: int, seed: int = 0):
                 }
             )
         )
-    return pd.concat(rows, ignore_index=True), membership
+    return pd.concat(frames, ignore_index=True)
 
 
 def run_once(n_units: int, n_indicators: int) -> dict:
-    """Secure one synthetic France; return figures (in this process)."""
+    """Secure one France (``n_units == 0``: the real communes); return figures."""
     import warnings
 
     from territobs.secrecy import apply_secrecy, departement
 
-    result, membership = synthetic(n_units, n_indicators)
+    if n_units:
+        result, membership = synthetic(n_units, n_indicators)
+    else:
+        result, membership = real_france(n_indicators)
+    communes = result[result["zone"].str.startswith("C")]
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -119,10 +204,12 @@ def run_once(n_units: int, n_indicators: int) -> dict:
     seconds = time.perf_counter() - start
     report = out.attrs.get("secrecy", {})
     return {
-        "units": n_units,
+        "units": int(membership.loc[membership["zone"].str.startswith("C"), "unit"].nunique()),
+        "real": not n_units,
         "indicators": n_indicators,
         "zones": int(result["zone"].nunique()),
         "rows": len(result),
+        "small_share": float((communes["value"] < 5).mean()),
         "seconds": seconds,
         "masked": int(out["secret"].sum()),
         **{k: v for k, v in report.items() if k != "protection_widths"},

@@ -257,6 +257,120 @@ def _transfer_certificates(
     return out
 
 
+def _outer_failures(
+    free: sparse.csc_array,
+    free_targets: sparse.csc_array,
+    shown: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    exact: np.ndarray,
+    skip: set[int],
+    n_cells: int,
+    needs: list[float],
+    threshold: float,
+    mask_zero: bool,
+) -> dict[int, tuple[float, float, int]]:
+    """Find functionals that surely fail from one published figure each, without an LP.
+
+    Every weight is nonnegative, so a published figure ``S`` holding unit
+    ``u`` with weight ``a`` bounds it: ``x_u <= upper_S / a``; when ``u`` is
+    the only unknown unit of an exact figure, ``x_u = value_S / a``. These
+    bounds hold for every solution: the attacker's interval lies inside
+    them (an *outer* interval). A one-unit masked cell whose outer interval
+    is narrower than its protection width fails, and so does a region whose
+    outer maximum is below the threshold when zeros are disclosive. The LP
+    would find the same verdict (property-tested against it); it is only
+    needed to tell how wide a passing interval is.
+
+    Parameters
+    ----------
+    free : scipy.sparse.csc_array
+        Unknown units × cells weights.
+    free_targets : scipy.sparse.csc_array
+        Unknown units × functionals weights (cells first, then regions).
+    shown : numpy.ndarray of bool
+        Cells published with an unknown unit.
+    low, high : numpy.ndarray
+        Published bounds of each cell, known units' part removed.
+    exact : numpy.ndarray of bool
+        Cells published exactly.
+    skip : set of int
+        Functionals already decided.
+    n_cells : int
+        Number of functionals that are cells (the rest are regions).
+    needs : list of float
+        Protection width of each cell functional.
+    threshold : float
+        Threshold of the count (regions).
+    mask_zero : bool
+        Whether 0 is disclosive (regions).
+
+    Returns
+    -------
+    dict of int to (low, high, row)
+        Failing functional → outer interval (known units' part excluded)
+        and the published cell giving it.
+    """
+    columns = np.flatnonzero(shown)
+    if not len(columns):
+        return {}
+    rows = sparse.csr_array(free[:, columns])  # units × shown cells
+    if not rows.nnz:
+        return {}
+    n_units = rows.shape[0]
+    entry_col = rows.indices
+    ratio = high[columns][entry_col] / rows.data
+    entry_unit = np.repeat(np.arange(n_units), np.diff(rows.indptr))
+    order = np.lexsort((entry_col, ratio, entry_unit))  # smallest ratio first
+    first = np.full(n_units, -1)
+    unit_ids = np.flatnonzero(np.diff(rows.indptr) > 0)
+    # within each unit's slice, the entry of smallest ratio (ties: cell order)
+    sorted_units = entry_unit[order]
+    first_pos = np.searchsorted(sorted_units, unit_ids)
+    best = order[first_pos]
+    first[unit_ids] = best
+    upper = np.full(n_units, np.inf)
+    upper[unit_ids] = ratio[best]
+    # exact recovery: an exact figure whose only unknown unit is u
+    csc = sparse.csc_array(free[:, columns])
+    alone = np.flatnonzero((np.diff(csc.indptr) == 1) & exact[columns])
+    pinned = np.full(n_units, np.nan)
+    pinned_by = np.full(n_units, -1)
+    for j in alone.tolist():
+        start = csc.indptr[j]
+        unit, weight = int(csc.indices[start]), float(csc.data[start])
+        if weight > TOL and pinned_by[unit] < 0:
+            pinned[unit] = low[columns[j]] / weight
+            pinned_by[unit] = columns[j]
+    out: dict[int, tuple[float, float, int]] = {}
+    targets = sparse.csc_array(free_targets)
+    sizes = np.diff(targets.indptr)
+    tol = 1e-9 * max(1.0, threshold)
+    for t in np.flatnonzero(sizes >= 1).tolist():
+        if t in skip:
+            continue
+        start = targets.indptr[t]
+        if t < n_cells:
+            if sizes[t] != 1:
+                continue
+            unit, weight = int(targets.indices[start]), float(targets.data[start])
+            if pinned_by[unit] >= 0:
+                value = weight * pinned[unit]
+                out[t] = (value, value, int(pinned_by[unit]))
+            elif first[unit] >= 0:
+                top = weight * upper[unit]
+                if top < needs[t] * (1 + 1e-9) + 1e-9:
+                    out[t] = (0.0, top, int(columns[entry_col[first[unit]]]))
+        elif mask_zero:
+            units = targets.indices[start : targets.indptr[t + 1]]
+            unit = int(units[0])  # a region's units share every published figure
+            if first[unit] >= 0:
+                top = float(upper[unit])
+                if top < threshold - tol:
+                    out[t] = (0.0, top, int(columns[entry_col[first[unit]]]))
+    return out
+
+
 def region_passes(interval: Interval, threshold: float, mask_zero: bool) -> bool:
     """Whether a region's interval leaves it possibly non-disclosive.
 
@@ -445,6 +559,35 @@ def intervals(
     )
     for t, interval in certified.items():
         out[keys[t]] = replace(interval, cell=keys[t])
+    if certify:
+        shown_all = (exact | bounded) & (np.diff(free.indptr) > 0)
+        outer = _outer_failures(
+            free,
+            free_targets,
+            shown_all,
+            (low_v - const_cells),
+            (high_v - const_cells),
+            exact,
+            set(certified),
+            len(target_cols),
+            needs,
+            float(threshold or 0),
+            mask_zero,
+        )
+        for t, (low, high, row) in outer.items():
+            column = functionals[:, [t]].indices
+            bound = np.asarray([row], dtype=np.int64)
+            binding_all = [row] + [b for b in fixing(bound, column) if b != row]
+            const = float(const_targets[t])
+            out[keys[t]] = Interval(
+                keys[t],
+                low + const,
+                high + const,
+                False,
+                tuple(int(ids[b]) for b in binding_all),
+                region_units(t),
+            )
+            certified[t] = out[keys[t]]
     for component in sorted(set(target_label.tolist())):
         cells_c = np.flatnonzero(cell_label == component)
         units_c = units_of.get(component, np.zeros(0, dtype=np.int64))
