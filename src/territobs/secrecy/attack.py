@@ -159,6 +159,49 @@ def family_problems(
     return problems
 
 
+class _Groups:
+    """Units the published figures cannot tell apart, merged into one unknown.
+
+    Units with the same weight in every published figure (a cell of the
+    Venn diagram of the published zones) can trade counts freely: any split
+    of their total keeps every published figure. So the attacker's LP over
+    the groups' totals is exact, and smaller: a functional giving the units
+    of a group weights between ``a`` and ``b`` (0 for a unit it leaves out)
+    ranges, for a given group total ``y``, over exactly ``[a y, b y]``.
+
+    Parameters
+    ----------
+    rows : scipy.sparse.csr_array
+        Unknown units × published figures weights.
+    """
+
+    def __init__(self, rows: sparse.csr_array) -> None:
+        rng = np.random.default_rng(0)
+        keys = np.round(rows @ rng.random((rows.shape[1], 2)), 9)
+        _, first, label = np.unique(
+            keys, axis=0, return_index=True, return_inverse=True
+        )
+        self.label = np.asarray(label).ravel()
+        self.count = len(first)
+        self.size = np.bincount(self.label, minlength=self.count)
+        self.rows = sparse.csr_array(rows[first].T)  # figures × groups
+
+    def functional(
+        self, units: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the groups a functional touches and its least and most weights there."""
+        label = self.label[units]
+        order = np.argsort(label, kind="stable")
+        label, weights = label[order], np.asarray(weights)[order]
+        groups, starts, counts = np.unique(
+            label, return_index=True, return_counts=True
+        )
+        least = np.minimum.reduceat(weights, starts)
+        most = np.maximum.reduceat(weights, starts)
+        least = np.where(counts == self.size[groups], least, np.minimum(least, 0.0))
+        return groups, least, most
+
+
 class _Points:
     """Feasible points found so far, in a growing buffer (rows: points)."""
 
@@ -501,10 +544,11 @@ def intervals(
 
     def fixing(columns: np.ndarray, extra: np.ndarray | None = None) -> list[int]:
         """Return the published figures fixing a unit of the cells (or functional)."""
-        units = set(weights[:, columns].indices.tolist()) if len(columns) else set()
+        units = weights[:, columns].indices if len(columns) else np.zeros(0, np.int64)
         if extra is not None:
-            units |= set(extra.tolist())
-        return sorted({int(fixed_by[u]) for u in units if fixed_by[u] >= 0})
+            units = np.r_[units, extra]
+        found = fixed_by[units]
+        return np.unique(found[found >= 0]).tolist()
 
     both = sparse.hstack([free, free_targets], "csc")
     pattern = sparse.csc_array(
@@ -606,36 +650,34 @@ def intervals(
         has_free = np.diff(sub.indptr) > 0
         shown = (exact[cells_c] | bounded[cells_c]) & has_free
         row_cells = cells_c[shown]
+        groups = _Groups(sparse.csr_array(sub[:, np.flatnonzero(shown)]))
         polytope = Polytope(
-            sparse.csr_array(sub[:, np.flatnonzero(shown)].T),
+            groups.rows,
             (low_v - const_cells)[row_cells],
             (high_v - const_cells)[row_cells],
         )
-        points = _Points(len(units_c))
+        points = _Points(groups.count)
         for position, t in enumerate(targets_c.tolist()):
             if t in certified:
                 continue
             column = sub_targets[:, [position]]
-            where, coefficients = column.indices, column.data
+            where, w_low, w_high = groups.functional(column.indices, column.data)
             const = float(const_targets[t])
             if certify and points.count:
-                values = points.values(where, coefficients)
-                if passes_need(t, values.min() + const, values.max() + const):
+                least = points.values(where, w_low).min() + const
+                most = points.values(where, w_high).max() + const
+                if passes_need(t, least, most):
                     out[keys[t]] = Interval(
                         keys[t],
-                        float(values.min() + const),
-                        float(values.max() + const),
+                        float(least),
+                        float(most),
                         False,
                         (),
                         region_units(t),
                     )
                     continue
-            low, x_low, dual_low = polytope.optimum(
-                where, coefficients, maximise=False
-            )
-            high, x_high, dual_high = polytope.optimum(
-                where, coefficients, maximise=True
-            )
+            low, x_low, dual_low = polytope.optimum(where, w_low, maximise=False)
+            high, x_high, dual_high = polytope.optimum(where, w_high, maximise=True)
             for x in (x_low, x_high):
                 if x is not None:
                     points.add(x)
