@@ -76,8 +76,10 @@ class Interval:
         feasible points only).
     binding : tuple of int
         Published cells whose masking may widen the interval: those with a
-        nonzero dual value at the optimum, and the published figures that
-        fix a unit of the target or of those (deterministic order).
+        nonzero dual value at the optimum (or the one figure bounding it),
+        then the published figures that fix a unit of the target
+        (deterministic order). The figures fixing a unit of a binding
+        figure are found by the suppression itself.
     units : tuple of int
         For a region (``cell < 0``): its units (rows of the membership
         matrix).
@@ -542,11 +544,8 @@ def intervals(
     free_targets = sparse.csc_array(sparse.csr_array(functionals)[free_rows])
     n_free = len(free_rows)
 
-    def fixing(columns: np.ndarray, extra: np.ndarray | None = None) -> list[int]:
-        """Return the published figures fixing a unit of the cells (or functional)."""
-        units = weights[:, columns].indices if len(columns) else np.zeros(0, np.int64)
-        if extra is not None:
-            units = np.r_[units, extra]
+    def fixing(units: np.ndarray) -> list[int]:
+        """Return the published figures fixing one of the units."""
         found = fixed_by[units]
         return np.unique(found[found >= 0]).tolist()
 
@@ -620,8 +619,9 @@ def intervals(
         )
         for t, (low, high, row) in outer.items():
             column = functionals[:, [t]].indices
-            bound = np.asarray([row], dtype=np.int64)
-            binding_all = [row] + [b for b in fixing(bound, column) if b != row]
+            binding_all = [row] + [
+                b for b in fixing(column) if b != row
+            ]
             const = float(const_targets[t])
             out[keys[t]] = Interval(
                 keys[t],
@@ -640,7 +640,7 @@ def intervals(
             for t in targets_c.tolist():
                 value = float(const_targets[t])
                 column = functionals[:, [t]].indices
-                binding = tuple(int(ids[b]) for b in fixing(np.zeros(0, int), column))
+                binding = tuple(int(ids[b]) for b in fixing(column))
                 out[keys[t]] = Interval(
                     keys[t], value, value, True, binding, region_units(t)
                 )
@@ -692,7 +692,7 @@ def intervals(
             column = functionals[:, [t]].indices
             binding_all = bound_rows + [
                 b
-                for b in fixing(np.asarray(bound_rows, dtype=np.int64), column)
+                for b in fixing(column)
                 if b not in binding_rows
             ]
             out[keys[t]] = Interval(
