@@ -399,12 +399,14 @@ def _outer_failures(
             if sizes[t] != 1:
                 continue
             unit, weight = int(targets.indices[start]), float(targets.data[start])
-            if pinned_by[unit] >= 0:
+            if pinned_by[unit] >= 0 and needs[t] * (1 - 1e-9) - 1e-9 > 0:
                 value = weight * pinned[unit]
                 out[t] = (value, value, int(pinned_by[unit]))
             elif first[unit] >= 0:
                 top = weight * upper[unit]
-                if top < needs[t] * (1 + 1e-9) + 1e-9:
+                # narrower than the width even with the suppression's slack
+                # (:func:`~.suppression.passes`): the true interval is too
+                if top < needs[t] * (1 - 1e-9) - 1e-9:
                     out[t] = (0.0, top, int(columns[entry_col[first[unit]]]))
         elif mask_zero:
             units = targets.indices[start : targets.indptr[t + 1]]

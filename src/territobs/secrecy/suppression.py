@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from territobs.secrecy._parallel import run_split, split_work
 from territobs.secrecy.attack import (
     FamilyProblem,
     Interval,
@@ -155,6 +156,7 @@ def protect(
     *,
     suppress: bool = True,
     certify: bool = True,
+    workers: int = 1,
 ) -> Protection:
     """Mask extra cells until every masked cell, region and pair is protected.
 
@@ -184,11 +186,41 @@ def protect(
     certify : bool, default True
         Let feasible points prove a cell protected without its own LP
         (:func:`~territobs.secrecy.attack.intervals`).
+    workers : int, default 1
+        Processes sharing the counts (independent problems) when the work
+        is large enough to pay for a second process
+        (:func:`~territobs.secrecy._parallel.split_work`); the outcome is
+        the same whatever the number.
 
     Returns
     -------
     Protection
     """
+    active = [
+        (problem, rule)
+        for problem, rule in zip(problems, rules, strict=True)
+        if rule is not None
+    ]
+    args = (lo, hi, published, fixed, targets, widths, zone_of, suppress, certify)
+    parts = split_work([p for p, _ in active], workers)
+    if len(parts) < 2:
+        return protect_families(active, *args)
+    return merge(run_split([[active[i] for i in part] for part in parts], args))
+
+
+def protect_families(
+    active: Sequence[tuple[FamilyProblem, tuple[float, bool]]],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    published: np.ndarray,
+    fixed: np.ndarray,
+    targets: np.ndarray,
+    widths: np.ndarray,
+    zone_of: Sequence[str],
+    suppress: bool,
+    certify: bool,
+) -> Protection:
+    """Run :func:`protect` on the given counts, one after the other."""
     published = published.copy()
     targets = targets.copy()
     outcome = Protection()
@@ -220,10 +252,7 @@ def protect(
                 return found
         return [b for b in binding if published[b] and not fixed[b]]
 
-    for problem, rule in zip(problems, rules, strict=True):
-        if rule is None:
-            continue
-        threshold, mask_zero = rule
+    for problem, (threshold, mask_zero) in active:
         support = dict(
             zip(
                 problem.cells.tolist(),
@@ -320,6 +349,21 @@ def protect(
                     unresolved.update(("pair", p) for p in pairs)
                 break
     outcome.unresolved = sorted(unresolved, key=repr)
+    outcome.masked = dict(sorted(outcome.masked.items()))
+    return outcome
+
+
+def merge(parts: Sequence[Protection]) -> Protection:
+    """One :class:`Protection` of several run on disjoint counts."""
+    outcome = Protection()
+    for part in parts:
+        outcome.masked.update(part.masked)
+        outcome.unresolved.extend(part.unresolved)
+        outcome.intervals.update(part.intervals)
+        outcome.regions_checked += part.regions_checked
+        outcome.pairs_checked += part.pairs_checked
+    outcome.unresolved.sort(key=repr)
+    outcome.masked = dict(sorted(outcome.masked.items()))
     return outcome
 
 
