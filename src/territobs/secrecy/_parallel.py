@@ -4,7 +4,7 @@ Each count (a :class:`~territobs.secrecy.attack.FamilyProblem`) is protected
 on its own: its cells, its attacker, its secondary suppression. At national
 scale (ten counts over 35,000 communes) the counts are split between this
 process and ``workers - 1`` child processes, each started as
-``python -m territobs.secrecy._parallel`` (never by re-importing the
+``python -c`` running :func:`_main` (never by re-importing the
 caller's ``__main__``, as :mod:`multiprocessing` would with *spawn*, nor by
 forking a process that may hold solver threads). The child reads its counts
 and the shared arrays from standard input and writes its
@@ -52,7 +52,7 @@ def split_work(problems: Sequence[Any], workers: int) -> list[list[int]]:
     >>> sizes = [400_000, 10, 250_000, 150_000]
     >>> problems = [P(weights=sparse.random(1, n, density=1.0)) for n in sizes]
     >>> split_work(problems, 2)
-    [[0], [1, 2, 3]]
+    [[0, 1], [2, 3]]
     """
     sizes = [int(p.weights.nnz) for p in problems]
     if workers < 2 or len(problems) < 2 or sum(sizes) < MIN_WORK:
@@ -65,6 +65,10 @@ def split_work(problems: Sequence[Any], workers: int) -> list[list[int]]:
         parts[k].append(i)
         loads[k] += sizes[i]
     return [sorted(part) for part in parts if part]
+
+
+#: What a child runs (not ``-m``: the package has imported this module).
+_CHILD = "from territobs.secrecy._parallel import _main; _main()"
 
 
 def _child_env() -> dict[str, str]:
@@ -88,7 +92,7 @@ def run_split(parts: Sequence[Sequence[Any]], args: tuple) -> list[Any]:
     children = []
     for part in parts[1:]:
         child = subprocess.Popen(
-            [sys.executable, "-m", "territobs.secrecy._parallel"],
+            [sys.executable, "-c", _CHILD],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=_child_env(),
@@ -99,7 +103,10 @@ def run_split(parts: Sequence[Sequence[Any]], args: tuple) -> list[Any]:
         children.append(child)
     results = [protect_families(parts[0], *args)]
     for child, part in zip(children, parts[1:], strict=True):
-        output, _ = child.communicate()
+        assert child.stdout is not None
+        output = child.stdout.read()
+        child.stdout.close()
+        child.wait()
         if child.returncode == 0 and output:
             results.append(pickle.loads(output))  # noqa: S301 - our own child
         else:
@@ -115,6 +122,3 @@ def _main() -> None:
     sys.stdout.buffer.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()
 
-
-if __name__ == "__main__":
-    _main()
