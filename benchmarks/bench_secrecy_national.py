@@ -216,58 +216,123 @@ def run_once(n_units: int, n_indicators: int) -> dict:
     }
 
 
-def in_child(n_units: int, n_indicators: int) -> dict:
-    """Run :func:`run_once` in a child process; add its peak memory (MiB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def in_child(n_units: int, n_indicators: int, workers: int | None) -> dict:
+    """Run :func:`run_once` in a child process; add its peak memory and CPU time.
+
+    Peak memory is the largest resident set of the child and of the
+    processes it started (``RUSAGE_CHILDREN``: the largest one, not their
+    sum, so the sum is bounded by twice it with one helper process).
+    """
+    env = dict(os.environ)
+    if workers is not None:
+        env["TERRITOBS_BENCH_WORKERS"] = str(workers)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [sys.executable, __file__, "--child", str(n_units), str(n_indicators)],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     figures = json.loads(done.stdout.strip().splitlines()[-1])
-    figures["peak_mib"] = max(peak, before) / 1024
+    figures["peak_mib"] = after.ru_maxrss / 1024
+    figures["cpu_seconds"] = (after.ru_utime + after.ru_stime) - (
+        before.ru_utime + before.ru_stime
+    )
     return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--units", type=int, default=35_000)
+    parser.add_argument(
+        "--units",
+        type=int,
+        default=None,
+        help="synthetic France of this many communes (default: the real ones)",
+    )
     parser.add_argument("--indicators", type=int, default=10)
+    parser.add_argument(
+        "--workers",
+        default="2,1",
+        help="process counts to compare, alternated (default: 2,1)",
+    )
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        workers = os.environ.get("TERRITOBS_BENCH_WORKERS")
+        if workers:
+            import territobs.secrecy.apply as apply_module
+
+            apply_module.default_workers = lambda: int(workers)
         print(json.dumps(run_once(*args.child)))
         return
-    units, indicators = (1_000, 2) if args.quick else (args.units, args.indicators)
-    load = os.getloadavg()
-    figures = in_child(units, indicators)
-    suffix = "-quick" if args.quick else ""
+    if args.quick:
+        units, indicators = 1_000, 2
+    else:
+        units = args.units if args.units is not None else 0
+        indicators = args.indicators
+    if units == 0 and _shared_cog() is None:
+        print("TERRITOBS_SHARED_DATA absent: synthetic France of 35,000 communes")
+        units = 35_000
+    runs = []
+    loads = []
+    for _ in range(args.repeat):
+        for workers in [int(w) for w in args.workers.split(",")]:
+            loads.append(os.getloadavg())
+            figures = in_child(units, indicators, workers)
+            figures["workers"] = workers
+            figures["loadavg"] = loads[-1]
+            runs.append(figures)
+            print(json.dumps(figures))
+    suffix = "-quick" if args.quick else ("-real" if units == 0 else f"-{units}")
     RESULTS.mkdir(exist_ok=True)
-    payload = {"loadavg": load, "run": figures}
     (RESULTS / f"secrecy_national{suffix}.json").write_text(
-        json.dumps(payload, indent=2) + "\n"
+        json.dumps({"runs": runs}, indent=2) + "\n"
     )
-    md = (
-        "# Secrecy at national scale\n\n"
-        f"Command: `.venv/bin/python benchmarks/bench_secrecy_national.py"
-        f"{' --quick' if args.quick else f' --units {units} --indicators {indicators}'}`. "
-        "Synthetic France: "
-        f"{figures['units']} communes, {figures['zones']} zones in all (communes, "
-        "EPCI-like groups, 100 départements, 100 overlapping custom zones, the "
-        f"total), {figures['indicators']} counts, `departement(5, mask_zero=True)`; "
-        "one child process. "
-        f"Load average at start: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}.\n\n"
-        "| rows | seconds | peak memory (MiB) | masked rows | primary cells | "
-        "secondary cells | cells checked | narrowest interval | failing |\n"
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
-        f"| {figures['rows']} | {figures['seconds']:.1f} | {figures['peak_mib']:.0f} | "
-        f"{figures['masked']} | {figures.get('primary')} | {figures.get('secondary')} | "
-        f"{figures.get('cells_checked')} | {figures.get('min_width', float('nan')):.3g} | "
-        f"{figures.get('cells_failing')} |\n"
+    first = runs[0]
+    what = (
+        f"the {first['units']} real communes of the COG 2024, their EPCI, the "
+        "départements and the national total, 100 custom zones (runs of "
+        "communes of one département, one in three cutting a commune at 0.5), "
+        f"{first['indicators']} counts drawn on the real populations "
+        f"({first['small_share']:.0%} of commune counts below 5)"
+        if first["real"]
+        else f"a synthetic France of {first['units']} communes (EPCI-like groups, "
+        "100 départements, 100 custom zones, the total), "
+        f"{first['indicators']} counts"
     )
+    command = "python benchmarks/bench_secrecy_national.py" + (
+        " --quick" if args.quick else ""
+    )
+    if not args.quick and args.units is not None:
+        command += f" --units {units}"
+    if not args.quick and indicators != 10:
+        command += f" --indicators {indicators}"
+    lines = [
+        "# Secrecy at national scale\n",
+        f"Command: `{command} --workers {args.workers} --repeat {args.repeat}`. "
+        f"Case: {what}; {first['zones']} zones, {first['rows']} rows, "
+        "everything published together under `departement(5, mask_zero=True)`; "
+        "each run a fresh child process (`apply_secrecy` only, data built "
+        "before the clock starts), runs alternated.\n",
+        "| workers | load (1 min) | seconds | CPU seconds | peak memory (MiB) | "
+        "masked rows | primary | secondary | persons masked (secondary) | "
+        "cells checked | narrowest interval | failing |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | "
+        "---: | ---: |",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r['workers']} | {r['loadavg'][0]:.2f} | {r['seconds']:.1f} | "
+            f"{r['cpu_seconds']:.1f} | {r['peak_mib']:.0f} | {r['masked']} | "
+            f"{r.get('primary')} | {r.get('secondary')} | "
+            f"{r.get('persons_masked_secondary', 0):.0f} | {r.get('cells_checked')} | "
+            f"{r.get('min_width', float('nan')):.3g} | {r.get('cells_failing')} |"
+        )
+    md = "\n".join(lines) + "\n"
     (RESULTS / f"secrecy_national{suffix}.md").write_text(md, encoding="utf-8")
     print(md)
 
