@@ -92,7 +92,10 @@ RATES = (0.004, 0.006, 0.01, 0.015, 0.02, 0.03, 0.045, 0.07, 0.1, 0.15)
 def _shared_cog() -> Path | None:
     root = os.environ.get("TERRITOBS_SHARED_DATA")
     folder = Path(root) / "cog" if root else None
-    if folder is None or not (folder / "cogugaison-table-appartenance-2024.csv.gz").exists():
+    if (
+        folder is None
+        or not (folder / "cogugaison-table-appartenance-2024.csv.gz").exists()
+    ):
         return None
     return folder
 
@@ -122,7 +125,9 @@ def real_france(n_indicators: int, seed: int = 0):
     members = [pd.DataFrame({"unit": units, "zone": "C" + units, "weight": 1.0})]
     epci = table[table["EPCI"] != "ZZZZZZZZZ"]
     members.append(
-        pd.DataFrame({"unit": epci["CODGEO"], "zone": "E" + epci["EPCI"], "weight": 1.0})
+        pd.DataFrame(
+            {"unit": epci["CODGEO"], "zone": "E" + epci["EPCI"], "weight": 1.0}
+        )
     )
     members.append(
         pd.DataFrame({"unit": units, "zone": "D" + table["DEP"], "weight": 1.0})
@@ -139,7 +144,11 @@ def real_france(n_indicators: int, seed: int = 0):
             weight[0] = 0.5
         members.append(
             pd.DataFrame(
-                {"unit": units[rows[start : start + length]], "zone": f"Z{k}", "weight": weight}
+                {
+                    "unit": units[rows[start : start + length]],
+                    "zone": f"Z{k}",
+                    "weight": weight,
+                }
             )
         )
     members.append(pd.DataFrame({"unit": units, "zone": "FR", "weight": 1.0}))
@@ -204,7 +213,9 @@ def run_once(n_units: int, n_indicators: int) -> dict:
     seconds = time.perf_counter() - start
     report = out.attrs.get("secrecy", {})
     return {
-        "units": int(membership.loc[membership["zone"].str.startswith("C"), "unit"].nunique()),
+        "units": int(
+            membership.loc[membership["zone"].str.startswith("C"), "unit"].nunique()
+        ),
         "real": not n_units,
         "indicators": n_indicators,
         "zones": int(result["zone"].nunique()),

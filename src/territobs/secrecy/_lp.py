@@ -16,11 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from highspy import _Highs  # type: ignore[attr-defined]
-from highspy._core import (  # type: ignore[import-untyped]
-    HighsLp,
-    HighsModelStatus,
-    MatrixFormat,
-)
+from highspy._core import HighsLp, HighsModelStatus, MatrixFormat
 from scipy import sparse
 
 __all__ = ["Polytope"]
@@ -118,8 +114,14 @@ class Polytope:
                 np.asarray(solution.col_value),
                 np.asarray(solution.row_dual),
             )
-        if status in (HighsModelStatus.kUnbounded, HighsModelStatus.kUnboundedOrInfeasible):
-            if status == HighsModelStatus.kUnboundedOrInfeasible and not self._feasible():
+        if status in (
+            HighsModelStatus.kUnbounded,
+            HighsModelStatus.kUnboundedOrInfeasible,
+        ):
+            if (
+                status == HighsModelStatus.kUnboundedOrInfeasible
+                and not self._feasible()
+            ):
                 return np.nan, None, np.zeros(n_rows)
             return (_INF if maximise else -_INF), None, np.zeros(n_rows)
         return np.nan, None, np.zeros(n_rows)

@@ -195,9 +195,7 @@ class _Groups:
         label = self.label[units]
         order = np.argsort(label, kind="stable")
         label, weights = label[order], np.asarray(weights)[order]
-        groups, starts, counts = np.unique(
-            label, return_index=True, return_counts=True
-        )
+        groups, starts, counts = np.unique(label, return_index=True, return_counts=True)
         least = np.minimum.reduceat(weights, starts)
         most = np.maximum.reduceat(weights, starts)
         least = np.where(counts == self.size[groups], least, np.minimum(least, 0.0))
@@ -621,9 +619,7 @@ def intervals(
         )
         for t, (low, high, row) in outer.items():
             column = functionals[:, [t]].indices
-            binding_all = [row] + [
-                b for b in fixing(column) if b != row
-            ]
+            binding_all = [row] + [b for b in fixing(column) if b != row]
             const = float(const_targets[t])
             out[keys[t]] = Interval(
                 keys[t],
@@ -693,9 +689,7 @@ def intervals(
             bound_rows = sorted(int(r) for r in binding_rows)
             column = functionals[:, [t]].indices
             binding_all = bound_rows + [
-                b
-                for b in fixing(column)
-                if b not in binding_rows
+                b for b in fixing(column) if b not in binding_rows
             ]
             out[keys[t]] = Interval(
                 keys[t],
