@@ -335,6 +335,21 @@ def protect_families(
                     unresolved.add(reason)
             if not chosen:
                 final.update({k: v for k, v in found.items() if k >= 0})
+                if suppress and not failing and not pairs:
+                    final = (
+                        _clean_up(
+                            problem,
+                            lo,
+                            hi,
+                            published,
+                            targets,
+                            widths,
+                            (threshold, mask_zero),
+                            outcome.masked,
+                            certify,
+                        )
+                        or final
+                    )
                 outcome.intervals.update(final)
                 outcome.regions_checked += len(safe_regions) + sum(
                     k < 0 for k in failing
@@ -351,6 +366,74 @@ def protect_families(
     outcome.unresolved = sorted(unresolved, key=repr)
     outcome.masked = dict(sorted(outcome.masked.items()))
     return outcome
+
+
+#: Largest count (cells) whose secondary cells are each tried unmasked again.
+CLEAN_UP_MAX_CELLS = 2_000
+#: Largest number of secondary cells tried unmasked again in one count.
+CLEAN_UP_MAX_SECONDARY = 200
+
+
+def _clean_up(
+    problem: FamilyProblem,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    published: np.ndarray,
+    targets: np.ndarray,
+    widths: np.ndarray,
+    rule: tuple[float, bool],
+    masked: dict[int, Reason],
+    certify: bool,
+) -> dict[int, Interval] | None:
+    """Publish again the secondary cells the final pattern does not need.
+
+    The greedy masks in rounds: a cell masked early may be useless once
+    later cells are masked. Each secondary cell of the count, largest value
+    first (most persons given back), is published again when the whole
+    count still passes the attack (every masked cell, region and nested
+    pair); else it stays masked. Only on counts small enough
+    (:data:`CLEAN_UP_MAX_CELLS`, :data:`CLEAN_UP_MAX_SECONDARY`): each try
+    is a full attack of the count.
+
+    Returns the intervals of the final pattern, or None when nothing was
+    tried.
+    """
+    threshold, mask_zero = rule
+    ids = set(problem.cells.tolist())
+    secondary = sorted((c for c in masked if c in ids), key=lambda c: (-hi[c], c))
+    if not secondary or len(ids) > CLEAN_UP_MAX_CELLS:
+        return None
+    if len(secondary) > CLEAN_UP_MAX_SECONDARY:
+        return None
+    last: dict[int, Interval] | None = None
+    for cell in secondary:
+        published[cell], targets[cell] = True, False
+        pairs, _ = nested_pairs(problem, lo, hi, published, threshold, mask_zero)
+        found = (
+            {}
+            if pairs
+            else intervals(
+                problem,
+                lo,
+                hi,
+                published,
+                targets,
+                widths,
+                threshold=threshold,
+                mask_zero=mask_zero,
+                certify=certify,
+            )
+        )
+        if not pairs and all(
+            _passes(iv, key, widths, threshold, mask_zero) for key, iv in found.items()
+        ):
+            del masked[cell]
+            last = {k: v for k, v in found.items() if k >= 0}
+        else:
+            published[cell], targets[cell] = False, True
+    if last is None:
+        return None
+    return last
 
 
 def merge(parts: Sequence[Protection]) -> Protection:
