@@ -181,7 +181,7 @@ class _Groups:
         rng = np.random.default_rng(0)
         keys = np.round(rows @ rng.random((rows.shape[1], 2)), 9)
         _, first, label = np.unique(
-            keys, axis=0, return_index=True, return_inverse=True
+            keys[:, 0] + 1j * keys[:, 1], return_index=True, return_inverse=True
         )
         self.label = np.asarray(label).ravel()
         self.count = len(first)
@@ -240,7 +240,7 @@ def _regions(
     if not len(candidates):
         return []
     rounded = np.round(keys[candidates], 9)
-    _, group = np.unique(rounded, axis=0, return_inverse=True)
+    _, group = np.unique(rounded[:, 0] + 1j * rounded[:, 1], return_inverse=True)
     group = np.asarray(group).ravel()
     order = np.argsort(group, kind="stable")
     cuts = np.flatnonzero(np.diff(group[order])) + 1
@@ -274,29 +274,45 @@ def _transfer_certificates(
     nnz = np.diff(weights.indptr)
     n_units = weights.shape[0]
     truth = np.full(n_units, np.nan)
-    for j in np.flatnonzero(~pub & known & (nnz == 1)):
-        start = weights.indptr[j]
-        if weights.data[start] > TOL:
-            truth[weights.indices[start]] = value[j] / weights.data[start]
+    single = np.flatnonzero(~pub & known & (nnz == 1))
+    starts = weights.indptr[single]
+    fine = weights.data[starts] > TOL
+    truth[weights.indices[starts[fine]]] = (
+        value[single[fine]] / weights.data[starts[fine]]
+    )
     published_units = np.zeros(n_units, bool)
     columns = np.flatnonzero(pub)
     if len(columns):
-        published_units[np.unique(weights[:, columns].indices)] = True
+        published_units[weights[:, columns].indices] = True
     total = np.full(n_units, np.nan)
-    for region in regions:
-        if len(region) > 1:  # one unit alone has nowhere to move its count
-            total[region] = truth[region].sum()  # NaN when one is unknown
+    shared = [r for r in regions if len(r) > 1]  # one unit alone cannot move
+    if shared:
+        members = np.concatenate(shared)
+        label = np.repeat(np.arange(len(shared)), [len(r) for r in shared])
+        unknown = np.bincount(label, weights=np.isnan(truth[members]))
+        sums = np.bincount(label, weights=np.nan_to_num(truth[members]))
+        total[members] = np.where(unknown > 0, np.nan, sums)[label]
     out: dict[int, Interval] = {}
-    for t, j in enumerate(target_cols.tolist()):
-        if nnz[j] != 1:
-            continue
-        start = weights.indptr[j]
-        unit, weight = weights.indices[start], weights.data[start]
+    positions = np.flatnonzero(nnz[target_cols] == 1)
+    if not len(positions):
+        return out
+    starts = weights.indptr[target_cols[positions]]
+    units, unit_weights = weights.indices[starts], weights.data[starts]
+    need = np.asarray(needs, dtype=float)[positions]
+    reach = unit_weights * total[units]
+    wide = reach >= need * (1 + 1e-9) + 1e-9  # False when NaN
+    for t, unit, span, ok in zip(
+        positions.tolist(),
+        units.tolist(),
+        reach.tolist(),
+        wide.tolist(),
+        strict=True,
+    ):
         base = float(const[t])
         if not published_units[unit]:
             out[t] = Interval(-1, base, np.inf, False)
-        elif weight * total[unit] >= needs[t] * (1 + 1e-9) + 1e-9:
-            out[t] = Interval(-1, base, base + float(weight * total[unit]), False)
+        elif ok:
+            out[t] = Interval(-1, base, base + span, False)
     return out
 
 
@@ -503,17 +519,17 @@ def intervals(
         # a one-unit region that a masked cell counts whole is checked as that
         # cell (width >= threshold implies max >= threshold); known-safe
         # regions are skipped too
-        whole = {
-            int(weights.indices[weights.indptr[j]])
-            for j in np.flatnonzero(~pub & (nnz == 1))
-            if abs(weights.data[weights.indptr[j]] - 1.0) <= 1e-12
-        }
+        starts = weights.indptr[np.flatnonzero(~pub & (nnz == 1))]
+        whole = np.zeros(n_units, bool)
+        whole[weights.indices[starts[np.abs(weights.data[starts] - 1.0) <= 1e-12]]] = (
+            True
+        )
         skip = skip_regions or set()
         regions = [
             r
             for r in regions
-            if not (len(r) == 1 and int(r[0]) in whole)
-            and tuple(int(problem.units[u]) for u in r) not in skip
+            if not (len(r) == 1 and whole[r[0]])
+            and not (skip and tuple(problem.units[r].tolist()) in skip)
         ]
     if not tgt.any() and not regions:
         return {}
