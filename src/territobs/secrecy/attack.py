@@ -18,17 +18,30 @@ For a masked figure :math:`t = w_t \cdot x`, the attacker's interval is
    \left[\min_{x \in P} w_t \cdot x,\ \max_{x \in P} w_t \cdot x\right],
    \quad P = \{x \ge 0,\ A_{eq} x = b_{eq},\ A_{ub} x \le b_{ub}\}
 
-computed with HiGHS (:func:`scipy.optimize.linprog`). It scales because:
+computed with HiGHS (:mod:`highspy`, :class:`~territobs.secrecy._lp.Polytope`).
+It scales because:
 
 * units fixed by a published figure of their own (a commune's published
   count) are substituted first: only masked units remain unknown;
 * the rest splits into independent connected components
   (:func:`scipy.sparse.csgraph.connected_components` over units and
   figures): a figure only ties the units it contains;
+* units with the same weight in every published figure are merged into one
+  unknown, their total (:class:`_Groups`): any split of it keeps every
+  figure, so the LP over the totals gives the same intervals, exactly;
+* one HiGHS model per component, only the objective changing between
+  solves: the primal simplex restarts from the last optimal basis;
 * every LP solution is a feasible point: a masked figure whose values over
   the points found so far already spread over its protection width is
   proven protected without an LP of its own (the spread is a lower bound
-  of the true width).
+  of the true width);
+* every weight is nonnegative, so one published figure bounds each of its
+  units: a masked one-unit figure (or a region) already too narrow under
+  that outer bound is proven disclosed without an LP
+  (:func:`_outer_failures`), that figure being the one to mask.
+
+``tests/secrecy/test_fast_paths.py`` checks each shortcut against a plain
+LP over the raw units.
 
 Nothing here builds a dense zone × zone matrix.
 """
@@ -69,11 +82,13 @@ class Interval:
         Cell id (in the :class:`~territobs.secrecy._cells.CellTable`).
     low, high : float
         Smallest and largest values consistent with every published figure
-        (``high`` may be ``inf``). When ``exact`` is False they are the
-        spread over feasible points found, a sub-interval of the true one.
+        (``high`` may be ``inf``). When ``exact`` is False they are, for a
+        protected figure, the spread over feasible points found (inside the
+        true interval), for a disclosed one the bounds one published figure
+        gives (around the true interval).
     exact : bool
-        Whether the bounds come from the LP optimum (else: certified by
-        feasible points only).
+        Whether the bounds come from the LP optimum (else: a certificate,
+        see ``low, high``).
     binding : tuple of int
         Published cells whose masking may widen the interval: those with a
         nonzero dual value at the optimum (or the one figure bounding it),
