@@ -31,6 +31,7 @@ from territobs.secrecy._cells import (
     prepare_result,
 )
 from territobs.secrecy._membership import MembershipLike, membership_matrix
+from territobs.secrecy._parallel import default_workers
 from territobs.secrecy.attack import FamilyProblem, family_problems
 from territobs.secrecy.rules import SecrecyRule, resolve_rules
 from territobs.secrecy.suppression import Protection, Reason, passes, protect
@@ -397,6 +398,7 @@ def apply_secrecy(
             widths,
             [cells.zone(c) for c in range(n_cells)],
             family_rules(problems, cells, maskable),
+            workers=default_workers(),
         )
         names = dict(zip(everything["zone"], everything["zone_name"], strict=True))
         for pos in range(len(frame)):

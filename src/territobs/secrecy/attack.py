@@ -18,17 +18,30 @@ For a masked figure :math:`t = w_t \cdot x`, the attacker's interval is
    \left[\min_{x \in P} w_t \cdot x,\ \max_{x \in P} w_t \cdot x\right],
    \quad P = \{x \ge 0,\ A_{eq} x = b_{eq},\ A_{ub} x \le b_{ub}\}
 
-computed with HiGHS (:func:`scipy.optimize.linprog`). It scales because:
+computed with HiGHS (:mod:`highspy`, :class:`~territobs.secrecy._lp.Polytope`).
+It scales because:
 
 * units fixed by a published figure of their own (a commune's published
   count) are substituted first: only masked units remain unknown;
 * the rest splits into independent connected components
   (:func:`scipy.sparse.csgraph.connected_components` over units and
   figures): a figure only ties the units it contains;
+* units with the same weight in every published figure are merged into one
+  unknown, their total (:class:`~territobs.secrecy._bounds.Groups`): any split of it keeps every
+  figure, so the LP over the totals gives the same intervals, exactly;
+* one HiGHS model per component, only the objective changing between
+  solves: the primal simplex restarts from the last optimal basis;
 * every LP solution is a feasible point: a masked figure whose values over
   the points found so far already spread over its protection width is
   proven protected without an LP of its own (the spread is a lower bound
-  of the true width).
+  of the true width);
+* every weight is nonnegative, so one published figure bounds each of its
+  units: a masked one-unit figure (or a region) already too narrow under
+  that outer bound is proven disclosed without an LP
+  (:func:`~territobs.secrecy._bounds.outer_failures`), that figure being the one to mask.
+
+``tests/secrecy/test_fast_paths.py`` checks each shortcut against a plain
+LP over the raw units.
 
 Nothing here builds a dense zone × zone matrix.
 """
@@ -41,8 +54,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
+
+from territobs.secrecy._bounds import TOL, Groups, Points, outer_failures
+from territobs.secrecy._lp import Polytope
 
 __all__ = [
     "FamilyProblem",
@@ -52,8 +67,6 @@ __all__ = [
     "region_passes",
 ]
 
-#: Weight below which a unit is not in a zone.
-TOL = 1e-12
 #: Dual value below which a published figure does not bind the attacker.
 DUAL_TOL = 1e-9
 
@@ -68,15 +81,19 @@ class Interval:
         Cell id (in the :class:`~territobs.secrecy._cells.CellTable`).
     low, high : float
         Smallest and largest values consistent with every published figure
-        (``high`` may be ``inf``). When ``exact`` is False they are the
-        spread over feasible points found, a sub-interval of the true one.
+        (``high`` may be ``inf``). When ``exact`` is False they are, for a
+        protected figure, the spread over feasible points found (inside the
+        true interval), for a disclosed one the bounds one published figure
+        gives (around the true interval).
     exact : bool
-        Whether the bounds come from the LP optimum (else: certified by
-        feasible points only).
+        Whether the bounds come from the LP optimum (else: a certificate,
+        see ``low, high``).
     binding : tuple of int
         Published cells whose masking may widen the interval: those with a
-        nonzero dual value at the optimum, and the published figures that
-        fix a unit of the target or of those (deterministic order).
+        nonzero dual value at the optimum (or the one figure bounding it),
+        then the published figures that fix a unit of the target
+        (deterministic order). The figures fixing a unit of a binding
+        figure are found by the suppression itself.
     units : tuple of int
         For a region (``cell < 0``): its units (rows of the membership
         matrix).
@@ -158,39 +175,6 @@ def family_problems(
     return problems
 
 
-def _solve(
-    objective: np.ndarray,
-    a_eq: sparse.csr_array | None,
-    b_eq: np.ndarray | None,
-    a_ub: sparse.csr_array | None,
-    b_ub: np.ndarray | None,
-) -> tuple[float, np.ndarray | None, np.ndarray, np.ndarray]:
-    """Minimise ``objective · x`` over the attacker's polytope.
-
-    Returns the optimum (``-inf`` when unbounded, ``nan`` when infeasible),
-    the optimal point, and the dual values of the equality and inequality
-    rows.
-    """
-    res = linprog(
-        objective,
-        A_ub=a_ub,
-        b_ub=b_ub,
-        A_eq=a_eq,
-        b_eq=b_eq,
-        bounds=(0, None),
-        method="highs",
-    )
-    n_eq = 0 if b_eq is None else len(b_eq)
-    n_ub = 0 if b_ub is None else len(b_ub)
-    if res.status == 0:
-        eq = np.asarray(res.eqlin.marginals) if n_eq else np.zeros(0)
-        ub = np.asarray(res.ineqlin.marginals) if n_ub else np.zeros(0)
-        return float(res.fun), np.asarray(res.x), eq, ub
-    if res.status == 3:
-        return -np.inf, None, np.zeros(n_eq), np.zeros(n_ub)
-    return np.nan, None, np.zeros(n_eq), np.zeros(n_ub)
-
-
 def _regions(
     weights: sparse.csc_array, pub: np.ndarray, is_fixed: np.ndarray
 ) -> list[np.ndarray]:
@@ -211,7 +195,7 @@ def _regions(
     if not len(candidates):
         return []
     rounded = np.round(keys[candidates], 9)
-    _, group = np.unique(rounded, axis=0, return_inverse=True)
+    _, group = np.unique(rounded[:, 0] + 1j * rounded[:, 1], return_inverse=True)
     group = np.asarray(group).ravel()
     order = np.argsort(group, kind="stable")
     cuts = np.flatnonzero(np.diff(group[order])) + 1
@@ -245,29 +229,45 @@ def _transfer_certificates(
     nnz = np.diff(weights.indptr)
     n_units = weights.shape[0]
     truth = np.full(n_units, np.nan)
-    for j in np.flatnonzero(~pub & known & (nnz == 1)):
-        start = weights.indptr[j]
-        if weights.data[start] > TOL:
-            truth[weights.indices[start]] = value[j] / weights.data[start]
+    single = np.flatnonzero(~pub & known & (nnz == 1))
+    starts = weights.indptr[single]
+    fine = weights.data[starts] > TOL
+    truth[weights.indices[starts[fine]]] = (
+        value[single[fine]] / weights.data[starts[fine]]
+    )
     published_units = np.zeros(n_units, bool)
     columns = np.flatnonzero(pub)
     if len(columns):
-        published_units[np.unique(weights[:, columns].indices)] = True
+        published_units[weights[:, columns].indices] = True
     total = np.full(n_units, np.nan)
-    for region in regions:
-        if len(region) > 1:  # one unit alone has nowhere to move its count
-            total[region] = truth[region].sum()  # NaN when one is unknown
+    shared = [r for r in regions if len(r) > 1]  # one unit alone cannot move
+    if shared:
+        members = np.concatenate(shared)
+        label = np.repeat(np.arange(len(shared)), [len(r) for r in shared])
+        unknown = np.bincount(label, weights=np.isnan(truth[members]))
+        sums = np.bincount(label, weights=np.nan_to_num(truth[members]))
+        total[members] = np.where(unknown > 0, np.nan, sums)[label]
     out: dict[int, Interval] = {}
-    for t, j in enumerate(target_cols.tolist()):
-        if nnz[j] != 1:
-            continue
-        start = weights.indptr[j]
-        unit, weight = weights.indices[start], weights.data[start]
+    positions = np.flatnonzero(nnz[target_cols] == 1)
+    if not len(positions):
+        return out
+    starts = weights.indptr[target_cols[positions]]
+    units, unit_weights = weights.indices[starts], weights.data[starts]
+    need = np.asarray(needs, dtype=float)[positions]
+    reach = unit_weights * total[units]
+    wide = reach >= need * (1 + 1e-9) + 1e-9  # False when NaN
+    for t, unit, span, ok in zip(
+        positions.tolist(),
+        units.tolist(),
+        reach.tolist(),
+        wide.tolist(),
+        strict=True,
+    ):
         base = float(const[t])
         if not published_units[unit]:
             out[t] = Interval(-1, base, np.inf, False)
-        elif weight * total[unit] >= needs[t] * (1 + 1e-9) + 1e-9:
-            out[t] = Interval(-1, base, base + float(weight * total[unit]), False)
+        elif ok:
+            out[t] = Interval(-1, base, base + span, False)
     return out
 
 
@@ -358,17 +358,17 @@ def intervals(
         # a one-unit region that a masked cell counts whole is checked as that
         # cell (width >= threshold implies max >= threshold); known-safe
         # regions are skipped too
-        whole = {
-            int(weights.indices[weights.indptr[j]])
-            for j in np.flatnonzero(~pub & (nnz == 1))
-            if abs(weights.data[weights.indptr[j]] - 1.0) <= 1e-12
-        }
+        starts = weights.indptr[np.flatnonzero(~pub & (nnz == 1))]
+        whole = np.zeros(n_units, bool)
+        whole[weights.indices[starts[np.abs(weights.data[starts] - 1.0) <= 1e-12]]] = (
+            True
+        )
         skip = skip_regions or set()
         regions = [
             r
             for r in regions
-            if not (len(r) == 1 and int(r[0]) in whole)
-            and tuple(int(problem.units[u]) for u in r) not in skip
+            if not (len(r) == 1 and whole[r[0]])
+            and not (skip and tuple(problem.units[r].tolist()) in skip)
         ]
     if not tgt.any() and not regions:
         return {}
@@ -399,12 +399,10 @@ def intervals(
     free_targets = sparse.csc_array(sparse.csr_array(functionals)[free_rows])
     n_free = len(free_rows)
 
-    def fixing(columns: np.ndarray, extra: np.ndarray | None = None) -> list[int]:
-        """Return the published figures fixing a unit of the cells (or functional)."""
-        units = set(weights[:, columns].indices.tolist()) if len(columns) else set()
-        if extra is not None:
-            units |= set(extra.tolist())
-        return sorted({int(fixed_by[u]) for u in units if fixed_by[u] >= 0})
+    def fixing(units: np.ndarray) -> list[int]:
+        """Return the published figures fixing one of the units."""
+        found = fixed_by[units]
+        return np.unique(found[found >= 0]).tolist()
 
     both = sparse.hstack([free, free_targets], "csc")
     pattern = sparse.csc_array(
@@ -459,6 +457,34 @@ def intervals(
     )
     for t, interval in certified.items():
         out[keys[t]] = replace(interval, cell=keys[t])
+    if certify:
+        shown_all = (exact | bounded) & (np.diff(free.indptr) > 0)
+        outer = outer_failures(
+            free,
+            free_targets,
+            shown_all,
+            (low_v - const_cells),
+            (high_v - const_cells),
+            exact,
+            set(certified),
+            len(target_cols),
+            needs,
+            float(threshold or 0),
+            mask_zero,
+        )
+        for t, (low, high, row) in outer.items():
+            column = functionals[:, [t]].indices
+            binding_all = [row] + [b for b in fixing(column) if b != row]
+            const = float(const_targets[t])
+            out[keys[t]] = Interval(
+                keys[t],
+                low + const,
+                high + const,
+                False,
+                tuple(int(ids[b]) for b in binding_all),
+                region_units(t),
+            )
+            certified[t] = out[keys[t]]
     for component in sorted(set(target_label.tolist())):
         cells_c = np.flatnonzero(cell_label == component)
         units_c = units_of.get(component, np.zeros(0, dtype=np.int64))
@@ -467,7 +493,7 @@ def intervals(
             for t in targets_c.tolist():
                 value = float(const_targets[t])
                 column = functionals[:, [t]].indices
-                binding = tuple(int(ids[b]) for b in fixing(np.zeros(0, int), column))
+                binding = tuple(int(ids[b]) for b in fixing(column))
                 out[keys[t]] = Interval(
                     keys[t], value, value, True, binding, region_units(t)
                 )
@@ -475,62 +501,50 @@ def intervals(
         sub = sparse.csc_array(free[units_c][:, cells_c])
         sub_targets = sparse.csc_array(free_targets[units_c][:, targets_c])
         has_free = np.diff(sub.indptr) > 0
-        eq = exact[cells_c] & has_free
-        ub = bounded[cells_c] & has_free
-        a_eq = sparse.csr_array(sub[:, np.flatnonzero(eq)].T) if eq.any() else None
-        b_eq = (low_v - const_cells)[cells_c][eq] if eq.any() else None
-        if ub.any():
-            block = sparse.csr_array(sub[:, np.flatnonzero(ub)].T)
-            a_ub = sparse.vstack([block, -block], format="csr")
-            b_ub = np.r_[
-                (high_v - const_cells)[cells_c][ub],
-                -(low_v - const_cells)[cells_c][ub],
-            ]
-        else:
-            a_ub = b_ub = None
-        eq_cells, ub_cells = cells_c[eq], cells_c[ub]
-        points: list[np.ndarray] = []
+        shown = (exact[cells_c] | bounded[cells_c]) & has_free
+        row_cells = cells_c[shown]
+        groups = Groups(sparse.csr_array(sub[:, np.flatnonzero(shown)]))
+        polytope = Polytope(
+            groups.rows,
+            (low_v - const_cells)[row_cells],
+            (high_v - const_cells)[row_cells],
+        )
+        points = Points(groups.count)
         for position, t in enumerate(targets_c.tolist()):
             if t in certified:
                 continue
-            objective = sub_targets[:, [position]].toarray().ravel()
+            column = sub_targets[:, [position]]
+            where, w_low, w_high = groups.functional(column.indices, column.data)
             const = float(const_targets[t])
-            if certify and points:
-                values = np.asarray(points) @ objective
-                if passes_need(t, values.min() + const, values.max() + const):
+            if certify and points.count:
+                least = points.values(where, w_low).min() + const
+                most = points.values(where, w_high).max() + const
+                if passes_need(t, least, most):
                     out[keys[t]] = Interval(
                         keys[t],
-                        float(values.min() + const),
-                        float(values.max() + const),
+                        float(least),
+                        float(most),
                         False,
                         (),
                         region_units(t),
                     )
                     continue
-            low, x_low, eq_low, ub_low = _solve(objective, a_eq, b_eq, a_ub, b_ub)
-            neg, x_high, eq_high, ub_high = _solve(-objective, a_eq, b_eq, a_ub, b_ub)
-            points.extend(x for x in (x_low, x_high) if x is not None)
-            if np.isnan(low) or np.isnan(neg):
+            low, x_low, dual_low = polytope.optimum(where, w_low, maximise=False)
+            high, x_high, dual_high = polytope.optimum(where, w_high, maximise=True)
+            for x in (x_low, x_high):
+                if x is not None:
+                    points.add(x)
+            if np.isnan(low) or np.isnan(high):
                 low = high = 0.0  # inconsistent: never call it safe
-            else:
-                high = -neg
-            n_ub = len(ub_cells)
             binding_rows = set(
-                eq_cells[
-                    (np.abs(eq_low) > DUAL_TOL) | (np.abs(eq_high) > DUAL_TOL)
+                row_cells[
+                    (np.abs(dual_low) > DUAL_TOL) | (np.abs(dual_high) > DUAL_TOL)
                 ].tolist()
             )
-            if n_ub:
-                duals = np.abs(ub_low) + np.abs(ub_high)
-                binding_rows |= set(
-                    ub_cells[(duals[:n_ub] + duals[n_ub:]) > DUAL_TOL].tolist()
-                )
             bound_rows = sorted(int(r) for r in binding_rows)
             column = functionals[:, [t]].indices
             binding_all = bound_rows + [
-                b
-                for b in fixing(np.asarray(bound_rows, dtype=np.int64), column)
-                if b not in binding_rows
+                b for b in fixing(column) if b not in binding_rows
             ]
             out[keys[t]] = Interval(
                 keys[t],

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from territobs.secrecy._parallel import run_split, split_work
 from territobs.secrecy.attack import (
     FamilyProblem,
     Interval,
@@ -155,6 +156,7 @@ def protect(
     *,
     suppress: bool = True,
     certify: bool = True,
+    workers: int = 1,
 ) -> Protection:
     """Mask extra cells until every masked cell, region and pair is protected.
 
@@ -184,11 +186,41 @@ def protect(
     certify : bool, default True
         Let feasible points prove a cell protected without its own LP
         (:func:`~territobs.secrecy.attack.intervals`).
+    workers : int, default 1
+        Processes sharing the counts (independent problems) when the work
+        is large enough to pay for a second process
+        (:func:`~territobs.secrecy._parallel.split_work`); the outcome is
+        the same whatever the number.
 
     Returns
     -------
     Protection
     """
+    active = [
+        (problem, rule)
+        for problem, rule in zip(problems, rules, strict=True)
+        if rule is not None
+    ]
+    args = (lo, hi, published, fixed, targets, widths, zone_of, suppress, certify)
+    parts = split_work([p for p, _ in active], workers)
+    if len(parts) < 2:
+        return protect_families(active, *args)
+    return merge(run_split([[active[i] for i in part] for part in parts], args))
+
+
+def protect_families(
+    active: Sequence[tuple[FamilyProblem, tuple[float, bool]]],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    published: np.ndarray,
+    fixed: np.ndarray,
+    targets: np.ndarray,
+    widths: np.ndarray,
+    zone_of: Sequence[str],
+    suppress: bool,
+    certify: bool,
+) -> Protection:
+    """Run :func:`protect` on the given counts, one after the other."""
     published = published.copy()
     targets = targets.copy()
     outcome = Protection()
@@ -220,10 +252,7 @@ def protect(
                 return found
         return [b for b in binding if published[b] and not fixed[b]]
 
-    for problem, rule in zip(problems, rules, strict=True):
-        if rule is None:
-            continue
-        threshold, mask_zero = rule
+    for problem, (threshold, mask_zero) in active:
         support = dict(
             zip(
                 problem.cells.tolist(),
@@ -306,6 +335,21 @@ def protect(
                     unresolved.add(reason)
             if not chosen:
                 final.update({k: v for k, v in found.items() if k >= 0})
+                if suppress and not failing and not pairs:
+                    final = (
+                        _clean_up(
+                            problem,
+                            lo,
+                            hi,
+                            published,
+                            targets,
+                            widths,
+                            (threshold, mask_zero),
+                            outcome.masked,
+                            certify,
+                        )
+                        or final
+                    )
                 outcome.intervals.update(final)
                 outcome.regions_checked += len(safe_regions) + sum(
                     k < 0 for k in failing
@@ -320,6 +364,89 @@ def protect(
                     unresolved.update(("pair", p) for p in pairs)
                 break
     outcome.unresolved = sorted(unresolved, key=repr)
+    outcome.masked = dict(sorted(outcome.masked.items()))
+    return outcome
+
+
+#: Largest count (cells) whose secondary cells are each tried unmasked again.
+CLEAN_UP_MAX_CELLS = 2_000
+#: Largest number of secondary cells tried unmasked again in one count.
+CLEAN_UP_MAX_SECONDARY = 200
+
+
+def _clean_up(
+    problem: FamilyProblem,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    published: np.ndarray,
+    targets: np.ndarray,
+    widths: np.ndarray,
+    rule: tuple[float, bool],
+    masked: dict[int, Reason],
+    certify: bool,
+) -> dict[int, Interval] | None:
+    """Publish again the secondary cells the final pattern does not need.
+
+    The greedy masks in rounds: a cell masked early may be useless once
+    later cells are masked. Each secondary cell of the count, largest value
+    first (most persons given back), is published again when the whole
+    count still passes the attack (every masked cell, region and nested
+    pair); else it stays masked. Only on counts small enough
+    (:data:`CLEAN_UP_MAX_CELLS`, :data:`CLEAN_UP_MAX_SECONDARY`): each try
+    is a full attack of the count.
+
+    Returns the intervals of the final pattern, or None when nothing was
+    tried.
+    """
+    threshold, mask_zero = rule
+    ids = set(problem.cells.tolist())
+    secondary = sorted((c for c in masked if c in ids), key=lambda c: (-hi[c], c))
+    if not secondary or len(ids) > CLEAN_UP_MAX_CELLS:
+        return None
+    if len(secondary) > CLEAN_UP_MAX_SECONDARY:
+        return None
+    last: dict[int, Interval] | None = None
+    for cell in secondary:
+        published[cell], targets[cell] = True, False
+        pairs, _ = nested_pairs(problem, lo, hi, published, threshold, mask_zero)
+        found = (
+            {}
+            if pairs
+            else intervals(
+                problem,
+                lo,
+                hi,
+                published,
+                targets,
+                widths,
+                threshold=threshold,
+                mask_zero=mask_zero,
+                certify=certify,
+            )
+        )
+        if not pairs and all(
+            _passes(iv, key, widths, threshold, mask_zero) for key, iv in found.items()
+        ):
+            del masked[cell]
+            last = {k: v for k, v in found.items() if k >= 0}
+        else:
+            published[cell], targets[cell] = False, True
+    if last is None:
+        return None
+    return last
+
+
+def merge(parts: Sequence[Protection]) -> Protection:
+    """One :class:`Protection` of several run on disjoint counts."""
+    outcome = Protection()
+    for part in parts:
+        outcome.masked.update(part.masked)
+        outcome.unresolved.extend(part.unresolved)
+        outcome.intervals.update(part.intervals)
+        outcome.regions_checked += part.regions_checked
+        outcome.pairs_checked += part.pairs_checked
+    outcome.unresolved.sort(key=repr)
+    outcome.masked = dict(sorted(outcome.masked.items()))
     return outcome
 
 
