@@ -40,9 +40,9 @@ def test_child_process_gives_the_same_outcome(monkeypatch):
     result, membership = _territory(3)
     splits = []
 
-    def run_split(parts, args):
+    def run_split(parts, args, protect):
         splits.append(len(parts))
-        return parallel.run_split(parts, args)
+        return parallel.run_split(parts, args, protect)
 
     monkeypatch.setattr(suppression, "run_split", run_split)
     monkeypatch.setattr(apply_module, "default_workers", lambda: 2)

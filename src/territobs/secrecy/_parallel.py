@@ -4,7 +4,7 @@ Each count (a :class:`~territobs.secrecy.attack.FamilyProblem`) is protected
 on its own: its cells, its attacker, its secondary suppression. At national
 scale (ten counts over 35,000 communes) the counts are split between this
 process and ``workers - 1`` child processes, each started as
-``python -c`` running :func:`_main` (never by re-importing the
+``python -c`` running :func:`serve` (never by re-importing the
 caller's ``__main__``, as :mod:`multiprocessing` would with *spawn*, nor by
 forking a process that may hold solver threads). The child reads its counts
 and the shared arrays from standard input and writes its
@@ -19,7 +19,7 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +67,15 @@ def split_work(problems: Sequence[Any], workers: int) -> list[list[int]]:
     return [sorted(part) for part in parts if part]
 
 
-#: What a child runs (not ``-m``: the package has imported this module).
-_CHILD = "from territobs.secrecy._parallel import _main; _main()"
+def _child_code(protect: Callable[..., Any]) -> str:
+    """Return the code a child runs: ``protect`` imported by its name.
+
+    Never ``-m``, and this module never imports its caller (no import cycle).
+    """
+    return (
+        f"from {protect.__module__} import {protect.__name__} as protect; "
+        "from territobs.secrecy._parallel import serve; serve(protect)"
+    )
 
 
 def _child_env() -> dict[str, str]:
@@ -81,18 +88,21 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def run_split(parts: Sequence[Sequence[Any]], args: tuple) -> list[Any]:
+def run_split(
+    parts: Sequence[Sequence[Any]],
+    args: tuple,
+    protect_families: Callable[..., Any],
+) -> list[Any]:
     """Protect ``parts[0]`` here and every other part in a child process.
 
-    A child that fails (killed, out of memory) has its part redone here:
-    the outcome never depends on the children.
+    ``protect_families(part, *args)`` is a module-level function (the child
+    imports it by name). A child that fails (killed, out of memory) has its
+    part redone here: the outcome never depends on the children.
     """
-    from territobs.secrecy.suppression import protect_families
-
     children = []
     for part in parts[1:]:
         child = subprocess.Popen(
-            [sys.executable, "-c", _CHILD],
+            [sys.executable, "-c", _child_code(protect_families)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=_child_env(),
@@ -114,10 +124,9 @@ def run_split(parts: Sequence[Sequence[Any]], args: tuple) -> list[Any]:
     return results
 
 
-def _main() -> None:
-    from territobs.secrecy.suppression import protect_families
-
+def serve(protect: Callable[..., Any]) -> None:
+    """Protect the part read from stdin and write its outcome to stdout (in a child)."""
     part, args = pickle.load(sys.stdin.buffer)  # from our parent: trusted
-    outcome = protect_families(part, *args)
+    outcome = protect(part, *args)
     sys.stdout.buffer.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()

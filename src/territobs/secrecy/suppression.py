@@ -205,7 +205,11 @@ def protect(
     parts = split_work([p for p, _ in active], workers)
     if len(parts) < 2:
         return protect_families(active, *args)
-    return merge(run_split([[active[i] for i in part] for part in parts], args))
+    return merge(
+        run_split(
+            [[active[i] for i in part] for part in parts], args, protect_families
+        )
+    )
 
 
 def protect_families(
