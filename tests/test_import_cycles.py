@@ -175,13 +175,9 @@ def test_no_import_cycle_at_import_time() -> None:
 
 
 #: Function-level imports that still close a cycle (each a lazy edge), to be
-#: removed, never added to: the TOML helpers of ``atlas/config.py`` used by
-#: ``atlas/evolution.py`` (the one TOML validator of issue 12 will own them),
-#: the evolution links of the index page, the demo communes read by the
+#: removed, never added to: the evolution links of the index page, the demo communes read by the
 #: geometry checks, and the role reader shared by coverage and recompute.
 KNOWN_LAZY_CYCLES = {
-    ("territobs.atlas.config", "territobs.atlas.evolution"),
-    ("territobs.atlas.evolution", "territobs.atlas.config"),
     ("territobs.atlas.index", "territobs.atlas.evolution"),
     ("territobs.atlas.evolution", "territobs.atlas.index"),
     ("territobs.io._geometry_checks", "territobs.datasets"),
