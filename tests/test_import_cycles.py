@@ -175,14 +175,13 @@ def test_no_import_cycle_at_import_time() -> None:
 
 
 #: Function-level imports that still close a cycle (each a lazy edge), to be
-#: removed, never added to: the evolution links of the index page, the demo communes read by the
-#: geometry checks, and the role reader shared by coverage and recompute.
+#: removed, never added to: the evolution links of the index page and the
+#: demo communes read by the geometry checks.
 KNOWN_LAZY_CYCLES = {
     ("territobs.atlas.index", "territobs.atlas.evolution"),
     ("territobs.atlas.evolution", "territobs.atlas.index"),
     ("territobs.io._geometry_checks", "territobs.datasets"),
     ("territobs.datasets", "territobs.io.boundaries"),
-    ("territobs.zoning.coverage", "territobs.zoning.recompute"),
 }
 
 

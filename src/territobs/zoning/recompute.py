@@ -6,7 +6,8 @@ numerators and denominators, means from summed weighted values; medians and
 other quantiles are refused unless a named approximation is asked for. The
 result has one row per zone × indicator with the columns of the
 ``Result`` contract (:data:`RESULT_COLUMNS`). :func:`check_conservation` and
-:func:`check_ratios` are the built-in checks.
+:func:`check_ratios` are the built-in checks (defined, with the reading of
+each role's columns on the units, in :mod:`territobs.zoning.conservation`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ from territobs.errors import (
 from territobs.formatting import count_of
 from territobs.schema import APPROXIMATIONS, PartialPolicy, partial_policy
 from territobs.zoning import approximate as _approx
+from territobs.zoning.conservation import (
+    _EPS,
+    RTOL,
+    RoleInput,
+    _check_ratios,
+    check_conservation,
+    check_ratios,
+    raise_if_not_conserved,
+    ratio,
+    read_role,
+)
 from territobs.zoning.coverage import reference_population, unit_level, zone_states
 from territobs.zoning.weights import METHOD_CODES, Weights
 
@@ -71,11 +83,6 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "coverage",
     "coverage_label",
 )
-
-
-#: Relative tolerance of the built-in checks.
-RTOL = 1e-9
-_EPS = 1e-12
 
 
 @dataclass(frozen=True)
@@ -147,45 +154,6 @@ def _align(weights: Weights, codes: pd.Index, zone_ids: pd.Index) -> _Operands:
             sparse.csr_array(area_matrix.shape),
         )
     return _Operands(matrix, area, population, by_area)
-
-
-@dataclass(frozen=True)
-class _Input:
-    """One role of an indicator read on the units: values and what is unknown."""
-
-    values: np.ndarray  # float, NaN where unknown
-    masked: np.ndarray  # bool: a secret flag is set on a needed column
-    missing: np.ndarray  # bool: NaN without secret flag
-
-    @property
-    def unknown(self) -> np.ndarray:
-        """Units whose value is not known (masked or missing)."""
-        return self.masked | self.missing
-
-
-def _read_role(territory: pd.DataFrame, columns: Sequence[str]) -> _Input:
-    """Sum the columns of one role, tracking secret flags and missing values."""
-    n = len(territory)
-    total = np.zeros(n)
-    masked = np.zeros(n, dtype=bool)
-    nan = np.zeros(n, dtype=bool)
-    for col in columns:
-        try:
-            values = territory[col].to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError) as exc:
-            raise MethodError(
-                f"colonne « {col} » : valeurs numériques attendues "
-                f"(type trouvé : {territory[col].dtype}).",
-                column=col,
-            ) from exc
-        flag = f"{col}__secret"
-        if flag in territory.columns:
-            masked |= territory[flag].fillna(False).to_numpy(dtype=bool)
-        nan |= np.isnan(values)
-        total += np.nan_to_num(values)
-    missing = nan & ~masked
-    unknown = masked | missing
-    return _Input(np.where(unknown, np.nan, total), masked, missing)
 
 
 #: Boolean column of a territory flagging units whose outline does not cover
@@ -304,22 +272,17 @@ class _Sums:
     operands: tuple[_Operands, ...] = ()  # how each mass was shared out
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, scale: float) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den != 0, num / den * scale, np.nan)
-
-
 def _sums(
     ind: Indicator, res: Resolution, territory: pd.DataFrame, ops: _Operands
 ) -> _Sums:
     """Compute the zone sums of one indicator from its resolved columns."""
-    roles = {role: _read_role(territory, cols) for role, cols in res.columns.items()}
+    roles = {role: read_role(territory, cols) for role, cols in res.columns.items()}
     outlines = _inconsistent_outlines(territory)
     if outlines.any():
         for role in res.by_area & roles.keys():
             inp = roles[role]
             gap = outlines & ~inp.masked
-            roles[role] = _Input(
+            roles[role] = RoleInput(
                 np.where(gap, np.nan, inp.values), inp.masked, inp.missing | gap
             )
     unknown = np.zeros(len(territory), dtype=bool)
@@ -339,7 +302,7 @@ class _Context:
 
     ind: Indicator
     res: Resolution
-    roles: Mapping[str, _Input]
+    roles: Mapping[str, RoleInput]
     ops: _Operands
     known: np.ndarray
     unknown: np.ndarray
@@ -382,7 +345,7 @@ def _sum_ratio(c: _Context) -> _Sums:
         n = c.clean(roles["numerator"].values)
         top = "numerator"
     num, den = c.total(top, n), c.total("denominator", d)
-    value = _ratio(num, den, c.ind.scale)
+    value = ratio(num, den, c.ind.scale)
     return c.sums(value, num, den, (n, d), (top, "denominator"))
 
 
@@ -397,7 +360,7 @@ def _sum_weighted_mean(c: _Context) -> _Sums:
         t = c.clean(roles["value"].values * roles["weight"].values)
         top = "value"
     num, den = c.total(top, t), c.total("weight", p)
-    value = _ratio(num, den, c.ind.scale)
+    value = ratio(num, den, c.ind.scale)
     return c.sums(value, num, den, (t, p), (top, "weight"))
 
 
@@ -733,7 +696,7 @@ def recompute(
                 sums.missing & (row_sums > 0) & ~_inconsistent_outlines(territory),
             )
             if partition and kind_spec(ind.kind).is_count:
-                _raise_if_not_conserved(
+                raise_if_not_conserved(
                     ind.id, float(sums.masses[0].sum()), float(sums.numerator.sum())
                 )
         blocks.append(
@@ -816,24 +779,6 @@ def _assemble(
     return pd.DataFrame(columns, columns=list(RESULT_COLUMNS))
 
 
-def _raise_if_not_conserved(
-    indicator: str, expected: float, got: float, rtol: float = RTOL
-) -> float:
-    """Return the relative error of a zones total; raise ZoneError above rtol."""
-    error = abs(got - expected) / max(abs(expected), _EPS)
-    if error > rtol:
-        raise ZoneError(
-            f"conservation non respectée pour « {indicator} » : total des zones "
-            f"{got:.6g} au lieu de {expected:.6g} (écart relatif {error:.2g}). Les "
-            "zones forment-elles bien une partition du territoire ?",
-            indicators=[indicator],
-            expected=expected,
-            got=got,
-            relative_error=error,
-        )
-    return error
-
-
 def _report_lost_units(codes: pd.Index, row_sums: np.ndarray) -> None:
     lost = list(codes[row_sums <= _EPS])
     partial = list(codes[(row_sums > _EPS) & (row_sums < 1.0 - RTOL)])
@@ -887,129 +832,3 @@ def _report_missing(ind: Indicator, codes: pd.Index, missing: np.ndarray) -> Non
         ),
         stacklevel=3,
     )
-
-
-def check_conservation(
-    result: pd.DataFrame,
-    territory: pd.DataFrame,
-    zones: Sequence[str] | pd.DataFrame | None = None,
-    *,
-    catalog: Catalog | None = None,
-    rtol: float = RTOL,
-) -> pd.DataFrame:
-    r"""Check that count indicators over a partition sum to the territory total.
-
-    Parameters
-    ----------
-    result : pandas.DataFrame
-        A tidy result of :func:`recompute`.
-    territory : pandas.DataFrame
-        The territory it was computed from.
-    zones : sequence of str or DataFrame, optional
-        Zones forming a partition of the territory (default: every zone of
-        ``result``).
-    catalog : Catalog, optional
-        Catalogue of the result's indicators (default catalogue).
-    rtol : float, default 1e-9
-        Largest relative error accepted.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per count indicator: ``indicator``, ``territory_total`` (sum
-        of the known unit values), ``zones_total`` (sum of the zones'
-        numerators), ``relative_error``.
-
-    Raises
-    ------
-    ZoneError
-        Some indicator is not conserved (``.indicators``, ``.report``).
-
-    Notes
-    -----
-    Over a partition :math:`\sum_j w_{ij} = 1` for every unit, so
-    :math:`\sum_j \sum_i w_{ij} x_i = \sum_i x_i`. The relative error is
-    :math:`|Z - T| / \max(|T|, \epsilon)`.
-    """
-    catalog = catalog if catalog is not None else default_catalog()
-    rows = result[result["kind"] == "count"]
-    if zones is not None:
-        ids = zones["zone"] if isinstance(zones, pd.DataFrame) else zones
-        rows = rows[rows["zone"].isin(list(ids))]
-    report = []
-    for ident, group in rows.groupby("indicator", sort=False):
-        vintage = group["vintage"].iloc[0] or None
-        res = catalog.resolve(str(ident), territory, vintage=vintage)
-        x = _read_role(territory, res.columns["value"])
-        expected = float(np.nansum(x.values))
-        got = float(group["numerator"].sum())
-        report.append(
-            (ident, expected, got, abs(got - expected) / max(abs(expected), _EPS))
-        )
-    frame = pd.DataFrame(
-        report,
-        columns=["indicator", "territory_total", "zones_total", "relative_error"],
-    )
-    for ident, expected, got, _ in report:
-        _raise_if_not_conserved(str(ident), expected, got, rtol)
-    return frame
-
-
-def check_ratios(
-    result: pd.DataFrame, *, catalog: Catalog | None = None, rtol: float = RTOL
-) -> None:
-    r"""Check that every ratio, share and mean equals numerator / denominator.
-
-    Parameters
-    ----------
-    result : pandas.DataFrame
-        A tidy result.
-    catalog : Catalog, optional
-        Gives each indicator's ``scale`` (default catalogue); unknown ids are
-        skipped.
-    rtol : float, default 1e-9
-        Relative tolerance.
-
-    Raises
-    ------
-    MethodError
-        Some rows disagree (``.codes`` lists their zones, ``.indicators``).
-
-    Notes
-    -----
-    Checks :math:`v = s \cdot N / D` on rows of kind ratio, share or mean
-    with a finite value.
-    """
-    catalog = catalog if catalog is not None else default_catalog()
-    ids = result.loc[result["kind"].isin(["ratio", "share", "mean"]), "indicator"]
-    scales = {i: catalog[i].scale for i in ids.unique() if i in catalog}
-    _check_ratios(result, scales, rtol)
-
-
-def _check_ratios(
-    result: pd.DataFrame, scales: Mapping[str, float], rtol: float
-) -> None:
-    rows = result[
-        result["kind"].isin(["ratio", "share", "mean"]) & result["value"].notna()
-    ]
-    if rows.empty:
-        return
-    scale = rows["indicator"].map(scales).to_numpy(dtype=float)
-    expected = (
-        _ratio(
-            rows["numerator"].to_numpy(dtype=float),
-            rows["denominator"].to_numpy(dtype=float),
-            1.0,
-        )
-        * scale
-    )
-    value = rows["value"].to_numpy(dtype=float)
-    ok = np.isnan(scale) | np.isclose(value, expected, rtol=rtol, atol=0.0)
-    if not ok.all():
-        bad = rows[~ok]
-        raise MethodError(
-            f"{count_of(len(bad), 'valeur différente')} de numérateur / dénominateur, "
-            f"{'zone' if len(bad) == 1 else 'zones'} {format_codes(list(bad['zone']))}.",
-            codes=list(bad["zone"]),
-            indicators=sorted(set(bad["indicator"])),
-        )
