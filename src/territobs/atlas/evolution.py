@@ -413,7 +413,7 @@ def evolution_links(
     record: StepRecord, zoning: str
 ) -> tuple[list[tuple[str, str]], list[tuple[str, list[tuple[str, str]]]]]:
     """Index entries of one evolution step for one zoning: tables and map rows."""
-    from territobs.atlas.index import FORMAT_LABELS, href
+    from territobs.atlas._links import FORMAT_LABELS, href
 
     period = record.stats.get("period", "")
     outputs = record.outputs
@@ -479,7 +479,7 @@ def check_evolutions(
 
 def change_portrait_links(record: Any, zoning: str) -> list[tuple[str, str, str]]:
     """Index entries of the portraits of change of one zoning: (name, HTML, CSV)."""
-    from territobs.atlas.index import href
+    from territobs.atlas._links import href
 
     listed = record.stats.get("zonings", {}).get(zoning) or {}
     period = record.stats.get("period", "")

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+
+from territobs.atlas._links import FORMAT_LABELS, href
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2
@@ -31,16 +32,6 @@ __all__ = [
 
 #: File name of the build journal (technical warnings), beside the index.
 JOURNAL = "journal.html"
-
-#: French names of the output formats, in the order they are listed.
-FORMAT_LABELS = {
-    "html": "carte interactive (HTML)",
-    "png": "image (PNG)",
-    "svg": "image (SVG)",
-    "pdf": "PDF",
-    "csv": "CSV",
-    "xlsx": "Excel (XLSX)",
-}
 
 
 @dataclass
@@ -64,11 +55,6 @@ class IndexZoning:
     tables: list[tuple[str, str]] = field(default_factory=list)
     maps: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     portraits: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-def href(path: str) -> str:
-    """Percent-encode a relative POSIX path for an ``href`` attribute."""
-    return quote(path, safe="/")
 
 
 @cache
