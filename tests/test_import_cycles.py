@@ -160,7 +160,7 @@ def _without_packages(graph: dict[str, set[str]]) -> dict[str, set[str]]:
 def test_graph_sees_known_edges() -> None:
     graph = import_graph(lazy=False)
     assert "territobs.atlas.dag" in graph["territobs.atlas.build"]
-    assert "territobs.zoning.weights" in graph["territobs.zoning.zones"]
+    assert "territobs.zoning.weights" in graph["territobs.zoning._zone_checks"]
     assert "territobs.errors" in graph["territobs.zoning.weights"]
     lazy = import_graph(lazy=True)
     assert "territobs.atlas.steps.registry" in lazy["territobs.atlas.build"]
