@@ -20,6 +20,12 @@ france-geojson, others         ``code``         ``nom``             from the cod
 Anything pyogrio reads (shapefile, GeoPackage, GeoJSON, FlatGeobuf...) and
 GeoParquet are accepted; ``code_column=``/``name_column=``/``level=`` cover
 other layouts.
+
+Why one module of ~650 lines: everything after the CRS helpers (moved to
+:mod:`territobs.io._crs`) is one step of :func:`read_boundaries` (layer
+choice, legacy encodings, layout detection, code checks, geometry repair),
+each called once, in order; the geometry checks are in
+:mod:`territobs.io._geometry_checks`.
 """
 
 from __future__ import annotations

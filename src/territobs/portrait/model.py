@@ -1,4 +1,10 @@
-"""Portrait of a territory: one zone's indicators beside its references."""
+"""Portrait of a territory: one zone's indicators beside its references.
+
+Why one module of ~720 lines: the :class:`Portrait` value, its one cell
+formatting (gaps to references, decimals per row) and the two builders
+(:func:`portrait`, :func:`portraits`) that fill it; rendering is in
+:mod:`territobs.portrait.render`.
+"""
 
 from __future__ import annotations
 

@@ -20,6 +20,12 @@ The evolution table's renderings (:func:`evolution_sheet`,
 :func:`evolution_to_geodataframe`, :func:`state_words`) and the combination
 of both ends' states are in :mod:`territobs.zoning._evolution_tables`,
 re-exported here.
+
+Why one module of ~730 lines: :func:`evolution`, :func:`evolutions` and
+:func:`evolution_from_results` are three entries into one computation (plan
+both ends, publish them together, combine states and changes) and share its
+private helpers; the renderings are in
+:mod:`territobs.zoning._evolution_tables`.
 """
 
 from __future__ import annotations

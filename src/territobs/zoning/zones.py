@@ -11,6 +11,12 @@ IRIS), :func:`zones_from_attribute` (EPCI, département), :func:`zones_from_poly
 points), :func:`grid_zones` (regular squares). :func:`check_zones` and
 :func:`units_not_covered` report zones outside the territory and units left out
 (defined in :mod:`territobs.zoning._zone_checks`, re-exported here).
+
+Why one module of ~700 lines: one builder per zone shape (members,
+attribute, polygons, buffer, grid), all producing the frame of
+:data:`ZONE_COLUMNS` through the same private helpers (ids, frame, CRS
+checks); the checks against a territory are in
+:mod:`territobs.zoning._zone_checks`.
 """
 
 from __future__ import annotations
