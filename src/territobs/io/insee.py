@@ -42,7 +42,7 @@ from territobs.io.text import (
     read_spreadsheet,
     read_text_table,
 )
-from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_table
+from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_cells
 
 __all__ = ["INSEE_KEYS", "guess_vintage", "read_insee", "row_levels"]
 
@@ -446,7 +446,7 @@ def read_insee(
             )
         keep = [c for c in raw.columns if c in text_columns or c in set(columns)]
         raw = raw[keep]
-    table = convert_table(
+    table = convert_cells(
         raw,
         record,
         text_columns=text_columns,
