@@ -43,6 +43,7 @@ from territobs.io.text import (
     read_text_table,
 )
 from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_cells
+from territobs.schema import most_frequent_vintage
 
 __all__ = ["INSEE_KEYS", "guess_vintage", "read_insee", "row_levels"]
 
@@ -201,15 +202,13 @@ def guess_vintage(columns: Sequence[str]) -> int | None:
     >>> guess_vintage(["CODGEO", "MED21", "TP6021"]), guess_vintage(["CODGEO"])
     (2021, None)
     """
-    years: Counter[int] = Counter()
+    years = []
     for col in columns:
         name = str(col).upper()
         match = _CENSUS.match(name) or _FILOSOFI.match(name)
         if match:
-            years[2000 + int(match.group(1))] += 1
-    if not years:
-        return None
-    return max(years, key=lambda year: (years[year], year))
+            years.append(2000 + int(match.group(1)))
+    return most_frequent_vintage(years)
 
 
 def _check_blank_cells(
