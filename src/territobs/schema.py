@@ -34,6 +34,7 @@ __all__ = [
     "STATES",
     "STATE_COLUMN",
     "STATE_LABELS",
+    "STATE_WORDS",
     "UNIT_WORDS",
     "PartialPolicy",
     "State",
@@ -312,6 +313,8 @@ def figure_states(result: pd.DataFrame) -> pd.Series:
 
 #: Column of the French state words in written tables (CSV, XLSX).
 STATE_WORDS_COLUMN: Final = "etat"
+#: French word of each state in written tables (« valeur » for a value).
+STATE_WORDS: Final[dict[State, str]] = {**STATE_LABELS, "value": "valeur"}
 
 
 def state_words(result: pd.DataFrame) -> pd.Series:
@@ -324,8 +327,7 @@ def state_words(result: pd.DataFrame) -> pd.Series:
     >>> state_words(frame).tolist()
     ['valeur', 'donnée manquante']
     """
-    words = {**STATE_LABELS, "value": "valeur"}
-    return figure_states(result).map(words).rename(STATE_WORDS_COLUMN)
+    return figure_states(result).map(STATE_WORDS).rename(STATE_WORDS_COLUMN)
 
 
 def most_frequent_vintage(years: Iterable[int]) -> int | None:

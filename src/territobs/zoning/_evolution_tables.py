@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from territobs.errors import MethodError, format_codes
-from territobs.schema import STATE_LABELS
 
 __all__ = ["evolution_sheet", "evolution_to_geodataframe", "state_words"]
 
@@ -36,15 +35,17 @@ def _combined_state(first: pd.Series, last: pd.Series) -> pd.Series:
 def state_words(table: pd.DataFrame) -> pd.Series:
     """French state of each row of an evolution table, for written tables.
 
+    The words of :func:`territobs.schema.state_words`, read from the table's
+    combined ``state`` (an evolution table has no ``value`` to derive it from).
+
     Examples
     --------
     >>> state_words(pd.DataFrame({"state": ["value", "secret"]})).tolist()
     ['valeur', 'secret statistique']
     """
-    from territobs.schema import STATE_WORDS_COLUMN
+    from territobs.schema import STATE_WORDS, STATE_WORDS_COLUMN
 
-    words = {**STATE_LABELS, "value": "valeur"}
-    return table["state"].map(words).rename(STATE_WORDS_COLUMN)
+    return table["state"].map(STATE_WORDS).rename(STATE_WORDS_COLUMN)
 
 
 def evolution_sheet(table: pd.DataFrame) -> pd.DataFrame:
