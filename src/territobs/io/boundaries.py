@@ -34,7 +34,7 @@ import logging
 import os
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -45,6 +45,7 @@ from pyproj import CRS
 
 from territobs.codes import (
     LEVELS,
+    Level,
     departement_or_region,
     level_of,
     normalize_codes,
@@ -332,7 +333,9 @@ def _validate_codes(
     frame: gpd.GeoDataFrame, column: str, level: str, path: str
 ) -> pd.Series:
     if level in LEVELS:
-        pattern_level = "commune" if level == "arrondissement" else level
+        pattern_level = cast(
+            "Level", "commune" if level == "arrondissement" else level
+        )  # level in LEVELS
         codes = normalize_codes(frame[column], pattern_level, path=path, column=column)
     else:
         codes = frame[column].astype("string").str.strip()
@@ -463,8 +466,11 @@ def _keep_polygons(
     return frame
 
 
+_POLYGON_TYPES = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+
 def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
+    if shapely.get_type_id(geom) in _POLYGON_TYPES:
         return geom
     parts = [
         part

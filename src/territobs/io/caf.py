@@ -193,7 +193,7 @@ def read_caf(
     variables = record.numeric_columns
     report = {
         code: {
-            "signification": PSEUDO_COMMUNES[code],
+            "signification": PSEUDO_COMMUNES[str(code)],
             **{
                 var: (None if pd.isna(value) else float(value))
                 for var, value in row[variables].items()

@@ -16,12 +16,14 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from territobs.codes import (
     PLM_COMMUNES,
+    Level,
     departement_or_region,
     level_of,
     normalize_codes,
@@ -466,7 +468,7 @@ def read_insee(
         )
     codes = normalize_codes(
         table[key_column],
-        level,
+        cast("Level", level),  # checked by normalize_codes
         path=path_str,
         column=key_column,
         lines=[int(i) + first_row for i in table.index],

@@ -34,6 +34,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import shapely
@@ -51,6 +52,8 @@ from territobs.zoning._rings import AREA_NOISE as _AREA_NOISE
 from territobs.zoning._rings import PARALLEL_MIN_PAIRS as _PARALLEL_MIN_PAIRS
 
 __all__ = ["Overlaps", "is_rectangle", "n_workers", "overlaps"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -132,10 +135,10 @@ def is_rectangle(geoms: np.ndarray) -> np.ndarray:
 
 
 def _map_chunks(
-    func: Callable[[np.ndarray], list[np.ndarray] | np.ndarray],
+    func: Callable[[np.ndarray], _T],
     index: np.ndarray,
     workers: int,
-) -> list:
+) -> list[_T]:
     """Apply ``func`` to chunks of ``index``, on threads when it pays."""
     if workers <= 1 or len(index) < _PARALLEL_MIN_PAIRS:
         return [func(index)]
@@ -240,7 +243,9 @@ def overlaps(
     tree = shapely.STRtree(units)
     unit_bounds = shapely.bounds(units)
     rect = is_rectangle(zones)
-    parts: list[tuple[np.ndarray, ...]] = []
+    parts: list[
+        tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
+    ] = []
 
     # Rectangles: bounding-box candidates, bbox-inside = whole, clip the rest.
     rect_pos = np.flatnonzero(rect)
@@ -258,7 +263,7 @@ def overlaps(
         area = unit_area[u].copy()
         cut = ~whole
         pieces = np.full(len(u), None, dtype=object) if keep_pieces else None
-        if keep_pieces:
+        if pieces is not None:  # keep_pieces
             cut_area, cut_pieces = _cut_rectangles(
                 units, zb, u[cut], z[cut], workers, keep_pieces
             )
