@@ -350,7 +350,7 @@ def read_demo_zones(name: str) -> pd.DataFrame | gpd.GeoDataFrame:
         If ``name`` is unknown (the message lists the known ones).
     SourceFormatError
         If a file lacks its expected columns or properties.
-    CodeError
+    territobs.errors.CodeError
         If a commune code of a membership table is malformed.
 
     Examples
