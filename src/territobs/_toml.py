@@ -214,6 +214,22 @@ def array(
     ]
 
 
+def unique_ids(tables: list[Table], ids: list[str], problems: Problems) -> None:
+    """Record every id of an array of tables already used by an earlier entry."""
+    seen: dict[str, int] = {}
+    for table, ident in zip(tables, ids, strict=True):
+        if not ident:
+            continue
+        if ident in seen:
+            problems.add(
+                table.sub("id"),
+                f"identifiant « {ident} » déjà utilisé par "
+                f"{table.key.split('[')[0]}[{seen[ident]}]",
+            )
+        else:
+            seen[ident] = int(table.key.rsplit("[", 1)[1].rstrip("]"))
+
+
 def problems_error(
     items: list[tuple[str, str]], path: str | os.PathLike[str] | None, what: str
 ) -> ConfigError:

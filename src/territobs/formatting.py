@@ -22,7 +22,7 @@ import datetime as dt
 import math
 import statistics
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from territobs.catalog.kinds import is_count
 
@@ -37,6 +37,7 @@ __all__ = [
     "format_interval",
     "format_number",
     "format_percent",
+    "format_provenance",
     "format_share",
     "format_value",
 ]
@@ -392,6 +393,45 @@ def format_indicator(value: float | None, unit: str = "", kind: str = "") -> str
         return "donnée manquante"
     decimals = decimals_for(value, unit or "", kind or "")  # type: ignore[arg-type]
     return format_value(value, unit or None, decimals)
+
+
+def format_provenance(source: Any, vintage: Any) -> str:
+    """French provenance text: ``"INSEE, millésime 2021"``.
+
+    Portraits write a figure's source and vintage this way (a map caption
+    writes them on two lines, :func:`territobs.maps.caption.vintage_line`).
+
+    A bare year (or list of years) is introduced by « millésime »; a vintage
+    written as text (``"Population municipale : millésime 2017 ; contours :
+    COG 2024"``) follows the source after « ; ».
+
+    Examples
+    --------
+    >>> format_provenance("INSEE", "2021")
+    'INSEE, millésime 2021'
+    >>> format_provenance("INSEE", "Population municipale : millésime 2017")
+    'INSEE ; population municipale : millésime 2017'
+    >>> format_provenance("IGN", "COG 2025")
+    'IGN ; COG 2025'
+    """
+    source_text = "" if _blank_text(source) else str(source).strip()
+    vintage_text = "" if _blank_text(vintage) else str(vintage).strip()
+    if not vintage_text:
+        return source_text
+    if all(part.strip().isdigit() for part in vintage_text.split(",")):
+        vintage_text = f"millésime {vintage_text}"
+    if not source_text:
+        return vintage_text[0].upper() + vintage_text[1:]
+    if vintage_text.startswith("millésime"):
+        return f"{source_text}, {vintage_text}"
+    if vintage_text[1:2].islower():  # "Population ..." but not "COG 2025"
+        vintage_text = vintage_text[0].lower() + vintage_text[1:]
+    return f"{source_text} ; {vintage_text}"
+
+
+def _blank_text(value: Any) -> bool:
+    """Missing, or text that says nothing (``""``, ``"nan"``, ``"None"``)."""
+    return _is_missing(value) or str(value).strip().lower() in ("", "nan", "none")
 
 
 def format_date(date: dt.date | None = None) -> str:

@@ -18,6 +18,8 @@ This module uses the standard library only (pandas is imported lazily by
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -32,11 +34,13 @@ __all__ = [
     "STATES",
     "STATE_COLUMN",
     "STATE_LABELS",
+    "STATE_WORDS",
     "UNIT_WORDS",
     "PartialPolicy",
     "State",
     "coverage_text",
     "figure_states",
+    "most_frequent_vintage",
     "partial_policy",
     "state_words",
 ]
@@ -309,6 +313,8 @@ def figure_states(result: pd.DataFrame) -> pd.Series:
 
 #: Column of the French state words in written tables (CSV, XLSX).
 STATE_WORDS_COLUMN: Final = "etat"
+#: French word of each state in written tables (« valeur » for a value).
+STATE_WORDS: Final[dict[State, str]] = {**STATE_LABELS, "value": "valeur"}
 
 
 def state_words(result: pd.DataFrame) -> pd.Series:
@@ -321,5 +327,35 @@ def state_words(result: pd.DataFrame) -> pd.Series:
     >>> state_words(frame).tolist()
     ['valeur', 'donnée manquante']
     """
-    words = {**STATE_LABELS, "value": "valeur"}
-    return figure_states(result).map(words).rename(STATE_WORDS_COLUMN)
+    return figure_states(result).map(STATE_WORDS).rename(STATE_WORDS_COLUMN)
+
+
+def most_frequent_vintage(years: Iterable[int]) -> int | None:
+    """Return the vintage a table's column names point to: the most frequent year.
+
+    One rule for every guess of a vintage from column names
+    (:func:`territobs.io.insee.guess_vintage` from INSEE variable names,
+    :func:`territobs.catalog.resolve.catalog_vintage` from the catalogue's
+    patterns): the year written in most columns, the latest on a tie.
+
+    Parameters
+    ----------
+    years : iterable of int
+        One year per column that carries one.
+
+    Returns
+    -------
+    int or None
+        None when no column carries a year.
+
+    Examples
+    --------
+    >>> most_frequent_vintage([2016, 2016, 2015]), most_frequent_vintage([2015, 2016])
+    (2016, 2016)
+    >>> most_frequent_vintage([]) is None
+    True
+    """
+    counts = Counter(years)
+    if not counts:
+        return None
+    return max(counts, key=lambda year: (counts[year], year))

@@ -298,12 +298,12 @@ def test_unit_after_numbers_is_stripped_and_recorded(tmp_path):
 
 def test_variable_without_any_number_is_warned_about(tmp_path):
     from territobs.errors import MissingValuesWarning
-    from territobs.io.values import convert_table
+    from territobs.io.values import convert_cells
 
     path = write(tmp_path, "CODGEO;LIBGEO;MED21\n93001;A;n.s.\n93005;B;n.s.\n")
     frame, record = read_text_table(path)
     with pytest.warns(MissingValuesWarning, match="MED21") as info:
-        out = convert_table(
+        out = convert_cells(
             frame, record, text_columns=["CODGEO"], variables=lambda c: c == "MED21"
         )
     assert "n.s." in str(info[0].message) and str(path) in str(info[0].message)

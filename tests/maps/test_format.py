@@ -74,7 +74,7 @@ def test_one_formatting_module_shared_by_maps_portraits_and_tables():
 
     for name in ("format_number", "format_value", "format_interval", "format_date"):
         assert getattr(legend, name) is getattr(formatting, name)
-    assert portrait_format.format_value is formatting.format_indicator
+    assert portrait_format.format_indicator is formatting.format_indicator
     assert portrait_format.format_share is formatting.format_share
     assert portrait_format.decimals_for is formatting.decimals_for
     # tables keep their conventions (1 decimal, typographic minus, blank NaN)
@@ -83,7 +83,7 @@ def test_one_formatting_module_shared_by_maps_portraits_and_tables():
     # the same figure reads the same in a map, a portrait and a table
     assert (
         format_value(86375.4, None, 0)
-        == portrait_format.format_value(86375.4, "", "count")
+        == portrait_format.format_indicator(86375.4, "", "count")
         == result.format_number(86375.4, 0)
         == f"86{NNBSP}375"
     )

@@ -7,7 +7,7 @@ import pytest
 import shapely
 from numpy.testing import assert_allclose
 
-from territobs.zoning import _overlay
+from territobs.zoning import _convex_overlay, _overlay
 from territobs.zoning._overlay import _convex_planes, overlaps
 
 from .test_weights_grid import _reference, _units
@@ -67,7 +67,8 @@ def test_non_convex_zones_use_geos():
 
 def test_threads_equal_serial(monkeypatch):
     monkeypatch.setattr(_overlay, "_PARALLEL_MIN_PAIRS", 0)
-    monkeypatch.setattr(_overlay, "_CONVEX_CHUNK", 500)
+    monkeypatch.setattr(_convex_overlay, "_PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(_convex_overlay, "_CONVEX_CHUNK", 500)
     units, zones = _units(3), _zones(3)
     one = overlaps(units, zones, tolerance=0, n_jobs=1)
     two = overlaps(units, zones, tolerance=0, n_jobs=2)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from shapely import box
 
-from territobs.zoning import _overlay
+from territobs.zoning import _convex_overlay, _overlay
 from territobs.zoning._overlay import n_workers, overlaps
 
 
@@ -109,9 +109,9 @@ def test_convex_zones_use_geos_on_detailed_units(monkeypatch):
     zones = shapely.buffer(
         shapely.points(rng.uniform(0, 1000, (20, 2))), 200.0, quad_segs=8
     )
-    monkeypatch.setattr(_overlay, "_CONVEX_GEOS_MIN_WORK", 10**18)
+    monkeypatch.setattr(_convex_overlay, "_CONVEX_GEOS_MIN_WORK", 10**18)
     numpy_only = overlaps(units, zones, tolerance=0, n_jobs=1)
-    monkeypatch.setattr(_overlay, "_CONVEX_GEOS_MIN_WORK", 0)
+    monkeypatch.setattr(_convex_overlay, "_CONVEX_GEOS_MIN_WORK", 0)
     geos = overlaps(units, zones, tolerance=0, n_jobs=1)
     assert_array_equal(numpy_only.unit, geos.unit)
     assert_array_equal(numpy_only.zone, geos.zone)

@@ -38,17 +38,22 @@ page, the way the zone's portrait reads one vintage. The references of each
 zone are those of its portrait (the zoning's ``references``), their changes
 computed in the same step and published with the zones'.
 
-The parsing part imports only the standard library (a no-change refresh
-plans the build without pandas); the step imports the rest when it runs.
+The parsing part (:class:`EvolutionConfig`, :func:`parse_evolutions`, defined
+with the other config sections in :mod:`territobs.atlas._sections` and
+:mod:`territobs.atlas._parse_sections`) imports only the standard library (a
+no-change refresh plans the build without pandas); the step imports the rest
+when it runs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from territobs.atlas._parse_sections import parse_evolutions
+from territobs.atlas._sections import EvolutionConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -74,132 +79,6 @@ DEMO_INPUTS: tuple[Path, ...] = tuple(
     Path(__file__).resolve().parents[1] / "data" / "demo" / name
     for name in ("populations-communes-93.csv", "iris-93-contours.gpkg")
 )
-
-
-@dataclass(frozen=True)
-class EvolutionConfig:
-    """One ``[[evolutions]]`` table.
-
-    Parameters
-    ----------
-    id : str
-        Identifier, used in file names.
-    indicators : tuple of str
-        Catalogue indicators whose change is computed.
-    start, end : int
-        The two vintages (``start < end``).
-    zonings : tuple of str
-        Zoning ids (every zoning when the key is absent).
-    geography : str
-        The geography both vintages are on, named in captions.
-    centre : str
-        Id of the ``[[references]]`` territory whose change the maps'
-        palettes are centred on ("" for 0).
-    portraits : bool or None
-        Write portraits of change (None: for the zonings whose own
-        ``portraits`` is true).
-    section : dict
-        The raw TOML table (hashed into the step key).
-    """
-
-    id: str
-    indicators: tuple[str, ...]
-    start: int
-    end: int
-    zonings: tuple[str, ...]
-    geography: str = ""
-    centre: str = ""
-    portraits: bool | None = None
-    section: Mapping[str, Any] = field(default_factory=dict, compare=False)
-
-    @property
-    def period(self) -> str:
-        """``"2010-2015"``."""
-        return f"{self.start}-{self.end}"
-
-
-def parse_evolutions(
-    doc: Any, problems: Any, zonings: Sequence[str]
-) -> tuple[EvolutionConfig, ...]:
-    """Read the ``[[evolutions]]`` tables of a config document.
-
-    Every problem is recorded with its key path (``evolutions[0].start``)
-    in ``problems`` (see :mod:`territobs.atlas.config`).
-
-    Parameters
-    ----------
-    doc : territobs.atlas.config._Table
-        The root table of the document.
-    problems : territobs.atlas.config._Problems
-        Where problems are recorded.
-    zonings : sequence of str
-        Ids of the config's zonings.
-
-    Returns
-    -------
-    tuple of EvolutionConfig
-    """
-    from territobs.atlas.config import _array, _unique
-
-    tables = _array(doc, "evolutions", problems)
-    raw_references = getattr(doc, "data", {}).get("references", [])
-    references = [
-        str(r.get("id"))
-        for r in (raw_references if isinstance(raw_references, list) else [])
-        if isinstance(r, dict)
-    ]
-    out = []
-    for table in tables:
-        indicators = table.strings("indicators")
-        if not table.has("indicators"):
-            problems.add(table.sub("indicators"), "clé obligatoire absente")
-        elif not indicators:
-            problems.add(table.sub("indicators"), "au moins un indicateur est attendu")
-        start = table.get("start", int, required=True)
-        end = table.get("end", int, required=True)
-        if start is not None and end is not None and start >= end:
-            problems.add(
-                table.sub("end"),
-                f"la fin ({end}) doit suivre le début ({start}) de l'évolution",
-            )
-        chosen = table.strings("zonings", tuple(zonings), allow_scalar=True)
-        for i, zoning in enumerate(chosen):
-            if zoning not in zonings:
-                problems.add(
-                    f"{table.sub('zonings')}[{i}]",
-                    f"« {zoning} » n'est pas une zone de l'atlas ([[zones]])",
-                )
-        geography = table.get("geography", str, "")
-        centre = table.get("centre", str, "")
-        if centre and centre not in references:
-            problems.add(
-                table.sub("centre"),
-                f"« {centre} » n'est pas un territoire de référence ([[references]]) : "
-                "les cartes d'évolution se centrent sur l'évolution d'une référence",
-            )
-        portraits = table.get("portraits", bool, None)
-        ident = (
-            table.ident()
-            if table.has("id")
-            else (f"{start}-{end}" if start is not None and end is not None else "")
-        )
-        table.finish()
-        out.append(
-            EvolutionConfig(
-                id=ident,
-                indicators=indicators,
-                start=start or 0,
-                end=end or 0,
-                zonings=chosen,
-                geography=geography,
-                centre=centre or "",
-                portraits=portraits,
-                section=table.data,
-            )
-        )
-    # two evolutions without id over the same vintages would share files
-    _unique(tables, [e.id for e in out], problems)
-    return tuple(out)
 
 
 def evolution_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> list:
@@ -534,7 +413,7 @@ def evolution_links(
     record: StepRecord, zoning: str
 ) -> tuple[list[tuple[str, str]], list[tuple[str, list[tuple[str, str]]]]]:
     """Index entries of one evolution step for one zoning: tables and map rows."""
-    from territobs.atlas.index import FORMAT_LABELS, href
+    from territobs.atlas._links import FORMAT_LABELS, href
 
     period = record.stats.get("period", "")
     outputs = record.outputs
@@ -600,7 +479,7 @@ def check_evolutions(
 
 def change_portrait_links(record: Any, zoning: str) -> list[tuple[str, str, str]]:
     """Index entries of the portraits of change of one zoning: (name, HTML, CSV)."""
-    from territobs.atlas.index import href
+    from territobs.atlas._links import href
 
     listed = record.stats.get("zonings", {}).get(zoning) or {}
     period = record.stats.get("period", "")

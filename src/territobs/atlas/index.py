@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+
+from territobs.atlas._links import FORMAT_LABELS, IndexZoning, href
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2
@@ -31,44 +31,6 @@ __all__ = [
 
 #: File name of the build journal (technical warnings), beside the index.
 JOURNAL = "journal.html"
-
-#: French names of the output formats, in the order they are listed.
-FORMAT_LABELS = {
-    "html": "carte interactive (HTML)",
-    "png": "image (PNG)",
-    "svg": "image (SVG)",
-    "pdf": "PDF",
-    "csv": "CSV",
-    "xlsx": "Excel (XLSX)",
-}
-
-
-@dataclass
-class IndexZoning:
-    """What the index lists for one zoning.
-
-    Parameters
-    ----------
-    id, label : str
-        Zoning id and French label.
-    tables : list of (str, str)
-        ``(format label, href)`` of the result tables.
-    maps : list of (str, list of (str, str))
-        ``(indicator label, [(format label, href)...])``.
-    portraits : list of (str, str, str)
-        ``(zone name, HTML href, CSV href)``.
-    """
-
-    id: str
-    label: str
-    tables: list[tuple[str, str]] = field(default_factory=list)
-    maps: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
-    portraits: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-def href(path: str) -> str:
-    """Percent-encode a relative POSIX path for an ``href`` attribute."""
-    return quote(path, safe="/")
 
 
 @cache

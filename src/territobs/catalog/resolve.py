@@ -9,7 +9,7 @@ from one vintage: ``P16_RP_LOCHLMV`` is never divided by ``P21_RP``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -23,11 +23,12 @@ from territobs.catalog.model import (
     _vintage_of,
 )
 from territobs.errors import MethodError, format_codes
+from territobs.schema import most_frequent_vintage
 
 if TYPE_CHECKING:
     from territobs.catalog.registry import Catalog
 
-__all__ = ["alternatives", "resolve"]
+__all__ = ["alternatives", "catalog_vintage", "resolve"]
 
 
 def alternatives(catalog: Catalog, reference: str) -> list[tuple[str, ...]]:
@@ -179,3 +180,55 @@ _ROLE_FR = {
     "rate": "taux publié",
     "weight": "pondération",
 }
+
+
+def catalog_vintage(
+    columns: Sequence[str], catalog: Catalog
+) -> tuple[int, list[str]] | None:
+    """Infer a vintage from column names matching the catalogue's patterns.
+
+    The default catalogue knows the producer variables of its indicators
+    with their vintage written in (``PMUN{yy}``, ``P{yy}_POP``, ``TP60{yy}``);
+    a column matching one of them carries its vintage (``PMUN17`` → 2017).
+
+    Parameters
+    ----------
+    columns : sequence of str
+        Column names of a table.
+    catalog : Catalog
+        Whose patterns are matched (e.g. :func:`territobs.catalog.default_catalog`).
+
+    Returns
+    -------
+    tuple of (int, list of str) or None
+        The most frequent vintage (the latest on a tie) and the columns it
+        was read in; None when no column matches a pattern with a vintage.
+
+    Examples
+    --------
+    >>> from territobs.catalog import default_catalog
+    >>> catalog_vintage(["code", "PMUN17"], default_catalog())
+    (2017, ['PMUN17'])
+    >>> catalog_vintage(["code", "population"], default_catalog()) is None
+    True
+    """
+    patterns: set[str] = set()
+    for component in catalog.components.values():
+        patterns.update(component.variables)
+        patterns.update(component.sum_of)
+    for indicator in catalog.indicators:
+        for roles in indicator.role_sets():
+            patterns.update(ref for ref in roles.values() if ref)
+    with_year = sorted(p for p in patterns if "{yy" in p)
+    found: dict[int, list[str]] = {}
+    for column in columns:
+        for pattern in with_year:
+            match = _pattern_regex(pattern, ignore_case=True).fullmatch(str(column))
+            year = _vintage_of(match) if match is not None else None
+            if year is not None:
+                found.setdefault(int(year), []).append(str(column))
+                break
+    best = most_frequent_vintage(
+        year for year, matched in found.items() for _ in matched
+    )
+    return None if best is None else (best, found[best])

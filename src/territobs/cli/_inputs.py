@@ -46,11 +46,11 @@ NAME_CANDIDATES = (
 
 def _zone_file_columns(path: Path) -> list[str]:
     """Column names of a zone file, geometry excluded (read cheaply)."""
-    from territobs.io.zones import TABLE_SUFFIXES, _read_table
+    from territobs.io.zones import TABLE_SUFFIXES, read_zone_table
 
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return [str(c) for c in _read_table(path).columns]
+        return [str(c) for c in read_zone_table(path).columns]
     if suffix in {".parquet", ".geoparquet"}:
         import pyarrow.parquet as pq
 
@@ -90,7 +90,7 @@ def guess_name_column(
         TABLE_SUFFIXES,
         ZONE_CANDIDATES,
         _pick,
-        _read_table,
+        read_zone_table,
     )
 
     try:
@@ -103,7 +103,7 @@ def guess_name_column(
     taken = {zone_col}
     table = None
     if path.suffix.lower() in TABLE_SUFFIXES:
-        table = _read_table(path)
+        table = read_zone_table(path)
         member_col = _pick(columns, member_column, MEMBER_CANDIDATES) or next(
             (c for c in columns if c != zone_col), None
         )

@@ -7,7 +7,12 @@ from pathlib import Path
 import click
 
 
-def _read_table(path: str, code_column: str):
+def _read_commune_table(path: str, code_column: str):
+    """Read a CSV as it is (no secret markers, no decimal comma), codes as text.
+
+    Unlike :func:`territobs.io.table.read_table` the code column may have any
+    name (renamed ``code``) and a missing one is a ``--code-column`` error.
+    """
     import pandas as pd
 
     with open(path, encoding="utf-8", errors="replace") as fh:
@@ -105,7 +110,7 @@ def convert(
     """Convert TABLE to OUTPUT."""
     from territobs.cog import convert_table, read_history, yearly_passages
 
-    frame = _read_table(table, code_column)
+    frame = _read_commune_table(table, code_column)
     ratio_specs = dict(_parse_ratio(r) for r in ratios)
     keep = ["code", *counts, *(r for r in ratio_specs if r in frame.columns)]
     for num, den, _ in ratio_specs.values():
@@ -117,7 +122,7 @@ def convert(
         )
     pop = None
     if population is not None:
-        pop_frame = _read_table(population, "code")
+        pop_frame = _read_commune_table(population, "code")
         pop = pop_frame.set_index(pop_frame.columns[0])[pop_frame.columns[1]]
     passages = None
     if history is not None:
@@ -159,5 +164,5 @@ def detect(table: str, code_column: str) -> None:
     """Print the likely vintage of TABLE."""
     from territobs.cog import detect_vintage
 
-    frame = _read_table(table, code_column)
+    frame = _read_commune_table(table, code_column)
     click.echo(str(detect_vintage(frame["code"])))

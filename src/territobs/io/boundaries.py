@@ -20,6 +20,12 @@ france-geojson, others         ``code``         ``nom``             from the cod
 Anything pyogrio reads (shapefile, GeoPackage, GeoJSON, FlatGeobuf...) and
 GeoParquet are accepted; ``code_column=``/``name_column=``/``level=`` cover
 other layouts.
+
+Why one module of ~650 lines: everything after the CRS helpers (moved to
+:mod:`territobs.io._crs`) is one step of :func:`read_boundaries` (layer
+choice, legacy encodings, layout detection, code checks, geometry repair),
+each called once, in order; the geometry checks are in
+:mod:`territobs.io._geometry_checks`.
 """
 
 from __future__ import annotations
@@ -28,18 +34,18 @@ import logging
 import os
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from territobs.codes import (
     LEVELS,
-    departement_of,
+    Level,
     departement_or_region,
     level_of,
     normalize_codes,
@@ -55,6 +61,14 @@ from territobs.errors import (
     where,
 )
 from territobs.formatting import count_of
+from territobs.io._crs import (
+    LOCAL_CRS,
+    METROPOLITAN_CRS,  # noqa: F401 - re-exported
+    auto_crs,
+    check_location,
+    projected_crs_for,
+    recognise_crs,
+)
 from territobs.io._geometry_checks import check_units
 from territobs.io.decode import find_column, require_file
 from territobs.io.insee import row_levels
@@ -72,17 +86,6 @@ logger = logging.getLogger(__name__)
 #: Levels accepted beyond :data:`territobs.codes.LEVELS`; their codes are only
 #: checked for presence and uniqueness (no official pattern).
 EXTRA_LEVELS: tuple[str, ...] = ("ept", "canton", "carreau", "autre")
-
-#: Official projected CRS of each overseas département; metropolitan France
-#: (and Corsica) use Lambert-93, EPSG:2154.
-LOCAL_CRS: dict[str, int] = {
-    "971": 5490,  # Guadeloupe, RGAF09 / UTM 20N
-    "972": 5490,  # Martinique, RGAF09 / UTM 20N
-    "973": 2972,  # Guyane, RGFG95 / UTM 22N
-    "974": 2975,  # La Réunion, RGR92 / UTM 40S
-    "976": 4471,  # Mayotte, RGM04 / UTM 38S
-}
-METROPOLITAN_CRS = 2154
 
 # Layouts: (code column, name columns, level), tried in this order.
 _LAYOUTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -105,170 +108,6 @@ _LAYER_NAMES = {
     "region": ("region",),
     "iris": ("contours_iris", "iris"),
 }
-# CRSs a file without authority code may really be (compared by parameters).
-_KNOWN_CRS = (2154, 5490, 2972, 2975, 4471, 3035, 4326, 4171, 27572)
-# Envelopes (lon/lat) where French units lie: metropolitan France and Corsica,
-# the five overseas départements, other overseas collectivities.
-_FRANCE_ENVELOPES = (
-    (-5.5, 41.0, 10.0, 51.5),
-    (-63.2, 15.8, -60.8, 18.2),  # Guadeloupe, Saint-Martin, Saint-Barthélemy
-    (-61.3, 14.3, -60.7, 15.0),  # Martinique
-    (-54.7, 2.0, -51.5, 6.0),  # Guyane
-    (55.1, -21.5, 55.9, -20.8),  # La Réunion
-    (44.9, -13.1, 45.4, -12.5),  # Mayotte
-    (-56.6, 46.7, -56.0, 47.2),  # Saint-Pierre-et-Miquelon
-    (-180.0, -30.0, -130.0, -5.0),  # Polynésie, Wallis-et-Futuna (east)
-    (160.0, -23.0, 180.0, -12.0),  # Nouvelle-Calédonie, Wallis-et-Futuna
-)
-
-
-def projected_crs_for(departement: str) -> int:
-    """Return the EPSG code of the computation CRS of a département.
-
-    Parameters
-    ----------
-    departement : str
-        A département code (``"93"``, ``"2A"``, ``"974"``).
-
-    Returns
-    -------
-    int
-        2154 (Lambert-93) in metropolitan France and Corsica, 5490 for
-        Guadeloupe and Martinique, 2972 for Guyane, 2975 for La Réunion,
-        4471 for Mayotte.
-
-    Raises
-    ------
-    CRSError
-        For codes of other overseas collectivities (975, 977, 978, 98x), which
-        have no single official CRS here: reproject explicitly.
-
-    Examples
-    --------
-    >>> projected_crs_for("93"), projected_crs_for("974"), projected_crs_for("2A")
-    (2154, 2975, 2154)
-    """
-    code = str(departement).strip().upper()
-    if code in LOCAL_CRS:
-        return LOCAL_CRS[code]
-    if len(code) == 2:
-        return METROPOLITAN_CRS
-    raise CRSError(
-        f"pas de CRS de calcul connu pour « {code} » : reprojetez explicitement "
-        "(to_crs=EPSG).",
-        codes=[code],
-    )
-
-
-def recognise_crs(crs: CRS, *, known_unnamed: bool = False) -> int | None:
-    """Find the EPSG code of a CRS written without authority (an ESRI ``.prj``).
-
-    Parameters
-    ----------
-    crs : pyproj.CRS
-        The CRS as read.
-    known_unnamed : bool, default False
-        Skip ``crs.to_epsg()`` (slow on unnamed CRSs) when the caller already
-        knows it gives ``None``.
-
-    Returns
-    -------
-    int or None
-        Its EPSG code when ``crs.to_epsg()`` knows it, else the first of the
-        CRSs French data use (2154, 5490, 2972, 2975, 4471, 3035, 4326...)
-        with the same projection method, parameters and ellipsoid;
-        ``None`` if none matches.
-
-    Examples
-    --------
-    >>> lcc = CRS.from_proj4("+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 "
-    ...                      "+x_0=700000 +y_0=6600000 +ellps=GRS80 +units=m")
-    >>> recognise_crs(lcc, known_unnamed=True)
-    2154
-    """
-    epsg = None if known_unnamed else crs.to_epsg()
-    if epsg is not None:
-        return epsg
-    own = _parameters(crs)
-    for candidate in _KNOWN_CRS:
-        if _parameters(CRS.from_epsg(candidate)) == own:
-            return candidate
-    return None
-
-
-def _parameters(crs: CRS) -> tuple:
-    """Projection method, rounded parameters and ellipsoid of a CRS."""
-    ellipsoid = crs.ellipsoid
-    ell = (
-        (round(ellipsoid.semi_major_metre, 3), round(ellipsoid.inverse_flattening, 6))
-        if ellipsoid is not None
-        else None
-    )
-    if not crs.is_projected or crs.coordinate_operation is None:
-        return ("geographic", crs.is_geographic, ell)
-    op = crs.coordinate_operation
-    params = tuple(
-        sorted((p.code or p.name, round(float(p.value), 8)) for p in op.params)
-    )
-    return (op.method_code or op.method_name, params, ell)
-
-
-def _lonlat_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
-    transformer = Transformer.from_crs(frame.crs, 4326, always_xy=True)
-    return transformer.transform_bounds(*frame.total_bounds)
-
-
-def _check_location(frame: gpd.GeoDataFrame, path: str, label: str) -> None:
-    """Raise if the coordinates cannot lie in France in the declared CRS."""
-    xmin, ymin, xmax, ymax = frame.total_bounds
-    if not np.isfinite([xmin, ymin, xmax, ymax]).all():
-        return
-    looks_degrees = max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90
-    hint = (
-        " Les coordonnées ressemblent à des degrés (longitude/latitude) : le "
-        "fichier est sans doute en EPSG:4326 ; corrigez son CRS (crs=4326)."
-        if looks_degrees and frame.crs.is_projected
-        else " Vérifiez le CRS déclaré (crs=...) ou reprojetez la couche."
-    )
-    area = frame.crs.area_of_use
-    if frame.crs.is_projected and area is not None:
-        aw, as_, ae, an = area.bounds
-        # a 2 degree margin around the CRS's area of use, compared in its units.
-        inside = _inside_area(frame, (aw - 2, as_ - 2, ae + 2, an + 2))
-        if not inside:
-            raise CRSError(
-                f"{where(path)}les coordonnées ({xmin:.6g}, {ymin:.6g}) – "
-                f"({xmax:.6g}, {ymax:.6g}) sortent de la zone de validité du CRS "
-                f"déclaré {label} ({area.name}).{hint}",
-                path=path,
-                crs=label,
-                bounds=(xmin, ymin, xmax, ymax),
-            )
-    west, south, east, north = _lonlat_bounds(frame)
-    if not any(
-        west <= ex and east >= wx and south <= ny and north >= sy
-        for wx, sy, ex, ny in _FRANCE_ENVELOPES
-    ):
-        raise CRSError(
-            f"{where(path)}les coordonnées, lues en {label}, tombent hors de France "
-            f"(longitude {west:.3f} à {east:.3f}, latitude {south:.3f} à "
-            f"{north:.3f}).{hint}",
-            path=path,
-            crs=label,
-            bounds=(xmin, ymin, xmax, ymax),
-        )
-
-
-def _inside_area(
-    frame: gpd.GeoDataFrame, lonlat: tuple[float, float, float, float]
-) -> bool:
-    west, south, east, north = lonlat
-    to_crs = Transformer.from_crs(4326, frame.crs, always_xy=True)
-    axmin, aymin, axmax, aymax = to_crs.transform_bounds(
-        max(west, -180), max(south, -90), min(east, 180), min(north, 90)
-    )
-    xmin, ymin, xmax, ymax = frame.total_bounds
-    return xmin >= axmin and ymin >= aymin and xmax <= axmax and ymax <= aymax
 
 
 def _choose_layer(
@@ -494,7 +333,9 @@ def _validate_codes(
     frame: gpd.GeoDataFrame, column: str, level: str, path: str
 ) -> pd.Series:
     if level in LEVELS:
-        pattern_level = "commune" if level == "arrondissement" else level
+        pattern_level = cast(
+            "Level", "commune" if level == "arrondissement" else level
+        )  # level in LEVELS
         codes = normalize_codes(frame[column], pattern_level, path=path, column=column)
     else:
         codes = frame[column].astype("string").str.strip()
@@ -625,8 +466,11 @@ def _keep_polygons(
     return frame
 
 
+_POLYGON_TYPES = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+
 def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
+    if shapely.get_type_id(geom) in _POLYGON_TYPES:
         return geom
     parts = [
         part
@@ -636,37 +480,6 @@ def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:
     if not parts:
         return None
     return shapely.union_all(parts)
-
-
-def _auto_crs(codes: pd.Series, level: str, frame: gpd.GeoDataFrame, path: str) -> int:
-    if level in ("commune", "arrondissement", "iris", "departement"):
-        deps = {departement_of(c) if level != "departement" else c for c in codes}
-        targets = {projected_crs_for(dep) for dep in deps}
-    else:
-        targets = _crs_from_location(frame)
-    if len(targets) > 1:
-        raise CRSError(
-            f"{where(path)}la couche couvre plusieurs territoires aux CRS de calcul "
-            f"différents ({', '.join(f'EPSG:{t}' for t in sorted(targets))}) : "
-            "traitez-les séparément ou choisissez to_crs=... explicitement.",
-            path=path,
-            targets=sorted(targets),
-        )
-    return targets.pop()
-
-
-def _crs_from_location(frame: gpd.GeoDataFrame) -> set[int]:
-    """Return the computation CRSs of the places where the features' bounding boxes are."""
-    bounds = frame.geometry.bounds.to_numpy()
-    x = (bounds[:, 0] + bounds[:, 2]) / 2
-    y = (bounds[:, 1] + bounds[:, 3]) / 2
-    lon, lat = Transformer.from_crs(frame.crs, 4326, always_xy=True).transform(x, y)
-    places = ("metro", "971", "972", "973", "974", "976")
-    found = set()
-    for place, (wx, sy, ex, ny) in zip(places, _FRANCE_ENVELOPES, strict=False):
-        if ((lon >= wx) & (lon <= ex) & (lat >= sy) & (lat <= ny)).any():
-            found.add(METROPOLITAN_CRS if place == "metro" else LOCAL_CRS[place])
-    return found or {METROPOLITAN_CRS}
 
 
 def read_boundaries(
@@ -791,7 +604,7 @@ def read_boundaries(
                 f"({frame.crs.name}) : mêmes paramètres de projection."
             )
             logger.info("%s: %s", path_str, note)
-    _check_location(frame, path_str, f"EPSG:{epsg}" if epsg else frame.crs.name)
+    check_location(frame, path_str, f"EPSG:{epsg}" if epsg else frame.crs.name)
     code_col, name_col, layout_level = _detect_layout(
         frame, code_column, name_column, path_str
     )
@@ -811,7 +624,7 @@ def read_boundaries(
     n_invalid = int((~frame.geometry.is_valid).sum())
     frame = _fix_geometries(frame, codes, path_str)
     if isinstance(to_crs, str) and to_crs == "auto":
-        target: int | str | CRS | None = _auto_crs(codes, level, frame, path_str)
+        target: int | str | CRS | None = auto_crs(codes, level, frame, path_str)
     else:
         target = to_crs
     if target is not None:

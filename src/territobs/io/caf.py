@@ -33,7 +33,7 @@ from territobs.io._plausible import check_values
 from territobs.io.decode import find_column
 from territobs.io.insee import row_levels
 from territobs.io.text import read_text_table
-from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_table
+from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_cells
 
 __all__ = ["CAF_KEYS", "PSEUDO_COMMUNES", "read_caf", "split_pseudo"]
 
@@ -147,7 +147,7 @@ def read_caf(
         )
     text = {key_column} | {c for c in raw.columns if c in _TEXT_COLUMNS}
     # every CAF column but the names and codes is a count
-    table = convert_table(
+    table = convert_cells(
         raw,
         record,
         text_columns=text,
@@ -193,7 +193,7 @@ def read_caf(
     variables = record.numeric_columns
     report = {
         code: {
-            "signification": PSEUDO_COMMUNES[code],
+            "signification": PSEUDO_COMMUNES[str(code)],
             **{
                 var: (None if pd.isna(value) else float(value))
                 for var, value in row[variables].items()

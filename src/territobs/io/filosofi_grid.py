@@ -30,11 +30,11 @@ from pyproj.exceptions import CRSError as CRSErrorPyproj
 
 from territobs.errors import CodeError, CRSError, SourceFormatError, format_codes, where
 from territobs.formatting import count_of
+from territobs.io._crs import check_location
 from territobs.io._plausible import check_values
-from territobs.io.boundaries import _check_location
 from territobs.io.decode import find_column
 from territobs.io.text import read_text_table
-from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_table
+from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_cells
 
 __all__ = ["ID_COLUMNS", "parse_square_ids", "read_filosofi_grid"]
 
@@ -294,7 +294,7 @@ def read_filosofi_grid(
             path=path,
             columns=list(raw.columns),
         )
-    table = convert_table(raw, record, text_columns=text, secret_markers=secret_markers)
+    table = convert_cells(raw, record, text_columns=text, secret_markers=secret_markers)
     if id_col is not None:
         codes = table[id_col].astype(str).str.strip()
         geoms, epsg = parse_square_ids(codes, path=path_str, column=id_col)
@@ -363,9 +363,7 @@ def read_filosofi_grid(
         table.reset_index(drop=True), geometry=geoms, crs=target_crs
     )
     if id_col is None:  # centres in a declared CRS: check they can be in France
-        _check_location(
-            grid, path_str, f"EPSG:{epsg_value}" if epsg_value else str(crs)
-        )
+        check_location(grid, path_str, f"EPSG:{epsg_value}" if epsg_value else str(crs))
     grid.attrs["territobs"] = {
         "source": Path(path_str).name,
         "vintage": None,

@@ -16,12 +16,14 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from territobs.codes import (
     PLM_COMMUNES,
+    Level,
     departement_or_region,
     level_of,
     normalize_codes,
@@ -42,7 +44,8 @@ from territobs.io.text import (
     read_spreadsheet,
     read_text_table,
 )
-from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_table
+from territobs.io.values import DEFAULT_SECRET_MARKERS, convert_cells
+from territobs.schema import most_frequent_vintage
 
 __all__ = ["INSEE_KEYS", "guess_vintage", "read_insee", "row_levels"]
 
@@ -201,15 +204,13 @@ def guess_vintage(columns: Sequence[str]) -> int | None:
     >>> guess_vintage(["CODGEO", "MED21", "TP6021"]), guess_vintage(["CODGEO"])
     (2021, None)
     """
-    years: Counter[int] = Counter()
+    years = []
     for col in columns:
         name = str(col).upper()
         match = _CENSUS.match(name) or _FILOSOFI.match(name)
         if match:
-            years[2000 + int(match.group(1))] += 1
-    if not years:
-        return None
-    return max(years, key=lambda year: (years[year], year))
+            years.append(2000 + int(match.group(1)))
+    return most_frequent_vintage(years)
 
 
 def _check_blank_cells(
@@ -446,7 +447,7 @@ def read_insee(
             )
         keep = [c for c in raw.columns if c in text_columns or c in set(columns)]
         raw = raw[keep]
-    table = convert_table(
+    table = convert_cells(
         raw,
         record,
         text_columns=text_columns,
@@ -467,7 +468,7 @@ def read_insee(
         )
     codes = normalize_codes(
         table[key_column],
-        level,
+        cast("Level", level),  # checked by normalize_codes
         path=path_str,
         column=key_column,
         lines=[int(i) + first_row for i in table.index],

@@ -13,7 +13,7 @@ only needs the second):
 
 * :func:`read_text_table` (this module) decodes and splits the file into a
   frame of ``str`` (decoding in :mod:`territobs.io.decode`);
-* :func:`territobs.io.values.convert_table` turns the variable columns into
+* :func:`territobs.io.values.convert_cells` turns the variable columns into
   floats and adds the ``"{column}__secret"`` flags.
 """
 

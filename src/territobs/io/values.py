@@ -1,11 +1,14 @@
 """Cells of producers' tables as numbers, with their secrecy flags.
 
-:func:`convert_table` turns the variable columns of a frame of ``str`` (read
+:func:`convert_cells` turns the variable columns of a frame of ``str`` (read
 by :func:`territobs.io.text.read_text_table` or from a spreadsheet) into
 floats, vectorised: decimal commas, thousands separators written as spaces,
 units after numbers (``43,0 %``), ambiguous ``12.500``; every masked cell
 (blank, ``s``, ``nd``, ``secret``...) becomes NaN with a
 ``"{column}__secret"`` flag. :func:`read_csv_table` does both steps.
+(:func:`convert_cells` was named ``convert_table`` like
+:func:`territobs.cog.convert_table`, which converts a table between COG
+vintages.)
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from territobs.errors import (
 from territobs.formatting import count_of
 from territobs.io.text import TableRecord, read_text_table
 
-__all__ = ["DEFAULT_SECRET_MARKERS", "convert_table", "read_csv_table"]
+__all__ = ["DEFAULT_SECRET_MARKERS", "convert_cells", "read_csv_table"]
 
 
 #: Cell contents meaning "masked" (secret statistique) or "not available".
@@ -120,7 +123,7 @@ def _looks_like_codes(cells: pd.Series) -> bool:
     return bool(zero.any()) and bool(cells.str.fullmatch(r"\d+").fillna(False).all())
 
 
-def convert_table(
+def convert_cells(
     frame: pd.DataFrame,
     record: TableRecord,
     *,
@@ -286,14 +289,14 @@ def read_csv_table(
     path : path-like
         The file (optionally gzip-compressed).
     text_columns, numeric_columns, secret_markers
-        See :func:`convert_table`.
+        See :func:`convert_cells`.
     encoding, separator : str, optional
         See :func:`read_text_table`.
 
     Returns
     -------
     frame : pandas.DataFrame
-        As returned by :func:`convert_table`.
+        As returned by :func:`convert_cells`.
     record : TableRecord
         What was detected (encoding, separator, decimal comma, masked cells).
 
@@ -313,7 +316,7 @@ def read_csv_table(
     ([12.5, nan], [False, True])
     """
     frame, record = read_text_table(path, encoding=encoding, separator=separator)
-    converted = convert_table(
+    converted = convert_cells(
         frame,
         record,
         text_columns=text_columns,

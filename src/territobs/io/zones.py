@@ -71,7 +71,7 @@ def _pick(
     return None
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def read_zone_table(path: Path) -> pd.DataFrame:
     """Read a membership table as text; the index is the file line (header = 1)."""
     if path.suffix.lower() in {".xlsx", ".xls"}:
         table = read_spreadsheet(path, 0, dtype=str, keep_default_na=False)
@@ -221,7 +221,7 @@ def _read_membership(
     member_level: str | None = None,
     parent: str | None = None,
 ) -> gpd.GeoDataFrame:
-    table = _read_table(path)
+    table = read_zone_table(path)
     columns = list(table.columns)
     if len(columns) < 2:
         raise SourceFormatError(

@@ -16,7 +16,7 @@ __all__ = [
     "WEIGHTING_FR",
     "caption_from_result",
     "make_caption",
-    "provenance",
+    "source_and_vintage",
     "weighting_text",
 ]
 
@@ -291,7 +291,7 @@ def units_of(frame: pd.DataFrame, column: str) -> str | None:
     return str(values.iloc[0]) if len(values) else None
 
 
-def provenance(frame: pd.DataFrame, column: str) -> tuple[object, object]:
+def source_and_vintage(frame: pd.DataFrame, column: str) -> tuple[object, object]:
     """Source and vintage of a column, read from ``frame.attrs["territobs"]``.
 
     :func:`~territobs.zoning.result.to_geodataframe` records them per
@@ -314,7 +314,7 @@ def provenance(frame: pd.DataFrame, column: str) -> tuple[object, object]:
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"rate": [1.0]})
     >>> frame.attrs["territobs"] = {"sources": {"rate": {"source": "INSEE", "vintage": 2021}}}
-    >>> provenance(frame, "rate")
+    >>> source_and_vintage(frame, "rate")
     ('INSEE', 2021)
     """
     meta = getattr(frame, "attrs", {}).get("territobs") or {}

@@ -4,6 +4,12 @@ Same classes, colours, legend and caption as the interactive map (both use
 :func:`territobs.maps.layers.prepare_layer`). A map covering France gets
 insets for the overseas départements present and zooms on Paris, Lyon and
 Marseille.
+
+Why one module of ~640 lines: :func:`static_map` and the helpers after it
+(legend handles, caption wrapping, layout of legend and caption around the
+axes, insets and city zooms) all work on the same matplotlib figure and are
+tuned together; the classes and colours, shared with the interactive map,
+already live in :mod:`territobs.maps.layers`.
 """
 
 from __future__ import annotations

@@ -11,8 +11,15 @@ its references'.
 
 from __future__ import annotations
 
+from typing import Any
+
 from territobs.portrait.change import ChangePortrait, change_portrait
-from territobs.portrait.format import decimals_for, format_share, format_value
+from territobs.portrait.format import (
+    decimals_for,
+    deprecated,
+    format_indicator,
+    format_share,
+)
 from territobs.portrait.model import PORTRAIT_COLUMNS, Portrait, portrait, portraits
 
 __all__ = [
@@ -21,8 +28,13 @@ __all__ = [
     "Portrait",
     "change_portrait",
     "decimals_for",
+    "format_indicator",
     "format_share",
-    "format_value",
     "portrait",
     "portraits",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``format_value`` (renamed :func:`format_indicator`), with a warning."""
+    return deprecated(__name__, name)

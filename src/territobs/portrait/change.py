@@ -29,9 +29,14 @@ import numpy as np
 import pandas as pd
 
 from territobs.errors import SourceFormatError, format_codes
-from territobs.formatting import format_difference, format_number, format_share
+from territobs.formatting import (
+    format_difference,
+    format_number,
+    format_provenance,
+    format_share,
+)
 from territobs.formatting import format_value as _format_value
-from territobs.portrait.model import Cell, Portrait, _row_decimals, provenance
+from territobs.portrait.model import Cell, Portrait, _row_decimals
 from territobs.schema import STATE_LABELS
 
 __all__ = ["CHANGE_PORTRAIT_COLUMNS", "ChangePortrait", "change_portrait"]
@@ -254,7 +259,7 @@ class ChangePortrait(Portrait):
         years = f"{self.start} et {self.end}"
         return [
             f"{row['label']} : "
-            + (provenance(row["source"], "") or "source non renseignée")
+            + (format_provenance(row["source"], "") or "source non renseignée")
             + f", millésimes {years}"
             for row in firsts.values()
         ]

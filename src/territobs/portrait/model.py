@@ -1,4 +1,10 @@
-"""Portrait of a territory: one zone's indicators beside its references."""
+"""Portrait of a territory: one zone's indicators beside its references.
+
+Why one module of ~720 lines: the :class:`Portrait` value, its one cell
+formatting (gaps to references, decimals per row) and the two builders
+(:func:`portrait`, :func:`portraits`) that fill it; rendering is in
+:mod:`territobs.portrait.render`.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,12 @@ import pandas as pd
 
 from territobs.catalog.kinds import is_count
 from territobs.errors import SourceFormatError, ZoneError, format_codes
-from territobs.formatting import decimals_for, format_date, format_share
+from territobs.formatting import (
+    decimals_for,
+    format_date,
+    format_provenance,
+    format_share,
+)
 from territobs.formatting import format_value as _format_value
 from territobs.schema import APPROXIMATION_SHORT
 
@@ -58,37 +69,6 @@ _DEFAULTS: dict[str, Any] = {
     "state": "",
     "coverage_label": "",
 }
-
-
-def provenance(source: Any, vintage: Any) -> str:
-    """French provenance text: ``"INSEE, millésime 2021"``.
-
-    A bare year (or list of years) is introduced by « millésime »; a vintage
-    written as text (``"Population municipale : millésime 2017 ; contours :
-    COG 2024"``) follows the source after « ; ».
-
-    Examples
-    --------
-    >>> provenance("INSEE", "2021")
-    'INSEE, millésime 2021'
-    >>> provenance("INSEE", "Population municipale : millésime 2017")
-    'INSEE ; population municipale : millésime 2017'
-    >>> provenance("IGN", "COG 2025")
-    'IGN ; COG 2025'
-    """
-    source_text = "" if _blank(source) else str(source).strip()
-    vintage_text = "" if _blank(vintage) else str(vintage).strip()
-    if not vintage_text:
-        return source_text
-    if all(part.strip().isdigit() for part in vintage_text.split(",")):
-        vintage_text = f"millésime {vintage_text}"
-    if not source_text:
-        return vintage_text[0].upper() + vintage_text[1:]
-    if vintage_text.startswith("millésime"):
-        return f"{source_text}, {vintage_text}"
-    if vintage_text[1:2].islower():  # "Population ..." but not "COG 2025"
-        vintage_text = vintage_text[0].lower() + vintage_text[1:]
-    return f"{source_text} ; {vintage_text}"
 
 
 def _blank(value: Any) -> bool:
@@ -222,9 +202,9 @@ class Portrait:
             if vintage in texts:
                 source = "" if _blank(row["source"]) else str(row["source"]).strip()
                 if len(texts) > 1:
-                    source = provenance(source, vintage)
+                    source = format_provenance(source, vintage)
             else:
-                source = provenance(row["source"], vintage)
+                source = format_provenance(row["source"], vintage)
             lines.append(f"{row['label']} : {source or 'source non renseignée'}")
         if len(texts) == 1:
             lines.append(f"Millésimes : {_lower_first(texts[0])}")

@@ -100,14 +100,14 @@ def reference_population(
 def _catalog_population(
     territory: pd.DataFrame, catalog: object, vintage: str | int | None
 ) -> np.ndarray | None:
-    from territobs.zoning.recompute import _read_role
+    from territobs.zoning.conservation import read_role
 
     try:
         ind = catalog.get("population")  # type: ignore[attr-defined]
         res = catalog.resolve(ind, territory, vintage=vintage)  # type: ignore[attr-defined]
     except Exception:  # no population columns: no population coverage
         return None
-    return _read_role(territory, res.columns["value"]).values
+    return read_role(territory, res.columns["value"]).values
 
 
 def zone_states(

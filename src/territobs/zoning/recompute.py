@@ -6,19 +6,19 @@ numerators and denominators, means from summed weighted values; medians and
 other quantiles are refused unless a named approximation is asked for. The
 result has one row per zone × indicator with the columns of the
 ``Result`` contract (:data:`RESULT_COLUMNS`). :func:`check_conservation` and
-:func:`check_ratios` are the built-in checks.
+:func:`check_ratios` are the built-in checks (defined, with the reading of
+each role's columns on the units, in :mod:`territobs.zoning.conservation`);
+the sums per indicator kind are in :mod:`territobs.zoning._sums`.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from territobs.catalog import Catalog, Indicator, Resolution, default_catalog
 from territobs.catalog.kinds import kind_spec
@@ -33,8 +33,23 @@ from territobs.errors import (
 from territobs.formatting import count_of
 from territobs.schema import APPROXIMATIONS, PartialPolicy, partial_policy
 from territobs.zoning import approximate as _approx
+from territobs.zoning._sums import (
+    INCONSISTENT_OUTLINE,  # noqa: F401 - re-exported
+    _align,
+    _estimation,
+    _inconsistent_outlines,
+    _sums,
+)
+from territobs.zoning.conservation import (
+    _EPS,
+    RTOL,
+    _check_ratios,
+    check_conservation,
+    check_ratios,
+    raise_if_not_conserved,
+)
 from territobs.zoning.coverage import reference_population, unit_level, zone_states
-from territobs.zoning.weights import METHOD_CODES, Weights
+from territobs.zoning.weights import Weights
 
 __all__ = [
     "APPROXIMATIONS",
@@ -71,133 +86,6 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "coverage",
     "coverage_label",
 )
-
-
-#: Relative tolerance of the built-in checks.
-RTOL = 1e-9
-_EPS = 1e-12
-
-
-@dataclass(frozen=True)
-class _Operands:
-    """Weights aligned on the territory's rows and the zones' order."""
-
-    matrix: sparse.csr_array  # n_units (territory order) × n_zones (zones order)
-    area: sparse.csr_array  # weights of area-estimated pairs
-    population: sparse.csr_array  # weights of population-estimated pairs
-    by_area: _Operands | None = None  # same pairs, area shares (surfaces)
-
-    def total(self, x: np.ndarray) -> np.ndarray:
-        r"""Return :math:`\sum_i w_{ij} x_i` for every zone."""
-        return np.asarray(self.matrix.T @ x, dtype=float)
-
-    def for_role(self, role: str, res: Resolution) -> _Operands:
-        """Return the operands that share out one role (surfaces: by area)."""
-        if role in res.by_area and self.by_area is not None:
-            return self.by_area
-        return self
-
-
-def _align(weights: Weights, codes: pd.Index, zone_ids: pd.Index) -> _Operands:
-    """Reorder a Weights' rows to the territory and columns to the zones."""
-    rows = codes.get_indexer(weights.units)
-    if (rows < 0).any():
-        extra = list(weights.units[rows < 0])
-        raise ZoneError(
-            f"les pondérations citent {count_of(len(extra), 'unité absente')} du "
-            f"territoire : "
-            f"{format_codes(extra)}. Reconstruisez les pondérations sur ce territoire.",
-            codes=extra,
-        )
-    cols = zone_ids.get_indexer(weights.zones)
-    unknown = list(weights.zones[cols < 0])
-    absent = list(zone_ids[~zone_ids.isin(weights.zones)])
-    if unknown or absent:
-        what = unknown or absent
-        if unknown:
-            side = "absente" if len(what) < 2 else "absentes"
-            side += " de la table des zones"
-        else:
-            side = "sans pondérations"
-        raise ZoneError(
-            f"{count_of(len(what), 'zone')} {side} : {format_codes(what)}. "
-            "Les pondérations "
-            "et les zones doivent décrire les mêmes zones.",
-            codes=what,
-        )
-    shape = (len(codes), len(zone_ids))
-
-    def remap(matrix: sparse.sparray) -> sparse.csr_array:
-        coo = sparse.coo_array(matrix)
-        return sparse.csr_array((coo.data, (rows[coo.row], cols[coo.col])), shape=shape)
-
-    matrix = remap(weights.matrix).astype(float)
-    methods = remap(weights.pair_method)
-    area = sparse.csr_array(matrix.multiply(methods == METHOD_CODES["area"]))
-    population = sparse.csr_array(
-        matrix.multiply(methods == METHOD_CODES["population"])
-    )
-    by_area = None
-    if weights.area_matrix is not None:
-        area_matrix = remap(weights.area_matrix).astype(float)
-        estimated = sparse.csr_array(methods > METHOD_CODES["exact"])
-        by_area = _Operands(
-            area_matrix,
-            sparse.csr_array(area_matrix.multiply(estimated)),
-            sparse.csr_array(area_matrix.shape),
-        )
-    return _Operands(matrix, area, population, by_area)
-
-
-@dataclass(frozen=True)
-class _Input:
-    """One role of an indicator read on the units: values and what is unknown."""
-
-    values: np.ndarray  # float, NaN where unknown
-    masked: np.ndarray  # bool: a secret flag is set on a needed column
-    missing: np.ndarray  # bool: NaN without secret flag
-
-    @property
-    def unknown(self) -> np.ndarray:
-        """Units whose value is not known (masked or missing)."""
-        return self.masked | self.missing
-
-
-def _read_role(territory: pd.DataFrame, columns: Sequence[str]) -> _Input:
-    """Sum the columns of one role, tracking secret flags and missing values."""
-    n = len(territory)
-    total = np.zeros(n)
-    masked = np.zeros(n, dtype=bool)
-    nan = np.zeros(n, dtype=bool)
-    for col in columns:
-        try:
-            values = territory[col].to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError) as exc:
-            raise MethodError(
-                f"colonne « {col} » : valeurs numériques attendues "
-                f"(type trouvé : {territory[col].dtype}).",
-                column=col,
-            ) from exc
-        flag = f"{col}__secret"
-        if flag in territory.columns:
-            masked |= territory[flag].fillna(False).to_numpy(dtype=bool)
-        nan |= np.isnan(values)
-        total += np.nan_to_num(values)
-    missing = nan & ~masked
-    unknown = masked | missing
-    return _Input(np.where(unknown, np.nan, total), masked, missing)
-
-
-#: Boolean column of a territory flagging units whose outline does not cover
-#: the commune their figures describe (an outline from before a merger, as
-#: the demo's Saint-Denis): their surfaces are never used.
-INCONSISTENT_OUTLINE = "incomplete_geometry"
-
-
-def _inconsistent_outlines(territory: pd.DataFrame) -> np.ndarray:
-    if INCONSISTENT_OUTLINE not in territory.columns:
-        return np.zeros(len(territory), dtype=bool)
-    return territory[INCONSISTENT_OUTLINE].fillna(False).to_numpy(dtype=bool)
 
 
 def _report_outlines(
@@ -289,175 +177,6 @@ def _resolves_exactly(
         return True
 
     return exact
-
-
-@dataclass(frozen=True)
-class _Sums:
-    """Zone sums of one indicator, before formatting as rows."""
-
-    value: np.ndarray
-    numerator: np.ndarray
-    denominator: np.ndarray
-    masses: tuple[np.ndarray, ...]  # unit masses the value rests on
-    unknown: np.ndarray  # bool per unit
-    missing: np.ndarray  # bool per unit
-    operands: tuple[_Operands, ...] = ()  # how each mass was shared out
-
-
-def _ratio(num: np.ndarray, den: np.ndarray, scale: float) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den != 0, num / den * scale, np.nan)
-
-
-def _sums(
-    ind: Indicator, res: Resolution, territory: pd.DataFrame, ops: _Operands
-) -> _Sums:
-    """Compute the zone sums of one indicator from its resolved columns."""
-    roles = {role: _read_role(territory, cols) for role, cols in res.columns.items()}
-    outlines = _inconsistent_outlines(territory)
-    if outlines.any():
-        for role in res.by_area & roles.keys():
-            inp = roles[role]
-            gap = outlines & ~inp.masked
-            roles[role] = _Input(
-                np.where(gap, np.nan, inp.values), inp.masked, inp.missing | gap
-            )
-    unknown = np.zeros(len(territory), dtype=bool)
-    missing = np.zeros(len(territory), dtype=bool)
-    for inp in roles.values():
-        unknown |= inp.unknown
-        missing |= inp.missing & ~inp.masked
-    known = ~unknown
-
-    ctx = _Context(ind, res, roles, ops, known, unknown, missing)
-    return _SUMMERS[kind_spec(ind.kind).sums](ctx)
-
-
-@dataclass(frozen=True)
-class _Context:
-    """What a summing function reads: the indicator and its unit inputs."""
-
-    ind: Indicator
-    res: Resolution
-    roles: Mapping[str, _Input]
-    ops: _Operands
-    known: np.ndarray
-    unknown: np.ndarray
-    missing: np.ndarray
-
-    def clean(self, x: np.ndarray) -> np.ndarray:
-        return np.where(self.known, np.nan_to_num(x), 0.0)
-
-    def total(self, role: str, x: np.ndarray) -> np.ndarray:
-        return self.ops.for_role(role, self.res).total(x)
-
-    def sums(
-        self,
-        value: np.ndarray,
-        num: np.ndarray,
-        den: np.ndarray,
-        masses: tuple[np.ndarray, ...],
-        roles: tuple[str, ...],
-    ) -> _Sums:
-        used = tuple(self.ops.for_role(name, self.res) for name in roles)
-        return _Sums(value, num, den, masses, self.unknown, self.missing, used)
-
-
-def _sum_count(c: _Context) -> _Sums:
-    """Count: the sum of the units' counts shared out by the weights."""
-    x = c.clean(c.roles["value"].values)
-    num = c.total("value", x)
-    nan = np.full(c.ops.matrix.shape[1], np.nan)
-    return c.sums(num, num, nan, (x,), ("value",))
-
-
-def _sum_ratio(c: _Context) -> _Sums:
-    """Ratio or share: scale × Σ shared numerators / Σ shared denominators."""
-    roles = c.roles
-    d = c.clean(roles["denominator"].values)
-    if "rate" in roles:  # published rate: rebuild the numerator per unit
-        n = c.clean(roles["rate"].values * roles["denominator"].values / c.ind.scale)
-        top = "rate"
-    else:
-        n = c.clean(roles["numerator"].values)
-        top = "numerator"
-    num, den = c.total(top, n), c.total("denominator", d)
-    value = _ratio(num, den, c.ind.scale)
-    return c.sums(value, num, den, (n, d), (top, "denominator"))
-
-
-def _sum_weighted_mean(c: _Context) -> _Sums:
-    """Mean (or an approximated median): Σ weight × value / Σ weight."""
-    roles = c.roles
-    p = c.clean(roles["weight"].values)
-    if "numerator" in roles:  # totals given (Ind_snv): Σ t / Σ p
-        t = c.clean(roles["numerator"].values)
-        top = "numerator"
-    else:  # unit means or medians m: Σ p m / Σ p
-        t = c.clean(roles["value"].values * roles["weight"].values)
-        top = "value"
-    num, den = c.total(top, t), c.total("weight", p)
-    value = _ratio(num, den, c.ind.scale)
-    return c.sums(value, num, den, (t, p), (top, "weight"))
-
-
-#: How each :attr:`territobs.catalog.KindSpec.sums` rebuilds a zone value;
-#: ``"none"`` kinds reach here only through an approximation, which gives
-#: them a weight (a weighted mean of the units' published values).
-_SUMMERS = {
-    "sum": _sum_count,
-    "ratio": _sum_ratio,
-    "weighted_mean": _sum_weighted_mean,
-    "none": _sum_weighted_mean,
-}
-
-
-def _estimation(
-    ops: _Operands,
-    masses: Sequence[np.ndarray],
-    fallback: np.ndarray,
-    operands: Sequence[_Operands] = (),
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""Return the estimated share and the method of every zone.
-
-    The share of a mass vector :math:`m` is
-    :math:`\sum_i e_{ij} |m_i| / \sum_i w_{ij} |m_i|` (``e`` = weights of the
-    estimated pairs); zones where the mass is zero fall back to the weights of
-    the known units. The estimated share is the maximum over the masses.
-    """
-    n_zones = ops.matrix.shape[1]
-    share = np.zeros(n_zones)
-    by_area = np.zeros(n_zones, dtype=bool)
-    by_population = np.zeros(n_zones, dtype=bool)
-    for k, mass in enumerate(masses):
-        op_k = operands[k] if k < len(operands) else ops
-        m = np.abs(mass)
-        total, area, pop = (
-            np.asarray(op.T @ m, dtype=float)
-            for op in (op_k.matrix, op_k.area, op_k.population)
-        )
-        zero = total <= 0
-        if zero.any():
-            f_total, f_area, f_pop = (
-                np.asarray(op.T @ fallback, dtype=float)
-                for op in (op_k.matrix, op_k.area, op_k.population)
-            )
-            total = np.where(zero, f_total, total)
-            area = np.where(zero, f_area, area)
-            pop = np.where(zero, f_pop, pop)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.where(total > 0, (area + pop) / total, 0.0)
-        share = np.maximum(share, np.clip(s, 0.0, 1.0))
-        by_area |= area > 0
-        by_population |= pop > 0
-    method = np.where(
-        share <= 0,
-        "exact",
-        np.where(
-            by_area & by_population, "mixed", np.where(by_area, "area", "population")
-        ),
-    )
-    return share, method
 
 
 def _indicator_list(
@@ -733,7 +452,7 @@ def recompute(
                 sums.missing & (row_sums > 0) & ~_inconsistent_outlines(territory),
             )
             if partition and kind_spec(ind.kind).is_count:
-                _raise_if_not_conserved(
+                raise_if_not_conserved(
                     ind.id, float(sums.masses[0].sum()), float(sums.numerator.sum())
                 )
         blocks.append(
@@ -816,24 +535,6 @@ def _assemble(
     return pd.DataFrame(columns, columns=list(RESULT_COLUMNS))
 
 
-def _raise_if_not_conserved(
-    indicator: str, expected: float, got: float, rtol: float = RTOL
-) -> float:
-    """Return the relative error of a zones total; raise ZoneError above rtol."""
-    error = abs(got - expected) / max(abs(expected), _EPS)
-    if error > rtol:
-        raise ZoneError(
-            f"conservation non respectée pour « {indicator} » : total des zones "
-            f"{got:.6g} au lieu de {expected:.6g} (écart relatif {error:.2g}). Les "
-            "zones forment-elles bien une partition du territoire ?",
-            indicators=[indicator],
-            expected=expected,
-            got=got,
-            relative_error=error,
-        )
-    return error
-
-
 def _report_lost_units(codes: pd.Index, row_sums: np.ndarray) -> None:
     lost = list(codes[row_sums <= _EPS])
     partial = list(codes[(row_sums > _EPS) & (row_sums < 1.0 - RTOL)])
@@ -887,129 +588,3 @@ def _report_missing(ind: Indicator, codes: pd.Index, missing: np.ndarray) -> Non
         ),
         stacklevel=3,
     )
-
-
-def check_conservation(
-    result: pd.DataFrame,
-    territory: pd.DataFrame,
-    zones: Sequence[str] | pd.DataFrame | None = None,
-    *,
-    catalog: Catalog | None = None,
-    rtol: float = RTOL,
-) -> pd.DataFrame:
-    r"""Check that count indicators over a partition sum to the territory total.
-
-    Parameters
-    ----------
-    result : pandas.DataFrame
-        A tidy result of :func:`recompute`.
-    territory : pandas.DataFrame
-        The territory it was computed from.
-    zones : sequence of str or DataFrame, optional
-        Zones forming a partition of the territory (default: every zone of
-        ``result``).
-    catalog : Catalog, optional
-        Catalogue of the result's indicators (default catalogue).
-    rtol : float, default 1e-9
-        Largest relative error accepted.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per count indicator: ``indicator``, ``territory_total`` (sum
-        of the known unit values), ``zones_total`` (sum of the zones'
-        numerators), ``relative_error``.
-
-    Raises
-    ------
-    ZoneError
-        Some indicator is not conserved (``.indicators``, ``.report``).
-
-    Notes
-    -----
-    Over a partition :math:`\sum_j w_{ij} = 1` for every unit, so
-    :math:`\sum_j \sum_i w_{ij} x_i = \sum_i x_i`. The relative error is
-    :math:`|Z - T| / \max(|T|, \epsilon)`.
-    """
-    catalog = catalog if catalog is not None else default_catalog()
-    rows = result[result["kind"] == "count"]
-    if zones is not None:
-        ids = zones["zone"] if isinstance(zones, pd.DataFrame) else zones
-        rows = rows[rows["zone"].isin(list(ids))]
-    report = []
-    for ident, group in rows.groupby("indicator", sort=False):
-        vintage = group["vintage"].iloc[0] or None
-        res = catalog.resolve(str(ident), territory, vintage=vintage)
-        x = _read_role(territory, res.columns["value"])
-        expected = float(np.nansum(x.values))
-        got = float(group["numerator"].sum())
-        report.append(
-            (ident, expected, got, abs(got - expected) / max(abs(expected), _EPS))
-        )
-    frame = pd.DataFrame(
-        report,
-        columns=["indicator", "territory_total", "zones_total", "relative_error"],
-    )
-    for ident, expected, got, _ in report:
-        _raise_if_not_conserved(str(ident), expected, got, rtol)
-    return frame
-
-
-def check_ratios(
-    result: pd.DataFrame, *, catalog: Catalog | None = None, rtol: float = RTOL
-) -> None:
-    r"""Check that every ratio, share and mean equals numerator / denominator.
-
-    Parameters
-    ----------
-    result : pandas.DataFrame
-        A tidy result.
-    catalog : Catalog, optional
-        Gives each indicator's ``scale`` (default catalogue); unknown ids are
-        skipped.
-    rtol : float, default 1e-9
-        Relative tolerance.
-
-    Raises
-    ------
-    MethodError
-        Some rows disagree (``.codes`` lists their zones, ``.indicators``).
-
-    Notes
-    -----
-    Checks :math:`v = s \cdot N / D` on rows of kind ratio, share or mean
-    with a finite value.
-    """
-    catalog = catalog if catalog is not None else default_catalog()
-    ids = result.loc[result["kind"].isin(["ratio", "share", "mean"]), "indicator"]
-    scales = {i: catalog[i].scale for i in ids.unique() if i in catalog}
-    _check_ratios(result, scales, rtol)
-
-
-def _check_ratios(
-    result: pd.DataFrame, scales: Mapping[str, float], rtol: float
-) -> None:
-    rows = result[
-        result["kind"].isin(["ratio", "share", "mean"]) & result["value"].notna()
-    ]
-    if rows.empty:
-        return
-    scale = rows["indicator"].map(scales).to_numpy(dtype=float)
-    expected = (
-        _ratio(
-            rows["numerator"].to_numpy(dtype=float),
-            rows["denominator"].to_numpy(dtype=float),
-            1.0,
-        )
-        * scale
-    )
-    value = rows["value"].to_numpy(dtype=float)
-    ok = np.isnan(scale) | np.isclose(value, expected, rtol=rtol, atol=0.0)
-    if not ok.all():
-        bad = rows[~ok]
-        raise MethodError(
-            f"{count_of(len(bad), 'valeur différente')} de numérateur / dénominateur, "
-            f"{'zone' if len(bad) == 1 else 'zones'} {format_codes(list(bad['zone']))}.",
-            codes=list(bad["zone"]),
-            indicators=sorted(set(bad["indicator"])),
-        )

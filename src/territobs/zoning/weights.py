@@ -4,6 +4,12 @@ The :class:`Weights` value is built once per (territory, zones, method) and
 reused by every indicator, every map and every atlas page (as tobler's
 ``table=``, but it remembers which row is which unit and how each pair was
 obtained).
+
+Why one module of ~620 lines: it is the :class:`Weights` value (with its
+``save``/``load``, so that notebooks cache weights as the atlas does) and
+:func:`build_weights`, its one constructor; the geometry kernels are in
+:mod:`territobs.zoning._overlay` and the population weights' pieces in
+:mod:`territobs.zoning._population`.
 """
 
 from __future__ import annotations

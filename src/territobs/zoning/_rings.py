@@ -1,0 +1,75 @@
+"""Flat ring arrays of polygons, shared by the overlap kernels.
+
+:func:`rings` lays out the rings of some units as flat coordinate arrays
+(one bounding box per ring, exterior or hole) for the vectorised grid
+(:mod:`territobs.zoning._grid_overlay`) and convex
+(:mod:`territobs.zoning._convex_overlay`) kernels of
+:mod:`territobs.zoning._overlay`, with the two thresholds they share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+#: Below this many cut pairs a thread pool costs more than it saves.
+PARALLEL_MIN_PAIRS = 4000
+#: Relative area below which a computed overlap is rounding noise (no pair).
+AREA_NOISE = 1e-12
+
+
+@dataclass(frozen=True)
+class _Rings:
+    """Rings of some units as flat coordinates, without the closing vertex."""
+
+    x: np.ndarray
+    y: np.ndarray
+    start: np.ndarray  # first vertex of each ring
+    count: np.ndarray  # vertices of each ring
+    sign: np.ndarray  # +1 exterior ring, -1 hole
+    xmin: np.ndarray
+    ymin: np.ndarray
+    xmax: np.ndarray
+    ymax: np.ndarray
+    unit_start: np.ndarray  # first ring of each unit
+    unit_count: np.ndarray  # rings of each unit
+
+
+def _rings(units: np.ndarray) -> _Rings:
+    parts, part_unit = shapely.get_parts(units, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, vert_ring = shapely.get_coordinates(rings, return_index=True)
+    size = np.bincount(vert_ring, minlength=len(rings))
+    keep = np.ones(len(coords), dtype=bool)
+    keep[np.cumsum(size) - 1] = False
+    coords, vert_ring = coords[keep], vert_ring[keep]
+    count = size - 1
+    start = np.r_[0, np.cumsum(count)[:-1]].astype(np.int64)
+    exterior = np.r_[True, ring_part[1:] != ring_part[:-1]]
+    x, y = coords[:, 0], coords[:, 1]
+    ring_unit = part_unit[ring_part]
+    unit_count = np.bincount(ring_unit, minlength=len(units))
+    unit_start = np.r_[0, np.cumsum(unit_count)[:-1]].astype(np.int64)
+    big = np.inf
+    return _Rings(
+        x,
+        y,
+        start,
+        count,
+        np.where(exterior, 1.0, -1.0),
+        np.minimum.reduceat(x, start) if len(x) else np.full(0, big),
+        np.minimum.reduceat(y, start) if len(y) else np.full(0, big),
+        np.maximum.reduceat(x, start) if len(x) else np.full(0, big),
+        np.maximum.reduceat(y, start) if len(y) else np.full(0, big),
+        unit_start,
+        unit_count,
+    )
+
+
+def _ragged(start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated ``arange(start[i], start[i] + count[i])`` and their ``i``."""
+    owner = np.repeat(np.arange(len(count)), count)
+    offsets = np.r_[0, np.cumsum(count)[:-1]]
+    return start[owner] + np.arange(len(owner)) - offsets[owner], owner
