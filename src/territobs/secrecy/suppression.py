@@ -206,9 +206,7 @@ def protect(
     if len(parts) < 2:
         return protect_families(active, *args)
     return merge(
-        run_split(
-            [[active[i] for i in part] for part in parts], args, protect_families
-        )
+        run_split([[active[i] for i in part] for part in parts], args, protect_families)
     )
 
 
