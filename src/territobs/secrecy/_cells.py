@@ -14,7 +14,7 @@ is unknown (masked inputs, no bounds) have NaN and are never published.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -305,7 +305,7 @@ def _own_parts(kind: str) -> tuple[str, ...]:
     return tuple(kind_spec(kind).secrecy_parts)
 
 
-def _parts_of(row: Mapping[str, Any], rule: SecrecyRule) -> list[tuple[str, str]]:
+def _parts_of(row: Mapping[Hashable, Any], rule: SecrecyRule) -> list[tuple[str, str]]:
     """List the (indicator, part) counts a row exposes under its rule.
 
     A governing count is ``(rule.governing, "value")``: an indicator id, or a
@@ -317,11 +317,12 @@ def _parts_of(row: Mapping[str, Any], rule: SecrecyRule) -> list[tuple[str, str]
         # masked under another rule must not be published through them
         return [(indicator, part) for part in _own_parts(kind)]
     families: list[tuple[str, str]] = []
-    governed_by_other = rule.governing is not None and rule.governing != indicator
-    if governed_by_other:
-        families.append((rule.governing, "value"))
+    # the count that governs this row when it is another indicator's
+    other = rule.governing if rule.governing != indicator else None
+    if other is not None:
+        families.append((other, "value"))
     is_ratio = kind_spec(kind).sums == "ratio"
-    if not governed_by_other or (is_ratio and rule.mask_ratio_with_components):
+    if other is None or (is_ratio and rule.mask_ratio_with_components):
         families.extend((indicator, part) for part in _own_parts(kind))
     if not families:
         raise SecrecyError(
@@ -335,7 +336,7 @@ def _parts_of(row: Mapping[str, Any], rule: SecrecyRule) -> list[tuple[str, str]
 
 
 def _cell_value(
-    row: Mapping[str, Any], part: str, publish: bool, lower: float, upper: float
+    row: Mapping[Hashable, Any], part: str, publish: bool, lower: float, upper: float
 ) -> tuple[float, float]:
     """Return the interval of one part of a row (NaN, NaN when unknown)."""
     if row["incomplete"]:

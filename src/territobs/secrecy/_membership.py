@@ -52,7 +52,7 @@ def _triples_from_mapping(
     mapping: Mapping[str, Iterable[str] | Mapping[str, float]],
 ) -> pd.DataFrame:
     """Read ``{zone: [units]}`` (weight 1) or ``{zone: {unit: weight}}``."""
-    rows = []
+    rows: list[tuple[str, str, float]] = []
     for zone, members in mapping.items():
         if members is None:
             continue
@@ -150,7 +150,6 @@ def membership_matrix(
                 )
             owner[zone] = position
         frames.append(triples)
-    triples = pd.concat(frames, ignore_index=True) if frames else None
     wanted = pd.Index([str(z) for z in zones])
     missing = [z for z in wanted if z not in owner]
     if missing:
@@ -161,8 +160,9 @@ def membership_matrix(
             "poids dans « membership »).",
             codes=missing,
         )
-    if triples is None or wanted.empty:
+    if not frames or wanted.empty:
         return sparse.csc_array((0, len(wanted))), pd.Index([], dtype=object)
+    triples = pd.concat(frames, ignore_index=True)
     triples = triples[triples["zone"].isin(wanted)]
     weights = triples["weight"].to_numpy(dtype=float)
     bad = ~np.isfinite(weights) | (weights < 0) | (weights > 1 + 1e-9)
@@ -181,7 +181,7 @@ def membership_matrix(
             codes=[first["zone"]],
         )
     units = pd.Index(sorted(pd.unique(triples["unit"])))
-    rows = units.get_indexer(triples["unit"])
-    cols = wanted.get_indexer(triples["zone"])
+    rows = units.get_indexer(pd.Index(triples["unit"]))
+    cols = wanted.get_indexer(pd.Index(triples["zone"]))
     matrix = sparse.csc_array((weights, (rows, cols)), shape=(len(units), len(wanted)))
     return matrix, units

@@ -8,7 +8,7 @@ rows; :func:`published` is the safe view every export uses.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
@@ -136,7 +136,7 @@ def _units(n: float, singular: str, plural: str) -> str:
     return f"{_fr(n)} {singular if n < 2 else plural}"
 
 
-def _input_reason(row: Mapping[str, Any], plm: bool = False) -> str:
+def _input_reason(row: Mapping[Hashable, Any], plm: bool = False) -> str:
     missing = row["missing_units"] if row["missing_units"] > MISSING_TOL else 0.0
     masked = row["masked_units"] - missing
     parts = []
@@ -314,12 +314,13 @@ def apply_secrecy(
     )
     lower, upper = compute_bounds(everything, rule_of)
     zones = pd.Index(pd.unique(everything["zone"]))
-    matrix = units = None
+    matrix: Any = None
+    units: pd.Index | None = None
+    plm_candidates: set[str] = set()
     if membership is not None:
         matrix, units = membership_matrix(membership, list(zones))
-    plm = (_plm_zones(matrix, units, zones) if matrix is not None else set()) & set(
-        everything.loc[everything["incomplete"], "zone"]
-    )
+        plm_candidates = _plm_zones(matrix, units, zones)
+    plm = plm_candidates & set(everything.loc[everything["incomplete"], "zone"])
     if plm:
         unbounded = everything["zone"].isin(plm).to_numpy()
         lower, upper = lower.copy(), upper.copy()

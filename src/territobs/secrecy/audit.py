@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -146,6 +146,23 @@ def audit_summary(figures: Mapping[str, Any]) -> str:
     return "Attaque linéaire : " + ", ".join(parts) + "."
 
 
+class _ResultRow(NamedTuple):
+    """The fields of a :func:`prepare_result` row that the checks read."""
+
+    zone: str
+    zone_name: str
+    indicator: str
+    kind: str
+    value: float
+    denominator: float
+
+
+def _result_rows(frame: pd.DataFrame) -> list[_ResultRow]:
+    """Rows of a prepared result (text codes, float figures), typed."""
+    columns = frame[list(_ResultRow._fields)]
+    return [_ResultRow._make(t) for t in columns.itertuples(index=False, name=None)]
+
+
 def _row(
     severity: str, check: str, zone: str, indicator: str, detail: str, path: str = ""
 ) -> dict:
@@ -212,13 +229,13 @@ def _leaked_values(frame: pd.DataFrame) -> list[dict]:
             row.indicator,
             "ligne secrète qui porte encore une valeur (elle doit être vide).",
         )
-        for row in frame[leaked].itertuples()
+        for row in _result_rows(frame[leaked])
     ]
 
 
 def _advice(frame: pd.DataFrame, rule_of: Mapping[str, SecrecyRule]) -> list[dict]:
-    rows = []
-    for row in frame[~frame["secret"]].itertuples():
+    rows: list[dict] = []
+    for row in _result_rows(frame[~frame["secret"]]):
         rule = rule_of[row.indicator]
         if rule.action != "advise":
             continue
@@ -274,21 +291,25 @@ def _file_leaks(
     outputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     min_digits: int,
 ) -> list[dict]:
-    truth = prepare_result(unmasked, name="résultat avant secret").set_index(
-        ["zone", "indicator"]
-    )
+    truth = prepare_result(unmasked, name="résultat avant secret")
+    # (zone, indicator) pairs are unique: prepare_result refuses duplicates
+    figures_before = {
+        (zone, indicator): figures
+        for zone, indicator, *figures in truth[
+            ["zone", "indicator", "value", "numerator", "denominator"]
+        ].itertuples(index=False, name=None)
+    }
     secret = frame[frame["secret"]]
     wanted = []
-    for row in secret.itertuples():
-        key = (row.zone, row.indicator)
-        if key not in truth.index:
+    for row in _result_rows(secret):
+        original = figures_before.get((row.zone, row.indicator))
+        if original is None:
             continue
-        original = truth.loc[key]
-        tokens = set()
-        for column in ("value", "numerator", "denominator"):
-            tokens |= _tokens(float(original[column]), min_digits)
+        tokens: set[str] = set()
+        for figure in original:
+            tokens |= _tokens(float(figure), min_digits)
         if tokens:
-            wanted.append((row.zone, str(row.zone_name), row.indicator, tokens))
+            wanted.append((row.zone, row.zone_name, row.indicator, tokens))
     rows = []
     for path in _output_files(outputs):
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -414,7 +435,7 @@ def audit(
     primary = (
         known & exposed & cells.maskable() & may_disclose(lo, hi, threshold, mask_zero)
     )
-    for cell in np.flatnonzero(primary):
+    for cell in map(int, np.flatnonzero(primary)):
         indicator, part = cells.label(cell)
         zone = cells.zone(cell)
         rule = cells.strictest(cell)

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.catalog import Catalog, Indicator, default_catalog
+from territobs.catalog.kinds import COUNT_KINDS, RATIO_KINDS
 from territobs.codes import is_valid
 from territobs.cog.convert import Conversion, Kind, convert_table
 from territobs.errors import MethodError, format_codes
@@ -637,11 +638,11 @@ def evolution_from_results(
     v_e = merged["value_e"].astype(float)
     shown = state.isin(["value", "partial"])
     change = (v_e - v_s).where(shown)
-    in_points = kind.isin(["ratio", "share"]) & unit.eq("%")
+    in_points = kind.isin(RATIO_KINDS) & unit.eq("%")
     years = end - start
     with np.errstate(divide="ignore", invalid="ignore"):
         tcam = 100.0 * ((v_e / v_s) ** (1.0 / years) - 1.0)
-    tcam = tcam.where(kind.eq("count") & shown & (v_s > 0))
+    tcam = tcam.where(kind.isin(COUNT_KINDS) & shown & (v_s > 0))
     secret = state.eq("secret")
     reason = np.where(
         secret,
