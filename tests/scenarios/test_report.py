@@ -49,3 +49,18 @@ def test_page_opens_offline_in_chromium(grid, tmp_path, browser, offline_page):
     assert "changent de zone" in page.inner_text("body")
     assert foreign == [] and errors == []
     page.close()
+
+
+def test_a_moved_unit_without_population_reads_missing(grid):
+    """The moves table says « donnée manquante », never a bare dash."""
+    grid = grid.copy()
+    grid.loc[0, "population_municipale"] = float("nan")
+    codes = grid["code"].tolist()
+    with pytest.warns(Warning):  # the unit without value is reported
+        result = compare_zonings(
+            grid, {"a": {"o": codes[:8], "e": codes[8:]}, "b": {"o": codes[1:8], "e": [codes[0], *codes[8:]]}}
+        )  # fmt: skip
+    html = comparison_page(result)
+    moves = html[html.index("changent de zone") :]
+    row = re.search(r"<tr><td>01001</td>.*?</tr>", moves).group(0)
+    assert "donnée manquante" in row and "—" not in row

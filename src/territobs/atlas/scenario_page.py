@@ -90,12 +90,6 @@ def access_table(
     return table
 
 
-def _communes(comparison: Comparison) -> bool:
-    units = comparison.units
-    levels = set(units["level"].astype(str)) if "level" in units else {"commune"}
-    return levels <= {"commune", "arrondissement"}
-
-
 def _svg(figure: Any) -> str:
     import matplotlib.pyplot as plt
 
@@ -216,7 +210,7 @@ def write_outputs(
     """Write the page, its CSV tables and the portraits; return files and links."""
     from territobs.atlas.cache import atomic_path, atomic_write_text
     from territobs.scenarios._labels import french
-    from territobs.scenarios.report import html_table
+    from territobs.scenarios.report import html_table, moved_units_word, moves_display
 
     folder = f"scenarios/{wanted.id}"
     files: dict[str, str] = {}
@@ -296,10 +290,10 @@ def write_outputs(
         moved = moves[moves["scenario"] == comparison.scenarios[other]]
         caption = (
             f"De « {comparison.scenarios[baseline]} » à « {comparison.scenarios[other]} »"
-            f" : {len(moved)} {'communes' if _communes(comparison) else 'unités'}"
+            f" : {len(moved)} {moved_units_word(comparison)}"
             " changent de zone"
         )
-        shown = french(moved.drop(columns=["scenario"]).head(200))
+        shown = moves_display(moved.drop(columns=["scenario"]).head(200))
         parts += [f"<h2>{escape(caption)}</h2>", html_table(shown, caption)]
     if listed:
         parts.append("<h2>Portraits des zones</h2>")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from territobs.formatting import format_number
+from territobs.schema import STATE_LABELS
 
 if TYPE_CHECKING:
     from territobs.scenarios.compare import Comparison
@@ -118,6 +119,31 @@ def _cell(value: object) -> str:
     return f"<td>{escape(str(value))}</td>"
 
 
+def moved_units_word(comparison: Comparison) -> str:
+    """Return « communes » when the units are communes, else « unités »."""
+    units = comparison.units
+    levels = set(units["level"].astype(str)) if "level" in units else {"commune"}
+    return "communes" if levels <= {"commune", "arrondissement"} else "unités"
+
+
+def moves_display(moves: pd.DataFrame) -> pd.DataFrame:
+    """Return the moves for display: French headers, a unit with no value said.
+
+    A unit whose weight (population...) is absent from the sources reads
+    « donnée manquante », never a bare dash.
+    """
+    from territobs.scenarios._labels import french
+
+    shown = moves.copy()
+    if "weight" in shown:
+        shown["weight"] = (
+            shown["weight"]
+            .astype(object)
+            .where(shown["weight"].notna(), STATE_LABELS["missing"])
+        )
+    return french(shown)
+
+
 def html_table(frame: pd.DataFrame, caption: str) -> str:
     """Render a table as escaped HTML, numbers the French way."""
     head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
@@ -182,14 +208,12 @@ def comparison_page(
         parts += ["<h2>Groupes de référence coupés</h2>",
                   html_table(split, f"{len(split)} groupes coupés (tous scénarios)")]  # fmt: skip
     baseline, *others = list(comparison.scenarios)
-    from territobs.scenarios._labels import french
-
     for other in others:
         moves = comparison.moves(baseline, other)
-        shown = french(moves.head(max_moves))
+        shown = moves_display(moves.head(max_moves))
         caption = (
             f"De « {comparison.scenarios[baseline]} » à « {comparison.scenarios[other]} » :"
-            f" {len(moves)} communes changent de zone"
+            f" {len(moves)} {moved_units_word(comparison)} changent de zone"
             + (f" ({max_moves} premières)" if len(moves) > max_moves else "")
         )
         parts += [f"<h2>{escape(caption)}</h2>", html_table(shown, caption)]
