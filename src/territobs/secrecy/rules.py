@@ -7,6 +7,11 @@ own files; :func:`rules_from_toml` reads rules and their assignment to
 indicators from a TOML file, overriding the built-ins.
 
 Sources are cited in ``docs/methods/secrecy.md``.
+
+The module stays whole (about 700 lines, half of them docstrings citing the
+producers' rules): the rule value, its built-ins, its TOML form and its
+resolution per indicator are one concept, and splitting the TOML half out
+would make it import the rule back (an import cycle).
 """
 
 from __future__ import annotations
