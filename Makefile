@@ -26,10 +26,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-# Stamps: reinstall only when pyproject.toml changes. The demo needs only
-# what a user gets from `pip install territobs` (its data are package data).
+# Stamps: reinstall only when pyproject.toml changes. The demo's data are
+# package data; the scenarios extra (spopt) adds its comparison of zonings
+# (with `pip install territobs` alone the demo builds the rest and says so).
 $(VENV)/.base: $(PY) pyproject.toml
-	$(PIP) install -e .
+	$(PIP) install -e ".[scenarios]"
 	@touch $@
 
 $(VENV)/.dev: $(VENV)/.base

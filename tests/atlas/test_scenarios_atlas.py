@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -261,3 +262,23 @@ def test_portraits_per_zone_per_scenario(built):
     assert 'href="portraits/bassins/est-ensemble.html"' in page
     index = (built / "index.html").read_text(encoding="utf-8")
     assert "scenarios/redecoupage/portraits/bassins/est-ensemble.html" in index
+
+
+def test_missing_scenarios_extra_is_a_check_problem(monkeypatch):
+    """Without spopt/libpysal the build refuses at --check time, in French."""
+    from types import SimpleNamespace
+
+    from territobs.atlas.scenarios import check_scenarios, missing_modules
+
+    compared = SimpleNamespace(
+        indicators=(), zonings=({"zoning": "a"}, {"propose": {"n_zones": 3}})
+    )
+    config = SimpleNamespace(scenarios=(compared,))
+    assert missing_modules(config) == []
+    monkeypatch.setitem(sys.modules, "spopt", None)
+    monkeypatch.setitem(sys.modules, "libpysal", None)
+    assert missing_modules(config) == ["libpysal", "spopt"]
+    assert missing_modules(SimpleNamespace(scenarios=())) == []
+    (key, message), *_ = check_scenarios(config, None, None)
+    assert key == "scenarios"
+    assert 'pip install "territobs[scenarios]"' in message

@@ -71,6 +71,7 @@ __all__ = [
     "ZONING_KINDS",
     "ScenarioComparisonConfig",
     "check_scenarios",
+    "missing_modules",
     "parse_scenarios",
     "run_scenarios",
     "scenario_entries",
@@ -353,13 +354,48 @@ def scenario_entries(steps: Mapping[str, StepRecord]) -> list[IndexZoning]:
     return entries
 
 
+def missing_modules(config: AtlasConfig) -> list[str]:
+    """Return the packages of the ``scenarios`` extra the comparisons need but lack.
+
+    Every comparison needs libpysal (contiguity); a proposed zoning needs
+    spopt too. An empty list when nothing is missing (or nothing compared).
+
+    Parameters
+    ----------
+    config : AtlasConfig
+
+    Returns
+    -------
+    list of str
+    """
+    import importlib.util
+
+    comparisons = getattr(config, "scenarios", ())
+    if not comparisons:
+        return []
+    needed = ["libpysal"]
+    if any("propose" in entry for c in comparisons for entry in c.zonings):
+        needed.append("spopt")
+    return [name for name in needed if importlib.util.find_spec(name) is None]
+
+
 def check_scenarios(
     config: AtlasConfig, catalog: Any, territory: Any
 ) -> list[tuple[str, str]]:
-    """Problems the comparison steps would hit: indicators and unit columns."""
+    """Problems the comparison steps would hit: extra, indicators, unit columns."""
     from territobs.errors import TerritobsError
 
     problems = []
+    missing = missing_modules(config)
+    if missing:
+        problems.append(
+            (
+                "scenarios",
+                "les comparaisons de découpages demandent l'extension « scenarios » "
+                f"de territobs ({', '.join(missing)} absent) : "
+                'pip install "territobs[scenarios]"',
+            )
+        )
     for i, wanted in enumerate(getattr(config, "scenarios", ())):
         for j, ident in enumerate(wanted.indicators):
             try:

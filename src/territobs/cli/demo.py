@@ -41,11 +41,15 @@ DEFAULT_OUTPUT = Path("out") / "demo"
 def demo(output: Path, force: bool, quiet_progress: bool) -> None:
     """Build the demo atlas shipped as package data (``territobs/data/demo``)."""
     from territobs.atlas.config import load_config
+    from territobs.atlas.scenarios import missing_modules
     from territobs.cli.atlas import run_build
     from territobs.datasets import demo_path
 
     config = load_config(demo_path() / "atlas.toml")
     config = dataclasses.replace(config, output=output.resolve())
+    missing = missing_modules(config)
+    if missing:  # `pip install territobs` alone: the rest of the demo still builds
+        config = dataclasses.replace(config, scenarios=())
     report = run_build(config, force=force, quiet_progress=quiet_progress)
     # the change of the population 2017-2023 of the communes and bassins,
     # with portraits of change (territobs.atlas.evolution)
@@ -58,3 +62,9 @@ def demo(output: Path, force: bool, quiet_progress: bool) -> None:
         "Évolution de la population 2017-2023 (portraits d'évolution) : "
         f"{evolution.index.resolve()}"
     )
+    if missing:
+        click.echo(
+            "Comparaison de découpages non construite : elle demande l'extension "
+            f"« scenarios » ({', '.join(missing)} absent). Pour l'ajouter : "
+            'pip install "territobs[scenarios]" puis relancez territobs demo.'
+        )
