@@ -305,10 +305,12 @@ def test_site_search_works_from_file(built_site, browser, offline_page):
         page.wait_for_selector(".md-search-result__item", timeout=15_000)
         titles = page.locator(".md-search-result__item h1").all_inner_texts()
         assert "Glossaire" in titles, titles
-        page.locator(".md-search-result__item a").first.click()
-        page.wait_for_load_state()
-        # the result opens its page from the folder (``glossary.html?h=...``)
-        assert page.url.startswith((built_site / "glossary.html").as_uri())
+        glossary = (built_site / "glossary.html").as_uri()
+        page.locator(".md-search-result__item a", has_text="Glossaire").first.click()
+        # the result opens its page from the folder (``glossary.html?h=...``);
+        # wait for that navigation (the click only starts it)
+        page.wait_for_url(f"{glossary}*", timeout=15_000)
+        assert page.url.startswith(glossary)
         assert page.locator("article h1").first.inner_text().startswith("Glossaire")
     finally:
         page.close()
