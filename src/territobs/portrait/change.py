@@ -38,42 +38,20 @@ from territobs.formatting import (
 from territobs.formatting import format_value as _format_value
 from territobs.portrait.model import Cell, Portrait, _row_decimals
 from territobs.schema import STATE_LABELS
+from territobs.zoning.evolution import EVOLUTION_COLUMNS
 
 __all__ = ["CHANGE_PORTRAIT_COLUMNS", "ChangePortrait", "change_portrait"]
 
-#: Columns of an evolution table a portrait of change needs.
+#: Columns of an evolution table a portrait of change needs (the evolution
+#: table's figures, from ``zone`` to ``annual_rate``, and its state).
 REQUIRED = (
-    "zone",
-    "zone_name",
-    "indicator",
-    "label",
-    "kind",
-    "unit",
-    "start",
-    "end",
-    "value_start",
-    "value_end",
-    "change",
-    "change_unit",
-    "annual_rate",
+    *EVOLUTION_COLUMNS[: EVOLUTION_COLUMNS.index("annual_rate") + 1],
     "state",
 )
 #: Columns of :meth:`ChangePortrait.to_frame`, in order.
 CHANGE_PORTRAIT_COLUMNS = (
     "role",
-    "zone",
-    "zone_name",
-    "indicator",
-    "label",
-    "kind",
-    "unit",
-    "start",
-    "end",
-    "value_start",
-    "value_end",
-    "change",
-    "change_unit",
-    "annual_rate",
+    *REQUIRED[:-1],
     "state_start",
     "state_end",
     "state",
