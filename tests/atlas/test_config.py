@@ -216,3 +216,21 @@ def test_demo_config_is_valid() -> None:
     assert [z.partition for z in config.zonings] == [True, True, False, False]
     assert [z.portraits for z in config.zonings] == [False, True, True, True]
     assert {s.reader for s in config.sources} == {"boundaries", "insee"}
+
+
+def test_links_are_relative_paths(folder: Path) -> None:
+    doc = base()
+    doc["links"] = [
+        {"label": "Évolution", "href": "evolution/index.html"},
+        {"label": "Retour", "href": "../index.html"},
+    ]
+    config = parse_config(doc, folder / "atlas.toml")
+    assert config.links == (
+        ("Évolution", "evolution/index.html"),
+        ("Retour", "../index.html"),
+    )
+    for bad in ("https://example.org/atlas", "/home/moi/atlas/index.html", "C:\\atlas"):
+        doc["links"] = [{"label": "Ailleurs", "href": bad}]
+        assert _error(doc, folder).key == "links[0].href", bad
+    doc["links"] = [{"href": "a.html"}]
+    assert _error(doc, folder).key == "links[0].label"

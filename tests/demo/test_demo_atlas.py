@@ -265,3 +265,13 @@ def test_atlas_commune_lists_match_the_iris_zone_files(config):
             assert members == set(table["code_commune"])
         every = {c for _, codes in zoning.inline_members for c in codes}
         assert every <= set(iris["CODE_COM"])
+
+
+def test_index_links_the_evolution_atlas_and_back(demo_out):
+    """A partner opening index.html finds the evolution atlas, and comes back."""
+    index = (demo_out / "index.html").read_text(encoding="utf-8")
+    assert 'href="evolution/index.html"' in index
+    assert "Voir aussi" in index
+    assert (demo_out / "evolution" / "index.html").is_file()
+    back = (demo_out / "evolution" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../index.html"' in back

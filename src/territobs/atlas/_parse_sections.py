@@ -488,3 +488,25 @@ def parse_evolutions(
     # two evolutions without id over the same vintages would share files
     unique_ids(tables, [e.id for e in out], problems)
     return tuple(out)
+
+
+def _parse_link(table: _Table) -> tuple[str, str]:
+    """Read one ``[[links]]`` table: a page shown under « Voir aussi » on the index.
+
+    ``href`` is relative to the atlas folder (another atlas built beside it,
+    a guide saved with it): never an address on the internet, so that the
+    atlas still opens offline, and never an absolute path of this machine.
+    """
+    label = table.get("label", str, "", required=True)
+    href = table.get("href", str, "", required=True)
+    if href and (
+        ":" in href.split("/", 1)[0] or href.startswith(("/", "\\")) or "\\" in href
+    ):
+        table.problems.add(
+            table.sub("href"),
+            f"« {href} » : un chemin relatif au dossier de l'atlas est attendu "
+            "(par exemple « evolution/index.html ») ; ni adresse internet ni chemin "
+            "absolu, pour que l'atlas s'ouvre hors ligne et sur un autre poste",
+        )
+    table.finish()
+    return label, href

@@ -86,6 +86,7 @@ from territobs._toml import unique_ids as _unique
 from territobs.atlas._parse_sections import (
     _check_links,
     _file,
+    _parse_link,
     _parse_maps,
     _parse_members,  # noqa: F401 - re-exported
     _parse_publication,
@@ -176,6 +177,8 @@ class AtlasConfig:
     evolutions: tuple[EvolutionConfig, ...] = ()
     #: ``[[scenarios]]`` (:class:`territobs.atlas.scenarios.ScenarioComparisonConfig`).
     scenarios: tuple[ScenarioComparisonConfig, ...] = ()
+    #: ``[[links]]``: ``(label, relative href)`` listed under « Voir aussi ».
+    links: tuple[tuple[str, str], ...] = ()
 
     def zoning(self, zoning_id: str) -> ZoningConfig:
         """Return the zoning ``zoning_id`` (``KeyError`` if absent)."""
@@ -280,6 +283,7 @@ def parse_config(
             )
     evolutions = parse_evolutions(doc, problems, [z.id for z in zonings])
     scenarios = parse_scenarios(doc, problems, [z.id for z in zonings], base)
+    links = tuple(_parse_link(t) for t in _array(doc, "links", problems))
     doc.finish()
     _check_links(
         {
@@ -310,6 +314,7 @@ def parse_config(
         publication=publication,
         evolutions=evolutions,
         scenarios=scenarios,
+        links=links,
     )
 
 

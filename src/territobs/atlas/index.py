@@ -189,6 +189,7 @@ def render_index(
     warnings: Sequence[str] = (),
     totals: Mapping[str, int] | None = None,
     built_at: dt.datetime | None = None,
+    links: Sequence[tuple[str, str]] = (),
 ) -> str:
     """Render the index page.
 
@@ -211,6 +212,9 @@ def render_index(
         ``estimated``, ``secret``, ``incomplete`` counts of published values.
     built_at : datetime, optional
         Build date (default: now).
+    links : sequence of (str, str), optional
+        ``(label, relative href)`` of related pages (another atlas built
+        beside this one…), listed under « Voir aussi ».
 
     Returns
     -------
@@ -235,6 +239,7 @@ def render_index(
             n_warnings=len(warnings),
             totals=totals,
             built_on=f"{format_date(built_at.date())} à {built_at:%H:%M}",
+            links=[(label, href(target)) for label, target in links],
         )
     )
 
@@ -292,6 +297,7 @@ def index_from_manifest(
     manifest: Manifest,
     *,
     built_at: dt.datetime | None = None,
+    links: Sequence[tuple[str, str]] = (),
 ) -> str:
     """Render the index page from the records of a build.
 
@@ -306,6 +312,8 @@ def index_from_manifest(
         steps.
     built_at : datetime, optional
         Build date (default: now).
+    links : sequence of (str, str), optional
+        Related pages, see :func:`render_index`.
 
     Returns
     -------
@@ -358,6 +366,7 @@ def index_from_manifest(
         warnings=notes,
         totals=secrecy.stats.get("totals", {}) if secrecy else {},
         built_at=built_at,
+        links=links,
     )
 
 

@@ -210,6 +210,7 @@ def plan(config: AtlasConfig) -> list[Step]:
                 "title": config.title,
                 "zonings": [(z.id, z.label) for z in config.zonings],
                 "sources": [dict(s.section) for s in config.sources],
+                "links": [list(link) for link in config.links],
             },
             label="page d'accueil",
         )

@@ -14,7 +14,10 @@ def _run_index(step: Step, context: BuildContext) -> StepProduct:
     )
 
     html = index_from_manifest(
-        context.config.title, step.params["zonings"], context.manifest
+        context.config.title,
+        step.params["zonings"],
+        context.manifest,
+        links=[tuple(link) for link in step.params.get("links", [])],
     )
     atomic_write_text(context.path("index.html"), html)
     journal = journal_from_manifest(context.config.title, context.manifest)
