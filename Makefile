@@ -68,8 +68,8 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) benchmarks/run_all.py
 
-# Every lower bound of pyproject.toml pinned in a fresh venv, then the demo and
-# a smoke subset of the tests (about 7 minutes; needs PyPI).
+# Every lower bound of pyproject.toml (core and user extras) pinned in a fresh
+# venv, then the demo and a smoke subset of the tests (2-3 minutes; needs PyPI).
 min-versions: $(VENV)/.dev
 	$(PY) benchmarks/check_min_versions.py
 
