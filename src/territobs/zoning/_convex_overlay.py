@@ -326,12 +326,10 @@ def _convex_overlaps(
     else:
         for r in ranges:
             work(r)
-    if zones is not None and by_geos:
-        g = np.sort(np.concatenate(by_geos))
-    else:
-        g = np.empty(0, dtype=np.int64)
-    if len(g):
-        zg = zones[zone[g]]
+    g = np.sort(np.concatenate(by_geos)) if by_geos else np.empty(0, np.int64)
+    if zones is not None and len(g):
+        geos_zones: np.ndarray = zones
+        zg = geos_zones[zone[g]]
         inside = shapely.contains(zg, units[unit[g]])  # prepared: one thread
         gc = g[~inside]
         whole[gc] = False
@@ -345,7 +343,7 @@ def _convex_overlaps(
 
         def cut(idx: np.ndarray) -> None:
             area[idx] = shapely.area(
-                shapely.intersection(units[unit[idx]], zones[zone[idx]])
+                shapely.intersection(units[unit[idx]], geos_zones[zone[idx]])
             )
 
         if len(chunks) > 1:
