@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
-from territobs.zoning._rings import NUMPY_PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
+from territobs.zoning._rings import GRID_PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
 from territobs.zoning._rings import _ragged
 
 #: Vertices handled per chunk by the grid areas (bounds memory).
@@ -192,7 +192,7 @@ def _grid_areas(
     """:func:`_grid_areas_chunk` by groups of units (bounded memory).
 
     Groups go to ``workers`` threads when there are at least
-    ``NUMPY_PARALLEL_MIN_WORK`` vertices to walk (in a multiple of ``workers``
+    ``GRID_PARALLEL_MIN_WORK`` vertices to walk (in a multiple of ``workers``
     groups of equal vertices, so the threads get equal shares).
     """
     area = np.empty(len(unit))

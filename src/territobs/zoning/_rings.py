@@ -23,12 +23,18 @@ import shapely
 #: took 0.88-0.94 of one thread's time from 65,000 pair vertices (0.05 s) up;
 #: the threshold keeps jobs under about 0.1 s on one thread.
 PARALLEL_MIN_WORK = 200_000
-#: The same for the vectorised NumPy kernels (grid areas, convex clipping):
-#: on the same machine and day 2 threads never paid (1t/2t time 0.73-1.01
+#: The same for the vectorised NumPy kernels (convex clipping; grid below):
+#: on the same machine and day 2 threads did not pay at load 2.2 (1t/2t 0.73-1.01
 #: on the 5 km grid from 60,000 to 90 million pair vertices, 0.85-1.01 on
 #: 1,000 buffers): NumPy holds the GIL between its many small operations. So
 #: they run on one thread; the code path stays for machines where it pays.
 NUMPY_PARALLEL_MIN_WORK = 1 << 62
+#: Except the grid kernel, from this many vertices walked: near idle (load
+#: 0.8, same machine, 2026-12-07 01:40 UTC) 2 threads took 0.92 of one
+#: thread's time at 1.1 million vertices, 0.73 at 6.3 million (5 km grid over
+#: the communes), 0.95 at 90 million (densified x16); at load 2.2 they took
+#: 0.99-1.05 up to 6.3 million and 1.37 at 90 million.
+GRID_PARALLEL_MIN_WORK = 1_000_000
 #: Relative area below which a computed overlap is rounding noise (no pair).
 AREA_NOISE = 1e-12
 
