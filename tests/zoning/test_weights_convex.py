@@ -66,8 +66,9 @@ def test_non_convex_zones_use_geos():
 
 
 def test_threads_equal_serial(monkeypatch):
-    monkeypatch.setattr(_overlay, "_PARALLEL_MIN_PAIRS", 0)
-    monkeypatch.setattr(_convex_overlay, "_PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(_overlay, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_convex_overlay, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_convex_overlay, "_NUMPY_PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(_convex_overlay, "_CONVEX_CHUNK", 500)
     units, zones = _units(3), _zones(3)
     one = overlaps(units, zones, tolerance=0, n_jobs=1)

@@ -98,3 +98,19 @@ def test_unit_on_grid_lines_is_exact():
     got = dict(zip(ov.zone.tolist(), ov.area, strict=True))
     assert got == {0: 10000.0, 1: 5000.0, 2: 10000.0}
     assert not ov.whole.any()  # the unit spans several cells
+
+
+def test_grid_threads_equal_serial(monkeypatch):
+    from territobs.zoning import _grid_overlay
+
+    monkeypatch.setattr(_grid_overlay, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_grid_overlay, "_CLIP_CHUNK_VERTICES", 50)
+    units = _units(1)
+    xs = np.arange(-200, 1400, 100.0)
+    zones = np.array(
+        [box(x0, y0, x0 + 100, y0 + 100) for x0 in xs for y0 in xs], dtype=object
+    )
+    one = overlaps(units, zones, tolerance=0, n_jobs=1)
+    two = overlaps(units, zones, tolerance=0, n_jobs=2)
+    assert_array_equal(one.unit, two.unit)
+    assert_array_equal(one.area, two.area)

@@ -18,7 +18,8 @@ import numpy as np
 import shapely
 
 from territobs.zoning._rings import AREA_NOISE as _AREA_NOISE
-from territobs.zoning._rings import PARALLEL_MIN_PAIRS as _PARALLEL_MIN_PAIRS
+from territobs.zoning._rings import NUMPY_PARALLEL_MIN_WORK as _NUMPY_PARALLEL_MIN_WORK
+from territobs.zoning._rings import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
 from territobs.zoning._rings import _ragged, _rings
 
 
@@ -266,8 +267,9 @@ def _convex_overlaps(
     vertices = shapely.get_num_coordinates(units[unit])
     cost = np.cumsum(planes.count[zone] + vertices)
     n_chunks = max(int(cost[-1]) // _CONVEX_CHUNK + 1 if n else 1, 1)
-    if workers > 1 and n >= _PARALLEL_MIN_PAIRS:
-        n_chunks = max(n_chunks, 2 * workers)
+    parallel = workers > 1 and n > 0 and int(cost[-1]) >= _NUMPY_PARALLEL_MIN_WORK
+    if parallel:  # a multiple of the threads: equal shares of the work
+        n_chunks = -(-max(n_chunks, 2 * workers) // workers) * workers
     chunk = cost * n_chunks // (int(cost[-1]) + 1) if n else cost
     cuts = np.r_[0, np.flatnonzero(np.diff(chunk)) + 1, n]
 
@@ -293,16 +295,10 @@ def _convex_overlaps(
         if zones is not None:
             geos = todo & (vertices[lo:hi] * act_count > _CONVEX_GEOS_MIN_WORK)
             todo &= ~geos
-            g = np.flatnonzero(geos)
-            if len(g):
-                inside = shapely.contains(zones[z[g]], units[u[g]])
-                gc = g[~inside]
-                whole[lo + gc] = False
-                # Not clip_by_rect first: its output can be invalid, and the
-                # overlay of an invalid piece gave wrong areas on real IRIS.
-                area[lo + gc] = shapely.area(
-                    shapely.intersection(units[u[gc]], zones[z[gc]])
-                )
+            # Cut by GEOS after the pool: prepared geometries are not
+            # thread-safe (libgeos/geos#825; two threads testing the same
+            # prepared zone crashed on densified communes).
+            by_geos.append(lo + np.flatnonzero(geos))
         clip = np.flatnonzero(todo)
         cut_area, clipped = _clip_convex(
             units,
@@ -322,11 +318,37 @@ def _convex_overlaps(
             cut_area[clipped],
         )
 
+    by_geos: list[np.ndarray] = []
     ranges = list(itertools.pairwise(cuts.tolist()))
-    if workers > 1 and len(ranges) > 1:
+    if parallel and len(ranges) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(work, ranges))
     else:
         for r in ranges:
             work(r)
+    g = np.sort(np.concatenate(by_geos)) if by_geos else np.empty(0, np.int64)
+    if zones is not None and len(g):
+        geos_zones: np.ndarray = zones
+        zg = geos_zones[zone[g]]
+        inside = shapely.contains(zg, units[unit[g]])  # prepared: one thread
+        gc = g[~inside]
+        whole[gc] = False
+        # Not clip_by_rect first: its output can be invalid, and the overlay
+        # of an invalid piece gave wrong areas on real IRIS. Unprepared
+        # intersections are thread-safe: threads when the work pays.
+        size = (
+            int(vertices[gc].sum() + planes.count[zone[gc]].sum()) if workers > 1 else 0
+        )
+        chunks = np.array_split(gc, 4 * workers) if size >= _PARALLEL_MIN_WORK else [gc]
+
+        def cut(idx: np.ndarray) -> None:
+            area[idx] = shapely.area(
+                shapely.intersection(units[unit[idx]], geos_zones[zone[idx]])
+            )
+
+        if len(chunks) > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(cut, chunks))
+        else:
+            cut(gc)
     return keep, area, whole

@@ -15,13 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
+from territobs.zoning._rings import GRID_PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
 from territobs.zoning._rings import _ragged
 
 #: Vertices handled per chunk by the grid areas (bounds memory).
 _CLIP_CHUNK_VERTICES = 250_000
-#: Vertices from which the grid areas use threads (measured: below it the
-#: pool costs more than it saves).
-_GRID_PARALLEL_MIN_VERTICES = 500_000
 
 
 def _rect_grid(
@@ -194,7 +192,8 @@ def _grid_areas(
     """:func:`_grid_areas_chunk` by groups of units (bounded memory).
 
     Groups go to ``workers`` threads when there are at least
-    ``_GRID_PARALLEL_MIN_VERTICES`` vertices to walk.
+    ``GRID_PARALLEL_MIN_WORK`` vertices to walk (in a multiple of ``workers``
+    groups of equal vertices, so the threads get equal shares).
     """
     area = np.empty(len(unit))
     if not len(unit):
@@ -203,7 +202,11 @@ def _grid_areas(
     vertices = shapely.get_num_coordinates(units[unit[order]])
     first = np.r_[True, unit[order][1:] != unit[order][:-1]]
     cum = np.cumsum(np.where(first, vertices, 0))
-    chunk = cum // _CLIP_CHUNK_VERTICES
+    n_chunks = int(cum[-1]) // _CLIP_CHUNK_VERTICES + 1
+    parallel = workers > 1 and cum[-1] >= _PARALLEL_MIN_WORK
+    if parallel:
+        n_chunks = -(-max(n_chunks, workers) // workers) * workers
+    chunk = (cum - 1) * n_chunks // int(cum[-1])
     cuts = np.r_[0, np.flatnonzero(np.diff(chunk)) + 1, len(order)]
 
     def work(bounds: tuple[int, int]) -> None:
@@ -211,7 +214,7 @@ def _grid_areas(
         area[idx] = _grid_areas_chunk(units, lx, ly, unit[idx], col[idx], row[idx])
 
     ranges = list(itertools.pairwise(cuts.tolist()))
-    if workers > 1 and len(ranges) > 1 and cum[-1] >= _GRID_PARALLEL_MIN_VERTICES:
+    if parallel and len(ranges) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(work, ranges))
     else:

@@ -49,7 +49,7 @@ from territobs.zoning._grid_overlay import (
     _rect_grid,
 )
 from territobs.zoning._rings import AREA_NOISE as _AREA_NOISE
-from territobs.zoning._rings import PARALLEL_MIN_PAIRS as _PARALLEL_MIN_PAIRS
+from territobs.zoning._rings import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
 
 __all__ = ["Overlaps", "is_rectangle", "n_workers", "overlaps"]
 
@@ -93,18 +93,15 @@ class Overlaps:
 def n_workers(n_jobs: int | None) -> int:
     """Resolve ``n_jobs`` to a thread count.
 
-    An explicit count is used as given; -1 means every core available. The
-    default (None) uses only the cores left idle by the machine's load (one-
-    minute load average): threads on busy cores were measured slower than one
-    thread (they compete with other processes and with each other).
+    An explicit count is used as given; None and -1 mean every core this
+    process may run on. This is only a ceiling: each kernel uses threads
+    only when its measured work (vertices summed over the pairs to cut) is
+    at least ``PARALLEL_MIN_WORK``, so the choice depends on the input, never
+    on the machine's load, and a given input always runs the same way.
     """
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if n_jobs is not None and n_jobs >= 0:
         return max(1, int(n_jobs))
-    if n_jobs is None and hasattr(os, "getloadavg"):
-        # The load counts this process itself (about 1 while it computes).
-        others = max(os.getloadavg()[0] - 1.0, 0.0)
-        return max(1, min(available, int(available - others + 0.5)))
     return max(1, available)
 
 
@@ -138,9 +135,15 @@ def _map_chunks(
     func: Callable[[np.ndarray], _T],
     index: np.ndarray,
     workers: int,
+    work: int,
 ) -> list[_T]:
-    """Apply ``func`` to chunks of ``index``, on threads when it pays."""
-    if workers <= 1 or len(index) < _PARALLEL_MIN_PAIRS:
+    """Apply ``func`` to chunks of ``index``, on threads when ``work`` pays.
+
+    ``work`` is the measured size of the job (vertices summed over its
+    pairs); from ``_PARALLEL_MIN_WORK`` the index is split in ``4 * workers``
+    chunks (balance: pairs differ in cost) on ``workers`` threads.
+    """
+    if workers <= 1 or len(index) < workers or work < _PARALLEL_MIN_WORK:
         return [func(index)]
     chunks = np.array_split(index, workers * 4)
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -161,7 +164,13 @@ def _cut_general(
         piece = shapely.intersection(units[unit[chunk]], zones[zone[chunk]])
         return shapely.area(piece), (piece if keep_pieces else np.empty(0, object))
 
-    parts = _map_chunks(work, np.arange(len(unit)), workers)
+    size = 0
+    if workers > 1 and len(unit):
+        size = int(
+            shapely.get_num_coordinates(units[unit]).sum()
+            + shapely.get_num_coordinates(zones[zone]).sum()
+        )
+    parts = _map_chunks(work, np.arange(len(unit)), workers, size)
     area = np.concatenate([p[0] for p in parts]) if parts else np.empty(0)
     pieces = np.concatenate([p[1] for p in parts]) if keep_pieces and parts else None
     return area, pieces
@@ -199,10 +208,8 @@ def _cut_rectangles(
         return groups
 
     groups = np.arange(len(starts))
-    if len(unit) >= _PARALLEL_MIN_PAIRS * 4:
-        _map_chunks(work, groups, workers)
-    else:
-        work(groups)
+    size = int(shapely.get_num_coordinates(units[unit]).sum()) if workers > 1 else 0
+    _map_chunks(work, groups, workers, size)
     return area, pieces
 
 
@@ -226,9 +233,10 @@ def overlaps(
         ``tolerance`` of it is not a pair (a unit touching a zone on its
         border only has a zero overlap and is never a pair).
     n_jobs : int, optional
-        Threads for the cut pairs (GEOS intersections, convex clipping chunks);
-        None or -1: every core available. Only large jobs use threads (from
-        ``_PARALLEL_MIN_PAIRS`` pairs); results do not depend on it.
+        Most threads for the cut pairs (GEOS intersections, grid and convex
+        kernels); None or -1: every core available. Only jobs of at least
+        ``PARALLEL_MIN_WORK`` pair vertices use threads (decided by the size
+        of the work, not by the machine's load); results do not depend on it.
     keep_pieces : bool, default False
         Also return the ``unit ∩ zone`` geometries of the cut pairs.
 

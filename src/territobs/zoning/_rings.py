@@ -14,8 +14,27 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-#: Below this many cut pairs a thread pool costs more than it saves.
-PARALLEL_MIN_PAIRS = 4000
+#: Size of a GEOS job (intersections, clips), in vertices summed over its
+#: pairs (unit's plus zone's), from which it is split over threads. Decided by
+#: the work's measured size only, never by the machine's load, so an input
+#: always runs the same way. Measured on the 2-core benchmark machine
+#: (2026-12-07, load 2.2-2.6, 1,000 stars over the communes of
+#: ``benchmarks/bench_weights.py``, subsets of 30 to 1,000 zones): 2 threads
+#: took 0.88-0.94 of one thread's time from 65,000 pair vertices (0.05 s) up;
+#: the threshold keeps jobs under about 0.1 s on one thread.
+PARALLEL_MIN_WORK = 200_000
+#: The same for the vectorised NumPy kernels (convex clipping; grid below):
+#: on the same machine and day 2 threads did not pay at load 2.2 (1t/2t 0.73-1.01
+#: on the 5 km grid from 60,000 to 90 million pair vertices, 0.85-1.01 on
+#: 1,000 buffers): NumPy holds the GIL between its many small operations. So
+#: they run on one thread; the code path stays for machines where it pays.
+NUMPY_PARALLEL_MIN_WORK = 1 << 62
+#: Except the grid kernel, from this many vertices walked: near idle (load
+#: 0.8, same machine, 2026-12-07 01:40 UTC) 2 threads took 0.92 of one
+#: thread's time at 1.1 million vertices, 0.73 at 6.3 million (5 km grid over
+#: the communes), 0.95 at 90 million (densified x16); at load 2.2 they took
+#: 0.99-1.05 up to 6.3 million and 1.37 at 90 million.
+GRID_PARALLEL_MIN_WORK = 1_000_000
 #: Relative area below which a computed overlap is rounding noise (no pair).
 AREA_NOISE = 1e-12
 

@@ -443,9 +443,11 @@ def build_weights(
         zone counts as wholly inside (exact); an overlap below ``tolerance``
         of the unit's area is no pair. Use 0 for raw geometry.
     n_jobs : int, optional
-        Threads for the cut pairs of geometric zones (-1: every core
-        available; 1: no thread; None: the cores other processes leave idle,
-        and only for jobs large enough to pay). Results do not depend on it.
+        Most threads for the cut pairs of geometric zones (None or -1: every
+        core available; 1: no thread). Threads are used only for jobs whose
+        measured size pays for them (GEOS intersections of at least 200,000
+        pair vertices), never depending on the machine's load, so an input
+        always runs the same way. Results do not depend on it.
 
     Returns
     -------
