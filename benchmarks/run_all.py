@@ -49,8 +49,9 @@ below) and `bench_maps.py` now give their peers equal work; the full-size
 figures will be back after their next run. The national commune map from
 full-resolution-like (densified) boundaries is measured by
 `bench_maps_fullres.py`, the atlas's per-zone cost at 1,000 and 3,000 zones by
-`bench_atlas.py --zones 1000,3000`; the weights tables are from their last run
-(the weights code did not change since).
+`bench_atlas.py --zones 1000,3000`. Each table is from its script's last run on
+the code it names (the weights table was re-run after threads came to be decided
+by the size of the work).
 """
 
 
