@@ -100,3 +100,10 @@ def test_portrait_of_change_renders_in_chromium(browser, offline_page, built):
     assert page.pdf(format="A4").startswith(b"%PDF")
     assert errors == [] and external == []
     page.close()
+
+
+def test_summary_counts_zones_not_portraits(built):
+    """Portraits of change listed beside the zones' own do not double the count."""
+    index = (built / "index.html").read_text(encoding="utf-8")
+    assert "Bassins de Seine-Saint-Denis (4 zones)" in index
+    assert "Communes de Seine-Saint-Denis (39 zones)" in index

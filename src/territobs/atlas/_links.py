@@ -43,6 +43,9 @@ class IndexZoning:
         ``(indicator label, [(format label, href)...])``.
     portraits : list of (str, str, str)
         ``(zone name, HTML href, CSV href)``.
+    n_zones : int, optional
+        Number of zones of the zoning, when the portraits listed are not one
+        per zone (portraits of change are listed after the zones' own).
     """
 
     id: str
@@ -50,3 +53,4 @@ class IndexZoning:
     tables: list[tuple[str, str]] = field(default_factory=list)
     maps: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     portraits: list[tuple[str, str, str]] = field(default_factory=list)
+    n_zones: int | None = None

@@ -90,7 +90,7 @@ def summary_lines(
         labels = list(dict.fromkeys(label for z in zonings for label, _ in z.maps))
     zoning_texts = []
     for zoning in zonings:
-        n = len(zoning.portraits)
+        n = zoning.n_zones if zoning.n_zones is not None else len(zoning.portraits)
         zoning_texts.append(
             f"{zoning.label} ({count_of(n, 'zone')})" if n else zoning.label
         )
@@ -348,6 +348,8 @@ def index_from_manifest(
                         href(portraits.outputs[f"{stem}.csv"]["path"]),
                     )
                 )
+        # one portrait per zone: counted before the portraits of change join them
+        entry.n_zones = len(entry.portraits)
         for step_id, record in steps.items():  # portraits of change, after the zones'
             if step_id.startswith("evolution:"):
                 from territobs.atlas.evolution import change_portrait_links
