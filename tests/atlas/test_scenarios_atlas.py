@@ -262,6 +262,14 @@ def test_portraits_per_zone_per_scenario(built):
     assert 'href="portraits/bassins/est-ensemble.html"' in page
     index = (built / "index.html").read_text(encoding="utf-8")
     assert "scenarios/redecoupage/portraits/bassins/est-ensemble.html" in index
+    # the summary counts scenarios and their zones, not their portraits summed
+    counts = [len(list(d.glob("*.html"))) for d in folder.iterdir() if d.is_dir()]
+    summary = re.search(
+        r"Scénarios : [^(]*\((\d) scénarios de (\d+) à (\d+) zones\)", index
+    )
+    assert summary is not None, index[:2000]
+    assert int(summary[1]) == len(counts) == 3
+    assert (int(summary[2]), int(summary[3])) == (min(counts), max(counts))
 
 
 def test_missing_scenarios_extra_is_a_check_problem(monkeypatch):

@@ -46,6 +46,9 @@ class IndexZoning:
     n_zones : int, optional
         Number of zones of the zoning, when the portraits listed are not one
         per zone (portraits of change are listed after the zones' own).
+    count_text : str, optional
+        What the summary says in brackets instead of « n zones » (a
+        comparison of scenarios: « 3 scénarios de 4 à 5 zones »).
     """
 
     id: str
@@ -54,3 +57,4 @@ class IndexZoning:
     maps: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     portraits: list[tuple[str, str, str]] = field(default_factory=list)
     n_zones: int | None = None
+    count_text: str | None = None

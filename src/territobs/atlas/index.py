@@ -91,9 +91,8 @@ def summary_lines(
     zoning_texts = []
     for zoning in zonings:
         n = zoning.n_zones if zoning.n_zones is not None else len(zoning.portraits)
-        zoning_texts.append(
-            f"{zoning.label} ({count_of(n, 'zone')})" if n else zoning.label
-        )
+        count = zoning.count_text or (count_of(n, "zone") if n else "")
+        zoning_texts.append(f"{zoning.label} ({count})" if count else zoning.label)
     lines = [
         f"Cet atlas présente {count_of(len(labels), 'indicateur')}"
         + (f" ({', '.join(labels)})" if labels else "")

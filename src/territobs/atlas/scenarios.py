@@ -46,7 +46,7 @@ plans the build without pandas); the step imports the rest when it runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -340,7 +340,9 @@ def scenario_entries(steps: Mapping[str, StepRecord]) -> list[IndexZoning]:
         ):
             if key in outputs:
                 entry.tables.append((text, href(outputs[key]["path"])))
-        for label, zones in record.stats.get("scenarios", []):
+        listed = record.stats.get("scenarios", [])
+        entry.count_text = _scenario_count(len(zones) for _, zones in listed)
+        for label, zones in listed:
             for zone_name, stem in zones:
                 if f"{stem}.html" in outputs:
                     entry.portraits.append(
@@ -352,6 +354,28 @@ def scenario_entries(steps: Mapping[str, StepRecord]) -> list[IndexZoning]:
                     )
         entries.append(entry)
     return entries
+
+
+def _scenario_count(zones_per_scenario: Iterable[int]) -> str | None:
+    """« 3 scénarios de 4 à 5 zones »: what the index summary says of a comparison.
+
+    Examples
+    --------
+    >>> _scenario_count([4, 5, 4])
+    '3 scénarios de 4 à 5 zones'
+    >>> _scenario_count([6, 6])
+    '2 scénarios de 6 zones'
+    >>> _scenario_count([]) is None
+    True
+    """
+    from territobs.formatting import count_of
+
+    counts = [n for n in zones_per_scenario if n]
+    if not counts:
+        return None
+    low, high = min(counts), max(counts)
+    zones = count_of(high, "zone") if low == high else f"{low} à {high} zones"
+    return f"{count_of(len(counts), 'scénario')} de {zones}"
 
 
 def missing_modules(config: AtlasConfig) -> list[str]:
