@@ -177,3 +177,34 @@ def test_check_and_build_refuse_the_same_files_listing_every_problem(
         k for k in keys if not k.startswith("zones")
     ]
     assert not (folder / "out" / "index.html").exists()
+
+
+SCENARIO_PROPOSAL = """
+[[scenarios]]
+id = "redecoupage"
+title = "Deux découpages"
+indicators = ["population"]
+
+[[scenarios.zonings]]
+id = "noms"
+label = "Une zone par nom"
+column = "name"
+
+[[scenarios.zonings]]
+id = "propose"
+label = "Proposé"
+propose = { method = "kmeans", n_zones = 2, seed = 0 }
+"""
+
+
+def test_check_catches_a_proposal_on_a_count_some_units_lack(folder) -> None:
+    """The build would stop in the proposal: --check says so first, naming the unit."""
+    config = _config(folder)
+    config.write_text(
+        config.read_text(encoding="utf-8") + SCENARIO_PROPOSAL, encoding="utf-8"
+    )
+    assert check_atlas(load_config(config)) == []
+    (folder / "rp.csv").write_text("CODGEO;P21_POP\n93001;86000\n", encoding="utf-8")
+    problems = dict(check_atlas(load_config(config)))
+    text = problems["scenarios[0].zonings[1].propose"]
+    assert "« population »" in text and "93055" in text

@@ -448,6 +448,10 @@ def check_scenarios(
                     )
                 )
         for k, entry in enumerate(wanted.zonings):
+            if "propose" in entry:
+                problem = _proposal_count_problem(entry, wanted, territory, catalog)
+                if problem:
+                    problems.append((f"scenarios[{i}].zonings[{k}].propose", problem))
             if "zoning" in entry:
                 try:
                     zoning = config.zoning(entry["zoning"])
@@ -463,3 +467,24 @@ def check_scenarios(
                         )
                     )
     return problems
+
+
+def _proposal_count_problem(
+    entry: Mapping[str, Any],
+    wanted: ScenarioComparisonConfig,
+    territory: Any,
+    catalog: Any,
+) -> str | None:
+    """Return what stops a proposal (a count it balances that units lack), if any."""
+    from territobs.errors import TerritobsError
+    from territobs.scenarios._values import unit_values
+
+    indicator = entry["propose"].get("indicator", wanted.balance_on or "population")
+    try:
+        unit_values(territory, str(indicator), catalog=catalog)
+    except (KeyError, TerritobsError) as error:
+        return (
+            f"découpage proposé sur « {indicator} » impossible : "
+            f"{getattr(error, 'message', error)}"
+        )
+    return None
