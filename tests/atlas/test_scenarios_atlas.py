@@ -257,6 +257,13 @@ def test_portraits_per_zone_per_scenario(built):
     html = (folder / "bassins" / "est-ensemble.html").read_text(encoding="utf-8")
     assert "Zone du scénario « Bassins »" in html
     assert "Montreuil" in html and "<svg" in html  # members and locator map
+    # beside its département, as the atlas's own portraits (the same figure)
+    rows = pd.read_csv(folder / "bassins" / "est-ensemble.csv", dtype={"zone": str})
+    reference = rows[rows["role"] == "reference"].set_index("indicator")
+    assert reference.loc["population", "zone_name"] == "Seine-Saint-Denis"
+    expected = _units()["population_municipale"].sum()
+    assert reference.loc["population", "value"] == expected
+    assert "Seine-Saint-Denis" in html
     # the comparison page and the atlas index link the portraits
     page = (built / "scenarios" / "redecoupage" / "index.html").read_text("utf-8")
     assert 'href="portraits/bassins/est-ensemble.html"' in page

@@ -134,6 +134,63 @@ def _summary(
     return table
 
 
+def shows_references(config: Any) -> bool:
+    """Tell whether the atlas computes territories of reference to show.
+
+    Those of ``[[references]]`` that a zoning names in its ``references``;
+    the comparison steps then depend on their published figures.
+    """
+    referenced = {r for z in config.zonings for r in z.references}
+    return bool(referenced & {r.id for r in config.references})
+
+
+def _references(
+    comparison: Comparison, context: BuildContext, order: list[str]
+) -> tuple[pd.DataFrame, list[tuple[str, list[str], dict[str, str]]]]:
+    """Rows of the atlas's territories of reference, and each portrait's request.
+
+    A scenario zone (``"<scenario>/<zone>"`` in ``order``) is shown beside
+    every territory of reference (``[[references]]``, e.g. its département)
+    whose départements are all among its units' ones, as the atlas's own
+    portraits are. The rows are those the atlas publishes (secrecy applied
+    with its zonings): a portrait shows no figure the atlas does not.
+    """
+    from territobs.atlas.dag import REFERENCES, StepId
+    from territobs.atlas.steps.portraits import _unit_departements, _zone_departements
+
+    config = context.config
+    if not shows_references(config):
+        return pd.DataFrame(), [(zone, [], {}) for zone in order]
+    published = context.load(StepId("secrecy", part=REFERENCES))
+    weights = context.load(StepId("weights", REFERENCES))
+    unit_deps = _unit_departements(comparison.units)
+    ref_deps = dict(
+        zip(
+            map(str, weights.zones), _zone_departements(weights, unit_deps), strict=True
+        )
+    )
+    zone_ids = published["zone"].astype(str)
+    chosen: list[tuple[str, str, frozenset[str]]] = []  # (ident, label, départements)
+    parts = []
+    for ref in config.references:
+        mine = zone_ids.str.startswith(f"{ref.id}-") | (zone_ids == ref.id)
+        rows = published[mine].assign(zone=f"{ref.id}/" + zone_ids[mine])
+        parts.append(rows)
+        for own in dict.fromkeys(zone_ids[mine]):
+            deps = ref_deps.get(own, frozenset())
+            if deps:
+                chosen.append((f"{ref.id}/{own}", ref.label, deps))
+    requests = []
+    for zone in order:
+        sid, own = zone.split("/", 1)
+        assigned = comparison.assignments[sid]
+        codes = assigned.index[assigned == own].astype(str)
+        deps = frozenset(unit_deps.reindex(codes).dropna())
+        ids = [ident for ident, _, d in chosen if d <= deps]
+        requests.append((zone, ids, {i: lab for i, lab, _ in chosen if i in ids}))
+    return pd.concat(parts, ignore_index=True), requests
+
+
 def _portraits(
     comparison: Comparison, wanted: ScenarioComparisonConfig, context: BuildContext
 ) -> tuple[dict[str, str], list[list[Any]]]:
@@ -157,7 +214,13 @@ def _portraits(
         {c: object for c in rows.columns if pd.api.types.is_string_dtype(rows[c])}
     )
     order = list(dict.fromkeys(rows["zone"]))
-    pages = portraits(rows, [(zone, [], None) for zone in order])
+    references, requests = _references(comparison, context, order)
+    if len(references):
+        rows = pd.concat([rows, references], ignore_index=True)
+        rows = rows.astype(
+            {c: object for c in rows.columns if pd.api.types.is_string_dtype(rows[c])}
+        )
+    pages = portraits(rows, requests)
     files: dict[str, str] = {}
     listed: dict[str, list[list[str]]] = {sid: [] for sid in comparison.scenarios}
     base = f"scenarios/{wanted.id}/portraits"

@@ -86,17 +86,25 @@ def scenario_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> lis
     """List the steps of the config's comparisons, one per comparison.
 
     Each depends on the territory, on the zonings it compares and on every
-    zoning's published figures (public to its secrecy).
+    zoning's published figures (public to its secrecy), and on the published
+    figures of the territories of reference when the atlas computes them (the
+    portraits show them beside each zone).
     """
-    from territobs.atlas.dag import Step
+    from territobs.atlas.dag import REFERENCES, Step
+    from territobs.atlas.scenario_page import shows_references
 
     steps = []
     labels = {z.id: z.label for z in config.zonings}
+    # the atlas's territories of reference, when it computes them: their
+    # published figures go beside each scenario zone's in its portrait
+    with_references = shows_references(config)
     for wanted in getattr(config, "scenarios", ()):
         deps = ["territory"]
         for zoning in config.zonings:
             deps += [f"zones:{zoning.id}", f"weights:{zoning.id}"]
             deps.append(f"secrecy#{zoning.id}")
+        if with_references:
+            deps += [f"weights:{REFERENCES}", f"secrecy#{REFERENCES}"]
         steps.append(
             Step(
                 f"scenarios:{wanted.id}",
