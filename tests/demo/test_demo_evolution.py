@@ -107,3 +107,40 @@ def test_summary_counts_zones_not_portraits(built):
     index = (built / "index.html").read_text(encoding="utf-8")
     assert "Bassins de Seine-Saint-Denis (4 zones)" in index
     assert "Communes de Seine-Saint-Denis (39 zones)" in index
+
+
+def test_every_link_of_every_page_resolves(built):
+    """Index, portraits and portraits of change link to files that exist.
+
+    Links leaving the atlas (its « Voir aussi » to the demo's other atlas,
+    built beside it by ``territobs demo``) are not this build's.
+    """
+    import re
+    from urllib.parse import unquote
+
+    pages = list(built.rglob("*.html"))
+    assert pages
+    checked = 0
+    for page in pages:
+        for link in re.findall(r'href="([^"#]+)"', page.read_text(encoding="utf-8")):
+            if link.startswith(("http://", "https://", "data:", "mailto:")):
+                continue
+            target = (page.parent / unquote(link)).resolve()
+            if not target.is_relative_to(built.resolve()):
+                continue
+            assert target.exists(), f"{page.relative_to(built)} → {link}"
+            checked += 1
+    assert checked > len(pages)
+
+
+def test_zone_portrait_and_portrait_of_change_link_each_other(built):
+    own = built / "portraits" / "bassins" / "est-ensemble.html"
+    change = next((built / "evolutions" / "bassins").rglob("est-ensemble.html"))
+    own_text = own.read_text(encoding="utf-8")
+    change_text = change.read_text(encoding="utf-8")
+    assert "Voir aussi" in own_text and "Évolution 2017 → 2023" in own_text
+    assert change.relative_to(built).as_posix() in {
+        (own.parent / link).resolve().relative_to(built.resolve()).as_posix()
+        for link in __import__("re").findall(r'href="([^"]+)"', own_text)
+    }
+    assert 'href="../../../portraits/bassins/est-ensemble.html"' in change_text

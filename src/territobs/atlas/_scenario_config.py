@@ -20,6 +20,7 @@ __all__ = [
     "ZONING_KINDS",
     "ScenarioComparisonConfig",
     "parse_scenarios",
+    "shows_references",
 ]
 
 ZONING_KINDS = ("zoning", "column", "file", "propose")
@@ -272,3 +273,13 @@ def parse_scenarios(
         table.finish()
     unique_ids(tables, [s.id for s in out], problems)
     return tuple(out)
+
+
+def shows_references(config: Any) -> bool:
+    """Tell whether the atlas computes territories of reference to show.
+
+    Those of ``[[references]]`` that a zoning names in its ``references``;
+    the comparison steps then depend on their published figures.
+    """
+    referenced = {r for z in config.zonings for r in z.references}
+    return bool(referenced & {r.id for r in config.references})

@@ -23,6 +23,8 @@ from territobs.io.registry import READER_NAMES
 
 #: Readers a file source may name (one registry with ``territobs read``).
 READERS = READER_NAMES
+#: Folder of the evolutions' tables, maps and portraits of change in an atlas.
+EVOLUTIONS_FOLDER = "evolutions"
 #: Demo datasets a source may name.
 DEMO_DATASETS = ("communes", "populations")
 #: Ways a zoning may be defined (exactly one per zoning).
@@ -367,3 +369,17 @@ class EvolutionConfig:
     def period(self) -> str:
         """``"2010-2015"``."""
         return f"{self.start}-{self.end}"
+
+    def has_portraits(self, zoning: str, zoning_portraits: bool) -> bool:
+        """Tell whether ``zoning``'s zones get portraits of change.
+
+        ``zoning_portraits`` is the zoning's own ``portraits`` setting, the
+        default when the evolution does not say.
+        """
+        if zoning not in self.zonings:
+            return False
+        return self.portraits if self.portraits is not None else zoning_portraits
+
+    def portrait_folder(self, zoning: str) -> str:
+        """Folder of ``zoning``'s portraits of change, relative to the atlas."""
+        return f"{EVOLUTIONS_FOLDER}/{zoning}/{self.id}"

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from territobs.atlas._parse_sections import parse_evolutions
-from territobs.atlas._sections import EvolutionConfig
+from territobs.atlas._sections import EVOLUTIONS_FOLDER, EvolutionConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 #: Folder of the evolution tables and maps, inside the output folder.
-FOLDER = "evolutions"
+FOLDER = EVOLUTIONS_FOLDER
 
 #: Package files behind the ``demo = "populations"`` source (hashed by the build).
 DEMO_INPUTS: tuple[Path, ...] = tuple(
@@ -127,11 +127,7 @@ def portrait_zonings(config: AtlasConfig, evolution: EvolutionConfig) -> list[st
     return [
         z
         for z in evolution.zonings
-        if (
-            evolution.portraits
-            if evolution.portraits is not None
-            else config.zoning(z).portraits
-        )
+        if evolution.has_portraits(z, config.zoning(z).portraits)
     ]
 
 
@@ -220,7 +216,7 @@ def run_evolution(step: Step, context: BuildContext) -> StepProduct:
             from territobs.atlas.evolution_portraits import write_change_portraits
 
             written, pages = write_change_portraits(
-                tables, zoning, wanted, FOLDER, step, context
+                tables, zoning, wanted, step, context
             )
             files |= written
             listed[zoning]["portraits"] = pages

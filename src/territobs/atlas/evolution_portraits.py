@@ -41,11 +41,13 @@ def write_change_portraits(
     tables: Mapping[str, pd.DataFrame],
     zoning: str,
     wanted: EvolutionConfig,
-    folder: str,
     step: Step,
     context: BuildContext,
 ) -> tuple[dict[str, str], list[list[str]]]:
     """Write the portraits of change of one zoning's zones.
+
+    They go to :meth:`EvolutionConfig.portrait_folder`
+    (``evolutions/<zoning>/<evolution id>/``).
 
     Parameters
     ----------
@@ -56,9 +58,6 @@ def write_change_portraits(
         The zoning whose zones get a portrait.
     wanted : EvolutionConfig
         The evolution.
-    folder : str
-        Folder of the evolution's pages in the atlas (``evolutions``); the
-        portraits go to ``<folder>/<zoning>/<evolution id>/``.
     step : Step
         The evolution step (its ``references`` and ``labels`` params).
     context : BuildContext
@@ -111,7 +110,11 @@ def write_change_portraits(
     zone_deps = _zone_departements(weights, unit_deps)
     zones = context.load(f"zones:{zoning}")
     extras = _portrait_extras(context, weights, zones, territory, zone_deps)
-    folder = f"{folder}/{zoning}/{wanted.id}"
+    folder = wanted.portrait_folder(zoning)
+    # back to the zone's own portrait, when the atlas writes one
+    own_portraits: set[str] = set()
+    if config.zoning(zoning).portraits:
+        own_portraits = set(context.load(f"secrecy#{zoning}")["zone"].astype(str))
     files: dict[str, str] = {}
     pages = []
     for j, zone in enumerate(weights.zones.astype(str)):
@@ -127,8 +130,17 @@ def write_change_portraits(
                     roles[ident] = labels.get(ref, ref)
         rows = combined.iloc[np.concatenate([positions[z] for z in [zone, *ids]])]
         page = change_portrait(rows, zone, ids, reference_labels=roles)
-        page = replace(page, back_link="../../../index.html", **extras.get(zone, {}))
         stem = _safe_stem(zone)
+        page = replace(
+            page,
+            back_link="../../../index.html",
+            see_also=(
+                (("Portrait de la zone", f"../../../portraits/{zoning}/{stem}.html"),)
+                if zone in own_portraits
+                else ()
+            ),
+            **extras.get(zone, {}),
+        )
         page.save(context.path(folder), stem)
         files[f"{zoning}/portrait:{stem}.html"] = f"{folder}/{stem}.html"
         files[f"{zoning}/portrait:{stem}.csv"] = f"{folder}/{stem}.csv"

@@ -134,16 +134,6 @@ def _summary(
     return table
 
 
-def shows_references(config: Any) -> bool:
-    """Tell whether the atlas computes territories of reference to show.
-
-    Those of ``[[references]]`` that a zoning names in its ``references``;
-    the comparison steps then depend on their published figures.
-    """
-    referenced = {r for z in config.zonings for r in z.references}
-    return bool(referenced & {r.id for r in config.references})
-
-
 def _references(
     comparison: Comparison, context: BuildContext, order: list[str]
 ) -> tuple[pd.DataFrame, list[tuple[str, list[str], dict[str, str]]]]:
@@ -155,6 +145,7 @@ def _references(
     portraits are. The rows are those the atlas publishes (secrecy applied
     with its zonings): a portrait shows no figure the atlas does not.
     """
+    from territobs.atlas._scenario_config import shows_references
     from territobs.atlas.dag import REFERENCES, StepId
     from territobs.atlas.steps.portraits import _unit_departements, _zone_departements
 

@@ -90,8 +90,8 @@ def scenario_steps(config: AtlasConfig, catalog_inputs: tuple[Path, ...]) -> lis
     figures of the territories of reference when the atlas computes them (the
     portraits show them beside each zone).
     """
+    from territobs.atlas._scenario_config import shows_references
     from territobs.atlas.dag import REFERENCES, Step
-    from territobs.atlas.scenario_page import shows_references
 
     steps = []
     labels = {z.id: z.label for z in config.zonings}

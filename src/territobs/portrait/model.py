@@ -113,6 +113,10 @@ class Portrait:
     back_link : str
         Relative address of the atlas index: the page then starts with a
         discreet « ← Retour à l'atlas » link (set by the atlas).
+    see_also : tuple of (str, str)
+        ``(French label, relative address)`` of related pages shown beside
+        the back link (a zone's portrait of change, and back), set by the
+        atlas.
     locator : str
         Inline SVG of the zone in its territory
         (:func:`territobs.portrait.graphics.locator_svg`); "" for none.
@@ -136,6 +140,7 @@ class Portrait:
     records: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     csv: str = field(default="", repr=False)
     back_link: str = ""
+    see_also: tuple[tuple[str, str], ...] = ()
     locator: str = field(default="", repr=False)
     members: tuple[tuple[str, str, float], ...] = ()
     members_label: str = "Unités"

@@ -48,6 +48,8 @@ def render_portrait(portrait: Portrait, *, fragment: bool = False) -> str:
     from territobs.maps._links import check_link
 
     check_link(portrait.back_link)
+    for _, link in getattr(portrait, "see_also", ()):
+        check_link(link, "see_also")
     # a portrait of change (territobs.portrait.change) has its own template,
     # which extends the portrait's
     template = environment().get_template(

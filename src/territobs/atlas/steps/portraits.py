@@ -87,11 +87,18 @@ def _run_portraits(step: Step, context: BuildContext) -> StepProduct:
     pages = portraits(combined, requests)
     zones = context.load(StepId("zones", zoning.id))
     extras = _portrait_extras(context, weights, zones, territory, zone_deps)
+    # its portraits of change (every zone of the zoning has one)
+    changes = [
+        (f"Évolution {e.start} → {e.end}", f"../../{e.portrait_folder(zoning.id)}")
+        for e in config.evolutions
+        if e.has_portraits(zoning.id, zoning.portraits)
+    ]
     for (zone, _, _), page in zip(requests, pages, strict=True):
         stem = _safe_stem(zone)
         page = replace(
             page,
             back_link="../../index.html",
+            see_also=tuple((label, f"{where}/{stem}.html") for label, where in changes),
             note=notes.get(str(zone), page.note),
             **extras.get(str(zone), {}),
         )
