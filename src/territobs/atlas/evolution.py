@@ -173,7 +173,7 @@ def run_evolution(step: Step, context: BuildContext) -> StepProduct:
     publication = config.publication
     rules = None
     if config.secrecy.enabled and "indicators" in config.secrecy.section:
-        rules = atlas._secrecy_rules(config, catalog)
+        rules = atlas.secrecy_rules(config, catalog)
     with warnings.catch_warnings():
         if not all(_partition(config, z) for z in zonings):
             warnings.filterwarnings(

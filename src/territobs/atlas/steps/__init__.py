@@ -32,17 +32,15 @@ its own module, like :mod:`territobs.atlas.evolution`) and one entry in
 
 from __future__ import annotations
 
-from territobs.atlas.steps._common import _read_frame, _write_frame, load_catalog
-from territobs.atlas.steps.maps import _unit_outlines
+from territobs.atlas.steps._common import load_catalog
 from territobs.atlas.steps.publish import (
-    _catalog_rules,
-    _secrecy_rules,
     fitted_rules,
     indicators_to_recompute,
+    secrecy_rules,
 )
-from territobs.atlas.steps.read import _read_source, assemble_territory
+from territobs.atlas.steps.read import assemble_territory, read_source
 from territobs.atlas.steps.recompute import COVERAGE_WARNING
-from territobs.atlas.steps.zones import PARTIAL_COLUMN, _zoning_zones
+from territobs.atlas.steps.zones import PARTIAL_COLUMN, zoning_zones
 
 __all__ = [
     "COVERAGE_WARNING",
@@ -51,15 +49,7 @@ __all__ = [
     "fitted_rules",
     "indicators_to_recompute",
     "load_catalog",
+    "read_source",
+    "secrecy_rules",
+    "zoning_zones",
 ]
-
-# Names other atlas modules (evolution, check) reach through this package.
-_REEXPORTED = (
-    _catalog_rules,
-    _read_frame,
-    _read_source,
-    _secrecy_rules,
-    _unit_outlines,
-    _write_frame,
-    _zoning_zones,
-)

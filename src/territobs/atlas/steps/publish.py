@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from territobs.atlas.config import AtlasConfig
 
 
-def _secrecy_rules(config: AtlasConfig, catalog: Any) -> Any:
+def secrecy_rules(config: AtlasConfig, catalog: Any) -> Any:
     """Give each indicator its secrecy rule.
 
     The config's ``[secrecy.indicators]`` when present; otherwise the
@@ -67,7 +67,7 @@ def indicators_to_recompute(
         return fitted_rules(config, catalog, territory)[1]
     from territobs.publish import with_governing
 
-    return with_governing(indicators, _secrecy_rules(config, catalog), catalog)
+    return with_governing(indicators, secrecy_rules(config, catalog), catalog)
 
 
 def fitted_rules(
@@ -79,7 +79,7 @@ def fitted_rules(
     from territobs.publish import plan_secrecy
 
     given = (
-        _secrecy_rules(config, catalog)
+        secrecy_rules(config, catalog)
         if "indicators" in config.secrecy.section
         else None
     )

@@ -13,7 +13,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from territobs.atlas.config import AtlasConfig
 
 
-def _read_source(config: AtlasConfig, source_id: str) -> pd.DataFrame:
+def read_source(config: AtlasConfig, source_id: str) -> pd.DataFrame:
+    """Read one ``[[sources]]`` entry with its reader (or the demo data it names).
+
+    Used by the ``source`` steps and by ``territobs atlas --check``.
+    """
     source = config.source(source_id)
     options = dict(source.options)
     if source.demo == "populations":  # two vintages of 93 (territobs.atlas.evolution)
@@ -32,7 +36,7 @@ def _read_source(config: AtlasConfig, source_id: str) -> pd.DataFrame:
 
 
 def _run_source(step: Step, context: BuildContext) -> StepProduct:
-    frame = _read_source(context.config, step.target)
+    frame = read_source(context.config, step.target)
     return StepProduct(frame, {"data": _write_frame(context, step.id, frame)})
 
 

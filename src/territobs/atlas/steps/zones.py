@@ -57,10 +57,13 @@ def _unit_zones(territory: pd.DataFrame) -> pd.DataFrame:
 PARTIAL_COLUMN = "members_in_france"
 
 
-def _zoning_zones(
+def zoning_zones(
     zoning: ZoningConfig, territory: pd.DataFrame, config: AtlasConfig | None = None
 ) -> pd.DataFrame:
+    """Build one ``[[zones]]`` zoning's zones, with its ``names`` applied.
 
+    Used by the ``zones`` steps and by ``territobs atlas --check``.
+    """
     zones = _built_zones(zoning, territory, config)
     if zoning.names:
         names = dict(zoning.names)
@@ -273,7 +276,7 @@ def _run_zones(step: Step, context: BuildContext) -> StepProduct:
     if step.target == REFERENCES:
         zones = _reference_zones(context.config.references, territory)
     else:
-        zones = _zoning_zones(
+        zones = zoning_zones(
             context.config.zoning(step.target), territory, context.config
         )
     return StepProduct(zones, {"data": _write_frame(context, step.id, zones)})
