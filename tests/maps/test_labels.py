@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from territobs.maps import choropleth, static_map
+from territobs.maps import Layer, choropleth, static_map
 from territobs.maps.labels import label_anchors
 
 
@@ -67,7 +67,7 @@ def _boxes_overlap(boxes) -> bool:
 
 
 def test_static_labels_do_not_overlap_and_thin_out():
-    fig = static_map(_cells(8), "rate", unit="%", k=3)
+    fig = static_map(_cells(8), Layer("rate", unit="%", k=3))
     ax = fig.axes[0]
     renderer = fig.canvas.get_renderer()
     names = [
@@ -84,23 +84,23 @@ def test_static_labels_do_not_overlap_and_thin_out():
 
 
 def test_static_labels_can_be_turned_off():
-    fig = static_map(_cells(2), "rate", unit="%", k=2, labels=False)
+    fig = static_map(_cells(2), Layer("rate", unit="%", k=2), labels=False)
     assert not [t for t in fig.axes[0].texts if t.get_text().startswith("Commune")]
 
 
 def test_one_zone_map_is_a_locator_with_its_figure():
     one = _cells(1).assign(name=["PST Clichy"], rate=[50253.0])
-    fig = static_map(one, "rate", unit="habitants")
+    fig = static_map(one, Layer("rate", unit="habitants"))
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["PST Clichy : 50\u202f253\u00a0habitants"]
-    html = choropleth(one, "rate", unit="habitants").to_html()
+    html = choropleth(one, Layer("rate", unit="habitants")).to_html()
     assert "PST Clichy : 50\u202f253\u00a0habitants" in html
     assert "0,0" not in html.split('id="territobs-data">')[1].split("</script>")[0]
 
 
 def test_one_zone_without_value_has_no_phantom_class():
     one = _cells(1).assign(name=["PST"], rate=[np.nan])
-    fig = static_map(one, "rate", unit="habitants")
+    fig = static_map(one, Layer("rate", unit="habitants"))
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["donnée manquante"]
 
@@ -116,7 +116,7 @@ def test_tooltips_show_official_codes_only():
 def test_browser_labels_present_escaped_and_apart(browser, offline_page, tmp_path):
     frame = _cells(6)
     frame.loc[0, "name"] = "<b>Hostile</b> & Cie"
-    m = choropleth(frame, "rate", k=3)
+    m = choropleth(frame, Layer("rate", k=3))
     path = tmp_path / "carte.html"
     m.save(path)
     errors: list[str] = []

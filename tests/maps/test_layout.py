@@ -8,6 +8,7 @@ import geopandas as gpd
 import pytest
 from numpy.testing import assert_allclose
 
+from territobs.maps.layers import Caption, Layer
 from territobs.maps.layout import _nice_length, page_size, print_map, save_print
 
 pypdf = pytest.importorskip("pypdf")
@@ -19,13 +20,14 @@ POINTS = {"A4": (595.28, 841.89), "A3": (841.89, 1190.55)}
 def _layout(grid, **kwargs):
     return print_map(
         grid,
-        "rate",
-        unit="%",
-        k=3,
-        title="Taux de test",
+        Layer("rate", unit="%", k=3),
+        caption=Caption(
+            title="Taux de test",
+            source="INSEE",
+            vintage=2021,
+            date=dt.date(2026, 1, 2),
+        ),
         subtitle="Communes de test",
-        source="INSEE",
-        vintage=2021,
         # a wider territory: the zones cover a small part of it
         locator=gpd.GeoDataFrame(
             {"name": ["Département test"]},
@@ -33,7 +35,6 @@ def _layout(grid, **kwargs):
             crs=grid.crs,
         ),
         locator_label="Département test",
-        date=dt.date(2026, 1, 2),
         **kwargs,
     )
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from territobs.maps import choropleth, static_map
+from territobs.maps import Layer, choropleth, static_map
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def _data(html: str) -> dict:
 
 
 def test_partial_figures_travel_with_their_coverage(stated):
-    data = _data(choropleth(stated, "rate", unit="%").to_html())
+    data = _data(choropleth(stated, Layer("rate", unit="%")).to_html())
     layer = data["layers"][0]
     assert layer["part"] == [2]
     assert layer["cov"][2] == "3 IRIS sur 4, 80 % de la population"
@@ -31,7 +31,7 @@ def test_partial_figures_travel_with_their_coverage(stated):
 
 
 def test_static_legend_says_every_state(stated):
-    fig = static_map(stated, "rate", unit="%", k=3)
+    fig = static_map(stated, Layer("rate", unit="%", k=3))
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend[-3:] == [
         "secret statistique",
@@ -41,7 +41,7 @@ def test_static_legend_says_every_state(stated):
 
 
 def test_no_partial_entry_without_partial_figures(grid):
-    fig = static_map(grid, "rate", unit="%", k=3)
+    fig = static_map(grid, Layer("rate", unit="%", k=3))
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert not [t for t in legend if t.startswith("partielle")]
     assert "part" in _data(choropleth(grid, "rate").to_html())["layers"][0]
@@ -52,7 +52,7 @@ def test_partial_tooltip_and_legend_in_the_browser(
     stated, browser, offline_page, tmp_path
 ):
     path = tmp_path / "carte.html"
-    choropleth(stated, "rate", unit="%", k=3).save(path)
+    choropleth(stated, Layer("rate", unit="%", k=3)).save(path)
     errors: list[str] = []
     page, foreign = offline_page(
         browser, path, errors, viewport={"width": 900, "height": 700}

@@ -12,7 +12,14 @@ from matplotlib.testing.compare import compare_images
 from numpy.testing import assert_allclose
 from shapely.geometry import box
 
-from territobs.maps import Reference, choropleth, save_static, static_map
+from territobs.maps import (
+    Caption,
+    Layer,
+    Reference,
+    choropleth,
+    save_static,
+    static_map,
+)
 from territobs.maps.palettes import MISSING_COLOR, SECRET_COLOR
 
 BASELINE = Path(__file__).parent / "baseline"
@@ -22,19 +29,14 @@ DATE = dt.date(2025, 1, 1)
 def _grid_map(grid):
     return static_map(
         grid,
-        "rate",
-        unit="%",
-        k=3,
-        title="Taux de test",
-        source="INSEE",
-        vintage=2021,
-        date=DATE,
+        Layer("rate", unit="%", k=3),
+        caption=Caption(title="Taux de test", source="INSEE", vintage=2021, date=DATE),
     )
 
 
 def test_same_classes_and_colours_as_the_interactive_map(grid):
     fig = _grid_map(grid)
-    classes = choropleth(grid, "rate", unit="%", k=3).classes
+    classes = choropleth(grid, Layer("rate", unit="%", k=3)).classes
     ax = fig.axes[0]
     plain = ax.collections[0].get_facecolors()
     rows = [0, 1, 2, 3, 5, 6, 7]  # row 4 secret (hatched), row 8 missing: own layers
@@ -85,16 +87,16 @@ def test_baseline_comparison_detects_changes(grid, tmp_path):
     """The comparison is not vacuous: a missing title or another unit fails."""
     for fig in (
         static_map(
-            grid, "rate", unit="%", k=3, source="INSEE", vintage=2021, date=DATE
+            grid,
+            Layer("rate", unit="%", k=3),
+            caption=Caption(source="INSEE", vintage=2021, date=DATE),
         ),
         static_map(
             grid,
-            "rate",
-            k=3,
-            title="Taux de test",
-            source="INSEE",
-            vintage=2021,
-            date=DATE,
+            Layer("rate", k=3),
+            caption=Caption(
+                title="Taux de test", source="INSEE", vintage=2021, date=DATE
+            ),
         ),
     ):
         out = save_static(fig, tmp_path / "other.png", dpi=60)
@@ -130,7 +132,7 @@ def test_overseas_inset(grid):
         geometry=list(grid.to_crs(4326).geometry) + list(reunion.geometry),
         crs=4326,
     ).astype({"rate": float})
-    fig = static_map(both, "rate", date=DATE)
+    fig = static_map(both, "rate", caption=Caption(date=DATE))
     titles = [ax.get_title() for ax in fig.axes]
     assert "La Réunion" in titles
 
@@ -166,7 +168,7 @@ def france() -> gpd.GeoDataFrame:
 
 
 def test_france_map_has_overseas_insets_and_city_zooms(france):
-    fig = static_map(france, "rate", unit="%", k=4, date=DATE)
+    fig = static_map(france, Layer("rate", unit="%", k=4), caption=Caption(date=DATE))
     titles = [ax.get_title() for ax in fig.axes]
     for name in ("Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"):
         assert name in titles
@@ -186,7 +188,7 @@ def test_france_map_has_overseas_insets_and_city_zooms(france):
         assert_allclose(zoom.get_ylim(), (cy - half, cy + half))
         assert len(zoom.collections[0].get_paths()) > 0
     # each inset draws its département's square in its class colour
-    classes = choropleth(france, "rate", unit="%", k=4).classes
+    classes = choropleth(france, Layer("rate", unit="%", k=4)).classes
     reunion = fig.axes[titles.index("La Réunion")]
     klass = classes.assign([france["rate"].iloc[-2]])[0]
     assert_allclose(
@@ -206,7 +208,7 @@ def test_overseas_only_map_is_drawn_in_the_main_axes():
         geometry=[box(55.4, -20.95, 55.5, -20.85), box(55.2, -21.1, 55.35, -20.95)],
         crs=4326,
     ).assign(rate=[12.0, 20.0])
-    fig = static_map(reunion, "rate", date=DATE)
+    fig = static_map(reunion, "rate", caption=Caption(date=DATE))
     assert len(fig.axes) == 1
     main = fig.axes[0]
     assert len(main.collections[0].get_paths()) == 2
@@ -215,7 +217,7 @@ def test_overseas_only_map_is_drawn_in_the_main_axes():
 
 def test_points_outside_do_not_stretch_the_map(grid):
     far = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1).centroid], crs=4326)
-    fig = static_map(grid, "rate", points=[(far, "loin")], date=DATE)
+    fig = static_map(grid, "rate", caption=Caption(date=DATE), points=[(far, "loin")])
     x0, x1 = fig.axes[0].get_xlim()
     assert x1 - x0 < 20_000
 
@@ -223,21 +225,22 @@ def test_points_outside_do_not_stretch_the_map(grid):
 def test_france_map_matches_baseline_image(france, tmp_path):
     fig = static_map(
         france,
-        "rate",
-        unit="%",
-        k=4,
-        reference=Reference(20.0, "la France métropolitaine"),
-        title="France de test",
-        source="INSEE",
-        vintage=2021,
-        date=DATE,
+        Layer(
+            "rate",
+            unit="%",
+            k=4,
+            reference=Reference(20.0, "la France métropolitaine"),
+        ),
+        caption=Caption(
+            title="France de test", source="INSEE", vintage=2021, date=DATE
+        ),
     )
     _compare(fig, "france.png", tmp_path, dpi=50)
 
 
 def test_margin_leaves_room_around_the_zones(grid):
-    tight = static_map(grid, "rate", date=DATE).axes[0]
-    wide = static_map(grid, "rate", date=DATE, margin=0.25).axes[0]
+    tight = static_map(grid, "rate", caption=Caption(date=DATE)).axes[0]
+    wide = static_map(grid, "rate", caption=Caption(date=DATE), margin=0.25).axes[0]
     (a0, a1), (b0, b1) = tight.get_xlim(), wide.get_xlim()
     assert b1 - b0 == pytest.approx(1.5 * (a1 - a0))
     (c0, c1), (d0, d1) = tight.get_ylim(), wide.get_ylim()
@@ -248,7 +251,12 @@ def test_print_layout_of_france_keeps_the_overseas_insets(france, tmp_path):
     pypdf = pytest.importorskip("pypdf")
     from territobs.maps.layout import print_map, save_print
 
-    fig = print_map(france, "rate", unit="%", k=4, paper="A3", date=DATE)
+    fig = print_map(
+        france,
+        Layer("rate", unit="%", k=4),
+        caption=Caption(date=DATE),
+        paper="A3",
+    )
     titles = [ax.get_title() for ax in fig.axes]
     for name in ("Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"):
         assert name in titles
@@ -266,15 +274,10 @@ def test_print_layout_matches_baseline_image(grid, tmp_path):
     )
     fig = print_map(
         grid,
-        "rate",
-        unit="%",
-        k=3,
-        title="Taux de test",
+        Layer("rate", unit="%", k=3),
+        caption=Caption(title="Taux de test", source="INSEE", vintage=2021, date=DATE),
         subtitle="Communes de test",
-        source="INSEE",
-        vintage=2021,
         locator=locator,
         locator_label="Département test",
-        date=DATE,
     )
     _compare(fig, "print-a4.png", tmp_path, dpi=40)
