@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from territobs.secrecy import apply_secrecy, departement
+from territobs.secrecy import apply_secrecy, departement, published
 
 THRESHOLD = 5.0
 
@@ -127,6 +127,24 @@ def test_the_total_minus_the_others_is_caught():
             assert high - low >= THRESHOLD
     assert out.attrs["secrecy"]["cells_failing"] == 0
     assert out.attrs["secrecy"]["secondary"] == 1
+
+
+def test_the_published_view_carries_no_sum_of_masked_values(tmp_path):
+    """With one secondary cell, its value is the audit's persons masked.
+
+    The audit keeps that figure for the producer; the safe view drops it from
+    ``attrs``, which pandas writes into Parquet files.
+    """
+    counts = {f"c{i}": float(v) for i, v in enumerate([3, 40, 55, 60, 70])}
+    zones = {u: {u: 1.0} for u in counts} | {"D": dict.fromkeys(counts, 1.0)}
+    out = apply_secrecy(_result(counts, zones), departement(5), membership=zones)
+    assert out.attrs["secrecy"]["persons_masked_secondary"] == 40.0  # c1
+    view = published(out)
+    assert "persons_masked_secondary" not in view.attrs["secrecy"]
+    assert view.attrs["secrecy"]["secondary"] == 1  # the counts stay
+    view.to_parquet(tmp_path / "published.parquet")
+    raw = (tmp_path / "published.parquet").read_bytes()
+    assert b"persons_masked_secondary" not in raw and b"40.0" not in raw
 
 
 def test_a_lone_masked_commune_between_two_published_zones_is_caught():

@@ -519,7 +519,9 @@ def published(result: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         A copy where every secret row has ``value``, ``numerator``,
         ``denominator``, ``lower`` and ``upper`` set to NaN (again, so that
-        an edited table cannot leak).
+        an edited table cannot leak). Its ``attrs["secrecy"]`` keeps the
+        audit's counts and widths but not ``persons_masked_secondary``, a
+        sum of masked values (pandas writes ``attrs`` into Parquet files).
 
     Raises
     ------
@@ -540,6 +542,12 @@ def published(result: pd.DataFrame) -> pd.DataFrame:
             column="secret",
         )
     out = result.copy()
+    if isinstance(out.attrs.get("secrecy"), dict):
+        out.attrs["secrecy"] = {
+            k: v
+            for k, v in out.attrs["secrecy"].items()
+            if k != "persons_masked_secondary"
+        }
     secret = out["secret"].fillna(True).astype(bool)
     columns = [c for c in VALUE_COLUMNS if c in out.columns]
     out[columns] = out[columns].astype(float)

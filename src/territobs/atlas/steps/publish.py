@@ -120,7 +120,11 @@ def _run_secrecy(step: Step, context: BuildContext) -> StepProduct:
         published[zoning] = frame
         files[zoning] = _write_frame(context, f"{step.id}:{zoning}", frame)
     stats = _published_stats(published)
-    if audit_figures:  # counts and widths only: never a masked value
+    # counts and widths only: the manifest sits in the published folder, and
+    # the persons masked by secondary suppression are a sum of masked values
+    # (one more equation for an attacker; the value itself with one cell)
+    audit_figures.pop("persons_masked_secondary", None)
+    if audit_figures:
         stats["audit"] = audit_figures
     return StepProduct(published, files, stats)
 
