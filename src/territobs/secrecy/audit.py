@@ -123,6 +123,9 @@ def audit_summary(figures: Mapping[str, Any]) -> str:
     >>> print(audit_summary({"cells_masked": 3, "cells_checked": 3,
     ...     "min_width": 12.0, "cells_failing": 0}))
     Attaque linéaire : 3 cellules masquées, 3 contrôlées, intervalle le plus étroit 12, 0 en défaut.
+    >>> print(audit_summary({"cells_masked": 3, "cells_checked": 3,
+    ...     "min_width": 12.0, "cells_failing": 0, "secondary": 1}))
+    Attaque linéaire : 3 cellules masquées, 3 contrôlées, intervalle le plus étroit 12, 0 en défaut, secret secondaire : 1 cellule.
     """
 
     def fr(number: float) -> str:
@@ -138,11 +141,11 @@ def audit_summary(figures: Mapping[str, Any]) -> str:
         f"{int(figures.get('cells_failing', 0))} en défaut",
     ]
     if "secondary" in figures:
-        persons = float(figures.get("persons_masked_secondary", 0.0))
-        parts.append(
-            f"secret secondaire : {count_of(int(figures['secondary']), 'cellule')} "
-            f"({fr(persons)} {'personne' if persons < 2 else 'personnes'})"
-        )
+        text = f"secret secondaire : {count_of(int(figures['secondary']), 'cellule')}"
+        if "persons_masked_secondary" in figures:  # not in a published manifest
+            persons = float(figures["persons_masked_secondary"])
+            text += f" ({fr(persons)} {'personne' if persons < 2 else 'personnes'})"
+        parts.append(text)
     return "Attaque linéaire : " + ", ".join(parts) + "."
 
 
