@@ -169,6 +169,17 @@ def test_breaks_that_round_alike_get_one_more_decimal():
     assert len(set(c.labels)) == c.k
 
 
+def test_edges_that_print_alike_half_up_get_a_digit_more():
+    """0.15 and 0.151 both read « 0,2 » (half up), though round(0.15, 1) is 0.1.
+
+    Found by hypothesis: the quantile classes of [0.15, 0.151] read
+    « 0,2 » and « 0,2 ».
+    """
+    c = classify([0.15, 0.151], "quantiles", k=2)
+    assert len(set(c.labels)) == len(c.labels) == 2
+    assert c.decimals == 3
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     # published figures carry at most 3 decimals (rates like 12,345 %)

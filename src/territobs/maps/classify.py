@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
+from territobs.formatting import format_number
 from territobs.maps.legend import format_interval, format_value
 from territobs.maps.palettes import diverging_colors, sequential_colors
 
@@ -146,7 +147,9 @@ def _distinct_decimals(edges: Sequence[float], decimals: int) -> int:
     """
     finite = sorted({float(e) for e in edges if math.isfinite(e)})
     for digits in range(decimals, decimals + EXTRA_DECIMALS + 1):
-        if len({round(e, digits) for e in finite}) == len(finite):
+        # as the labels print them (half up: 0.15 reads « 0,2 » like 0.151),
+        # not as round() does (0.15 is 0.1499... in binary: 0.1)
+        if len({format_number(e, digits) for e in finite}) == len(finite):
             return digits
     return decimals + EXTRA_DECIMALS
 
