@@ -60,12 +60,18 @@ def _flags_start(values: np.ndarray) -> np.ndarray:
 
 
 def _snap(
-    xy: np.ndarray, ring_off: np.ndarray, origin: np.ndarray, snap: float
+    xy: np.ndarray,
+    ring_off: np.ndarray,
+    poly_off: np.ndarray,
+    origin: np.ndarray,
+    snap: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grid points of every ring without closing vertex nor repeats.
 
-    Returns the x and y grid indices (int32, from ``origin``) and the ring
-    of each vertex.
+    Returns the x and y grid indices (int32, from ``origin``) and the
+    vertex count of each ring; a degenerate ring (fewer than 3 points), and
+    every ring of a polygon whose exterior is degenerate, are dropped
+    (count 0).
     """
     n_rings = len(ring_off) - 1
     ring = np.repeat(np.arange(n_rings, dtype=np.int32), np.diff(ring_off))
@@ -79,9 +85,20 @@ def _snap(
     length = np.bincount(ring, minlength=n_rings)
     start = _starts(length)
     tail, head = (start + length - 1)[length > 1], start[length > 1]
-    dup = np.zeros(len(ring), dtype=bool)
-    dup[tail[(qx[tail] == qx[head]) & (qy[tail] == qy[head])]] = True
-    return qx[~dup], qy[~dup], ring[~dup]
+    drop = np.zeros(len(ring), dtype=bool)
+    drop[tail[(qx[tail] == qx[head]) & (qy[tail] == qy[head])]] = True
+    length -= np.bincount(ring[drop], minlength=n_rings)
+    # degenerate rings; a polygon whose exterior is degenerate goes whole
+    n_polys = len(poly_off) - 1
+    poly_of_ring = np.repeat(np.arange(n_polys), np.diff(poly_off))
+    ring_ok = length >= 3
+    exterior = poly_off[:-1][np.diff(poly_off) > 0]
+    poly_ok = np.zeros(n_polys, dtype=bool)
+    poly_ok[poly_of_ring[exterior]] = ring_ok[exterior]
+    ring_ok &= poly_ok[poly_of_ring]
+    drop |= ~ring_ok[ring]
+    length[~ring_ok] = 0
+    return qx[~drop], qy[~drop], length
 
 
 def _snap_layer(
@@ -92,15 +109,15 @@ def _snap_layer(
     """Snap a layer's vertices, one chunk of features at a time.
 
     Only one chunk's float coordinates are ever held.
-    Returns ``qx, qy, ring, poly_off, geom_off, origin, snap``
+    Returns ``qx, qy, ring_len, poly_off, geom_off, origin, snap``
     where the offsets are those of ``shapely.to_ragged_array`` (as
-    multipolygons) and ``ring`` numbers rings over the whole layer.
+    multipolygons) and ``ring_len`` counts each ring's snapped vertices
+    (0 for a dropped ring).
     """
     x0, y0, x1, y1 = shapely.total_bounds(geoms)
     origin = np.array([x0, y0])
     snap = max(snap, max(x1 - x0, y1 - y0) / 2e9)  # grid indices fit in int32
     parts: list[tuple[np.ndarray, ...]] = []
-    ring_base = poly_base = 0
     polys_per_geom, rings_per_poly = [], []
     for lo in range(0, len(geoms), chunk):
         typ, xy, offsets = shapely.to_ragged_array(geoms[lo : lo + chunk])
@@ -109,28 +126,25 @@ def _snap_layer(
             geom_off: np.ndarray = np.arange(len(poly_off), dtype=np.int64)
         else:
             ring_off, poly_off, geom_off = offsets
-        qx, qy, ring = _snap(xy, ring_off, origin, snap)
-        parts.append((qx, qy, ring + ring_base))
-        ring_base += len(ring_off) - 1
-        poly_base += len(poly_off) - 1
+        parts.append(_snap(xy, ring_off, poly_off, origin, snap))
+        del xy
         rings_per_poly.append(np.diff(poly_off))
         polys_per_geom.append(np.diff(geom_off))
-    qx, qy, ring = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    qx, qy, ring_len = (np.concatenate([p[i] for p in parts]) for i in range(3))
     poly_off = np.concatenate([[0], np.cumsum(np.concatenate(rings_per_poly))])
     geom_off = np.concatenate([[0], np.cumsum(np.concatenate(polys_per_geom))])
-    return qx, qy, ring, poly_off, geom_off, origin, snap
+    return qx, qy, ring_len, poly_off, geom_off, origin, snap
 
 
-def _points(qx: np.ndarray, qy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Point id of each vertex, and the order that groups them (by point).
+def _points(qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
+    """Point id of each vertex: the distinct grid points in ``(qx, qy)`` order.
 
-    Point ids number the distinct grid points in ``(qx, qy)`` order. The
-    vertex index rides in the low bits of the sorted key where it fits, so
-    one sort of int64 keys replaces an argsort (half the time).
+    The vertex index rides in the low bits of the sorted key where it fits,
+    so one sort of int64 keys replaces an argsort (half the time).
     """
     n = len(qx)
     if n == 0:
-        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int32)
     key = qx.astype(np.int64)
     key *= int(qy.max()) + 1
     key += qy
@@ -148,38 +162,38 @@ def _points(qx: np.ndarray, qy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     del key
     pid = np.empty(n, dtype=np.int32)
     pid[order] = np.cumsum(new, dtype=np.int32) - 1
-    return pid, order
+    return pid
 
 
-def _junctions(
-    pid: np.ndarray, order: np.ndarray, start: np.ndarray, last: np.ndarray
-) -> np.ndarray:
+def _junctions(pid: np.ndarray, start: np.ndarray, last: np.ndarray) -> np.ndarray:
     """Whether each vertex's point is passed between different neighbours.
 
     ``start`` and ``last`` are each ring's first and last vertex (rings are
-    stored one after the other, without closing vertex).
+    stored one after the other, without closing vertex). Every occurrence of
+    a point is compared with one occurrence written for it (a scatter then a
+    gather: no sort).
     """
     n = len(pid)
-    a = np.empty(n, dtype=np.int64)  # previous point
-    a[1:] = pid[:-1]
-    a[start] = pid[last]
-    b = np.empty(n, dtype=np.int64)  # next point
-    b[:-1] = pid[1:]
-    b[last] = pid[start]
-    # the unordered pair of neighbours, one int64 per vertex
-    pair = np.minimum(a, b)
-    np.maximum(a, b, out=a)
-    del b
-    pair <<= 32
-    pair |= a
-    del a
-    pair = pair[order]
-    sorted_pid = pid[order]
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    lo = np.empty(n, dtype=np.int32)  # previous point, then the lower one
+    lo[1:] = pid[:-1]
+    lo[start] = pid[last]
+    hi = np.empty(n, dtype=np.int32)  # next point, then the higher one
+    hi[:-1] = pid[1:]
+    hi[last] = pid[start]
+    swap = lo > hi
+    lo[swap], hi[swap] = hi[swap], lo[swap]
+    del swap
+    n_points = int(pid.max()) + 1
     differs = np.zeros(n, dtype=bool)
-    differs[1:] = (sorted_pid[1:] == sorted_pid[:-1]) & (pair[1:] != pair[:-1])
-    del pair
-    junction = np.zeros(int(sorted_pid[-1]) + 1 if n else 0, dtype=bool)
-    junction[sorted_pid[differs]] = True
+    for side in (lo, hi):
+        seen = np.empty(n_points, dtype=np.int32)
+        seen[pid] = side
+        differs |= seen[pid] != side
+    del lo, hi, seen
+    junction = np.zeros(n_points, dtype=bool)
+    junction[pid[differs]] = True
     return junction[pid]
 
 
@@ -265,34 +279,21 @@ def simplify_arcs(
     """
     if len(geoms) == 0:
         return np.empty(0, dtype=object)
-    qx, qy, ring, poly_off, geom_off, origin, grid_step = _snap_layer(
+    qx, qy, ring_len, poly_off, geom_off, origin, grid_step = _snap_layer(
         np.asarray(geoms), snap or tolerance / 16.0
     )
-    # drop degenerate rings; a polygon whose exterior is degenerate goes whole
-    n_rings = int(poly_off[-1])
     n_polys = len(poly_off) - 1
     poly_of_ring = np.repeat(np.arange(n_polys), np.diff(poly_off))
-    ring_ok = np.bincount(ring, minlength=n_rings) >= 3
-    exterior = poly_off[:-1][np.diff(poly_off) > 0]
-    poly_ok = np.zeros(n_polys, dtype=bool)
-    poly_ok[poly_of_ring[exterior]] = ring_ok[exterior]
-    ring_ok &= poly_ok[poly_of_ring]
-    if not ring_ok.all():
-        keep = ring_ok[ring]
-        renumber = (np.cumsum(ring_ok) - 1).astype(np.int32)
-        qx, qy, ring = qx[keep], qy[keep], renumber[ring[keep]]
-        del keep
-    n_r = int(ring_ok.sum())
-    length = np.bincount(ring, minlength=n_r)
+    ring_ok = ring_len > 0
+    length = ring_len[ring_ok]
+    n_r = len(length)
     start = _starts(length)
 
-    pid, order = _points(qx, qy)
-    cuts = np.flatnonzero(_junctions(pid, order, start, start + length - 1))
-    del order
+    pid = _points(qx, qy)
+    cuts = np.flatnonzero(_junctions(pid, start, start + length - 1))
     # a ring with no junction (island, enclave) is cut at its smallest point
     has_cut = np.zeros(n_r, dtype=bool)
-    has_cut[ring[cuts]] = True
-    del ring
+    has_cut[np.searchsorted(start, cuts, side="right") - 1] = True
     bare = np.flatnonzero(~has_cut)
     if bare.size:
         b_owner, b_j = _ragged_index(length[bare])
