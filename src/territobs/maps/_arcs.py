@@ -255,6 +255,77 @@ def _keep_farthest(
     return xy[order], ids[order]
 
 
+#: Arc vertices simplified together (bounds the memory of the step).
+_CHUNK = 1 << 20
+
+
+def _chunks(sizes: np.ndarray, target: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of items whose ``sizes`` sum to about ``target``."""
+    if len(sizes) == 0:
+        return []
+    cum = np.cumsum(sizes)
+    cuts = np.searchsorted(cum, np.arange(target, int(cum[-1]), target))
+    bounds = np.unique(np.concatenate([[0], cuts + 1, [len(sizes)]]))
+    bounds = bounds[bounds <= len(sizes)]
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
+def _simplify_chunk(
+    qx: np.ndarray,
+    qy: np.ndarray,
+    origin: np.ndarray,
+    grid_step: float,
+    tolerance: float,
+    span: tuple[int, int],
+    a_len: np.ndarray,
+    closed: np.ndarray,
+    head: np.ndarray,
+    rev: np.ndarray,
+    ring_end: np.ndarray,
+    ring_len: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Simplify arcs ``span`` (their vertices, end point included).
+
+    Arc ``k`` runs ``a_len[k]`` vertices from position ``head[k]`` (backwards
+    where ``rev[k]``), positions wrapping at ``ring_end[k]`` by
+    ``ring_len[k]``. A closed arc is simplified as two halves sharing their
+    middle vertex. Returns the kept coordinates and their arc (``span[0]``
+    based), arc after arc.
+    """
+    half = (a_len - 1) // 2
+    split = closed & (half > 0)
+    # one more slot for a split arc: its middle vertex ends the first half
+    owner, slot = _ragged_index(a_len + split)
+    second = split[owner] & (slot > half[owner])
+    j = slot - second
+    v = np.where(rev[owner], a_len[owner] - 1 - j, j)
+    v += head[owner]
+    over = v >= ring_end[owner]
+    v[over] -= ring_len[owner][over]
+    del slot, j, over
+    coords = np.empty((len(v), 2))
+    coords[:, 0] = qx[v]
+    coords[:, 1] = qy[v]
+    coords *= grid_step
+    coords += origin
+    del v
+    piece_of = owner * 2 + second
+    new_piece = _flags_start(piece_of)
+    piece = np.cumsum(new_piece) - 1
+    piece_arc = piece_of[new_piece] // 2
+    del piece_of, new_piece, owner, second
+    lines = shapely.linestrings(coords, indices=piece)
+    simple = np.asarray(shapely.simplify(lines, tolerance, preserve_topology=False))
+    del lines
+    s_xy, s_piece = _keep_farthest(coords, piece, simple, len(piece_arc), tolerance)
+    del coords, piece, simple
+    # join the halves of closed arcs (drop the repeated middle vertex)
+    s_arc = piece_arc[s_piece]
+    dup = np.zeros(len(s_arc), dtype=bool)
+    dup[1:] = (s_piece[1:] != s_piece[:-1]) & (s_arc[1:] == s_arc[:-1])
+    return s_xy[~dup], s_arc[~dup] + span[0]
+
+
 def simplify_arcs(
     geoms: np.ndarray, tolerance: float, *, snap: float | None = None
 ) -> np.ndarray:
@@ -338,43 +409,32 @@ def simplify_arcs(
     closed = s_pid[rep] == e_pid[rep]
     del s_pid, e_pid, second, penult, pid, nxt
 
-    # vertices of each distinct arc, canonical direction, end point included
+    # vertices of each distinct arc, canonical direction, end point included;
+    # simplified a chunk of arcs at a time (memory bounded by the chunk)
     a_len = occ_count[rep] + 1
-    owner, j = _ragged_index(a_len)
-    occ = rep[owner]
-    v = np.where(rev[occ], a_len[owner] - 1 - j, j)
-    v += occ_start[occ]
-    v = wrap(v, occ)
-    del occ
-    arc_xy = np.empty((len(v), 2))
-    arc_xy[:, 0] = qx[v]
-    arc_xy[:, 1] = qy[v]
-    arc_xy *= grid_step
-    arc_xy += origin
-    del qx, qy, v
-
-    # closed arcs are simplified as two halves sharing their middle vertex
-    half = (a_len - 1) // 2
-    split = closed & (half > 0)
-    piece_of = owner * 2 + (split[owner] & (j >= half[owner]))
-    mid = np.flatnonzero(split[owner] & (j == half[owner]))
-    coords = np.insert(arc_xy, mid, arc_xy[mid], axis=0)
-    piece_of = np.insert(piece_of, mid, owner[mid] * 2)
-    del arc_xy, owner, j
-    new_piece = _flags_start(piece_of)
-    piece = np.cumsum(new_piece) - 1
-    piece_arc = piece_of[new_piece] // 2
-    del piece_of, new_piece
-    lines = shapely.linestrings(coords, indices=piece)
-    simple = np.asarray(shapely.simplify(lines, tolerance, preserve_topology=False))
-    del lines
-    s_xy, s_piece = _keep_farthest(coords, piece, simple, len(piece_arc), tolerance)
-    del coords, piece, simple
-    # join the halves of closed arcs (drop the repeated middle vertex)
-    s_arc = piece_arc[s_piece]
-    dup = np.zeros(len(s_arc), dtype=bool)
-    dup[1:] = (s_piece[1:] != s_piece[:-1]) & (s_arc[1:] == s_arc[:-1])
-    s_xy, s_arc = s_xy[~dup], s_arc[~dup]
+    head = occ_start[rep]
+    a_rev, a_end, a_ring_len = rev[rep], r_end[rep], r_len[rep]
+    out = [
+        _simplify_chunk(
+            qx,
+            qy,
+            origin,
+            grid_step,
+            tolerance,
+            (lo, hi),
+            a_len[lo:hi],
+            closed[lo:hi],
+            head[lo:hi],
+            a_rev[lo:hi],
+            a_end[lo:hi],
+            a_ring_len[lo:hi],
+        )
+        for lo, hi in _chunks(a_len, _CHUNK)
+    ]
+    del qx, qy
+    s_xy = np.concatenate([o[0] for o in out]) if out else np.empty((0, 2))
+    s_arc = np.concatenate([o[1] for o in out]) if out else np.empty(0, np.int64)
+    del out
     s_len = np.bincount(s_arc, minlength=len(rep))
     s_start = _starts(s_len)
 
