@@ -136,6 +136,10 @@ def _snap_layer(
     return qx, qy, ring_len, poly_off, geom_off, origin, snap
 
 
+#: Vertices per slice where a layer-wide temporary is avoided.
+_SLICE = 1 << 20
+
+
 def _points(qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
     """Point id of each vertex: the distinct grid points in ``(qx, qy)`` order.
 
@@ -151,18 +155,48 @@ def _points(qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
     ibits = max(n - 1, 1).bit_length()
     if int(key.max()).bit_length() + ibits <= 63:
         key <<= ibits
-        key |= np.arange(n, dtype=np.int64)
+        for lo in range(0, n, _SLICE):
+            key[lo : lo + _SLICE] |= np.arange(lo, min(lo + _SLICE, n))
         key.sort()
-        order = key & ((1 << ibits) - 1)
-        key >>= ibits
+        # vertex of each sorted slot, and where a new point starts, read in
+        # slices (no second layer-wide int64 array)
+        order = np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
+        new = np.empty(n, dtype=bool)
+        new[0] = True
+        for lo in range(0, n, _SLICE):
+            part = key[lo : lo + _SLICE]
+            np.bitwise_and(part, (1 << ibits) - 1, out=order[lo : lo + _SLICE])
+            top = key[max(lo - 1, 0) : lo + _SLICE] >> ibits
+            new[max(lo, 1) : lo + _SLICE] = top[1:] != top[:-1]
+        del part, top  # views that would keep ``key`` alive
     else:  # pragma: no cover - grids beyond 2**30 points a side
         order = np.argsort(key)
-        key = key[order]
-    new = _flags_start(key)
+        new = _flags_start(key[order])
     del key
+    rank = np.cumsum(new, dtype=np.int32)
+    del new
+    rank -= 1
     pid = np.empty(n, dtype=np.int32)
-    pid[order] = np.cumsum(new, dtype=np.int32) - 1
+    for lo in range(0, n, _SLICE):  # int32 indices become intp a slice at a time
+        pid[order[lo : lo + _SLICE]] = rank[lo : lo + _SLICE]
     return pid
+
+
+def _neighbours(
+    pid: np.ndarray, start: np.ndarray, last: np.ndarray, a: int, b: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and higher of the previous and next points of vertices a..b-1."""
+    prev = np.empty(b - a, dtype=pid.dtype)
+    prev[1:] = pid[a : b - 1]
+    prev[0] = pid[a - 1] if a else 0
+    nxt = np.empty(b - a, dtype=pid.dtype)
+    nxt[:-1] = pid[a + 1 : b]
+    nxt[-1] = pid[b] if b < len(pid) else 0
+    r0, r1 = np.searchsorted(start, [a, b])
+    prev[start[r0:r1] - a] = pid[last[r0:r1]]
+    r0, r1 = np.searchsorted(last, [a, b])
+    nxt[last[r0:r1] - a] = pid[start[r0:r1]]
+    return np.minimum(prev, nxt), np.maximum(prev, nxt)
 
 
 def _junctions(pid: np.ndarray, start: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -176,25 +210,22 @@ def _junctions(pid: np.ndarray, start: np.ndarray, last: np.ndarray) -> np.ndarr
     n = len(pid)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    lo = np.empty(n, dtype=np.int32)  # previous point, then the lower one
-    lo[1:] = pid[:-1]
-    lo[start] = pid[last]
-    hi = np.empty(n, dtype=np.int32)  # next point, then the higher one
-    hi[:-1] = pid[1:]
-    hi[last] = pid[start]
-    swap = lo > hi
-    lo[swap], hi[swap] = hi[swap], lo[swap]
-    del swap
     n_points = int(pid.max()) + 1
+    slices = [(at, min(at + _SLICE, n)) for at in range(0, n, _SLICE)]
     differs = np.zeros(n, dtype=bool)
-    for side in (lo, hi):
-        seen = np.empty(n_points, dtype=np.int32)
-        seen[pid] = side
-        differs |= seen[pid] != side
-    del lo, hi, seen
+    seen = np.empty(n_points, dtype=np.int32)
+    for side in (0, 1):
+        for a, b in slices:
+            seen[pid[a:b]] = _neighbours(pid, start, last, a, b)[side]
+        for a, b in slices:
+            differs[a:b] |= seen[pid[a:b]] != _neighbours(pid, start, last, a, b)[side]
+    del seen
     junction = np.zeros(n_points, dtype=bool)
     junction[pid[differs]] = True
-    return junction[pid]
+    out = np.empty(n, dtype=bool)
+    for at in range(0, n, _SLICE):
+        out[at : at + _SLICE] = junction[pid[at : at + _SLICE]]
+    return out
 
 
 def _keep_farthest(
