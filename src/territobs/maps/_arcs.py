@@ -65,28 +65,30 @@ def _snap(
     poly_off: np.ndarray,
     origin: np.ndarray,
     snap: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    span: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Grid points of every ring without closing vertex nor repeats.
 
-    Returns the x and y grid indices (int32, from ``origin``) and the
-    vertex count of each ring; a degenerate ring (fewer than 3 points), and
+    Returns each vertex's grid point as one int64 key ``qx * span + qy``
+    (grid indices from ``origin``) and the vertex count of each ring; a degenerate ring (fewer than 3 points), and
     every ring of a polygon whose exterior is degenerate, are dropped
     (count 0).
     """
     n_rings = len(ring_off) - 1
     ring = np.repeat(np.arange(n_rings, dtype=np.int32), np.diff(ring_off))
-    qx = np.rint((xy[:, 0] - origin[0]) / snap).astype(np.int32)
-    qy = np.rint((xy[:, 1] - origin[1]) / snap).astype(np.int32)
+    key = np.rint((xy[:, 0] - origin[0]) / snap).astype(np.int64)
+    key *= span
+    key += np.rint((xy[:, 1] - origin[1]) / snap).astype(np.int64)
     first = _flags_start(ring)
     keep = ~np.roll(first, -1)
-    keep[1:] &= first[1:] | (qx[1:] != qx[:-1]) | (qy[1:] != qy[:-1])
-    qx, qy, ring = qx[keep], qy[keep], ring[keep]
+    keep[1:] &= first[1:] | (key[1:] != key[:-1])
+    key, ring = key[keep], ring[keep]
     # a last vertex snapped onto its ring's first one
     length = np.bincount(ring, minlength=n_rings)
     start = _starts(length)
     tail, head = (start + length - 1)[length > 1], start[length > 1]
     drop = np.zeros(len(ring), dtype=bool)
-    drop[tail[(qx[tail] == qx[head]) & (qy[tail] == qy[head])]] = True
+    drop[tail[key[tail] == key[head]]] = True
     length -= np.bincount(ring[drop], minlength=n_rings)
     # degenerate rings; a polygon whose exterior is degenerate goes whole
     n_polys = len(poly_off) - 1
@@ -98,27 +100,27 @@ def _snap(
     ring_ok &= poly_ok[poly_of_ring]
     drop |= ~ring_ok[ring]
     length[~ring_ok] = 0
-    return qx[~drop], qy[~drop], length
+    return key[~drop], length
 
 
 def _snap_layer(
     geoms: np.ndarray, snap: float, chunk: int = 2048
-) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float
-]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, int]:
     """Snap a layer's vertices, one chunk of features at a time.
 
     Only one chunk's float coordinates are ever held.
-    Returns ``qx, qy, ring_len, poly_off, geom_off, origin, snap``
-    where the offsets are those of ``shapely.to_ragged_array`` (as
-    multipolygons) and ``ring_len`` counts each ring's snapped vertices
-    (0 for a dropped ring).
+    Returns ``key, ring_len, poly_off, geom_off, origin, snap, span``
+    where ``key`` is each vertex's grid point (``qx * span + qy``), the
+    offsets are those of ``shapely.to_ragged_array`` (as multipolygons) and
+    ``ring_len`` counts each ring's snapped vertices (0 for a dropped ring).
     """
     x0, y0, x1, y1 = shapely.total_bounds(geoms)
     origin = np.array([x0, y0])
     snap = max(snap, max(x1 - x0, y1 - y0) / 2e9)  # grid indices fit in int32
-    parts: list[tuple[np.ndarray, ...]] = []
-    polys_per_geom, rings_per_poly = [], []
+    span = int(np.rint((y1 - y0) / snap)) + 2
+    key = np.empty(int(shapely.get_num_coordinates(geoms).sum()), dtype=np.int64)
+    n = 0
+    lengths, polys_per_geom, rings_per_poly = [], [], []
     for lo in range(0, len(geoms), chunk):
         typ, xy, offsets = shapely.to_ragged_array(geoms[lo : lo + chunk])
         if typ == GeometryType.POLYGON:
@@ -126,32 +128,35 @@ def _snap_layer(
             geom_off: np.ndarray = np.arange(len(poly_off), dtype=np.int64)
         else:
             ring_off, poly_off, geom_off = offsets
-        parts.append(_snap(xy, ring_off, poly_off, origin, snap))
+        part, length = _snap(xy, ring_off, poly_off, origin, snap, span)
         del xy
+        key[n : n + len(part)] = part
+        n += len(part)
+        lengths.append(length)
         rings_per_poly.append(np.diff(poly_off))
         polys_per_geom.append(np.diff(geom_off))
-    qx, qy, ring_len = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    key.resize(n, refcheck=False)  # shrinks in place
+    ring_len = np.concatenate(lengths)
     poly_off = np.concatenate([[0], np.cumsum(np.concatenate(rings_per_poly))])
     geom_off = np.concatenate([[0], np.cumsum(np.concatenate(polys_per_geom))])
-    return qx, qy, ring_len, poly_off, geom_off, origin, snap
+    return key, ring_len, poly_off, geom_off, origin, snap, span
 
 
 #: Vertices per slice where a layer-wide temporary is avoided.
 _SLICE = 1 << 20
 
 
-def _points(qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
-    """Point id of each vertex: the distinct grid points in ``(qx, qy)`` order.
+def _points(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Point id of each vertex, and the key of each point.
 
-    The vertex index rides in the low bits of the sorted key where it fits,
-    so one sort of int64 keys replaces an argsort (half the time).
+    Point ids number the distinct keys in increasing order. ``key`` is
+    consumed (sorted in place). The vertex index rides in the low bits of the
+    sorted key where it fits, so one sort of int64 keys replaces an argsort
+    (half the time).
     """
-    n = len(qx)
+    n = len(key)
     if n == 0:
-        return np.empty(0, dtype=np.int32)
-    key = qx.astype(np.int64)
-    key *= int(qy.max()) + 1
-    key += qy
+        return np.empty(0, dtype=np.int32), key
     ibits = max(n - 1, 1).bit_length()
     if int(key.max()).bit_length() + ibits <= 63:
         key <<= ibits
@@ -171,15 +176,19 @@ def _points(qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
         del part, top  # views that would keep ``key`` alive
     else:  # pragma: no cover - grids beyond 2**30 points a side
         order = np.argsort(key)
-        new = _flags_start(key[order])
-    del key
+        key = key[order]
+        new = _flags_start(key)
+        ibits = 0
+    point_key = key[new]
+    point_key >>= ibits
+    key.resize(0, refcheck=False)  # consumed: its memory goes now
     rank = np.cumsum(new, dtype=np.int32)
     del new
     rank -= 1
     pid = np.empty(n, dtype=np.int32)
     for lo in range(0, n, _SLICE):  # int32 indices become intp a slice at a time
         pid[order[lo : lo + _SLICE]] = rank[lo : lo + _SLICE]
-    return pid
+    return pid, point_key
 
 
 def _neighbours(
@@ -302,12 +311,13 @@ def _chunks(sizes: np.ndarray, target: int) -> list[tuple[int, int]]:
 
 
 def _simplify_chunk(
-    qx: np.ndarray,
-    qy: np.ndarray,
+    pid: np.ndarray,
+    point_key: np.ndarray,
+    span: int,
     origin: np.ndarray,
     grid_step: float,
     tolerance: float,
-    span: tuple[int, int],
+    arcs: tuple[int, int],
     a_len: np.ndarray,
     closed: np.ndarray,
     head: np.ndarray,
@@ -315,13 +325,14 @@ def _simplify_chunk(
     ring_end: np.ndarray,
     ring_len: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Simplify arcs ``span`` (their vertices, end point included).
+    """Simplify arcs ``arcs[0]`` to ``arcs[1] - 1`` (end points included).
 
     Arc ``k`` runs ``a_len[k]`` vertices from position ``head[k]`` (backwards
     where ``rev[k]``), positions wrapping at ``ring_end[k]`` by
     ``ring_len[k]``. A closed arc is simplified as two halves sharing their
-    middle vertex. Returns the kept coordinates and their arc (``span[0]``
-    based), arc after arc.
+    middle vertex. Vertex ``v`` lies on grid point ``point_key[pid[v]]``
+    (``qx * span + qy``). Returns the kept coordinates and their arc
+    (numbered from ``arcs[0]``), arc after arc.
     """
     half = (a_len - 1) // 2
     split = closed & (half > 0)
@@ -335,8 +346,10 @@ def _simplify_chunk(
     v[over] -= ring_len[owner][over]
     del slot, j, over
     coords = np.empty((len(v), 2))
-    coords[:, 0] = qx[v]
-    coords[:, 1] = qy[v]
+    k = point_key[pid[v]]
+    coords[:, 0] = k // span
+    coords[:, 1] = k % span
+    del k
     coords *= grid_step
     coords += origin
     del v
@@ -354,7 +367,7 @@ def _simplify_chunk(
     s_arc = piece_arc[s_piece]
     dup = np.zeros(len(s_arc), dtype=bool)
     dup[1:] = (s_piece[1:] != s_piece[:-1]) & (s_arc[1:] == s_arc[:-1])
-    return s_xy[~dup], s_arc[~dup] + span[0]
+    return s_xy[~dup], s_arc[~dup] + arcs[0]
 
 
 def simplify_arcs(
@@ -381,7 +394,7 @@ def simplify_arcs(
     """
     if len(geoms) == 0:
         return np.empty(0, dtype=object)
-    qx, qy, ring_len, poly_off, geom_off, origin, grid_step = _snap_layer(
+    key, ring_len, poly_off, geom_off, origin, grid_step, span = _snap_layer(
         np.asarray(geoms), snap or tolerance / 16.0
     )
     n_polys = len(poly_off) - 1
@@ -391,7 +404,8 @@ def simplify_arcs(
     n_r = len(length)
     start = _starts(length)
 
-    pid = _points(qx, qy)
+    pid, point_key = _points(key)
+    del key
     cuts = np.flatnonzero(_junctions(pid, start, start + length - 1))
     # a ring with no junction (island, enclave) is cut at its smallest point
     has_cut = np.zeros(n_r, dtype=bool)
@@ -438,7 +452,7 @@ def simplify_arcs(
     _, rep, arc = np.unique(arc_key, return_index=True, return_inverse=True)
     arc = arc.ravel()
     closed = s_pid[rep] == e_pid[rep]
-    del s_pid, e_pid, second, penult, pid, nxt
+    del s_pid, e_pid, second, penult, nxt
 
     # vertices of each distinct arc, canonical direction, end point included;
     # simplified a chunk of arcs at a time (memory bounded by the chunk)
@@ -447,8 +461,9 @@ def simplify_arcs(
     a_rev, a_end, a_ring_len = rev[rep], r_end[rep], r_len[rep]
     out = [
         _simplify_chunk(
-            qx,
-            qy,
+            pid,
+            point_key,
+            span,
             origin,
             grid_step,
             tolerance,
@@ -462,7 +477,7 @@ def simplify_arcs(
         )
         for lo, hi in _chunks(a_len, _CHUNK)
     ]
-    del qx, qy
+    del pid, point_key
     s_xy = np.concatenate([o[0] for o in out]) if out else np.empty((0, 2))
     s_arc = np.concatenate([o[1] for o in out]) if out else np.empty(0, np.int64)
     del out
