@@ -193,19 +193,26 @@ def _points(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _neighbours(
     pid: np.ndarray, start: np.ndarray, last: np.ndarray, a: int, b: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and higher of the previous and next points of vertices a..b-1."""
-    prev = np.empty(b - a, dtype=pid.dtype)
+) -> np.ndarray:
+    """Unordered pair of the previous and next points of vertices a..b-1.
+
+    One int64 per vertex: the lower point id in the high 32 bits.
+    """
+    prev = np.empty(b - a, dtype=np.int64)
     prev[1:] = pid[a : b - 1]
     prev[0] = pid[a - 1] if a else 0
-    nxt = np.empty(b - a, dtype=pid.dtype)
+    nxt = np.empty(b - a, dtype=np.int64)
     nxt[:-1] = pid[a + 1 : b]
     nxt[-1] = pid[b] if b < len(pid) else 0
     r0, r1 = np.searchsorted(start, [a, b])
     prev[start[r0:r1] - a] = pid[last[r0:r1]]
     r0, r1 = np.searchsorted(last, [a, b])
     nxt[last[r0:r1] - a] = pid[start[r0:r1]]
-    return np.minimum(prev, nxt), np.maximum(prev, nxt)
+    pair = np.minimum(prev, nxt)
+    pair <<= 32
+    np.maximum(prev, nxt, out=prev)
+    pair |= prev
+    return pair
 
 
 def _junctions(pid: np.ndarray, start: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -214,20 +221,19 @@ def _junctions(pid: np.ndarray, start: np.ndarray, last: np.ndarray) -> np.ndarr
     ``start`` and ``last`` are each ring's first and last vertex (rings are
     stored one after the other, without closing vertex). Every occurrence of
     a point is compared with one occurrence written for it (a scatter then a
-    gather: no sort).
+    gather: no sort), a slice of vertices at a time.
     """
     n = len(pid)
     if n == 0:
         return np.zeros(0, dtype=bool)
     n_points = int(pid.max()) + 1
     slices = [(at, min(at + _SLICE, n)) for at in range(0, n, _SLICE)]
+    seen = np.empty(n_points, dtype=np.int64)
+    for a, b in slices:
+        seen[pid[a:b]] = _neighbours(pid, start, last, a, b)
     differs = np.zeros(n, dtype=bool)
-    seen = np.empty(n_points, dtype=np.int32)
-    for side in (0, 1):
-        for a, b in slices:
-            seen[pid[a:b]] = _neighbours(pid, start, last, a, b)[side]
-        for a, b in slices:
-            differs[a:b] |= seen[pid[a:b]] != _neighbours(pid, start, last, a, b)[side]
+    for a, b in slices:
+        differs[a:b] = seen[pid[a:b]] != _neighbours(pid, start, last, a, b)
     del seen
     junction = np.zeros(n_points, dtype=bool)
     junction[pid[differs]] = True
