@@ -177,11 +177,13 @@ def _release_reader_memory() -> None:
 
 
 def child(tool: str, path: Path, report: Path) -> None:
+    import geopandas as gpd
     import shapely
 
     if tool.startswith("territobs"):
         import mapclassify  # noqa: F401 - imported lazily by classify(): not timed
-        from territobs.maps import choropleth
+
+        from territobs.maps import Layer, choropleth
         from territobs.maps._geometry import (
             _default_quantum,
             default_tolerance,
@@ -210,9 +212,9 @@ def child(tool: str, path: Path, report: Path) -> None:
         out = pack_geometry(geoms, tolerance=tolerance, method="coverage").n_vertices
     elif tool == "territobs map":
         with tempfile.TemporaryDirectory() as tmp:
-            choropleth(frame, "density", label="Densité", unit="hab./km²").save(
-                Path(tmp) / "map.html"
-            )
+            choropleth(
+                frame, layer=Layer("density", label="Densité", unit="hab./km²")
+            ).save(Path(tmp) / "map.html")
         out = 0
     else:
         if tool == "coverage_simplify":

@@ -36,7 +36,7 @@ import numpy as np
 import shapely
 from shapely import GeometryType
 
-__all__ = ["simplify_arcs"]
+__all__ = ["simplify_arcs", "simplify_arcs_ragged"]
 
 
 def _starts(counts: np.ndarray) -> np.ndarray:
@@ -400,6 +400,27 @@ def simplify_arcs(
     """
     if len(geoms) == 0:
         return np.empty(0, dtype=object)
+    xy, offsets = simplify_arcs_ragged(geoms, tolerance, snap=snap)
+    return shapely.from_ragged_array(GeometryType.MULTIPOLYGON, xy, offsets)
+
+
+def simplify_arcs_ragged(
+    geoms: np.ndarray, tolerance: float, *, snap: float | None = None
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`simplify_arcs` as coordinates and offsets, no geometry built.
+
+    Returns
+    -------
+    xy : numpy.ndarray
+        ``(n, 2)`` coordinates, every ring closed.
+    offsets : tuple of numpy.ndarray
+        Ring, polygon and feature offsets, as
+        ``shapely.to_ragged_array`` gives them for multipolygons (one
+        feature per input geometry, in order).
+    """
+    if len(geoms) == 0:
+        zero = np.zeros(1, dtype=np.int64)
+        return np.empty((0, 2)), (zero, zero, zero)
     key, ring_len, poly_off, geom_off, origin, grid_step, span = _snap_layer(
         np.asarray(geoms), snap or tolerance / 16.0
     )
@@ -508,8 +529,4 @@ def simplify_arcs(
     geom_of_poly = np.repeat(np.arange(len(geom_off) - 1), np.diff(geom_off))
     per_geom = np.bincount(geom_of_poly[kept_polys], minlength=len(geom_off) - 1)
     geom_off_out = np.concatenate([[0], np.cumsum(per_geom)])
-    return shapely.from_ragged_array(
-        GeometryType.MULTIPOLYGON,
-        s_xy[src],
-        (ring_off_out, poly_off_out, geom_off_out),
-    )
+    return s_xy[src], (ring_off_out, poly_off_out, geom_off_out)
