@@ -7,27 +7,40 @@ needs what a TopoJSON encoder does:
 
 1. **Snap** every vertex to a fine grid (``snap``, CRS units), so that the two
    sides of a shared border hold the very same points even where the
-   producer's layer is off by rounding; consecutive duplicates go.
-2. **Junctions**: a point is a junction when its rings do not all pass
+   producer's layer is off by rounding; consecutive duplicates go. Each
+   vertex becomes one int64 grid key, a chunk of features at a time (only
+   one chunk's float coordinates are ever held).
+2. **Points**: one in-place sort of the keys (the vertex index riding in
+   their low bits) numbers the distinct grid points; nothing else is sorted
+   over all vertices.
+3. **Junctions**: a point is a junction when its rings do not all pass
    through it between the same two neighbours (three or more communes meet
-   there, or a border reaches the coast). Rings are cut at junctions into
-   *arcs*; a ring with no junction (an island, an enclave) is one closed arc
-   starting at its smallest point.
-3. **One simplification per arc**: an arc and its reverse are the same arc
+   there, or a border reaches the coast), found by writing one occurrence's
+   neighbour pair per point and comparing every occurrence with it. Rings
+   are cut at junctions into *arcs* (positions taken modulo the ring, no
+   ring rotated); a ring with no junction (an island, an enclave) is one
+   closed arc starting at its smallest point.
+4. **One simplification per arc**: an arc and its reverse are the same arc
    (named by its first two points in the direction whose first two points
    sort lower), so each border is simplified once, by Douglas-Peucker with
    its end points fixed (``shapely.simplify``), and both neighbours get the
    same vertices: no gap, no overlap. An arc keeps at least its farthest
    vertex from its chord, and a closed arc is simplified as two halves, so
-   no ring collapses.
-4. **Rebuild** every ring from its arcs (reversed where it runs the other
-   way), in one vectorised pass (``shapely.from_ragged_array``).
+   no ring collapses. Arcs are gathered and simplified about a million
+   vertices at a time.
+5. **Rebuild** every ring from its arcs (reversed where it runs the other
+   way), in one vectorised pass, as coordinates and offsets
+   (:func:`simplify_arcs_ragged`, what the map packer reprojects and
+   quantises) or as geometries (:func:`simplify_arcs`).
 
-Every step is a sort, a cumulative sum or a gather over the vertices, so the
-cost is linear in vertices up to the ``log`` of the sorts. Douglas-Peucker
-moves no kept vertex and leaves every dropped vertex within ``tolerance`` of
-the simplified border; arcs simplified apart may cross where two borders run
-closer than ``tolerance`` (a tenth of a pixel at the map's scale).
+Every step but the one sort is a scatter, a cumulative sum or a gather, the
+layer-wide ones done a slice of vertices at a time, so the cost is linear in
+vertices up to the ``log`` of that sort, and the memory beyond the input is
+about 20 bytes a vertex (national communes densified to 17 million
+vertices: 3.9 s of CPU, 0.4 GB). Douglas-Peucker moves no kept vertex and
+leaves every dropped vertex within ``tolerance`` of the simplified border;
+arcs simplified apart may cross where two borders run closer than
+``tolerance`` (a tenth of a pixel at the map's scale).
 """
 
 from __future__ import annotations
