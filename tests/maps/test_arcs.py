@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from territobs.maps._arcs import simplify_arcs
@@ -121,3 +121,44 @@ def test_real_communes_topology_and_area(shared_data, tolerance):
     total = shapely.area(out).sum()
     assert abs(total - original.area) <= reach * original.length
     assert abs(total - original.area) / original.area < 1e-3
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(2, 30),
+    slice_size=st.integers(1, 64),
+    chunk=st.integers(1, 200),
+)
+def test_slices_and_chunks_do_not_change_the_result(
+    monkeypatch, seed, n, slice_size, chunk
+):
+    """Point ids, junctions and arcs are computed a slice / chunk at a time
+    to bound memory: any slice and chunk size gives the very same output
+    (slice and chunk edges fall inside rings and arcs)."""
+    import territobs.maps._arcs as arcs
+
+    cells = _voronoi_coverage(seed, n, 5.0)
+    whole = simplify_arcs(cells, 60.0)
+    with monkeypatch.context() as m:
+        m.setattr(arcs, "_SLICE", slice_size)
+        m.setattr(arcs, "_CHUNK", chunk)
+        sliced = simplify_arcs(cells, 60.0)
+    assert shapely.equals_exact(sliced, whole, tolerance=0).all()
+    assert (
+        shapely.get_num_coordinates(sliced) == shapely.get_num_coordinates(whole)
+    ).all()
+
+
+def test_point_ids_follow_key_order():
+    """Point ids number the distinct keys in increasing order."""
+    from territobs.maps._arcs import _points
+
+    key = np.array([5, 3, 5, 9, 3, 0], dtype=np.int64)
+    pid, point_key = _points(key.copy())
+    assert pid.tolist() == [2, 1, 2, 3, 1, 0]
+    assert point_key.tolist() == [0, 3, 5, 9]

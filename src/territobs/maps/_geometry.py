@@ -33,11 +33,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 from shapely.errors import GEOSException
 
 from territobs.errors import CRSError, GeometryError, format_codes
 from territobs.formatting import count_of
-from territobs.maps._arcs import simplify_arcs
+from territobs.maps._arcs import simplify_arcs, simplify_arcs_ragged
 
 __all__ = ["PackedGeometry", "default_tolerance", "pack_geometry", "simplify_coverage"]
 
@@ -211,6 +212,37 @@ def _quantise(geoms: np.ndarray, quantum: float) -> _Grid:
     parts, part_feature = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     xy, vertex_ring = shapely.get_coordinates(rings, return_index=True)
+    return _quantise_flat(xy, vertex_ring, ring_part, part_feature, quantum)
+
+
+def _quantise_ragged(
+    xy: np.ndarray,
+    offsets: tuple[np.ndarray, np.ndarray, np.ndarray],
+    quantum: float,
+) -> _Grid:
+    """:func:`_quantise` of multipolygons given as coordinates and offsets."""
+    ring_off, poly_off, geom_off = offsets
+    return _quantise_flat(
+        xy,
+        np.repeat(np.arange(len(ring_off) - 1), np.diff(ring_off)),
+        np.repeat(np.arange(len(poly_off) - 1), np.diff(poly_off)),
+        np.repeat(np.arange(len(geom_off) - 1), np.diff(geom_off)),
+        quantum,
+    )
+
+
+def _quantise_flat(
+    xy: np.ndarray,
+    vertex_ring: np.ndarray,
+    ring_part: np.ndarray,
+    part_feature: np.ndarray,
+    quantum: float,
+) -> _Grid:
+    """Quantise rings given flat (rings closed, parts grouped by feature).
+
+    ``vertex_ring``, ``ring_part`` and ``part_feature`` give each vertex's
+    ring, each ring's part and each part's feature.
+    """
     q = np.rint(xy / quantum).astype(np.int64)
     # drop consecutive duplicates and the closing vertex of every ring
     first = np.ones(len(q), dtype=bool)
@@ -221,7 +253,7 @@ def _quantise(geoms: np.ndarray, quantum: float) -> _Grid:
     same[1:] = np.all(q[1:] == q[:-1], axis=1) & ~first[1:]
     keep = ~same & ~last
     q, vertex_ring = q[keep], vertex_ring[keep]
-    n_rings = len(rings)
+    n_rings = len(ring_part)
     ring_len = np.bincount(vertex_ring, minlength=n_rings)
     # twice the signed area of each ring (shoelace)
     nxt = np.arange(len(q)) + 1
@@ -233,7 +265,7 @@ def _quantise(geoms: np.ndarray, quantum: float) -> _Grid:
     ok_ring = (ring_len >= 3) & (area2 != 0)
     is_exterior = np.ones(n_rings, dtype=bool)
     is_exterior[1:] = ring_part[1:] != ring_part[:-1]
-    ok_part = np.zeros(len(parts), dtype=bool)
+    ok_part = np.zeros(len(part_feature), dtype=bool)
     ok_part[ring_part[is_exterior]] = ok_ring[is_exterior]
     ok_ring &= ok_part[ring_part]
     keep_vertex = ok_ring[vertex_ring]
@@ -243,6 +275,13 @@ def _quantise(geoms: np.ndarray, quantum: float) -> _Grid:
         ring_part=ring_part[ok_ring],
         part_feature=part_feature,
     )
+
+
+def _bounds(xy: np.ndarray) -> np.ndarray:
+    """``(west, south, east, north)`` of coordinates, NaN rows ignored."""
+    if len(xy) == 0 or np.isnan(xy).all():
+        return np.full(4, np.nan)
+    return np.concatenate([np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)])
 
 
 def _encode(values: np.ndarray) -> str:
@@ -350,16 +389,27 @@ def pack_geometry(
     if tolerance is None:
         tolerance = default_tolerance(metric)
     quantum = quantum or _default_quantum(tolerance)
-    simple = simplify_coverage(metric, tolerance, method=method)
-    simple = simple.to_crs(4326).to_numpy()
-    grid = _quantise(simple, quantum)
-    drawn = np.zeros(len(simple), dtype=bool)
+    if method == "arcs" and tolerance > 0:
+        # coordinates only: reprojected once, no geometry rebuilt
+        xy, offsets = simplify_arcs_ragged(metric.to_numpy(), tolerance)
+        to_wgs84 = Transformer.from_crs(metric.crs, 4326, always_xy=True)
+        xy = np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1]))
+        grid = _quantise_ragged(xy, offsets, quantum)
+        bounds = _bounds(xy)
+    else:
+        simple = simplify_coverage(metric, tolerance, method=method)
+        simple_wgs84 = simple.to_crs(4326).to_numpy()
+        grid = _quantise(simple_wgs84, quantum)
+        bounds = shapely.total_bounds(simple_wgs84)
+    n_features = len(geoms)
+    drawn = np.zeros(n_features, dtype=bool)
     drawn[grid.part_feature[np.unique(grid.ring_part)]] = True
     refined = np.flatnonzero(~drawn)
-    bounds = shapely.total_bounds(simple)
     if refined.size:
         original = geoms.iloc[refined].to_crs(4326).to_numpy()
-        bounds = shapely.total_bounds(np.append(simple, original))
+        bounds = _bounds(
+            np.array([bounds[:2], bounds[2:], *shapely.get_coordinates(original)])
+        )
         fallback = _quantise(original, quantum)
         again = np.zeros(len(refined), dtype=bool)
         again[fallback.part_feature[np.unique(fallback.ring_part)]] = True
@@ -372,8 +422,8 @@ def pack_geometry(
                 "(quantum=...).",
                 codes=lost,
             )
-        grid = _merge(grid, fallback, refined, len(simple))
-    structure = _structure(grid, len(simple))
+        grid = _merge(grid, fallback, refined, n_features)
+    structure = _structure(grid, n_features)
     origin = (int(grid.coords[0, 0]), int(grid.coords[0, 1]))
     deltas = np.diff(grid.coords, axis=0, prepend=np.array([origin])).ravel()
     # bounds of what is drawn (the simplified layer lies within the

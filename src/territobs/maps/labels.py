@@ -60,16 +60,24 @@ class LabelAnchors:
 
 
 def _largest_parts(geoms: np.ndarray) -> np.ndarray:
-    parts, index = shapely.get_parts(geoms, return_index=True)
+    """Each feature's part of largest area (a polygon is its own part).
+
+    Only multi-part features are split: ``get_parts`` copies every part, and
+    on full-resolution boundaries that copy was the map's memory peak.
+    """
+    out = np.full(len(geoms), None, dtype=object)
+    single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+    out[single] = geoms[single]
+    multi = np.flatnonzero(~single)
+    parts, index = shapely.get_parts(geoms[multi], return_index=True)
     if not len(parts):
-        return np.full(len(geoms), None, dtype=object)
+        return out
     areas = shapely.area(parts)
     # for each feature, the part of largest area
     order = np.lexsort((-areas, index))
     first = np.ones(len(order), dtype=bool)
     first[1:] = index[order][1:] != index[order][:-1]
-    out = np.full(len(geoms), None, dtype=object)
-    out[index[order][first]] = parts[order][first]
+    out[multi[index[order][first]]] = parts[order][first]
     return out
 
 
