@@ -51,7 +51,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _measure import _peak_rss, _reset_peak, run_child  # noqa: E402
+from _measure import _peak_rss, own_peak_then_reset, run_child  # noqa: E402
 
 RESULTS = HERE / "results"
 CHROMIUM = "/usr/bin/chromium"
@@ -62,8 +62,10 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--enable-precise-memory-info",  # else performance.memory is bucketed
 ]
 TIMEOUT_MS = 120_000
+OFFLINE_MS = 10_000  # explore() with the network blocked never renders
 
 
 def load_communes():
@@ -90,16 +92,15 @@ def child(tool: str, data: Path, out: Path, tolerance: float, quantum: float) ->
     frame = gpd.read_parquet(data)
     title = "Densité"
     if tool == "territobs":
-        from territobs.maps import choropleth, classify
+        from territobs.maps import Caption, Layer, choropleth, classify
         from territobs.maps._assets import leaflet_css, leaflet_js
 
         classify([1.0, 2.0, 3.0], k=2)  # warm up lazy imports, not timed
         leaflet_js(), leaflet_css()
 
         def build() -> None:
-            choropleth(
-                frame, "density", label=title, unit="hab./km²", title=title
-            ).save(out)
+            layer = Layer("density", label=title, unit="hab./km²")
+            choropleth(frame, layer, caption=Caption(title=title)).save(out)
     else:
         import folium  # noqa: F401  (import not timed)
         import mapclassify
@@ -113,7 +114,7 @@ def child(tool: str, data: Path, out: Path, tolerance: float, quantum: float) ->
             ).save(str(out))
 
     rss_before = psutil.Process().memory_info().rss
-    _reset_peak()
+    peak_before = own_peak_then_reset()
     start = time.perf_counter()
     build()
     seconds = time.perf_counter() - start
@@ -121,12 +122,15 @@ def child(tool: str, data: Path, out: Path, tolerance: float, quantum: float) ->
         "seconds": seconds,
         "rss_before": rss_before,
         "call_peak": _peak_rss(),
+        "own_peak": max(peak_before, _peak_rss()),
         "size_mb": out.stat().st_size / 1e6,
     }
     Path(str(out) + ".json").write_text(json.dumps(report))
 
 
-def open_page(browser, path: Path, ready_js: str, router) -> dict:
+def open_page(
+    browser, path: Path, ready_js: str, router, timeout: int = TIMEOUT_MS
+) -> dict:
     page = browser.new_page(viewport={"width": 1200, "height": 800})
     foreign: list[str] = []
     page.route("**/*", lambda r: router(r, foreign))
@@ -135,7 +139,7 @@ def open_page(browser, path: Path, ready_js: str, router) -> dict:
     t0 = time.perf_counter()
     page.goto(path.as_uri(), wait_until="commit")
     try:
-        ready = page.wait_for_function(ready_js, timeout=TIMEOUT_MS, polling="raf")
+        ready = page.wait_for_function(ready_js, timeout=timeout, polling="raf")
         ms = float(ready.json_value())
     except Exception:
         ms = None
@@ -230,7 +234,7 @@ def run_case(name, frame, browser, workdir: Path, repeat: int) -> dict:
             router = offline if tool == "territobs" else local_leaflet
             info["page"] = open_page(browser, out, ready, router)
             if tool == "explore" and r == 0:
-                info["offline"] = open_page(browser, out, ready, offline)
+                info["offline"] = open_page(browser, out, ready, offline, OFFLINE_MS)
             one[tool] = info
         one["load"] = os.getloadavg()[0]
         rounds.append(one)
@@ -339,7 +343,8 @@ def markdown(cases, meta) -> str:
         lines.append(
             f"| {case['case']} | | explore() with the network blocked | 0 requests "
             f"| {'never renders' if offline.get('ms') is None else 'renders'} "
-            f"({len(blocked)} requests blocked: "
+            f"(waited {OFFLINE_MS / 1000:.0f} s; "
+            f"{len(blocked)} requests blocked: "
             f"{', '.join(sorted({u.split('/')[2] for u in blocked}))}) | | |"
         )
     lines += [

@@ -27,6 +27,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -406,33 +407,12 @@ def _measured_when(stem: str) -> str:
         meta = data.get("meta", data)
         if isinstance(meta, dict) and meta.get("date"):
             return str(meta["date"])
-    return _committed(stem)
-
-
-def _committed(stem: str) -> str:
-    """Date the result file was last committed, or its file date if not yet."""
-    path = RESULTS / f"{stem}.md"
-    try:
-        done = subprocess.run(
-            [
-                "git",
-                "log",
-                "-1",
-                "--format=%cd",
-                "--date=format:%Y-%m-%d %H:%M",
-                "--",
-                str(path),
-            ],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode == 0 and done.stdout.strip():
-            return f"committed {done.stdout.strip()}"
-    except OSError:
-        pass
-    return "not in git"
+    table = RESULTS / f"{stem}.md"
+    found = re.search(
+        r"Measured (\d{4}-\d\d-\d\d[ \d:]*(?:UTC)?)",
+        table.read_text(encoding="utf-8") if table.exists() else "",
+    )
+    return found.group(1).strip() if found else "date not recorded"
 
 
 def targets_table() -> str:
@@ -532,29 +512,36 @@ def _section(stem: str) -> str:
     if stem in QUICK_REASONS:
         lines[0] += " (reduced size)"
         lines.insert(1, f"\n{QUICK_REASONS[stem]}")
-    if "Measured 20" not in text and stem not in ("maps_fullres", "weights"):
+    if "Measured 20" not in text:
         lines.insert(
             1,
-            f"\n*Result file `benchmarks/results/{stem}.md`, {_committed(stem)}; "
-            "the table says its command, rounds and load.*",
+            "\n*This run recorded no date in its result file "
+            f"(`benchmarks/results/{stem}.md`); its command and load are below.*",
         )
     return "\n".join(lines) + "\n"
 
 
-def write_report() -> None:
-    """Rebuild ``docs/performance.md`` and ``docs/robustness.md`` from results/."""
-    parts = [INTRO, targets_table(), ratios_table()]
-    parts += [_section(stem) for stem in selected_tables()]
-    DOC.write_text("\n".join(parts), encoding="utf-8")
-    print(f"wrote {DOC}")
+def render() -> dict[Path, str]:
+    """The pages rebuilt from ``results/`` only: ``{path: text}``."""
+    pages = {
+        DOC: "\n".join(
+            [INTRO, targets_table(), ratios_table()]
+            + [_section(stem) for stem in selected_tables()]
+        )
+    }
     hostile = RESULTS / "hostile.md"
     if hostile.exists():
         body = hostile.read_text(encoding="utf-8").strip().split("\n")
         body = [f"#{line}" if line.startswith("#") else line for line in body]
-        ROBUSTNESS.write_text(
-            ROBUSTNESS_INTRO + "\n" + "\n".join(body) + "\n", encoding="utf-8"
-        )
-        print(f"wrote {ROBUSTNESS}")
+        pages[ROBUSTNESS] = ROBUSTNESS_INTRO + "\n" + "\n".join(body) + "\n"
+    return pages
+
+
+def write_report() -> None:
+    """Rebuild ``docs/performance.md`` and ``docs/robustness.md`` from results/."""
+    for path, text in render().items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":
