@@ -222,7 +222,10 @@ def _maps_fullres_ratios() -> list[dict]:
 def _scenario_ratios() -> list[dict]:
     out = []
     for stem in ("scenarios", "scenarios-network"):
-        for row in (_load(stem) or {}).get("rows", []):
+        data = _load(stem) or {}
+        if "summary" in data:
+            continue  # already in the script / territobs convention
+        for row in data.get("rows", []):
             # scenarios' ratio is territobs / script: inverted here.
             out.append(
                 {
