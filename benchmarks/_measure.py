@@ -9,6 +9,19 @@ import sys
 from pathlib import Path
 
 
+def spread(values: list[float]) -> dict[str, float]:
+    """Median, min and max of per-round values (a ratio's spread)."""
+    ordered = sorted(float(v) for v in values)
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return {"median": median, "min": ordered[0], "max": ordered[-1]}
+
+
+def ratio_text(r: dict[str, float]) -> str:
+    """``1.49× (1.33–1.57)``: median (min–max)."""
+    return f"{r['median']:.2f}× ({r['min']:.2f}–{r['max']:.2f})"
+
+
 def _reset_peak() -> None:
     """Reset the kernel's peak-RSS counter (VmHWM) of this process (Linux)."""
     try:

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _measure import ratio_text, spread
 
 RESULTS = Path(__file__).parent / "results"
 QUICK_DEPARTEMENTS = ["01", "38", "69", "93"]
@@ -427,14 +428,6 @@ def zone_scaling(counts: list[int], repeat: int) -> None:
     )
 
 
-def _spread(values: list[float]) -> dict[str, float]:
-    return {
-        "median": float(np.median(values)),
-        "min": float(min(values)),
-        "max": float(max(values)),
-    }
-
-
 def compare(quick: bool, repeat: int) -> None:
     """Equal work, alternated rounds: territobs ``build_atlas`` vs the loop."""
     names = {
@@ -470,8 +463,8 @@ def compare(quick: bool, repeat: int) -> None:
             "territobs": sum(1 for p in (folder / "out").rglob("*") if p.is_file()),
             "loop": sum(1 for p in (folder / "loop").rglob("*") if p.is_file()),
         }
-    ratio = _spread([x["loop"]["seconds"] / x["territobs"]["seconds"] for x in rounds])
-    memory = _spread(
+    ratio = spread([x["loop"]["seconds"] / x["territobs"]["seconds"] for x in rounds])
+    memory = spread(
         [x["loop"]["peak_rss_mb"] / x["territobs"]["peak_rss_mb"] for x in rounds]
     )
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -499,7 +492,9 @@ def compare(quick: bool, repeat: int) -> None:
         "EPCI, `overlay` + area shares + `groupby` for the custom zones, "
         "`to_csv`, and `explore()` of the geometry simplified once "
         "(`coverage_simplify` at territobs' default tolerance for the EPCI) "
-        f"and rounded. Files written: territobs {files['territobs']}, loop "
+        'and rounded (GEOS refuses `dissolve(method="coverage")` on these '
+        "communes, which overlap slightly: the loop uses the default union). "
+        f"Files written: territobs {files['territobs']}, loop "
         f"{files['loop']} (data prepared in {prepared:.1f} s, not counted). "
         "Wall time and peak RSS of each contender's process, medians of the "
         "rounds; ratios: loop / territobs cold build in the same round, median "
@@ -511,10 +506,10 @@ def compare(quick: bool, repeat: int) -> None:
     ]
     loads = ", ".join(f"{x['load']:.1f}" for x in rounds)
     for key, name in names.items():
-        secs = _spread([x[key]["seconds"] for x in rounds])
-        rss = _spread([x[key]["peak_rss_mb"] for x in rounds])
-        times = {"loop": _ratio_text(ratio), "territobs": "1.00"}.get(key, "—")
-        mems = {"loop": _ratio_text(memory), "territobs": "1.00"}.get(key, "—")
+        secs = spread([x[key]["seconds"] for x in rounds])
+        rss = spread([x[key]["peak_rss_mb"] for x in rounds])
+        times = {"loop": ratio_text(ratio), "territobs": "1.00"}.get(key, "—")
+        mems = {"loop": ratio_text(memory), "territobs": "1.00"}.get(key, "—")
         lines.append(
             f"| {name} | {secs['median']:.1f} ({secs['min']:.1f}–{secs['max']:.1f}) "
             f"| {times} | {rss['median']:.0f} | {mems} | {loads} |"
@@ -563,10 +558,6 @@ def compare(quick: bool, repeat: int) -> None:
         ),
         encoding="utf-8",
     )
-
-
-def _ratio_text(s: dict[str, float]) -> str:
-    return f"{s['median']:.2f}× ({s['min']:.2f}–{s['max']:.2f})"
 
 
 def main() -> None:

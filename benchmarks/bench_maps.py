@@ -51,7 +51,13 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _measure import _peak_rss, own_peak_then_reset, run_child  # noqa: E402
+from _measure import (  # noqa: E402
+    _peak_rss,
+    own_peak_then_reset,
+    ratio_text,
+    run_child,
+    spread,
+)
 
 RESULTS = HERE / "results"
 CHROMIUM = "/usr/bin/chromium"
@@ -256,15 +262,9 @@ def run_case(name, frame, browser, workdir: Path, repeat: int) -> dict:
     }
 
 
-def _spread(values: list[float]) -> dict | None:
+def _spread(values: list[float | None]) -> dict | None:
     values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return {
-        "median": float(np.median(values)),
-        "min": float(min(values)),
-        "max": float(max(values)),
-    }
+    return spread(values) if values else None
 
 
 METRICS = {
@@ -304,11 +304,7 @@ def _count(n: int) -> str:
 
 
 def _ratio(s: dict | None) -> str:
-    return (
-        "never renders"
-        if s is None
-        else f"{s['median']:.2f}× ({s['min']:.2f}–{s['max']:.2f})"
-    )
+    return "never renders" if s is None else ratio_text(s)
 
 
 def markdown(cases, meta) -> str:

@@ -54,7 +54,13 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from _measure import _peak_rss, own_peak_then_reset, run_child  # noqa: E402
+from _measure import (  # noqa: E402
+    _peak_rss,
+    own_peak_then_reset,
+    ratio_text,
+    run_child,
+    spread,
+)
 from bench_weights import centred_zones, densify, load_communes  # noqa: E402
 
 
@@ -361,14 +367,6 @@ def main() -> None:
     write_results(args, info, prep_s, factors, tools, rows)
 
 
-def _spread(values: list[float]) -> dict:
-    return {
-        "median": float(np.median(values)),
-        "min": float(min(values)),
-        "max": float(max(values)),
-    }
-
-
 def summarise(factor: int, rounds: list[dict], tools: list[str]) -> dict:
     """Medians and per-round ratios (peer / territobs) of one densification."""
     row: dict = {"factor": factor, "load": [r["load"] for r in rounds], "tools": {}}
@@ -376,13 +374,13 @@ def summarise(factor: int, rounds: list[dict], tools: list[str]) -> dict:
     for tool in tools:
         runs = [r[tool] for r in rounds]
         entry = {
-            "seconds": _spread([x["seconds"] for x in runs]),
+            "seconds": spread([x["seconds"] for x in runs]),
             "peak_mb": float(np.median([x["peak_mb"] for x in runs])),
             "extra_mb": float(np.median([x["extra_mb"] for x in runs])),
-            "ratio": _spread(
+            "ratio": spread(
                 [r[tool]["seconds"] / r["territobs"]["seconds"] for r in rounds]
             ),
-            "memory_ratio": _spread(
+            "memory_ratio": spread(
                 [r[tool]["peak_mb"] / r["territobs"]["peak_mb"] for r in rounds]
             ),
         }
@@ -401,10 +399,6 @@ LABELS = {
     "exactextract-raster": 'the same, `strategy="raster-sequential"`',
     "rasterstats": "overlay + rasterstats `sum` (cut pairs)",
 }
-
-
-def _fmt(s: dict) -> str:
-    return f"{s['median']:.2f}× ({s['min']:.2f}–{s['max']:.2f})"
 
 
 def write_results(
@@ -432,9 +426,9 @@ def write_results(
             ours = tool == "territobs"
             lines.append(
                 f"| ×{row['factor']} | {LABELS[tool]} | {r['seconds']['median']:.2f} | "
-                f"{'1.00' if ours else _fmt(r['ratio'])} | "
+                f"{'1.00' if ours else ratio_text(r['ratio'])} | "
                 f"{r['peak_mb']:.0f} / {r['extra_mb']:.0f} | "
-                f"{'1.00' if ours else _fmt(r['memory_ratio'])} | "
+                f"{'1.00' if ours else ratio_text(r['memory_ratio'])} | "
                 f"{overlay} | {diff} | {load} |"
             )
     table = header + "\n".join(lines) + "\n"

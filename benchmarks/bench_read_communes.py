@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from _measure import ratio_text, spread
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 CODE = {
@@ -124,8 +126,8 @@ def main() -> None:
                         "case": "read all communes of France, geometry decoded",
                         "vertices": "×1",
                         "peer": "naive pandas reader",
-                        "ratio": _spread(ratios["seconds"]),
-                        "memory_ratio": _spread(ratios["peak_rss_mib"]),
+                        "ratio": spread(ratios["seconds"]),
+                        "memory_ratio": spread(ratios["peak_rss_mib"]),
                     }
                 ],
             },
@@ -134,14 +136,6 @@ def main() -> None:
         + "\n"
     )
     (RESULTS / f"{topic}.md").write_text(table + "\n")
-
-
-def _spread(values: list[float]) -> dict[str, float]:
-    return {
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-    }
 
 
 def markdown_table(
@@ -168,17 +162,13 @@ def markdown_table(
     ]
     for name, s in summary.items():
         ours = name == "territobs"
-        time_ratio = "1.00" if ours else _fmt(_spread(ratios["seconds"]))
-        mem_ratio = "1.00" if ours else _fmt(_spread(ratios["peak_rss_mib"]))
+        time_ratio = "1.00" if ours else ratio_text(spread(ratios["seconds"]))
+        mem_ratio = "1.00" if ours else ratio_text(spread(ratios["peak_rss_mib"]))
         lines.append(
             f"| {name} | {s['rows']} | {s['seconds_median']:.2f} | {time_ratio} | "
             f"{s['peak_rss_mib_median']:.0f} | {mem_ratio} |"
         )
     return "\n".join(lines)
-
-
-def _fmt(r: dict[str, float]) -> str:
-    return f"{r['median']:.2f}× ({r['min']:.2f}–{r['max']:.2f})"
 
 
 if __name__ == "__main__":

@@ -6,7 +6,12 @@ Usage::
     python benchmarks/run_all.py weights   # only bench_weights.py, then the report
     python benchmarks/run_all.py --report  # rebuild the docs from results/ only
     python benchmarks/run_all.py --quick   # reduced sizes, for a quick look
-    TERRITOBS_BENCH_QUICK=1 make bench      # the same, through make
+    make bench [ONLY="weights maps"] [REPORT=1]   # the same through make
+    TERRITOBS_BENCH_QUICK=1 make bench      # reduced sizes through make
+
+In full mode each script runs with the command its tables on the page record
+(:func:`planned_runs`), so ``make bench`` reproduces exactly what the page
+shows; reduced-size results (``*-quick``) never replace a full table.
 
 Each ``bench_<topic>.py`` is a plain script that measures territobs side by side
 with the tool a user would otherwise pick (the skilled shapely-2 code, tobler,
@@ -35,6 +40,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _measure import ratio_text, spread  # noqa: E402
+
 RESULTS = HERE / "results"
 DOCS = HERE.parent / "docs"
 DOC = DOCS / "performance.md"
@@ -116,14 +125,11 @@ def main() -> int:
     args.quick = args.quick or os.environ.get("TERRITOBS_BENCH_QUICK") == "1"
     failed = []
     if not args.report:
-        scripts = sorted(HERE.glob("bench_*.py"))
-        if args.only:
-            scripts = [s for s in scripts if s.stem.removeprefix("bench_") in args.only]
-        for script in scripts:
-            print(f"== {script.name}", flush=True)
-            cmd = [sys.executable, str(script), *(["--quick"] if args.quick else [])]
+        for script, extra in planned_runs(args.quick, args.only):
+            print(f"== {script.name} {' '.join(extra)}", flush=True)
+            cmd = [sys.executable, str(script), *extra]
             if subprocess.run(cmd, check=False).returncode != 0:
-                failed.append(script.name)
+                failed.append(f"{script.name} {' '.join(extra)}")
     write_report()
     print()
     print(format_summary())
@@ -131,6 +137,32 @@ def main() -> int:
         print("benchmarks that failed:", ", ".join(failed), file=sys.stderr)
         return 1
     return 0
+
+
+COMMAND = re.compile(r"`(?:\S*/)?python benchmarks/(bench_\w+\.py)([^`]*)`")
+
+
+def planned_runs(quick: bool, only: list[str]) -> list[tuple[Path, list[str]]]:
+    """What ``make bench`` runs: each script as its tables on the page were made.
+
+    In full mode, a script runs once per distinct command recorded in the
+    result tables the page shows (the weights with their factors, the atlas
+    both as a comparison and as the zone scaling, ...), with its defaults when
+    none is recorded; ``--quick`` runs every script once with ``--quick``.
+    """
+    scripts = sorted(HERE.glob("bench_*.py"))
+    if only:
+        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in only]
+    if quick:
+        return [(script, ["--quick"]) for script in scripts]
+    recorded: dict[str, list[list[str]]] = {}
+    for stem in selected_tables():
+        text = (RESULTS / f"{stem}.md").read_text(encoding="utf-8")
+        for name, args in COMMAND.findall(text):
+            extra = args.split()
+            if extra not in recorded.setdefault(name, []):
+                recorded[name].append(extra)
+    return [(s, extra) for s in scripts for extra in recorded.get(s.name, [[]])]
 
 
 # --------------------------------------------------------------------------
@@ -147,17 +179,8 @@ def _load(stem: str) -> Any:
         return None
 
 
-def _spread(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-    return {"median": median, "min": ordered[0], "max": ordered[-1]}
-
-
 def _fmt(r: dict[str, float] | None) -> str:
-    if not r:
-        return "not measured"
-    return f"{r['median']:.2f}× ({r['min']:.2f}–{r['max']:.2f})"
+    return ratio_text(r) if r else "not measured"
 
 
 WEIGHT_CASES = {
@@ -213,7 +236,7 @@ def _maps_fullres_ratios() -> list[dict]:
                         "case": "national map geometry",
                         "vertices": f"×{row['factor']}",
                         "peer": peer,
-                        "ratio": _spread(ratios),
+                        "ratio": spread(ratios),
                     }
                 )
     return out
@@ -342,11 +365,11 @@ def _target_map(what: str) -> tuple[str, bool]:
     ).get(str(factor))
     where = f"communes ×{factor}" + (f" ({vertices:,} vertices)" if vertices else "")
     if what == "time":
-        s = _spread([x["seconds"] for x in runs])
+        s = spread([x["seconds"] for x in runs])
         text = f"{s['median']:.1f} s ({s['min']:.1f}–{s['max']:.1f}), {name}, {where}"
         return text, s["median"] <= 10.0
-    m = _spread([x["peak_mb"] for x in runs])
-    extra = _spread([x.get("extra_mb", math.nan) for x in runs])
+    m = spread([x["peak_mb"] for x in runs])
+    extra = spread([x.get("extra_mb", math.nan) for x in runs])
     text = (
         f"{m['median']:,.0f} MB peak RSS of the process, loading the input "
         f"included (+{extra['median']:,.0f} MB during the call), {where}"
@@ -362,7 +385,7 @@ def _target_atlas() -> tuple[str, bool]:
     per_zone = {}
     for n in counts:
         own = [sum(r.get("custom", {}).values()) / n for r in data["runs"][str(n)]]
-        per_zone[n] = _spread([1000 * x for x in own])
+        per_zone[n] = spread([1000 * x for x in own])
     a, b = counts[0], counts[-1]
     growth = per_zone[b]["median"] / per_zone[a]["median"]
     text = (

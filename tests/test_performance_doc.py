@@ -88,3 +88,17 @@ def test_targets_follow_the_results(
     ]
     assert len(other) == 3
     assert all("**not met**" in line for line in other)
+
+
+def test_make_bench_reruns_every_table_as_it_was_made(run_all):
+    """Each table's recorded command is one of the runs ``make bench`` makes."""
+    planned = {
+        (script.name, " ".join(extra))
+        for script, extra in run_all.planned_runs(False, [])
+    }
+    for stem in run_all.selected_tables():
+        text = (run_all.RESULTS / f"{stem}.md").read_text(encoding="utf-8")
+        for name, args in run_all.COMMAND.findall(text):
+            assert (name, " ".join(args.split())) in planned, (stem, name, args)
+    quick = run_all.planned_runs(True, ["maps"])
+    assert [(s.name, extra) for s, extra in quick] == [("bench_maps.py", ["--quick"])]
