@@ -61,7 +61,6 @@ ORDER = [
     "labels",
     "read_communes",
     "scenarios",
-    "scenarios-network",
     "secrecy_national-real",
     "secrecy_national-35000",
     "secrecy_leaks",
@@ -71,8 +70,6 @@ ORDER = [
 NOT_HERE = {"hostile", "hostile-main", "min_versions"}
 # Several result files of one script: a heading of their own for each.
 HEADINGS = {
-    "scenarios-network": "Scenarios: travel time over a road network "
-    "(territobs vs the plain networkx script)",
     "secrecy_national-35000": "Secrecy at national scale: 35,000 synthetic "
     "communes, one count",
     "secrecy_national-real": "Secrecy at national scale: the real communes, ten counts",
@@ -242,30 +239,6 @@ def _maps_fullres_ratios() -> list[dict]:
     return out
 
 
-def _scenario_ratios() -> list[dict]:
-    out = []
-    for stem in ("scenarios", "scenarios-network"):
-        data = _load(stem) or {}
-        if "summary" in data:
-            continue  # already in the script / territobs convention
-        for row in data.get("rows", []):
-            # scenarios' ratio is territobs / script: inverted here.
-            out.append(
-                {
-                    "bench": stem,
-                    "case": row["case"],
-                    "vertices": "×1",
-                    "peer": "plain script",
-                    "ratio": {
-                        "median": 1 / row["ratio_median"],
-                        "min": 1 / row["ratio_max"],
-                        "max": 1 / row["ratio_min"],
-                    },
-                }
-            )
-    return out
-
-
 def _declared_ratios() -> list[dict]:
     """Rows of the ``summary`` list a benchmark writes in its JSON."""
     out = []
@@ -285,7 +258,6 @@ def ratio_rows() -> list[dict]:
         _weight_ratios,
         _maps_fullres_ratios,
         _declared_ratios,
-        _scenario_ratios,
     ):
         try:
             rows += source()
@@ -491,9 +463,11 @@ def format_summary() -> str:
             text, met = f"results unreadable ({exc!r})", False
         out.append(f"  [{'met' if met else 'NOT MET'}] {label.split(' (')[0]}: {text}")
     out += ["", "Peer time / territobs time, median (min-max):"]
-    for r in ratio_rows():
+    rows = ratio_rows()
+    width = max((len(r["case"]) for r in rows), default=0)
+    for r in rows:
         out.append(
-            f"  {r['bench']:<14} {r['case'][:58]:<58} {r.get('vertices', ''):>4} "
+            f"  {r['bench']:<14} {r['case']:<{width}} {r.get('vertices', ''):>4} "
             f"{r['peer'][:22]:<22} {_fmt(r['ratio'])}"
         )
     return "\n".join(out)
