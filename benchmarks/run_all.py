@@ -86,8 +86,11 @@ INTRO = """# Performance
 Measured by `make bench` (`python benchmarks/run_all.py`), each table on the
 machine and at the date it names. Every comparison runs territobs and the tool
 a user would otherwise pick **in the same run on the same data**, each
-contender in its own process importing only its own library, contenders
-alternated within each round; ratios are the peer's time (or memory) over
+contender in its own process importing only its own library (the scenario
+comparison, timed in one process, says so), contenders alternated within each
+round, on the generalised communes as shipped and, where the table has a
+vertices column, densified ones (×4, ×16: closer to IGN's full-resolution
+boundaries); ratios are the peer's time (or memory) over
 territobs' in the same round, median (min–max) over the rounds: above 1,
 territobs is faster (lighter). The machine is shared (2 cores): absolute times
 follow its load, which each table records.
