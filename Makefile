@@ -65,8 +65,12 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format src tests benchmarks
 	$(VENV)/bin/ruff check --fix src tests benchmarks
 
-bench: $(VENV)/.dev
-	$(PY) benchmarks/run_all.py
+# Every benchmark (long: national data, alternated rounds), then
+# docs/performance.md rebuilt from benchmarks/results/ and the ratios printed.
+# `make bench ONLY="population maps"` runs some; `make bench REPORT=1` only
+# rebuilds the page and prints the summary of the last runs.
+bench: $(VENV)/.dev chromium
+	$(PY) benchmarks/run_all.py $(if $(REPORT),--report) $(ONLY)
 
 # Every lower bound of pyproject.toml (core and user extras) pinned in a fresh
 # venv, then the demo and a smoke subset of the tests (2-3 minutes; needs PyPI).

@@ -10,26 +10,30 @@ Data (same for both contenders, written once to a temporary folder):
   and 5 shares (``cK / population``);
 - zonings: the ~1,250 EPCI (grouping by attribute) and 100 custom zones
   (5 km buffers around seeded commune centroids, area weights);
-- references: the département and the whole territory.
+- references (full atlas of the zone-scaling runs only): the département and
+  the whole territory.
 
-Contenders, each run in its own subprocess (wall time and peak RSS from
-``resource.getrusage(RUSAGE_CHILDREN)``):
+Contenders, each run in its own subprocess importing only its own library
+(wall time from a small launcher process; peak RSS the contender's own
+``VmHWM``), alternated over ``--repeat`` rounds, doing equal work (one CSV
+table per zoning, one interactive map per zoning × indicator):
 
-1. ``territobs cold``: ``build_atlas`` on an empty output folder (tables CSV +
-   XLSX, one interactive HTML map per zoning × indicator, one portrait per
-   zone, index);
+1. ``territobs cold``: ``build_atlas`` on an empty output folder, portraits,
+   XLSX, references and secrecy switched off in its configuration;
 2. ``territobs refresh``: the same call again, nothing changed;
-3. ``geopandas loop``: what an analyst writes by hand: ``dissolve`` by EPCI,
-   ``overlay`` + area shares for the custom zones, ``to_csv`` and
-   ``GeoDataFrame.explore().save()`` per zoning × indicator. It does no
-   secrecy, no estimate flags, no portraits, no index, and its maps load
-   Leaflet from CDNs.
+3. ``geopandas loop``: what a good analyst writes by hand: ``dissolve`` by
+   EPCI, ``overlay`` + area shares + ``groupby`` for the custom zones,
+   ``to_csv``, and ``GeoDataFrame.explore().save()`` per zoning × indicator
+   of the geometry simplified once (``coverage_simplify`` at territobs'
+   default tolerance for the EPCI) and rounded. Its maps load Leaflet from
+   CDNs.
 
 Run: ``.venv/bin/python benchmarks/bench_atlas.py [--quick]`` (``--quick``:
-four départements, 20 custom zones). ``--zones 1000,3000 [--repeat N]``
-measures instead the per-zone cost of cold builds at those numbers of custom
-zones (``results/atlas-zones.*``). Writes ``benchmarks/results/atlas.json``
-and ``.md`` (``atlas-quick.*`` with ``--quick``).
+four départements, 20 custom zones; ``--repeat``, default 3). ``--zones
+1000,3000 [--repeat N]`` measures instead the per-zone cost of cold full
+atlas builds (portraits included) at those numbers of custom zones
+(``results/atlas-zones.*``). Writes ``benchmarks/results/atlas.json`` and
+``.md`` (``atlas-quick.*`` with ``--quick``).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import argparse
 import json
 import os
 import platform
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,14 +52,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _measure import ratio_text, spread
 
 RESULTS = Path(__file__).parent / "results"
 QUICK_DEPARTEMENTS = ["01", "38", "69", "93"]
 N_COUNTS = 9
 
 
-def prepare(folder: Path, quick: bool, n_zones: int | None = None) -> dict[str, object]:
-    """Write units, custom zones, catalogue and atlas config into ``folder``."""
+def prepare(
+    folder: Path, quick: bool, n_zones: int | None = None, equal: bool = False
+) -> dict[str, object]:
+    """Write units, custom zones, catalogue and atlas config into ``folder``.
+
+    ``equal``: the atlas asks only what the hand-written loop produces (one CSV
+    table per zoning, one interactive map per zoning and indicator): no
+    portraits, no XLSX, no references, secrecy disabled; and ``loop.json``
+    gives the loop the simplification tolerance territobs' maps use.
+    """
     import geopandas as gpd
 
     from territobs.datasets import read_communes
@@ -142,7 +155,48 @@ def prepare(folder: Path, quick: bool, n_zones: int | None = None) -> dict[str, 
             indicators.append(f"share_{k}")
     (folder / "catalog.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    config = textwrap.dedent(f"""
+    if equal:
+        config = textwrap.dedent(f"""
+            title = "Atlas national (benchmark, travail égal)"
+            output = "out"
+            catalog = "catalog.toml"
+            indicators = {json.dumps(indicators)}
+            tables = ["csv"]
+
+            [[sources]]
+            id = "communes"
+            path = "communes.parquet"
+            reader = "table"
+
+            [[zones]]
+            id = "epci"
+            label = "EPCI"
+            attribute = "epci"
+            name_column = "epci_name"
+            portraits = false
+
+            [[zones]]
+            id = "custom"
+            label = "Zones de projet"
+            polygons = "custom.geojson"
+            name_column = "nom"
+            method = "area"
+            portraits = false
+
+            [maps]
+            formats = ["html"]
+
+            [secrecy]
+            enabled = false
+        """)
+        from territobs.maps._geometry import _default_quantum, default_tolerance
+
+        tolerance = default_tolerance(communes.geometry)
+        (folder / "loop.json").write_text(
+            json.dumps({"tolerance": tolerance, "quantum": _default_quantum(tolerance)})
+        )
+    else:
+        config = textwrap.dedent(f"""
         title = "Atlas national (benchmark)"
         output = "out"
         catalog = "catalog.toml"
@@ -211,35 +265,52 @@ for outcome in report.outcomes:
         custom[outcome.step.kind] = custom.get(outcome.step.kind, 0.0) + outcome.seconds
 print("STEPS " + json.dumps(steps), file=sys.stderr)
 print("CUSTOM " + json.dumps(custom), file=sys.stderr)
+for line in open("/proc/self/status"):  # own peak RSS (not inherited at fork)
+    if line.startswith("VmHWM:"):
+        print("PEAK_KB " + line.split()[1], file=sys.stderr)
 """
 
 GEOPANDAS = """
-import sys, warnings
+import json, sys, warnings
 from pathlib import Path
 import geopandas as gpd
-import pandas as pd
+import shapely
 warnings.simplefilter("ignore")
 folder = Path(sys.argv[1])
 out = folder / "loop"
 out.mkdir(exist_ok=True)
+web = json.loads((folder / "loop.json").read_text())
 units = gpd.read_parquet(folder / "communes.parquet")
 counts = ["population_municipale"] + [f"c{k}" for k in range(1, 10)]
+# EPCI: dissolve the communes (sums of the counts, union of the geometry).
 epci = units.dissolve("epci", aggfunc={c: "sum" for c in counts}).reset_index()
+epci = epci.rename(columns={"epci": "zone"})
+# Custom zones: unit x zone pieces, counts shared by area, summed per zone.
 zones = gpd.read_file(folder / "custom.geojson").to_crs(units.crs)
 units["unit_area"] = units.geometry.area
 pieces = gpd.overlay(units, zones, how="intersection", keep_geom_type=True)
 share = pieces.geometry.area / pieces["unit_area"]
-for c in counts:
-    pieces[c] = pieces[c] * share
+pieces[counts] = pieces[counts].mul(share, axis=0)
 custom = zones.merge(pieces.groupby("zone")[counts].sum().reset_index(), on="zone")
 for name, frame in {"epci": epci, "custom": custom}.items():
     for k in range(5, 10):
         frame[f"share_{k}"] = 100 * frame[f"c{k}"] / frame["population_municipale"]
     columns = counts[:5] + [f"share_{k}" for k in range(5, 10)]
-    frame.drop(columns="geometry").to_csv(out / f"{name}.csv", index=False)
+    frame[["zone", *columns]].to_csv(out / f"{name}.csv", index=False)
+    # What a good user maps: simplified once (the EPCI tile the territory:
+    # coverage simplification), rounded, in degrees.
+    geoms = frame.geometry.to_numpy()
+    if name == "epci":
+        geoms = shapely.coverage_simplify(geoms, web["tolerance"])
+    web_frame = frame[["zone", *columns]].set_geometry(
+        gpd.GeoSeries(geoms, crs=frame.crs).to_crs(4326).set_precision(web["quantum"])
+    )
     for column in columns:
-        frame.explore(column=column, scheme="quantiles", k=5).save(
-            out / f"{name}-{column}.html")
+        web_frame.explore(column=column, scheme="quantiles", k=5,
+                          tooltip=["zone", column]).save(out / f"{name}-{column}.html")
+for line in open("/proc/self/status"):  # own peak RSS (not inherited at fork)
+    if line.startswith("VmHWM:"):
+        print("PEAK_KB " + line.split()[1], file=sys.stderr)
 """
 
 
@@ -274,6 +345,8 @@ def run(script: str, argument: Path) -> dict[str, float]:
             }
         if line.startswith("CUSTOM "):  # seconds of the custom zoning's steps
             row["custom"] = json.loads(line[len("CUSTOM ") :])
+        if line.startswith("PEAK_KB "):  # the contender's own VmHWM
+            row["peak_rss_mb"] = round(int(line.split()[1]) / 1024, 1)
     return row
 
 
@@ -298,8 +371,6 @@ def zone_scaling(counts: list[int], repeat: int) -> None:
             for n in counts:
                 out = folders[n] / "out"
                 if out.exists():
-                    import shutil
-
                     shutil.rmtree(out)
                 runs[n].append(run(TERRITOBS, folders[n] / "atlas.toml"))
                 loads.append(os.getloadavg()[0])
@@ -357,73 +428,150 @@ def zone_scaling(counts: list[int], repeat: int) -> None:
     )
 
 
+def compare(quick: bool, repeat: int) -> None:
+    """Equal work, alternated rounds: territobs ``build_atlas`` vs the loop."""
+    names = {
+        "territobs": "territobs cold build",
+        "refresh": "territobs no-change refresh",
+        "loop": "geopandas loop (dissolve + overlay + groupby + explore)",
+    }
+    rounds: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        sizes = prepare(folder, quick, equal=True)
+        prepared = time.perf_counter() - started
+        for r in range(repeat):
+            one: dict[str, Any] = {}
+            for who in ("territobs", "loop") if r % 2 == 0 else ("loop", "territobs"):
+                if who == "territobs":
+                    shutil.rmtree(folder / "out", ignore_errors=True)
+                    one["territobs"] = run(TERRITOBS, folder / "atlas.toml")
+                    one["refresh"] = run(TERRITOBS, folder / "atlas.toml")
+                else:
+                    shutil.rmtree(folder / "loop", ignore_errors=True)
+                    one["loop"] = run(GEOPANDAS, folder)
+            one["load"] = os.getloadavg()[0]
+            rounds.append(one)
+            print(
+                f"round {r + 1}: "
+                + ", ".join(f"{k} {one[k]['seconds']:.1f} s" for k in names)
+                + f", load {one['load']:.1f}",
+                flush=True,
+            )
+        files = {
+            "territobs": sum(1 for p in (folder / "out").rglob("*") if p.is_file()),
+            "loop": sum(1 for p in (folder / "loop").rglob("*") if p.is_file()),
+        }
+    ratio = spread([x["loop"]["seconds"] / x["territobs"]["seconds"] for x in rounds])
+    memory = spread(
+        [x["loop"]["peak_rss_mb"] / x["territobs"]["peak_rss_mb"] for x in rounds]
+    )
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    machine = f"{platform.node()} ({os.cpu_count()} CPU, {platform.python_version()})"
+    command = (
+        f"python benchmarks/bench_atlas.py{' --quick' if quick else ''} "
+        f"--repeat {repeat}"
+    )
+    load_end = os.getloadavg()
+    territory = "four départements" if quick else "metropolitan France"
+    lines = [
+        "# Atlas build: territobs vs a hand-written geopandas loop (equal work)",
+        "",
+        f"Measured {date} on {machine}, `{command}` ({repeat} round"
+        f"{'s' if repeat > 1 else ''}, contenders "
+        "alternated, each in a fresh process importing only its own library; "
+        f"load average at the end {' / '.join(f'{x:.1f}' for x in load_end)}). "
+        f"{sizes['units']:,} communes of {territory}, {sizes['epci']:,} EPCI + "
+        f"{sizes['custom_zones']} custom zones (5 km buffers, area weights), "
+        f"{sizes['indicators']} indicators (5 counts, 5 shares). Both produce "
+        "the same outputs: one CSV table per zoning and one interactive map per "
+        "zoning and indicator (territobs: the atlas with portraits, XLSX, "
+        "references and secrecy switched off; it still writes its index page and "
+        "build manifest). The loop is what a good user writes: `dissolve` by "
+        "EPCI, `overlay` + area shares + `groupby` for the custom zones, "
+        "`to_csv`, and `explore()` of the geometry simplified once "
+        "(`coverage_simplify` at territobs' default tolerance for the EPCI) "
+        'and rounded (GEOS refuses `dissolve(method="coverage")` on these '
+        "communes, which overlap slightly: the loop uses the default union). "
+        f"Files written: territobs {files['territobs']}, loop "
+        f"{files['loop']} (data prepared in {prepared:.1f} s, not counted). "
+        "Wall time and peak RSS of each contender's process, medians of the "
+        "rounds; ratios: loop / territobs cold build in the same round, median "
+        "(min–max), above 1: territobs is faster / lighter.",
+        "",
+        "| contender | wall time (s) | × territobs cold | peak RSS (MB) | "
+        "× territobs memory | load (1 min) |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    loads = ", ".join(f"{x['load']:.1f}" for x in rounds)
+    for key, name in names.items():
+        secs = spread([x[key]["seconds"] for x in rounds])
+        rss = spread([x[key]["peak_rss_mb"] for x in rounds])
+        times = {"loop": ratio_text(ratio), "territobs": "1.00"}.get(key, "—")
+        mems = {"loop": ratio_text(memory), "territobs": "1.00"}.get(key, "—")
+        lines.append(
+            f"| {name} | {secs['median']:.1f} ({secs['min']:.1f}–{secs['max']:.1f}) "
+            f"| {times} | {rss['median']:.0f} | {mems} | {loads} |"
+        )
+    steps = rounds[-1]["territobs"].get("steps", {})
+    if steps:
+        lines += [
+            "",
+            "Seconds per step of the last territobs cold build (its build report): "
+            + ", ".join(
+                f"{kind} {figures['seconds']:.1f}" for kind, figures in steps.items()
+            )
+            + ".",
+        ]
+    table = "\n".join(lines)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    stem = "atlas-quick" if quick else "atlas"
+    (RESULTS / f"{stem}.md").write_text(table + "\n", encoding="utf-8")
+    summary = [
+        {
+            "case": f"atlas, {sizes['epci']:,} EPCI + {sizes['custom_zones']} zones, "
+            f"{sizes['indicators']} indicators (equal work)",
+            "vertices": "×1",
+            "peer": "geopandas loop",
+            "ratio": ratio,
+            "memory_ratio": memory,
+        }
+    ]
+    (RESULTS / f"{stem}.json").write_text(
+        json.dumps(
+            {
+                "meta": {
+                    "date": date,
+                    "machine": machine,
+                    "command": command,
+                    "repeat": repeat,
+                    "load_end": load_end,
+                },
+                "sizes": sizes,
+                "files": files,
+                "rounds": rounds,
+                "summary": summary,
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small case")
     parser.add_argument(
         "--zones", help="per-zone cost at these numbers of custom zones (1000,3000)"
     )
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     if args.zones:
         zone_scaling([int(n) for n in args.zones.split(",")], args.repeat)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        started = time.perf_counter()
-        sizes = prepare(folder, args.quick)
-        prepared = time.perf_counter() - started
-        rows = {
-            "territobs cold build": run(TERRITOBS, folder / "atlas.toml"),
-            "territobs no-change refresh": run(TERRITOBS, folder / "atlas.toml"),
-            "geopandas loop (dissolve + overlay + explore)": run(GEOPANDAS, folder),
-        }
-        n_files = sum(1 for p in (folder / "out").rglob("*") if p.is_file())
-    base = rows["territobs cold build"]["seconds"]
-    lines = [
-        f"# Atlas build ({'quick' if args.quick else 'full'})",
-        "",
-        f"{sizes['units']} communes, {sizes['epci']} EPCI + {sizes['custom_zones']} "
-        f"custom zones, {sizes['indicators']} indicators; territobs wrote "
-        f"{n_files} files (data prepared in {prepared:.1f} s, not counted).",
-        "",
-        "| contender | wall time (s) | × territobs cold | peak RSS (MB) |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    for name, row in rows.items():
-        ratio = row["seconds"] / base if base else float("nan")
-        lines.append(
-            f"| {name} | {row['seconds']:.2f} | {ratio:.2f} | {row['peak_rss_mb']:.0f} |"
-        )
-    steps = rows["territobs cold build"].get("steps", {})
-    if steps:
-        lines += [
-            "",
-            "Seconds per step of the territobs cold build (from the build report):",
-            "",
-            "| step | steps | seconds |",
-            "| --- | ---: | ---: |",
-        ]
-        lines += [
-            f"| {kind} | {figures['steps']} | {figures['seconds']:.2f} |"
-            for kind, figures in steps.items()
-        ]
-    lines += [
-        "",
-        "The geopandas loop does less work: no secrecy, no estimate flags, no "
-        "portraits, no XLSX, no index page, and its maps need the internet (CDN).",
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, "
-        f"{resource.getpagesize()} B pages; cores shared with other jobs.",
-    ]
-    table = "\n".join(lines)
-    print(table)
-    RESULTS.mkdir(exist_ok=True)
-    stem = "atlas-quick" if args.quick else "atlas"
-    (RESULTS / f"{stem}.md").write_text(table + "\n", encoding="utf-8")
-    (RESULTS / f"{stem}.json").write_text(
-        json.dumps({"sizes": sizes, "files": n_files, "results": rows}, indent=1),
-        encoding="utf-8",
-    )
+    compare(args.quick, args.repeat)
 
 
 if __name__ == "__main__":

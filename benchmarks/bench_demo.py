@@ -73,7 +73,14 @@ def main() -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2), "utf-8")
     lines = [
-        "## `territobs demo` (IRIS diagnostic of Seine-Saint-Denis)",
+        "# `territobs demo` (IRIS diagnostic of Seine-Saint-Denis)",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+        f"{os.uname().nodename} ({os.cpu_count()} CPU), `python "
+        f"benchmarks/bench_demo.py --repeat {args.repeat}` ({args.repeat} "
+        "rounds, a forced full build then a no-change refresh in each; the "
+        "command a user runs, in a fresh process; load average (1 min) before "
+        "each run in the last column, median).",
         "",
         "| run | wall (s) median [min-max] | CPU (s) median [min-max] | load 1 min |",
         "| --- | --- | --- | --- |",

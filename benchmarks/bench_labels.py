@@ -112,6 +112,11 @@ def main() -> None:
     record = {"units": len(frame), "repeat": args.repeat, "loadavg": load, "rows": rows}
     (RESULTS / "labels.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
     lines = [
+        "# Names on maps: the cost of labels",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+        f"{os.uname().nodename} ({os.cpu_count()} CPU), `python "
+        f"benchmarks/bench_labels.py --repeat {args.repeat}`. "
         f"Communes de l'Ain ({len(frame)}), {args.repeat} rounds alternated; "
         f"load average {load[0][0]:.1f} → {load[-1][0]:.1f}.",
         "",

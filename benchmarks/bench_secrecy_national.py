@@ -324,6 +324,8 @@ def main() -> None:
         command += f" --indicators {indicators}"
     lines = [
         "# Secrecy at national scale\n",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+        f"{os.uname().nodename} ({os.cpu_count()} CPU). "
         f"Command: `{command} --workers {args.workers} --repeat {args.repeat}`. "
         f"Case: {what}; {first['zones']} zones, {first['rows']} rows, "
         "everything published together under `departement(5, mask_zero=True)`; "
