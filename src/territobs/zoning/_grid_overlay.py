@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -32,8 +33,10 @@ def _rect_grid(
     the lines in both directions (a regular grid, or any rectilinear one).
     """
     x0, y0, x1, y1 = zone_bounds.T
-    lx = np.unique(np.r_[x0, x1])
-    ly = np.unique(np.r_[y0, y1])
+    if not len(x0):
+        return None
+    lx = _unique_lines(x0, x1)
+    ly = _unique_lines(y0, y1)
     col = np.searchsorted(lx, x0)
     row = np.searchsorted(ly, y0)
     if (col + 1 >= len(lx)).any() or (row + 1 >= len(ly)).any():
@@ -43,13 +46,39 @@ def _rect_grid(
     return lx, ly, col, row
 
 
-def _cell_of(lines: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _unique_lines(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``np.unique(np.r_[lo, hi])``, without a sort when the values lie on a lattice.
+
+    Cell sides are usually multiples of one step (a 200 m grid): each value's
+    lattice index is counted and the distinct values read back in order, in
+    O(n). The values read back are checked to be exactly those given (two
+    distinct values on one lattice index fall back to the sort).
+    """
+    values = np.concatenate([lo, hi])
+    step = float(np.min(hi - lo))
+    start = float(values.min())
+    if step > 0 and np.isfinite(step):
+        span = (float(values.max()) - start) / step
+        if span < 4 * len(values) + 1_000_000:
+            k = np.rint((values - start) * (1.0 / step)).astype(np.int64)
+            seen = np.full(int(k.max()) + 1, np.nan)
+            seen[k] = values
+            if np.array_equal(seen[k], values):
+                return seen[~np.isnan(seen)]
+    return np.unique(values)
+
+
+def _cell_of(lines: np.ndarray, v: np.ndarray, exact: bool = False) -> np.ndarray:
     """``searchsorted(lines, v, side="right") - 1``, by arithmetic on a lattice.
 
     Values below the first line give -1, at or beyond the last ``len(lines) - 1``.
     When the lines lie on a regular lattice (a grid, possibly with whole
     rows or columns missing), the lattice step of each value is computed
     and looked up in a small table; otherwise a binary search is used.
+    A value within rounding of a line may land on either side of it (the
+    areas do not change: the clamped integrand is continuous across lines),
+    unless ``exact``: then the lattice's answer is corrected by comparing
+    with the lines.
     """
     n = len(lines)
     gaps = np.diff(lines)
@@ -65,22 +94,50 @@ def _cell_of(lines: np.ndarray, v: np.ndarray) -> np.ndarray:
     # Cell of each lattice interval (k from -1 to m), values in its middle.
     middle = lines[0] + step * (np.arange(-1, m + 1) + 0.5)
     table = np.searchsorted(lines, middle, side="right") - 1
-    # A value within rounding of a line may land on either side of it: the
-    # areas do not change (the clamped integrand is continuous across lines).
     k = np.floor((v - lines[0]) * (1.0 / step)).astype(np.int64)
     np.clip(k, -1, m, out=k)
-    return table[k + 1]
+    cell = table[k + 1]
+    if exact:  # off by one at most, within rounding of a line
+        cell -= (cell >= 0) & (v < lines[np.maximum(cell, 0)])
+        cell += (cell < n - 1) & (v >= lines[np.minimum(cell + 1, n - 1)])
+    return cell
 
 
-def _grid_areas_chunk(
-    units: np.ndarray,
-    lx: np.ndarray,
-    ly: np.ndarray,
-    unit: np.ndarray,
-    col: np.ndarray,
-    row: np.ndarray,
-) -> np.ndarray:
-    r"""Areas of ``unit[k] ∩ cell(col[k], row[k])`` of a rectilinear grid.
+@dataclass(frozen=True)
+class _Blocks:
+    """Green's-theorem sums of some polygons over dense blocks of grid cells.
+
+    Polygon ``k`` owns the cells of columns ``c0[k]..c1[k]`` and rows
+    ``r0[k]..r1[k]`` (its bounding box; column or row -1 and ``len(lines) - 1``
+    lie outside the grid), stored column by column from slot ``base[k]``
+    (``nr[k]`` rows per column). ``own[s]`` sums the pieces of boundary in
+    cell ``s``, ``flux[s]`` their ``-dx``; ``touched[s]`` tells whether any
+    piece of boundary (even vertical or a single vertex) lies in the cell.
+    """
+
+    c0: np.ndarray
+    c1: np.ndarray
+    r0: np.ndarray
+    r1: np.ndarray
+    nr: np.ndarray
+    base: np.ndarray
+    own: np.ndarray
+    flux: np.ndarray
+    touched: np.ndarray
+
+    def area(self, k: np.ndarray, col: np.ndarray, row: np.ndarray, ly: np.ndarray):
+        """Area of polygon ``k`` in cell ``(col, row)`` (cells of its block)."""
+        colbase = self.base[k] + (col - self.c0[k]) * self.nr[k]
+        slot = colbase + row - self.r0[k]
+        top = colbase + self.nr[k] - 1
+        cum = np.cumsum(self.flux)
+        return self.own[slot] + (ly[row + 1] - ly[row]) * (cum[top] - cum[slot]), slot
+
+
+def _block_sums(
+    geoms: np.ndarray, lx: np.ndarray, ly: np.ndarray, exact: bool = False
+) -> _Blocks:
+    r"""Green's-theorem sums of ``geoms`` over the cells of their blocks.
 
     By Green's theorem the area of a polygon inside cell :math:`(i, j)` is
     :math:`-\sum_s \int_s \mathrm{clamp}(y - y_j, 0, h_j)\,dx` over the
@@ -88,15 +145,13 @@ def _grid_areas_chunk(
     :math:`j` adds :math:`-\Delta x\,(\bar y - y_j)`, a piece in a row above
     adds :math:`-\Delta x\,h_j`. Edges that stay in one cell (most of them
     on detailed boundaries) are used as they are; only edges crossing grid
-    lines are split there. Sums go to a dense block of cells per unit (its
-    bounding box, the same cells as its candidate pairs), so each unit is
-    walked once whatever the number of its cells, with no polygon clipping
-    and no sort of the vertices.
+    lines are split there. Sums go to a dense block of cells per polygon (its
+    bounding box), so each polygon is walked once whatever the number of its
+    cells, with no polygon clipping and no sort of the vertices. ``exact``
+    places values within rounding of a grid line on their own side of it, so
+    that ``touched`` is exact (see :func:`_cell_of`).
     """
-    if not len(unit):
-        return np.empty(0)
-    uniq, local = np.unique(unit, return_inverse=True)
-    parts, part_unit = shapely.get_parts(units[uniq], return_index=True)
+    parts, part_unit = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords = shapely.get_coordinates(rings)
     ring_count = shapely.get_num_coordinates(rings)
@@ -107,15 +162,15 @@ def _grid_areas_chunk(
     factor = np.where(exterior == shapely.is_ccw(rings), 1.0, -1.0)
     # Dense block of cells per unit: columns c0..c1, rows r0..r1 (row -1:
     # below the grid, len(ly) - 1: above it; both are needed by the sums).
-    ubounds = shapely.bounds(units[uniq])
-    c0, c1 = _cell_of(lx, ubounds[:, 0]), _cell_of(lx, ubounds[:, 2])
-    r0, r1 = _cell_of(ly, ubounds[:, 1]), _cell_of(ly, ubounds[:, 3])
+    ubounds = shapely.bounds(geoms)
+    c0, c1 = _cell_of(lx, ubounds[:, 0], exact), _cell_of(lx, ubounds[:, 2], exact)
+    r0, r1 = _cell_of(ly, ubounds[:, 1], exact), _cell_of(ly, ubounds[:, 3], exact)
     nr = r1 - r0 + 1
     size = (c1 - c0 + 1) * nr
     base = np.cumsum(size) - size
     # Slot of every vertex's cell in its unit's block.
-    vrow = _cell_of(ly, y)
-    vslot = _cell_of(lx, x)
+    vrow = _cell_of(ly, y, exact)
+    vslot = _cell_of(lx, x, exact)
     vslot *= np.repeat(nr[ring_unit], ring_count)
     vslot += vrow
     vslot += np.repeat((base - c0 * nr - r0)[ring_unit], ring_count)
@@ -132,6 +187,8 @@ def _grid_areas_chunk(
     total = int(size.sum())
     own_sum = np.bincount(vslot[:-1], weights=own, minlength=total)
     flux_sum = np.bincount(vslot[:-1], weights=flux, minlength=total)
+    touched = np.zeros(total, dtype=bool)
+    touched[vslot] = True
     # Edges crossing grid lines: split at every line they cross.
     cross = ~same
     cross[last[:-1]] = False
@@ -158,26 +215,46 @@ def _grid_areas_chunk(
         all_y = np.concatenate([cpy, cpy[ev] + tv * (cqy[ev] - cpy[ev]), yh, cqy])
         order = np.lexsort((all_t, all_e))
         a, b = order[:-1], order[1:]
-        keep = (all_e[a] == all_e[b]) & (all_x[b] != all_x[a])
-        a, b = a[keep], b[keep]
+        a, b = a[all_e[a] == all_e[b]], b[all_e[a] == all_e[b]]
         pring = np.searchsorted(last, cross[all_e[a]])
         pu = ring_unit[pring]
-        pcol = np.clip(_cell_of(lx, (all_x[a] + all_x[b]) / 2), c0[pu], c1[pu])
-        prow = np.clip(_cell_of(ly, (all_y[a] + all_y[b]) / 2), r0[pu], r1[pu])
+        pcol = np.clip(_cell_of(lx, (all_x[a] + all_x[b]) / 2, exact), c0[pu], c1[pu])
+        prow = np.clip(_cell_of(ly, (all_y[a] + all_y[b]) / 2, exact), r0[pu], r1[pu])
         slot = base[pu] + (pcol - c0[pu]) * nr[pu] + prow - r0[pu]
+        touched[slot] = True
         pflux = (all_x[a] - all_x[b]) * factor[pring]
         pown = pflux * ((all_y[a] + all_y[b]) / 2 - ly[np.clip(prow, 0, len(ly) - 1)])
         own_sum += np.bincount(slot, weights=pown, minlength=total)
         flux_sum += np.bincount(slot, weights=pflux, minlength=total)
-    cum = np.cumsum(flux_sum)
-    # Query cells: own sum of the cell, plus the flux of the rows above it.
-    inside = (col >= c0[local]) & (col <= c1[local]) & (row >= r0[local])
-    inside &= row <= r1[local]
-    colbase = base[local] + (np.clip(col, c0[local], c1[local]) - c0[local]) * nr[local]
-    q = colbase + np.clip(row, r0[local], r1[local]) - r0[local]
-    top = colbase + nr[local] - 1
-    height = ly[row + 1] - ly[row]
-    return np.where(inside, own_sum[q] + height * (cum[top] - cum[q]), 0.0)
+    return _Blocks(c0, c1, r0, r1, nr, base, own_sum, flux_sum, touched)
+
+
+def _grid_areas_chunk(
+    units: np.ndarray,
+    lx: np.ndarray,
+    ly: np.ndarray,
+    unit: np.ndarray,
+    col: np.ndarray,
+    row: np.ndarray,
+) -> np.ndarray:
+    """Areas of ``unit[k] ∩ cell(col[k], row[k])`` of a rectilinear grid.
+
+    The sums of :func:`_block_sums` over each unit's block (its bounding box,
+    the same cells as its candidate pairs), read at the asked cells.
+    """
+    if not len(unit):
+        return np.empty(0)
+    uniq, local = np.unique(unit, return_inverse=True)
+    blocks = _block_sums(units[uniq], lx, ly)
+    c0, c1, r0, r1 = (
+        blocks.c0[local],
+        blocks.c1[local],
+        blocks.r0[local],
+        blocks.r1[local],
+    )
+    inside = (col >= c0) & (col <= c1) & (row >= r0) & (row <= r1)
+    area, _ = blocks.area(local, np.clip(col, c0, c1), np.clip(row, r0, r1), ly)
+    return np.where(inside, area, 0.0)
 
 
 def _grid_areas(
