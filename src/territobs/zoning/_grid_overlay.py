@@ -68,18 +68,45 @@ def _unique_lines(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.unique(values)
 
 
-def _cell_of(lines: np.ndarray, v: np.ndarray, exact: bool = False) -> np.ndarray:
-    """``searchsorted(lines, v, side="right") - 1``, by arithmetic on a lattice.
+@dataclass(frozen=True)
+class _Axis:
+    """Sorted grid lines along one axis, with their lattice when regular.
 
-    Values below the first line give -1, at or beyond the last ``len(lines) - 1``.
-    When the lines lie on a regular lattice (a grid, possibly with whole
-    rows or columns missing), the lattice step of each value is computed
-    and looked up in a small table; otherwise a binary search is used.
-    A value within rounding of a line may land on either side of it (the
-    areas do not change: the clamped integrand is continuous across lines),
-    unless ``exact``: then the lattice's answer is corrected by comparing
-    with the lines.
+    :meth:`cell` is ``searchsorted(lines, v, side="right") - 1`` (-1 below
+    the first line, ``len(lines) - 1`` at or beyond the last). When the lines
+    lie on a regular lattice (a grid, possibly with whole rows or columns
+    missing), each value's lattice step is computed and looked up in a small
+    table (``table``, built once) instead of a binary search.
     """
+
+    lines: np.ndarray
+    step: float = 0.0  # lattice step, 0 when the lines are not on one
+    table: np.ndarray | None = None  # cell of each lattice interval, from -1
+
+    def cell(self, v: np.ndarray, exact: bool = False) -> np.ndarray:
+        """Cell of each value along this axis.
+
+        A value within rounding of a line may land on either side of it (the
+        areas do not change: the clamped integrand is continuous across
+        lines), unless ``exact``: then the lattice's answer is corrected by
+        comparing with the lines.
+        """
+        lines, table = self.lines, self.table
+        if table is None:
+            return np.searchsorted(lines, v, side="right") - 1
+        k = (v - lines[0]) * (1.0 / self.step)
+        np.floor(k, out=k)
+        np.clip(k, -1, len(table) - 2, out=k)
+        cell = table[k.astype(np.int64) + 1]
+        if exact:  # off by one at most, within rounding of a line
+            n = len(lines)
+            cell -= (cell >= 0) & (v < lines[np.maximum(cell, 0)])
+            cell += (cell < n - 1) & (v >= lines[np.minimum(cell + 1, n - 1)])
+        return cell
+
+
+def _axis(lines: np.ndarray) -> _Axis:
+    """Build the :class:`_Axis` of some sorted lines (its lattice if regular)."""
     n = len(lines)
     gaps = np.diff(lines)
     step = float(gaps.min()) if n > 1 else 0.0
@@ -89,18 +116,51 @@ def _cell_of(lines: np.ndarray, v: np.ndarray, exact: bool = False) -> np.ndarra
         ratio = gaps / step
         regular = bool(np.allclose(ratio, np.rint(ratio), rtol=0.0, atol=1e-9))
     if not regular:
-        return np.searchsorted(lines, v, side="right") - 1
+        return _Axis(lines)
     m = round(span)
     # Cell of each lattice interval (k from -1 to m), values in its middle.
     middle = lines[0] + step * (np.arange(-1, m + 1) + 0.5)
-    table = np.searchsorted(lines, middle, side="right") - 1
-    k = np.floor((v - lines[0]) * (1.0 / step)).astype(np.int64)
-    np.clip(k, -1, m, out=k)
-    cell = table[k + 1]
-    if exact:  # off by one at most, within rounding of a line
-        cell -= (cell >= 0) & (v < lines[np.maximum(cell, 0)])
-        cell += (cell < n - 1) & (v >= lines[np.minimum(cell + 1, n - 1)])
-    return cell
+    return _Axis(lines, step, np.searchsorted(lines, middle, side="right") - 1)
+
+
+def _cell_of(lines: np.ndarray, v: np.ndarray, exact: bool = False) -> np.ndarray:
+    """``searchsorted(lines, v, side="right") - 1``, by :class:`_Axis`."""
+    return _axis(lines).cell(v, exact)
+
+
+def _ring_coords(
+    geoms: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat closed rings of polygons: ``x, y, count, geom, factor`` per ring.
+
+    ``factor`` is +1 on counter-clockwise exteriors and clockwise holes, -1
+    otherwise, and NaN on the rings of polygons without holes (most): these
+    are read as one ring each, without building ring objects, and their
+    orientation is left to the caller (the sign of their area).
+    """
+    simple = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+    simple[simple] = shapely.get_num_interior_rings(geoms[simple]) == 0
+    simple_pos = np.flatnonzero(simple)
+    coords = shapely.get_coordinates(geoms[simple_pos])
+    count = shapely.get_num_coordinates(geoms[simple_pos])
+    x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    factor = np.full(len(count), np.nan)
+    if len(simple_pos) == len(geoms):
+        return x, y, count, simple_pos, factor
+    complex_pos = np.flatnonzero(~simple)
+    parts, part_geom = shapely.get_parts(geoms[complex_pos], return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    ring_coords = shapely.get_coordinates(rings)
+    exterior = np.r_[True, ring_part[1:] != ring_part[:-1]]
+    # Exterior rings count counter-clockwise, holes clockwise.
+    ring_factor = np.where(exterior == shapely.is_ccw(rings), 1.0, -1.0)
+    return (
+        np.r_[x, ring_coords[:, 0]],
+        np.r_[y, ring_coords[:, 1]],
+        np.r_[count, shapely.get_num_coordinates(rings)],
+        np.r_[simple_pos, complex_pos[part_geom[ring_part]]],
+        np.r_[factor, ring_factor],
+    )
 
 
 @dataclass(frozen=True)
@@ -135,7 +195,7 @@ class _Blocks:
 
 
 def _block_sums(
-    geoms: np.ndarray, lx: np.ndarray, ly: np.ndarray, exact: bool = False
+    geoms: np.ndarray, ax: _Axis, ay: _Axis, exact: bool = False
 ) -> _Blocks:
     r"""Green's-theorem sums of ``geoms`` over the cells of their blocks.
 
@@ -149,50 +209,76 @@ def _block_sums(
     bounding box), so each polygon is walked once whatever the number of its
     cells, with no polygon clipping and no sort of the vertices. ``exact``
     places values within rounding of a grid line on their own side of it, so
-    that ``touched`` is exact (see :func:`_cell_of`).
+    that ``touched`` is exact (see :meth:`_Axis.cell`); ``touched`` is only
+    filled then.
     """
-    parts, part_unit = shapely.get_parts(geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords = shapely.get_coordinates(rings)
-    ring_count = shapely.get_num_coordinates(rings)
-    x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
-    ring_unit = part_unit[ring_part]
-    exterior = np.r_[True, ring_part[1:] != ring_part[:-1]]
-    # Exterior rings count counter-clockwise, holes clockwise.
-    factor = np.where(exterior == shapely.is_ccw(rings), 1.0, -1.0)
+    lx, ly = ax.lines, ay.lines
+    x, y, ring_count, ring_unit, factor = _ring_coords(geoms)
     # Dense block of cells per unit: columns c0..c1, rows r0..r1 (row -1:
     # below the grid, len(ly) - 1: above it; both are needed by the sums).
     ubounds = shapely.bounds(geoms)
-    c0, c1 = _cell_of(lx, ubounds[:, 0], exact), _cell_of(lx, ubounds[:, 2], exact)
-    r0, r1 = _cell_of(ly, ubounds[:, 1], exact), _cell_of(ly, ubounds[:, 3], exact)
+    c0, c1 = ax.cell(ubounds[:, 0], exact), ax.cell(ubounds[:, 2], exact)
+    r0, r1 = ay.cell(ubounds[:, 1], exact), ay.cell(ubounds[:, 3], exact)
     nr = r1 - r0 + 1
     size = (c1 - c0 + 1) * nr
     base = np.cumsum(size) - size
     # Slot of every vertex's cell in its unit's block.
-    vrow = _cell_of(ly, y, exact)
-    vslot = _cell_of(lx, x, exact)
+    vrow = ay.cell(y, exact)
+    vslot = ax.cell(x, exact)
     vslot *= np.repeat(nr[ring_unit], ring_count)
     vslot += vrow
     vslot += np.repeat((base - c0 * nr - r0)[ring_unit], ring_count)
     # Edges v[i] -> v[i + 1] (closed rings; the edge between two rings is
-    # cut off by ``last``). Edges within one cell count in its slot as is.
+    # cut off by ``last``). Consecutive vertices in one cell form a run: its
+    # edges count in the cell as they are, summed along the run (no scatter
+    # per vertex); edges leaving the cell end runs and are split below.
     last = np.cumsum(ring_count) - 1
     x0, x1, y0, y1 = x[:-1], x[1:], y[:-1], y[1:]
-    same = vslot[:-1] == vslot[1:]
-    same[last[:-1]] = False
-    edge_factor = np.repeat(factor, ring_count)[:-1]
-    flux = np.where(same, (x0 - x1) * edge_factor, 0.0)
-    row_y = ly[np.clip(vrow[:-1], 0, len(ly) - 1)]
-    own = flux * ((y0 + y1) * 0.5 - row_y)
+    brk = vslot[:-1] != vslot[1:]
+    brk[last[:-1]] = True
+    ends = np.flatnonzero(brk)  # last edge of each run but the final one
+    gap = np.isin(ends, last, assume_unique=True)  # from one ring to the next
+    starts = np.r_[0, ends + 1]
+    stops = np.r_[ends, len(x) - 1]  # last vertex of each run
+    run_slot = vslot[starts]
+    run_ring = np.searchsorted(last, starts)
+    # Own sum of a run: sum of -dx * (mean y - y of the cell's row line), y
+    # taken from the row line before the products (exact on lines).
+    np.clip(vrow, 0, len(ly) - 1, out=vrow)
+    rel = ly[vrow]
+    np.subtract(y, rel, out=rel)
+    trap = np.empty(len(x))
+    np.subtract(x0, x1, out=trap[:-1])
+    trap[:-1] *= rel[:-1] + rel[1:]
+    leave = trap[ends]  # -dx * (y0 - row + y1 - row) of the edges leaving
+    trap[ends] = 0.0
+    trap[-1] = 0.0
+    run_own = np.add.reduceat(trap, starts)
+    run_flux = x[starts] - x[stops]
+    unknown = np.isnan(factor)
+    if unknown.any():
+        # Twice the signed area of each ring: its runs, plus the edges
+        # leaving them (the last edge of a run, relative to its row line).
+        run_row = ly[vrow[starts]]
+        ring_area = np.bincount(
+            run_ring, weights=run_own + 2 * run_row * run_flux, minlength=len(factor)
+        )
+        rows = ly[vrow[ends]] + ly[vrow[ends + 1]]
+        leave += rows * (x0[ends] - x1[ends])
+        leave[gap] = 0.0
+        ring_area += np.bincount(run_ring[:-1], weights=leave, minlength=len(factor))
+        factor[unknown] = np.where(ring_area[unknown] >= 0, 1.0, -1.0)
+    run_factor = factor[run_ring]
+    run_own *= 0.5 * run_factor
+    run_flux *= run_factor
     total = int(size.sum())
-    own_sum = np.bincount(vslot[:-1], weights=own, minlength=total)
-    flux_sum = np.bincount(vslot[:-1], weights=flux, minlength=total)
-    touched = np.zeros(total, dtype=bool)
-    touched[vslot] = True
+    own_sum = np.bincount(run_slot, weights=run_own, minlength=total)
+    flux_sum = np.bincount(run_slot, weights=run_flux, minlength=total)
+    touched = np.zeros(total if exact else 0, dtype=bool)
+    if exact:
+        touched[run_slot] = True
     # Edges crossing grid lines: split at every line they cross.
-    cross = ~same
-    cross[last[:-1]] = False
-    cross = np.flatnonzero(cross)
+    cross = ends[~gap]
     if len(cross):
         cpx, cpy, cqx, cqy = x0[cross], y0[cross], x1[cross], y1[cross]
         m = len(cross)
@@ -218,10 +304,11 @@ def _block_sums(
         a, b = a[all_e[a] == all_e[b]], b[all_e[a] == all_e[b]]
         pring = np.searchsorted(last, cross[all_e[a]])
         pu = ring_unit[pring]
-        pcol = np.clip(_cell_of(lx, (all_x[a] + all_x[b]) / 2, exact), c0[pu], c1[pu])
-        prow = np.clip(_cell_of(ly, (all_y[a] + all_y[b]) / 2, exact), r0[pu], r1[pu])
+        pcol = np.clip(ax.cell((all_x[a] + all_x[b]) / 2, exact), c0[pu], c1[pu])
+        prow = np.clip(ay.cell((all_y[a] + all_y[b]) / 2, exact), r0[pu], r1[pu])
         slot = base[pu] + (pcol - c0[pu]) * nr[pu] + prow - r0[pu]
-        touched[slot] = True
+        if exact:
+            touched[slot] = True
         pflux = (all_x[a] - all_x[b]) * factor[pring]
         pown = pflux * ((all_y[a] + all_y[b]) / 2 - ly[np.clip(prow, 0, len(ly) - 1)])
         own_sum += np.bincount(slot, weights=pown, minlength=total)
@@ -231,8 +318,8 @@ def _block_sums(
 
 def _grid_areas_chunk(
     units: np.ndarray,
-    lx: np.ndarray,
-    ly: np.ndarray,
+    ax: _Axis,
+    ay: _Axis,
     unit: np.ndarray,
     col: np.ndarray,
     row: np.ndarray,
@@ -245,7 +332,7 @@ def _grid_areas_chunk(
     if not len(unit):
         return np.empty(0)
     uniq, local = np.unique(unit, return_inverse=True)
-    blocks = _block_sums(units[uniq], lx, ly)
+    blocks = _block_sums(units[uniq], ax, ay)
     c0, c1, r0, r1 = (
         blocks.c0[local],
         blocks.c1[local],
@@ -253,7 +340,7 @@ def _grid_areas_chunk(
         blocks.r1[local],
     )
     inside = (col >= c0) & (col <= c1) & (row >= r0) & (row <= r1)
-    area, _ = blocks.area(local, np.clip(col, c0, c1), np.clip(row, r0, r1), ly)
+    area, _ = blocks.area(local, np.clip(col, c0, c1), np.clip(row, r0, r1), ay.lines)
     return np.where(inside, area, 0.0)
 
 
@@ -275,6 +362,7 @@ def _grid_areas(
     area = np.empty(len(unit))
     if not len(unit):
         return area
+    ax, ay = _axis(lx), _axis(ly)
     order = np.argsort(unit, kind="stable")
     vertices = shapely.get_num_coordinates(units[unit[order]])
     first = np.r_[True, unit[order][1:] != unit[order][:-1]]
@@ -288,7 +376,7 @@ def _grid_areas(
 
     def work(bounds: tuple[int, int]) -> None:
         idx = order[bounds[0] : bounds[1]]
-        area[idx] = _grid_areas_chunk(units, lx, ly, unit[idx], col[idx], row[idx])
+        area[idx] = _grid_areas_chunk(units, ax, ay, unit[idx], col[idx], row[idx])
 
     ranges = list(itertools.pairwise(cuts.tolist()))
     if parallel and len(ranges) > 1:

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
-from territobs.zoning._grid_overlay import _block_sums
+from territobs.zoning._grid_overlay import _Axis, _axis, _block_sums
 from territobs.zoning._rings import AREA_NOISE, GRID_PARALLEL_MIN_WORK
 
 #: Zone vertices walked per chunk (bounds memory).
@@ -93,6 +93,7 @@ def grid_unit_overlaps(
         None when two units are the same cell (the caller takes another path).
     """
     lx, ly, col, row = grid
+    ax, ay = _axis(lx), _axis(ly)
     ncol, nrow = len(lx) - 1, len(ly) - 1
     lookup = _cell_lookup(ncol, nrow, col, row)
     if lookup is None:
@@ -112,7 +113,7 @@ def grid_unit_overlaps(
 
     def work(bounds: tuple[int, int]) -> tuple[np.ndarray, ...]:
         ids = zone_ids[bounds[0] : bounds[1]]
-        return _chunk(zones[ids], ids, lx, ly, ncol, nrow, lookup, unit_area)
+        return _chunk(zones[ids], ids, ax, ay, lookup, unit_area)
 
     ranges = list(itertools.pairwise(cuts.tolist()))
     if parallel and len(ranges) > 1:
@@ -134,15 +135,14 @@ def grid_unit_overlaps(
 def _chunk(
     zones: np.ndarray,
     ids: np.ndarray,
-    lx: np.ndarray,
-    ly: np.ndarray,
-    ncol: int,
-    nrow: int,
+    ax: _Axis,
+    ay: _Axis,
     lookup: tuple[np.ndarray, np.ndarray | None],
     unit_area: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs of some zones: (unit, zone, area, touched by the boundary)."""
-    blocks = _block_sums(zones, lx, ly, exact=True)
+    blocks = _block_sums(zones, ax, ay, exact=True)
+    ncol, nrow = len(ax.lines) - 1, len(ay.lines) - 1
     # Cells of each block that lie in the grid.
     cc0, cc1 = np.maximum(blocks.c0, 0), np.minimum(blocks.c1, ncol - 1)
     rr0, rr1 = np.maximum(blocks.r0, 0), np.minimum(blocks.r1, nrow - 1)
@@ -157,7 +157,7 @@ def _chunk(
     unit = _units_of(lookup, c * nrow + r)
     found = unit >= 0
     k, c, r, unit = k[found], c[found], r[found], unit[found]
-    area, slot = blocks.area(k, c, r, ly)
+    area, slot = blocks.area(k, c, r, ay.lines)
     touched = blocks.touched[slot]
     # Cells the boundary does not reach: wholly in or out, exactly.
     cell = unit_area[unit]
