@@ -145,3 +145,54 @@ def test_duplicate_squares_fall_back_to_geos():
     ov = overlaps(units, zones, tolerance=0, n_jobs=1)
     assert sorted(ov.unit.tolist()) == [0, 1, 2]
     assert_allclose(ov.area, 0.5)
+
+
+def test_ring_layouts_of_units_over_a_grid():
+    """Single-part multipolygons, holes, clockwise rings, a ring through its start."""
+    star = shapely.Polygon([(5, 5), (40, 8), (22, 37)])
+    units = np.array(
+        [
+            shapely.MultiPolygon([star]),
+            shapely.orient_polygons(star, exterior_cw=True),
+            box(1, 1, 29, 29).difference(box(9, 9, 21, 21)),
+            shapely.MultiPolygon([box(1, 1, 9, 9), box(12, 12, 33, 18)]),
+            # Exterior ring touching its first vertex (15, 15) again halfway.
+            shapely.Polygon(
+                [(15, 15), (30, 5), (35, 15), (15, 15), (30, 25), (10, 30)]
+            ),
+        ],
+        dtype=object,
+    )
+    zones = np.array(
+        [box(x, y, x + 10, y + 10) for x in range(0, 40, 10) for y in range(0, 40, 10)],
+        dtype=object,
+    )
+    assert _overlay._rect_grid(shapely.bounds(zones)) is not None
+    ov = overlaps(units, zones, tolerance=0, n_jobs=1)
+    z, u = shapely.STRtree(units).query(zones)
+    ref = shapely.area(shapely.intersection(units[u], zones[z]))
+    expected = {(int(a), int(b)): r for a, b, r in zip(u, z, ref, strict=True) if r > 0}
+    got = dict(
+        zip(zip(ov.unit.tolist(), ov.zone.tolist(), strict=True), ov.area, strict=True)
+    )
+    assert set(got) == set(expected)
+    keys = sorted(got)
+    assert_allclose([got[k] for k in keys], [expected[k] for k in keys], rtol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    start=st.floats(-1e6, 1e6),
+    step=st.floats(0.5, 1e4),
+    n=st.integers(3, 40),
+    values=st.lists(st.floats(-2e6, 2e6), min_size=1, max_size=50),
+    near=st.lists(st.integers(0, 39), max_size=10),
+)
+def test_exact_cells_are_searchsorted(start, step, n, values, near):
+    """With ``exact``, lattice cells equal binary search even next to lines."""
+    lines = start + step * np.arange(n)
+    v = np.r_[values, lines[np.minimum(np.array(near, dtype=int), n - 1)]]
+    v = np.r_[v, np.nextafter(v, -np.inf), np.nextafter(v, np.inf)]
+    got = _overlay._cell_of(lines, v, exact=True)
+    expected = np.clip(np.searchsorted(lines, v, side="right") - 1, -1, n - 1)
+    np.testing.assert_array_equal(got, expected)

@@ -75,13 +75,24 @@ class _Axis:
     :meth:`cell` is ``searchsorted(lines, v, side="right") - 1`` (-1 below
     the first line, ``len(lines) - 1`` at or beyond the last). When the lines
     lie on a regular lattice (a grid, possibly with whole rows or columns
-    missing), each value's lattice step is computed and looked up in a small
-    table (``table``, built once) instead of a binary search.
+    missing), each value's lattice interval ``(v - origin) // step`` is
+    looked up in a table built once (``table``; ``line``: the line at or
+    below each interval, clamped to the grid) instead of a binary search.
+    The table covers the range given to :func:`_axis`, so values in that
+    range need no clamping (:meth:`index`).
     """
 
     lines: np.ndarray
     step: float = 0.0  # lattice step, 0 when the lines are not on one
-    table: np.ndarray | None = None  # cell of each lattice interval, from -1
+    origin: float = 0.0  # start of lattice interval 0
+    table: np.ndarray | None = None  # cell of each lattice interval
+    line: np.ndarray | None = None  # lines[clip(table)]
+
+    def index(self, v: np.ndarray) -> np.ndarray:
+        """Lattice interval of values within the covered range (no clamping)."""
+        k = v - self.origin
+        k *= 1.0 / self.step
+        return k.astype(np.int64)
 
     def cell(self, v: np.ndarray, exact: bool = False) -> np.ndarray:
         """Cell of each value along this axis.
@@ -94,10 +105,10 @@ class _Axis:
         lines, table = self.lines, self.table
         if table is None:
             return np.searchsorted(lines, v, side="right") - 1
-        k = (v - lines[0]) * (1.0 / self.step)
-        np.floor(k, out=k)
-        np.clip(k, -1, len(table) - 2, out=k)
-        cell = table[k.astype(np.int64) + 1]
+        k = v - self.origin
+        k *= 1.0 / self.step
+        np.clip(k, 0, len(table) - 1, out=k)
+        cell = table[k.astype(np.int64)]
         if exact:  # off by one at most, within rounding of a line
             n = len(lines)
             cell -= (cell >= 0) & (v < lines[np.maximum(cell, 0)])
@@ -105,8 +116,11 @@ class _Axis:
         return cell
 
 
-def _axis(lines: np.ndarray) -> _Axis:
-    """Build the :class:`_Axis` of some sorted lines (its lattice if regular)."""
+def _axis(lines: np.ndarray, lo: float | None = None, hi: float | None = None) -> _Axis:
+    """Build the :class:`_Axis` of some sorted lines (its lattice if regular).
+
+    ``lo`` and ``hi`` bound the values to look up without clamping.
+    """
     n = len(lines)
     gaps = np.diff(lines)
     step = float(gaps.min()) if n > 1 else 0.0
@@ -118,9 +132,16 @@ def _axis(lines: np.ndarray) -> _Axis:
     if not regular:
         return _Axis(lines)
     m = round(span)
-    # Cell of each lattice interval (k from -1 to m), values in its middle.
-    middle = lines[0] + step * (np.arange(-1, m + 1) + 0.5)
-    return _Axis(lines, step, np.searchsorted(lines, middle, side="right") - 1)
+    lo = lines[0] if lo is None else min(lo, lines[0])
+    hi = lines[-1] if hi is None else max(hi, lines[-1])
+    kmin = int(np.floor((lo - lines[0]) / step)) - 2
+    kmax = int(np.ceil((hi - lines[0]) / step)) + 2
+    if kmax - kmin > 1e7:  # values far off the grid: cover the grid only
+        kmin, kmax = -2, m + 2
+    origin = lines[0] + step * kmin
+    middle = origin + step * (np.arange(kmax - kmin + 1) + 0.5)
+    table = np.searchsorted(lines, middle, side="right") - 1
+    return _Axis(lines, step, origin, table, lines[np.clip(table, 0, n - 1)])
 
 
 def _cell_of(lines: np.ndarray, v: np.ndarray, exact: bool = False) -> np.ndarray:
@@ -134,20 +155,30 @@ def _ring_coords(
     """Flat closed rings of polygons: ``x, y, count, geom, factor`` per ring.
 
     ``factor`` is +1 on counter-clockwise exteriors and clockwise holes, -1
-    otherwise, and NaN on the rings of polygons without holes (most): these
-    are read as one ring each, without building ring objects, and their
-    orientation is left to the caller (the sign of their area).
+    otherwise, and NaN on single-ring geometries (most): these are read as
+    one ring each from the geometries' coordinates, without building part or
+    ring objects, and their orientation is left to the caller (the sign of
+    their area). A geometry is single-ring when its first vertex comes back
+    only at its end: a second ring (hole or part) starts after the first
+    one closes on it (and an invalid ring through its first vertex only
+    takes the general path).
     """
-    simple = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
-    simple[simple] = shapely.get_num_interior_rings(geoms[simple]) == 0
-    simple_pos = np.flatnonzero(simple)
-    coords = shapely.get_coordinates(geoms[simple_pos])
-    count = shapely.get_num_coordinates(geoms[simple_pos])
+    coords = shapely.get_coordinates(geoms)
+    count = shapely.get_num_coordinates(geoms)
     x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
-    factor = np.full(len(count), np.nan)
-    if len(simple_pos) == len(geoms):
-        return x, y, count, simple_pos, factor
-    complex_pos = np.flatnonzero(~simple)
+    start = np.cumsum(count) - count
+    hit = np.flatnonzero(x == np.repeat(x[start], count))
+    hit_geom = np.searchsorted(start, hit, side="right") - 1
+    inner = (hit != start[hit_geom]) & (hit != start[hit_geom] + count[hit_geom] - 1)
+    inner &= y[hit] == y[start[hit_geom]]
+    multi = np.zeros(len(geoms), dtype=bool)
+    multi[hit_geom[inner]] = True
+    if not multi.any():
+        return x, y, count, np.arange(len(geoms)), np.full(len(geoms), np.nan)
+    simple_pos = np.flatnonzero(~multi)
+    keep = np.repeat(~multi, count)
+    x, y = x[keep], y[keep]
+    complex_pos = np.flatnonzero(multi)
     parts, part_geom = shapely.get_parts(geoms[complex_pos], return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     ring_coords = shapely.get_coordinates(rings)
@@ -157,9 +188,9 @@ def _ring_coords(
     return (
         np.r_[x, ring_coords[:, 0]],
         np.r_[y, ring_coords[:, 1]],
-        np.r_[count, shapely.get_num_coordinates(rings)],
+        np.r_[count[simple_pos], shapely.get_num_coordinates(rings)],
         np.r_[simple_pos, complex_pos[part_geom[ring_part]]],
-        np.r_[factor, ring_factor],
+        np.r_[np.full(len(simple_pos), np.nan), ring_factor],
     )
 
 
@@ -194,6 +225,74 @@ class _Blocks:
         return self.own[slot] + (ly[row + 1] - ly[row]) * (cum[top] - cum[slot]), slot
 
 
+def _split_edges(
+    lx: np.ndarray,
+    ly: np.ndarray,
+    x0: np.ndarray,
+    y0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pieces of edges ``(x0, y0) -> (x1, y1)`` split at the grid lines they cross.
+
+    Returns the pieces' ends ``(px, py) -> (qx, qy)`` and their edge. Edges
+    crossing one line (most) are split in two directly; only those crossing
+    several have their crossings sorted along the edge.
+    """
+    vlo = np.searchsorted(lx, np.minimum(x0, x1), side="right")
+    nv = np.maximum(np.searchsorted(lx, np.maximum(x0, x1), side="left") - vlo, 0)
+    hlo = np.searchsorted(ly, np.minimum(y0, y1), side="right")
+    nh = np.maximum(np.searchsorted(ly, np.maximum(y0, y1), side="left") - hlo, 0)
+    n = nv + nh
+    # No crossing (vertices within rounding of a line): the edge itself.
+    e0 = np.flatnonzero(n == 0)
+    # One crossing: two pieces meeting on the line.
+    e1v = np.flatnonzero((nv == 1) & (nh == 0))
+    e1h = np.flatnonzero((nh == 1) & (nv == 0))
+    cxv = lx[vlo[e1v]]
+    cyv = y0[e1v] + (cxv - x0[e1v]) / (x1[e1v] - x0[e1v]) * (y1[e1v] - y0[e1v])
+    cyh = ly[hlo[e1h]]
+    cxh = x0[e1h] + (cyh - y0[e1h]) / (y1[e1h] - y0[e1h]) * (x1[e1h] - x0[e1h])
+    e1 = np.r_[e1v, e1h]
+    cx, cy = np.r_[cxv, cxh], np.r_[cyv, cyh]
+    parts = [
+        (x0[e0], y0[e0], x1[e0], y1[e0], e0),
+        (x0[e1], y0[e1], cx, cy, e1),
+        (cx, cy, x1[e1], y1[e1], e1),
+    ]
+    # Several crossings: all the points of each edge sorted along it.
+    em = np.flatnonzero(n >= 2)
+    if len(em):
+        mx0, my0, mx1, my1 = x0[em], y0[em], x1[em], y1[em]
+
+        def crossings(
+            lines: np.ndarray,
+            lo: np.ndarray,
+            count: np.ndarray,
+            a0: np.ndarray,
+            a1: np.ndarray,
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            k, i = _ragged(lo, count)
+            value = lines[k]
+            return i, value, (value - a0[i]) / (a1[i] - a0[i])
+
+        ev, xv, tv = crossings(lx, vlo[em], nv[em], mx0, mx1)
+        eh, yh, th = crossings(ly, hlo[em], nh[em], my0, my1)
+        m = len(em)
+        edge = np.arange(m)
+        all_e = np.concatenate([edge, ev, eh, edge])
+        all_t = np.concatenate([np.zeros(m), tv, th, np.ones(m)])
+        all_x = np.concatenate([mx0, xv, mx0[eh] + th * (mx1[eh] - mx0[eh]), mx1])
+        all_y = np.concatenate([my0, my0[ev] + tv * (my1[ev] - my0[ev]), yh, my1])
+        order = np.lexsort((all_t, all_e))
+        a, b = order[:-1], order[1:]
+        same = all_e[a] == all_e[b]
+        a, b = a[same], b[same]
+        parts.append((all_x[a], all_y[a], all_x[b], all_y[b], em[all_e[a]]))
+    px, py, qx, qy, pe = (np.concatenate(c) for c in zip(*parts, strict=True))
+    return px, py, qx, qy, pe
+
+
 def _block_sums(
     geoms: np.ndarray, ax: _Axis, ay: _Axis, exact: bool = False
 ) -> _Blocks:
@@ -222,31 +321,48 @@ def _block_sums(
     nr = r1 - r0 + 1
     size = (c1 - c0 + 1) * nr
     base = np.cumsum(size) - size
-    # Slot of every vertex's cell in its unit's block.
-    vrow = ay.cell(y, exact)
-    vslot = ax.cell(x, exact)
-    vslot *= np.repeat(nr[ring_unit], ring_count)
-    vslot += vrow
-    vslot += np.repeat((base - c0 * nr - r0)[ring_unit], ring_count)
+    # Cell of every vertex (the lattice index, when its axis has one and the
+    # values are in its range; ``exact`` asks for the correction near lines).
+    fast = not exact and ax.table is not None and ay.table is not None
+    fast = fast and bool(
+        (ubounds[:, 0] >= ax.origin).all()
+        and (ubounds[:, 2] < ax.origin + ax.step * (len(ax.table) - 1)).all()
+        and (ubounds[:, 1] >= ay.origin).all()
+        and (ubounds[:, 3] < ay.origin + ay.step * (len(ay.table) - 1)).all()
+    )
+    if fast:
+        assert ax.table is not None and ay.table is not None and ay.line is not None
+        ky = ay.index(y)
+        vrow = ay.table[ky]
+        rel = ay.line[ky]
+        vcol = ax.table[ax.index(x)]
+    else:
+        vrow = ay.cell(y, exact)
+        vcol = ax.cell(x, exact)
+        rel = ly[np.clip(vrow, 0, len(ly) - 1)]
+    np.subtract(y, rel, out=rel)  # y above the row line of its cell
+    # Global cell key (rows -1 to len(ly) - 1: len(ly) + 1 of them).
+    vkey = vcol * (len(ly) + 1)
+    vkey += vrow
     # Edges v[i] -> v[i + 1] (closed rings; the edge between two rings is
     # cut off by ``last``). Consecutive vertices in one cell form a run: its
     # edges count in the cell as they are, summed along the run (no scatter
     # per vertex); edges leaving the cell end runs and are split below.
     last = np.cumsum(ring_count) - 1
     x0, x1, y0, y1 = x[:-1], x[1:], y[:-1], y[1:]
-    brk = vslot[:-1] != vslot[1:]
+    brk = vkey[:-1] != vkey[1:]
     brk[last[:-1]] = True
     ends = np.flatnonzero(brk)  # last edge of each run but the final one
     gap = np.isin(ends, last, assume_unique=True)  # from one ring to the next
     starts = np.r_[0, ends + 1]
     stops = np.r_[ends, len(x) - 1]  # last vertex of each run
-    run_slot = vslot[starts]
     run_ring = np.searchsorted(last, starts)
+    ru = ring_unit[run_ring]
+    run_row = vrow[starts]
+    run_slot = base[ru] + (vcol[starts] - c0[ru]) * nr[ru] + run_row - r0[ru]
+    run_line = ly[np.clip(run_row, 0, len(ly) - 1)]
     # Own sum of a run: sum of -dx * (mean y - y of the cell's row line), y
     # taken from the row line before the products (exact on lines).
-    np.clip(vrow, 0, len(ly) - 1, out=vrow)
-    rel = ly[vrow]
-    np.subtract(y, rel, out=rel)
     trap = np.empty(len(x))
     np.subtract(x0, x1, out=trap[:-1])
     trap[:-1] *= rel[:-1] + rel[1:]
@@ -259,11 +375,10 @@ def _block_sums(
     if unknown.any():
         # Twice the signed area of each ring: its runs, plus the edges
         # leaving them (the last edge of a run, relative to its row line).
-        run_row = ly[vrow[starts]]
         ring_area = np.bincount(
-            run_ring, weights=run_own + 2 * run_row * run_flux, minlength=len(factor)
+            run_ring, weights=run_own + 2 * run_line * run_flux, minlength=len(factor)
         )
-        rows = ly[vrow[ends]] + ly[vrow[ends + 1]]
+        rows = run_line[:-1] + run_line[1:]
         leave += rows * (x0[ends] - x1[ends])
         leave[gap] = 0.0
         ring_area += np.bincount(run_ring[:-1], weights=leave, minlength=len(factor))
@@ -280,37 +395,18 @@ def _block_sums(
     # Edges crossing grid lines: split at every line they cross.
     cross = ends[~gap]
     if len(cross):
-        cpx, cpy, cqx, cqy = x0[cross], y0[cross], x1[cross], y1[cross]
-        m = len(cross)
-
-        def crossings(
-            lines: np.ndarray, a0: np.ndarray, a1: np.ndarray
-        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            lo = np.searchsorted(lines, np.minimum(a0, a1), side="right")
-            hi = np.searchsorted(lines, np.maximum(a0, a1), side="left")
-            k, i = _ragged(lo, np.maximum(hi - lo, 0))
-            value = lines[k]
-            return i, value, (value - a0[i]) / (a1[i] - a0[i])
-
-        ev, xv, tv = crossings(lx, cpx, cqx)
-        eh, yh, th = crossings(ly, cpy, cqy)
-        edge = np.arange(m)
-        all_e = np.concatenate([edge, ev, eh, edge])
-        all_t = np.concatenate([np.zeros(m), tv, th, np.ones(m)])
-        all_x = np.concatenate([cpx, xv, cpx[eh] + th * (cqx[eh] - cpx[eh]), cqx])
-        all_y = np.concatenate([cpy, cpy[ev] + tv * (cqy[ev] - cpy[ev]), yh, cqy])
-        order = np.lexsort((all_t, all_e))
-        a, b = order[:-1], order[1:]
-        a, b = a[all_e[a] == all_e[b]], b[all_e[a] == all_e[b]]
-        pring = np.searchsorted(last, cross[all_e[a]])
+        px, py, qx, qy, pe = _split_edges(
+            lx, ly, x0[cross], y0[cross], x1[cross], y1[cross]
+        )
+        pring = np.searchsorted(last, cross[pe])
         pu = ring_unit[pring]
-        pcol = np.clip(ax.cell((all_x[a] + all_x[b]) / 2, exact), c0[pu], c1[pu])
-        prow = np.clip(ay.cell((all_y[a] + all_y[b]) / 2, exact), r0[pu], r1[pu])
+        pcol = np.clip(ax.cell((px + qx) / 2, exact), c0[pu], c1[pu])
+        prow = np.clip(ay.cell((py + qy) / 2, exact), r0[pu], r1[pu])
         slot = base[pu] + (pcol - c0[pu]) * nr[pu] + prow - r0[pu]
         if exact:
             touched[slot] = True
-        pflux = (all_x[a] - all_x[b]) * factor[pring]
-        pown = pflux * ((all_y[a] + all_y[b]) / 2 - ly[np.clip(prow, 0, len(ly) - 1)])
+        pflux = (px - qx) * factor[pring]
+        pown = pflux * ((py + qy) / 2 - ly[np.clip(prow, 0, len(ly) - 1)])
         own_sum += np.bincount(slot, weights=pown, minlength=total)
         flux_sum += np.bincount(slot, weights=pflux, minlength=total)
     return _Blocks(c0, c1, r0, r1, nr, base, own_sum, flux_sum, touched)
@@ -362,7 +458,8 @@ def _grid_areas(
     area = np.empty(len(unit))
     if not len(unit):
         return area
-    ax, ay = _axis(lx), _axis(ly)
+    xmin, ymin, xmax, ymax = shapely.total_bounds(units[np.unique(unit)])
+    ax, ay = _axis(lx, xmin, xmax), _axis(ly, ymin, ymax)
     order = np.argsort(unit, kind="stable")
     vertices = shapely.get_num_coordinates(units[unit[order]])
     first = np.r_[True, unit[order][1:] != unit[order][:-1]]
