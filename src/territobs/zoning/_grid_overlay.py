@@ -165,7 +165,7 @@ def _ring_coords(
     """
     coords = shapely.get_coordinates(geoms)
     count = shapely.get_num_coordinates(geoms)
-    x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    x, y = coords[:, 0], coords[:, 1]
     start = np.cumsum(count) - count
     hit = np.flatnonzero(x == np.repeat(x[start], count))
     hit_geom = np.searchsorted(start, hit, side="right") - 1
@@ -175,23 +175,21 @@ def _ring_coords(
     multi[hit_geom[inner]] = True
     if not multi.any():
         return x, y, count, np.arange(len(geoms)), np.full(len(geoms), np.nan)
-    simple_pos = np.flatnonzero(~multi)
-    keep = np.repeat(~multi, count)
-    x, y = x[keep], y[keep]
+    # Rings of the other geometries (in the order of their coordinates).
     complex_pos = np.flatnonzero(multi)
     parts, part_geom = shapely.get_parts(geoms[complex_pos], return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
-    ring_coords = shapely.get_coordinates(rings)
+    n_rings = np.ones(len(geoms), dtype=np.int64)
+    n_rings[complex_pos] = np.bincount(part_geom[ring_part], minlength=len(complex_pos))
+    ring_geom = np.repeat(np.arange(len(geoms)), n_rings)
+    ring_count = count[ring_geom]
+    factor = np.full(len(ring_geom), np.nan)
+    general = np.repeat(multi, n_rings)
+    ring_count[general] = shapely.get_num_coordinates(rings)
     exterior = np.r_[True, ring_part[1:] != ring_part[:-1]]
     # Exterior rings count counter-clockwise, holes clockwise.
-    ring_factor = np.where(exterior == shapely.is_ccw(rings), 1.0, -1.0)
-    return (
-        np.r_[x, ring_coords[:, 0]],
-        np.r_[y, ring_coords[:, 1]],
-        np.r_[count[simple_pos], shapely.get_num_coordinates(rings)],
-        np.r_[simple_pos, complex_pos[part_geom[ring_part]]],
-        np.r_[np.full(len(simple_pos), np.nan), ring_factor],
-    )
+    factor[general] = np.where(exterior == shapely.is_ccw(rings), 1.0, -1.0)
+    return x, y, ring_count, ring_geom, factor
 
 
 @dataclass(frozen=True)
