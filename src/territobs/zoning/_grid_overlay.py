@@ -94,6 +94,13 @@ class _Axis:
         k *= 1.0 / self.step
         return k.astype(np.int64)
 
+    def covers(self, lo: np.ndarray, hi: np.ndarray) -> bool:
+        """Tell whether :meth:`index` may look up values from ``lo`` to ``hi``."""
+        if self.table is None or not len(lo):
+            return False
+        end = self.origin + self.step * (len(self.table) - 1)
+        return bool((lo >= self.origin).all() and (hi < end).all())
+
     def cell(self, v: np.ndarray, exact: bool = False) -> np.ndarray:
         """Cell of each value along this axis.
 
@@ -321,13 +328,8 @@ def _block_sums(
     base = np.cumsum(size) - size
     # Cell of every vertex (the lattice index, when its axis has one and the
     # values are in its range; ``exact`` asks for the correction near lines).
-    fast = not exact and ax.table is not None and ay.table is not None
-    fast = fast and bool(
-        (ubounds[:, 0] >= ax.origin).all()
-        and (ubounds[:, 2] < ax.origin + ax.step * (len(ax.table) - 1)).all()
-        and (ubounds[:, 1] >= ay.origin).all()
-        and (ubounds[:, 3] < ay.origin + ay.step * (len(ay.table) - 1)).all()
-    )
+    fast = not exact and ax.covers(ubounds[:, 0], ubounds[:, 2])
+    fast = fast and ay.covers(ubounds[:, 1], ubounds[:, 3])
     if fast:
         assert ax.table is not None and ay.table is not None and ay.line is not None
         ky = ay.index(y)
@@ -364,7 +366,7 @@ def _block_sums(
     trap = np.empty(len(x))
     np.subtract(x0, x1, out=trap[:-1])
     trap[:-1] *= rel[:-1] + rel[1:]
-    leave = trap[ends]  # -dx * (y0 - row + y1 - row) of the edges leaving
+    leave: np.ndarray = trap[ends]  # -dx * (y0 - row + y1 - row) of the edges leaving
     trap[ends] = 0.0
     trap[-1] = 0.0
     run_own = np.add.reduceat(trap, starts)
@@ -373,7 +375,7 @@ def _block_sums(
     if unknown.any():
         # Twice the signed area of each ring: its runs, plus the edges
         # leaving them (the last edge of a run, relative to its row line).
-        ring_area = np.bincount(
+        ring_area: np.ndarray = np.bincount(
             run_ring, weights=run_own + 2 * run_line * run_flux, minlength=len(factor)
         )
         rows = run_line[:-1] + run_line[1:]

@@ -4,7 +4,11 @@ One job: given unit and zone geometries (same projected CRS), return every
 pair with a positive overlap, its intersection area, and whether the unit lies
 wholly in the zone. Speed comes from doing as little geometry as possible:
 
-* candidate pairs come from one :class:`shapely.STRtree` query;
+* when the *units* are the cells of one grid (INSEE's 200 m squares) and
+  the pieces are not needed, the zones' rings are walked over that grid
+  instead (``area(unit ∩ zone)`` is symmetric; :func:`grid_unit_overlaps`,
+  in :mod:`territobs.zoning._grid_units`): no tree, no GEOS per pair;
+* otherwise candidate pairs come from one :class:`shapely.STRtree` query;
 * a unit wholly inside its zone needs no intersection: for axis-aligned
   rectangles (grids) its bounding box inside the rectangle proves it, for other
   zones a ``contains`` test against the *prepared* zone;
