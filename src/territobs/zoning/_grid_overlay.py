@@ -356,7 +356,7 @@ def _block_sums(
     gap = np.isin(ends, last, assume_unique=True)  # from one ring to the next
     starts = np.r_[0, ends + 1]
     stops = np.r_[ends, len(x) - 1]  # last vertex of each run
-    run_ring = np.searchsorted(last, starts)
+    run_ring = np.asarray(np.searchsorted(last, starts), dtype=np.int64)
     ru = ring_unit[run_ring]
     run_row = vrow[starts]
     run_slot = base[ru] + (vcol[starts] - c0[ru]) * nr[ru] + run_row - r0[ru]
@@ -375,13 +375,15 @@ def _block_sums(
     if unknown.any():
         # Twice the signed area of each ring: its runs, plus the edges
         # leaving them (the last edge of a run, relative to its row line).
-        ring_area: np.ndarray = np.bincount(
-            run_ring, weights=run_own + 2 * run_line * run_flux, minlength=len(factor)
-        )
         rows = run_line[:-1] + run_line[1:]
         leave += rows * (x0[ends] - x1[ends])
         leave[gap] = 0.0
-        ring_area += np.bincount(run_ring[:-1], weights=leave, minlength=len(factor))
+        n_rings = len(factor)
+        ring_area = np.asarray(
+            np.bincount(run_ring, run_own + 2 * run_line * run_flux, n_rings)
+            + np.bincount(run_ring[:-1], leave, n_rings),
+            dtype=float,
+        )
         factor[unknown] = np.where(ring_area[unknown] >= 0, 1.0, -1.0)
     run_factor = factor[run_ring]
     run_own *= 0.5 * run_factor
