@@ -4,7 +4,11 @@ One job: given unit and zone geometries (same projected CRS), return every
 pair with a positive overlap, its intersection area, and whether the unit lies
 wholly in the zone. Speed comes from doing as little geometry as possible:
 
-* candidate pairs come from one :class:`shapely.STRtree` query;
+* when the *units* are the cells of one grid (INSEE's 200 m squares) and
+  the pieces are not needed, the zones' rings are walked over that grid
+  instead (``area(unit ∩ zone)`` is symmetric; :func:`grid_unit_overlaps`,
+  in :mod:`territobs.zoning._grid_units`): no tree, no GEOS per pair;
+* otherwise candidate pairs come from one :class:`shapely.STRtree` query;
 * a unit wholly inside its zone needs no intersection: for axis-aligned
   rectangles (grids) its bounding box inside the rectangle proves it, for other
   zones a ``contains`` test against the *prepared* zone;
@@ -48,6 +52,7 @@ from territobs.zoning._grid_overlay import (
     _grid_areas,
     _rect_grid,
 )
+from territobs.zoning._grid_units import grid_unit_overlaps
 from territobs.zoning._rings import AREA_NOISE as _AREA_NOISE
 from territobs.zoning._rings import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
 
@@ -248,8 +253,13 @@ def overlaps(
     zones = np.asarray(zones, dtype=object)
     workers = n_workers(n_jobs)
     unit_area = shapely.area(units)
-    tree = shapely.STRtree(units)
     unit_bounds = shapely.bounds(units)
+    if not keep_pieces and (grid := _unit_grid(units, unit_bounds)) is not None:
+        # Units are grid cells: walk the zones' rings over the grid instead.
+        found = grid_unit_overlaps(units, zones, grid, unit_area, workers)
+        if found is not None:  # None: two units are the same cell
+            return _filtered(*found, None, unit_area, tolerance)
+    tree = shapely.STRtree(units)
     rect = is_rectangle(zones)
     parts: list[
         tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
@@ -333,7 +343,29 @@ def overlaps(
     area = np.concatenate([p[2] for p in parts])
     whole = np.concatenate([p[3] for p in parts])
     pieces = np.concatenate([p[4] for p in parts]) if keep_pieces else None
+    return _filtered(unit, zone, area, whole, pieces, unit_area, tolerance)
 
+
+def _unit_grid(
+    units: np.ndarray, unit_bounds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(lx, ly, col, row)`` when the units are cells of one grid."""
+    if len(units) < 2 or not is_rectangle(units).all():
+        return None
+    return _rect_grid(unit_bounds)
+
+
+def _filtered(
+    unit: np.ndarray,
+    zone: np.ndarray,
+    area: np.ndarray,
+    whole: np.ndarray,
+    pieces: np.ndarray | None,
+    unit_area: np.ndarray,
+    tolerance: float,
+) -> Overlaps:
+    """Apply the sliver tolerance: whole pairs, dropped pairs."""
+    unit, zone = unit.astype(np.int64), zone.astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = area / unit_area[unit]
     whole = whole | (share >= 1.0 - tolerance)

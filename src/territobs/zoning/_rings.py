@@ -29,12 +29,14 @@ PARALLEL_MIN_WORK = 200_000
 #: 1,000 buffers): NumPy holds the GIL between its many small operations. So
 #: they run on one thread; the code path stays for machines where it pays.
 NUMPY_PARALLEL_MIN_WORK = 1 << 62
-#: Except the grid kernel, from this many vertices walked: near idle (load
-#: 0.8, same machine, 2026-12-07 01:40 UTC) 2 threads took 0.92 of one
-#: thread's time at 1.1 million vertices, 0.73 at 6.3 million (5 km grid over
-#: the communes), 0.95 at 90 million (densified x16); at load 2.2 they took
-#: 0.99-1.05 up to 6.3 million and 1.37 at 90 million.
-GRID_PARALLEL_MIN_WORK = 1_000_000
+#: The grid kernel too, since 2026-12-07 02:40 UTC: on the same machine
+#: under the load of three engineers' jobs (load 4.2-5.3), 2 threads took
+#: 1.5-3.6 times one thread's time on the 5 km grid (x4, x16: 4.7 and 17
+#: million vertices) and 1.1-1.5 on the 2 km grid x16; near idle (load 0.8,
+#: 01:40 UTC) they had taken 0.73-0.95 of it from 1.1 million vertices. A
+#: thread holding the GIL between NumPy calls while descheduled stalls the
+#: other one, so the gain near idle does not pay for the loss under load.
+GRID_PARALLEL_MIN_WORK = NUMPY_PARALLEL_MIN_WORK
 #: Relative area below which a computed overlap is rounding noise (no pair).
 AREA_NOISE = 1e-12
 
