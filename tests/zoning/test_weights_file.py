@@ -225,3 +225,48 @@ def test_weights_without_pairs_list_no_pairs() -> None:
     )
     frame = empty.to_frame()
     assert frame.empty and list(frame.columns) == ["unit", "zone", "weight", "method"]
+
+
+def test_codes_keep_every_character(tmp_path: Path) -> None:
+    """NumPy's fixed-width strings dropped a trailing NUL (found by hypothesis)."""
+    units = pd.Index(["93001", "2A004"], name="code")
+    zones = pd.Index(["\x00", "a\x00", "é ", "Zone « 1 »"], dtype="str")
+    weights = Weights(
+        matrix=sparse.csr_array(np.ones((2, 4)) / 4),
+        pair_method=sparse.csr_array(np.ones((2, 4), dtype=np.int8)),
+        units=units,
+        zones=zones,
+        method="exact",
+        zone_report=pd.DataFrame(
+            {"outside_share": [0.0] * 4, "n_units": [2] * 4},
+            index=pd.Index(zones, name="zone"),
+        ),
+    )
+    weights.save(tmp_path / "poids.npz")
+    loaded = Weights.load(tmp_path / "poids.npz")
+    assert loaded.zones.tolist() == zones.tolist()
+    assert_same_weights(weights, loaded)
+
+
+def test_files_of_the_earlier_layout_are_still_read(tmp_path: Path) -> None:
+    """Codes written as NumPy strings by an earlier build load as they were."""
+    path = tmp_path / "poids.npz"
+    weights = Weights.load(_built(tmp_path))
+    with np.load(_built(tmp_path)) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    arrays["units"] = weights.units.astype(str).to_numpy(dtype=str)
+    arrays["zones"] = weights.zones.astype(str).to_numpy(dtype=str)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    assert_same_weights(weights, Weights.load(path))
+
+
+def _built(folder: Path) -> Path:
+    units = gpd.GeoDataFrame(
+        {"code": ["2A004", "93001"]},
+        geometry=[shapely.box(i, 0, i + 1, 1) for i in range(2)],
+        crs=2154,
+    )
+    path = folder / "built.npz"
+    build_weights(units, zones_from_members({"a": ["2A004", "93001"]})).save(path)
+    return path

@@ -11,7 +11,10 @@ member                  content
 ``indptr``
 ``methods``             the CSR data of ``pair_method`` (same sparsity)
 ``shape``               ``(n_units, n_zones)``
-``units``, ``zones``    codes and ids as strings
+``units``, ``zones``    codes and ids, a JSON list of strings in UTF-8 bytes
+                        (NumPy's fixed-width strings drop trailing NUL
+                        characters; files of an earlier build hold such
+                        strings and are still read)
 ``area_*``              the CSR arrays of ``area_matrix``, when it exists
 ``zone_report``         the zone report as Parquet bytes
 ======================  ==============================================
@@ -80,8 +83,8 @@ def save_weights(weights: Weights, path: str | os.PathLike[str]) -> None:
         "indptr": matrix.indptr,
         "methods": methods.data.astype(np.int8),
         "shape": np.asarray(matrix.shape, dtype=np.int64),
-        "units": weights.units.astype(str).to_numpy(dtype=str),
-        "zones": weights.zones.astype(str).to_numpy(dtype=str),
+        "units": _encoded(weights.units),
+        "zones": _encoded(weights.zones),
         "zone_report": np.frombuffer(report.getvalue(), dtype=np.uint8),
     }
     if weights.area_matrix is not None:
@@ -173,9 +176,21 @@ def _text_dtype(index: pd.Index) -> str:
     return "object" if index.dtype == object else "str"
 
 
+def _encoded(index: pd.Index) -> np.ndarray:
+    """Codes as the UTF-8 bytes of a JSON list: every character kept."""
+    codes = json.dumps(index.astype(str).tolist(), ensure_ascii=False)
+    return np.frombuffer(codes.encode("utf-8"), dtype=np.uint8)
+
+
 def _index(values: np.ndarray, meta: dict[str, Any], which: str) -> pd.Index:
     dtype = "object" if meta.get(f"{which}_dtype") == "object" else "str"
-    return pd.Index(values.astype(object), dtype=dtype, name=meta.get(f"{which}_name"))
+    if values.dtype == np.uint8:
+        codes = json.loads(values.tobytes().decode("utf-8"))
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ValueError(f"{which} : liste de codes attendue")
+    else:  # an earlier layout: NumPy strings
+        codes = values.astype(object).tolist()
+    return pd.Index(codes, dtype=dtype, name=meta.get(f"{which}_name"))
 
 
 def _not_weights(name: str, why: str) -> SourceFormatError:
