@@ -229,7 +229,7 @@ def test_partial_zone_figures_carry_their_coverage(demo_out, config):
     assert (partial["coverage"] < 1).all()
     assert (
         partial["coverage_label"]
-        .str.contains(r"(IRIS sur \d+|des IRIS de la zone).*% de la population")
+        .str.contains(r"(?:IRIS sur \d+|des IRIS de la zone).*% de la population")
         .all()
     )
     # every partial figure of a zone is said on its portrait with its coverage
