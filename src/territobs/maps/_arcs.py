@@ -117,7 +117,7 @@ def _snap(
 
 
 def _snap_layer(
-    geoms: np.ndarray, snap: float, chunk: int = 2048
+    geoms: np.ndarray, snap: float, chunk: int = 512
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, int]:
     """Snap a layer's vertices, one chunk of features at a time.
 
@@ -252,12 +252,11 @@ def _junctions(pid: np.ndarray, start: np.ndarray, last: np.ndarray) -> np.ndarr
     seen = np.empty(n_points, dtype=np.int64)
     for a, b in slices:
         seen[pid[a:b]] = _neighbours(pid, start, last, a, b)
-    differs = np.zeros(n, dtype=bool)
-    for a, b in slices:
-        differs[a:b] = seen[pid[a:b]] != _neighbours(pid, start, last, a, b)
-    del seen
     junction = np.zeros(n_points, dtype=bool)
-    junction[pid[differs]] = True
+    for a, b in slices:
+        at = pid[a:b]
+        junction[at[seen[at] != _neighbours(pid, start, last, a, b)]] = True
+    del seen
     out = np.empty(n, dtype=bool)
     for at in range(0, n, _SLICE):
         out[at : at + _SLICE] = junction[pid[at : at + _SLICE]]
