@@ -173,11 +173,11 @@ def _points(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ibits = max(n - 1, 1).bit_length()
     if n >= 2**31 or int(key.max()).bit_length() + ibits > 63:  # pragma: no cover
         # grids beyond 2**30 points a side
-        order = np.argsort(key)
-        new = _flags_start(key[order])
-        pid = np.empty(n, dtype=np.int64)
-        pid[order] = np.cumsum(new) - 1
-        return pid, key[order][new]
+        by_key = np.argsort(key)
+        starts = _flags_start(key[by_key])
+        ids = np.empty(n, dtype=np.int64)
+        ids[by_key] = np.cumsum(starts) - 1
+        return ids, key[by_key][starts]
     key <<= ibits
     for lo in range(0, n, _SLICE):
         key[lo : lo + _SLICE] |= np.arange(lo, min(lo + _SLICE, n))
@@ -254,8 +254,8 @@ def _junctions(pid: np.ndarray, start: np.ndarray, last: np.ndarray) -> np.ndarr
         seen[pid[a:b]] = _neighbours(pid, start, last, a, b)
     junction = np.zeros(n_points, dtype=bool)
     for a, b in slices:
-        at = pid[a:b]
-        junction[at[seen[at] != _neighbours(pid, start, last, a, b)]] = True
+        here = pid[a:b]
+        junction[here[seen[here] != _neighbours(pid, start, last, a, b)]] = True
     del seen
     out = np.empty(n, dtype=bool)
     for at in range(0, n, _SLICE):
