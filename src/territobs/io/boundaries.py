@@ -70,6 +70,7 @@ from territobs.io._crs import (
     recognise_crs,
 )
 from territobs.io._geometry_checks import check_units
+from territobs.io._geoparquet import read_geoparquet
 from territobs.io.decode import find_column, require_file
 from territobs.io.insee import row_levels
 
@@ -139,7 +140,7 @@ def _choose_layer(
 def _read_frame(path: str, layer: str | int | None) -> gpd.GeoDataFrame:
     if Path(path).suffix.lower() in (".parquet", ".geoparquet"):
         try:
-            return gpd.read_parquet(path)
+            return read_geoparquet(path)
         except (FileNotFoundError, PermissionError):
             raise
         except Exception as exc:  # pyarrow errors, missing geo metadata

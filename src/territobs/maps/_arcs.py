@@ -117,7 +117,7 @@ def _snap(
 
 
 def _snap_layer(
-    geoms: np.ndarray, snap: float, chunk: int = 2048
+    geoms: np.ndarray, snap: float, chunk: int = 512
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, int]:
     """Snap a layer's vertices, one chunk of features at a time.
 
@@ -171,37 +171,45 @@ def _points(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return np.empty(0, dtype=np.int32), key
     ibits = max(n - 1, 1).bit_length()
-    if int(key.max()).bit_length() + ibits <= 63:
-        key <<= ibits
-        for lo in range(0, n, _SLICE):
-            key[lo : lo + _SLICE] |= np.arange(lo, min(lo + _SLICE, n))
-        key.sort()
-        # vertex of each sorted slot, and where a new point starts, read in
-        # slices (no second layer-wide int64 array)
-        order = np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
-        new = np.empty(n, dtype=bool)
-        new[0] = True
-        for lo in range(0, n, _SLICE):
-            part = key[lo : lo + _SLICE]
-            np.bitwise_and(part, (1 << ibits) - 1, out=order[lo : lo + _SLICE])
-            top = key[max(lo - 1, 0) : lo + _SLICE] >> ibits
-            new[max(lo, 1) : lo + _SLICE] = top[1:] != top[:-1]
-        del part, top  # views that would keep ``key`` alive
-    else:  # pragma: no cover - grids beyond 2**30 points a side
-        order = np.argsort(key)
-        key = key[order]
-        new = _flags_start(key)
-        ibits = 0
+    if n >= 2**31 or int(key.max()).bit_length() + ibits > 63:  # pragma: no cover
+        # grids beyond 2**30 points a side
+        by_key = np.argsort(key)
+        starts = _flags_start(key[by_key])
+        ids = np.empty(n, dtype=np.int64)
+        ids[by_key] = np.cumsum(starts) - 1
+        return ids, key[by_key][starts]
+    key <<= ibits
+    for lo in range(0, n, _SLICE):
+        key[lo : lo + _SLICE] |= np.arange(lo, min(lo + _SLICE, n))
+    key.sort()
+    # where a new point starts, read in slices (no second layer-wide
+    # int64 array)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    for lo in range(0, n, _SLICE):
+        top = key[max(lo - 1, 0) : lo + _SLICE] >> ibits
+        new[max(lo, 1) : lo + _SLICE] = top[1:] != top[:-1]
+    del top  # a view that would keep ``key`` alive
     point_key = key[new]
     point_key >>= ibits
-    key.resize(0, refcheck=False)  # consumed: its memory goes now
-    rank = np.cumsum(new, dtype=np.int32)
-    del new
-    rank -= 1
-    pid = np.empty(n, dtype=np.int32)
+    # the sorted keys' buffer, as 2n int32, then holds the vertex of each
+    # sorted slot (its first half, written over keys already read) and
+    # the point ids (its second half): no other layer-wide array
+    halves = key.view(np.int32)
+    order, pid = halves[:n], halves[n:]
+    for lo in range(0, n, _SLICE):
+        order[lo : lo + _SLICE] = key[lo : lo + _SLICE] & ((1 << ibits) - 1)
+    rank = 0
     for lo in range(0, n, _SLICE):  # int32 indices become intp a slice at a time
-        pid[order[lo : lo + _SLICE]] = rank[lo : lo + _SLICE]
-    return pid, point_key
+        ranks = np.cumsum(new[lo : lo + _SLICE], dtype=np.int32)
+        ranks += rank - 1
+        pid[order[lo : lo + _SLICE]] = ranks
+        rank = int(ranks[-1]) + 1
+    del new, ranks
+    order[:] = pid  # the ids into the first half; the second half goes
+    del order, pid, halves
+    key.resize((n + 1) // 2, refcheck=False)  # shrinks in place
+    return key.view(np.int32)[:n], point_key
 
 
 def _neighbours(
@@ -244,12 +252,11 @@ def _junctions(pid: np.ndarray, start: np.ndarray, last: np.ndarray) -> np.ndarr
     seen = np.empty(n_points, dtype=np.int64)
     for a, b in slices:
         seen[pid[a:b]] = _neighbours(pid, start, last, a, b)
-    differs = np.zeros(n, dtype=bool)
-    for a, b in slices:
-        differs[a:b] = seen[pid[a:b]] != _neighbours(pid, start, last, a, b)
-    del seen
     junction = np.zeros(n_points, dtype=bool)
-    junction[pid[differs]] = True
+    for a, b in slices:
+        here = pid[a:b]
+        junction[here[seen[here] != _neighbours(pid, start, last, a, b)]] = True
+    del seen
     out = np.empty(n, dtype=bool)
     for at in range(0, n, _SLICE):
         out[at : at + _SLICE] = junction[pid[at : at + _SLICE]]

@@ -285,20 +285,33 @@ def _bounds(xy: np.ndarray) -> np.ndarray:
 
 
 def _encode(values: np.ndarray) -> str:
-    """Zig-zag + 5-bit polyline encoding of signed integers."""
+    """Zig-zag + 5-bit polyline encoding of signed integers.
+
+    Written one 5-bit digit position at a time straight into the output
+    bytes: no (values × digits) table is held (on a national map that table
+    was the map's memory peak).
+    """
     v = values.astype(np.int64)
     z = np.where(v < 0, (-v << 1) - 1, v << 1).astype(np.uint64)
+    del v
     nbits = np.zeros(len(z), dtype=np.int64)
     nz = z > 0
     nbits[nz] = np.floor(np.log2(z[nz].astype(np.float64))).astype(np.int64) + 1
+    del nz
     nchunks = np.maximum(1, -(-nbits // 5))
+    del nbits
     width = int(nchunks.max()) if len(z) else 1
-    shifts = np.arange(width, dtype=np.uint64) * np.uint64(5)
-    chunks = ((z[:, None] >> shifts[None, :]) & np.uint64(31)).astype(np.int64)
-    more = np.arange(width)[None, :] < (nchunks[:, None] - 1)
-    chunks = chunks + 32 * more + 63
-    valid = np.arange(width)[None, :] < nchunks[:, None]
-    return chunks[valid].astype(np.uint8).tobytes().decode("ascii")
+    start = np.zeros(len(z), dtype=np.int64)
+    np.cumsum(nchunks[:-1], out=start[1:])
+    out = np.empty(int(nchunks.sum()), dtype=np.uint8)
+    for j in range(width):
+        at = np.flatnonzero(nchunks > j)
+        digit = (z[at] >> np.uint64(5 * j)) & np.uint64(31)
+        more = nchunks[at] - 1 > j
+        out[start[at] + j] = (digit + np.uint64(63) + np.uint64(32) * more).astype(
+            np.uint8
+        )
+    return out.tobytes().decode("ascii")
 
 
 def _merge(grid: _Grid, extra: _Grid, features: np.ndarray, n: int) -> _Grid:
