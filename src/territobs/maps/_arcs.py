@@ -36,8 +36,9 @@ needs what a TopoJSON encoder does:
 Every step but the one sort is a scatter, a cumulative sum or a gather, the
 layer-wide ones done a slice of vertices at a time, so the cost is linear in
 vertices up to the ``log`` of that sort, and the memory beyond the input is
-about 20 bytes a vertex (national communes densified to 17 million
-vertices: 3.9 s of CPU, 0.4 GB). Douglas-Peucker moves no kept vertex and
+about 16 bytes a vertex (national communes densified to 17 million
+vertices: +267 MB for the whole map geometry step, measured by
+``benchmarks/bench_maps_fullres.py``). Douglas-Peucker moves no kept vertex and
 leaves every dropped vertex within ``tolerance`` of the simplified border;
 arcs simplified apart may cross where two borders run closer than
 ``tolerance`` (a tenth of a pixel at the map's scale).
