@@ -411,3 +411,17 @@ def test_check_refuses_a_centre_of_several_territories(tmp_path):
     path.write_text(text, encoding="utf-8")
     problems = dict(check_atlas(load_config(path)))
     assert "plusieurs" in problems["evolutions[0].centre"]
+
+
+def test_portrait_of_a_zone_masked_at_both_ends_without_references(tmp_path):
+    """Commune 93006 (30 and 80 inhabitants) is secret in both vintages and its
+    portrait has no reference: no value to take decimals from (the build
+    stopped on a KeyError)."""
+    from territobs.atlas import build_atlas
+
+    path = _atlas(tmp_path, EVOLUTION + "portraits = true\n")
+    build_atlas(path)
+    page = tmp_path / "out" / "evolutions" / "communes" / "2010-2015" / "93006.html"
+    text = page.read_text(encoding="utf-8")
+    assert "secret statistique" in text
+    assert ">30<" not in text and ">80<" not in text

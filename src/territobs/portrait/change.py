@@ -321,9 +321,9 @@ def _change_decimals(records: Any) -> int:
         for end in ("start", "end")
         if _finite(r[f"value_{end}"])
     ]
-    row = _row_decimals(
-        [{**first, "value": v, "secret": False} for v in values] or [first]
-    )
+    if not values:  # both ends secret or missing at every territory shown
+        return 0
+    row = _row_decimals([{**first, "value": v, "secret": False} for v in values])
     return 0 if row is None else row
 
 
