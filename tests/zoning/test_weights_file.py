@@ -204,6 +204,15 @@ def test_damaged_arrays_are_refused(tmp_path: Path) -> None:
     _rewrite(path, units=np.array(["93001", "93001"]))  # duplicated codes
     with pytest.raises(SourceFormatError, match="incohérent"):
         Weights.load(path)
+    path = _saved(tmp_path)
+    nested = ("[" * 100_000 + "]" * 100_000).encode()  # beyond the recursion limit
+    _rewrite(path, units=np.frombuffer(nested, dtype=np.uint8))
+    with pytest.raises(SourceFormatError, match="illisible ou abîmé"):
+        Weights.load(path)
+    path = _saved(tmp_path)
+    _rewrite(path, units=np.array([1, 2], dtype=np.int64))  # numbers, not codes
+    with pytest.raises(SourceFormatError, match="illisible ou abîmé"):
+        Weights.load(path)
 
 
 def test_pickled_objects_are_never_loaded(tmp_path: Path) -> None:

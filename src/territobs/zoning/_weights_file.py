@@ -153,7 +153,14 @@ def load_weights(path: str | os.PathLike[str]) -> dict[str, Any]:
             zones = _index(npz["zones"], meta, "zones")
     except SourceFormatError:
         raise
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        RecursionError,  # JSON nested beyond the interpreter's limit
+        zipfile.BadZipFile,
+    ) as exc:
         # a truncated or foreign archive, damaged arrays, inconsistent CSR
         raise _not_weights(name, f"fichier illisible ou abîmé ({exc})") from exc
     return {
@@ -188,8 +195,10 @@ def _index(values: np.ndarray, meta: dict[str, Any], which: str) -> pd.Index:
         codes = json.loads(values.tobytes().decode("utf-8"))
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ValueError(f"{which} : liste de codes attendue")
-    else:  # an earlier layout: NumPy strings
+    elif values.dtype.kind == "U":  # an earlier layout: NumPy strings
         codes = values.astype(object).tolist()
+    else:
+        raise ValueError(f"{which} : codes de type {values.dtype} inattendu")
     return pd.Index(codes, dtype=dtype, name=meta.get(f"{which}_name"))
 
 
