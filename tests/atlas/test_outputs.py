@@ -59,7 +59,7 @@ all = true
 name = "Ensemble (93 et 01)"
 
 [maps]
-formats = ["html", "pdf"]
+formats = ["html", "pdf", "svg"]
 """
 
 
@@ -155,6 +155,10 @@ def test_print_map_is_an_a4_page_with_its_furniture(outputs_atlas):
     pypdf = pytest.importorskip("pypdf")
     out, _ = outputs_atlas
     reader = pypdf.PdfReader(out / "maps" / "pst" / "density.pdf")
+    # no clock reading nor software version among a published file's digits
+    assert "/CreationDate" not in (reader.metadata or {})
+    svg = (out / "maps" / "pst" / "density.svg").read_text(encoding="utf-8")
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
     page = reader.pages[0]
     assert round(float(page.mediabox.width)) == 842
     assert round(float(page.mediabox.height)) == 595

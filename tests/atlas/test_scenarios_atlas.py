@@ -173,6 +173,7 @@ def test_masked_values_never_in_the_page(built):
     for zone, value in published.items():  # the proposal is reproducible
         assert value == pytest.approx(totals[zone], rel=1e-9)
     html = (folder / "index.html").read_text(encoding="utf-8")
+    assert "<dc:date>" not in html  # no clock reading among the page's digits
     # every text the page shows (tables, captions, map names and legends);
     # the SVG path coordinates are not figures
     text = re.sub(r"\s", "", re.sub(r"<[^>]+>", " ", html))

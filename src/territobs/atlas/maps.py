@@ -427,12 +427,20 @@ def _static(
         projects=list(projects),
     )
     figure = getattr(figure, "figure", figure)
+    from territobs.maps.static import file_metadata
+
     files = {}
     try:
         for fmt in formats:
             files[fmt] = folder / f"{spec.column}.{fmt}"
             with atomic_path(files[fmt]) as temp:
-                figure.savefig(temp, format=fmt, dpi=150, bbox_inches="tight")
+                figure.savefig(
+                    temp,
+                    format=fmt,
+                    dpi=150,
+                    bbox_inches="tight",
+                    metadata=file_metadata(fmt),
+                )
     finally:
         plt.close(figure)
     return files

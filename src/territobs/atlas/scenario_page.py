@@ -93,9 +93,13 @@ def access_table(
 def _svg(figure: Any) -> str:
     import matplotlib.pyplot as plt
 
+    from territobs.maps.static import file_metadata
+
     buffer = io.StringIO()
     with plt.rc_context({"svg.fonttype": "none"}):
-        figure.savefig(buffer, format="svg", bbox_inches="tight")
+        figure.savefig(
+            buffer, format="svg", bbox_inches="tight", metadata=file_metadata("svg")
+        )
     plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]

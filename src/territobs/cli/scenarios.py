@@ -194,9 +194,13 @@ def compare(
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
 
+            from territobs.maps.static import file_metadata
+
             figure = result.moves_map(baseline, other).figure
             image = output / f"deplacements-{baseline}-{other}.png"
-            figure.savefig(image, dpi=120, bbox_inches="tight")  # type: ignore[union-attr]
+            figure.savefig(  # type: ignore[union-attr]
+                image, dpi=120, bbox_inches="tight", metadata=file_metadata("png")
+            )
             plt.close(figure)  # type: ignore[arg-type]
             written.append(image.name)
     if not no_maps:

@@ -634,11 +634,33 @@ def save_static(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150) ->
             f"format « {path.suffix} » non pris en charge ; formats possibles : "
             f"{', '.join('.' + f for f in FORMATS)}"
         )
-    metadata = {
+    with mpl.rc_context(_STYLE):
+        fig.savefig(path, format=fmt, dpi=dpi, metadata=file_metadata(fmt))
+    return path
+
+
+def file_metadata(fmt: str) -> dict[str, None]:
+    """Matplotlib ``metadata`` that leaves no date nor version in a file.
+
+    The same figure then gives the same bytes (reproducible refreshes), and
+    no clock reading sits among a published file's digits.
+
+    Parameters
+    ----------
+    fmt : str
+        ``"png"``, ``"svg"`` or ``"pdf"`` (others: no metadata to drop).
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> file_metadata("svg")
+    {'Date': None, 'Creator': None}
+    """
+    return {
         "png": {"Software": None},
         "svg": {"Date": None, "Creator": None},
         "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
-    }[fmt]
-    with mpl.rc_context(_STYLE):
-        fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
-    return path
+    }.get(fmt, {})

@@ -42,8 +42,16 @@ td.n{text-align:right}caption{text-align:left;font-weight:bold;padding:.3em 0}
 def _png(figure: object) -> str:
     import matplotlib.pyplot as plt
 
+    from territobs.maps.static import file_metadata
+
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")  # type: ignore[attr-defined]
+    figure.savefig(  # type: ignore[attr-defined]
+        buffer,
+        format="png",
+        dpi=110,
+        bbox_inches="tight",
+        metadata=file_metadata("png"),
+    )
     plt.close(figure)  # type: ignore[arg-type]
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
