@@ -10,7 +10,6 @@ hulls...).
 
 from __future__ import annotations
 
-import itertools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ import shapely
 from territobs.zoning._rings import AREA_NOISE as _AREA_NOISE
 from territobs.zoning._rings import NUMPY_PARALLEL_MIN_WORK as _NUMPY_PARALLEL_MIN_WORK
 from territobs.zoning._rings import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
-from territobs.zoning._rings import _ragged, _rings
+from territobs.zoning._rings import _ragged, _rings, run_chunks
 
 
 @dataclass(frozen=True)
@@ -319,13 +318,7 @@ def _convex_overlaps(
         )
 
     by_geos: list[np.ndarray] = []
-    ranges = list(itertools.pairwise(cuts.tolist()))
-    if parallel and len(ranges) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(work, ranges))
-    else:
-        for r in ranges:
-            work(r)
+    run_chunks(work, cuts, workers, parallel)
     g = np.sort(np.concatenate(by_geos)) if by_geos else np.empty(0, np.int64)
     if zones is not None and len(g):
         geos_zones: np.ndarray = zones

@@ -9,15 +9,13 @@ grid.
 
 from __future__ import annotations
 
-import itertools
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
 from territobs.zoning._rings import GRID_PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
-from territobs.zoning._rings import _ragged
+from territobs.zoning._rings import _ragged, run_chunks
 
 #: Vertices handled per chunk by the grid areas (bounds memory).
 _CLIP_CHUNK_VERTICES = 250_000
@@ -477,11 +475,5 @@ def _grid_areas(
         idx = order[bounds[0] : bounds[1]]
         area[idx] = _grid_areas_chunk(units, ax, ay, unit[idx], col[idx], row[idx])
 
-    ranges = list(itertools.pairwise(cuts.tolist()))
-    if parallel and len(ranges) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(work, ranges))
-    else:
-        for r in ranges:
-            work(r)
+    run_chunks(work, cuts, workers, parallel)
     return area

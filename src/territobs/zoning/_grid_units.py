@@ -19,14 +19,11 @@ the cell's).
 
 from __future__ import annotations
 
-import itertools
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import shapely
 
 from territobs.zoning._grid_overlay import _Axis, _axis, _block_sums
-from territobs.zoning._rings import AREA_NOISE, GRID_PARALLEL_MIN_WORK
+from territobs.zoning._rings import AREA_NOISE, GRID_PARALLEL_MIN_WORK, run_chunks
 
 #: Zone vertices walked per chunk (bounds memory).
 _CHUNK_VERTICES = 250_000
@@ -115,12 +112,7 @@ def grid_unit_overlaps(
         ids = zone_ids[bounds[0] : bounds[1]]
         return _chunk(zones[ids], ids, ax, ay, lookup, unit_area)
 
-    ranges = list(itertools.pairwise(cuts.tolist()))
-    if parallel and len(ranges) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(work, ranges))
-    else:
-        parts = [work(r) for r in ranges]
+    parts = run_chunks(work, cuts, workers, parallel)
     unit, zone, area, touched = (np.concatenate(p) for p in zip(*parts, strict=True))
     whole = ~touched & (area == unit_area[unit])
     check = np.flatnonzero(touched & (area >= (1.0 - _WHOLE_CHECK) * unit_area[unit]))

@@ -9,7 +9,11 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import shapely
@@ -39,6 +43,26 @@ NUMPY_PARALLEL_MIN_WORK = 1 << 62
 GRID_PARALLEL_MIN_WORK = NUMPY_PARALLEL_MIN_WORK
 #: Relative area below which a computed overlap is rounding noise (no pair).
 AREA_NOISE = 1e-12
+
+_T = TypeVar("_T")
+
+
+def run_chunks(
+    work: Callable[[tuple[int, int]], _T],
+    cuts: np.ndarray,
+    workers: int,
+    parallel: bool,
+) -> list[_T]:
+    """Run ``work`` on each ``(cuts[i], cuts[i + 1])`` range, in order.
+
+    On ``workers`` threads when ``parallel`` (the kernel's measured size
+    paid for them) and there is more than one range; otherwise one by one.
+    """
+    ranges = list(itertools.pairwise(cuts.tolist()))
+    if parallel and len(ranges) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(work, ranges))
+    return [work(r) for r in ranges]
 
 
 @dataclass(frozen=True)
