@@ -1,8 +1,8 @@
 """Overlaps of detailed (densified) units equal GEOS on every path.
 
 Full-resolution boundaries have many more vertices than generalised ones:
-the grid path then walks mostly edges inside one cell, and convex zones hand
-their detailed cut units to GEOS. Both must still give GEOS's areas.
+the grid path then walks mostly edges inside one cell, and other zones find
+the crossings among many more unit edges. Both must still give GEOS's areas.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from shapely import box
 
-from territobs.zoning import _convex_overlay, _overlay
+from territobs.zoning import _overlay
 from territobs.zoning._overlay import n_workers, overlaps
 
 
@@ -102,21 +102,23 @@ def test_convex_zones_cut_detailed_units(quad_segs):
     _check(units, zones)
 
 
-def test_convex_zones_use_geos_on_detailed_units(monkeypatch):
-    """Both convex paths (NumPy clipping, GEOS) give the same overlaps."""
+@pytest.mark.parametrize("points", [3, 10])
+def test_stars_cut_detailed_units(points):
+    """Non-convex zones over detailed units (the crossings kernel)."""
     units = _units(5, n=40)
     rng = np.random.default_rng(6)
-    zones = shapely.buffer(
-        shapely.points(rng.uniform(0, 1000, (20, 2))), 200.0, quad_segs=8
-    )
-    monkeypatch.setattr(_convex_overlay, "_CONVEX_GEOS_MIN_WORK", 10**18)
-    numpy_only = overlaps(units, zones, tolerance=0, n_jobs=1)
-    monkeypatch.setattr(_convex_overlay, "_CONVEX_GEOS_MIN_WORK", 0)
-    geos = overlaps(units, zones, tolerance=0, n_jobs=1)
-    assert_array_equal(numpy_only.unit, geos.unit)
-    assert_array_equal(numpy_only.zone, geos.zone)
-    assert_array_equal(numpy_only.whole, geos.whole)
-    assert_allclose(numpy_only.area, geos.area, rtol=1e-9)
+    angle = np.linspace(0, 2 * np.pi, 2 * points + 1)[:-1]
+    r = np.where(np.arange(2 * points) % 2 == 0, 1.0, 0.45)
+    zones = []
+    for cx, cy, radius in zip(
+        *rng.uniform(0, 1000, (2, 20)), rng.uniform(60, 300, 20), strict=True
+    ):
+        zones.append(
+            shapely.Polygon(
+                np.c_[cx + radius * r * np.cos(angle), cy + radius * r * np.sin(angle)]
+            )
+        )
+    _check(units, np.array(zones, dtype=object))
 
 
 @settings(max_examples=200, deadline=None)

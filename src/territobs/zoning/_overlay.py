@@ -20,15 +20,16 @@ wholly in the zone. Speed comes from doing as little geometry as possible:
   rectangles use
   :func:`shapely.clip_by_rect` (one call per zone, vectorised over its units),
   as do grids when the pieces themselves are needed (population weights);
-* convex zones without holes (buffers of points, convex hulls...): bounding-box
-  candidates are tested against the zone's edge half-planes (box inside all
-  of them: whole; outside one: no pair) and the rest are clipped by those
-  half-planes in vectorised NumPy (:func:`_clip_convex`, exact areas, in
-  :mod:`territobs.zoning._convex_overlay`), except
-  detailed units crossing several half-planes, which GEOS cuts faster
-  (prepared ``contains``, then ``intersection``); not used when the pieces
-  themselves are needed;
-* other cut pairs use vectorised :func:`shapely.intersection` in chunks on a
+* other zones, when only areas are needed (buffers of points, project
+  zones, communes...): the points where the unit's and the zone's
+  boundaries cross give the area of the overlap by Green's theorem, with no
+  intersection built (:func:`crossing_overlaps`, in
+  :mod:`territobs.zoning._crossings`); a unit crossed nowhere lies wholly
+  inside the zone or outside, one point tells; pairs whose boundaries touch
+  or run along each other (zones drawn on the units' own boundaries) are
+  left to GEOS (prepared ``contains``, then ``intersection``);
+* those pairs, and every cut pair when the pieces themselves are needed,
+  use vectorised :func:`shapely.intersection` in chunks on a
   thread pool (shapely releases the GIL inside GEOS).
 """
 
@@ -43,10 +44,7 @@ from typing import TypeVar
 import numpy as np
 import shapely
 
-from territobs.zoning._convex_overlay import (
-    _convex_overlaps,
-    _convex_planes,
-)
+from territobs.zoning._crossings import crossing_overlaps
 from territobs.zoning._grid_overlay import (
     _cell_of,  # noqa: F401 - re-exported for the tests
     _grid_areas,
@@ -238,7 +236,7 @@ def overlaps(
         ``tolerance`` of it is not a pair (a unit touching a zone on its
         border only has a zero overlap and is never a pair).
     n_jobs : int, optional
-        Most threads for the cut pairs (GEOS intersections, grid and convex
+        Most threads for the cut pairs (GEOS intersections, grid
         kernels); None or -1: every core available. Only jobs of at least
         ``PARALLEL_MIN_WORK`` pair vertices use threads (decided by the size
         of the work, not by the machine's load); results do not depend on it.
@@ -300,25 +298,16 @@ def overlaps(
         area[cut] = cut_area
         parts.append((u, z, area, whole, pieces))
 
-    # Convex zones (buffers of points...): half-plane clipping, no GEOS.
     other_pos = np.flatnonzero(~rect)
     if len(other_pos) and not keep_pieces:
-        convex, planes = _convex_planes(zones[other_pos])
-        convex_pos = other_pos[convex]
-        if len(convex_pos):
-            z_local, u = tree.query(zones[convex_pos])
-            convex_zones = zones[convex_pos]
-            shapely.prepare(convex_zones)
-            keep, area, whole = _convex_overlaps(
-                units, unit_bounds, unit_area, u, z_local, planes, workers, convex_zones
+        # Areas only: Green's theorem on the crossings of the boundaries.
+        parts.append(
+            _crossing_part(
+                units, unit_bounds, unit_area, zones, other_pos, tree, workers
             )
-            parts.append(
-                (u[keep], convex_pos[z_local[keep]], area[keep], whole[keep], None)
-            )
-        other_pos = other_pos[~convex]
-
-    # Other zones: prepared intersects / contains, intersection of cut pairs only.
-    if len(other_pos):
+        )
+    elif len(other_pos):
+        # Pieces: prepared intersects / contains, intersection of cut pairs only.
         other = zones[other_pos]
         shapely.prepare(other)
         z_local, u = tree.query(other, predicate="intersects")
@@ -326,13 +315,10 @@ def overlaps(
         z = other_pos[z_local]
         area = unit_area[u].copy()
         cut = ~whole
-        pieces = np.full(len(u), None, dtype=object) if keep_pieces else None
-        cut_area, cut_pieces = _cut_general(
-            units, zones, u[cut], z[cut], workers, keep_pieces
+        pieces = np.full(len(u), None, dtype=object)
+        area[cut], pieces[cut] = _cut_general(
+            units, zones, u[cut], z[cut], workers, True
         )
-        area[cut] = cut_area
-        if pieces is not None:
-            pieces[cut] = cut_pieces
         parts.append((u, z, area, whole, pieces))
 
     if not parts:
@@ -344,6 +330,36 @@ def overlaps(
     whole = np.concatenate([p[3] for p in parts])
     pieces = np.concatenate([p[4] for p in parts]) if keep_pieces else None
     return _filtered(unit, zone, area, whole, pieces, unit_area, tolerance)
+
+
+def _crossing_part(
+    units: np.ndarray,
+    unit_bounds: np.ndarray,
+    unit_area: np.ndarray,
+    zones: np.ndarray,
+    zone_pos: np.ndarray,
+    tree: shapely.STRtree,
+    workers: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, None]:
+    """Pairs of the zones at ``zone_pos`` by :func:`crossing_overlaps`.
+
+    Pairs it leaves undecided (touching or collinear boundaries) are cut by
+    GEOS: prepared ``contains``, then ``intersection`` of the others.
+    """
+    zones = zones[zone_pos]
+    shapely.prepare(zones)
+    z, u = tree.query(zones)
+    found = crossing_overlaps(units, unit_bounds, unit_area, zones, u, z)
+    area, whole = found.area, found.whole
+    cut = ~whole
+    area[cut & (area <= _AREA_NOISE * unit_area[u])] = 0.0
+    geos = np.flatnonzero(found.degenerate)
+    if len(geos):
+        whole[geos] = shapely.contains(zones[z[geos]], units[u[geos]])
+        area[geos] = unit_area[u[geos]]
+        cut = geos[~whole[geos]]
+        area[cut], _ = _cut_general(units, zones, u[cut], z[cut], workers, False)
+    return u, zone_pos[z], area, whole, None
 
 
 def _unit_grid(

@@ -2,9 +2,9 @@
 
 :func:`rings` lays out the rings of some units as flat coordinate arrays
 (one bounding box per ring, exterior or hole) for the vectorised grid
-(:mod:`territobs.zoning._grid_overlay`) and convex
-(:mod:`territobs.zoning._convex_overlay`) kernels of
-:mod:`territobs.zoning._overlay`, with the two thresholds they share.
+kernels (:mod:`territobs.zoning._grid_overlay`,
+:mod:`territobs.zoning._grid_units`) of :mod:`territobs.zoning._overlay`,
+with the thresholds the kernels share and :func:`_ragged`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import shapely
 #: took 0.88-0.94 of one thread's time from 65,000 pair vertices (0.05 s) up;
 #: the threshold keeps jobs under about 0.1 s on one thread.
 PARALLEL_MIN_WORK = 200_000
-#: The same for the vectorised NumPy kernels (convex clipping; grid below):
+#: The same for the vectorised NumPy kernels (then convex clipping; grid below):
 #: on the same machine and day 2 threads did not pay at load 2.2 (1t/2t 0.73-1.01
 #: on the 5 km grid from 60,000 to 90 million pair vertices, 0.85-1.01 on
 #: 1,000 buffers): NumPy holds the GIL between its many small operations. So
