@@ -121,9 +121,8 @@ def is_rectangle(geoms: np.ndarray) -> np.ndarray:
         Boolean mask.
     """
     geoms = np.asarray(geoms, dtype=object)
-    polygon = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
-    five = shapely.get_num_coordinates(geoms) == 5
-    candidate = polygon & five
+    candidate = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+    candidate[candidate] = shapely.get_num_coordinates(geoms[candidate]) == 5
     candidate[candidate] &= shapely.get_num_interior_rings(geoms[candidate]) == 0
     bounds = shapely.bounds(geoms[candidate])
     box_area = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
