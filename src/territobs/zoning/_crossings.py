@@ -163,8 +163,10 @@ def _first_of_runs(owner: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 def _side(
     geoms: np.ndarray, chunk: int, block: int, margin: float, ring_box: bool = True
 ) -> _Side:
-    """Lay out the rings of ``geoms`` (see :class:`_Side`); ``ring_box``: compute
-    the rings' bounds (else empty)."""
+    """Lay out the rings of ``geoms`` (see :class:`_Side`).
+
+    ``ring_box``: compute the rings' bounds (else an empty array).
+    """
     n_polys = len(geoms)
     xy, size, ring_poly, exterior = _ring_layout(geoms)
     x = np.ascontiguousarray(xy[:, 0])
