@@ -1,0 +1,890 @@
+"""Adversarial properties of the overlap engine, against GEOS computed here.
+
+:func:`territobs.zoning._overlay.overlaps` must give, for every unit × zone
+pair, what GEOS gives for ``area(unit ∩ zone)`` and ``contains(zone, unit)``,
+whatever engine computes it (half-planes, GEOS, boundary crossings...). The
+inputs are where such engines break: Lambert-93 coordinates (x ≈ 650,000,
+y ≈ 6,860,000) with shapes down to 1 m, zone boundaries running along unit
+boundaries (zones that are unions of units, a zone equal to a unit, in either
+direction), vertices on edges and on vertices, contacts at one point or along
+one edge only (no pair), holes, multipolygons, clockwise rings, repeated and
+collinear vertices, slivers.
+
+Every check goes through :func:`_check`, which compares the whole dense
+unit × zone matrix with GEOS and, on failure, prints the WKT of the pair.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Callable, Iterator
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
+from shapely import affinity
+
+from territobs.zoning._overlay import overlaps
+from territobs.zoning.weights import build_weights
+from territobs.zoning.zones import zones_from_polygons
+
+#: Lambert-93 (EPSG:2154) origin of the scenes: Paris's inner suburbs.
+X0, Y0 = 650_000.0, 6_860_000.0
+#: Side of the square the units cover (m).
+SIZE = 2_000.0
+#: Area agreement with GEOS: relative to the unit's area, plus a tiny absolute.
+REL, ABS = 1e-9, 1e-9
+#: Relative slack of "at least the unit's area" for a whole pair not proved by
+#: ``contains`` (a unit on the zone's boundary from inside).
+WHOLE_REL = 1e-12
+#: The documented default sliver tolerance of :func:`overlaps`.
+TOLERANCE = 1e-6
+#: Modules whose size thresholds decide when threads are used.
+_KERNELS = (
+    "territobs.zoning._overlay",
+    "territobs.zoning._convex_overlay",
+    "territobs.zoning._grid_overlay",
+    "territobs.zoning._grid_units",
+    "territobs.zoning._rings",
+    "territobs.zoning._crossings",
+)
+
+
+# --- the oracle and the checks ------------------------------------------------
+
+
+@contextlib.contextmanager
+def _threads_always() -> Iterator[None]:
+    """Make every kernel use its threads whatever the size of the job.
+
+    Any module-level ``*PARALLEL_MIN_WORK`` threshold is set to 0 so that
+    ``n_jobs=2`` really splits the work, even on these small scenes.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        for name in _KERNELS:
+            try:
+                module = importlib.import_module(name)
+            except ImportError:
+                continue
+            for attr in dir(module):
+                if attr.endswith("PARALLEL_MIN_WORK"):
+                    mp.setattr(module, attr, 0)
+        yield
+
+
+def _wkt(geom: shapely.Geometry) -> str:
+    return shapely.to_wkt(geom, rounding_precision=-1)
+
+
+def _pair_report(
+    units: np.ndarray, zones: np.ndarray, i: int, j: int, what: str, **values: object
+) -> str:
+    shown = ", ".join(f"{k}={v!r}" for k, v in values.items())
+    return (
+        f"{what}: unit {i} × zone {j} ({shown})\n"
+        f"unit = {_wkt(units[i])}\nzone = {_wkt(zones[j])}"
+    )
+
+
+def _dense(ov, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(present, area, whole)`` as n × m matrices (absent pairs: 0)."""
+    present = np.zeros((n, m), bool)
+    area = np.zeros((n, m))
+    whole = np.zeros((n, m), bool)
+    present[ov.unit, ov.zone] = True
+    area[ov.unit, ov.zone] = ov.area
+    whole[ov.unit, ov.zone] = ov.whole
+    return present, area, whole
+
+
+def _first(mask: np.ndarray) -> tuple[int, int]:
+    i, j = np.argwhere(mask)[0]
+    return int(i), int(j)
+
+
+def _check(
+    units: list | np.ndarray,
+    zones: list | np.ndarray,
+    *,
+    coverage: np.ndarray | None = None,
+    threads: bool = True,
+) -> None:
+    """Compare :func:`overlaps` with GEOS on every unit × zone pair.
+
+    ``coverage``: positions of zones that together cover every unit (their
+    shares then sum to 1 per unit). ``threads``: also compare ``n_jobs=2``
+    (thresholds forced to 0) with ``n_jobs=1``.
+    """
+    units = np.asarray(units, dtype=object)
+    zones = np.asarray(zones, dtype=object)
+    assert shapely.is_valid(units).all(), [_wkt(u) for u in units if not u.is_valid]
+    assert shapely.is_valid(zones).all(), [_wkt(z) for z in zones if not z.is_valid]
+    n, m = len(units), len(zones)
+    unit_area = shapely.area(units)
+    ref = shapely.area(shapely.intersection(units[:, None], zones[None, :]))
+    contains = shapely.contains(zones[None, :], units[:, None])
+    ua = unit_area[:, None]
+    slack = REL * ua + ABS
+
+    ov = overlaps(units, zones, tolerance=0, n_jobs=1)
+    np.testing.assert_allclose(ov.unit_area, unit_area, rtol=1e-12, atol=0)
+    assert len(ov.unit) == len(ov.zone) == len(ov.area) == len(ov.whole)
+    keys = ov.unit * max(m, 1) + ov.zone
+    assert len(np.unique(keys)) == len(keys), "a pair is listed twice"
+    present, area, whole = _dense(ov, n, m)
+
+    problems = (
+        ("area differs from GEOS", present & (np.abs(area - ref) > slack)),
+        ("GEOS overlap missing", ~present & (ref > REL * ua)),
+        ("pair with zero GEOS overlap (contact only)", present & (ref == 0)),
+        ("contained unit not whole", contains & ~whole),
+        ("whole unit not inside", whole & ~contains & (ref < ua * (1 - WHOLE_REL))),
+        ("area above the unit's", present & (area > ua * (1 + WHOLE_REL))),
+        ("non-positive area", present & ~(area > 0)),
+    )
+    for what, mask in problems:
+        if mask.any():
+            i, j = _first(mask)
+            raise AssertionError(
+                _pair_report(
+                    units,
+                    zones,
+                    i,
+                    j,
+                    what,
+                    got=area[i, j] if present[i, j] else None,
+                    geos=ref[i, j],
+                    unit_area=unit_area[i],
+                    contains=bool(contains[i, j]),
+                    whole=bool(whole[i, j]),
+                )
+            )
+
+    if coverage is not None:
+        share = np.zeros((n, m))
+        share[ov.unit, ov.zone] = ov.share
+        total = share[:, coverage].sum(axis=1)
+        bad = np.abs(total - 1) > 1e-9 * len(coverage)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise AssertionError(
+                f"unit {i}: shares over the covering zones sum to {total[i]!r}\n"
+                f"unit = {_wkt(units[i])}\n"
+                + "\n".join(
+                    f"zone {j}: share {share[i, j]!r}, geos {ref[i, j] / unit_area[i]!r}"
+                    for j in coverage
+                    if share[i, j] or ref[i, j]
+                )
+            )
+
+    _check_tolerance(units, zones, ref, contains)
+    if threads:
+        with _threads_always():
+            two = overlaps(units, zones, tolerance=0, n_jobs=2)
+        order_one = np.lexsort((ov.zone, ov.unit))
+        order_two = np.lexsort((two.zone, two.unit))
+        for field in ("unit", "zone", "area", "whole"):
+            np.testing.assert_array_equal(
+                getattr(two, field)[order_two],
+                getattr(ov, field)[order_one],
+                err_msg=f"n_jobs=2 changed {field}",
+            )
+
+
+def _check_tolerance(
+    units: np.ndarray, zones: np.ndarray, ref: np.ndarray, contains: np.ndarray
+) -> None:
+    """The default tolerance: shares below it dropped, above ``1 - tol`` whole."""
+    n, m = ref.shape
+    unit_area = shapely.area(units)
+    share = ref / unit_area[:, None]
+    ov = overlaps(units, zones, tolerance=TOLERANCE, n_jobs=1)
+    present, area, whole = _dense(ov, n, m)
+    # Shares within 1e-9 of a threshold may fall either side of it.
+    sure_in = contains | (share >= TOLERANCE + REL)
+    sure_out = ~contains & (share < TOLERANCE - REL)
+    sure_whole = contains | (share >= 1 - TOLERANCE + REL)
+    sure_cut = ~contains & (share < 1 - TOLERANCE - REL)
+    slack = REL * unit_area[:, None] + ABS
+    problems = (
+        ("tolerance dropped a pair", sure_in & ~present),
+        ("tolerance kept a sliver", sure_out & present),
+        ("tolerance: unit not whole", sure_whole & ~whole),
+        ("tolerance: cut unit whole", sure_cut & whole),
+        ("tolerance: area differs", present & ~whole & (np.abs(area - ref) > slack)),
+    )
+    for what, mask in problems:
+        if mask.any():
+            i, j = _first(mask)
+            raise AssertionError(
+                _pair_report(
+                    units,
+                    zones,
+                    i,
+                    j,
+                    what,
+                    share_geos=share[i, j],
+                    present=bool(present[i, j]),
+                    whole=bool(whole[i, j]),
+                    got=area[i, j],
+                )
+            )
+
+
+# --- geometry builders ---------------------------------------------------------
+
+
+def _star(
+    cx: float, cy: float, radii: np.ndarray, phase: float = 0.0
+) -> shapely.Polygon:
+    """Star-shaped polygon: one vertex per radius, at evenly spaced angles."""
+    angles = phase + np.linspace(0, 2 * np.pi, len(radii), endpoint=False)
+    return shapely.Polygon(
+        np.c_[cx + radii * np.cos(angles), cy + radii * np.sin(angles)]
+    )
+
+
+def _ten_star(cx: float, cy: float, r: float, phase: float = 0.0) -> shapely.Polygon:
+    """A 10-pointed star (20 vertices) of outer radius ``r``."""
+    return _star(cx, cy, np.tile([r, 0.45 * r], 10), phase)
+
+
+def _map_rings(geom: shapely.Geometry, f: Callable[[np.ndarray], np.ndarray]):
+    """Rebuild a (multi)polygon with ``f`` applied to each ring's coordinates."""
+    if geom.geom_type == "MultiPolygon":
+        return shapely.MultiPolygon([_map_rings(p, f) for p in geom.geoms])
+    return shapely.Polygon(
+        f(np.asarray(geom.exterior.coords)),
+        [f(np.asarray(h.coords)) for h in geom.interiors],
+    )
+
+
+def _repeat_vertex(k: int) -> Callable[[np.ndarray], np.ndarray]:
+    def f(ring: np.ndarray) -> np.ndarray:
+        i = k % (len(ring) - 1)
+        return np.insert(ring, i, ring[i], axis=0)
+
+    return f
+
+
+def _add_collinear(k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Insert the midpoint (and quarter points) of one edge."""
+
+    def f(ring: np.ndarray) -> np.ndarray:
+        i = k % (len(ring) - 1)
+        a, b = ring[i], ring[i + 1]
+        extra = a + np.outer([0.25, 0.5, 0.75], b - a)
+        return np.insert(ring, i + 1, extra, axis=0)
+
+    return f
+
+
+def _roll_start(k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Same ring, starting at another vertex."""
+
+    def f(ring: np.ndarray) -> np.ndarray:
+        open_ring = np.roll(ring[:-1], k % (len(ring) - 1), axis=0)
+        return np.vstack([open_ring, open_ring[:1]])
+
+    return f
+
+
+def _reverse(ring: np.ndarray) -> np.ndarray:
+    return ring[::-1].copy()
+
+
+def _oriented(geom: shapely.Geometry, clockwise: bool) -> shapely.Geometry:
+    return shapely.orient_polygons(geom, exterior_cw=clockwise)
+
+
+def _voronoi_units(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Voronoi cells of ``n`` random points, clipped to the scene's square."""
+    square = shapely.box(X0, Y0, X0 + SIZE, Y0 + SIZE)
+    points = shapely.multipoints(rng.uniform((X0, Y0), (X0 + SIZE, Y0 + SIZE), (n, 2)))
+    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=square))
+    cells = shapely.intersection(cells, square)
+    cells = cells[(shapely.get_type_id(cells) == 3) & (shapely.area(cells) > 0)]
+    return cells
+
+
+def _grid_nodes(
+    rng: np.random.Generator, nx: int, ny: int, step: int = 200
+) -> np.ndarray:
+    """Integer nodes of a perturbed grid: even coordinates, even jitter.
+
+    Every edge midpoint, and the reflection of a node through another, is
+    then exactly representable: zone vertices placed there are exactly on
+    the unit edges (or vertices).
+    """
+    i, j = np.meshgrid(np.arange(nx + 1), np.arange(ny + 1), indexing="ij")
+    jitter = 2 * rng.integers(-step // 10, step // 10 + 1, (nx + 1, ny + 1, 2))
+    nodes = np.stack([X0 + i * step, Y0 + j * step], axis=-1) + jitter
+    return nodes.astype(float)
+
+
+def _grid_units(nodes: np.ndarray) -> np.ndarray:
+    """Quadrilateral cells (counter-clockwise) of perturbed grid nodes."""
+    nx, ny = nodes.shape[0] - 1, nodes.shape[1] - 1
+    cells = [
+        shapely.Polygon(
+            [nodes[a, b], nodes[a + 1, b], nodes[a + 1, b + 1], nodes[a, b + 1]]
+        )
+        for a in range(nx)
+        for b in range(ny)
+    ]
+    return np.array(cells, dtype=object)
+
+
+def _with_enclave(units: np.ndarray, i: int, scale: float) -> np.ndarray:
+    """Unit ``i`` gets a hole, filled exactly by a new unit (an enclave)."""
+    unit = units[i]
+    if scale > 0:
+        inner = affinity.scale(unit, scale, scale, origin=unit.centroid)
+    else:  # a 1 m enclave
+        c = unit.centroid
+        inner = _star(c.x, c.y, np.array([1.0, 0.6, 0.9, 0.5, 1.0, 0.7]))
+    ring = np.asarray(inner.exterior.coords)
+    holed = shapely.Polygon(unit.exterior.coords, [*unit.interiors, ring])
+    out = units.copy()
+    out[i] = holed
+    return np.append(out, shapely.Polygon(ring))
+
+
+def _with_multipolygon(units: np.ndarray, i: int) -> np.ndarray:
+    """Unit ``i`` absorbs a unit it does not touch: a multipolygon unit."""
+    far = [
+        k for k in range(len(units)) if k != i and shapely.disjoint(units[i], units[k])
+    ]
+    if not far:
+        return units
+    k = far[len(far) // 2]
+    out = units.copy()
+    parts = [*shapely.get_parts(units[i]), *shapely.get_parts(units[k])]
+    out[i] = shapely.MultiPolygon(parts)
+    return np.delete(out, k)
+
+
+# --- hypothesis strategies ---------------------------------------------------------
+
+
+@st.composite
+def unit_sets(draw) -> np.ndarray:
+    """A coverage of units: Voronoi cells or perturbed grid cells, decorated."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    if draw(st.booleans()):
+        units = _voronoi_units(rng, draw(st.integers(3, 24)))
+        note(f"units: Voronoi of seed {seed}")
+    else:
+        nx, ny = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+        units = _grid_units(_grid_nodes(rng, nx, ny, step=int(SIZE) // 5))
+        note(f"units: perturbed {nx}x{ny} grid of seed {seed}")
+    n = len(units)
+    densify = draw(st.lists(st.integers(0, n - 1), max_size=3))
+    for i in densify:
+        units[i] = shapely.segmentize(
+            units[i], draw(st.sampled_from([3.0, 17.0, 60.0]))
+        )
+    if draw(st.booleans()):
+        i = draw(st.integers(0, n - 1))
+        scale = draw(st.sampled_from([0.0, 0.3, 0.7]))
+        units = _with_enclave(units, i, scale)
+        note(f"enclave in unit {i}, scale {scale}")
+    if draw(st.booleans()) and len(units) > 2:
+        i = draw(st.integers(0, len(units) - 2))
+        units = _with_multipolygon(units, i)
+        note(f"multipolygon unit {i}")
+    return units
+
+
+ZONE_KINDS = (
+    "star",
+    "ten_star_centroid",
+    "ten_star_vertex",
+    "buffer_centroid",
+    "buffer_vertex",
+    "convex",
+    "triangle",
+    "l_shape",
+    "u_shape",
+    "holed",
+    "multi",
+    "sliver",
+    "inside_unit",
+    "hole_around_unit",
+    "union_of_units",
+    "equal_unit",
+    "vertex_on_edge",
+)
+
+
+def _unit_vertices(unit: shapely.Geometry) -> np.ndarray:
+    return shapely.get_coordinates(shapely.get_exterior_ring(shapely.get_parts(unit)))
+
+
+@st.composite
+def zones_for(draw, units: np.ndarray) -> tuple[shapely.Geometry, str]:
+    """One zone of a random kind, placed against ``units``."""
+    kind = draw(st.sampled_from(ZONE_KINDS))
+    n = len(units)
+    i = draw(st.integers(0, n - 1))
+    unit = units[i]
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    centre = rng.uniform((X0, Y0), (X0 + SIZE, Y0 + SIZE))
+    radius = draw(st.sampled_from([1.0, 30.0, 250.0, 900.0]))
+    vertices = _unit_vertices(unit)
+    vertex = vertices[draw(st.integers(0, len(vertices) - 2))]
+    c = shapely.point_on_surface(unit)
+    if kind == "star":
+        zone = _star(*centre, radius * rng.uniform(0.2, 1.0, draw(st.integers(3, 40))))
+    elif kind == "ten_star_centroid":
+        zone = _ten_star(c.x, c.y, radius, rng.uniform(0, 1))
+    elif kind == "ten_star_vertex":
+        zone = _ten_star(*vertex, radius, rng.uniform(0, 1))
+    elif kind == "buffer_centroid":
+        zone = shapely.buffer(c, radius, quad_segs=16)
+    elif kind == "buffer_vertex":
+        zone = shapely.buffer(shapely.Point(vertex), radius, quad_segs=16)
+    elif kind == "convex":
+        zone = shapely.MultiPoint(centre + rng.normal(0, radius, (8, 2))).convex_hull
+    elif kind == "triangle":
+        zone = shapely.Polygon(centre + rng.uniform(-radius, radius, (3, 2)))
+    elif kind in ("l_shape", "u_shape"):
+        shape = (
+            [(0, 0), (2, 0), (2, 1), (1, 1), (1, 3), (0, 3)]
+            if kind == "l_shape"
+            else [(0, 0), (3, 0), (3, 3), (2, 3), (2, 1), (1, 1), (1, 3), (0, 3)]
+        )
+        base = shapely.Polygon(np.array(shape, float) * radius / 3 + centre)
+        zone = affinity.rotate(
+            base, draw(st.sampled_from([0, 30, 90, 137])), origin="centroid"
+        )
+    elif kind == "holed":
+        outer = radius * rng.uniform(0.6, 1.0, 24)
+        inner = _star(*centre, 0.5 * outer.min() * rng.uniform(0.2, 1.0, 7))
+        zone = shapely.Polygon(
+            _star(*centre, outer).exterior.coords, [inner.exterior.coords]
+        )
+    elif kind == "multi":
+        zone = shapely.MultiPolygon(
+            [
+                _star(*centre, radius * rng.uniform(0.3, 1.0, 9)),
+                _ten_star(centre[0] + 2.5 * radius, centre[1], radius),
+            ]
+        )
+    elif kind == "sliver":
+        length = draw(st.sampled_from([50.0, 800.0, 3000.0]))
+        width = draw(st.sampled_from([1e-3, 0.05, 1.0]))
+        angle = rng.uniform(0, np.pi)
+        d = np.array([np.cos(angle), np.sin(angle)])
+        p = np.array([-d[1], d[0]]) * width
+        zone = shapely.Polygon(
+            [centre, centre + length * d, centre + length * d + p, centre + p]
+        )
+    elif kind == "inside_unit":
+        room = shapely.distance(c, shapely.boundary(unit))
+        assume(room > 0.5)
+        r = min(radius, 0.9 * room)
+        zone = _star(c.x, c.y, r * rng.uniform(0.3, 1.0, 11))
+    elif kind == "hole_around_unit":
+        far = np.hypot(*(vertices - [c.x, c.y]).T).max()
+        hole = shapely.get_parts(unit)[0]
+        if draw(st.booleans()):  # a margin around the unit
+            hole = shapely.buffer(hole, 1.0, quad_segs=4)
+        r = far + 2.0 + radius
+        zone = shapely.Polygon(
+            _star(c.x, c.y, r * rng.uniform(1.0, 1.5, 30)).exterior.coords,
+            [hole.exterior.coords],
+        )
+    elif kind == "union_of_units":
+        near = np.argsort(shapely.distance(shapely.Point(centre), units))
+        k = draw(st.integers(1, n))
+        zone = shapely.union_all(units[near[:k]])
+        assume(zone.geom_type in ("Polygon", "MultiPolygon"))
+    elif kind == "equal_unit":
+        zone = _map_rings(unit, _roll_start(draw(st.integers(0, 7))))
+    else:  # vertex_on_edge: zone vertices on unit edges, and at unit vertices
+        t = rng.uniform(0.1, 0.9, 3)
+        k = rng.integers(0, len(vertices) - 1, 3)
+        pts = vertices[k] + t[:, None] * (vertices[k + 1] - vertices[k])
+        pts = np.vstack([pts, vertices[rng.integers(0, len(vertices) - 1)]])
+        zone = shapely.MultiPoint(pts).convex_hull
+        assume(zone.geom_type == "Polygon")
+    assume(shapely.area(zone) > 0)
+    if draw(st.booleans()):
+        zone = _map_rings(zone, _repeat_vertex(draw(st.integers(0, 50))))
+    if draw(st.booleans()):
+        zone = _map_rings(zone, _add_collinear(draw(st.integers(0, 50))))
+    zone = _oriented(zone, draw(st.booleans()))
+    assume(shapely.is_valid(zone))
+    return zone, f"{kind} (unit {i}, radius {radius}, seed {seed})"
+
+
+@st.composite
+def scenes(draw) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Units, zones, and the positions of the zones that cover every unit."""
+    units = draw(unit_sets())
+    made = draw(st.lists(zones_for(units), min_size=1, max_size=6))
+    zones = [z for z, _ in made]
+    note("zones: " + "; ".join(label for _, label in made))
+    coverage = None
+    mode = draw(st.sampled_from(["none", "voronoi", "unions", "star_and_rest"]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    square = shapely.box(X0 - 150, Y0 - 150, X0 + SIZE + 150, Y0 + SIZE + 150)
+    if mode == "voronoi":  # convex zones
+        points = rng.uniform(
+            square.bounds[:2], square.bounds[2:], (draw(st.integers(2, 8)), 2)
+        )
+        cover = shapely.intersection(
+            shapely.get_parts(
+                shapely.voronoi_polygons(shapely.multipoints(points), extend_to=square)
+            ),
+            square,
+        )
+    elif mode == "unions":  # zones made of whole units
+        groups = rng.integers(0, draw(st.integers(1, 5)), len(units))
+        cover = np.array(
+            [shapely.union_all(units[groups == g]) for g in np.unique(groups)],
+            dtype=object,
+        )
+    elif mode == "star_and_rest":  # a star, and the square with a star-shaped hole
+        star = _star(
+            *rng.uniform((X0, Y0), (X0 + SIZE, Y0 + SIZE)), rng.uniform(100, 700, 17)
+        )
+        star = shapely.intersection(star, square)
+        cover = np.array([star, shapely.difference(square, star)], dtype=object)
+    if mode != "none":
+        note(f"coverage: {mode}, seed {seed}")
+        cover = cover[~shapely.is_empty(cover)]
+        coverage = np.arange(len(zones), len(zones) + len(cover))
+        zones = [*zones, *cover]
+    return units, np.array(zones, dtype=object), coverage
+
+
+# --- property tests -------------------------------------------------------------------
+
+
+@settings(
+    max_examples=70,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(scenes())
+def test_random_scenes_match_geos(scene):
+    units, zones, coverage = scene
+    _check(units, zones, coverage=coverage)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    nx=st.integers(1, 5),
+    ny=st.integers(1, 5),
+    n_groups=st.integers(1, 6),
+    clockwise=st.booleans(),
+    densify=st.booleans(),
+)
+def test_zones_made_of_units_share_their_boundaries(
+    seed, nx, ny, n_groups, clockwise, densify
+):
+    """Zones that are unions of units: every unit is whole in exactly one zone.
+
+    Zone and unit boundaries coincide everywhere (shared vertices, edges run in
+    the same direction on one side and in the opposite direction on the
+    other); each unit touches the other zones along edges or at points only.
+    """
+    rng = np.random.default_rng(seed)
+    if seed % 2:
+        units = _voronoi_units(rng, nx * ny + 2)
+    else:
+        units = _grid_units(_grid_nodes(rng, nx, ny))
+    groups = rng.integers(0, n_groups, len(units))
+    zones = np.array(
+        [shapely.union_all(units[groups == g]) for g in np.unique(groups)], dtype=object
+    )
+    zones = _oriented(zones, clockwise)
+    if densify:  # the zones' edges then have vertices the units do not have
+        zones = shapely.segmentize(zones, 37.0)
+    _check(units, zones, coverage=np.arange(len(zones)))
+    ov = overlaps(units, zones, tolerance=0, n_jobs=1)
+    if not densify:  # densified edges have vertices a rounding off the units'
+        assert ov.whole.all()
+        assert np.bincount(ov.unit, minlength=len(units)).tolist() == [1] * len(units)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    dx=st.floats(-3.0, 3.0),
+    dy=st.floats(-3.0, 3.0),
+    r=st.sampled_from([0.01, 0.3, 1.0, 2.5]),
+    phase=st.floats(0, 1),
+    cells=st.integers(1, 3),
+)
+def test_metre_shapes_at_lambert_coordinates(dx, dy, r, phase, cells):
+    """1 m stars and buffers around a corner shared by 4 units, 6.86 million m north."""
+    corner = np.array([X0 + 2.0, Y0 + 2.0])
+    # Four 2 m units (one split into a triangle pair) around ``corner``.
+    x, y = X0, Y0
+    units = [
+        shapely.Polygon([(x, y), (x + 2, y), corner, (x, y + 2)]),
+        shapely.Polygon([(x + 2, y), (x + 4, y), (x + 4, y + 2), corner]),
+        shapely.Polygon([corner, (x + 4, y + 2), (x + 4, y + 4), (x + 2, y + 4)]),
+        shapely.Polygon([(x, y + 2), corner, (x + 2, y + 4)]),
+        shapely.Polygon([(x, y + 2), (x + 2, y + 4), (x, y + 4)]),
+    ][: 2 + cells]
+    centre = corner + [dx * 0.3, dy * 0.3]
+    zones = [
+        _ten_star(*centre, r, phase),
+        shapely.buffer(shapely.Point(centre), r, quad_segs=16),
+        _star(*corner, np.array([r, 0.2 * r, r, 0.5 * r, r]), phase),
+        _oriented(_ten_star(*corner, r, phase), clockwise=True),
+    ]
+    _check(units, zones)
+
+
+# --- explicit degenerate placements on an integer grid -------------------------------
+
+_RNG = np.random.default_rng(20261207)
+#: 4 x 3 perturbed grid, even integer coordinates: every midpoint exact.
+NODES = _grid_nodes(_RNG, 4, 3)
+UNITS = _grid_units(NODES)
+
+
+def _cell(a: int, b: int) -> int:
+    """Position in ``UNITS`` of the cell whose lower-left node is ``(a, b)``."""
+    return a * 3 + b
+
+
+def _node(a: int, b: int) -> np.ndarray:
+    return NODES[a, b].copy()
+
+
+def _mid(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    m = (p + q) / 2
+    assert np.array_equal(m * 2, p + q)  # exact
+    return m
+
+
+def _case_unions() -> list:
+    groups = [[0, 1, 4], [2, 5, 8, 11], [3, 6, 7], [9, 10]]
+    return [shapely.union_all(UNITS[g]) for g in groups]
+
+
+def _case_equal_unit() -> list:
+    u = UNITS[_cell(1, 1)]
+    return [
+        u,
+        _map_rings(u, _reverse),
+        _map_rings(u, _roll_start(2)),
+        _map_rings(u, _repeat_vertex(1)),
+        shapely.segmentize(u, 13.0),
+    ]
+
+
+def _case_vertex_on_edge() -> list:
+    # Zone vertices exactly at the midpoints of a unit's edges and at its corners.
+    p00, p10, p11, p01 = _node(1, 1), _node(2, 1), _node(2, 2), _node(1, 2)
+    diamond = shapely.Polygon(
+        [_mid(p00, p10), _mid(p10, p11), _mid(p11, p01), _mid(p01, p00)]
+    )
+    corner_fan = shapely.Polygon([p00, _mid(p10, p11), p11, _mid(p11, p01)])
+    outside_tip = shapely.Polygon(
+        [_mid(p00, p10), p10 + [40.0, -300.0], p00 + [-40.0, -300.0]]
+    )
+    return [diamond, corner_fan, outside_tip]
+
+
+def _case_edge_along_edge() -> list:
+    # A zone whose edge runs along part of a unit edge (same direction as the
+    # unit's ring), its mirror (opposite direction), and one exceeding both ends.
+    p, q = _node(1, 1), _node(2, 1)
+    m = _mid(p, q)
+    below = shapely.Polygon([p, m, m + [10.0, -150.0], p + [-10.0, -150.0]])
+    above = shapely.Polygon([m, p, p + [6.0, 90.0], m + [-6.0, 90.0]])
+    # ``2p - m`` and ``2q - m``: the edge's line extended exactly past both nodes.
+    longer = shapely.Polygon([2 * p - m, 2 * q - m, q + [0.0, 60.0], p + [0.0, 60.0]])
+    return [below, above, longer]
+
+
+def _case_contacts_only() -> list:
+    # Zones touching units at one point or along an edge only: those units are
+    # no pair at all.
+    n = _node(2, 2)
+    cell = UNITS[_cell(2, 2)]  # n is its lower-left corner
+    a, b = _node(3, 2), _node(2, 3)
+    wedge = shapely.Polygon(
+        [n, n + 0.25 * (a - n) + 0.05 * (b - n), n + 0.25 * (b - n) + 0.05 * (a - n)]
+    )
+    assert shapely.contains(cell, shapely.centroid(wedge))
+    # The neighbouring cell, reversed: touches ``cell`` along an edge only.
+    neighbour = _map_rings(UNITS[_cell(1, 2)], _reverse)
+    # A triangle standing on a corner node from outside the grid.
+    corner = _node(0, 0)
+    tip = shapely.Polygon([corner, corner + [-50.0, -10.0], corner + [-10.0, -50.0]])
+    # A triangle with one edge on the outer edge of a border cell, outside.
+    p, q = _node(0, 0), _node(1, 0)
+    flap = shapely.Polygon([q, p, _mid(p, q) + [0.0, -80.0]])
+    return [wedge, neighbour, tip, flap]
+
+
+def _case_edge_through_vertex() -> list:
+    # Zone edges passing exactly through unit vertices (reflections of nodes
+    # through a node: the node is the exact midpoint of the edge).
+    n = _node(2, 2)
+    d1, d2 = np.array([150.0, 38.0]), np.array([-44.0, 130.0])
+    kite = shapely.Polygon([n - d1, n + d2, n + d1, n - 1.5 * d2])
+    # An edge from one node through a second node to a third point beyond.
+    p, q = _node(1, 1), _node(2, 2)
+    through = shapely.Polygon([p, 2 * q - p, 2 * q - p + [0.0, 80.0]])
+    return [kite, through]
+
+
+def _case_holes() -> list:
+    # A zone whose hole is exactly one unit; one whose hole holds a unit with
+    # a margin; one whose hole lies inside one unit; a zone inside one unit.
+    inner = UNITS[_cell(1, 1)]
+    c = shapely.centroid(inner)
+    square = shapely.box(X0 - 100, Y0 - 100, X0 + 1000, Y0 + 800)
+    exact_hole = shapely.Polygon(square.exterior.coords, [inner.exterior.coords])
+    margin = shapely.buffer(UNITS[_cell(2, 1)], 3.0, quad_segs=8)
+    margin_hole = shapely.Polygon(
+        _oriented(square, True).exterior.coords, [margin.exterior.coords]
+    )
+    small_hole = _ten_star(c.x, c.y, 30.0)
+    hole_in_unit = shapely.Polygon(square.exterior.coords, [small_hole.exterior.coords])
+    inside = _ten_star(c.x, c.y, 1.0, 0.3)
+    return [exact_hole, margin_hole, hole_in_unit, inside]
+
+
+def _case_stars_and_buffers() -> list:
+    zones = []
+    for k, unit in enumerate(UNITS[::3]):
+        c = shapely.centroid(unit)
+        v = np.asarray(unit.exterior.coords)[k % 4]
+        zones += [
+            _ten_star(c.x, c.y, 120.0, 0.1 * k),
+            _ten_star(*v, 90.0),
+            shapely.buffer(c, 150.0, quad_segs=16),
+            shapely.buffer(shapely.Point(v), 110.0, quad_segs=16),
+        ]
+    return zones
+
+
+def _case_multipolygon_zone() -> list:
+    # Two units' union with a gap, and two far stars.
+    a, b = UNITS[_cell(0, 0)], UNITS[_cell(3, 2)]
+    c, d = shapely.centroid(a), shapely.centroid(b)
+    return [
+        shapely.MultiPolygon([a, b]),
+        shapely.MultiPolygon(
+            [_ten_star(c.x, c.y, 60.0), _star(d.x, d.y, np.full(5, 70.0))]
+        ),
+    ]
+
+
+def _case_slivers() -> list:
+    # Long thin zones along a unit edge (0.5 mm wide) and across the grid.
+    p, q = _node(1, 1), _node(1, 2)
+    normal = np.array([-(q - p)[1], (q - p)[0]]) / np.hypot(*(q - p))
+    along = shapely.Polygon([p, q, q + 5e-4 * normal, p + 5e-4 * normal])
+    across = shapely.Polygon(
+        [
+            _node(0, 0) + [3, 1],
+            _node(4, 3) + [-3, 1],
+            _node(4, 3) + [-3, 1.02],
+            _node(0, 0) + [3, 1.02],
+        ]
+    )
+    triangle = shapely.Polygon([_node(0, 1), _node(4, 2), _node(4, 2) + [0.0, 0.01]])
+    return [along, across, triangle]
+
+
+CASES = {
+    "unions_of_units": _case_unions,
+    "zone_equal_to_unit": _case_equal_unit,
+    "zone_vertex_on_unit_edge": _case_vertex_on_edge,
+    "zone_edge_along_unit_edge": _case_edge_along_edge,
+    "contacts_only": _case_contacts_only,
+    "zone_edge_through_unit_vertex": _case_edge_through_vertex,
+    "holes": _case_holes,
+    "stars_and_buffers_on_centroids_and_vertices": _case_stars_and_buffers,
+    "multipolygon_zones": _case_multipolygon_zone,
+    "slivers": _case_slivers,
+}
+
+
+@pytest.mark.parametrize("clockwise", [False, True])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_degenerate_placements(name, clockwise):
+    zones = _oriented(np.array(CASES[name](), dtype=object), clockwise)
+    coverage = np.arange(len(zones)) if name == "unions_of_units" else None
+    _check(UNITS, zones, coverage=coverage)
+
+
+def test_contacts_are_not_pairs():
+    """Units touching a zone at a point or along an edge only are no pair."""
+    wedge, neighbour, tip, flap = _case_contacts_only()
+    ov = overlaps(
+        UNITS, np.array([wedge, neighbour, tip, flap], dtype=object), tolerance=0
+    )
+    pairs = sorted(zip(ov.unit.tolist(), ov.zone.tolist(), strict=True))
+    assert pairs == sorted([(_cell(2, 2), 0), (_cell(1, 2), 1)])
+
+
+def test_zone_equal_to_unit_is_whole_for_it_only():
+    exact = _case_equal_unit()[:4]  # not the densified copy (vertices rounded)
+    ov = overlaps(UNITS, np.array(exact, dtype=object), tolerance=0)
+    assert set(ov.unit.tolist()) == {_cell(1, 1)}
+    assert ov.whole.all()
+    assert len(ov.unit) == 4
+
+
+def test_enclave_and_multipolygon_units():
+    """A unit with a hole filled by another unit, and a two-part unit."""
+    units = _with_enclave(UNITS, _cell(1, 1), 0.4)
+    units = _with_enclave(units, _cell(2, 1), 0.0)  # a 1 m enclave
+    units = _with_multipolygon(units, _cell(0, 0))
+    zones = [*_case_holes(), *_case_vertex_on_edge(), *_case_unions()]
+    zones += [shapely.get_parts(units[-1])[0], shapely.get_parts(units[-2])[0]]
+    _check(units, _oriented(np.array(zones, dtype=object), True))
+
+
+# --- through the public API ---------------------------------------------------------
+
+
+def test_build_weights_on_zones_made_of_units():
+    """Zones drawn as unions of units: weights are exact ones, one per unit."""
+    codes = [f"93{k:03d}" for k in range(len(UNITS))]
+    units = gpd.GeoDataFrame({"code": codes}, geometry=list(UNITS), crs=2154)
+    zone_polygons = [*_case_unions()]
+    # A non-union zone too, cutting units, so area shares are really computed.
+    c = shapely.centroid(UNITS[_cell(1, 1)])
+    cutter = _ten_star(c.x, c.y, 150.0)
+    zone_polygons = [shapely.difference(z, cutter) for z in zone_polygons] + [cutter]
+    zones = zones_from_polygons(
+        gpd.GeoDataFrame(
+            {"zone": [f"Z{k}" for k in range(len(zone_polygons))]},
+            geometry=zone_polygons,
+            crs=2154,
+        )
+    )
+    weights = build_weights(units, zones, method="area", n_jobs=1)
+    matrix = weights.matrix.toarray()
+    np.testing.assert_allclose(matrix.sum(axis=1), 1.0, rtol=0, atol=1e-9)
+    geoms = np.asarray(zones.geometry.array, dtype=object)
+    geos = shapely.area(shapely.intersection(UNITS[:, None], geoms[None, :]))
+    geos /= shapely.area(UNITS)[:, None]
+    geos[geos < TOLERANCE] = 0  # the default sliver tolerance
+    np.testing.assert_allclose(matrix, geos, rtol=0, atol=1e-9)
+    # Units away from the star are exact (weight 1, method "exact").
+    frame = weights.to_frame()
+    cut = set(frame.loc[frame["method"] == "area", "unit"])
+    touched = {codes[i] for i in np.flatnonzero(shapely.intersects(UNITS, cutter))}
+    assert cut <= touched
+    assert (frame.loc[frame["method"] == "exact", "weight"] == 1.0).all()
