@@ -193,6 +193,7 @@ def _check(
             )
 
     _check_tolerance(units, zones, ref, contains)
+    _check_pieces(units, zones, ov)
     if threads:
         with _threads_always():
             two = overlaps(units, zones, tolerance=0, n_jobs=2)
@@ -204,6 +205,40 @@ def _check(
                 getattr(ov, field)[order_one],
                 err_msg=f"n_jobs=2 changed {field}",
             )
+
+
+def _check_pieces(units: np.ndarray, zones: np.ndarray, ov) -> None:
+    """``keep_pieces=True``: the same pairs and areas, pieces of those areas.
+
+    A pair may be in one result and not the other only when its area is
+    rounding noise (below the area slack).
+    """
+    n, m = len(units), len(zones)
+    kept = overlaps(units, zones, tolerance=0, n_jobs=1, keep_pieces=True)
+    assert kept.pieces is not None and len(kept.pieces) == len(kept.unit)
+    slack = REL * ov.unit_area[:, None] + ABS
+    present, area, _ = _dense(ov, n, m)
+    present_p, area_p, _ = _dense(kept, n, m)
+    mask = np.abs(area_p - area) > slack
+    if mask.any():
+        i, j = _first(mask)
+        raise AssertionError(
+            _pair_report(
+                units,
+                zones,
+                i,
+                j,
+                "keep_pieces=True changed an area",
+                without_pieces=area[i, j] if present[i, j] else None,
+                with_pieces=area_p[i, j] if present_p[i, j] else None,
+                unit_area=ov.unit_area[i],
+            )
+        )
+    cut = ~kept.whole
+    assert all(p is None for p in kept.pieces[kept.whole])
+    piece_area = shapely.area(kept.pieces[cut].astype(object))
+    err = np.abs(piece_area - kept.area[cut])
+    assert (err <= REL * kept.unit_area[kept.unit[cut]] + ABS).all()
 
 
 def _check_tolerance(
@@ -938,6 +973,65 @@ def test_contained_unit_is_whole_with_zero_tolerance(unit_wkt, zone_wkt):
     )
     assert ov.whole.tolist() == [True]
     assert ov.share.tolist() == [1.0]
+
+
+def _lattice() -> np.ndarray:
+    """Exact special points of ``UNITS``: nodes, edge midpoints, reflections.
+
+    A zone with vertices there has edges along unit edges, through unit
+    vertices, vertices on unit edges, all without rounding.
+    """
+    nodes = NODES.reshape(-1, 2)
+    mids = np.concatenate(
+        [(NODES[1:] + NODES[:-1]) / 2, ((NODES[:, 1:] + NODES[:, :-1]) / 2)], axis=None
+    ).reshape(-1, 2)
+    centre = _node(2, 2)
+    reflected = 2 * centre - nodes  # node mirrored through the central node
+    return np.unique(np.vstack([nodes, mids, reflected]), axis=0)
+
+
+LATTICE = _lattice()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    picks=st.lists(
+        st.integers(0, len(LATTICE) - 1), min_size=3, max_size=14, unique=True
+    ),
+    holes=st.lists(st.integers(0, len(LATTICE) - 1), max_size=6, unique=True),
+    cells=st.lists(st.integers(0, len(UNITS) - 1), max_size=6, unique=True),
+    clockwise=st.booleans(),
+)
+def test_zones_on_the_unit_lattice(picks, holes, cells, clockwise):
+    """Zones whose vertices are unit vertices, edge midpoints, reflected nodes.
+
+    The zone is the star-shaped polygon through the picked points (in angle
+    order around their mean), joined with some whole units and with the
+    polygon through other picked points cut out: edges along unit edges (in
+    both directions), through unit vertices, contacts at one point.
+    """
+    pts = LATTICE[picks]
+    centre = pts.mean(axis=0)
+    order = np.lexsort(
+        (np.hypot(*(pts - centre).T), np.arctan2(*(pts - centre).T[::-1]))
+    )
+    zone = shapely.Polygon(pts[order])
+    assume(zone.is_valid and zone.area > 0)
+    if cells:
+        zone = shapely.union_all([zone, *UNITS[cells]])
+    if len(holes) >= 3:
+        hp = LATTICE[holes]
+        hc = hp.mean(axis=0)
+        cut = shapely.Polygon(hp[np.argsort(np.arctan2(*(hp - hc).T[::-1]))])
+        assume(cut.is_valid)
+        zone = shapely.difference(zone, cut)
+    zone = shapely.make_valid(zone)
+    zone = shapely.get_parts(zone)
+    zone = zone[shapely.get_type_id(zone) == 3]  # polygons only (no lines)
+    assume(len(zone) and shapely.area(zone).sum() > 0)
+    zone = shapely.multipolygons(zone) if len(zone) > 1 else zone[0]
+    note(f"zone = {_wkt(zone)}")
+    _check(UNITS, _oriented(np.array([zone], dtype=object), clockwise))
 
 
 def test_enclave_and_multipolygon_units():
