@@ -1,8 +1,9 @@
 """GEOS oracle and adversarial geometry builders for the overlap engine's tests.
 
 :func:`_check` compares :func:`territobs.zoning._overlay.overlaps` with GEOS
-computed directly (``area(unit ∩ zone)``, ``contains(zone, unit)``) on the
-whole dense unit × zone matrix, with the default tolerance, with
+computed directly (``area(unit ∩ zone)``, ``contains(zone, unit)``, on the
+geometries moved exactly next to the origin: :func:`_oracle`) on the whole
+dense unit × zone matrix, with the default tolerance, with
 ``keep_pieces=True`` and with ``n_jobs=2``; the builders make the inputs of
 ``test_overlay_properties.py`` in Lambert-93 coordinates.
 """

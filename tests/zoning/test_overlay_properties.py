@@ -10,8 +10,15 @@ direction), vertices on edges and on vertices, contacts at one point or along
 one edge only (no pair), holes, multipolygons, clockwise rings, repeated and
 collinear vertices, slivers.
 
-Every check goes through :func:`_check`, which compares the whole dense
-unit × zone matrix with GEOS and, on failure, prints the WKT of the pair.
+Every check goes through ``overlay_oracle._check``, which compares the whole
+dense unit × zone matrix with GEOS (run on the geometries moved exactly next
+to the origin, where its overlay does not fail), checks the default
+tolerance's filtering, ``keep_pieces=True``, ``n_jobs=2`` against
+``n_jobs=1`` and, for zones covering every unit, that shares sum to 1; on
+failure it prints the WKT of the pair. Known bugs of today's engine are kept
+as strict xfails, and the two switches of ``overlay_oracle``
+(``CONTAINED_WHOLE_SLACK``, ``ACCEPT_GEOS_LAMBERT_FAILURES``) say what the
+property tests tolerate until they are fixed.
 """
 
 from __future__ import annotations
@@ -124,7 +131,9 @@ def zones_for(draw, units: np.ndarray) -> tuple[shapely.Geometry, str]:
     radius = draw(st.sampled_from([1.0, 30.0, 250.0, 900.0]))
     vertices = _unit_vertices(unit)
     vertex = vertices[draw(st.integers(0, len(vertices) - 2))]
-    c = shapely.point_on_surface(unit)
+    c = shapely.centroid(unit)
+    if not shapely.contains(unit, c):  # a multipolygon, or the hole of an enclave
+        c = shapely.point_on_surface(unit)
     if kind == "star":
         zone = _star(*centre, radius * rng.uniform(0.2, 1.0, draw(st.integers(3, 40))))
     elif kind == "ten_star_centroid":
