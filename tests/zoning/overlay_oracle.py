@@ -30,21 +30,19 @@ REL, ABS = 1e-9, 1e-9
 #: Relative slack of "at least the unit's area" for a whole pair not proved by
 #: ``contains`` (a unit on the zone's boundary from inside).
 WHOLE_REL = 1e-12
-#: Known bug of the half-plane (convex) path: a unit contained in a convex
-#: zone whose bounding box sticks out of it is clipped, its area can come out
-#: one ulp short of the unit's, and with ``tolerance=0`` it is then not whole
-#: (see :func:`test_contained_unit_is_whole_with_zero_tolerance`). Until it is
-#: fixed, the property tests accept a contained unit as cut when its area is
-#: within this relative slack of the unit's; set it to 0 once fixed.
-CONTAINED_WHOLE_SLACK = 1e-12
-#: Known bug of the GEOS path (GEOS 3.14.1): at Lambert-93 magnitudes its
+#: Former bug of the half-plane (convex) path: a unit contained in a convex
+#: zone whose bounding box sticks out of it came out one ulp short of the
+#: unit's area, not whole with ``tolerance=0`` (see
+#: :func:`test_contained_unit_is_whole_with_zero_tolerance`). Fixed: the
+#: property tests accept no slack.
+CONTAINED_WHOLE_SLACK = 0.0
+#: Former bug of the GEOS path (GEOS 3.14.1): at Lambert-93 magnitudes its
 #: overlay can lose part or all of a unit inside a union of units that the
 #: same overlay gets right near the origin (see
-#: :func:`test_unit_lost_in_a_union_of_units`). Until the engine stops
-#: inheriting it, a pair where the engine agrees with GEOS run where the
-#: geometries are, and GEOS there disagrees with GEOS near the origin, is
-#: not checked; set it to False once fixed.
-ACCEPT_GEOS_LAMBERT_FAILURES = True
+#: :func:`test_unit_lost_in_a_union_of_units`). Fixed (the engine runs GEOS
+#: on pairs moved near the origin): True would excuse a pair where the
+#: engine agrees with GEOS run where the geometries are.
+ACCEPT_GEOS_LAMBERT_FAILURES = False
 #: The documented default sliver tolerance of :func:`overlaps`.
 TOLERANCE = 1e-6
 #: Modules whose size thresholds decide when threads are used.

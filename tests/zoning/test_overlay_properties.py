@@ -15,10 +15,11 @@ dense unit × zone matrix with GEOS (run on the geometries moved exactly next
 to the origin, where its overlay does not fail), checks the default
 tolerance's filtering, ``keep_pieces=True``, ``n_jobs=2`` against
 ``n_jobs=1`` and, for zones covering every unit, that shares sum to 1; on
-failure it prints the WKT of the pair. Known bugs of today's engine are kept
-as strict xfails, and the two switches of ``overlay_oracle``
-(``CONTAINED_WHOLE_SLACK``, ``ACCEPT_GEOS_LAMBERT_FAILURES``) say what the
-property tests tolerate until they are fixed.
+failure it prints the WKT of the pair. Two bugs these tests found are kept
+as regression tests (a contained unit not whole at ``tolerance=0``; a unit
+lost by GEOS at Lambert-93 magnitudes); the two switches of
+``overlay_oracle`` (``CONTAINED_WHOLE_SLACK``, ``ACCEPT_GEOS_LAMBERT_FAILURES``)
+are off since they were fixed.
 """
 
 from __future__ import annotations
@@ -605,13 +606,8 @@ _CONTAINED_NOT_WHOLE = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="convex path: a contained unit whose bounding box is not inside the "
-    "zone is clipped by the half-planes, its area comes out one ulp short of "
-    "the unit's (e.g. 751203.8629953432 for 751203.8629953433) and with "
-    "tolerance=0 the pair is cut, not whole, though contains(zone, unit)",
-)
+# Found against the former convex half-plane path: the area came out one ulp
+# short of the unit's and the pair was cut, not whole, at tolerance=0.
 @pytest.mark.parametrize(("unit_wkt", "zone_wkt"), _CONTAINED_NOT_WHOLE)
 def test_contained_unit_is_whole_with_zero_tolerance(unit_wkt, zone_wkt):
     unit, zone = shapely.from_wkt(unit_wkt), shapely.from_wkt(zone_wkt)
@@ -723,13 +719,8 @@ def test_geos_loses_a_unit_in_a_union_only_at_lambert_magnitudes():
     assert abs(near_area - shapely.area(units[5])) <= REL * shapely.area(units[5])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GEOS path at Lambert-93 magnitudes: intersection(unit 5, union of the "
-    "units) is a MultiLineString (area 0) and prepared contains is False, so unit "
-    "5 (176,946 m2) is no pair of the zone made of all the units: its shares sum "
-    "to 0 instead of 1 (GEOS 3.14.1; right when moved near the origin)",
-)
+# GEOS's overlay and prepared contains, where the geometries are, lost unit 5;
+# the engine now runs GEOS on each pair moved near the origin.
 def test_unit_lost_in_a_union_of_units():
     units, zones = _lost_scene()
     ov = overlaps(units, zones, tolerance=0, n_jobs=1)

@@ -557,10 +557,16 @@ def _batch(
     into_u = leave_u ^ (sig_u < 0) ^ (sig_z < 0)
     uref = us.ref[owner[cp]]
     zref = zs.ref[zl[cp]]
+    # One point per crossing, on the unit's edge, for both boundaries: the
+    # parts of ∂U and ∂Z then meet exactly there. (With two points, one per
+    # edge, edges crossing at a grazing angle put them metres apart along
+    # the edges, and the two paths no longer closed: the gap's triangle was
+    # counted as area.) Where the edges nearly coincide, any point of the
+    # overlap is as good: both run within rounding of each other there.
     xu = (px[x] - uref) + tu * (qx[x] - px[x])
     yu = py[x] + tu * (qy[x] - py[x])
-    xz = (ax[x] - zref) + tz * (bx[x] - ax[x])
-    yz = ay[x] + tz * (by[x] - ay[x])
+    xz = xu + (uref - zref)
+    yz = yu
     # Edges are numbered along the rings, rings along the polygons: sorting
     # by (pair, edge, t) orders the crossings along each ring of each pair.
     order_u = np.lexsort((tu, cp * len(us.x) + ue))

@@ -160,11 +160,19 @@ def _cut_general(
     workers: int,
     keep_pieces: bool,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Intersection areas (and pieces) of general cut pairs."""
+    """Intersection areas (and pieces) of general cut pairs.
+
+    Each pair is cut near the origin (:func:`near_origin`); pieces are moved
+    back.
+    """
 
     def work(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        piece = shapely.intersection(units[unit[chunk]], zones[zone[chunk]])
-        return shapely.area(piece), (piece if keep_pieces else np.empty(0, object))
+        u, z, origin = near_origin(units[unit[chunk]], zones[zone[chunk]])
+        piece = shapely.intersection(u, z)
+        area = shapely.area(piece)
+        if not keep_pieces:
+            return area, np.empty(0, object)
+        return area, _moved(piece, origin)
 
     size = 0
     if workers > 1 and len(unit):
@@ -176,6 +184,32 @@ def _cut_general(
     area = np.concatenate([p[0] for p in parts]) if parts else np.empty(0)
     pieces = np.concatenate([p[1] for p in parts]) if keep_pieces and parts else None
     return area, pieces
+
+
+def near_origin(
+    units: np.ndarray, zones: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Move each pair (``units[i]``, ``zones[i]``) by minus one origin.
+
+    GEOS's overlay and predicates can go wrong at the magnitude of
+    Lambert-93 coordinates where they are right near the origin (GEOS 3.14:
+    a unit inside a union of units came out as lines, area 0, and prepared
+    ``contains`` said False; ``tests/zoning/test_overlay_properties.py``).
+    The origin is the unit's lower-left corner rounded down to a whole
+    number: both geometries of a pair move by the same vector, and near
+    its corner the subtraction is exact (Sterbenz), so shared vertices stay
+    shared. Returns the moved units, zones and the origins.
+    """
+    origin = np.floor(shapely.bounds(units)[:, :2])
+    origin[~np.isfinite(origin)] = 0.0
+    return _moved(units, -origin), _moved(zones, -origin), origin
+
+
+def _moved(geoms: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Geometries moved by one vector each (``shift`` of shape (n, 2))."""
+    counts = shapely.get_num_coordinates(geoms)
+    offset = np.repeat(shift, counts, axis=0)
+    return shapely.transform(geoms, lambda xy: xy + offset)
 
 
 def _cut_rectangles(
@@ -354,10 +388,17 @@ def _crossing_part(
     area[cut & (area <= _AREA_NOISE * unit_area[u])] = 0.0
     geos = np.flatnonzero(found.degenerate)
     if len(geos):
-        whole[geos] = shapely.contains(zones[z[geos]], units[u[geos]])
+        near_units, near_zones, _ = near_origin(units[u[geos]], zones[z[geos]])
+        whole[geos] = shapely.contains(near_zones, near_units)
         area[geos] = unit_area[u[geos]]
         cut = geos[~whole[geos]]
         area[cut], _ = _cut_general(units, zones, u[cut], z[cut], workers, False)
+        # A unit missing less than rounding noise of its area is whole: on
+        # zones drawn from the units' boundaries (unions), GEOS's ``contains``
+        # and areas can be off by a few ulps either way.
+        full = cut[area[cut] >= (1 - _AREA_NOISE) * unit_area[u[cut]]]
+        whole[full] = True
+        area[full] = unit_area[u[full]]
     return u, zone_pos[z], area, whole, None
 
 
