@@ -571,10 +571,12 @@ def write_results(rows, exponents, scaling, sizes, quick, repeat) -> None:
     lines += [
         "",
         "territobs runs with its default `n_jobs=None`: its GEOS intersections "
-        "use every core from 200,000 pair vertices, its NumPy kernels (grid, "
-        "squares as units, convex) one thread (thresholds measured in "
-        "`territobs.zoning._rings`), decided by the size of the work, never by "
-        "the load; `shapely-2t` always splits its pairs over 2 threads. "
+        "(pairs with touching or collinear boundaries only, cases a-d have "
+        "none) use every core from 200,000 pair vertices, its NumPy kernels "
+        "(grid, squares as units, boundary crossings) one thread (thresholds "
+        "measured in `territobs.zoning._rings`), decided by the size of the "
+        "work, never by the load; `shapely-2t` always splits its pairs over 2 "
+        "threads. "
         "tobler is run only "
         "up to `--tobler-max-factor`. Per-round times are in the run's log "
         "(`results/weights-run.log` when kept).",

@@ -224,3 +224,15 @@ def test_stars_over_a_voronoi_coverage(seed, points, density, far):
     )
     offset = FAR if far else np.zeros(2)
     _assert_like_geos(_moved(cells, offset), _moved(zones, offset), atol=1e-11)
+
+
+def test_batches_by_vertices_give_the_same_result(monkeypatch):
+    """Batches cut by the units' vertices, a unit's pairs in one batch."""
+    units, zones = _units(4), _zones(4)
+    one = _kernel(units, zones)[2]
+    monkeypatch.setattr(_crossings, "_BATCH_VERTICES", 50)
+    cuts = _crossings._batch_cuts(units, np.sort(_kernel(units, zones)[0]))
+    assert len(cuts) > 5
+    many = _kernel(units, zones)[2]
+    assert_array_equal(one.whole, many.whole)
+    assert_allclose(one.area, many.area, rtol=1e-13, atol=1e-9)

@@ -285,6 +285,7 @@ def overlaps(
     tolerance: float = 1e-6,
     n_jobs: int | None = None,
     keep_pieces: bool = False,
+    unit_area: np.ndarray | None = None,
 ) -> Overlaps:
     """Find every unit × zone pair with a positive overlap.
 
@@ -304,6 +305,8 @@ def overlaps(
         of the work, not by the machine's load); results do not depend on it.
     keep_pieces : bool, default False
         Also return the ``unit ∩ zone`` geometries of the cut pairs.
+    unit_area : numpy.ndarray, optional
+        The units' areas when the caller has them already.
 
     Returns
     -------
@@ -312,7 +315,8 @@ def overlaps(
     units = np.asarray(units, dtype=object)
     zones = np.asarray(zones, dtype=object)
     workers = n_workers(n_jobs)
-    unit_area = shapely.area(units)
+    if unit_area is None:
+        unit_area = shapely.area(units)
     unit_bounds = shapely.bounds(units)
     if not keep_pieces and (grid := _unit_grid(units, unit_bounds)) is not None:
         # Units are grid cells: walk the zones' rings over the grid instead.

@@ -334,7 +334,9 @@ def _pairs(
         check(units, zones)
         unit_geoms = np.asarray(units.geometry.array, dtype=object)
         bad = shapely.is_missing(unit_geoms) | shapely.is_empty(unit_geoms)
-        bad |= ~bad & (shapely.area(unit_geoms) <= 0)
+        unit_area = np.zeros(len(unit_geoms))
+        unit_area[~bad] = shapely.area(unit_geoms[~bad])
+        bad |= unit_area <= 0
         if bad.any():
             raise GeometryError(
                 f"{count_of(int(bad.sum()), 'unité', 'unités')} sans géométrie "
@@ -357,6 +359,7 @@ def _pairs(
             tolerance=tolerance,
             n_jobs=n_jobs,
             keep_pieces=keep_pieces,
+            unit_area=unit_area,
         )
         inside = np.bincount(ov.zone, weights=ov.area, minlength=len(zone_geoms))
         zone_area = shapely.area(zone_geoms)
