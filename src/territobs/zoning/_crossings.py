@@ -6,22 +6,33 @@ building the intersection. By Green's theorem the area of ``U ∩ Z`` is
 parts of ``∂U`` inside ``Z`` and the parts of ``∂Z`` inside ``U``. Both are
 known once the points where ``∂U`` crosses ``∂Z`` are known:
 
-* along a ring of ``U`` (exterior counter-clockwise, holes clockwise: the
-  interior on the left), the parts inside ``Z`` run from each crossing where
-  the ring enters ``Z`` to the next crossing; their integral is a difference
-  of the ring's prefix sums of ``x_k y_{k+1} − x_{k+1} y_k`` plus the two
-  partial edges;
+* along a ring of ``U`` (its interior on the left: exterior
+  counter-clockwise, holes clockwise; rings stored the other way are read
+  backwards, ``sigma``), the parts inside ``Z`` run from each crossing where
+  the ring enters ``Z`` to the next crossing; their integral of
+  ``2 (x − x_ref) dy`` is a difference of the ring's prefix sums of
+  trapezoids ``(x_k + x_{k+1} − 2 x_ref)(y_{k+1} − y_k)`` plus the two
+  partial edges (``x_ref``: the polygon's first vertex, for precision);
 * along a ring of ``Z``, the parts inside ``U`` run from each crossing where
   ``∂U`` leaves ``Z`` to the next crossing on that ring;
 * a ring crossed nowhere lies wholly inside or outside the other polygon:
   one point tells, and its whole signed area counts or not.
 
+Each crossing is one point, on the unit's edge, used by both boundaries, so
+the two paths meet exactly (edges crossing at a grazing angle have a badly
+conditioned crossing point, but any point where they nearly coincide closes
+the loop with no area).
+
 Crossings are found by pruning, all pairs at once in vectorised NumPy: the
-zone's edges (in chunks of consecutive edges with their bounding boxes)
-against the unit's box, then each remaining zone edge against the unit's
-chunks, then against their edges. Each cost follows the vertices near the
-zones' boundaries, not every vertex of every unit, which is what lets this
-beat one GEOS ``intersection`` per pair on detailed units.
+zone's blocks and chunks of consecutive edges (with their bounding boxes),
+then its edges, against the unit's box; each remaining zone edge against
+the unit's blocks, then against the chunks of the blocks it meets (their
+boxes computed for those blocks only), then against their edges. The cost
+follows the vertices near the zones' boundaries; every vertex of a unit
+met by a zone's edge is read about ten times (coordinates, prefix sums,
+block boxes), which is the floor of this NumPy kernel on detailed units.
+Pairs are processed in batches (sorted by unit) to keep the temporaries
+small.
 
 Orientation signs are exact or the pair is not decided here: every
 orientation is compared with its floating-point error bound (Shewchuk's

@@ -11,7 +11,8 @@ wholly in the zone. Speed comes from doing as little geometry as possible:
 * otherwise candidate pairs come from one :class:`shapely.STRtree` query;
 * a unit wholly inside its zone needs no intersection: for axis-aligned
   rectangles (grids) its bounding box inside the rectangle proves it, for other
-  zones a ``contains`` test against the *prepared* zone;
+  zones no crossing of the two boundaries and one vertex inside (below), or a
+  ``contains`` test against the *prepared* zone when the pieces are needed;
 * cut pairs with rectangles that are the cells of one (regular or
   rectilinear) grid get their areas without any clipping: each unit's edges
   that cross grid lines are split there and Green's theorem gives the area in
@@ -27,7 +28,8 @@ wholly in the zone. Speed comes from doing as little geometry as possible:
   :mod:`territobs.zoning._crossings`); a unit crossed nowhere lies wholly
   inside the zone or outside, one point tells; pairs whose boundaries touch
   or run along each other (zones drawn on the units' own boundaries) are
-  left to GEOS (prepared ``contains``, then ``intersection``);
+  left to GEOS's ``intersection``, run near the origin (:func:`near_origin`:
+  at Lambert-93 magnitudes GEOS lost a unit inside a union of units);
 * those pairs, and every cut pair when the pieces themselves are needed,
   use vectorised :func:`shapely.intersection` in chunks on a
   thread pool (shapely releases the GIL inside GEOS).
