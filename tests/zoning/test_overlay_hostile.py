@@ -77,7 +77,7 @@ _SLIVER = (
 )
 _TIED_T = (
     "two crossings on one edge closer than the rounding of t (o1/(o1-o2), "
-    "_crossings.py:539) get equal or swapped t; the span from the entry then "
+    "_crossings.py:569-570) get equal or swapped t; the span from the entry then "
     "ends 'before' it on the same edge, so _span_sums (:404-405) wraps round "
     "the whole ring and adds ring_total: the whole unit (or zone) instead of "
     "~0. _cyclic_next (:671) sees alternating flags and does not flag it. "
