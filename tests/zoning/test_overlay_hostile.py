@@ -23,6 +23,8 @@ from territobs.zoning._overlay import overlaps
 from territobs.zoning.weights import build_weights
 from territobs.zoning.zones import zones_from_polygons
 
+from .overlay_oracle import _threads_always
+
 #: Lambert-93 origin (Paris's inner suburbs).
 X0, Y0 = 650_000.0, 6_860_000.0
 #: Relative area agreement with GEOS asked of every pair.
@@ -409,8 +411,6 @@ def _mixed_batch() -> tuple[np.ndarray, np.ndarray]:
 
 def test_batches_of_one_pair_and_threads_change_nothing(monkeypatch):
     """Pairs of a unit split over batches, degenerate pairs mixed in: same result."""
-    from .overlay_oracle import _threads_always
-
     units, zones = _mixed_batch()
     assert _kernel(units, zones).degenerate.any()
     assert (~_kernel(units, zones).degenerate).sum() > 50
