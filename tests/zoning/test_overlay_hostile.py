@@ -2,8 +2,9 @@
 
 Each input was built to attack one step of the algorithm: the order of
 crossings along an edge, the prefix sums along a long ring, rings' closing
-vertices, holes, parts, scales. Failing ones are strict xfails whose reason
-names the cause; the others are the attacks the kernel survives.
+vertices, holes, parts, scales. Those that failed at first are kept as
+regression tests (a comment says what was fixed); the one known limitation
+is a strict xfail; the others are the attacks the kernel survives.
 GEOS, the oracle, runs on the geometries moved exactly near the origin.
 """
 
@@ -16,7 +17,7 @@ import shapely
 from numpy.testing import assert_allclose
 from shapely import GeometryCollection, LineString, MultiPolygon, Polygon, box
 
-from territobs.errors import GeometryError, TerritobsError
+from territobs.errors import GeometryError
 from territobs.zoning import _crossings
 from territobs.zoning._crossings import crossing_overlaps
 from territobs.zoning._overlay import overlaps
@@ -77,19 +78,10 @@ _SLIVER = (
     "POLYGON ((783.1303628179828 -1, 783.1303628179829 -1, "
     "783.1303628179828 1, 783.1303628179828 -1))"
 )
-_TIED_T = (
-    "two crossings on one edge closer than the rounding of t (o1/(o1-o2), "
-    "_crossings.py:569-570) get equal or swapped t; the span from the entry then "
-    "ends 'before' it on the same edge, so _span_sums (:404-405) wraps round "
-    "the whole ring and adds ring_total: the whole unit (or zone) instead of "
-    "~0. _cyclic_next (:671) sees alternating flags and does not flag it. "
-    "Fix: mark the pair degenerate when consecutive crossings on one edge "
-    "are within the error bound of their t (treating only equal t as "
-    "'same' leaves 32 of 300 Lambert slivers wrong)"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=_TIED_T)
+# Fixed: crossings of one edge closer than the bound of their t leave the
+# pair undecided (GEOS cuts it).
 def test_two_crossings_with_equal_t_on_a_unit_edge():
     unit, zone = shapely.from_wkt([_LONG_EDGE_UNIT, _SLIVER])
     assert unit.is_valid and zone.is_valid
@@ -98,7 +90,7 @@ def test_two_crossings_with_equal_t_on_a_unit_edge():
     assert got[0, 0] <= ref[0, 0] + REL * unit.area
 
 
-@pytest.mark.xfail(strict=True, reason=_TIED_T)
+# Fixed: as above, along the zone's edge.
 def test_two_crossings_with_equal_t_on_a_zone_edge():
     """The same, roles swapped: the sliver is the unit, its overlap the zone's area."""
     zone, unit = shapely.from_wkt([_LONG_EDGE_UNIT, _SLIVER])
@@ -106,7 +98,7 @@ def test_two_crossings_with_equal_t_on_a_zone_edge():
     assert got[0, 0] <= unit.area * (1 + REL)
 
 
-@pytest.mark.xfail(strict=True, reason=_TIED_T)
+# Fixed: as above (the case found at Lambert-93 magnitudes).
 def test_sliver_zone_poking_through_a_unit_edge_at_lambert_coordinates():
     """A 2 km sliver one ulp wide (an overlay leftover) whose tip crosses a
     unit's edge by 0.65 m: 194 of 300 such random slivers hit the tie."""
@@ -139,35 +131,14 @@ def _square(cx: float, cy: float, side: float) -> Polygon:
     return Polygon(corners @ np.array([[c, s], [-s, c]]) + [cx, cy])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "zone span wrapping round the zone ring's closing vertex: between = "
-        "prefix[leave] - prefix[after] + ring_total (_crossings.py:409-410) "
-        "cancels values of the zone's area scale (~1.6e10 m²) computed two "
-        "ways (np.add.reduceat at :204, np.cumsum at :208, which differ by "
-        "the cumsum's accumulated rounding over 1e5 vertices, ~2e-5 m²): "
-        "a 400 m² unit around vertex 0 is off by 5e-8 of its area (2e-7 for "
-        "100 m²); ring_total = prefix[last] - prefix[start] brings it to 1e-11"
-    ),
-)
+# Fixed: a span past the closing vertex adds the prefix sums' own total.
 def test_unit_around_the_first_vertex_of_a_long_zone_ring():
     zone, ring = _big_zone()
     units = [_square(*ring[0], 20.0), _square(*ring[50_000], 20.0)]
     _assert_like_geos(units, [zone], (X0, Y0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "prefix sums of the zone ring (_crossings.py:208) reach 1.7e10 m² on "
-        "a 50 km zone, so each cumsum step rounds by ~1e-6 m² and "
-        "prefix[leave] - prefix[after] (:409) for a span of a few vertices "
-        "inside a 100 m² unit (a parcel) is off by 2.9e-9 of the unit: "
-        "restart the prefix per block (keep block offsets) or sum the few "
-        "terms of short spans directly"
-    ),
-)
+# Fixed: short spans are summed edge by edge about the unit's reference.
 def test_small_unit_on_a_long_zone_ring_far_from_its_start():
     zone, ring = _big_zone()
     _assert_like_geos([_square(*ring[76_508], 10.0)], [zone], (X0, Y0))
@@ -203,13 +174,11 @@ def _repaired_share(unit: shapely.Geometry) -> float:
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "build_weights checks only that units have a positive area "
-        "(weights.py:336-346), not that they are valid, and the kernel "
-        "assumes valid input: the spike's two collinear edges cross the "
-        "zone's edge at one point with equal t along that edge, the tied "
-        "crossings wrap round the whole zone ring (_crossings.py:404-410), "
-        "the overlap comes out 2.02 times the unit, and the weight 1.0 "
-        "(exact) where the repaired unit's is 0.88 (0.88 too once the tie is handled)"
+        "known limitation: build_weights trusts its units to be valid "
+        "(read_boundaries repairs them on reading; is_valid on the communes of "
+        "France costs 0.18-0.32 s, more than the weights themselves). The "
+        "spike's crossings now leave the pair to GEOS, whose overlay of the "
+        "invalid unit gives 0.26 where the repaired unit's share is 0.88"
     ),
 )
 def test_unit_with_a_spike_in_build_weights():
@@ -224,39 +193,14 @@ def test_unit_with_a_spike_in_build_weights():
     assert weight == pytest.approx(_repaired_share(spike), abs=REL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=shapely.errors.GEOSException,
-    reason=(
-        "a unit whose parts overlap (invalid) is let through by build_weights "
-        "(weights.py:336-346); the kernel leaves the pair to GEOS "
-        "(_overlay.py:427, _cut_general) whose intersection raises a raw "
-        "GEOSException (TopologyException: side location conflict): units "
-        "should be repaired (make_valid, GeometryRepairedWarning) or rejected "
-        "with a GeometryError, as zones are (zones.py:442)"
-    ),
-)
+# Fixed: GEOS's exception becomes a French GeometryError naming the unit.
 def test_unit_with_overlapping_parts_in_build_weights():
     unit = MultiPolygon([box(0, 0, 100, 100), box(50, 50, 150, 150)])
-    try:
-        weight = _unit_weight(unit)
-    except TerritobsError:
-        return
-    assert weight == pytest.approx(_repaired_share(unit), abs=REL)
+    with pytest.raises(GeometryError, match=r"1 unité invalide.*« A »"):
+        _unit_weight(unit)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a GeometryCollection unit (what make_valid returns for a polygon "
-        "with a collapsed part) passes build_weights' check (area > 0, "
-        "weights.py:336-346); _ring_layout (_crossings.py:130-134) takes "
-        "every part of a non-Polygon for a polygon, so a closed LineString "
-        "part is read as one more ring and its 'area' counted: weight "
-        "0.98476 where GEOS gives 0.98250. Keep the polygonal parts of units "
-        "(as zones.py:456 does for zones) or send non-polygonal parts to GEOS"
-    ),
-)
+# Fixed: non-polygonal geometries are left to GEOS.
 def test_geometry_collection_unit_with_a_closed_line():
     square = Polygon([(10, 10), (90, 12), (88, 90), (12, 88)])
     line = LineString([(100, 100), (115, 100), (115, 115), (100, 115), (100, 100)])

@@ -353,14 +353,20 @@ def _pairs(
                 f"{format_codes(ids)}.",
                 codes=ids,
             )
-        ov = overlaps(
-            unit_geoms,
-            zone_geoms,
-            tolerance=tolerance,
-            n_jobs=n_jobs,
-            keep_pieces=keep_pieces,
-            unit_area=unit_area,
-        )
+        try:
+            ov = overlaps(
+                unit_geoms,
+                zone_geoms,
+                tolerance=tolerance,
+                n_jobs=n_jobs,
+                keep_pieces=keep_pieces,
+                unit_area=unit_area,
+            )
+        except shapely.errors.GEOSException as exc:
+            zone_ids = zones["zone"].to_numpy()[geometric]
+            raise _invalid_geometries(
+                unit_geoms, zone_geoms, codes, zone_ids, exc
+            ) from exc
         inside = np.bincount(ov.zone, weights=ov.area, minlength=len(zone_geoms))
         zone_area = shapely.area(zone_geoms)
         outside[geometric] = np.clip(1.0 - inside / zone_area, 0.0, 1.0)
@@ -381,6 +387,37 @@ def _pairs(
         pieces if keep_pieces else None,
         outside,
         codes,
+    )
+
+
+def _invalid_geometries(
+    unit_geoms: np.ndarray,
+    zone_geoms: np.ndarray,
+    codes: pd.Index,
+    zone_ids: np.ndarray,
+    exc: Exception,
+) -> GeometryError:
+    """Build the French error for GEOS failing on invalid units (or zones).
+
+    Units are not checked before the weights (on the communes of France
+    ``is_valid`` costs more than the weights themselves):
+    :func:`territobs.read_boundaries` repairs them on reading. GEOS then
+    raises on some invalid ones; this names them.
+    """
+    bad_units = ~shapely.is_valid(unit_geoms)
+    if bad_units.any():
+        bad = codes[bad_units].tolist()
+        what = count_of(len(bad), "unité invalide", "unités invalides")
+    else:
+        bad = zone_ids[~shapely.is_valid(zone_geoms)].tolist()
+        what = count_of(len(bad), "zone invalide", "zones invalides")
+    if not bad:
+        return GeometryError(f"le calcul des intersections a échoué (GEOS : {exc}).")
+    return GeometryError(
+        f"{what} (contours qui se croisent ou se recouvrent) : "
+        f"{format_codes(bad)}. Réparez ces contours (shapely.make_valid) ou lisez-"
+        "les avec read_boundaries, qui les répare.",
+        codes=bad,
     )
 
 
