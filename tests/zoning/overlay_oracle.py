@@ -196,23 +196,19 @@ def _check(
         ("area above the unit's", present & (area > ua * (1 + REL))),
         ("non-positive area", present & ~(area > 0)),
     )
-    for what, mask in problems:
-        if (mask & trusted).any():
-            i, j = _first(mask & trusted)
-            raise AssertionError(
-                _pair_report(
-                    units,
-                    zones,
-                    i,
-                    j,
-                    what,
-                    got=area[i, j] if present[i, j] else None,
-                    geos=ref[i, j],
-                    unit_area=unit_area[i],
-                    contains=bool(contains[i, j]),
-                    whole=bool(whole[i, j]),
-                )
-            )
+    _raise_first(
+        problems,
+        trusted,
+        units,
+        zones,
+        lambda i, j: {
+            "got": area[i, j] if present[i, j] else None,
+            "geos": ref[i, j],
+            "unit_area": unit_area[i],
+            "contains": bool(contains[i, j]),
+            "whole": bool(whole[i, j]),
+        },
+    )
 
     if coverage is not None:
         share = np.zeros((n, m))
@@ -307,22 +303,26 @@ def _check_tolerance(
         ("tolerance: cut unit whole", sure_cut & whole),
         ("tolerance: area differs", present & ~whole & (np.abs(area - ref) > slack)),
     )
+    _raise_first(
+        problems,
+        trusted,
+        units,
+        zones,
+        lambda i, j: {
+            "share_geos": share[i, j],
+            "present": bool(present[i, j]),
+            "whole": bool(whole[i, j]),
+            "got": area[i, j],
+        },
+    )
+
+
+def _raise_first(problems, trusted, units, zones, fields) -> None:
+    """Raise on the first trusted pair of the first problem found, with its WKT."""
     for what, mask in problems:
         if (mask & trusted).any():
             i, j = _first(mask & trusted)
-            raise AssertionError(
-                _pair_report(
-                    units,
-                    zones,
-                    i,
-                    j,
-                    what,
-                    share_geos=share[i, j],
-                    present=bool(present[i, j]),
-                    whole=bool(whole[i, j]),
-                    got=area[i, j],
-                )
-            )
+            raise AssertionError(_pair_report(units, zones, i, j, what, **fields(i, j)))
 
 
 # --- geometry builders ---------------------------------------------------------
