@@ -131,14 +131,20 @@ def _segment_meets_box(
     )
     ax, ay, box = ax[near], ay[near], box[near]
     dx, dy = bx[near] - ax, by[near] - ay
-    pos = np.zeros(len(ax), dtype=np.int8)
-    neg = np.zeros(len(ax), dtype=np.int8)
-    for cx, cy in ((0, 1), (2, 1), (2, 3), (0, 3)):
-        side = dx * (box[:, cy] - ay) - dy * (box[:, cx] - ax)
-        pos += side > 0
-        neg += side < 0
+    # The side of a corner c is dx (c_y - a_y) - dy (c_x - a_x): it is
+    # largest at the corner (x_min if dy > 0 else x_max, y_max if dx > 0
+    # else y_min) and smallest at the opposite one. The segment's line
+    # misses the box when even the largest is negative or the smallest
+    # positive (the four corners strictly on one side).
+    up, right = dx > 0, dy > 0
+    high = dx * (np.where(up, box[:, 3], box[:, 1]) - ay) - dy * (
+        np.where(right, box[:, 0], box[:, 2]) - ax
+    )
+    low = dx * (np.where(up, box[:, 1], box[:, 3]) - ay) - dy * (
+        np.where(right, box[:, 2], box[:, 0]) - ax
+    )
     meets = np.zeros(len(bx), dtype=bool)
-    meets[near] = (pos < 4) & (neg < 4)
+    meets[near] = (high >= 0) & (low <= 0)
     return meets
 
 
