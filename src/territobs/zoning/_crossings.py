@@ -340,20 +340,11 @@ def _batch(
     whole = np.zeros(n, dtype=bool)
     deg = np.zeros(n, dtype=bool)
     ub = unit_bounds[unit] + np.array([-margin, -margin, margin, margin])
-    # 1. Zone blocks, chunks, then edges, that meet the unit's box.
-    k, j = _ragged(zs.poly_block[zl], zs.poly_blocks[zl])
-    hit = _boxes_meet(zs.block_box[k], ub[j])
-    k, m = _ragged(zone_chunks[0][k[hit]], zone_chunks[1][k[hit]])
-    j = j[hit][m]
-    hit = _boxes_meet(zone_chunks[4][k], ub[j])
-    e, m = _ragged(zone_chunks[2][k[hit]], zone_chunks[3][k[hit]])
-    j = j[hit][m]
-    hit = _segment_meets_box(zs.x[e], zs.y[e], zs.x[e + 1], zs.y[e + 1], ub[j])
-    e, j = e[hit], j[hit]
+    e, j = _zone_edges_near(zs, zone_chunks, zl, ub)
     touched = np.zeros(n, dtype=bool)
     touched[j] = True
-    # 2. No zone edge comes near the unit's box: the box lies wholly inside
-    # the zone or wholly outside, and one corner of it tells.
+    # No zone edge comes near the unit's box: the box lies wholly inside the
+    # zone or wholly outside, and one corner of it tells.
     free = np.flatnonzero(~touched)
     if len(free):
         inside = shapely.contains_xy(zone_geoms[zl[free]], ub[free, 0], ub[free, 1])
@@ -362,13 +353,89 @@ def _batch(
     tp = np.flatnonzero(touched)
     if not len(tp):
         return area, whole, deg
-    # 3. The touched units' rings: zone edges against their blocks, chunks,
-    # then edges.
     uniq, inv = np.unique(unit[tp], return_inverse=True)
     us = ring_layout(units[uniq], *unit_sizes, margin, ring_box=False)
     owner = np.full(n, -1, dtype=np.int64)
     owner[tp] = inv
     deg[tp] = us.bad[inv] | zs.bad[zl[tp]]
+    cr, undecided = _find_crossings(us, zs, e, j, owner)
+    deg[undecided] = True
+    orders = _orders(us, zs, cr)
+    deg[_disordered(cr, orders)] = True
+    twice = _along_rings(us, zs, cr, orders, ~deg[cr.pair], n)
+    crossed = np.zeros(n, dtype=bool)
+    crossed[cr.pair] = True
+    live = tp[~deg[tp]]
+    ok = ~deg[cr.pair]
+    rest, unit_out, zone_in = _uncrossed_rings(
+        us, zs, units[unit], zone_geoms[zl], owner, zl, ub, live, cr, ok, n
+    )
+    twice += rest
+    area[live] = np.maximum(twice[live] / 2, 0.0)
+    whole[live] = ~crossed[live] & ~unit_out[live] & ~zone_in[live]
+    area[whole] = unit_area[unit[whole]]
+    return area, whole, deg
+
+
+def _zone_edges_near(
+    zs: RingLayout,
+    zone_chunks: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    zl: np.ndarray,
+    ub: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Zone edges (vertex index) that may meet the unit's box, and their pair.
+
+    Zone blocks, then their chunks, against the box; then the edges.
+    """
+    k, j = _ragged(zs.poly_block[zl], zs.poly_blocks[zl])
+    hit = _boxes_meet(zs.block_box[k], ub[j])
+    k, m = _ragged(zone_chunks[0][k[hit]], zone_chunks[1][k[hit]])
+    j = j[hit][m]
+    hit = _boxes_meet(zone_chunks[4][k], ub[j])
+    e, m = _ragged(zone_chunks[2][k[hit]], zone_chunks[3][k[hit]])
+    j = j[hit][m]
+    hit = _segment_meets_box(zs.x[e], zs.y[e], zs.x[e + 1], zs.y[e + 1], ub[j])
+    return e[hit], j[hit]
+
+
+@dataclass(frozen=True)
+class _Crossings:
+    """Where the unit's and the zone's boundaries cross, one row per crossing.
+
+    ``x`` is relative to the unit's reference ``ref``, ``y`` absolute: one
+    point on the unit's edge, used by both boundaries, so that the parts of
+    ``∂U`` and ``∂Z`` meet exactly there. (With two points, one per edge,
+    edges crossing at a grazing angle put them metres apart along the
+    edges, the two paths no longer closed and the gap's triangle counted as
+    area; where the edges nearly coincide any point of the overlap is as
+    good, both run within rounding of each other there.)
+    """
+
+    pair: np.ndarray
+    unit_edge: np.ndarray  # vertex index of the edge's start, in ``us``
+    zone_edge: np.ndarray  # the same in ``zs``
+    unit_ring: np.ndarray
+    zone_ring: np.ndarray
+    t_unit: np.ndarray  # position along the unit's edge
+    t_zone: np.ndarray
+    t_unit_err: np.ndarray  # bounds of their rounding
+    t_zone_err: np.ndarray
+    leave: np.ndarray  # the unit's edge leaves the zone (stored direction)
+    into: np.ndarray  # forward along the zone's ring enters the unit
+    x: np.ndarray
+    y: np.ndarray
+    ref: np.ndarray
+
+
+def _find_crossings(
+    us: RingLayout, zs: RingLayout, e: np.ndarray, j: np.ndarray, owner: np.ndarray
+) -> tuple[_Crossings, np.ndarray]:
+    """Crossings of zone edges ``e`` (pairs ``j``) with their unit's edges.
+
+    Each zone edge against the unit's blocks, the chunks of the blocks it
+    meets, then their edges, whose orientations decide. Also returns the
+    pairs with an undecided test (for GEOS); their crossings are dropped.
+    """
     ax, ay, bx, by = zs.x[e], zs.y[e], zs.x[e + 1], zs.y[e + 1]
     c, m = _ragged(us.poly_block[owner[j]], us.poly_blocks[owner[j]])
     hit = _segment_meets_box(ax[m], ay[m], bx[m], by[m], us.block_box[c])
@@ -396,103 +463,153 @@ def _batch(
     o3, s3, e3 = _orient(px, py, qx, qy, ax, ay)
     o4, s4, e4 = _orient(px, py, qx, qy, bx, by)
     cross = (s1 * s2 < 0) & (s3 * s4 < 0)
-    undecided = (s1 * s2 <= 0) & (s3 * s4 <= 0) & ~cross
-    deg[j[m[undecided]]] = True
-    # 4. Crossings of the decided pairs.
-    x = np.flatnonzero(cross & ~deg[j[m]])
-    cp, ue, ze = j[m[x]], f[x], e[m[x]]
-    tu = o1[x] / (o1[x] - o2[x])
-    tz = o3[x] / (o3[x] - o4[x])
-    # Bounds of their rounding (the orientations' bounds over the span of
-    # the two values, with margin): two crossings of one edge closer than
-    # that may be in either order, and the pair is not decided here.
-    tu_err = 2 * (e1[x] + e2[x]) / np.abs(o1[x] - o2[x]) + 1e-15
-    tz_err = 2 * (e3[x] + e4[x]) / np.abs(o3[x] - o4[x]) + 1e-15
-    ring_u = np.searchsorted(us.ring_start, ue, side="right") - 1
-    ring_z = np.searchsorted(zs.ring_start, ze, side="right") - 1
-    sig_u = us.ring_sigma[ring_u]
-    sig_z = zs.ring_sigma[ring_z]
-    # The unit's edge starts inside the zone: it leaves it (stored direction).
-    leave_u = (o1[x] > 0) == (sig_z > 0)
-    # Going forward (stored direction) along the zone's ring enters the unit.
-    into_u = leave_u ^ (sig_u < 0) ^ (sig_z < 0)
-    uref = us.ref[owner[cp]]
-    # One point per crossing, on the unit's edge, for both boundaries: the
-    # parts of ∂U and ∂Z then meet exactly there. (With two points, one per
-    # edge, edges crossing at a grazing angle put them metres apart along
-    # the edges, and the two paths no longer closed: the gap's triangle was
-    # counted as area.) Where the edges nearly coincide, any point of the
-    # overlap is as good: both run within rounding of each other there.
-    xu = (px[x] - uref) + tu * (qx[x] - px[x])
-    yu = py[x] + tu * (qy[x] - py[x])
-    # Edges are numbered along the rings, rings along the polygons: sorting
-    # by (pair, edge, t) orders the crossings along each ring of each pair.
-    key_u = cp * len(us.x) + ue
-    order_u = np.lexsort((tu, key_u))
-    nxt_u, bad_u = _cyclic_next(cp[order_u], ring_u[order_u], leave_u[order_u])
-    deg[cp[order_u][bad_u]] = True
-    deg[_too_close(cp, key_u, tu, tu_err, order_u)] = True
-    key_z = cp * len(zs.x) + ze
-    order_z = np.lexsort((tz, key_z))
-    nxt_z, bad_z = _cyclic_next(cp[order_z], ring_z[order_z], into_u[order_z])
-    deg[cp[order_z][bad_z]] = True
-    deg[_too_close(cp, key_z, tz, tz_err, order_z)] = True
-    ok = ~deg[cp]
+    undecided = np.unique(j[m[(s1 * s2 <= 0) & (s3 * s4 <= 0) & ~cross]])
+    x = np.flatnonzero(cross & ~np.isin(j[m], undecided))
+    pair = j[m[x]]
+    t_unit = o1[x] / (o1[x] - o2[x])
+    t_zone = o3[x] / (o3[x] - o4[x])
+    unit_ring = np.searchsorted(us.ring_start, f[x], side="right") - 1
+    zone_ring = np.searchsorted(zs.ring_start, e[m[x]], side="right") - 1
+    sig_u = us.ring_sigma[unit_ring]
+    sig_z = zs.ring_sigma[zone_ring]
+    leave = (o1[x] > 0) == (sig_z > 0)  # the edge starts inside the zone
+    ref = us.ref[owner[pair]]
+    crossings = _Crossings(
+        pair=pair,
+        unit_edge=f[x],
+        zone_edge=e[m[x]],
+        unit_ring=unit_ring,
+        zone_ring=zone_ring,
+        t_unit=t_unit,
+        t_zone=t_zone,
+        # The orientations' bounds over the span of the two values, with
+        # margin: two crossings of one edge closer than that may be in
+        # either order.
+        t_unit_err=2 * (e1[x] + e2[x]) / np.abs(o1[x] - o2[x]) + 1e-15,
+        t_zone_err=2 * (e3[x] + e4[x]) / np.abs(o3[x] - o4[x]) + 1e-15,
+        leave=leave,
+        into=leave ^ (sig_u < 0) ^ (sig_z < 0),
+        x=(px[x] - ref) + t_unit * (qx[x] - px[x]),
+        y=py[x] + t_unit * (qy[x] - py[x]),
+        ref=ref,
+    )
+    return crossings, undecided
+
+
+def _orders(
+    us: RingLayout, zs: RingLayout, cr: _Crossings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Crossings sorted along the units' rings, and along the zones' rings.
+
+    Edges are numbered along the rings, rings along the polygons: sorting by
+    (pair, edge, t) orders the crossings along each ring of each pair.
+    Returns both orders and their sort keys (pair and edge).
+    """
+    key_u = cr.pair * len(us.x) + cr.unit_edge
+    key_z = cr.pair * len(zs.x) + cr.zone_edge
+    return np.lexsort((cr.t_unit, key_u)), np.lexsort((cr.t_zone, key_z)), key_u, key_z
+
+
+def _disordered(
+    cr: _Crossings, orders: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Pairs whose crossings cannot be ordered for sure along a ring.
+
+    Their flags do not alternate in and out along a ring, or two crossings
+    of one edge are closer than the bounds of their ``t``. ``orders``: from
+    :func:`_orders`.
+    """
+    order_u, order_z, key_u, key_z = orders
+    _, bad_u = _cyclic_next(cr.pair[order_u], cr.unit_ring[order_u], cr.leave[order_u])
+    _, bad_z = _cyclic_next(cr.pair[order_z], cr.zone_ring[order_z], cr.into[order_z])
+    return np.concatenate(
+        [
+            cr.pair[order_u][bad_u],
+            cr.pair[order_z][bad_z],
+            _too_close(cr.pair, key_u, cr.t_unit, cr.t_unit_err, order_u),
+            _too_close(cr.pair, key_z, cr.t_zone, cr.t_zone_err, order_z),
+        ]
+    )
+
+
+def _along_rings(
+    us: RingLayout,
+    zs: RingLayout,
+    cr: _Crossings,
+    orders: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ok: np.ndarray,
+    n: int,
+) -> np.ndarray:
+    """``2∫(x - ref) dy`` of each pair along the crossed parts of its rings.
+
+    Along the units' rings from each entry into the zone to the next
+    crossing, along the zones' rings from each point where it enters the
+    unit to the next; ``orders``: from :func:`_orders`; ``ok``: the
+    crossings of decided pairs.
+    """
+    order_u, order_z, _, _ = orders
+    nxt_u, _ = _cyclic_next(cr.pair[order_u], cr.unit_ring[order_u], cr.leave[order_u])
+    nxt_z, _ = _cyclic_next(cr.pair[order_z], cr.zone_ring[order_z], cr.into[order_z])
     twice = np.zeros(n)
-    # Along the units' rings: from each entry into the zone to the next crossing.
-    pick = ~leave_u[order_u] & ok[order_u]
-    go, to = order_u[pick], order_u[nxt_u[pick]]
-    span = _span_sums(
-        us,
-        ring_u[go],
-        ue[go],
-        tu[go],
-        (xu[go], yu[go]),
-        ue[to],
-        tu[to],
-        (xu[to], yu[to]),
-        uref[go],
-    )
-    twice += np.bincount(cp[go], weights=span * sig_u[go], minlength=n)
-    # Along the zones' rings: from each point where it enters the unit.
-    pick = into_u[order_z] & ok[order_z]
-    go, to = order_z[pick], order_z[nxt_z[pick]]
-    span = _span_sums(
-        zs,
-        ring_z[go],
-        ze[go],
-        tz[go],
-        (xu[go], yu[go]),
-        ze[to],
-        tz[to],
-        (xu[to], yu[to]),
-        uref[go],
-    )
-    twice += np.bincount(cp[go], weights=span * sig_z[go], minlength=n)
-    crossed = np.zeros(n, dtype=bool)
-    crossed[cp] = True
-    # 5. Rings crossed nowhere lie wholly inside the other polygon or outside.
-    live = tp[~deg[tp]]
-    rings, rp = _rings_of(us, owner[live], live, cp[ok], ring_u[ok])
+    for side, order, nxt, start, ring, edge, t in (
+        (us, order_u, nxt_u, ~cr.leave, cr.unit_ring, cr.unit_edge, cr.t_unit),
+        (zs, order_z, nxt_z, cr.into, cr.zone_ring, cr.zone_edge, cr.t_zone),
+    ):
+        pick = start[order] & ok[order]
+        go, to = order[pick], order[nxt[pick]]
+        span = _span_sums(
+            side,
+            ring[go],
+            edge[go],
+            t[go],
+            (cr.x[go], cr.y[go]),
+            edge[to],
+            t[to],
+            (cr.x[to], cr.y[to]),
+            cr.ref[go],
+        )
+        weight = span * side.ring_sigma[ring[go]]
+        twice += np.bincount(cr.pair[go], weights=weight, minlength=n)
+    return twice
+
+
+def _uncrossed_rings(
+    us: RingLayout,
+    zs: RingLayout,
+    pair_units: np.ndarray,
+    pair_zones: np.ndarray,
+    owner: np.ndarray,
+    zl: np.ndarray,
+    ub: np.ndarray,
+    live: np.ndarray,
+    cr: _Crossings,
+    ok: np.ndarray,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rings crossed nowhere: wholly inside the other polygon, or outside.
+
+    Returns the signed twice-areas they add per pair, and whether a ring of
+    the unit lies outside the zone, or a ring of the zone inside the unit.
+    """
+    twice = np.zeros(n)
+    rings, rp = _rings_of(us, owner[live], live, cr.pair[ok], cr.unit_ring[ok])
     v = us.ring_start[rings]
-    inside = shapely.contains_xy(zone_geoms[zl[rp]], us.x[v], us.y[v])
+    inside = shapely.contains_xy(pair_zones[rp], us.x[v], us.y[v])
     signed = us.ring_total[rings] * us.ring_sigma[rings]
     twice += np.bincount(rp[inside], weights=signed[inside], minlength=n)
     unit_out = np.bincount(rp[~inside], minlength=n) > 0
-    rings, rp = _rings_of(zs, zl[live], live, cp[ok], ring_z[ok])
+    rings, rp = _rings_of(zs, zl[live], live, cr.pair[ok], cr.zone_ring[ok])
+    # A zone ring inside the unit has its box inside the unit's.
     rb, bu = zs.ring_box[rings], ub[rp]
     maybe = (rb[:, 0] >= bu[:, 0]) & (rb[:, 1] >= bu[:, 1])
     maybe &= (rb[:, 2] <= bu[:, 2]) & (rb[:, 3] <= bu[:, 3])
     rings, rp = rings[maybe], rp[maybe]
     v = zs.ring_start[rings]
-    inside = shapely.contains_xy(units[unit[rp]], zs.x[v], zs.y[v])
+    inside = shapely.contains_xy(pair_units[rp], zs.x[v], zs.y[v])
     signed = zs.ring_total[rings] * zs.ring_sigma[rings]
     twice += np.bincount(rp[inside], weights=signed[inside], minlength=n)
     zone_in = np.bincount(rp[inside], minlength=n) > 0
-    area[live] = np.maximum(twice[live] / 2, 0.0)
-    whole[live] = ~crossed[live] & ~unit_out[live] & ~zone_in[live]
-    area[whole] = unit_area[unit[whole]]
-    return area, whole, deg
+    return twice, unit_out, zone_in
 
 
 def _rings_of(
