@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from shapely import box
 
-from territobs.zoning import _crossings
+from territobs.zoning import _crossings, _overlay
 from territobs.zoning._crossings import crossing_overlaps
 from territobs.zoning._overlay import overlaps
 
@@ -189,10 +189,24 @@ def test_batches_give_the_same_result(monkeypatch):
     assert_allclose(one.area, many.area, rtol=1e-13, atol=1e-9)
 
 
-def test_threads_do_not_change_the_result():
-    units, zones = _units(3), _zones(3)
+def test_threads_do_not_change_the_result(monkeypatch):
+    """Pairs left to GEOS (zones drawn on the units) cut on 2 threads or 1."""
+    units = _units(3)
+    zones = np.concatenate(
+        [
+            _zones(3),
+            np.array(
+                [shapely.union_all(units[i : i + 3]) for i in range(0, 30, 3)],
+                dtype=object,
+            ),
+        ]
+    )
+    assert _kernel(units, zones)[2].degenerate.sum() >= 10  # GEOS really cuts some
+    monkeypatch.setattr(_overlay, "_PARALLEL_MIN_WORK", 0)  # threads from any size
     one = overlaps(units, zones, tolerance=0, n_jobs=1)
     two = overlaps(units, zones, tolerance=0, n_jobs=2)
+    assert_array_equal(one.unit, two.unit)
+    assert_array_equal(one.whole, two.whole)
     assert_array_equal(one.area, two.area)
 
 
