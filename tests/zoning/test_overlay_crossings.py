@@ -7,6 +7,8 @@ kernel (not left to the GEOS fallback), so that they test it.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import shapely
@@ -187,6 +189,39 @@ def test_batches_give_the_same_result(monkeypatch):
     assert_array_equal(one.whole, many.whole)
     assert_array_equal(one.degenerate, many.degenerate)
     assert_allclose(one.area, many.area, rtol=1e-13, atol=1e-9)
+
+
+def test_batches_on_threads_give_the_same_result(monkeypatch):
+    """Batches run on 2 threads: the same bits as one after the other.
+
+    Units prepared by an earlier call are shared between the threads, as
+    are the zones (GEOS builds their point locators lazily: under a lock).
+    """
+    units = _units(5)
+    zones = np.concatenate(
+        [_zones(5), np.array([shapely.union_all(units[:4])], dtype=object)]
+    )
+    monkeypatch.setattr(_crossings, "_BATCH_PAIRS", 7)
+    z, u = shapely.STRtree(units).query(zones)
+    bounds, area = shapely.bounds(units), shapely.area(units)
+    one = crossing_overlaps(units, bounds, area, zones, u, z, workers=1)
+    shapely.prepare(units)
+    shapely.prepare(zones)
+    threads: set[int] = set()
+    batch = _crossings._batch
+
+    def recorded(*args):
+        threads.add(threading.get_ident())
+        return batch(*args)
+
+    monkeypatch.setattr(_crossings, "_batch", recorded)
+    two = crossing_overlaps(units, bounds, area, zones, u, z, workers=2)
+    assert len(threads) == 2 and threading.get_ident() not in threads
+    assert one.degenerate.any() and (~one.degenerate).any()
+    assert_array_equal(one.degenerate, two.degenerate)
+    assert_array_equal(one.whole, two.whole)
+    assert_array_equal(one.area, two.area)
+    shapely.destroy_prepared(units)
 
 
 def test_threads_do_not_change_the_result(monkeypatch):

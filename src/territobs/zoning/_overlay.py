@@ -422,7 +422,7 @@ def _crossing_part(
     zones = zones[zone_pos]
     shapely.prepare(zones)
     z, u = tree.query(zones)
-    found = crossing_overlaps(units, unit_bounds, unit_area, zones, u, z)
+    found = crossing_overlaps(units, unit_bounds, unit_area, zones, u, z, workers)
     area, whole = found.area, found.whole
     geos = np.flatnonzero(found.degenerate)
     if len(geos):
