@@ -572,11 +572,13 @@ def write_results(rows, exponents, scaling, sizes, quick, repeat) -> None:
         "",
         "territobs runs with its default `n_jobs=None`: its GEOS intersections "
         "(pairs with touching or collinear boundaries only, cases a-d have "
-        "none) use every core from 200,000 pair vertices, its NumPy kernels "
-        "(grid, squares as units, boundary crossings) one thread (thresholds "
-        "measured in `territobs.zoning._rings`), decided by the size of the "
-        "work, never by the load; `shapely-2t` always splits its pairs over 2 "
-        "threads. "
+        "none) use every core from 200,000 pair vertices; its boundary "
+        "crossings kernel runs its batches on every core when the pairs make "
+        "two batches or more (more than 10,000 pairs or 500,000 vertices of "
+        "units, `territobs.zoning._crossings`); its grid and squares-as-units "
+        "kernels run on one thread below the thresholds measured in "
+        "`territobs.zoning._rings`. All decided by the size of the work, never "
+        "by the load; `shapely-2t` always splits its pairs over 2 threads. "
         "tobler is run only "
         "up to `--tobler-max-factor`. Per-round times are in the run's log "
         "(`results/weights-run.log` when kept).",

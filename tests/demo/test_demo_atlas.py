@@ -275,3 +275,43 @@ def test_index_links_the_evolution_atlas_and_back(demo_out):
     assert (demo_out / "evolution" / "index.html").is_file()
     back = (demo_out / "evolution" / "index.html").read_text(encoding="utf-8")
     assert 'href="../index.html"' in back
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 820])
+def test_pages_never_scroll_sideways(demo_out, browser, offline_page, width):
+    """Portraits and comparison pages fit the window's width.
+
+    The portrait's comparison table once grew wider than the page with its
+    long flags (« approximation : valeurs pondérées par la population »),
+    and the scenarios' table of 20 criteria twice the window: a partner
+    scrolled the whole page sideways to read the last columns. Chromium's
+    scrollbar takes 15 px, so a portrait's table must also stay within the
+    portrait's column, not just the window.
+    """
+    pages = [
+        demo_out / "portraits" / "pst" / "pst-clichy-montfermeil.html",
+        *sorted((demo_out / "portraits" / "bassins").glob("*.html"))[:1],
+        *sorted((demo_out / "evolution" / "portraits" / "bassins").glob("*.html"))[:1],
+        demo_out / "scenarios" / "redecoupage" / "index.html",
+    ]
+    assert all(path.exists() for path in pages), pages
+    for path in pages:
+        page, foreign = offline_page(
+            browser, path, viewport={"width": width, "height": 900}
+        )
+        box, table, scroll, client = page.evaluate(
+            """() => {
+              const box = document.querySelector('.territobs-portrait');
+              const table = document.querySelector('table.portrait');
+              return [box ? box.getBoundingClientRect().right : 0,
+                      table ? table.getBoundingClientRect().right : 0,
+                      document.documentElement.scrollWidth,
+                      document.documentElement.clientWidth];
+            }"""
+        )
+        page.close()
+        assert foreign == []
+        assert scroll <= client, (path.name, width, scroll, client)
+        if width >= 1280:  # wide enough: no scroll box either
+            assert table <= box + 0.5, (path.name, table, box)

@@ -153,15 +153,20 @@ def moves_display(moves: pd.DataFrame) -> pd.DataFrame:
 
 
 def html_table(frame: pd.DataFrame, caption: str) -> str:
-    """Render a table as escaped HTML, numbers the French way."""
+    """Render a table as escaped HTML, numbers the French way.
+
+    The table sits in its own horizontal scroll box: a comparison of many
+    criteria is wider than a screen, the page itself must not scroll.
+    """
     head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
     rows = "".join(
         "<tr>" + "".join(_cell(v) for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     )
     return (
+        '<div class="table-box" style="max-width:100%;overflow-x:auto">'
         f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        f"<tbody>{rows}</tbody></table></div>"
     )
 
 

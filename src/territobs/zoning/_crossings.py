@@ -49,9 +49,7 @@ polygon with a ring of zero area.
 
 from __future__ import annotations
 
-import itertools
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +61,7 @@ from territobs.zoning._crossing_rings import (
     layout_sizes,
     ring_layout,
 )
-from territobs.zoning._rings import _ragged
+from territobs.zoning._rings import _ragged, run_chunks
 
 __all__ = ["CrossingResult", "crossing_overlaps"]
 
@@ -311,13 +309,8 @@ def crossing_overlaps(
         )
         return (idx, *found)
 
-    batches = list(itertools.pairwise(_batch_cuts(units, unit[order])))
-    if workers > 1 and len(batches) > 1:
-        with ThreadPoolExecutor(max_workers=min(workers, len(batches))) as pool:
-            results = list(pool.map(one_batch, batches))
-    else:
-        results = [one_batch(b) for b in batches]
-    for idx, a, w, d in results:
+    cuts = _batch_cuts(units, unit[order])
+    for idx, a, w, d in run_chunks(one_batch, cuts, workers, workers > 1):
         area[idx], whole[idx], degenerate[idx] = a, w, d
     return CrossingResult(area, whole, degenerate)
 
