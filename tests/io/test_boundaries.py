@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -136,6 +138,31 @@ def test_invalid_geometries_repaired_with_warning(tmp_path):
     assert units.geometry.is_valid.all()
     assert units.geometry.iloc[1].area == pytest.approx(500000.0)
     assert units.attrs["territobs"]["repaired"] == 1
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
+def test_nan_coordinate_is_an_error_naming_file_and_unit(tmp_path, suffix):
+    """make_valid raised GEOS's English message on it, or drew a line.
+
+    (GDAL refuses to write one to a shapefile or GeoJSON.)
+    """
+    frame = communes()
+    x = X0 + 3000
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shapely warns on NaN
+        frame.loc[1, "geometry"] = Polygon(
+            [(x, Y0), (x + 1000, Y0), (float("nan"), Y0 + 500), (x, Y0 + 1000)]
+        )
+    path = tmp_path / f"nan{suffix}"
+    if suffix == ".parquet":
+        frame.to_parquet(path)
+    else:
+        frame.to_file(path)
+    with pytest.raises(GeometryError) as info:
+        read_boundaries(path)
+    assert info.value.codes == ["93005"]
+    assert "coordonnées non finies" in info.value.message
+    assert path.name in info.value.message
 
 
 def test_empty_geometry_is_an_error(tmp_path):

@@ -10,6 +10,8 @@ GEOS, the oracle, runs on the geometries moved exactly near the origin.
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -198,6 +200,43 @@ def test_unit_with_overlapping_parts_in_build_weights():
     unit = MultiPolygon([box(0, 0, 100, 100), box(50, 50, 150, 150)])
     with pytest.raises(GeometryError, match=r"1 unité invalide.*« A »"):
         _unit_weight(unit)
+
+
+# Fixed: a NaN or infinite coordinate is refused, naming the unit or zone (GEOS
+# leaves it out of the bounds: the unit had weight 1 « exact »).
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_unit_with_a_non_finite_coordinate_is_refused(bad):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shapely warns on NaN
+        unit = Polygon([(10, 10), (90, 10), (bad, 50), (90, 90), (10, 90)])
+    with pytest.raises(
+        GeometryError, match=r"1 unité avec des coordonnées non finies.*« A »"
+    ):
+        _unit_weight(unit)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_zone_with_a_non_finite_coordinate_is_refused(bad):
+    """Refused by zones_from_polygons (make_valid raised GEOS's English error
+    or returned a line through the NaN), and by build_weights when the zone
+    table is built by hand."""
+    units = gpd.GeoDataFrame({"code": ["A"]}, geometry=[box(0, 0, 10, 10)], crs=2154)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        zone = Polygon([(0, 0), (20, 0), (20, bad), (0, 20)])
+    frame = gpd.GeoDataFrame({"zone": ["Z1"]}, geometry=[zone], crs=2154)
+    with pytest.raises(
+        GeometryError, match=r"1 zone avec des coordonnées non finies.*« Z1 »"
+    ):
+        zones_from_polygons(frame)
+    zones = zones_from_polygons(
+        gpd.GeoDataFrame({"zone": ["Z1"]}, geometry=[box(0, 0, 20, 20)], crs=2154)
+    )
+    zones.geometry.array[0] = zone  # a table built by hand
+    with pytest.raises(
+        GeometryError, match=r"1 zone avec des coordonnées non finies.*« Z1 »"
+    ):
+        build_weights(units, zones, method="area", tolerance=0)
 
 
 # Fixed: non-polygonal geometries are left to GEOS.

@@ -43,6 +43,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from territobs._finite import non_finite, refuse_non_finite
 from territobs.codes import (
     LEVELS,
     Level,
@@ -384,6 +385,9 @@ def _fix_geometries(
     geoms = frame.geometry.array
     invalid = ~np.asarray(shapely.is_valid(geoms))
     if invalid.any():
+        bad_coords = np.zeros(len(invalid), dtype=bool)
+        bad_coords[invalid] = non_finite(np.asarray(geoms)[invalid])
+        refuse_non_finite(bad_coords, codes, "unité", "unités", path=path)
         repaired = shapely.make_valid(np.asarray(geoms)[invalid])
         # keep the polygonal part: make_valid may add collapsed lines/points.
         polygonal = np.array([_polygonal_part(geom) for geom in repaired], dtype=object)
@@ -578,7 +582,8 @@ def read_boundaries(
     if not path_str.startswith("/vsi"):
         require_file(path_str, folder_ok=True)
     chosen = _choose_layer(path_str, layer, level)
-    frame = _read_frame(path_str, chosen)
+    with np.errstate(invalid="ignore"):  # NaN coordinates: refused by name below
+        frame = _read_frame(path_str, chosen)
     read_crs = frame.crs
     note = ""
     if crs is not None:

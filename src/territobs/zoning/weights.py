@@ -27,6 +27,7 @@ import shapely
 from pyproj import CRS
 from scipy import sparse
 
+from territobs._finite import refuse_non_finite
 from territobs.errors import (
     CRSError,
     GeometryError,
@@ -335,7 +336,9 @@ def _pairs(
         unit_geoms = np.asarray(units.geometry.array, dtype=object)
         bad = shapely.is_missing(unit_geoms) | shapely.is_empty(unit_geoms)
         unit_area = np.zeros(len(unit_geoms))
-        unit_area[~bad] = shapely.area(unit_geoms[~bad])
+        with np.errstate(invalid="ignore"):  # NaN areas: refused just below
+            unit_area[~bad] = shapely.area(unit_geoms[~bad])
+        refuse_non_finite(~np.isfinite(unit_area), codes, "unité", "unités")
         bad |= unit_area <= 0
         if bad.any():
             raise GeometryError(
@@ -353,6 +356,10 @@ def _pairs(
                 f"{format_codes(ids)}.",
                 codes=ids,
             )
+        with np.errstate(invalid="ignore"):
+            zone_area = shapely.area(zone_geoms)
+        zone_ids = zones["zone"].to_numpy()[geometric]
+        refuse_non_finite(~np.isfinite(zone_area), zone_ids, "zone", "zones")
         try:
             ov = overlaps(
                 unit_geoms,
@@ -363,12 +370,10 @@ def _pairs(
                 unit_area=unit_area,
             )
         except shapely.errors.GEOSException as exc:
-            zone_ids = zones["zone"].to_numpy()[geometric]
             raise _invalid_geometries(
                 unit_geoms, zone_geoms, codes, zone_ids, exc
             ) from exc
         inside = np.bincount(ov.zone, weights=ov.area, minlength=len(zone_geoms))
-        zone_area = shapely.area(zone_geoms)
         outside[geometric] = np.clip(1.0 - inside / zone_area, 0.0, 1.0)
         pieces = ov.pieces if keep_pieces else np.full(len(ov.unit), None, dtype=object)
         parts.append((ov.unit, geometric[ov.zone], ov.share, ov.whole, pieces))

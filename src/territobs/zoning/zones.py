@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from territobs._finite import non_finite, refuse_non_finite
 from territobs.codes import Level, normalize_codes
 from territobs.errors import (
     CodeError,
@@ -441,6 +442,9 @@ def _polygons(geoms: np.ndarray, ids: pd.Series, what: str) -> np.ndarray:
         )
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
+        bad_coords = np.zeros(len(geoms), dtype=bool)
+        bad_coords[invalid] = non_finite(geoms[invalid])
+        refuse_non_finite(bad_coords, ids, "zone", "zones")
         bad = ids[invalid].tolist()
         reasons = shapely.is_valid_reason(geoms[invalid])
         geoms = geoms.copy()
