@@ -19,7 +19,7 @@ import shapely
 from numpy.testing import assert_allclose
 from shapely import GeometryCollection, LineString, MultiPolygon, Polygon, box
 
-from territobs.errors import GeometryError
+from territobs.errors import GeometryError, GeometryRepairedWarning
 from territobs.zoning import _crossings
 from territobs.zoning._crossings import crossing_overlaps
 from territobs.zoning._overlay import overlaps
@@ -173,33 +173,43 @@ def _repaired_share(unit: shapely.Geometry) -> float:
     return shapely.area(shapely.intersection(valid, _STAR_ZONE)) / valid.area
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known limitation: build_weights trusts its units to be valid "
-        "(read_boundaries repairs them on reading; is_valid on the communes of "
-        "France costs 0.18-0.32 s, more than the weights themselves). The "
-        "spike's crossings now leave the pair to GEOS, whose overlay of the "
-        "invalid unit gives 0.26 where the repaired unit's share is 0.88"
-    ),
-)
+# Fixed: units GEOS is about to cut are checked; invalid ones are made valid
+# (with a warning naming them) and all their pairs cut over the repaired unit.
+# (Units the crossings kernel decides alone are read as given: is_valid on the
+# communes of France costs 0.18-0.32 s, more than the weights.)
 def test_unit_with_a_spike_in_build_weights():
     spike = Polygon(
         [(0, 0), (100, 0), (100, 100), (50, 100), (50, 150), (50, 100), (0, 100)]
     )
     assert not spike.is_valid
-    try:
+    with pytest.warns(GeometryRepairedWarning, match=r"1 unité invalide.*« A »"):
         weight = _unit_weight(spike)
-    except GeometryError:
-        return  # rejected with a clear message: fine too
     assert weight == pytest.approx(_repaired_share(spike), abs=REL)
 
 
-# Fixed: GEOS's exception becomes a French GeometryError naming the unit.
 def test_unit_with_overlapping_parts_in_build_weights():
+    """GEOS raised on it (a French error since); it is now repaired: the
+    union of its parts, whose area is the share's denominator."""
     unit = MultiPolygon([box(0, 0, 100, 100), box(50, 50, 150, 150)])
-    with pytest.raises(GeometryError, match=r"1 unité invalide.*« A »"):
-        _unit_weight(unit)
+    with pytest.warns(GeometryRepairedWarning, match=r"1 unité invalide.*« A »"):
+        weight = _unit_weight(unit)
+    assert weight == pytest.approx(_repaired_share(unit), abs=REL)
+
+
+@pytest.mark.parametrize("keep_pieces", [False, True])
+def test_overlaps_report_the_units_they_repaired(keep_pieces):
+    """Both GEOS paths (areas only, pieces kept) cut the repaired unit."""
+    spike = Polygon(
+        [(0, 0), (100, 0), (100, 100), (50, 100), (50, 150), (50, 100), (0, 100)]
+    )
+    units = np.array([box(500, 500, 510, 510), spike], dtype=object)
+    found = overlaps(
+        units, np.array([_STAR_ZONE]), tolerance=0, keep_pieces=keep_pieces
+    )
+    assert found.repaired.tolist() == [1]
+    share = found.area[found.unit == 1].sum() / found.unit_area[1]
+    assert share == pytest.approx(_repaired_share(spike), abs=REL)
+    assert found.unit_area[1] == pytest.approx(shapely.make_valid(spike).area)
 
 
 # Fixed: a NaN or infinite coordinate is refused, naming the unit or zone (GEOS

@@ -32,10 +32,13 @@ follows the vertices near the zones' boundaries; every vertex of a unit
 met by a zone's edge is read about ten times (coordinates, prefix sums,
 block boxes), which is the floor of this NumPy kernel on detailed units.
 Pairs are processed in batches (sorted by unit) to keep the temporaries
-small; with two batches or more, on up to ``workers`` threads (NumPy
-releases the GIL on these arrays; measured on the weights benchmark, 2
-threads took 0.70-0.85 of one thread's time from ×1 to ×16). Points are
-located in the shared geometries under a lock: GEOS builds a prepared
+small; with two batches or more, on up to ``workers`` threads. NumPy
+releases the GIL on these arrays, which are large enough for the threads
+to pay even under load (2026-12-07, 1,000 stars over the communes, cold
+processes on the 2-core machine: 2 threads took 0.66-0.85 of one thread's
+time at ×1 and ×16 near idle, 0.70-0.78 with four busy processes beside,
+load 4; the grid kernel, with many more small calls, lost there). Points
+are located in the shared geometries under a lock: GEOS builds a prepared
 geometry's point locator lazily, which is not safe from two threads.
 
 Orientation signs are exact or the pair is not decided here: every

@@ -31,6 +31,7 @@ from territobs._finite import refuse_non_finite
 from territobs.errors import (
     CRSError,
     GeometryError,
+    GeometryRepairedWarning,
     MethodError,
     SourceFormatError,
     ZoneError,
@@ -373,6 +374,18 @@ def _pairs(
             raise _invalid_geometries(
                 unit_geoms, zone_geoms, codes, zone_ids, exc
             ) from exc
+        if len(ov.repaired):
+            named = codes[ov.repaired].tolist()
+            warnings.warn(
+                GeometryRepairedWarning(
+                    f"{count_of(len(named), 'unité invalide réparée')} avec "
+                    f"make_valid pour calculer sa part des zones : "
+                    f"{format_codes(named)}. read_boundaries répare et signale les "
+                    "contours invalides dès la lecture.",
+                    codes=named,
+                ),
+                stacklevel=3,
+            )
         inside = np.bincount(ov.zone, weights=ov.area, minlength=len(zone_geoms))
         outside[geometric] = np.clip(1.0 - inside / zone_area, 0.0, 1.0)
         pieces = ov.pieces if keep_pieces else np.full(len(ov.unit), None, dtype=object)
