@@ -58,6 +58,10 @@ from territobs.zoning._rings import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
 
 __all__ = ["Overlaps", "is_rectangle", "n_workers", "overlaps"]
 
+#: A zone with more than this many times the vertices of the unit it cuts is
+#: clipped to a window around the unit first (:func:`zone_windows`).
+_WINDOW_RATIO = 4
+
 _T = TypeVar("_T")
 
 
@@ -188,6 +192,35 @@ def valid_for_geos(
     return units, bad
 
 
+def zone_windows(zones: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Each zone clipped to a window around its unit (pairs, row by row).
+
+    ``unit ∩ zone = unit ∩ (zone ∩ W)`` for any rectangle ``W`` holding the
+    unit: GEOS then overlays the unit with the few zone edges near it
+    instead of the whole zone (a département cut against each of its
+    boundary communes). ``clip_by_rect`` keeps the zone's own vertices and
+    adds new ones only on ``W``'s sides, 1 % of the unit's size away from
+    it; its output is not guaranteed valid (1 in 4,000 on the départements
+    over their communes), so an invalid window gives way to the whole zone.
+    Measured on those pairs (16,349, cut near the origin): intersections
+    1.3 times faster on the communes as shipped, 1.7 times densified ×16.
+    """
+    bounds = shapely.bounds(units)
+    pad = 0.01 * np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    low = bounds[:, :2] - pad[:, None]
+    high = bounds[:, 2:] + pad[:, None]
+    windows = np.array(
+        [
+            shapely.clip_by_rect(zone, *lo, *hi)
+            for zone, lo, hi in zip(zones, low.tolist(), high.tolist(), strict=True)
+        ],
+        dtype=object,
+    ).reshape(len(zones))
+    valid = shapely.is_valid(windows)
+    windows[~valid] = zones[~valid]
+    return windows
+
+
 def _cut_general(
     units: np.ndarray,
     zones: np.ndarray,
@@ -202,21 +235,21 @@ def _cut_general(
     back. ``units`` must be valid where cut (:func:`valid_for_geos`).
     """
     near = near_origin(units, zones, unit, zone)
+    unit_verts = shapely.get_num_coordinates(near.units)
+    zone_verts = shapely.get_num_coordinates(near.zones)[near.zone]
 
     def work(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         local = near.zone[chunk]
-        piece = shapely.intersection(near.units[chunk], near.zones[local])
+        cutting = near.zones[local]
+        big = np.flatnonzero(zone_verts[chunk] > _WINDOW_RATIO * unit_verts[chunk])
+        cutting[big] = zone_windows(cutting[big], near.units[chunk[big]])
+        piece = shapely.intersection(near.units[chunk], cutting)
         area = shapely.area(piece)
         if not keep_pieces:
             return area, np.empty(0, object)
         return area, _moved(piece, near.origin[local])
 
-    size = 0
-    if workers > 1 and len(unit):
-        size = int(
-            shapely.get_num_coordinates(units[unit]).sum()
-            + shapely.get_num_coordinates(zones[zone]).sum()
-        )
+    size = int(unit_verts.sum() + zone_verts.sum())
     parts = _map_chunks(work, np.arange(len(unit)), workers, size)
     area = np.concatenate([p[0] for p in parts]) if parts else np.empty(0)
     pieces = np.concatenate([p[1] for p in parts]) if keep_pieces and parts else None
