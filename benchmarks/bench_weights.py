@@ -10,11 +10,17 @@ c. 1,000 buffers of 3-15 km (65-vertex circles, ``quad_segs=16``) around
 d. 1,000 non-convex zones: 10-point stars (outer radius 3-15 km, inner half
    of it) on the same centres;
 e. 200 m squares as units (those whose centre is in a commune of the first
-   départements, up to ``--squares`` of them) and those communes as zones.
+   départements, up to ``--squares`` of them) and those communes as zones;
+f. the départements as unions of their communes (``dissolve``): zones drawn
+   on the units' own boundaries, as an EPCI layer over its communes or IRIS.
+   Every unit along a zone's boundary shares edges with it, so its pairs go
+   to GEOS in territobs (the crossings kernel leaves touching boundaries to
+   it). Not among issue 18's cases: reported, not held to its targets.
 
 Each case runs on the generalised shapes as shipped (×1) and densified with
 ``shapely.segmentize`` to about 4 and 16 times as many vertices (×4, ×16):
-the commune units in (a)-(d), the commune zones in (e). IGN's ADMIN EXPRESS
+the commune units in (a)-(d) and (f) (the départements are the unions of the
+densified communes), the commune zones in (e). IGN's ADMIN EXPRESS
 has 10-100 times the vertices of the generalised shapes.
 
 Contenders, each a fresh process that imports only its own library (peak RSS
@@ -72,6 +78,7 @@ CASES = {
     "c": "1,000 buffers (65-vertex circles)",
     "d": "1,000 non-convex stars",
     "e": "200 m squares as units, communes as zones",
+    "f": "départements as unions of their communes",
 }
 DENSIFY = (1, 4, 16)
 TOOLS = ("territobs", "shapely-1t", "shapely-2t", "tobler")
@@ -233,6 +240,7 @@ def squares_case(units, n_squares: int):
 
 def prepare(workdir: Path, quick: bool, n_buffers: int, n_squares: int) -> dict:
     """Write every case's units and zones as GeoParquet files; return their sizes."""
+    import geopandas as gpd
     import shapely
 
     from territobs.zoning.zones import grid_zones
@@ -268,6 +276,18 @@ def prepare(workdir: Path, quick: bool, n_buffers: int, n_squares: int) -> dict:
             shapely.get_num_coordinates(frame.geometry.values).sum()
         )
     sizes["zones-e"] = len(zone_communes)
+    for factor in DENSIFY:
+        units = gpd.read_parquet(workdir / f"units-x{factor}.parquet")
+        frame = (
+            units.assign(zone=units["code"].str[:2])
+            .dissolve("zone")
+            .reset_index()[["zone", "geometry"]]
+        )
+        frame.to_parquet(workdir / f"zones-f-x{factor}.parquet")
+        sizes[f"zones-f-x{factor}"] = int(
+            shapely.get_num_coordinates(frame.geometry.values).sum()
+        )
+    sizes["zones-f"] = len(frame)
     return sizes
 
 
@@ -278,6 +298,11 @@ def paths(
     if case == "e":
         units = workdir / f"squares{variant}.parquet"
         return units, workdir / f"zones-e-x{factor}.parquet"
+    if case == "f":
+        return (
+            workdir / f"units-x{factor}.parquet",
+            workdir / f"zones-f-x{factor}.parquet",
+        )
     return (
         workdir / f"units-x{factor}.parquet",
         workdir / f"zones-{case}{variant}.parquet",
@@ -444,7 +469,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeat", type=int, default=None)
-    parser.add_argument("--cases", default="abcde")
+    parser.add_argument("--cases", default="abcdef")
     parser.add_argument("--squares", type=int, default=None)
     parser.add_argument(
         "--factors", default="1,4,16", help="densification factors to run"
@@ -522,6 +547,7 @@ def write_results(rows, exponents, scaling, sizes, quick, repeat) -> None:
         f"{load_end[0]:.1f} / {load_end[1]:.1f} / {load_end[2]:.1f}).",
         "",
         f"{sizes.get('zones-e', 0)} communes for the squares case, "
+        f"{sizes.get('zones-f', 0)} départements in (f), "
         f"{sizes['units-x1']:,} commune vertices as shipped "
         f"(×4: {sizes['units-x4']:,}; ×16: {sizes['units-x16']:,}). "
         "Ratios are the peer's time over territobs' in the same round (above 1: "
