@@ -367,6 +367,7 @@ def overlaps(
 
     # Rectangles: bounding-box candidates, bbox-inside = whole, clip the rest.
     rect_pos = np.flatnonzero(rect)
+    clipped = np.empty(0, np.int64)  # units repaired for clip_by_rect
     if len(rect_pos):
         z_local, u = tree.query(zones[rect_pos])
         z = rect_pos[z_local]
@@ -382,8 +383,9 @@ def overlaps(
         cut = ~whole
         pieces = np.full(len(u), None, dtype=object) if keep_pieces else None
         if pieces is not None:  # keep_pieces
+            valid, clipped = valid_for_geos(units, u[cut])
             cut_area, cut_pieces = _cut_rectangles(
-                units, zb, u[cut], z[cut], workers, keep_pieces
+                valid, zb, u[cut], z[cut], workers, keep_pieces
             )
             pieces[cut] = cut_pieces
         elif (grid := _rect_grid(zb[rect_pos])) is not None:
@@ -396,7 +398,8 @@ def overlaps(
             )
             cut_area[cut_area <= _AREA_NOISE * unit_area[u[cut]]] = 0.0
         else:
-            cut_area, _ = _cut_rectangles(units, zb, u[cut], z[cut], workers, False)
+            valid, clipped = valid_for_geos(units, u[cut])
+            cut_area, _ = _cut_rectangles(valid, zb, u[cut], z[cut], workers, False)
         area[cut] = cut_area
         parts.append((u, z, area, whole, pieces))
 
@@ -428,6 +431,17 @@ def overlaps(
     if not parts:
         empty = np.empty(0, dtype=np.int64)
         return Overlaps(empty, empty, np.empty(0), np.empty(0, bool), unit_area, None)
+    if len(rect_pos) and (len(clipped) or len(repaired)):
+        # clip_by_rect of an invalid unit is wrong without a word (a unit with
+        # a spike: the part of the rectangle outside it) or raises, and a unit
+        # repaired for some zones must be cut over its repaired area in all.
+        repaired = np.union1d(repaired, clipped)
+        valid, _ = valid_for_geos(units, repaired)
+        unit_area = _areas_of_repaired(unit_area, valid, repaired)
+        parts = [
+            _recut(part, valid, zones, repaired, unit_area, workers, keep_pieces)
+            for part in parts
+        ]
     unit = np.concatenate([p[0] for p in parts]).astype(np.int64)
     zone = np.concatenate([p[1] for p in parts]).astype(np.int64)
     area = np.concatenate([p[2] for p in parts])
@@ -479,6 +493,34 @@ def _crossing_part(
     area[whole] = unit_area[u[whole]]
     area[~whole & (area <= _AREA_NOISE * unit_area[u])] = 0.0
     return (u, zone_pos[z], area, whole, None), repaired, unit_area
+
+
+def _recut(
+    part: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None],
+    valid: np.ndarray,
+    zones: np.ndarray,
+    repaired: np.ndarray,
+    unit_area: np.ndarray,
+    workers: int,
+    keep_pieces: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """``part`` with the pairs of the ``repaired`` units cut by GEOS over ``valid``."""
+    u, z, area, whole, pieces = part
+    redo = np.flatnonzero(np.isin(u, repaired))
+    if not len(redo):
+        return part
+    found, cut_pieces = _cut_general(
+        valid, zones, u[redo], z[redo], workers, keep_pieces
+    )
+    full = found >= (1 - _AREA_NOISE) * unit_area[u[redo]]
+    found[full] = unit_area[u[redo]][full]
+    found[~full & (found <= _AREA_NOISE * unit_area[u[redo]])] = 0.0
+    area, whole = area.copy(), whole.copy()
+    area[redo], whole[redo] = found, full
+    if pieces is not None and cut_pieces is not None:
+        pieces = pieces.copy()
+        pieces[redo] = cut_pieces
+    return u, z, area, whole, pieces
 
 
 def _areas_of_repaired(
