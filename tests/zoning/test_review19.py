@@ -15,13 +15,13 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely import Polygon, box
+from shapely import LineString, Polygon, box
 
-from territobs.errors import GeometryRepairedWarning
+from territobs.errors import GeometryError, GeometryRepairedWarning
 from territobs.zoning import _crossings
 from territobs.zoning._overlay import overlaps
 from territobs.zoning.weights import build_weights
-from territobs.zoning.zones import zones_from_polygons
+from territobs.zoning.zones import zones_from_buffer, zones_from_polygons
 
 from .overlay_oracle import _threads_always
 
@@ -141,6 +141,21 @@ def test_spiked_unit_agrees_with_geos_on_the_repaired_unit(scene, keep_pieces):
     np.testing.assert_allclose(got, ref, rtol=0, atol=REL * area)
     if len(ov.zone[mine]):
         assert ov.unit_area[0] == pytest.approx(area, rel=REL)
+
+
+# Fixed: zones_from_buffer buffered a line with a NaN vertex without a word
+# (GEOS skips the vertex): the corridor was weighted from its other vertices.
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_buffer_of_a_line_with_a_non_finite_vertex_is_refused(bad):
+    line = LineString([(0, 50), (bad, 50), (150, 50)])
+    lines = gpd.GeoDataFrame({"id": ["T1", "T2"]}, geometry=[box(0, 0, 1, 1), line])
+    lines = lines.set_crs(2154)
+    with pytest.raises(GeometryError, match=r"1 zone avec des coordonnées non finies"):
+        zones_from_buffer(lines, 10, zone="id")
+    with pytest.raises(GeometryError) as info:
+        zones_from_buffer(lines, 10, zone="id")
+    assert info.value.codes == ["T2"]
+    assert "« T2 »" in info.value.message
 
 
 #: A bowtie: lobes of 3,250 and 2,295 m², opposite orientations; GEOS's area

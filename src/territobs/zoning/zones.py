@@ -621,8 +621,11 @@ def zones_from_buffer(
         raise ZoneError(f"{where(column=zone)}colonne absente.", column=zone)
     ids_source = frame[zone] if zone is not None else frame.index.to_series()
     ids = _zone_ids(ids_source.reset_index(drop=True), zone or "index")
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    # GEOS buffers a line around a NaN vertex as if it were not there.
+    refuse_non_finite(non_finite(geoms), ids, "zone", "zones")
     buffered = shapely.buffer(
-        np.asarray(frame.geometry.array, dtype=object),
+        geoms,
         dist,
         quad_segs=quad_segs,
         cap_style=cap_style,
