@@ -216,3 +216,37 @@ def test_threads_with_a_repaired_unit_give_the_same_bits(monkeypatch):
                 for name in ("unit", "zone", "area", "whole", "repaired"):
                     assert np.array_equal(getattr(one, name), getattr(two, name))
     assert one.repaired.tolist() == [0]
+
+
+# Fixed: with method="population" the pieces were cut from the repaired unit but
+# the unit's own population was summed over the invalid one (clip_by_rect of the
+# spike: the squares above it counted): 72 people for 46, weight 0.317 for 0.496.
+def test_population_of_a_repaired_unit_is_summed_over_its_repaired_geometry():
+    units = gpd.GeoDataFrame(
+        {"code": ["A", "B"]}, geometry=[SPIKE, box(500, 500, 510, 510)], crs=2154
+    )
+    zone = Polygon([(-10, -10), (60, -10), (60, 300), (-10, 300), (-20, 100)])
+    zones = zones_from_polygons(
+        gpd.GeoDataFrame({"zone": ["Z"]}, geometry=[zone], crs=2154)
+    )
+    cells = [
+        box(x, y, x + 50, y + 50)
+        for x in range(-50, 150, 50)
+        for y in range(-50, 250, 50)
+    ]
+    people = np.arange(1.0, len(cells) + 1)
+    fine = gpd.GeoDataFrame({"population": people}, geometry=cells, crs=2154)
+    with pytest.warns(GeometryRepairedWarning, match="« A »"):
+        built = build_weights(units, zones, method="population", population=fine)
+    frame = built.to_frame()
+    # By hand: each square's people times the share of its area in the polygon.
+    cells = np.asarray(cells, dtype=object)
+    valid = shapely.make_valid(SPIKE)
+    in_unit = shapely.area(shapely.intersection(valid, cells)) / 2500
+    in_piece = (
+        shapely.area(shapely.intersection(valid.intersection(zone), cells)) / 2500
+    )
+    expected = (people * in_piece).sum() / (people * in_unit).sum()
+    assert expected == pytest.approx(22.8 / 46)
+    assert frame["weight"].iloc[0] == pytest.approx(expected, rel=1e-9)
+    assert frame["method"].iloc[0] == "population"

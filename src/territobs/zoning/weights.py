@@ -40,7 +40,7 @@ from territobs.errors import (
 )
 from territobs.formatting import count_of
 from territobs.zoning._members import _member_positions, _unit_codes, is_membership
-from territobs.zoning._overlay import overlaps
+from territobs.zoning._overlay import overlaps, valid_for_geos
 from territobs.zoning._population import as_fine_population, population_in
 
 if TYPE_CHECKING:
@@ -297,6 +297,8 @@ class _Pairs:
     pieces: np.ndarray | None
     outside_share: np.ndarray
     codes: pd.Index  # unit codes, uniqueness checked (hash table cached)
+    #: Positions of the invalid units cut over their repaired geometry.
+    repaired: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
 
 def _pairs(
@@ -312,6 +314,7 @@ def _pairs(
     member = is_membership(zones)
     outside = np.zeros(len(zones))
     parts: list[tuple[Any, ...]] = []
+    repaired = np.empty(0, np.int64)
     if member.any():
         # Codes -> rows with the units' (cached) hash table, in one lookup.
         values = zones["members"].to_numpy()[member]
@@ -374,6 +377,7 @@ def _pairs(
             raise _invalid_geometries(
                 unit_geoms, zone_geoms, codes, zone_ids, exc
             ) from exc
+        repaired = ov.repaired
         if len(ov.repaired):
             named = codes[ov.repaired].tolist()
             warnings.warn(
@@ -405,6 +409,7 @@ def _pairs(
         pieces if keep_pieces else None,
         outside,
         codes,
+        repaired,
     )
 
 
@@ -674,7 +679,9 @@ def _population_weights(
     """Replace the area shares of cut pairs by population shares."""
     cut = np.flatnonzero(~pairs.whole)
     cut_units, inverse = np.unique(pairs.unit[cut], return_inverse=True)
-    unit_geoms = np.asarray(units.geometry.array, dtype=object)[cut_units]
+    unit_geoms = np.asarray(units.geometry.array, dtype=object)
+    # The pieces were cut from the repaired units: so is their population.
+    unit_geoms = valid_for_geos(unit_geoms, pairs.repaired)[0][cut_units]
     bounds = shapely.total_bounds(unit_geoms)
     fine = as_fine_population(population, column, units.crs, bounds)
     unit_pop = population_in(unit_geoms, fine)
