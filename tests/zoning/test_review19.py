@@ -21,7 +21,11 @@ from territobs.errors import GeometryError, GeometryRepairedWarning
 from territobs.zoning import _crossings
 from territobs.zoning._overlay import overlaps
 from territobs.zoning.weights import build_weights
-from territobs.zoning.zones import zones_from_buffer, zones_from_polygons
+from territobs.zoning.zones import (
+    check_zones,
+    zones_from_buffer,
+    zones_from_polygons,
+)
 
 from .overlay_oracle import _threads_always
 
@@ -250,3 +254,20 @@ def test_population_of_a_repaired_unit_is_summed_over_its_repaired_geometry():
     assert expected == pytest.approx(22.8 / 46)
     assert frame["weight"].iloc[0] == pytest.approx(expected, rel=1e-9)
     assert frame["method"].iloc[0] == "population"
+
+
+# Fixed: check_zones's warning of a repaired unit pointed into
+# territobs/zoning/_zone_checks.py instead of the caller's line.
+def test_repaired_unit_warnings_point_at_the_caller():
+    units = gpd.GeoDataFrame(
+        {"code": ["A", "B"]}, geometry=[SPIKE, box(500, 500, 510, 510)], crs=2154
+    )
+    zones = zones_from_polygons(
+        gpd.GeoDataFrame({"zone": ["Z0", "Z1"]}, geometry=RECTANGLES, crs=2154)
+    )
+    for call in (build_weights, lambda u, z: check_zones(z, u)):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            call(units, zones)
+        repaired = [w for w in record if w.category is GeometryRepairedWarning]
+        assert [w.filename for w in repaired] == [__file__]

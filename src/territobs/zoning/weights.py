@@ -309,6 +309,7 @@ def _pairs(
     n_jobs: int | None,
     keep_pieces: bool,
     check: Callable[[Any, Any], Any],
+    stacklevel: int = 3,
 ) -> _Pairs:
     codes = _unit_codes(units)
     member = is_membership(zones)
@@ -388,7 +389,7 @@ def _pairs(
                     "contours invalides dès la lecture.",
                     codes=named,
                 ),
-                stacklevel=3,
+                stacklevel=stacklevel,  # the caller of the public function
             )
         inside = np.bincount(ov.zone, weights=ov.area, minlength=len(zone_geoms))
         outside[geometric] = np.clip(1.0 - inside / zone_area, 0.0, 1.0)
@@ -454,7 +455,13 @@ def _overlaps_of(
 ) -> pd.DataFrame:
     """Per-zone overlap report used by :func:`territobs.zoning.zones.check_zones`."""
     pairs = _pairs(
-        units, zones, tolerance=tolerance, n_jobs=n_jobs, keep_pieces=False, check=check
+        units,
+        zones,
+        tolerance=tolerance,
+        n_jobs=n_jobs,
+        keep_pieces=False,
+        check=check,
+        stacklevel=4,  # check_zones -> _overlaps_of -> _pairs
     )
     n = len(zones)
     return pd.DataFrame(
