@@ -17,12 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely import LineString, Polygon, box
 
-from territobs.errors import GeometryError, GeometryRepairedWarning
+from territobs.errors import GeometryError, GeometryRepairedWarning, ZoneError
 from territobs.zoning import _crossings
 from territobs.zoning._overlay import overlaps
 from territobs.zoning.weights import build_weights
 from territobs.zoning.zones import (
     check_zones,
+    grid_zones,
     zones_from_buffer,
     zones_from_polygons,
 )
@@ -271,3 +272,22 @@ def test_repaired_unit_warnings_point_at_the_caller():
             call(units, zones)
         repaired = [w for w in record if w.category is GeometryRepairedWarning]
         assert [w.filename for w in repaired] == [__file__]
+
+
+# Fixed: an infinite extent went through the NaN check of grid_zones and
+# numpy raised « ValueError: Maximum allowed size exceeded » (English, raw);
+# a NaN one was named « (np.float64(0.0), ..., np.float64(nan), ...) ».
+@pytest.mark.parametrize(
+    "extent",
+    [
+        (0, 0, float("inf"), 100),
+        (-float("inf"), 0, 100, 100),
+        (0, 0, float("nan"), 100),
+        (0, float("nan"), 100, 100),
+    ],
+)
+def test_grid_zones_refuse_a_non_finite_extent(extent):
+    with pytest.raises(ZoneError) as info:
+        grid_zones(extent, 50, crs=2154)
+    assert info.value.message.startswith("emprise vide, infinie ou invalide : (")
+    assert "np.float64" not in info.value.message

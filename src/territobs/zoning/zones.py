@@ -693,8 +693,9 @@ def grid_zones(
         bounds = np.asarray(extent_or_units, dtype=float)
     crs = _require_projected(crs, "grille")
     xmin, ymin, xmax, ymax = bounds
-    if not (xmax > xmin and ymax > ymin):
-        raise ZoneError(f"emprise vide ou invalide : {tuple(bounds)}.")
+    if not (np.isfinite(bounds).all() and xmax > xmin and ymax > ymin):
+        shown = ", ".join(f"{float(b):g}" for b in bounds)
+        raise ZoneError(f"emprise vide, infinie ou invalide : ({shown}).")
     x0 = np.floor(xmin / size) * size
     y0 = np.floor(ymin / size) * size
     xs = np.arange(x0, xmax, size)
