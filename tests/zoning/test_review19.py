@@ -15,7 +15,7 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely import LineString, Polygon, box
+from shapely import LineString, MultiPolygon, Polygon, box
 
 from territobs.errors import GeometryError, GeometryRepairedWarning, ZoneError
 from territobs.zoning import _crossings
@@ -42,7 +42,7 @@ REL = 1e-9
 
 def _geos_areas(units, zones, unit, zone) -> np.ndarray:
     """GEOS's ``area(make_valid(unit) ∩ zone)`` of each pair, near the origin."""
-    units = shapely.make_valid(np.asarray(units, dtype=object))
+    units = shapely.make_valid(np.asarray(units, dtype=object), method="structure")
     zones = np.asarray(zones, dtype=object)
     return shapely.area(shapely.intersection(units[unit], zones[zone]))
 
@@ -291,3 +291,33 @@ def test_grid_zones_refuse_a_non_finite_extent(extent):
         grid_zones(extent, 50, crs=2154)
     assert info.value.message.startswith("emprise vide, infinie ou invalide : (")
     assert "np.float64" not in info.value.message
+
+
+#: A unit drawn as two overlapping squares (invalid MultiPolygon): its parts
+#: cover 17,500 m²; make_valid's default (linework) keeps their symmetric
+#: difference, 15,000 m², with a hole where they overlap.
+OVERLAPPING = MultiPolygon([box(0, 0, 100, 100), box(50, 50, 150, 150)])
+#: The square where they overlap, not a rectangle for the engine (6 vertices).
+OVERLAP_ZONE = Polygon([(50, 50), (75, 50), (100, 50), (100, 100), (50, 100)])
+
+
+# Fixed: the repair dropped the overlap of a unit's parts (the docstring of
+# test_unit_with_overlapping_parts_in_build_weights says « the union of its
+# parts »): a zone drawn on that overlap got no weight (0 for 2,500 / 17,500)
+# and outside_share 1. make_valid(method="structure") keeps the union.
+def test_unit_with_overlapping_parts_is_repaired_as_their_union():
+    found, built, messages = _weights(
+        [OVERLAPPING, box(500, 500, 510, 510)], [OVERLAP_ZONE, box(-10, -10, 70, 200)]
+    )
+    assert found[("U0", "Z0")] == pytest.approx(2500 / 17500, abs=REL)
+    assert found[("U0", "Z1")] == pytest.approx(8000 / 17500, abs=REL)
+    assert built.zone_report["outside_share"]["Z0"] == pytest.approx(0, abs=REL)
+    assert any(isinstance(m, GeometryRepairedWarning) for m in messages)
+
+
+def test_zone_with_overlapping_parts_is_their_union():
+    with pytest.warns(GeometryRepairedWarning):
+        zones = zones_from_polygons(
+            gpd.GeoDataFrame({"zone": ["Z"]}, geometry=[OVERLAPPING], crs=2154)
+        )
+    assert zones.geometry.iloc[0].area == pytest.approx(17500)

@@ -388,7 +388,7 @@ def _fix_geometries(
         bad_coords = np.zeros(len(invalid), dtype=bool)
         bad_coords[invalid] = non_finite(np.asarray(geoms)[invalid])
         refuse_non_finite(bad_coords, codes, "unité", "unités", path=path)
-        repaired = shapely.make_valid(np.asarray(geoms)[invalid])
+        repaired = shapely.make_valid(np.asarray(geoms)[invalid], method="structure")
         # keep the polygonal part: make_valid may add collapsed lines/points.
         polygonal = np.array([_polygonal_part(geom) for geom in repaired], dtype=object)
         bad = codes[invalid].tolist()

@@ -176,7 +176,7 @@ def valid_for_geos(
     if not len(bad):
         return units, bad
     units = units.copy()
-    fixed = shapely.make_valid(units[bad])
+    fixed = shapely.make_valid(units[bad], method="structure")
     for k, geom in zip(bad, fixed, strict=True):
         parts = shapely.get_parts(geom)
         kind = shapely.get_type_id(parts)

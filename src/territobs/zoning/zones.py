@@ -448,7 +448,7 @@ def _polygons(geoms: np.ndarray, ids: pd.Series, what: str) -> np.ndarray:
         bad = ids[invalid].tolist()
         reasons = shapely.is_valid_reason(geoms[invalid])
         geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure")
         warnings.warn(
             GeometryRepairedWarning(
                 f"{what} : {count_of(len(bad), 'géométrie invalide réparée')} avec "
