@@ -15,7 +15,7 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely import LineString, MultiPolygon, Polygon, box
+from shapely import LineString, MultiPolygon, Point, Polygon, box
 
 from territobs.errors import GeometryError, GeometryRepairedWarning, ZoneError
 from territobs.zoning import _crossings
@@ -321,3 +321,32 @@ def test_zone_with_overlapping_parts_is_their_union():
             gpd.GeoDataFrame({"zone": ["Z"]}, geometry=[OVERLAPPING], crs=2154)
         )
     assert zones.geometry.iloc[0].area == pytest.approx(17500)
+
+
+# Fixed: population squares or points with a NaN coordinate went into the
+# population weights: GEOS dropped the point (1,000 people lost: weight 0.333)
+# or weighed the square from its other vertices (weight 0.981).
+@pytest.mark.parametrize("kind", ["squares", "points"])
+def test_population_with_a_non_finite_coordinate_is_refused(kind):
+    units = gpd.GeoDataFrame(
+        {"code": ["A", "B"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)]
+    ).set_crs(2154)
+    zone = Polygon([(-10, -10), (50, -10), (50, 200), (-10, 200), (-20, 50)])
+    zones = zones_from_polygons(
+        gpd.GeoDataFrame({"zone": ["Z"]}, geometry=[zone], crs=2154)
+    )
+    nan = float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shapely warns on NaN
+        if kind == "squares":
+            bad = Polygon([(0, 50), (50, 50), (nan, 100), (0, 100)])
+            geoms = [box(0, 0, 50, 50), box(50, 0, 100, 50), bad, box(50, 50, 100, 100)]
+        else:
+            geoms = [Point(25, 25), Point(75, 25), Point(nan, 75), Point(75, 75)]
+    fine = gpd.GeoDataFrame(
+        {"population": [10.0, 10.0, 1000.0, 10.0]}, geometry=geoms, crs=2154
+    )
+    with pytest.raises(GeometryError, match="coordonnées non finies") as info:
+        build_weights(units, zones, method="population", population=fine)
+    assert info.value.rows == [2]
+    assert "position 2" in info.value.message

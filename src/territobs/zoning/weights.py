@@ -27,7 +27,7 @@ import shapely
 from pyproj import CRS
 from scipy import sparse
 
-from territobs._finite import refuse_non_finite
+from territobs._finite import non_finite, refuse_non_finite
 from territobs.errors import (
     CRSError,
     GeometryError,
@@ -690,6 +690,9 @@ def _population_weights(
     # The pieces were cut from the repaired units: so is their population.
     unit_geoms = valid_for_geos(unit_geoms, pairs.repaired)[0][cut_units]
     bounds = shapely.total_bounds(unit_geoms)
+    if hasattr(population, "geometry"):
+        # GEOS drops a point with a NaN coordinate, weighs a square with one.
+        _refuse_non_finite_population(population)
     fine = as_fine_population(population, column, units.crs, bounds)
     unit_pop = population_in(unit_geoms, fine)
     assert pairs.pieces is not None  # kept because population weights were asked
@@ -703,3 +706,18 @@ def _population_weights(
     fallback = np.zeros(len(data), dtype=bool)
     fallback[cut[~has_pop]] = True
     return data, codes, fallback
+
+
+def _refuse_non_finite_population(population: Any) -> None:
+    """Raise a French :class:`GeometryError` on population rows with NaN or inf."""
+    bad = np.flatnonzero(
+        non_finite(np.asarray(population.geometry.array, dtype=object))
+    )
+    if len(bad):
+        raise GeometryError(
+            f"{count_of(len(bad), 'carreau ou point', 'carreaux ou points')} de "
+            "population avec des coordonnées non finies (NaN ou infinies) "
+            f"({'position' if len(bad) == 1 else 'positions'} "
+            f"{', '.join(map(str, bad[:5].tolist()))}) : corrigez ou retirez-les.",
+            rows=bad.tolist(),
+        )
