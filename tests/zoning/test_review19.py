@@ -19,7 +19,7 @@ from shapely import LineString, MultiPolygon, Point, Polygon, box
 
 from territobs.errors import GeometryError, GeometryRepairedWarning, ZoneError
 from territobs.zoning import _crossings
-from territobs.zoning._overlay import overlaps
+from territobs.zoning._overlay import overlaps, valid_for_geos
 from territobs.zoning.weights import build_weights
 from territobs.zoning.zones import (
     check_zones,
@@ -152,7 +152,9 @@ def test_spiked_unit_agrees_with_geos_on_the_repaired_unit(scene, keep_pieces):
 # (GEOS skips the vertex): the corridor was weighted from its other vertices.
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
 def test_buffer_of_a_line_with_a_non_finite_vertex_is_refused(bad):
-    line = LineString([(0, 50), (bad, 50), (150, 50)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shapely warns on NaN
+        line = LineString([(0, 50), (bad, 50), (150, 50)])
     lines = gpd.GeoDataFrame({"id": ["T1", "T2"]}, geometry=[box(0, 0, 1, 1), line])
     lines = lines.set_crs(2154)
     with pytest.raises(GeometryError, match=r"1 zone avec des coordonnées non finies"):
@@ -359,3 +361,20 @@ def test_population_with_a_non_finite_coordinate_is_refused(kind):
         build_weights(units, zones, method="population", population=fine)
     assert info.value.rows == [2]
     assert "position 2" in info.value.message
+
+
+#: A self-touching ring enclosing 1.5 m² (a triangle with a spike along its
+#: top): make_valid(method="structure") collapsed it into a line.
+SELF_TOUCHING = Polygon([(0, 3), (2, 3), (1, 3), (1, 0), (2, 3), (0, 3)])
+
+
+def test_self_touching_ring_keeps_its_area_when_repaired():
+    """The repair keeps the union of parts and the area a ring encloses."""
+    units = np.array([SELF_TOUCHING, OVERLAPPING], dtype=object)
+    repaired, bad = valid_for_geos(units, np.array([0, 1]))
+    assert bad.tolist() == [0, 1]
+    assert shapely.is_valid(repaired).all()
+    assert shapely.area(repaired).tolist() == pytest.approx([1.5, 17500])
+    zone = Polygon([(0, -1), (1.5, -1), (1.5, 4), (0, 4), (-1, 1)])
+    found, _, _ = _weights([SELF_TOUCHING, box(500, 500, 510, 510)], [zone])
+    assert found[("U0", "Z0")] == pytest.approx(1.125 / 1.5, abs=REL)

@@ -46,6 +46,7 @@ from typing import TypeVar
 import numpy as np
 import shapely
 
+from territobs._repair import polygonal_repair
 from territobs.zoning._crossings import crossing_overlaps
 from territobs.zoning._grid_overlay import (
     _cell_of,  # noqa: F401 - re-exported for the tests
@@ -168,23 +169,15 @@ def valid_for_geos(
     unit). Only the units GEOS is about to cut are checked (``is_valid`` on
     every commune of France costs more than the weights); those the
     crossings kernel decides are read as given. Returns the units (a copy
-    when one is repaired: its polygonal part by ``make_valid``) and the
-    positions repaired.
+    when one is repaired by :func:`territobs._repair.polygonal_repair`: each
+    part made valid, then their union) and the positions repaired.
     """
     met = np.unique(unit)
     bad = met[~shapely.is_valid(units[met])]
     if not len(bad):
         return units, bad
     units = units.copy()
-    fixed = shapely.make_valid(units[bad], method="structure")
-    for k, geom in zip(bad, fixed, strict=True):
-        parts = shapely.get_parts(geom)
-        kind = shapely.get_type_id(parts)
-        parts = parts[
-            (kind == shapely.GeometryType.POLYGON)
-            | (kind == shapely.GeometryType.MULTIPOLYGON)
-        ]
-        units[k] = shapely.union_all(parts) if len(parts) else shapely.Polygon()
+    units[bad] = polygonal_repair(units[bad])
     return units, bad
 
 

@@ -379,6 +379,13 @@ def _pairs(
                 unit_geoms, zone_geoms, codes, zone_ids, exc
             ) from exc
         repaired = ov.repaired
+        lost = codes[repaired[ov.unit_area[repaired] <= 0]].tolist()
+        if lost:  # nothing polygonal left after the repair: no share to give
+            raise GeometryError(
+                f"{count_of(len(lost), 'unité invalide')} sans surface après "
+                f"réparation (make_valid) : {format_codes(lost)}.",
+                codes=lost,
+            )
         if len(ov.repaired):
             named = codes[ov.repaired].tolist()
             warnings.warn(

@@ -32,6 +32,7 @@ import shapely
 from pyproj import CRS
 
 from territobs._finite import non_finite, refuse_non_finite
+from territobs._repair import polygonal_repair
 from territobs.codes import Level, normalize_codes
 from territobs.errors import (
     CodeError,
@@ -448,7 +449,7 @@ def _polygons(geoms: np.ndarray, ids: pd.Series, what: str) -> np.ndarray:
         bad = ids[invalid].tolist()
         reasons = shapely.is_valid_reason(geoms[invalid])
         geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure")
+        geoms[invalid] = polygonal_repair(geoms[invalid])
         warnings.warn(
             GeometryRepairedWarning(
                 f"{what} : {count_of(len(bad), 'géométrie invalide réparée')} avec "
