@@ -169,7 +169,7 @@ def _unit_weight(unit: shapely.Geometry) -> float:
 
 
 def _repaired_share(unit: shapely.Geometry) -> float:
-    valid = shapely.make_valid(unit)
+    valid = shapely.make_valid(unit, method="structure")  # parts: their union
     return shapely.area(shapely.intersection(valid, _STAR_ZONE)) / valid.area
 
 

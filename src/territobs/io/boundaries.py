@@ -44,6 +44,7 @@ import shapely
 from pyproj import CRS
 
 from territobs._finite import non_finite, refuse_non_finite
+from territobs._repair import polygonal_repair
 from territobs.codes import (
     LEVELS,
     Level,
@@ -388,11 +389,10 @@ def _fix_geometries(
         bad_coords = np.zeros(len(invalid), dtype=bool)
         bad_coords[invalid] = non_finite(np.asarray(geoms)[invalid])
         refuse_non_finite(bad_coords, codes, "unité", "unités", path=path)
-        repaired = shapely.make_valid(np.asarray(geoms)[invalid])
-        # keep the polygonal part: make_valid may add collapsed lines/points.
-        polygonal = np.array([_polygonal_part(geom) for geom in repaired], dtype=object)
+        # each part made valid (polygonal part), then their union
+        polygonal = polygonal_repair(np.asarray(geoms)[invalid])
         bad = codes[invalid].tolist()
-        lost = [c for c, g in zip(bad, polygonal, strict=True) if g is None]
+        lost = [c for c, g in zip(bad, polygonal, strict=True) if g.is_empty]
         if lost:
             raise GeometryError(
                 f"{where(path)}{count_of(len(lost), 'géométrie invalide')} sans "

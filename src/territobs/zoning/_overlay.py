@@ -46,6 +46,7 @@ from typing import TypeVar
 import numpy as np
 import shapely
 
+from territobs._repair import polygonal_repair
 from territobs.zoning._crossings import crossing_overlaps
 from territobs.zoning._grid_overlay import (
     _cell_of,  # noqa: F401 - re-exported for the tests
@@ -172,23 +173,15 @@ def valid_for_geos(
     unit). Only the units GEOS is about to cut are checked (``is_valid`` on
     every commune of France costs more than the weights); those the
     crossings kernel decides are read as given. Returns the units (a copy
-    when one is repaired: its polygonal part by ``make_valid``) and the
-    positions repaired.
+    when one is repaired by :func:`territobs._repair.polygonal_repair`: each
+    part made valid, then their union) and the positions repaired.
     """
     met = np.unique(unit)
     bad = met[~shapely.is_valid(units[met])]
     if not len(bad):
         return units, bad
     units = units.copy()
-    fixed = shapely.make_valid(units[bad])
-    for k, geom in zip(bad, fixed, strict=True):
-        parts = shapely.get_parts(geom)
-        kind = shapely.get_type_id(parts)
-        parts = parts[
-            (kind == shapely.GeometryType.POLYGON)
-            | (kind == shapely.GeometryType.MULTIPOLYGON)
-        ]
-        units[k] = shapely.union_all(parts) if len(parts) else shapely.Polygon()
+    units[bad] = polygonal_repair(units[bad])
     return units, bad
 
 
@@ -400,6 +393,7 @@ def overlaps(
 
     # Rectangles: bounding-box candidates, bbox-inside = whole, clip the rest.
     rect_pos = np.flatnonzero(rect)
+    clipped = np.empty(0, np.int64)  # units repaired for clip_by_rect
     if len(rect_pos):
         z_local, u = tree.query(zones[rect_pos])
         z = rect_pos[z_local]
@@ -415,8 +409,9 @@ def overlaps(
         cut = ~whole
         pieces = np.full(len(u), None, dtype=object) if keep_pieces else None
         if pieces is not None:  # keep_pieces
+            valid, clipped = valid_for_geos(units, u[cut])
             cut_area, cut_pieces = _cut_rectangles(
-                units, zb, u[cut], z[cut], workers, keep_pieces
+                valid, zb, u[cut], z[cut], workers, keep_pieces
             )
             pieces[cut] = cut_pieces
         elif (grid := _rect_grid(zb[rect_pos])) is not None:
@@ -429,7 +424,8 @@ def overlaps(
             )
             cut_area[cut_area <= _AREA_NOISE * unit_area[u[cut]]] = 0.0
         else:
-            cut_area, _ = _cut_rectangles(units, zb, u[cut], z[cut], workers, False)
+            valid, clipped = valid_for_geos(units, u[cut])
+            cut_area, _ = _cut_rectangles(valid, zb, u[cut], z[cut], workers, False)
         area[cut] = cut_area
         parts.append((u, z, area, whole, pieces))
 
@@ -461,6 +457,17 @@ def overlaps(
     if not parts:
         empty = np.empty(0, dtype=np.int64)
         return Overlaps(empty, empty, np.empty(0), np.empty(0, bool), unit_area, None)
+    if len(rect_pos) and (len(clipped) or len(repaired)):
+        # clip_by_rect of an invalid unit is wrong without a word (a unit with
+        # a spike: the part of the rectangle outside it) or raises, and a unit
+        # repaired for some zones must be cut over its repaired area in all.
+        repaired = np.union1d(repaired, clipped)
+        valid, _ = valid_for_geos(units, repaired)
+        unit_area = _areas_of_repaired(unit_area, valid, repaired)
+        parts = [
+            _recut(part, valid, zones, repaired, unit_area, workers, keep_pieces)
+            for part in parts
+        ]
     unit = np.concatenate([p[0] for p in parts]).astype(np.int64)
     zone = np.concatenate([p[1] for p in parts]).astype(np.int64)
     area = np.concatenate([p[2] for p in parts])
@@ -512,6 +519,34 @@ def _crossing_part(
     area[whole] = unit_area[u[whole]]
     area[~whole & (area <= _AREA_NOISE * unit_area[u])] = 0.0
     return (u, zone_pos[z], area, whole, None), repaired, unit_area
+
+
+def _recut(
+    part: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None],
+    valid: np.ndarray,
+    zones: np.ndarray,
+    repaired: np.ndarray,
+    unit_area: np.ndarray,
+    workers: int,
+    keep_pieces: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """``part`` with the pairs of the ``repaired`` units cut by GEOS over ``valid``."""
+    u, z, area, whole, pieces = part
+    redo = np.flatnonzero(np.isin(u, repaired))
+    if not len(redo):
+        return part
+    found, cut_pieces = _cut_general(
+        valid, zones, u[redo], z[redo], workers, keep_pieces
+    )
+    full = found >= (1 - _AREA_NOISE) * unit_area[u[redo]]
+    found[full] = unit_area[u[redo]][full]
+    found[~full & (found <= _AREA_NOISE * unit_area[u[redo]])] = 0.0
+    area, whole = area.copy(), whole.copy()
+    area[redo], whole[redo] = found, full
+    if pieces is not None and cut_pieces is not None:
+        pieces = pieces.copy()
+        pieces[redo] = cut_pieces
+    return u, z, area, whole, pieces
 
 
 def _areas_of_repaired(

@@ -27,7 +27,7 @@ import shapely
 from pyproj import CRS
 from scipy import sparse
 
-from territobs._finite import refuse_non_finite
+from territobs._finite import non_finite, refuse_non_finite
 from territobs.errors import (
     CRSError,
     GeometryError,
@@ -40,7 +40,7 @@ from territobs.errors import (
 )
 from territobs.formatting import count_of
 from territobs.zoning._members import _member_positions, _unit_codes, is_membership
-from territobs.zoning._overlay import overlaps
+from territobs.zoning._overlay import overlaps, valid_for_geos
 from territobs.zoning._population import as_fine_population, population_in
 
 if TYPE_CHECKING:
@@ -297,6 +297,8 @@ class _Pairs:
     pieces: np.ndarray | None
     outside_share: np.ndarray
     codes: pd.Index  # unit codes, uniqueness checked (hash table cached)
+    #: Positions of the invalid units cut over their repaired geometry.
+    repaired: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
 
 def _pairs(
@@ -307,11 +309,13 @@ def _pairs(
     n_jobs: int | None,
     keep_pieces: bool,
     check: Callable[[Any, Any], Any],
+    stacklevel: int = 3,
 ) -> _Pairs:
     codes = _unit_codes(units)
     member = is_membership(zones)
     outside = np.zeros(len(zones))
     parts: list[tuple[Any, ...]] = []
+    repaired = np.empty(0, np.int64)
     if member.any():
         # Codes -> rows with the units' (cached) hash table, in one lookup.
         values = zones["members"].to_numpy()[member]
@@ -374,6 +378,14 @@ def _pairs(
             raise _invalid_geometries(
                 unit_geoms, zone_geoms, codes, zone_ids, exc
             ) from exc
+        repaired = ov.repaired
+        lost = codes[repaired[ov.unit_area[repaired] <= 0]].tolist()
+        if lost:  # nothing polygonal left after the repair: no share to give
+            raise GeometryError(
+                f"{count_of(len(lost), 'unité invalide')} sans surface après "
+                f"réparation (make_valid) : {format_codes(lost)}.",
+                codes=lost,
+            )
         if len(ov.repaired):
             named = codes[ov.repaired].tolist()
             warnings.warn(
@@ -384,7 +396,7 @@ def _pairs(
                     "contours invalides dès la lecture.",
                     codes=named,
                 ),
-                stacklevel=3,
+                stacklevel=stacklevel,  # the caller of the public function
             )
         inside = np.bincount(ov.zone, weights=ov.area, minlength=len(zone_geoms))
         outside[geometric] = np.clip(1.0 - inside / zone_area, 0.0, 1.0)
@@ -405,6 +417,7 @@ def _pairs(
         pieces if keep_pieces else None,
         outside,
         codes,
+        repaired,
     )
 
 
@@ -449,7 +462,13 @@ def _overlaps_of(
 ) -> pd.DataFrame:
     """Per-zone overlap report used by :func:`territobs.zoning.zones.check_zones`."""
     pairs = _pairs(
-        units, zones, tolerance=tolerance, n_jobs=n_jobs, keep_pieces=False, check=check
+        units,
+        zones,
+        tolerance=tolerance,
+        n_jobs=n_jobs,
+        keep_pieces=False,
+        check=check,
+        stacklevel=4,  # check_zones -> _overlaps_of -> _pairs
     )
     n = len(zones)
     return pd.DataFrame(
@@ -674,8 +693,13 @@ def _population_weights(
     """Replace the area shares of cut pairs by population shares."""
     cut = np.flatnonzero(~pairs.whole)
     cut_units, inverse = np.unique(pairs.unit[cut], return_inverse=True)
-    unit_geoms = np.asarray(units.geometry.array, dtype=object)[cut_units]
+    unit_geoms = np.asarray(units.geometry.array, dtype=object)
+    # The pieces were cut from the repaired units: so is their population.
+    unit_geoms = valid_for_geos(unit_geoms, pairs.repaired)[0][cut_units]
     bounds = shapely.total_bounds(unit_geoms)
+    if hasattr(population, "geometry"):
+        # GEOS drops a point with a NaN coordinate, weighs a square with one.
+        _refuse_non_finite_population(population)
     fine = as_fine_population(population, column, units.crs, bounds)
     unit_pop = population_in(unit_geoms, fine)
     assert pairs.pieces is not None  # kept because population weights were asked
@@ -689,3 +713,18 @@ def _population_weights(
     fallback = np.zeros(len(data), dtype=bool)
     fallback[cut[~has_pop]] = True
     return data, codes, fallback
+
+
+def _refuse_non_finite_population(population: Any) -> None:
+    """Raise a French :class:`GeometryError` on population rows with NaN or inf."""
+    bad = np.flatnonzero(
+        non_finite(np.asarray(population.geometry.array, dtype=object))
+    )
+    if len(bad):
+        raise GeometryError(
+            f"{count_of(len(bad), 'carreau ou point', 'carreaux ou points')} de "
+            "population avec des coordonnées non finies (NaN ou infinies) "
+            f"({'position' if len(bad) == 1 else 'positions'} "
+            f"{', '.join(map(str, bad[:5].tolist()))}) : corrigez ou retirez-les.",
+            rows=bad.tolist(),
+        )

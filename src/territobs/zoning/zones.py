@@ -32,6 +32,7 @@ import shapely
 from pyproj import CRS
 
 from territobs._finite import non_finite, refuse_non_finite
+from territobs._repair import polygonal_repair
 from territobs.codes import Level, normalize_codes
 from territobs.errors import (
     CodeError,
@@ -448,7 +449,7 @@ def _polygons(geoms: np.ndarray, ids: pd.Series, what: str) -> np.ndarray:
         bad = ids[invalid].tolist()
         reasons = shapely.is_valid_reason(geoms[invalid])
         geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        geoms[invalid] = polygonal_repair(geoms[invalid])
         warnings.warn(
             GeometryRepairedWarning(
                 f"{what} : {count_of(len(bad), 'géométrie invalide réparée')} avec "
@@ -621,8 +622,11 @@ def zones_from_buffer(
         raise ZoneError(f"{where(column=zone)}colonne absente.", column=zone)
     ids_source = frame[zone] if zone is not None else frame.index.to_series()
     ids = _zone_ids(ids_source.reset_index(drop=True), zone or "index")
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    # GEOS buffers a line around a NaN vertex as if it were not there.
+    refuse_non_finite(non_finite(geoms), ids, "zone", "zones")
     buffered = shapely.buffer(
-        np.asarray(frame.geometry.array, dtype=object),
+        geoms,
         dist,
         quad_segs=quad_segs,
         cap_style=cap_style,
@@ -690,8 +694,9 @@ def grid_zones(
         bounds = np.asarray(extent_or_units, dtype=float)
     crs = _require_projected(crs, "grille")
     xmin, ymin, xmax, ymax = bounds
-    if not (xmax > xmin and ymax > ymin):
-        raise ZoneError(f"emprise vide ou invalide : {tuple(bounds)}.")
+    if not (np.isfinite(bounds).all() and xmax > xmin and ymax > ymin):
+        shown = ", ".join(f"{float(b):g}" for b in bounds)
+        raise ZoneError(f"emprise vide, infinie ou invalide : ({shown}).")
     x0 = np.floor(xmin / size) * size
     y0 = np.floor(ymin / size) * size
     xs = np.arange(x0, xmax, size)
