@@ -304,6 +304,14 @@ def test_grid_zones_refuse_a_non_finite_extent(extent):
     assert "np.float64" not in info.value.message
 
 
+# Fixed: a huge extent (degrees read as metres gone wrong, a typo of 1e15 m)
+# raised a raw MemoryError while allocating its squares.
+def test_grid_zones_refuse_a_grid_too_large_before_allocating_it():
+    with pytest.raises(ZoneError, match=r"grille trop grande : 1e\+24 carreaux"):
+        grid_zones((0, 0, 1e15, 1e15), 1000, crs=2154)
+    assert len(grid_zones((0, 0, 10_000, 10_000), 1000, crs=2154)) == 100
+
+
 #: A unit drawn as two overlapping squares (invalid MultiPolygon): its parts
 #: cover 17,500 m²; make_valid's default (linework) keeps their symmetric
 #: difference, 15,000 m², with a hole where they overlap.

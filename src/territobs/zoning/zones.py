@@ -44,7 +44,7 @@ from territobs.errors import (
     format_codes,
     where,
 )
-from territobs.formatting import count_of
+from territobs.formatting import count_of, format_number
 from territobs.zoning._members import _member_positions, _unit_codes, is_membership
 from territobs.zoning._zone_checks import check_zones, units_not_covered
 
@@ -644,6 +644,11 @@ def zones_from_buffer(
     return zones_from_polygons(polygons, zone="zone", name="name")
 
 
+#: Most squares :func:`grid_zones` builds (metropolitan France in 200 m squares
+#: is about 31 million cells of its bounding box; 50 million take ~10 GB).
+_MAX_GRID_CELLS = 50_000_000
+
+
 def grid_zones(
     extent_or_units: gpd.GeoDataFrame | gpd.GeoSeries | Sequence[float],
     size: float,
@@ -699,6 +704,17 @@ def grid_zones(
         raise ZoneError(f"emprise vide, infinie ou invalide : ({shown}).")
     x0 = np.floor(xmin / size) * size
     y0 = np.floor(ymin / size) * size
+    cells = np.ceil((xmax - x0) / size) * np.ceil((ymax - y0) / size)
+    if cells > _MAX_GRID_CELLS:
+        limit = format_number(_MAX_GRID_CELLS, 0)
+        raise ZoneError(
+            f"grille trop grande : {cells:.3g} carreaux de {size:g} m sur l'emprise "
+            f"(au plus {limit} ; la France métropolitaine en carreaux de 200 m en "
+            "compte environ 31 millions dans son rectangle englobant). Vérifiez "
+            "l'emprise et son unité (des mètres, dans un CRS projeté), ou "
+            "choisissez des carreaux plus grands.",
+            size=size,
+        )
     xs = np.arange(x0, xmax, size)
     ys = np.arange(y0, ymax, size)
     grid_x, grid_y = np.meshgrid(xs, ys)
