@@ -576,7 +576,7 @@ def write_results(rows, exponents, scaling, sizes, quick, repeat) -> None:
         "",
         "Vertex scaling: exponent *k* of time ∝ vertices^k fitted on the "
         "factors above "
-        "(units' vertices in a-d, zones' in e).",
+        "(units' vertices in a-d and f, zones' in e).",
         "",
         "| case | territobs | shapely 1 thread | shapely 2 threads |",
         "|---|---|---|---|",
