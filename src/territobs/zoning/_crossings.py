@@ -35,9 +35,10 @@ Pairs are processed in batches (sorted by unit) to keep the temporaries
 small; with two batches or more, on up to ``workers`` threads. NumPy
 releases the GIL on these arrays, which are large enough for the threads
 to pay even under load (2026-12-07, 1,000 stars over the communes, cold
-processes on the 2-core machine: 2 threads took 0.66-0.85 of one thread's
-time at ×1 and ×16 near idle, 0.70-0.78 with four busy processes beside,
-load 4; the grid kernel, with many more small calls, lost there). Points
+and warm runs on the 2-core machine, ×1 and ×16: 2 threads took 0.60-0.79
+of one thread's time near idle, 0.58-0.95 beside two busy processes,
+0.66-0.85 beside four, load 4; the grid kernel, with many more small calls,
+lost there). Points
 are located in the shared geometries under a lock: GEOS builds a prepared
 geometry's point locator lazily, which is not safe from two threads.
 
