@@ -89,9 +89,9 @@ def test_overlaps_with_and_without_windows_agree(monkeypatch):
     used = []
     windows = _overlay.zone_windows
 
-    def recorded(z, u):
+    def recorded(z, u, *sound):
         used.append(len(z))
-        return windows(z, u)
+        return windows(z, u, *sound)
 
     monkeypatch.setattr(_overlay, "zone_windows", recorded)
     with_windows = overlaps(units, zones, tolerance=0, n_jobs=1)

@@ -450,6 +450,13 @@ def _polygons(geoms: np.ndarray, ids: pd.Series, what: str) -> np.ndarray:
         reasons = shapely.is_valid_reason(geoms[invalid])
         geoms = geoms.copy()
         geoms[invalid] = polygonal_repair(geoms[invalid])
+        lost = ids[invalid & shapely.is_empty(geoms)].tolist()
+        if lost:
+            raise GeometryError(
+                f"{what} : {count_of(len(lost), 'géométrie invalide')} sans "
+                f"surface après réparation : {format_codes(lost)}.",
+                codes=lost,
+            )
         warnings.warn(
             GeometryRepairedWarning(
                 f"{what} : {count_of(len(bad), 'géométrie invalide réparée')} avec "
