@@ -397,3 +397,15 @@ def test_self_touching_ring_keeps_its_area_when_repaired():
     zone = Polygon([(0, -1), (1.5, -1), (1.5, 4), (0, 4), (-1, 1)])
     found, _, _ = _weights([SELF_TOUCHING, box(500, 500, 510, 510)], [zone])
     assert found[("U0", "Z0")] == pytest.approx(1.125 / 1.5, abs=REL)
+
+
+# Fixed: a valid collection of polygons was reduced to its polygonal parts only
+# when another zone of the frame was invalid; alone it was refused as « zone
+# non surfacique ».
+def test_a_valid_collection_zone_counts_by_its_polygons():
+    from shapely import GeometryCollection, LineString
+
+    zone = GeometryCollection([box(0, 0, 10, 10), LineString([(20, 0), (30, 0)])])
+    frame = gpd.GeoDataFrame({"zone": ["Z"]}, geometry=[zone], crs=2154)
+    built = zones_from_polygons(frame)
+    assert built.geometry.iloc[0].equals(box(0, 0, 10, 10))

@@ -465,10 +465,11 @@ def _polygons(geoms: np.ndarray, ids: pd.Series, what: str) -> np.ndarray:
             ),
             stacklevel=3,
         )
-        # make_valid may return collections: keep their polygonal parts.
-        collection = (
-            shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
-        )
+    # A (valid) collection counts by its polygonal parts; lines and points
+    # in it have no area. (It was reduced only when another zone was invalid.)
+    collection = shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
+    if collection.any():
+        geoms = geoms.copy()
         for k in np.flatnonzero(collection):
             parts = shapely.get_parts(geoms[k])
             polys = parts[np.isin(shapely.get_type_id(parts), list(_POLYGONAL))]
