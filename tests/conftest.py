@@ -109,3 +109,18 @@ def _open_offline(browser, path: Path, errors: list | None = None, **page_option
 def offline_page():
     """The function opening a file in chromium with the network blocked."""
     return _open_offline
+
+
+def _write_layer(frame, path: Path) -> Path:
+    """Write a GeoDataFrame in the format its suffix names (GeoParquet or OGR)."""
+    if path.suffix == ".parquet":
+        frame.to_parquet(path)
+    else:
+        frame.to_file(path)
+    return path
+
+
+@pytest.fixture
+def write_layer():
+    """The function writing a frame to ``.parquet``, ``.gpkg``, ``.shp``..."""
+    return _write_layer

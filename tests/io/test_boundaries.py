@@ -141,7 +141,7 @@ def test_invalid_geometries_repaired_with_warning(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
-def test_nan_coordinate_is_an_error_naming_file_and_unit(tmp_path, suffix):
+def test_nan_coordinate_is_an_error_naming_file_and_unit(write_layer, tmp_path, suffix):
     """make_valid raised GEOS's English message on it, or drew a line.
 
     (GDAL refuses to write one to a shapefile or GeoJSON.)
@@ -153,11 +153,7 @@ def test_nan_coordinate_is_an_error_naming_file_and_unit(tmp_path, suffix):
         frame.loc[1, "geometry"] = Polygon(
             [(x, Y0), (x + 1000, Y0), (float("nan"), Y0 + 500), (x, Y0 + 1000)]
         )
-    path = tmp_path / f"nan{suffix}"
-    if suffix == ".parquet":
-        frame.to_parquet(path)
-    else:
-        frame.to_file(path)
+    path = write_layer(frame, tmp_path / f"nan{suffix}")
     with pytest.raises(GeometryError) as info:
         read_boundaries(path)
     assert info.value.codes == ["93005"]

@@ -17,7 +17,9 @@ X0, Y0 = 655000, 6865000
 # overlap became a hole (3.5 km² for 4.5 km² of union, 2 km² lost from 6.5 km²
 # drawn). make_valid(method="structure") keeps the union.
 @pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
-def test_commune_with_overlapping_parts_is_read_as_their_union(tmp_path, suffix):
+def test_commune_with_overlapping_parts_is_read_as_their_union(
+    write_layer, tmp_path, suffix
+):
     overlapping = MultiPolygon(
         [
             box(X0 + 3000, Y0, X0 + 5000, Y0 + 2000),
@@ -29,11 +31,7 @@ def test_commune_with_overlapping_parts_is_read_as_their_union(tmp_path, suffix)
         geometry=[box(X0, Y0, X0 + 3000, Y0 + 3000), overlapping],
         crs=2154,
     )
-    path = tmp_path / f"communes{suffix}"
-    if suffix == ".parquet":
-        frame.to_parquet(path)
-    else:
-        frame.to_file(path)
+    path = write_layer(frame, tmp_path / f"communes{suffix}")
     with pytest.warns(GeometryRepairedWarning) as record:
         units = read_boundaries(path)
     assert record[0].message.codes == ["93005"]

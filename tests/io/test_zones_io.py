@@ -66,17 +66,13 @@ def test_unknown_members_against_units(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp", ".parquet"])
-def test_polygon_files(tmp_path, suffix):
+def test_polygon_files(write_layer, tmp_path, suffix):
     gdf = gpd.GeoDataFrame(
         {"zone": ["Z1", "Z2"], "nom": ["Un", "Deux"]},
         geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)],
         crs=2154,
     )
-    path = tmp_path / f"zones{suffix}"
-    if suffix == ".parquet":
-        gdf.to_parquet(path)
-    else:
-        gdf.to_file(path)
+    path = write_layer(gdf, tmp_path / f"zones{suffix}")
     zones = read_zones(path, name="nom")
     assert zones["zone"].tolist() == ["Z1", "Z2"]
     assert zones["name"].tolist() == ["Un", "Deux"]
